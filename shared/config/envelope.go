@@ -1,0 +1,90 @@
+package config
+
+import (
+	_ "embed"
+	"encoding/json"
+)
+
+// APIVersion is the config version this build understands.
+const APIVersion = "wasmward/v1"
+
+// Failure modes: what the glue does when a policy fails internally (a panic, a host error).
+const (
+	FailClosed = "closed" // deny with 500 (the default)
+	FailOpen   = "open"   // let the request continue
+)
+
+// Envelope is the part of every plugin config that the glue owns. See the package doc.
+type Envelope struct {
+	APIVersion  string          `json:"apiVersion"`
+	Plugin      string          `json:"plugin"`
+	Shadow      bool            `json:"shadow,omitempty"`
+	FailureMode string          `json:"failureMode,omitempty"`
+	Audit       AuditConfig     `json:"audit,omitzero"`
+	Spec        json.RawMessage `json:"spec"`
+}
+
+// AuditConfig selects which decisions produce audit lines beyond denies.
+type AuditConfig struct {
+	// Allows, when true, writes an audit line for allowed requests too.
+	Allows bool `json:"allows,omitempty"`
+}
+
+// FailOpen reports whether internal errors let requests through.
+func (e *Envelope) FailOpen() bool { return e.FailureMode == FailOpen }
+
+// ParseEnvelope strictly parses a plugin config and checks that it is meant for plugin. The spec
+// is returned raw for the plugin's own parser.
+func ParseEnvelope(data []byte, plugin string) (*Envelope, error) {
+	var env Envelope
+	if err := DecodeStrict(data, &env); err != nil {
+		return nil, err
+	}
+	var es Errors
+	switch env.APIVersion {
+	case APIVersion:
+	case "":
+		es.Add("apiVersion", "is required (%q)", APIVersion)
+	default:
+		es.Add("apiVersion", "must be %q", APIVersion)
+	}
+	if env.Plugin != plugin {
+		es.Add("plugin", "must be %q for this plugin", plugin)
+	}
+	switch env.FailureMode {
+	case "":
+		env.FailureMode = FailClosed
+	case FailClosed, FailOpen:
+	default:
+		es.Add("failureMode", "must be %q or %q", FailClosed, FailOpen)
+	}
+	if len(env.Spec) == 0 || string(env.Spec) == "null" {
+		es.Add("spec", "is required (use {} for no settings)")
+	}
+	return &env, es.Err()
+}
+
+// ParseFunc parses a plugin's spec; see policy.Definition.Parse.
+type ParseFunc[P any] func(spec []byte) (P, error)
+
+// Load parses a whole plugin config: the envelope, then the spec with parse, whose errors are
+// reported under "spec". It is what the glue runs at start and the CLI runs offline.
+func Load[P any](data []byte, plugin string, parse ParseFunc[P]) (*Envelope, P, error) {
+	var zero P
+	env, err := ParseEnvelope(data, plugin)
+	if err != nil {
+		return nil, zero, err
+	}
+	p, err := parse(env.Spec)
+	if err != nil {
+		var es Errors
+		es.Merge("spec", err)
+		return nil, zero, es.Err()
+	}
+	return env, p, nil
+}
+
+// EnvelopeSchema is the JSON Schema of the envelope; plugin schemas refer to it by relative path.
+//
+//go:embed envelope.schema.json
+var EnvelopeSchema []byte

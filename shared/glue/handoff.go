@@ -1,0 +1,75 @@
+package glue
+
+import (
+	"strings"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+
+	"github.com/wasmward/wasmward/shared/identity"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// stripHandoffHeader removes every incoming identity handoff header before an identity producer
+// runs, from the host's request and from the pairs the policy will see.
+func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
+	out := pairs[:0]
+	found := false
+	for _, p := range pairs {
+		if strings.EqualFold(p[0], identity.HeaderName) {
+			found = true
+			continue
+		}
+		out = append(out, p)
+	}
+	if found {
+		_ = proxywasm.RemoveHttpRequestHeader(identity.HeaderName)
+	}
+	return out
+}
+
+// loadIdentity reads the identity handed off by an earlier plugin: the host property first, then
+// the signed header when this VM holds the handoff key. See package identity.
+func (c *httpContext) loadIdentity() *policy.Identity {
+	if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
+		if id, err := identity.Unmarshal(v); err == nil {
+			return id
+		}
+	}
+	if c.p.handoffKey == nil || c.p.producer {
+		return nil
+	}
+	v, ok := c.req.Headers.Get(identity.HeaderName)
+	if !ok {
+		return nil
+	}
+	id, err := identity.Verify(v, c.p.handoffKey, c.p.host.Now())
+	if err != nil {
+		c.p.count("", "handoff_rejected", "error")
+		return nil
+	}
+	return id
+}
+
+// handOff publishes id to later plugins: as the host property, and as the signed header when this
+// VM holds the handoff key. It also becomes this request's identity for audit lines.
+func (c *httpContext) handOff(id *policy.Identity) {
+	c.req.SetIdentity(id)
+	b, err := identity.Marshal(id)
+	if err != nil {
+		c.p.host.Log(policy.LogWarn, "identity not handed off: "+err.Error())
+		return
+	}
+	propertySet := proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
+	if c.p.handoffKey != nil {
+		v, err := identity.Sign(id, c.p.handoffKey, c.p.host.Now())
+		if err == nil {
+			_ = proxywasm.ReplaceHttpRequestHeader(identity.HeaderName, v)
+			return
+		}
+	}
+	if !propertySet && !c.p.warnedNoHandoff {
+		c.p.warnedNoHandoff = true
+		c.p.host.Log(policy.LogWarn, "this host rejects the identity property; set "+identity.KeyEnv+
+			" in every wasmward VM to hand identities off by signed header")
+	}
+}

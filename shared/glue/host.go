@@ -1,0 +1,134 @@
+package glue
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// host implements policy.Host over proxy-wasm hostcalls.
+type host struct {
+	plugin string
+	clock  func() time.Time
+	shared *sharedStore // nil until probed
+	noKV   bool         // the probe found no shared data
+}
+
+func (h *host) Now() time.Time { return h.clock() }
+
+func (h *host) Env(name string) (string, bool) { return os.LookupEnv(name) }
+
+func (h *host) Log(level policy.LogLevel, msg string) {
+	msg = "wasmward " + h.plugin + ": " + msg
+	switch level {
+	case policy.LogDebug:
+		proxywasm.LogDebug(msg)
+	case policy.LogInfo:
+		proxywasm.LogInfo(msg)
+	case policy.LogWarn:
+		proxywasm.LogWarn(msg)
+	default:
+		proxywasm.LogError(msg)
+	}
+}
+
+// sharedProbeKey is read once to learn whether the host has shared data at all
+// (ngx_wasm_module without an shm_kv zone answers with an error, not "not found").
+const sharedProbeKey = "wasmward.probe"
+
+func (h *host) Shared() (policy.SharedStore, error) {
+	if h.shared != nil {
+		return h.shared, nil
+	}
+	if h.noKV {
+		return nil, policy.ErrUnsupported
+	}
+	_, _, err := proxywasm.GetSharedData(sharedProbeKey)
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		h.noKV = true
+		return nil, fmt.Errorf("%w: shared data: %v", policy.ErrUnsupported, err)
+	}
+	h.shared = &sharedStore{}
+	return h.shared, nil
+}
+
+type sharedStore struct{}
+
+func (sharedStore) Get(key string) ([]byte, uint32, error) {
+	v, cas, err := proxywasm.GetSharedData(key)
+	return v, cas, mapStatus(err)
+}
+
+func (sharedStore) CompareAndSwap(key string, value []byte, cas uint32) error {
+	return mapStatus(proxywasm.SetSharedData(key, value, cas))
+}
+
+func mapStatus(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, types.ErrorStatusNotFound):
+		return policy.ErrNotFound
+	case errors.Is(err, types.ErrorStatusCasMismatch):
+		return policy.ErrCASMismatch
+	}
+	return err
+}
+
+// ErrCalloutFailed is passed to a Fetch callback when the host reports no response (timeout,
+// connection failure, unknown cluster at dispatch time).
+var ErrCalloutFailed = errors.New("http callout failed")
+
+func (h *host) Fetch(req policy.FetchRequest, done func(policy.FetchResponse, error)) error {
+	method := req.Method
+	if method == "" {
+		method = "GET"
+	}
+	headers := append([][2]string{
+		{":method", method}, {":path", req.Path}, {":authority", req.Authority}, {":scheme", "https"},
+	}, req.Headers...)
+	timeout := uint32(req.Timeout / time.Millisecond)
+	if timeout == 0 {
+		timeout = 5000
+	}
+	_, err := proxywasm.DispatchHttpCall(req.Cluster, headers, req.Body, nil, timeout,
+		func(numHeaders, bodySize, numTrailers int) {
+			defer func() {
+				if r := recover(); r != nil {
+					h.Log(policy.LogError, "internal error in a callout callback: "+panicText(r))
+				}
+			}()
+			if numHeaders == 0 {
+				done(policy.FetchResponse{}, ErrCalloutFailed)
+				return
+			}
+			pairs, err := proxywasm.GetHttpCallResponseHeaders()
+			if err != nil {
+				done(policy.FetchResponse{}, fmt.Errorf("%w: headers: %v", ErrCalloutFailed, err))
+				return
+			}
+			resp := policy.NewResponse(pairs)
+			if bodySize > 0 {
+				if resp.Body, err = proxywasm.GetHttpCallResponseBody(0, bodySize); err != nil {
+					done(policy.FetchResponse{}, fmt.Errorf("%w: body: %v", ErrCalloutFailed, err))
+					return
+				}
+			}
+			done(policy.FetchResponse{Status: resp.Status, Headers: resp.Headers, Body: resp.Body}, nil)
+		})
+	return err
+}
+
+// hostProperties implements policy.Properties with proxy_get_property.
+type hostProperties struct{}
+
+func (hostProperties) Property(path ...string) ([]byte, bool) {
+	v, err := proxywasm.GetProperty(path)
+	return v, err == nil
+}

@@ -1,0 +1,243 @@
+package glue
+
+import (
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmward/wasmward/shared/audit"
+	"github.com/wasmward/wasmward/shared/metrics"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// phase names where a decision applies.
+type phase uint8
+
+const (
+	requestHeaders phase = iota
+	requestBody
+	responseHeaders
+	responseBody
+)
+
+// httpContext is one HTTP stream.
+type httpContext struct {
+	types.DefaultHttpContext
+	p    *pluginContext
+	req  *policy.Request
+	resp *policy.Response
+
+	replied      bool // a local reply was sent: later callbacks (including our own reply's) pass
+	bufferBody   bool
+	bufferResp   bool
+	respOverflow bool
+}
+
+// failureBody is the reply when a policy fails internally. It says nothing about the policy.
+var failureBody = []byte("internal policy error\n")
+
+// guard recovers a panic at a host entry point: the request fails closed (500) unless the config
+// says failureMode "open". It is deferred with a pointer to the callback's result.
+func (c *httpContext) guard(action *types.Action) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.p.host.Log(policy.LogError, "internal error on the request path: "+panicText(r))
+	c.p.count("", "internal_error", metrics.Error)
+	line := audit.Line{Decision: metrics.Error, Reason: "internal_error"}
+	if c.req != nil {
+		c.fillAudit(&line)
+	}
+	c.p.writeAudit(&line)
+	if c.p.env.FailOpen() || c.replied {
+		*action = types.ActionContinue
+		return
+	}
+	c.replied = true
+	_ = proxywasm.SendHttpResponse(500, nil, failureBody, -1)
+	*action = types.ActionPause
+}
+
+func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (action types.Action) {
+	defer c.guard(&action)
+	pairs, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		panic(err)
+	}
+	if c.p.producer {
+		pairs = c.stripHandoffHeader(pairs)
+	}
+	c.req = policy.NewRequest(pairs, hostProperties{}, c.loadIdentity)
+	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, true) {
+		return types.ActionPause
+	}
+	if c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req) {
+		c.bufferBody = true
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+func (c *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action types.Action) {
+	defer c.guard(&action)
+	if !c.bufferBody || c.replied {
+		return types.ActionContinue
+	}
+	if limit := c.p.body.RequestBodyLimit(c.req); bodySize > limit {
+		c.bufferBody = false
+		d := policy.Denied(413, "", "body_too_large", []byte("request body too large\n"))
+		c.apply(d, requestBody, true)
+		if c.replied {
+			return types.ActionPause
+		}
+		return types.ActionContinue
+	}
+	if !endOfStream {
+		return types.ActionPause
+	}
+	c.bufferBody = false
+	body, err := proxywasm.GetHttpRequestBody(0, bodySize)
+	if err != nil && bodySize > 0 {
+		panic(err)
+	}
+	c.req.Body = body
+	if c.apply(c.p.body.OnRequestBody(c.req), requestBody, true) {
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (action types.Action) {
+	defer c.guard(&action)
+	if c.replied || c.req == nil || (c.p.response == nil && c.p.respBody == nil) {
+		return types.ActionContinue
+	}
+	pairs, err := proxywasm.GetHttpResponseHeaders()
+	if err != nil {
+		panic(err)
+	}
+	c.resp = policy.NewResponse(pairs)
+	if c.p.response != nil && c.apply(c.p.response.OnResponse(c.req, c.resp), responseHeaders, false) {
+		return types.ActionPause
+	}
+	if c.p.respBody != nil && !endOfStream && c.p.respBody.WantsResponseBody(c.req, c.resp) {
+		c.bufferResp = true
+		// The body will change length: let the host re-frame it.
+		_ = proxywasm.RemoveHttpResponseHeader("content-length")
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+func (c *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) (action types.Action) {
+	defer c.guard(&action)
+	if !c.bufferResp || c.replied {
+		return types.ActionContinue
+	}
+	if bodySize > c.p.respBody.ResponseBodyLimit() {
+		c.bufferResp = false
+		if c.apply(c.p.respBody.OverLimit(c.req, c.resp), responseBody, false) {
+			return types.ActionPause
+		}
+		return types.ActionContinue
+	}
+	if !endOfStream {
+		return types.ActionPause
+	}
+	c.bufferResp = false
+	body, err := proxywasm.GetHttpResponseBody(0, bodySize)
+	if err != nil && bodySize > 0 {
+		panic(err)
+	}
+	c.resp.Body = body
+	if c.apply(c.p.respBody.OnResponseBody(c.req, c.resp), responseBody, false) {
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+// apply records and enforces a decision. It returns true when a local reply was sent and the
+// stream must stop. counted says whether an allow with no labels is still counted (once per
+// request, in the request phases); denies and labelled decisions always are.
+func (c *httpContext) apply(d policy.Decision, ph phase, counted bool) bool {
+	shadow := c.p.env.Shadow || d.Shadow
+	label := metrics.Allow
+	if d.Verdict == policy.Deny {
+		label = metrics.Deny
+		if shadow {
+			label = metrics.ShadowDeny
+		}
+	}
+	if d.Verdict == policy.Deny || d.Rule != "" || d.Reason != "" || (counted && ph == requestHeaders) {
+		c.p.count(d.Rule, d.Reason, label)
+	}
+	if d.Verdict == policy.Deny || d.Audit || c.p.env.Audit.Allows {
+		line := audit.Line{Decision: d.Verdict.String(), Shadow: shadow && d.Verdict == policy.Deny,
+			Rule: metrics.Label(d.Rule), Reason: metrics.Label(d.Reason), Details: d.Details}
+		if d.Verdict == policy.Deny {
+			line.Status = replyStatus(d.Reply.Status)
+		}
+		c.fillAudit(&line)
+		c.p.writeAudit(&line)
+	}
+	if d.Verdict == policy.Deny {
+		if shadow {
+			return false
+		}
+		c.replied = true
+		if err := proxywasm.SendHttpResponse(uint32(replyStatus(d.Reply.Status)), d.Reply.Headers, d.Reply.Body, -1); err != nil {
+			panic(err)
+		}
+		return true
+	}
+	c.mutate(d, ph)
+	return false
+}
+
+func replyStatus(s int) int {
+	if s < 200 || s > 599 {
+		return 403
+	}
+	return s
+}
+
+// mutate applies an allowed decision's header, body and identity changes to the current phase.
+func (c *httpContext) mutate(d policy.Decision, ph phase) {
+	request := ph == requestHeaders || ph == requestBody
+	for _, name := range d.RemoveHeaders {
+		if request {
+			_ = proxywasm.RemoveHttpRequestHeader(name)
+		} else {
+			_ = proxywasm.RemoveHttpResponseHeader(name)
+		}
+	}
+	for _, h := range d.SetHeaders {
+		if request {
+			_ = proxywasm.ReplaceHttpRequestHeader(h[0], h[1])
+		} else {
+			_ = proxywasm.ReplaceHttpResponseHeader(h[0], h[1])
+		}
+	}
+	if d.ReplaceBody != nil {
+		switch ph {
+		case requestBody:
+			_ = proxywasm.ReplaceHttpRequestBody(d.ReplaceBody)
+			_ = proxywasm.RemoveHttpRequestHeader("content-length")
+		case responseBody:
+			_ = proxywasm.ReplaceHttpResponseBody(d.ReplaceBody)
+		}
+	}
+	if d.Identity != nil && request {
+		c.handOff(d.Identity)
+	}
+}
+
+func (c *httpContext) fillAudit(line *audit.Line) {
+	line.RequestID = audit.Excerpt(c.req.ID(), 128)
+	line.Route = audit.Excerpt(c.req.Route(), 128)
+	line.Method = audit.Excerpt(c.req.Method, 16)
+	line.Path = audit.Path(c.req.Path)
+	if id := c.req.Identity(); id != nil {
+		line.Principal = audit.Principal(id.Issuer, id.Subject)
+	}
+}

@@ -1,0 +1,161 @@
+package glue
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmward/wasmward/shared/audit"
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/identity"
+	"github.com/wasmward/wasmward/shared/metrics"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// pluginContext is one plugin configuration on one VM: the parsed envelope, the compiled policy
+// and the per-VM caches the glue keeps (metric ids).
+type pluginContext struct {
+	types.DefaultPluginContext
+	def    policy.Definition
+	host   *host
+	env    *config.Envelope
+	policy policy.Policy
+
+	// Optional phases, resolved once at start.
+	body       policy.RequestBodyPolicy
+	response   policy.ResponsePolicy
+	respBody   policy.ResponseBodyPolicy
+	ticker     policy.Ticker
+	producer   bool
+	handoffKey []byte
+
+	counters        map[string]proxywasm.MetricCounter
+	warnedNoHandoff bool
+}
+
+func newPluginContext(vm *vmContext) *pluginContext {
+	return &pluginContext{
+		def:      vm.def,
+		host:     &host{plugin: vm.def.Name, clock: vm.clock},
+		counters: map[string]proxywasm.MetricCounter{},
+	}
+}
+
+// OnPluginStart loads the config. Any problem refuses the start with one critical log line that
+// names the field; the plugin never runs on defaults it was not given.
+func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatus) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.refuse("internal error while starting: " + panicText(r))
+			status = types.OnPluginStartStatusFailed
+		}
+	}()
+	var data []byte
+	if size > 0 {
+		var err error
+		if data, err = proxywasm.GetPluginConfiguration(); err != nil {
+			p.refuse("cannot read plugin configuration: " + err.Error())
+			return types.OnPluginStartStatusFailed
+		}
+	}
+	env, pol, err := config.Load(data, p.def.Name, p.def.Parse)
+	if err != nil {
+		p.refuse(err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	p.env, p.policy = env, pol
+	if key, ok := p.host.Env(identity.KeyEnv); ok {
+		if len(key) < identity.MinKeyLen {
+			p.refuse(fmt.Sprintf("environment variable %s: must be at least %d bytes", identity.KeyEnv, identity.MinKeyLen))
+			return types.OnPluginStartStatusFailed
+		}
+		p.handoffKey = []byte(key)
+	}
+	p.body, _ = pol.(policy.RequestBodyPolicy)
+	p.response, _ = pol.(policy.ResponsePolicy)
+	p.respBody, _ = pol.(policy.ResponseBodyPolicy)
+	_, p.producer = pol.(policy.IdentityProducer)
+	if s, ok := pol.(policy.Starter); ok {
+		if err := s.Start(p.host); err != nil {
+			p.refuse(err.Error())
+			return types.OnPluginStartStatusFailed
+		}
+	}
+	if t, ok := pol.(policy.Ticker); ok && t.TickPeriod() > 0 {
+		p.ticker = t
+		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(t.TickPeriod() / time.Millisecond)); err != nil {
+			p.refuse("cannot set tick period: " + err.Error())
+			return types.OnPluginStartStatusFailed
+		}
+	}
+	mode := "enforcing"
+	if env.Shadow {
+		mode = "shadow mode (decisions recorded, never enforced)"
+	}
+	p.host.Log(policy.LogInfo, "started, "+mode+", failure mode "+env.FailureMode)
+	return types.OnPluginStartStatusOK
+}
+
+func (p *pluginContext) refuse(reason string) {
+	proxywasm.LogCritical("wasmward " + p.def.Name + ": refusing to start: " + reason)
+}
+
+func (p *pluginContext) OnTick() {
+	defer func() {
+		if r := recover(); r != nil {
+			p.host.Log(policy.LogError, "internal error on tick: "+panicText(r))
+			p.count("", "tick_panic", metrics.Error)
+		}
+	}()
+	if p.ticker != nil {
+		p.ticker.Tick(p.host.Now())
+	}
+}
+
+func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
+	if p.policy == nil { // start failed: hosts should not get here; fail closed if they do
+		return &refusingContext{}
+	}
+	return &httpContext{p: p}
+}
+
+// count increments the decision counter for (rule, reason, decision), defining it on first use.
+func (p *pluginContext) count(rule, reason, decision string) {
+	name := metrics.DecisionName(p.def.Name, rule, reason, decision)
+	c, ok := p.counters[name]
+	if !ok {
+		c = proxywasm.DefineCounterMetric(name)
+		p.counters[name] = c
+	}
+	c.Increment(1)
+}
+
+// writeAudit logs one audit line.
+func (p *pluginContext) writeAudit(line *audit.Line) {
+	line.Time = p.host.Now()
+	line.Plugin = p.def.Name
+	proxywasm.LogInfo(string(line.Encode()))
+}
+
+// panicText describes a recovered panic without request data: runtime errors (index out of range,
+// nil dereference) carry none; other panic values might, so only their type is named.
+func panicText(r any) string {
+	if err, ok := r.(runtime.Error); ok {
+		return err.Error()
+	}
+	return fmt.Sprintf("panic of type %T", r)
+}
+
+// refusingContext answers every request with 500 when the plugin failed to start but the host
+// still routes requests to it.
+type refusingContext struct {
+	types.DefaultHttpContext
+}
+
+func (*refusingContext) OnHttpRequestHeaders(int, bool) types.Action {
+	_ = proxywasm.SendHttpResponse(500, nil, []byte("policy unavailable\n"), -1)
+	return types.ActionPause
+}

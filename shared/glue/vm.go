@@ -1,0 +1,75 @@
+package glue
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Main makes def the plugin of this Wasm VM. Call it from an init function in main.go.
+func Main(def policy.Definition) {
+	proxywasm.SetVMContext(NewVM(def))
+}
+
+// NewVM returns the VM context serving def. Tests pass it to proxytest.
+func NewVM(def policy.Definition) types.VMContext {
+	return &vmContext{def: def, clock: time.Now}
+}
+
+// TestClockProperty is the host property read for the time when the VM configuration is
+// {"testClock": true}. Headless hosts (proxytest in wasm mode runs on wazero's fake clock) set it
+// to decimal Unix nanoseconds; production VM configurations never enable it.
+var TestClockProperty = []string{"wasmward_test_clock"}
+
+type vmContext struct {
+	types.DefaultVMContext
+	def   policy.Definition
+	clock func() time.Time
+}
+
+// vmConfig is the VM-wide configuration (vm_config.configuration); all fields optional.
+type vmConfig struct {
+	TestClock bool `json:"testClock,omitempty"`
+}
+
+func (vm *vmContext) OnVMStart(size int) types.OnVMStartStatus {
+	if size == 0 {
+		return types.OnVMStartStatusOK
+	}
+	data, err := proxywasm.GetVMConfiguration()
+	if err != nil {
+		proxywasm.LogCriticalf("wasmward %s: refusing to start: cannot read VM configuration: %v", vm.def.Name, err)
+		return types.OnVMStartStatusFailed
+	}
+	var cfg vmConfig
+	if err := config.DecodeStrict(data, &cfg); err != nil {
+		proxywasm.LogCriticalf("wasmward %s: refusing to start: VM configuration: %v", vm.def.Name, err)
+		return types.OnVMStartStatusFailed
+	}
+	if cfg.TestClock {
+		vm.clock = propertyClock
+	}
+	return types.OnVMStartStatusOK
+}
+
+func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
+	return newPluginContext(vm)
+}
+
+// propertyClock reads TestClockProperty; it returns the zero time when the property is absent.
+func propertyClock() time.Time {
+	v, err := proxywasm.GetProperty(TestClockProperty)
+	if err != nil {
+		return time.Time{}
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}

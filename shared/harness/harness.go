@@ -1,0 +1,259 @@
+// Package harness runs a wasmward plugin headlessly, without a proxy: natively (the plugin's Go
+// code on proxytest's emulated host) or as the built dist/<plugin>.wasm inside wazero, through
+// the same emulated host. Tests, `make demo`, benchmarks and the policy test runner all use it.
+//
+// proxytest keeps its host in process-global state, so one Host exists at a time: NewHost
+// blocks until the previous Host is closed. Tests using the harness must not run in parallel.
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmward/wasmward/shared/glue"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Mode selects how the plugin runs.
+type Mode string
+
+const (
+	// Native runs the plugin's Go code directly against the emulated host.
+	Native Mode = "native"
+	// Wasm runs dist/<plugin>.wasm in wazero against the same emulated host.
+	Wasm Mode = "wasm"
+)
+
+// Modes lists both modes, native first.
+var Modes = []Mode{Native, Wasm}
+
+// StartTime is the clock's value when a Host starts.
+var StartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ErrNoWasm is returned when dist/<plugin>.wasm has not been built.
+var ErrNoWasm = errors.New("wasm module not built (run make build)")
+
+// Options configure a Host beyond the plugin config.
+type Options struct {
+	// Env is the VM's environment (Envoy vm_config.environment_variables). Native mode sets it
+	// in the process environment for the Host's lifetime; wasm mode cannot pass it through
+	// proxytest, so plugins reading Env are tested natively for those cases.
+	Env map[string]string
+	// WasmPath overrides dist/<plugin>.wasm.
+	WasmPath string
+}
+
+var (
+	hostMu   sync.Mutex // one proxytest host per process at a time
+	vmMu     sync.Mutex
+	vmCache  = map[string]types.VMContext{} // compiled wasm VMs by path, compiled once per process
+	nextRoot uint32     = 1 << 24
+)
+
+// Host is one started plugin.
+type Host struct {
+	Mode  Mode
+	emu   proxytest.HostEmulator
+	reset func()
+	now   time.Time
+	env   []string
+	// Status is the plugin's start status; a refused config leaves it false.
+	Status types.OnPluginStartStatus
+}
+
+// NewHost starts def with cfg in mode. The returned Host must be closed. A refused start is
+// not an error: check Status and StartLogs.
+func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host, error) {
+	var vm types.VMContext
+	switch mode {
+	case Native:
+		vm = glue.NewVM(def)
+	case Wasm:
+		path := opts.WasmPath
+		if path == "" {
+			path = WasmPath(def.Name)
+		}
+		inner, err := wasmVM(path)
+		if err != nil {
+			return nil, err
+		}
+		vm = &rootRemap{inner: inner, id: newRootID()}
+	default:
+		return nil, fmt.Errorf("harness: unknown mode %q", mode)
+	}
+	hostMu.Lock()
+	h := &Host{Mode: mode, now: StartTime}
+	for k, v := range opts.Env {
+		if mode == Native {
+			h.env = append(h.env, k)
+			os.Setenv(k, v)
+		}
+	}
+	if os.Getenv("WASMWARD_HOST_LOG") == "" {
+		log.SetOutput(io.Discard) // proxytest logs every hostcall
+	}
+	opt := proxytest.NewEmulatorOption().WithVMContext(vm).
+		WithPluginConfiguration(cfg).
+		WithVMConfiguration([]byte(`{"testClock":true}`)).
+		WithProperty(glue.TestClockProperty, clockValue(h.now))
+	h.emu, h.reset = proxytest.NewHostEmulator(opt)
+	if h.emu.StartVM() != types.OnVMStartStatusOK {
+		h.Close()
+		return nil, errors.New("harness: VM refused to start")
+	}
+	h.Status = h.emu.StartPlugin()
+	return h, nil
+}
+
+// Close releases the host. It is safe to call twice.
+func (h *Host) Close() {
+	if h.reset == nil {
+		return
+	}
+	h.reset()
+	h.reset = nil
+	for _, k := range h.env {
+		os.Unsetenv(k)
+	}
+	log.SetOutput(os.Stderr)
+	hostMu.Unlock()
+}
+
+// Emulator exposes the underlying proxytest host for what the harness does not wrap.
+func (h *Host) Emulator() proxytest.HostEmulator { return h.emu }
+
+// Now returns the host clock.
+func (h *Host) Now() time.Time { return h.now }
+
+// SetTime sets the host clock the plugin reads.
+func (h *Host) SetTime(t time.Time) {
+	h.now = t
+	if err := h.emu.SetProperty(glue.TestClockProperty, clockValue(t)); err != nil {
+		panic(err)
+	}
+}
+
+// Advance moves the host clock forward by d.
+func (h *Host) Advance(d time.Duration) { h.SetTime(h.now.Add(d)) }
+
+// Tick runs the plugin's OnTick once.
+func (h *Host) Tick() { h.emu.Tick() }
+
+// TickPeriod is the tick period the plugin asked for, 0 if none.
+func (h *Host) TickPeriod() time.Duration {
+	return time.Duration(h.emu.GetTickPeriod()) * time.Millisecond
+}
+
+// Counter returns a counter's value by its full name (see package metrics), 0 if undefined.
+func (h *Host) Counter(name string) uint64 {
+	v, _ := h.emu.GetCounterMetric(name)
+	return v
+}
+
+// Logs returns the log lines written at info level and above, in level order.
+func (h *Host) Logs() []string {
+	var all []string
+	all = append(all, h.emu.GetInfoLogs()...)
+	all = append(all, h.emu.GetWarnLogs()...)
+	all = append(all, h.emu.GetErrorLogs()...)
+	all = append(all, h.emu.GetCriticalLogs()...)
+	return all
+}
+
+// CriticalLogs returns critical log lines (start refusals).
+func (h *Host) CriticalLogs() []string { return h.emu.GetCriticalLogs() }
+
+// AuditLines returns the JSON audit lines logged so far.
+func (h *Host) AuditLines() []string {
+	var out []string
+	for _, l := range h.emu.GetInfoLogs() {
+		if strings.HasPrefix(l, `{"time":`) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Callouts returns the HTTP callouts the plugin context dispatched and not yet answered.
+func (h *Host) Callouts() []proxytest.HttpCalloutAttribute {
+	return h.emu.GetCalloutAttributesFromContext(proxytest.PluginContextID)
+}
+
+// RespondCallout delivers a callout response. headers should include ":status".
+func (h *Host) RespondCallout(id uint32, headers [][2]string, body []byte) {
+	h.emu.CallOnHttpCallResponse(id, headers, nil, body)
+}
+
+func clockValue(t time.Time) []byte { return []byte(strconv.FormatInt(t.UnixNano(), 10)) }
+
+// WasmPath returns dist/<plugin>.wasm under the repository root.
+func WasmPath(plugin string) string {
+	return filepath.Join(RepoRoot(), "dist", plugin+".wasm")
+}
+
+// RepoRoot finds the directory holding go.mod, walking up from the working directory.
+func RepoRoot() string {
+	dir, _ := os.Getwd()
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+// wasmVM compiles the module at path once per process.
+func wasmVM(path string) (types.VMContext, error) {
+	vmMu.Lock()
+	defer vmMu.Unlock()
+	if vm, ok := vmCache[path]; ok {
+		return vm, nil
+	}
+	bin, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNoWasm, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	vm, err := proxytest.NewWasmVMContext(bin)
+	if err != nil {
+		return nil, fmt.Errorf("harness: load %s: %w", path, err)
+	}
+	vmCache[path] = vm
+	return vm, nil
+}
+
+func newRootID() uint32 {
+	vmMu.Lock()
+	defer vmMu.Unlock()
+	nextRoot++
+	return nextRoot
+}
+
+// rootRemap lets one compiled wasm VM serve many Hosts: proxytest always creates plugin context
+// 1, which the guest would reject as a duplicate after the first Host, so each Host gets a
+// fresh root context id inside the guest (a real proxy also runs many plugin contexts per VM).
+type rootRemap struct {
+	inner types.VMContext
+	id    uint32
+}
+
+func (r *rootRemap) OnVMStart(size int) types.OnVMStartStatus { return r.inner.OnVMStart(size) }
+
+func (r *rootRemap) NewPluginContext(uint32) types.PluginContext {
+	return r.inner.NewPluginContext(r.id)
+}

@@ -1,0 +1,163 @@
+package harness
+
+import (
+	"strings"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// Request is one request sent through the plugin, and the upstream's reply if it gets through.
+// The JSON form is what policy test case files use.
+type Request struct {
+	Method    string      `json:"method,omitempty"`    // default GET
+	Path      string      `json:"path,omitempty"`      // default /
+	Authority string      `json:"authority,omitempty"` // default example.com
+	Headers   [][2]string `json:"headers,omitempty"`
+	Body      string      `json:"body,omitempty"`
+	// Source is the downstream address property (source.address), e.g. "203.0.113.7:5555".
+	Source string `json:"source,omitempty"`
+	// Properties sets host properties; keys are path segments joined by "/".
+	Properties map[string]string `json:"properties,omitempty"`
+	// Upstream is the reply the upstream gives if the request reaches it (default 200, no body).
+	Upstream *Reply `json:"upstream,omitempty"`
+}
+
+// Reply is an HTTP reply: the upstream's, or the one the client finally sees.
+type Reply struct {
+	Status  int         `json:"status,omitempty"`
+	Headers [][2]string `json:"headers,omitempty"`
+	Body    string      `json:"body,omitempty"`
+}
+
+// Result is what happened to a request.
+type Result struct {
+	// Reply is what the client receives: the plugin's local reply, or the upstream's reply after
+	// the plugin's response phase.
+	Reply Reply
+	// LocalReply is true when the plugin answered instead of the upstream.
+	LocalReply bool
+	// Forwarded is the request as the upstream received it (after mutations); nil if blocked.
+	Forwarded *Request
+}
+
+// Header returns the first value of a reply header (case-insensitive).
+func (r Reply) Header(name string) (string, bool) { return lookup(r.Headers, name) }
+
+// Header returns the first value of a forwarded request header (case-insensitive).
+func (r *Request) Header(name string) (string, bool) { return lookup(r.Headers, name) }
+
+func lookup(hs [][2]string, name string) (string, bool) {
+	for _, h := range hs {
+		if strings.EqualFold(h[0], name) {
+			return h[1], true
+		}
+	}
+	return "", false
+}
+
+// Do sends req through the plugin's request and response phases.
+func (h *Host) Do(req Request) Result {
+	if req.Method == "" {
+		req.Method = "GET"
+	}
+	if req.Path == "" {
+		req.Path = "/"
+	}
+	if req.Authority == "" {
+		req.Authority = "example.com"
+	}
+	if req.Source != "" {
+		h.setProperty("source/address", req.Source)
+	}
+	for k, v := range req.Properties {
+		h.setProperty(k, v)
+	}
+	headers := append([][2]string{
+		{":method", req.Method}, {":path", req.Path}, {":authority", req.Authority}, {":scheme", "https"},
+	}, req.Headers...)
+
+	id := h.emu.InitializeHttpContext()
+	defer h.emu.CompleteHttpContext(id)
+	hasBody := req.Body != ""
+	action := h.emu.CallOnRequestHeaders(id, headers, !hasBody)
+	if res, done := h.local(id); done {
+		return res
+	}
+	if hasBody {
+		action = h.emu.CallOnRequestBody(id, []byte(req.Body), true)
+		if res, done := h.local(id); done {
+			return res
+		}
+	}
+	if action != types.ActionContinue {
+		// The plugin paused without replying: a real host would hold the request.
+		return Result{Reply: Reply{Status: 0}}
+	}
+	fwd := &Request{Headers: h.emu.GetCurrentRequestHeaders(id), Body: string(h.emu.GetCurrentRequestBody(id))}
+	for _, p := range fwd.Headers {
+		switch p[0] {
+		case ":method":
+			fwd.Method = p[1]
+		case ":path":
+			fwd.Path = p[1]
+		case ":authority":
+			fwd.Authority = p[1]
+		}
+	}
+
+	up := Reply{Status: 200}
+	if req.Upstream != nil {
+		up = *req.Upstream
+		if up.Status == 0 {
+			up.Status = 200
+		}
+	}
+	respHeaders := append([][2]string{{":status", itoa(up.Status)}}, up.Headers...)
+	h.emu.CallOnResponseHeaders(id, respHeaders, up.Body == "")
+	if res, done := h.local(id); done {
+		res.Forwarded = fwd
+		return res
+	}
+	if up.Body != "" {
+		h.emu.CallOnResponseBody(id, []byte(up.Body), true)
+		if res, done := h.local(id); done {
+			res.Forwarded = fwd
+			return res
+		}
+	}
+	out := Reply{Status: up.Status, Body: string(h.emu.GetCurrentResponseBody(id))}
+	for _, p := range h.emu.GetCurrentResponseHeaders(id) {
+		if p[0] != ":status" {
+			out.Headers = append(out.Headers, p)
+		}
+	}
+	return Result{Reply: out, Forwarded: fwd}
+}
+
+func (h *Host) local(id uint32) (Result, bool) {
+	lr := h.emu.GetSentLocalResponse(id)
+	if lr == nil {
+		return Result{}, false
+	}
+	return Result{LocalReply: true, Reply: Reply{Status: int(lr.StatusCode), Headers: lr.Headers, Body: string(lr.Data)}}, true
+}
+
+func (h *Host) setProperty(key, value string) {
+	if err := h.emu.SetProperty(strings.Split(key, "/"), []byte(value)); err != nil {
+		panic(err)
+	}
+}
+
+func itoa(n int) string {
+	if n <= 0 {
+		return "0"
+	}
+	var b [12]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,64 @@
+package harness
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Start starts def with cfg in mode for a test and closes it at cleanup. A missing .wasm skips
+// the test, except with CI=true, where it fails: CI must never pass without running wasm.
+func Start(t testing.TB, mode Mode, def policy.Definition, cfg []byte, opts ...Options) *Host {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	h, err := NewHost(mode, def, cfg, o)
+	if errors.Is(err, ErrNoWasm) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v (CI=true: a missing module is a failure)", err)
+		}
+		t.Skipf("%v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// MustStart is Start that fails the test when the plugin refuses its config.
+func MustStart(t testing.TB, mode Mode, def policy.Definition, cfg []byte, opts ...Options) *Host {
+	t.Helper()
+	h := Start(t, mode, def, cfg, opts...)
+	if !h.Status {
+		t.Fatalf("plugin refused to start: %s", strings.Join(h.CriticalLogs(), "\n"))
+	}
+	return h
+}
+
+// EachMode runs fn as a subtest per mode ("native", "wasm").
+func EachMode(t *testing.T, fn func(t *testing.T, mode Mode)) {
+	for _, m := range Modes {
+		t.Run(string(m), func(t *testing.T) { fn(t, m) })
+	}
+}
+
+// RunCases runs a case table against def started with cfg, in both modes, one subtest per case.
+// The same host serves every case of a mode, as one proxy worker serves many requests.
+func RunCases(t *testing.T, def policy.Definition, cfg []byte, cases []Case, opts ...Options) {
+	EachMode(t, func(t *testing.T, mode Mode) {
+		h := MustStart(t, mode, def, cfg, opts...)
+		for _, c := range cases {
+			t.Run(c.Name, func(t *testing.T) {
+				for _, d := range c.Want.Check(h.Do(c.Request)) {
+					t.Error(d)
+				}
+			})
+		}
+	})
+}

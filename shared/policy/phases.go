@@ -1,0 +1,67 @@
+package policy
+
+import "time"
+
+// Definition registers a plugin with the glue, the CLI and the test harness.
+type Definition struct {
+	// Name is the plugin's name: its directory under plugins/, its dist/<name>.wasm, and the
+	// "plugin" field its config must carry.
+	Name string
+	// Schema is the plugin's JSON Schema (the whole config, envelope included).
+	Schema []byte
+	// Parse strictly parses and compiles the plugin's "spec" object. It is pure (no host access)
+	// so the CLI can run it offline; errors name the field (see package config).
+	Parse func(spec []byte) (Policy, error)
+}
+
+// Policy decides on requests. It is built once per plugin configuration and used for every
+// request on that worker; the glue calls it from one thread at a time.
+type Policy interface {
+	// OnRequest decides on the request headers.
+	OnRequest(req *Request) Decision
+}
+
+// Starter is implemented by policies that need the host after parsing: to read secrets from
+// the environment, probe shared data, or start fetches. An error refuses the plugin start.
+type Starter interface {
+	Start(host Host) error
+}
+
+// Ticker is implemented by policies with periodic work (refreshing keys, sweeping buckets).
+// Tick runs on the host's timer at TickPeriod, never on a request.
+type Ticker interface {
+	TickPeriod() time.Duration
+	Tick(now time.Time)
+}
+
+// RequestBodyPolicy is implemented by policies that inspect request bodies. After OnRequest
+// allowed the headers, the glue buffers the body (up to RequestBodyLimit bytes; more is a 413)
+// when WantsRequestBody is true and calls OnRequestBody with req.Body set.
+type RequestBodyPolicy interface {
+	WantsRequestBody(req *Request) bool
+	RequestBodyLimit(req *Request) int
+	OnRequestBody(req *Request) Decision
+}
+
+// ResponsePolicy is implemented by policies that act on response headers (ban counting,
+// header hygiene). A Deny here replaces the response with the decision's reply.
+type ResponsePolicy interface {
+	OnResponse(req *Request, resp *Response) Decision
+}
+
+// ResponseBodyPolicy is implemented by policies that rewrite or inspect response bodies. The glue
+// buffers the body up to ResponseBodyLimit bytes; past it, OverLimit decides (pass untouched or
+// deny). Hosts that cannot pause the response phase are reported at start (glue.Capabilities).
+type ResponseBodyPolicy interface {
+	WantsResponseBody(req *Request, resp *Response) bool
+	ResponseBodyLimit() int
+	OnResponseBody(req *Request, resp *Response) Decision
+	// OverLimit is the decision when the body exceeds ResponseBodyLimit.
+	OverLimit(req *Request, resp *Response) Decision
+}
+
+// IdentityProducer is implemented by authentication policies. The glue strips any incoming
+// handoff header before calling them, so a client can never inject an identity.
+type IdentityProducer interface {
+	ProducesIdentity()
+}

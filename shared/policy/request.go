@@ -1,0 +1,221 @@
+package policy
+
+import (
+	"strings"
+)
+
+// Header is one header field. Names are lower case (HTTP/2 and proxy-wasm hosts lower-case them).
+type Header struct {
+	Name, Value string
+}
+
+// Headers is an ordered header list that may repeat names.
+type Headers []Header
+
+// Get returns the first value of the named header. name must be lower case.
+func (h Headers) Get(name string) (string, bool) {
+	for _, f := range h {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// Values returns every value of the named header, in order. name must be lower case.
+func (h Headers) Values(name string) []string {
+	var vs []string
+	for _, f := range h {
+		if f.Name == name {
+			vs = append(vs, f.Value)
+		}
+	}
+	return vs
+}
+
+// Properties reads host properties (Envoy attributes) lazily. A missing property returns ok=false.
+type Properties interface {
+	Property(path ...string) (value []byte, ok bool)
+}
+
+// Request is one HTTP request as a policy sees it. Pseudo-headers are split out into Method,
+// Scheme, Authority and Path; Headers holds the rest. Body is set only in the body phase.
+//
+// Host properties (source address, peer certificate, route) and the identity handed off by an
+// earlier plugin are read lazily on first use, so a policy that never asks pays nothing.
+type Request struct {
+	Method, Scheme, Authority, Path string
+	Headers                         Headers
+	Body                            []byte
+	Trailers                        Headers
+
+	props    Properties
+	identity func() *Identity
+	loaded   uint8
+	source   string
+	peer     PeerIdentity
+	route    string
+	id       *Identity
+}
+
+const (
+	loadedSource uint8 = 1 << iota
+	loadedPeer
+	loadedRoute
+	loadedIdentity
+)
+
+// NewRequest builds a request from header pairs as the host gives them (pseudo-headers included),
+// a property reader (may be nil) and an identity loader (may be nil).
+func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) *Request {
+	r := &Request{props: props, identity: identity, Headers: make(Headers, 0, len(pairs))}
+	for _, p := range pairs {
+		name := strings.ToLower(p[0])
+		switch name {
+		case ":method":
+			r.Method = p[1]
+		case ":scheme":
+			r.Scheme = p[1]
+		case ":authority", "host":
+			if r.Authority == "" {
+				r.Authority = p[1]
+			}
+			if name == "host" {
+				r.Headers = append(r.Headers, Header{name, p[1]})
+			}
+		case ":path":
+			r.Path = p[1]
+		default:
+			r.Headers = append(r.Headers, Header{name, p[1]})
+		}
+	}
+	return r
+}
+
+// Header returns the first value of the named header (case-insensitive name).
+func (r *Request) Header(name string) (string, bool) {
+	return r.Headers.Get(strings.ToLower(name))
+}
+
+// PathOnly returns the path without its query string.
+func (r *Request) PathOnly() string {
+	if i := strings.IndexByte(r.Path, '?'); i >= 0 {
+		return r.Path[:i]
+	}
+	return r.Path
+}
+
+// Query returns the raw query string (without '?'), or "".
+func (r *Request) Query() string {
+	if i := strings.IndexByte(r.Path, '?'); i >= 0 {
+		return r.Path[i+1:]
+	}
+	return ""
+}
+
+// ID returns the request id (x-request-id) or "".
+func (r *Request) ID() string {
+	v, _ := r.Headers.Get("x-request-id")
+	return v
+}
+
+// SetSourceAddress sets the downstream address (ip:port or ip) for tests and embedded hosts.
+func (r *Request) SetSourceAddress(addr string) { r.source, r.loaded = addr, r.loaded|loadedSource }
+
+// SetPeer sets the mTLS peer identity for tests and embedded hosts.
+func (r *Request) SetPeer(p PeerIdentity) { r.peer, r.loaded = p, r.loaded|loadedPeer }
+
+// SetRoute sets the route name for tests and embedded hosts.
+func (r *Request) SetRoute(name string) { r.route, r.loaded = name, r.loaded|loadedRoute }
+
+// SetIdentity sets the verified identity (used by an in-VM chain and by tests).
+func (r *Request) SetIdentity(id *Identity) { r.id, r.loaded = id, r.loaded|loadedIdentity }
+
+// SourceAddress returns the downstream peer address as the host reports it ("ip:port"), or "".
+// It is the address of the TCP peer, not X-Forwarded-For.
+func (r *Request) SourceAddress() string {
+	if r.loaded&loadedSource == 0 {
+		r.loaded |= loadedSource
+		if r.props != nil {
+			if v, ok := r.props.Property("source", "address"); ok {
+				r.source = string(v)
+			}
+		}
+	}
+	return r.source
+}
+
+// Peer returns the mTLS peer certificate identity, empty when the host has none (no mTLS, or a
+// host such as ngx_wasm_module that exposes no peer-certificate properties).
+func (r *Request) Peer() PeerIdentity {
+	if r.loaded&loadedPeer == 0 {
+		r.loaded |= loadedPeer
+		if r.props != nil {
+			r.peer = readPeer(r.props)
+		}
+	}
+	return r.peer
+}
+
+// Route returns the host's route name for this request, or "".
+func (r *Request) Route() string {
+	if r.loaded&loadedRoute == 0 {
+		r.loaded |= loadedRoute
+		if r.props != nil {
+			if v, ok := r.props.Property("xds", "route_name"); ok {
+				r.route = string(v)
+			} else if v, ok := r.props.Property("route_name"); ok {
+				r.route = string(v)
+			}
+		}
+	}
+	return r.route
+}
+
+// Identity returns the verified identity handed off by an authentication plugin earlier in the
+// chain, or nil. See docs/identity-handoff.md for how it travels between filters.
+func (r *Request) Identity() *Identity {
+	if r.loaded&loadedIdentity == 0 {
+		r.loaded |= loadedIdentity
+		if r.identity != nil {
+			r.id = r.identity()
+		}
+	}
+	return r.id
+}
+
+// Response is the upstream response as a policy sees it in the response phase.
+type Response struct {
+	Status  int
+	Headers Headers
+	Body    []byte
+}
+
+// NewResponse builds a response from header pairs as the host gives them.
+func NewResponse(pairs [][2]string) *Response {
+	resp := &Response{Headers: make(Headers, 0, len(pairs))}
+	for _, p := range pairs {
+		name := strings.ToLower(p[0])
+		if name == ":status" {
+			resp.Status = atoiStatus(p[1])
+			continue
+		}
+		resp.Headers = append(resp.Headers, Header{name, p[1]})
+	}
+	return resp
+}
+
+func atoiStatus(s string) int {
+	if len(s) != 3 {
+		return 0
+	}
+	n := 0
+	for i := 0; i < 3; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
