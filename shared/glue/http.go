@@ -156,6 +156,15 @@ func (c *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) (action
 	return types.ActionContinue
 }
 
+func (c *httpContext) OnHttpStreamDone() {
+	defer func() {
+		if r := recover(); r != nil {
+			c.p.host.Log(policy.LogError, "internal error at stream end: "+panicText(r))
+		}
+	}()
+	c.p.streamDone()
+}
+
 // apply records and enforces a decision. It returns true when a local reply was sent and the
 // stream must stop. counted says whether an allow with no labels is still counted (once per
 // request, in the request phases); denies and labelled decisions always are.

@@ -34,6 +34,10 @@ type pluginContext struct {
 
 	counters        map[string]proxywasm.MetricCounter
 	warnedNoHandoff bool
+	heap            proxywasm.MetricGauge
+	heapName        string // kept alive: see count
+	heapRecorded    int64
+	streams         uint32
 }
 
 func newPluginContext(vm *vmContext) *pluginContext {
@@ -91,6 +95,9 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 			return types.OnPluginStartStatusFailed
 		}
 	}
+	p.heapName = metrics.Name(p.def.Name, metrics.HeapMetric)
+	p.heap = proxywasm.DefineGaugeMetric(p.heapName)
+	p.sampleHeap()
 	mode := "enforcing"
 	if env.Shadow {
 		mode = "shadow mode (decisions recorded, never enforced)"
@@ -123,7 +130,11 @@ func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 }
 
 // count increments the decision counter for (rule, reason, decision), defining it on first use.
+// Metric names stay referenced (map keys) for the VM's life: proxytest's wasm host keeps the
+// name's guest memory without copying it, so a name the guest freed would be corrupted there.
+// A host that refuses a metric must not fail the request, so its panic is dropped here.
 func (p *pluginContext) count(rule, reason, decision string) {
+	defer func() { _ = recover() }()
 	name := metrics.DecisionName(p.def.Name, rule, reason, decision)
 	c, ok := p.counters[name]
 	if !ok {
@@ -131,6 +142,24 @@ func (p *pluginContext) count(rule, reason, decision string) {
 		p.counters[name] = c
 	}
 	c.Increment(1)
+}
+
+// streamDone samples the VM heap every metrics.HeapSampleEvery streams.
+func (p *pluginContext) streamDone() {
+	p.streams++
+	if p.streams%metrics.HeapSampleEvery == 0 {
+		p.sampleHeap()
+	}
+}
+
+// sampleHeap records the Go heap in use. Envoy's stats are process-wide, so each VM adds the
+// change since its last sample: the gauge is the sum over the workers' VMs running this plugin.
+func (p *pluginContext) sampleHeap() {
+	defer func() { _ = recover() }()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	p.heap.Add(int64(ms.HeapAlloc) - p.heapRecorded)
+	p.heapRecorded = int64(ms.HeapAlloc)
 }
 
 // writeAudit logs one audit line.

@@ -57,17 +57,18 @@ type Options struct {
 var (
 	hostMu   sync.Mutex // one proxytest host per process at a time
 	vmMu     sync.Mutex
-	vmCache  = map[string]types.VMContext{} // compiled wasm VMs by path, compiled once per process
-	nextRoot uint32     = 1 << 24
+	vmCache         = map[string]types.VMContext{} // compiled wasm VMs by path, compiled once per process
+	nextRoot uint32 = 1 << 24
 )
 
 // Host is one started plugin.
 type Host struct {
-	Mode  Mode
-	emu   proxytest.HostEmulator
-	reset func()
-	now   time.Time
-	env   []string
+	Mode   Mode
+	plugin string
+	emu    proxytest.HostEmulator
+	reset  func()
+	now    time.Time
+	env    []string
 	// Status is the plugin's start status; a refused config leaves it false.
 	Status types.OnPluginStartStatus
 }
@@ -93,7 +94,7 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 		return nil, fmt.Errorf("harness: unknown mode %q", mode)
 	}
 	hostMu.Lock()
-	h := &Host{Mode: mode, now: StartTime}
+	h := &Host{Mode: mode, plugin: def.Name, now: StartTime}
 	for k, v := range opts.Env {
 		if mode == Native {
 			h.env = append(h.env, k)

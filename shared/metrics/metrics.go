@@ -69,3 +69,11 @@ func Label(s string) string {
 	}
 	return s
 }
+
+// HeapMetric is the gauge (Name(plugin, HeapMetric)) where the glue records the VM's Go heap in
+// bytes, sampled at start and every HeapSampleEvery streams: per-VM memory must plateau, and this
+// shows whether it does.
+const HeapMetric = "vm_heap_bytes"
+
+// HeapSampleEvery is how many finished streams pass between heap samples.
+const HeapSampleEvery = 1024

@@ -1,0 +1,74 @@
+package harness
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/wasmward/wasmward/plugins/passthrough"
+	"github.com/wasmward/wasmward/shared/metrics"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// BaselineConfig is the passthrough config every benchmark compares against.
+var BaselineConfig = []byte(`{"apiVersion":"wasmward/v1","plugin":"passthrough","spec":{}}`)
+
+// HeapRequests is how many requests run before a benchmark reads the VM's heap.
+const HeapRequests = 100_000
+
+// Bench measures def (started with cfg) on the requests reqs (cycled) against the passthrough
+// baseline, in the same process, with the same requests, in both modes. Sub-benchmarks are
+// "<mode>/baseline" and "<mode>/plugin"; each reports ns/op (one request through every phase),
+// p50-ns and p99-ns, allocs/op (native: the whole request path), and heap-B: the VM heap after
+// HeapRequests more requests. tools/benchtable turns the output into the `make bench` table.
+func Bench(b *testing.B, def policy.Definition, cfg []byte, reqs ...Request) {
+	for _, mode := range Modes {
+		for _, sub := range []struct {
+			name string
+			def  policy.Definition
+			cfg  []byte
+		}{{"baseline", passthrough.Definition, BaselineConfig}, {"plugin", def, cfg}} {
+			b.Run(string(mode)+"/"+sub.name, func(b *testing.B) {
+				h := MustStart(b, mode, sub.def, sub.cfg)
+				BenchHost(b, h, func(i int) Request { return reqs[i%len(reqs)] })
+			})
+		}
+	}
+}
+
+// BenchHost runs b.N requests from next through h and reports latency percentiles and heap.
+// Use it directly when requests must differ per iteration (distinct tokens, keys).
+func BenchHost(b *testing.B, h *Host, next func(i int) Request) {
+	b.ReportAllocs()
+	samples := make([]time.Duration, 0, min(b.N, 1<<16))
+	stride := max(1, b.N/(1<<16))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%stride == 0 {
+			start := time.Now()
+			h.Do(next(i))
+			samples = append(samples, time.Since(start))
+			continue
+		}
+		h.Do(next(i))
+	}
+	b.StopTimer()
+	slices.Sort(samples)
+	if n := len(samples); n > 0 {
+		b.ReportMetric(float64(samples[n/2].Nanoseconds()), "p50-ns")
+		b.ReportMetric(float64(samples[n*99/100].Nanoseconds()), "p99-ns")
+	}
+	if b.N >= 1000 { // only on the final round, not on b.N calibration runs
+		for i := 0; i < HeapRequests; i++ {
+			h.Do(next(b.N + i))
+		}
+		b.ReportMetric(float64(h.HeapBytes()), "heap-B")
+	}
+}
+
+// HeapBytes is the plugin VM's Go heap as the glue last sampled it (metrics.HeapMetric): the
+// guest's own heap in wasm mode, the test process's heap in native mode.
+func (h *Host) HeapBytes() uint64 {
+	v, _ := h.emu.GetGaugeMetric(metrics.Name(h.plugin, metrics.HeapMetric))
+	return v
+}
