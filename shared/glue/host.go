@@ -125,6 +125,8 @@ func (h *host) Fetch(req policy.FetchRequest, done func(policy.FetchResponse, er
 	return err
 }
 
+func (h *host) Property(path ...string) ([]byte, bool) { return hostProperties{}.Property(path...) }
+
 // hostProperties implements policy.Properties with proxy_get_property.
 type hostProperties struct{}
 

@@ -74,4 +74,6 @@ type Host interface {
 	Env(name string) (string, bool)
 	// Log writes one line to the host log, prefixed with the plugin name.
 	Log(level LogLevel, msg string)
+	// Property reads a host property outside a request (e.g. to detect the host kind).
+	Property(path ...string) ([]byte, bool)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -67,7 +68,19 @@ func Validate(def policy.Definition, data []byte) error {
 		return err
 	}
 	var es config.Errors
-	for _, leaf := range leaves(ve) {
+	all := leaves(ve)
+	// With unevaluatedProperties, any failure under the envelope $ref also makes every property
+	// "unevaluated" (a false schema): noise when a real cause is reported.
+	specific := all[:0:0]
+	for _, leaf := range all {
+		if _, ok := leaf.ErrorKind.(*kind.FalseSchema); !ok {
+			specific = append(specific, leaf)
+		}
+	}
+	if len(specific) > 0 {
+		all = specific
+	}
+	for _, leaf := range all {
 		es.Add(pointerPath(leaf.InstanceLocation), "%s", leaf.ErrorKind.LocalizedString(english))
 	}
 	return es.Err()
