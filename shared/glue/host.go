@@ -15,12 +15,12 @@ import (
 // host implements policy.Host over proxy-wasm hostcalls.
 type host struct {
 	plugin string
-	clock  func() time.Time
+	vm     *vmContext // its clock is chosen at VM start, possibly after this host was created
 	shared *sharedStore // nil until probed
 	noKV   bool         // the probe found no shared data
 }
 
-func (h *host) Now() time.Time { return h.clock() }
+func (h *host) Now() time.Time { return h.vm.clock() }
 
 func (h *host) Env(name string) (string, bool) { return os.LookupEnv(name) }
 

@@ -68,11 +68,8 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		pairs = c.stripHandoffHeader(pairs)
 	}
 	c.req = policy.NewRequest(pairs, hostProperties{}, c.loadIdentity)
-	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, true) {
-		return types.ActionPause
-	}
-	if c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req) {
-		c.bufferBody = true
+	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
+	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, !c.bufferBody) || c.bufferBody {
 		return types.ActionPause
 	}
 	return types.ActionContinue
@@ -86,8 +83,7 @@ func (c *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action 
 	if limit := c.p.body.RequestBodyLimit(c.req); bodySize > limit {
 		c.bufferBody = false
 		d := policy.Denied(413, "", "body_too_large", []byte("request body too large\n"))
-		c.apply(d, requestBody, true)
-		if c.replied {
+		if c.apply(d, requestBody, true) {
 			return types.ActionPause
 		}
 		return types.ActionContinue
@@ -166,9 +162,10 @@ func (c *httpContext) OnHttpStreamDone() {
 }
 
 // apply records and enforces a decision. It returns true when a local reply was sent and the
-// stream must stop. counted says whether an allow with no labels is still counted (once per
-// request, in the request phases); denies and labelled decisions always are.
-func (c *httpContext) apply(d policy.Decision, ph phase, counted bool) bool {
+// stream must stop. Denies and labelled decisions are always counted, and denies and decisions
+// asking for it always audited; a plain allow is counted (and audited when the config asks for
+// allows) only when it is final: the request's last request-phase decision, so once per request.
+func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 	shadow := c.p.env.Shadow || d.Shadow
 	label := metrics.Allow
 	if d.Verdict == policy.Deny {
@@ -177,10 +174,10 @@ func (c *httpContext) apply(d policy.Decision, ph phase, counted bool) bool {
 			label = metrics.ShadowDeny
 		}
 	}
-	if d.Verdict == policy.Deny || d.Rule != "" || d.Reason != "" || (counted && ph == requestHeaders) {
+	if d.Verdict == policy.Deny || d.Rule != "" || d.Reason != "" || final {
 		c.p.count(d.Rule, d.Reason, label)
 	}
-	if d.Verdict == policy.Deny || d.Audit || c.p.env.Audit.Allows {
+	if d.Verdict == policy.Deny || d.Audit || (final && c.p.env.Audit.Allows) {
 		line := audit.Line{Decision: d.Verdict.String(), Shadow: shadow && d.Verdict == policy.Deny,
 			Rule: metrics.Label(d.Rule), Reason: metrics.Label(d.Reason), Details: d.Details}
 		if d.Verdict == policy.Deny {

@@ -43,7 +43,7 @@ type pluginContext struct {
 func newPluginContext(vm *vmContext) *pluginContext {
 	return &pluginContext{
 		def:      vm.def,
-		host:     &host{plugin: vm.def.Name, clock: vm.clock},
+		host:     &host{plugin: vm.def.Name, vm: vm},
 		counters: map[string]proxywasm.MetricCounter{},
 	}
 }

@@ -1,0 +1,257 @@
+package glue_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/shared/harness/probe"
+	"github.com/wasmward/wasmward/shared/identity"
+	"github.com/wasmward/wasmward/shared/metrics"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+func probeConfig(extra, spec string) []byte {
+	if spec == "" {
+		spec = "{}"
+	}
+	return []byte(`{"apiVersion":"wasmward/v1","plugin":"probe",` + extra + `"spec":` + spec + `}`)
+}
+
+func start(t *testing.T, mode harness.Mode, cfg []byte, opts ...harness.Options) *harness.Host {
+	t.Helper()
+	o := harness.Options{WasmPath: harness.RepoRoot() + "/dist/test/probe.wasm"}
+	if len(opts) > 0 {
+		o.Env = opts[0].Env
+	}
+	return harness.MustStart(t, mode, probe.Definition, cfg, o)
+}
+
+func probeReq(mode string, extra ...[2]string) harness.Request {
+	return harness.Request{Path: "/p?token=abc", Headers: append([][2]string{{"x-probe", mode}}, extra...)}
+}
+
+func TestDecisions(t *testing.T) {
+	harness.RunCases(t, probe.Definition, probeConfig("", ""), []harness.Case{
+		{Name: "allow passes untouched", Request: probeReq(""), Want: harness.Expect{Status: 200}},
+		{Name: "deny sends the local reply with its headers", Request: probeReq("deny"),
+			Want: harness.Expect{Status: 403, BodyContains: "denied by probe", Headers: map[string]string{"x-probe-reply": "1"}}},
+		{Name: "shadow deny continues", Request: probeReq("shadow"), Want: harness.Expect{Status: 200}},
+		{Name: "header mutations reach the upstream", Request: probeReq("mutate", [2]string{"x-remove-me", "1"}),
+			Want: harness.Expect{Status: 200, Forwarded: map[string]string{"x-probe-set": "yes"}, ForwardedAbsent: []string{"x-remove-me"}}},
+		{Name: "runtime panic fails closed with 500", Request: probeReq("panic"),
+			Want: harness.Expect{Status: 500, BodyContains: "internal policy error"}},
+		{Name: "body is buffered and replaced", Request: harness.Request{Method: "POST", Body: "hello", Headers: [][2]string{{"x-probe-body", "1"}}},
+			Want: harness.Expect{Status: 200, ForwardedBody: ptr("HELLO")}},
+		{Name: "body deny", Request: harness.Request{Method: "POST", Body: "evil", Headers: [][2]string{{"x-probe-body", "1"}}},
+			Want: harness.Expect{Status: 400}},
+		{Name: "body over the limit is 413", Request: harness.Request{Method: "POST", Body: strings.Repeat("a", 65), Headers: [][2]string{{"x-probe-body", "1"}}},
+			Want: harness.Expect{Status: 413}},
+		{Name: "body not asked for is not buffered", Request: harness.Request{Method: "POST", Body: "evil"},
+			Want: harness.Expect{Status: 200, ForwardedBody: ptr("evil")}},
+		{Name: "response headers mutated", Request: harness.Request{Upstream: &harness.Reply{Status: 201, Headers: [][2]string{{"server", "internal/1.2"}}}},
+			Want: harness.Expect{Status: 201, Headers: map[string]string{"x-probe-seen": "201"}}},
+		{Name: "response replaced by a deny", Request: harness.Request{Upstream: &harness.Reply{Headers: [][2]string{{"x-probe-resp", "deny"}}}},
+			Want: harness.Expect{Status: 502, BodyContains: "response blocked"}},
+		{Name: "response body rewritten", Request: harness.Request{Upstream: &harness.Reply{Headers: [][2]string{{"x-probe-mask", "1"}, {"content-length", "9"}}, Body: `{"a":"b"}`}},
+			Want: harness.Expect{Status: 200, BodyContains: `{"masked":true}`}},
+	})
+}
+
+func TestFailOpenLetsPanicsThrough(t *testing.T) {
+	harness.RunCases(t, probe.Definition, probeConfig(`"failureMode":"open",`, ""), []harness.Case{
+		{Name: "panic continues", Request: probeReq("panic"), Want: harness.Expect{Status: 200}},
+	})
+}
+
+func TestShadowModeNeverBlocks(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := start(t, mode, probeConfig(`"shadow":true,`, ""))
+		res := h.Do(probeReq("deny"))
+		assert.Equal(t, 200, res.Reply.Status)
+		assert.EqualValues(t, 1, h.Counter(metrics.DecisionName("probe", "probe-rule", "probe_deny", metrics.ShadowDeny)))
+		lines := h.AuditLines()
+		require.Len(t, lines, 1)
+		assert.Contains(t, lines[0], `"shadow":true`)
+		assert.Contains(t, lines[0], `"decision":"deny"`)
+	})
+}
+
+func TestMetricsAndAuditLines(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := start(t, mode, probeConfig("", ""))
+		h.Do(probeReq(""))
+		h.Do(probeReq(""))
+		h.Do(harness.Request{Path: "/orders/7?access_token=SECRET", Headers: [][2]string{{"x-probe", "deny"}, {"x-request-id", "req-1"}, {"authorization", "Bearer SECRET"}}})
+		h.Do(probeReq("panic"))
+		assert.EqualValues(t, 2, h.Counter(metrics.DecisionName("probe", "", "", metrics.Allow)))
+		assert.EqualValues(t, 1, h.Counter(metrics.DecisionName("probe", "probe-rule", "probe_deny", metrics.Deny)))
+		assert.EqualValues(t, 1, h.Counter(metrics.DecisionName("probe", "", "internal_error", metrics.Error)))
+
+		lines := h.AuditLines()
+		require.Len(t, lines, 2, "one per deny, one per error; none for allows")
+		var deny map[string]any
+		require.NoError(t, json.Unmarshal([]byte(lines[0]), &deny))
+		assert.Equal(t, "deny", deny["decision"])
+		assert.Equal(t, "probe-rule", deny["rule"])
+		assert.Equal(t, "probe_deny", deny["reason"])
+		assert.EqualValues(t, 403, deny["status"])
+		assert.Equal(t, "req-1", deny["requestId"])
+		assert.Equal(t, "/orders/7", deny["path"], "the query string never reaches the audit line")
+		assert.Equal(t, "2026-01-01T00:00:00.000Z", deny["time"], "time comes from the host clock")
+		for _, l := range h.Logs() {
+			assert.NotContains(t, l, "SECRET")
+		}
+	})
+}
+
+func TestAuditAllowsWhenConfigured(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := start(t, mode, probeConfig(`"audit":{"allows":true},`, ""))
+		h.Do(probeReq(""))
+		h.Do(probeReq("audit"))
+		lines := h.AuditLines()
+		require.Len(t, lines, 2)
+		assert.Contains(t, lines[1], `"details":{"location":"header.x-probe"}`)
+	})
+}
+
+func TestPanicValuesNeverLogged(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := start(t, mode, probeConfig("", ""))
+		assert.Equal(t, 500, h.Do(probeReq("panic-value")).Reply.Status)
+		for _, l := range h.Logs() {
+			assert.NotContains(t, l, "secret-token-value")
+		}
+	})
+}
+
+func TestStartRefusals(t *testing.T) {
+	cases := []struct {
+		name, cfg, field string
+	}{
+		{"empty config", ``, "config is empty"},
+		{"unknown envelope field", `{"apiVersion":"wasmward/v1","plugin":"probe","spec":{},"x":1}`, "x: unknown field"},
+		{"unknown spec field", `{"apiVersion":"wasmward/v1","plugin":"probe","spec":{"x":1}}`, "spec.x: unknown field"},
+		{"wrong spec value", `{"apiVersion":"wasmward/v1","plugin":"probe","spec":{"role":"king"}}`, "spec.role: must be"},
+		{"wrong type", `{"apiVersion":"wasmward/v1","plugin":"probe","spec":{"bodyLimit":"9"}}`, "spec.bodyLimit: must be an integer"},
+		{"malformed JSON", `{"apiVersion":`, "malformed JSON"},
+		{"oversized", `{"apiVersion":"wasmward/v1","plugin":"probe","spec":{},"pad":"` + strings.Repeat("a", 1<<20) + `"}`, "more than the"},
+		{"start hook fails", `{"apiVersion":"wasmward/v1","plugin":"probe","spec":{"failStart":true}}`, "probe: told to fail"},
+	}
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				h := harness.Start(t, mode, probe.Definition, []byte(c.cfg), harness.Options{WasmPath: harness.RepoRoot() + "/dist/test/probe.wasm"})
+				require.False(t, bool(h.Status), "must refuse to start")
+				logs := h.CriticalLogs()
+				require.Len(t, logs, 1, "exactly one log line")
+				assert.Contains(t, logs[0], "wasmward probe: refusing to start: ")
+				assert.Contains(t, logs[0], c.field)
+				h.Close()
+			})
+		}
+	})
+}
+
+func TestWeakHandoffKeyRefusesStart(t *testing.T) {
+	h := harness.Start(t, harness.Native, probe.Definition, probeConfig("", ""),
+		harness.Options{Env: map[string]string{identity.KeyEnv: "short"}})
+	assert.False(t, bool(h.Status))
+	assert.Contains(t, h.CriticalLogs()[0], identity.KeyEnv)
+	assert.NotContains(t, h.CriticalLogs()[0], "short")
+}
+
+func TestClockTicksSharedDataAndCallouts(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := start(t, mode, probeConfig("", ""))
+		h.SetTime(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
+		fwd := h.Do(probeReq("clock")).Forwarded
+		got, _ := fwd.Header("x-probe-now")
+		assert.Equal(t, "2030-05-06T07:08:09Z", got)
+
+		assert.Equal(t, time.Second, h.TickPeriod())
+		h.Tick()
+		h.Tick()
+		got, _ = h.Do(probeReq("ticks")).Forwarded.Header("x-probe-ticks")
+		assert.Equal(t, "2", got)
+
+		for want := 1; want <= 3; want++ {
+			got, _ = h.Do(probeReq("shared")).Forwarded.Header("x-probe-shared")
+			assert.Equal(t, itoa(want), got)
+		}
+
+		h.Do(probeReq("fetch"))
+		h.Tick()
+		callouts := h.Callouts()
+		require.Len(t, callouts, 1)
+		assert.Equal(t, "probe_cluster", callouts[0].Upstream)
+		h.RespondCallout(callouts[0].CalloutID, [][2]string{{":status", "200"}}, []byte("keys"))
+		got, _ = h.Do(probeReq("fetch-result")).Forwarded.Header("x-probe-fetch")
+		assert.Equal(t, "200:keys", got)
+
+		h.Do(probeReq("fetch"))
+		h.Tick()
+		callouts = h.Callouts()
+		require.NotEmpty(t, callouts)
+		h.RespondCallout(callouts[len(callouts)-1].CalloutID, nil, nil) // no headers: the host's failure signal
+		got, _ = h.Do(probeReq("fetch-result")).Forwarded.Header("x-probe-fetch")
+		assert.Equal(t, "error", got)
+	})
+}
+
+func TestIdentityHandoffByProperty(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		// The consumer reads what a producer published in the host property.
+		h := start(t, mode, probeConfig("", `{"role":"consumer"}`))
+		b, err := identity.Marshal(&policy.Identity{Subject: "bob"})
+		require.NoError(t, err)
+		res := h.Do(harness.Request{Properties: map[string]string{identity.PropertyName: string(b)}})
+		got, _ := res.Forwarded.Header("x-probe-subject")
+		assert.Equal(t, "bob", got)
+	})
+}
+
+func TestIdentityHeaderIsStrippedAndSigned(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	// Env only reaches the plugin natively (see harness.Options.Env).
+	h := harness.MustStart(t, harness.Native, probe.Definition, probeConfig("", `{"role":"producer"}`),
+		harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	spoofed := [2]string{identity.HeaderName, "v1.0.e30.forged"}
+
+	res := h.Do(probeReq("", spoofed))
+	_, present := res.Forwarded.Header(identity.HeaderName)
+	assert.False(t, present, "a producer strips an incoming handoff header even when it hands nothing off")
+
+	res = h.Do(probeReq("identity", spoofed))
+	v, ok := res.Forwarded.Header(identity.HeaderName)
+	require.True(t, ok)
+	id, err := identity.Verify(v, []byte(key), h.Now())
+	require.NoError(t, err)
+	assert.Equal(t, "alice", id.Subject)
+	h.Close()
+
+	// A consumer with the key accepts the signed header and ignores a forged one.
+	h = harness.MustStart(t, harness.Native, probe.Definition, probeConfig("", `{"role":"consumer"}`),
+		harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	got, _ := h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, v}}}).Forwarded.Header("x-probe-subject")
+	assert.Equal(t, "alice", got)
+	got, _ = h.Do(harness.Request{Headers: [][2]string{spoofed}}).Forwarded.Header("x-probe-subject")
+	assert.Equal(t, "none", got)
+	assert.EqualValues(t, 1, h.Counter(metrics.DecisionName("probe", "", "handoff_rejected", metrics.Error)))
+	h.Close()
+
+	// Without the key, even a valid signed header is ignored.
+	h = harness.MustStart(t, harness.Native, probe.Definition, probeConfig("", `{"role":"consumer"}`))
+	got, _ = h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, v}}}).Forwarded.Header("x-probe-subject")
+	assert.Equal(t, "none", got)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func itoa(n int) string { return string(rune('0' + n)) }

@@ -1,0 +1,200 @@
+// Package probe is a test-only plugin that exercises every feature of the glue, driven by request
+// headers, so that the glue itself is tested in native and wasm mode (dist/test/probe.wasm). It
+// is never shipped.
+//
+// Spec: {"role": "producer"|"consumer"|"" , "failStart": bool, "bodyLimit": int}.
+// Request header x-probe selects the behaviour: deny, panic, panic-value, shadow, mutate,
+// identity (producer), clock, ticks, shared, fetch (a callout on the next tick), fetch-result,
+// audit. x-probe-body asks for the
+// request body (denied if it contains "evil", else upper-cased). Upstream header x-probe-resp:
+// deny replaces the response with 502; x-probe-mask asks for the response body, which becomes
+// {"masked":true}.
+package probe
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Definition registers the probe.
+var Definition = policy.Definition{Name: "probe", Schema: []byte(`{}`), Parse: Parse}
+
+// Spec is the probe's settings.
+type Spec struct {
+	Role      string `json:"role,omitempty"`
+	FailStart bool   `json:"failStart,omitempty"`
+	BodyLimit int    `json:"bodyLimit,omitempty"`
+}
+
+// Parse parses the probe spec.
+func Parse(data []byte) (policy.Policy, error) {
+	var s Spec
+	if err := config.DecodeStrict(data, &s); err != nil {
+		return nil, err
+	}
+	var es config.Errors
+	switch s.Role {
+	case "", "producer", "consumer":
+	default:
+		es.Add("role", "must be producer, consumer or empty")
+	}
+	if s.BodyLimit == 0 {
+		s.BodyLimit = 64
+	}
+	if err := es.Err(); err != nil {
+		return nil, err
+	}
+	if s.Role == "producer" {
+		return &producer{probe{spec: s}}, nil
+	}
+	return &probe{spec: s}, nil
+}
+
+type probe struct {
+	spec        Spec
+	host        policy.Host
+	ticks       int
+	fetchResult string
+}
+
+// producer is the probe in the identity-producer role.
+type producer struct{ probe }
+
+func (*producer) ProducesIdentity() {}
+
+func (p *probe) Start(h policy.Host) error {
+	if p.spec.FailStart {
+		return errors.New("probe: told to fail")
+	}
+	p.host = h
+	return nil
+}
+
+func (p *probe) TickPeriod() time.Duration { return time.Second }
+
+// Tick counts ticks and dispatches the callout a "fetch" request asked for.
+func (p *probe) Tick(time.Time) {
+	p.ticks++
+	if p.fetchResult != "wanted" {
+		return
+	}
+	p.fetchResult = "pending"
+	err := p.host.Fetch(policy.FetchRequest{Cluster: "probe_cluster", Path: "/probe", Authority: "probe"},
+		func(resp policy.FetchResponse, err error) {
+			if err != nil {
+				p.fetchResult = "error"
+				return
+			}
+			p.fetchResult = strconv.Itoa(resp.Status) + ":" + string(resp.Body)
+		})
+	if err != nil {
+		p.fetchResult = "dispatch-error"
+	}
+}
+
+func (p *probe) OnRequest(req *policy.Request) policy.Decision {
+	mode, _ := req.Header("x-probe")
+	var d policy.Decision
+	if p.spec.Role == "consumer" {
+		subject := "none"
+		if id := req.Identity(); id != nil {
+			subject = id.Subject
+		}
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-subject", subject})
+	}
+	switch mode {
+	case "deny":
+		return policy.Denied(403, "probe-rule", "probe_deny", []byte("denied by probe\n"), [2]string{"x-probe-reply", "1"})
+	case "panic":
+		var s []int
+		_ = s[len(req.Path)] // index out of range: a runtime error
+	case "panic-value":
+		panic("secret-token-value")
+	case "shadow":
+		d.Verdict, d.Shadow, d.Rule, d.Reason = policy.Deny, true, "probe-rule", "probe_shadow"
+	case "mutate":
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-set", "yes"})
+		d.RemoveHeaders = append(d.RemoveHeaders, "x-remove-me")
+	case "identity":
+		d.Identity = &policy.Identity{Subject: "alice", Issuer: "https://issuer.example", Scopes: []string{"read"}}
+	case "clock":
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-now", p.host.Now().UTC().Format(time.RFC3339)})
+	case "ticks":
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-ticks", strconv.Itoa(p.ticks)})
+	case "shared":
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-shared", p.bump()})
+	case "fetch":
+		p.fetchResult = "wanted" // dispatched on the next tick
+	case "fetch-result":
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-fetch", p.fetchResult})
+	case "audit":
+		d.Audit, d.Rule, d.Reason = true, "probe-rule", "probe_audit"
+		d.Details = map[string]string{"location": "header.x-probe"}
+	}
+	return d
+}
+
+// bump increments a shared counter with CAS and returns the new value, or the error's text.
+func (p *probe) bump() string {
+	store, err := p.host.Shared()
+	if err != nil {
+		return "unsupported"
+	}
+	for i := 0; i < 8; i++ {
+		v, cas, err := store.Get("probe.counter")
+		if err != nil && !errors.Is(err, policy.ErrNotFound) {
+			return "error"
+		}
+		n, _ := strconv.Atoi(string(v))
+		n++
+		err = store.CompareAndSwap("probe.counter", []byte(strconv.Itoa(n)), cas)
+		if err == nil {
+			return strconv.Itoa(n)
+		}
+		if !errors.Is(err, policy.ErrCASMismatch) {
+			return "error"
+		}
+	}
+	return "contended"
+}
+
+func (p *probe) WantsRequestBody(req *policy.Request) bool {
+	_, ok := req.Header("x-probe-body")
+	return ok
+}
+
+func (p *probe) RequestBodyLimit(*policy.Request) int { return p.spec.BodyLimit }
+
+func (p *probe) OnRequestBody(req *policy.Request) policy.Decision {
+	if strings.Contains(string(req.Body), "evil") {
+		return policy.Denied(400, "probe-body", "probe_body", []byte("bad body\n"))
+	}
+	return policy.Decision{ReplaceBody: []byte(strings.ToUpper(string(req.Body)))}
+}
+
+func (p *probe) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
+	if v, _ := resp.Headers.Get("x-probe-resp"); v == "deny" {
+		return policy.Denied(502, "probe-resp", "probe_response", []byte("response blocked\n"))
+	}
+	return policy.Decision{SetHeaders: [][2]string{{"x-probe-seen", strconv.Itoa(resp.Status)}}, RemoveHeaders: []string{"server"}}
+}
+
+func (p *probe) WantsResponseBody(req *policy.Request, resp *policy.Response) bool {
+	_, ok := resp.Headers.Get("x-probe-mask")
+	return ok
+}
+
+func (p *probe) ResponseBodyLimit() int { return 1024 }
+
+func (p *probe) OnResponseBody(req *policy.Request, resp *policy.Response) policy.Decision {
+	return policy.Decision{ReplaceBody: []byte(`{"masked":true}`)}
+}
+
+func (p *probe) OverLimit(req *policy.Request, resp *policy.Response) policy.Decision {
+	return policy.Denied(502, "probe-resp", "body_too_large", nil)
+}
