@@ -1,0 +1,73 @@
+package mask
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Actions accepted in rules[].action.
+const (
+	actionRedact  = "redact"  // replace with the rule's replacement string
+	actionPartial = "partial" // keep the last keepLast letters/digits, mask the others with '*'
+	actionHMAC    = "hmac"    // replace with a keyed token: same value, same token
+	actionDrop    = "drop"    // remove the member or array element
+)
+
+// Defaults of rule settings (documented in schema.json and docs/mask.md).
+const (
+	defaultAction      = actionRedact
+	defaultReplacement = "[redacted]"
+	defaultKeepLast    = 4
+	defaultTokenPrefix = "tok_"
+	defaultKeyEnv      = "WASMWARD_MASK_HMAC_KEY"
+	// minKeyLen is the shortest HMAC key accepted: 32 bytes, the size of SHA-256's output.
+	minKeyLen = 32
+	// tokenBytes is how much of the HMAC-SHA256 a token keeps (128 bits, 32 hex digits).
+	tokenBytes = 16
+)
+
+// tokenizer computes HMAC tokens with the key read at Start. It reuses one hash state: the
+// glue calls a policy from one thread at a time.
+type tokenizer struct {
+	prefix string
+	mac    hash.Hash // nil until Start read the key
+	sum    []byte
+}
+
+func newTokenizer(prefix string, key []byte) *tokenizer {
+	return &tokenizer{prefix: prefix, mac: hmac.New(sha256.New, key)}
+}
+
+// token returns prefix + the first tokenBytes of HMAC-SHA256(key, value) in hex.
+func (t *tokenizer) token(value string) string {
+	t.mac.Reset()
+	t.mac.Write([]byte(value))
+	t.sum = t.mac.Sum(t.sum[:0])
+	return t.prefix + hex.EncodeToString(t.sum[:tokenBytes])
+}
+
+// partial masks every letter and digit of s with '*' except the last keep ones; punctuation and
+// spaces stay, so "4111 1111 1111 1111" becomes "**** **** **** 1111".
+func partial(s string, keep int) string {
+	alnum := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			alnum++
+		}
+	}
+	maskN := alnum - keep
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		if maskN > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			out = append(out, '*')
+			maskN--
+			continue
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return string(out)
+}

@@ -1,0 +1,193 @@
+// Package mask keeps personal data and secrets from leaving services: it rewrites JSON response
+// bodies (and, per rule, request bodies) so that fields chosen by gjson path or found by a
+// detector (email, payment card with Luhn check, phone, IBAN with mod-97 check, configured
+// regular expressions) are redacted, partially masked, replaced by a keyed HMAC token, or
+// dropped; and it removes or overwrites headers that reveal internals (Server, X-Powered-By).
+//
+// Bodies that cannot be rewritten safely pass untouched and are counted: compressed
+// (Content-Encoding), non-JSON, invalid JSON, and bodies over the size cap (or are blocked, per
+// config). Hosts that cannot pause the response phase (ngx_wasm_module) are detected at start:
+// the plugin refuses to start there, or runs request-side only when told to (unsupportedHost).
+//
+// Field selection uses github.com/tidwall/gjson (paths, and the byte offsets of the selected
+// values); the JSON writer and the detectors are hand-written because they must track those
+// offsets and keep the output valid JSON for any input (FuzzRewrite). See docs/mask.md.
+package mask
+
+import (
+	_ "embed"
+	"strings"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+//go:embed schema.json
+var schema []byte
+
+// Definition registers the plugin.
+var Definition = policy.Definition{Name: "mask", Schema: schema, Parse: Parse}
+
+// Reasons (metric and audit labels) this plugin uses.
+const (
+	reasonMasked          = "masked"           // a response body was rewritten
+	reasonMaskedRequest   = "masked_request"   // a request body was rewritten
+	reasonSkippedEncoded  = "skipped_encoded"  // a JSON response with Content-Encoding passed untouched
+	reasonSkippedNotJSON  = "skipped_not_json" // a non-JSON response passed untouched
+	reasonInvalidJSON     = "invalid_json"     // a body declared JSON did not parse; passed untouched
+	reasonOverLimit       = "over_limit"       // a response body over maxBodyBytes (passed or blocked)
+	reasonUnprotectedHost = "unprotected_host" // requestOnly on a host that cannot mask responses
+	reasonRequestEncoded  = "request_skipped_encoded"
+	reasonRequestNotJSON  = "request_skipped_not_json"
+	reasonRequestInvalid  = "request_invalid_json"
+)
+
+// overLimitBody is the reply when response.overLimit is "block".
+var overLimitBody = []byte("response too large to inspect\n")
+
+// Parse strictly parses and compiles the spec.
+func Parse(data []byte) (policy.Policy, error) {
+	var s Spec
+	if err := config.DecodeStrict(data, &s); err != nil {
+		return nil, err
+	}
+	return compile(&s)
+}
+
+// Policy is a compiled mask config. Its tokenizer is set at Start (the key comes from the host).
+type Policy struct {
+	resp, req             *ruleSet // nil when no rule applies in that direction
+	nrules                int
+	respLimit             int
+	reqLimit              int
+	overLimitBlock        bool
+	respRemove, reqRemove []string
+	respSet, reqSet       [][2]string
+	keyEnv, tokenPrefix   string
+	needsKey              bool
+	tok                   *tokenizer
+	unsupported           string
+	// respOff is set at Start on a host that cannot pause the response phase (requestOnly).
+	respOff bool
+	host    hostKind
+}
+
+// OnRequest applies request header hygiene and labels request bodies that request rules cannot
+// read (compressed, not JSON).
+func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
+	d := policy.Decision{RemoveHeaders: p.reqRemove, SetHeaders: p.reqSet}
+	if p.req != nil {
+		switch ct, ok := req.Headers.Get("content-type"); {
+		case !ok:
+		case !isJSON(ct):
+			d.Reason = reasonRequestNotJSON
+		case encoded(req.Headers):
+			d.Reason = reasonRequestEncoded
+		}
+	}
+	return d
+}
+
+// WantsRequestBody is true for uncompressed JSON bodies when request rules exist.
+func (p *Policy) WantsRequestBody(req *policy.Request) bool {
+	return p.req != nil && wantsBody(req.Headers)
+}
+
+// RequestBodyLimit is request.maxBodyBytes.
+func (p *Policy) RequestBodyLimit(*policy.Request) int { return p.reqLimit }
+
+// OnRequestBody masks the request body with the request rules.
+func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
+	return p.maskBody(p.req, req.Body, reasonMaskedRequest, reasonRequestInvalid)
+}
+
+// OnResponse applies response header hygiene and labels responses the response rules cannot
+// read: compressed, not JSON, or on a host that cannot pause the response phase.
+func (p *Policy) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
+	d := policy.Decision{RemoveHeaders: p.respRemove, SetHeaders: p.respSet}
+	if p.resp == nil {
+		return d
+	}
+	switch ct, ok := resp.Headers.Get("content-type"); {
+	case !ok:
+	case !isJSON(ct):
+		d.Reason = reasonSkippedNotJSON
+	case p.respOff:
+		d.Reason = reasonUnprotectedHost
+	case encoded(resp.Headers):
+		d.Reason = reasonSkippedEncoded
+	}
+	return d
+}
+
+// WantsResponseBody is true for uncompressed JSON bodies when response rules exist and the
+// host can pause the response phase.
+func (p *Policy) WantsResponseBody(req *policy.Request, resp *policy.Response) bool {
+	return p.resp != nil && !p.respOff && wantsBody(resp.Headers)
+}
+
+// ResponseBodyLimit is response.maxBodyBytes.
+func (p *Policy) ResponseBodyLimit() int { return p.respLimit }
+
+// OverLimit passes an oversized body unmasked (counted) or blocks it with 502, per
+// response.overLimit.
+func (p *Policy) OverLimit(*policy.Request, *policy.Response) policy.Decision {
+	if p.overLimitBlock {
+		return policy.Denied(502, "", reasonOverLimit, overLimitBody)
+	}
+	return policy.Decision{Reason: reasonOverLimit}
+}
+
+// OnResponseBody masks the response body with the response rules.
+func (p *Policy) OnResponseBody(req *policy.Request, resp *policy.Response) policy.Decision {
+	return p.maskBody(p.resp, resp.Body, reasonMasked, reasonInvalidJSON)
+}
+
+// maskBody rewrites body with set. The decision's Rule is the first rule (in config order) that
+// changed something; the audit detail "rules" lists them all.
+func (p *Policy) maskBody(set *ruleSet, body []byte, masked, invalid string) policy.Decision {
+	if set == nil {
+		return policy.Allowed()
+	}
+	out, fired, changed, err := set.rewrite(body, p.nrules)
+	if err != nil {
+		return policy.Decision{Reason: invalid}
+	}
+	if !changed {
+		return policy.Allowed()
+	}
+	var ids []string
+	for _, r := range set.rules {
+		if fired[r.index] {
+			ids = append(ids, r.id)
+		}
+	}
+	return policy.Decision{
+		Rule: ids[0], Reason: masked, ReplaceBody: out,
+		Details: map[string]string{"rules": strings.Join(ids, ",")},
+	}
+}
+
+// wantsBody reports an uncompressed JSON body.
+func wantsBody(h policy.Headers) bool {
+	ct, ok := h.Get("content-type")
+	return ok && isJSON(ct) && !encoded(h)
+}
+
+// isJSON reports a JSON media type: application/json or any "+json" suffix type
+// (application/problem+json), parameters ignored.
+func isJSON(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// encoded reports a Content-Encoding other than identity: the bytes are not the JSON text.
+func encoded(h policy.Headers) bool {
+	for _, v := range h.Values("content-encoding") {
+		if v = strings.TrimSpace(v); v != "" && !strings.EqualFold(v, "identity") {
+			return true
+		}
+	}
+	return false
+}
