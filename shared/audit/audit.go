@@ -67,14 +67,14 @@ func Path(p string) string {
 func Excerpt(s string, max int) string {
 	cut := len(s) > max
 	if cut {
-		s = s[:max]
+		end := max
+		// Back off to a rune boundary (at most 3 bytes) so no rune is split.
+		for end > 0 && end > max-utf8.UTFMax && !utf8.RuneStart(s[end]) {
+			end--
+		}
+		s = s[:end]
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	if cut {
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
-		}
-	}
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return '?'

@@ -15,7 +15,7 @@ import (
 // host implements policy.Host over proxy-wasm hostcalls.
 type host struct {
 	plugin string
-	vm     *vmContext // its clock is chosen at VM start, possibly after this host was created
+	vm     *vmContext   // its clock is chosen at VM start, possibly after this host was created
 	shared *sharedStore // nil until probed
 	noKV   bool         // the probe found no shared data
 }
