@@ -1,0 +1,175 @@
+package sanitize
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// jsonWalker walks a JSON body that encoding/json.Valid accepted, enforcing the route's JSON
+// limits and inspecting every string (keys as names, values as values). Locations are
+// "json" for the root, "json.user.name" for members and "json.items[2]" for elements.
+type jsonWalker struct {
+	data []byte
+	pos  int
+	keys int
+	lim  JSONLimits
+	s    *scan
+	// over is set once a limit is exceeded; the walk stops.
+	over bool
+}
+
+// walkJSON inspects data (valid JSON) on scan s.
+func (s *scan) walkJSON(data []byte) {
+	w := jsonWalker{data: data, lim: s.r.json, s: s}
+	w.value("json", 1)
+}
+
+func (w *jsonWalker) ws() {
+	for w.pos < len(w.data) {
+		switch w.data[w.pos] {
+		case ' ', '\t', '\n', '\r':
+			w.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the byte at pos, 0 at the end (never reached on valid JSON).
+func (w *jsonWalker) peek() byte {
+	if w.pos < len(w.data) {
+		return w.data[w.pos]
+	}
+	return 0
+}
+
+func (w *jsonWalker) fail(loc string) {
+	if !w.over {
+		w.over = true
+		w.s.limit(RuleJSONLimits, loc)
+	}
+}
+
+// value walks one value at loc, depth levels deep.
+func (w *jsonWalker) value(loc string, depth int) {
+	if w.over {
+		return
+	}
+	w.ws()
+	if w.pos >= len(w.data) {
+		return
+	}
+	switch w.data[w.pos] {
+	case '{':
+		if depth > w.lim.MaxDepth {
+			w.fail(loc)
+			return
+		}
+		w.pos++
+		for !w.over {
+			w.ws()
+			switch w.peek() {
+			case '}', 0:
+				w.pos++
+				return
+			case ',':
+				w.pos++
+				w.ws()
+			}
+			if w.keys++; w.keys > w.lim.MaxKeys {
+				w.fail(loc)
+				return
+			}
+			key, start, end, ok := w.str(loc)
+			if !ok {
+				return
+			}
+			sub := loc + "." + key
+			w.s.value(key, encNone, sub, "name", target{kind: inJSON, start: start, end: end})
+			w.ws()
+			w.pos++ // ':'
+			w.value(sub, depth+1)
+		}
+	case '[':
+		if depth > w.lim.MaxDepth {
+			w.fail(loc)
+			return
+		}
+		w.pos++
+		for i := 0; !w.over; i++ {
+			w.ws()
+			switch w.peek() {
+			case ']', 0:
+				w.pos++
+				return
+			case ',':
+				w.pos++
+			}
+			w.value(loc+"["+strconv.Itoa(i)+"]", depth+1)
+		}
+	case '"':
+		if v, start, end, ok := w.str(loc); ok {
+			w.s.value(v, encNone, loc, "value", target{kind: inJSON, start: start, end: end})
+		}
+	default: // number, true, false, null
+		for w.pos < len(w.data) {
+			switch w.data[w.pos] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return
+			}
+			w.pos++
+		}
+	}
+}
+
+// str reads the string at pos and returns it decoded with its byte span (quotes included).
+func (w *jsonWalker) str(loc string) (s string, start, end int, ok bool) {
+	start = w.pos
+	escaped := false
+	i := w.pos + 1
+	for ; i < len(w.data); i++ {
+		c := w.data[i]
+		if c == '\\' {
+			escaped = true
+			i++
+			continue
+		}
+		if c == '"' {
+			break
+		}
+	}
+	if i >= len(w.data) {
+		w.pos = len(w.data)
+		return "", 0, 0, false
+	}
+	end = i + 1
+	w.pos = end
+	if end-start-2 > w.lim.MaxStringBytes {
+		w.fail(loc)
+		return "", 0, 0, false
+	}
+	raw := w.data[start+1 : end-1]
+	if !escaped {
+		return string(raw), start, end, true
+	}
+	if err := json.Unmarshal(w.data[start:end], &s); err != nil {
+		return "", 0, 0, false
+	}
+	return s, start, end, true
+}
+
+// blankStrings returns data with every span replaced by "" (an empty JSON string). Spans are
+// in walk order, hence ascending and disjoint.
+func blankStrings(data []byte, drop []target) []byte {
+	out := make([]byte, 0, len(data))
+	last := 0
+	for _, t := range drop {
+		if t.kind != inJSON || t.start < last {
+			continue
+		}
+		out = append(out, data[last:t.start]...)
+		out = append(out, `""`...)
+		last = t.end
+	}
+	return append(out, data[last:]...)
+}

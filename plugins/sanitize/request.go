@@ -1,0 +1,94 @@
+package sanitize
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// OnRequest checks the protocol limits and inspects path segments, query parameters, cookies
+// and the configured headers.
+func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
+	s := scan{r: p.route(req), n: p.norm}
+	s.checkLimits(req)
+	if p.path {
+		s.inspectPath(req.PathOnly())
+	}
+	query := splitPairs(req.Query(), '&', false)
+	for i, q := range query {
+		s.field("query", encQuery, q.name, q.value, target{kind: inQuery, index: i})
+	}
+	var cookies []pair
+	if p.cookies {
+		for _, h := range req.Headers.Values("cookie") {
+			cookies = append(cookies, splitPairs(h, ';', true)...)
+		}
+		for i, c := range cookies {
+			s.value(c.value, encURL, "cookie."+c.name, "value", target{kind: inCookie, index: i})
+		}
+	}
+	for _, name := range p.headers {
+		for _, v := range req.Headers.Values(name) {
+			s.value(v, encNone, "header."+name, "value", target{kind: inHeader, name: name})
+		}
+	}
+	if len(s.findings) == 0 {
+		return policy.Allowed()
+	}
+	return s.decide(func(d *policy.Decision, drop []target) {
+		sanitizeHeaders(d, req, query, cookies, drop)
+	})
+}
+
+// inspectPath checks the path's encoding and each segment. Segments are reported as
+// "path[<index>]" (zero-based, after the leading '/'); a traversal across segments ("/a/%2e%2e/")
+// is caught on the whole decoded path.
+func (s *scan) inspectPath(path string) {
+	seg := 0
+	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
+		part, tail, more := strings.Cut(rest, "/")
+		s.value(part, encURL, "path["+strconv.Itoa(seg)+"]", "value", target{})
+		if !more {
+			break
+		}
+		rest = tail
+	}
+	if decoded, err := percentDecode(path, false, false); err == nil && !s.r.allowed(RuleTraversal, "path") {
+		if isTraversal(lower(decoded)) {
+			s.add(finding{rule: RuleTraversal, loc: "path"})
+		}
+	}
+}
+
+// sanitizeHeaders applies header-phase sanitize targets: query parameters are dropped from
+// ":path", cookies from the Cookie header, inspected headers removed.
+func sanitizeHeaders(d *policy.Decision, req *policy.Request, query, cookies []pair, drop []target) {
+	dropQuery, dropCookie := map[int]bool{}, map[int]bool{}
+	for _, t := range drop {
+		switch t.kind {
+		case inQuery:
+			dropQuery[t.index] = true
+		case inCookie:
+			dropCookie[t.index] = true
+		case inHeader:
+			if !contains(d.RemoveHeaders, t.name) {
+				d.RemoveHeaders = append(d.RemoveHeaders, t.name)
+			}
+		}
+	}
+	if len(dropQuery) > 0 {
+		path := req.PathOnly()
+		if q := joinPairs(query, dropQuery, "&"); q != "" {
+			path += "?" + q
+		}
+		d.SetHeaders = append(d.SetHeaders, [2]string{":path", path})
+	}
+	if len(dropCookie) > 0 {
+		if c := joinPairs(cookies, dropCookie, "; "); c != "" {
+			d.SetHeaders = append(d.SetHeaders, [2]string{"cookie", c})
+		} else {
+			d.RemoveHeaders = append(d.RemoveHeaders, "cookie")
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package sanitize
+
+// Rule ids: the fixed vocabulary used as the decision Reason (metric label "reason"), as the
+// audit detail "rule" and as keys of the "rules" mode overrides. Each constant names the check
+// that produces it; grep for the constant to find the code.
+const (
+	RuleMethod        = "method"         // limits.methods (limits.go)
+	RuleHeaderCount   = "header_count"   // limits.maxHeaders (limits.go)
+	RuleHeaderSize    = "header_size"    // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
+	RuleHeaderCRLF    = "header_crlf"    // CR or LF in a header value (limits.go)
+	RulePathLength    = "path_length"    // limits.maxPathBytes (limits.go)
+	RuleQueryLength   = "query_length"   // limits.maxQueryBytes (limits.go)
+	RuleBodySize      = "body_too_large" // limits.maxBodyBytes (limits.go; the glue's 413 past the buffer)
+	RuleContentType   = "content_type"   // routes[].contentTypes (limits.go)
+	RuleBadEncoding   = "bad_encoding"   // malformed percent-encoding, overlong UTF-8 (decode.go)
+	RuleNulByte       = "nul_byte"       // NUL in a value at any decoding layer (decode.go)
+	RuleJSONMalformed = "json_malformed" // body is not well-formed JSON (jsonbody.go)
+	RuleJSONLimits    = "json_limits"    // json.maxDepth, json.maxKeys, json.maxStringBytes (jsonbody.go)
+	RuleJSONSchema    = "json_schema"    // routes[].jsonSchema (jsonschema.go)
+	RuleFormMalformed = "form_malformed" // form body that does not parse (form.go)
+	RuleSQLi          = "sqli"           // SQL injection, libinjection tokenizer (detect.go)
+	RuleXSS           = "xss"            // cross-site scripting, libinjection HTML5 tokenizer (detect.go)
+	RuleTraversal     = "path_traversal" // ../ sequences and well-known sensitive files (detect.go)
+	RuleCmdInjection  = "cmd_injection"  // shell metacharacters in routes[].commandFields (detect.go)
+)
+
+// injectionRules are the content detectors: they run on every inspected value, may be
+// sanitized, and may be allow-listed per route and location.
+var injectionRules = []string{RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection}
+
+// validationRules are the protocol and body checks: reject or detect only.
+var validationRules = []string{
+	RuleMethod, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
+	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
+	RuleJSONSchema, RuleFormMalformed,
+}
+
+// Mode is what a finding does to the request.
+type Mode string
+
+const (
+	// Reject denies the request (4xx, the rule id in the reply, never the input).
+	Reject Mode = "reject"
+	// Sanitize removes the offending value (query parameter, cookie, header, form field) or
+	// empties it (JSON string) and lets the request through. Injection rules only.
+	Sanitize Mode = "sanitize"
+	// Detect records the finding (shadow deny: metrics and audit) and lets the request through.
+	Detect Mode = "detect"
+)
+
+func isInjection(rule string) bool {
+	for _, r := range injectionRules {
+		if r == rule {
+			return true
+		}
+	}
+	return false
+}
+
+func isRule(rule string) bool {
+	if isInjection(rule) {
+		return true
+	}
+	for _, r := range validationRules {
+		if r == rule {
+			return true
+		}
+	}
+	return false
+}
+
+// status is the reply status of a rejected rule.
+func status(rule string) int {
+	switch rule {
+	case RuleMethod:
+		return 405
+	case RuleHeaderCount, RuleHeaderSize:
+		return 431
+	case RulePathLength, RuleQueryLength:
+		return 414
+	case RuleBodySize:
+		return 413
+	case RuleContentType:
+		return 415
+	case RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection:
+		return 403
+	}
+	return 400
+}
