@@ -1,0 +1,168 @@
+package chain
+
+import (
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// bodyTooLarge is the decision when a request body exceeds a step's own limit; it is the reply
+// the glue gives when a separate filter's limit is exceeded.
+var bodyTooLarge = policy.Denied(413, "", "body_too_large", []byte("request body too large\n"))
+
+// OnRequest runs every step's OnRequest in order (see the package doc).
+func (c *Chain) OnRequest(req *policy.Request) policy.Decision {
+	var m merger
+	for i := range c.steps {
+		s := &c.steps[i]
+		d := s.policy.OnRequest(req)
+		if final, stop := m.add(s.name, d); stop {
+			return final
+		}
+		applyRequest(req, d)
+	}
+	return m.result()
+}
+
+// applyRequest makes an allowed decision visible to the next policy.
+func applyRequest(req *policy.Request, d policy.Decision) {
+	if d.Verdict == policy.Deny {
+		return // shadow deny: the glue applies no mutation
+	}
+	applyHeaders(&req.Headers, d)
+	if d.ReplaceBody != nil {
+		req.Body = d.ReplaceBody
+	}
+	if d.Identity != nil {
+		req.SetIdentity(d.Identity)
+	}
+}
+
+// WantsRequestBody reports whether any step wants the request body.
+func (c *Chain) WantsRequestBody(req *policy.Request) bool {
+	for i := range c.steps {
+		if b := c.steps[i].body; b != nil && b.WantsRequestBody(req) {
+			return true
+		}
+	}
+	return false
+}
+
+// RequestBodyLimit is the largest limit of the steps that want the body; a step whose own limit
+// is smaller denies with 413 in OnRequestBody, as its own filter would.
+func (c *Chain) RequestBodyLimit(req *policy.Request) int {
+	limit := 0
+	for i := range c.steps {
+		if b := c.steps[i].body; b != nil && b.WantsRequestBody(req) {
+			limit = max(limit, b.RequestBodyLimit(req))
+		}
+	}
+	return limit
+}
+
+// OnRequestBody runs the body phase of every step that wants the body, in order.
+func (c *Chain) OnRequestBody(req *policy.Request) policy.Decision {
+	var m merger
+	for i := range c.steps {
+		s := &c.steps[i]
+		if s.body == nil || !s.body.WantsRequestBody(req) {
+			continue
+		}
+		d := bodyTooLarge
+		if len(req.Body) <= s.body.RequestBodyLimit(req) {
+			d = s.body.OnRequestBody(req)
+		}
+		if final, stop := m.add(s.name, d); stop {
+			return final
+		}
+		applyRequest(req, d)
+	}
+	return m.result()
+}
+
+// OnResponse runs every step's response-headers phase in order.
+func (c *Chain) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
+	var m merger
+	for i := range c.steps {
+		s := &c.steps[i]
+		if s.response == nil {
+			continue
+		}
+		d := s.response.OnResponse(req, resp)
+		if final, stop := m.add(s.name, d); stop {
+			return final
+		}
+		applyResponse(resp, d)
+	}
+	return m.result()
+}
+
+// applyResponse makes an allowed response decision visible to the next policy.
+func applyResponse(resp *policy.Response, d policy.Decision) {
+	if d.Verdict == policy.Deny {
+		return
+	}
+	applyHeaders(&resp.Headers, d)
+	if d.ReplaceBody != nil {
+		resp.Body = d.ReplaceBody
+	}
+}
+
+// WantsResponseBody reports whether any step wants the response body.
+func (c *Chain) WantsResponseBody(req *policy.Request, resp *policy.Response) bool {
+	for i := range c.steps {
+		if b := c.steps[i].respBody; b != nil && b.WantsResponseBody(req, resp) {
+			return true
+		}
+	}
+	return false
+}
+
+// ResponseBodyLimit is the largest limit of the response-body steps; a step whose own limit is
+// smaller gets its OverLimit decision in OnResponseBody.
+func (c *Chain) ResponseBodyLimit() int {
+	limit := 0
+	for i := range c.steps {
+		if b := c.steps[i].respBody; b != nil {
+			limit = max(limit, b.ResponseBodyLimit())
+		}
+	}
+	return limit
+}
+
+// OnResponseBody runs the response-body phase of every step that wants the body, in order, each
+// seeing the body as the previous one rewrote it.
+func (c *Chain) OnResponseBody(req *policy.Request, resp *policy.Response) policy.Decision {
+	var m merger
+	for i := range c.steps {
+		s := &c.steps[i]
+		if s.respBody == nil || !s.respBody.WantsResponseBody(req, resp) {
+			continue
+		}
+		var d policy.Decision
+		if len(resp.Body) > s.respBody.ResponseBodyLimit() {
+			d = s.respBody.OverLimit(req, resp)
+		} else {
+			d = s.respBody.OnResponseBody(req, resp)
+		}
+		if final, stop := m.add(s.name, d); stop {
+			return final
+		}
+		applyResponse(resp, d)
+	}
+	return m.result()
+}
+
+// OverLimit combines the over-limit decisions of the steps that want the body.
+func (c *Chain) OverLimit(req *policy.Request, resp *policy.Response) policy.Decision {
+	var m merger
+	for i := range c.steps {
+		s := &c.steps[i]
+		if s.respBody == nil || !s.respBody.WantsResponseBody(req, resp) {
+			continue
+		}
+		d := s.respBody.OverLimit(req, resp)
+		if final, stop := m.add(s.name, d); stop {
+			return final
+		}
+	}
+	return m.result()
+}
