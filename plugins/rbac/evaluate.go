@@ -1,0 +1,267 @@
+package rbac
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Reasons: the fixed vocabulary of Decision.Reason (metric label and audit field).
+const (
+	reasonAllowed      = "allowed"       // an enforced ALLOW rule matched, no enforced DENY did
+	reasonDenied       = "denied"        // an enforced DENY rule matched
+	reasonDefaultAllow = "default_allow" // no enforced rule matched, defaultAction ALLOW
+	reasonDefaultDeny  = "default_deny"  // no enforced rule matched, defaultAction DENY
+	reasonShadowDenied = "shadow_denied" // allowed, but a shadow DENY rule matched
+)
+
+// Start keeps the host clock for time and step-up conditions.
+func (p *Policy) Start(host policy.Host) error {
+	p.clock = host
+	return nil
+}
+
+// OnRequest evaluates the rules in the order docs/rbac.md states:
+//
+//  1. DENY rules in config order; the first enforced match denies (shadow DENY matches are
+//     remembered, the first one counts).
+//  2. Otherwise ALLOW rules in config order; the first enforced match allows.
+//  3. Otherwise defaultAction.
+//  4. LOG rules in config order; the first match asks for an audit line, whatever the verdict.
+//
+// Shadow rules never change the verdict: an allowed request that a shadow DENY rule matches
+// becomes a shadow deny (recorded, not enforced); a default deny that a shadow ALLOW rule would
+// have allowed records that rule in the audit line.
+func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
+	c := evalCtx{p: p, req: req}
+	var enfDeny, shDeny, enfAllow, shAllow, logged *rule
+	for _, r := range p.deny {
+		if r.shadow {
+			if shDeny == nil && r.m.match(&c) {
+				shDeny = r
+			}
+			continue
+		}
+		if r.m.match(&c) {
+			enfDeny = r
+			break
+		}
+	}
+	if enfDeny == nil {
+		for _, r := range p.allow {
+			if r.shadow {
+				if shAllow == nil && shDeny == nil && r.m.match(&c) {
+					shAllow = r
+				}
+				continue
+			}
+			if r.m.match(&c) {
+				enfAllow = r
+				break
+			}
+		}
+	}
+	for _, r := range p.log {
+		if r.m.match(&c) {
+			logged = r
+			break
+		}
+	}
+	return p.decide(enfDeny, shDeny, enfAllow, shAllow, logged)
+}
+
+// decide turns the matched rules into a decision; its details maps are built at Parse.
+func (p *Policy) decide(enfDeny, shDeny, enfAllow, shAllow, logged *rule) policy.Decision {
+	var d policy.Decision
+	switch {
+	case enfDeny != nil:
+		d = p.denied(enfDeny.id, reasonDenied)
+	case shDeny != nil && (enfAllow != nil || !p.defaultDeny):
+		d = p.denied(shDeny.id, reasonShadowDenied)
+		d.Shadow = true
+		d.Details = p.defaultDetail
+		if enfAllow != nil {
+			d.Details = enfAllow.enforcedDetail
+		}
+	case enfAllow != nil:
+		d = policy.Decision{Rule: enfAllow.id, Reason: reasonAllowed}
+	case p.defaultDeny:
+		d = p.denied("", reasonDefaultDeny)
+		if shAllow != nil {
+			d.Details = shAllow.shadowAllowDetail
+		}
+	default:
+		d = policy.Decision{Reason: reasonDefaultAllow}
+	}
+	if logged != nil {
+		d.Audit = true
+		if d.Details == nil {
+			d.Details = logged.logDetail
+		} else {
+			merged := make(map[string]string, len(d.Details)+1)
+			for k, v := range d.Details {
+				merged[k] = v
+			}
+			merged["log_rule"] = logged.id
+			d.Details = merged
+		}
+	}
+	return d
+}
+
+func (p *Policy) denied(ruleID, reason string) policy.Decision {
+	return policy.Decision{Verdict: policy.Deny, Rule: ruleID, Reason: reason, Reply: p.reply}
+}
+
+// evalCtx holds one request's lazily computed facts, so that each is computed at most once
+// however many rules ask. Its size does not depend on the policy.
+type evalCtx struct {
+	p   *Policy
+	req *policy.Request
+
+	loaded   uint8
+	claimStr string
+	peerID   policy.PeerIdentity
+	direct   netip.Addr
+	remote   netip.Addr
+	clock    time.Time
+	device   uint8
+	roleSeen [maxRoles / 64]uint64
+	roleHeld [maxRoles / 64]uint64
+}
+
+const (
+	loadedClaims uint8 = 1 << iota
+	loadedPeer
+	loadedDirect
+	loadedRemote
+	loadedClock
+	loadedDevice
+)
+
+func (c *evalCtx) identity() *policy.Identity { return c.req.Identity() }
+
+// claims returns the verified claims as a JSON object string, or "" when there is no identity
+// or its claims are not a well-formed JSON object (then every claim matcher sees no claim).
+func (c *evalCtx) claims() string {
+	if c.loaded&loadedClaims == 0 {
+		c.loaded |= loadedClaims
+		if id := c.identity(); id != nil && len(id.Claims) > 0 {
+			s := string(id.Claims)
+			if gjson.Valid(s) && strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "{") {
+				c.claimStr = s
+			}
+		}
+	}
+	return c.claimStr
+}
+
+func (c *evalCtx) peer() *policy.PeerIdentity {
+	if c.loaded&loadedPeer == 0 {
+		c.loaded |= loadedPeer
+		c.peerID = c.req.Peer()
+	}
+	return &c.peerID
+}
+
+func (c *evalCtx) directIP() netip.Addr {
+	if c.loaded&loadedDirect == 0 {
+		c.loaded |= loadedDirect
+		c.direct = parseHostPort(c.req.SourceAddress())
+	}
+	return c.direct
+}
+
+func (c *evalCtx) remoteIP() netip.Addr {
+	if c.loaded&loadedRemote == 0 {
+		c.loaded |= loadedRemote
+		c.remote = clientIP(c.directIP(), c.req.Headers, c.p.hops)
+	}
+	return c.remote
+}
+
+// now is the host clock; ok is false when the policy was never started (no clock).
+func (c *evalCtx) now() (time.Time, bool) {
+	if c.loaded&loadedClock == 0 {
+		c.loaded |= loadedClock
+		if c.p.clock != nil {
+			c.clock = c.p.clock.Now()
+		}
+	}
+	return c.clock, !c.clock.IsZero()
+}
+
+// header returns a header's value (repeated headers joined with ",", as Envoy does) and how
+// many times it occurs.
+func (c *evalCtx) header(name string) (string, int) {
+	var first string
+	n := 0
+	for _, h := range c.req.Headers {
+		if h.Name == name {
+			if n == 0 {
+				first = h.Value
+			}
+			n++
+		}
+	}
+	if n <= 1 {
+		return first, n
+	}
+	var b strings.Builder
+	for _, h := range c.req.Headers {
+		if h.Name == name {
+			if b.Len() > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(h.Value)
+		}
+	}
+	return b.String(), n
+}
+
+// deviceClass returns the request's device class index (0: unknown).
+func (c *evalCtx) deviceClass() uint8 {
+	if c.loaded&loadedDevice == 0 {
+		c.loaded |= loadedDevice
+		c.device = c.p.classify(c.req)
+	}
+	return c.device
+}
+
+func (p *Policy) classify(req *policy.Request) uint8 {
+	if v, ok := req.Headers.Get(p.deviceHeader); ok {
+		v = strings.TrimSpace(v)
+		for i := 1; i <= p.headerClasses; i++ {
+			if strings.EqualFold(v, p.deviceClasses[i]) {
+				return uint8(i)
+			}
+		}
+	}
+	if len(p.uaRules) > 0 {
+		ua, _ := req.Headers.Get("user-agent")
+		for _, r := range p.uaRules {
+			for _, s := range r.contains {
+				if strings.Contains(ua, s) {
+					return uint8(r.class)
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// holds reports whether the caller holds role idx, evaluating its grantedBy once per request.
+func (c *evalCtx) holds(idx int) bool {
+	w, bit := idx/64, uint64(1)<<(idx%64)
+	if c.roleSeen[w]&bit == 0 {
+		c.roleSeen[w] |= bit
+		if c.p.roles[idx].grantedBy.match(c) {
+			c.roleHeld[w] |= bit
+		}
+	}
+	return c.roleHeld[w]&bit != 0
+}

@@ -1,0 +1,147 @@
+package rbac
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// cidrSet is a list of address prefixes.
+type cidrSet []netip.Prefix
+
+func (s cidrSet) contains(a netip.Addr) bool {
+	if !a.IsValid() {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// cidrs compiles a list of CIDRs ("10.0.0.0/8", "2001:db8::/32"); a bare address is a
+// single-host prefix.
+func (c *compiler) cidrs(path string, list []string) cidrSet {
+	if len(list) == 0 {
+		c.add(path, "must not be empty")
+	}
+	out := make(cidrSet, 0, len(list))
+	for i, s := range list {
+		sub := config.Index(path, i)
+		var p netip.Prefix
+		var err error
+		if strings.Contains(s, "/") {
+			p, err = netip.ParsePrefix(s)
+		} else {
+			var a netip.Addr
+			a, err = netip.ParseAddr(s)
+			if err == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+		}
+		if err != nil {
+			c.add(sub, "invalid CIDR %q", s)
+			continue
+		}
+		if p.Addr().Zone() != "" {
+			c.add(sub, "invalid CIDR %q: zones are not allowed", s)
+			continue
+		}
+		if p.Masked() != p {
+			c.add(sub, "invalid CIDR %q: host bits set (did you mean %s?)", s, p.Masked())
+			continue
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// directIPMatcher: "directRemoteIp" — the TCP peer's address (source.address).
+type directIPMatcher struct{ set cidrSet }
+
+func (m directIPMatcher) match(c *evalCtx) bool { return m.set.contains(c.directIP()) }
+
+// remoteIPMatcher: "remoteIp" — the client address after trustedProxyHops X-Forwarded-For hops.
+type remoteIPMatcher struct{ set cidrSet }
+
+func (m remoteIPMatcher) match(c *evalCtx) bool { return m.set.contains(c.remoteIP()) }
+
+const xffHeader = "x-forwarded-for"
+
+// maxXFF bounds the X-Forwarded-For bytes examined; a longer header gives no client address.
+const maxXFF = 8 << 10
+
+// parseHostPort parses "ip:port", "[ipv6]:port" or a bare address.
+func parseHostPort(s string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap()
+	}
+	a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// clientIP finds the client address from the direct peer and the X-Forwarded-For values,
+// trusting hops proxies: with hops = 0 it is the direct peer; with hops = N ≥ 1 the direct
+// peer is the Nth trusted proxy and the client is the Nth XFF entry from the right (an
+// entry equal to the direct peer at the right end, appended by Envoy itself, is skipped).
+// Too few entries, an unparsable entry or an oversized header give the invalid address.
+func clientIP(direct netip.Addr, headers policy.Headers, hops int) netip.Addr {
+	if hops == 0 {
+		return direct
+	}
+	if !direct.IsValid() {
+		return netip.Addr{}
+	}
+	total := 0
+	for _, h := range headers {
+		if h.Name == xffHeader {
+			total += len(h.Value)
+		}
+	}
+	if total > maxXFF {
+		return netip.Addr{}
+	}
+	skippedSelf := false
+	need := hops
+	for i := len(headers) - 1; i >= 0; i-- {
+		if headers[i].Name != xffHeader {
+			continue
+		}
+		v := headers[i].Value
+		for v != "" {
+			entry := v
+			if j := strings.LastIndexByte(v, ','); j >= 0 {
+				entry, v = v[j+1:], v[:j]
+			} else {
+				v = ""
+			}
+			entry = strings.TrimSpace(entry)
+			a := parseHostPort(entry)
+			if !a.IsValid() {
+				return netip.Addr{}
+			}
+			if !skippedSelf {
+				skippedSelf = true
+				if a == direct {
+					continue
+				}
+			}
+			need--
+			if need == 0 {
+				return a
+			}
+		}
+	}
+	return netip.Addr{}
+}
