@@ -4,6 +4,7 @@ package registry
 
 import (
 	"github.com/wasmward/wasmward/plugins/passthrough"
+	"github.com/wasmward/wasmward/plugins/ratelimit"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -11,6 +12,7 @@ import (
 func All() []policy.Definition {
 	return []policy.Definition{
 		passthrough.Definition,
+		ratelimit.Definition,
 	}
 }
 

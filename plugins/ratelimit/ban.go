@@ -1,0 +1,116 @@
+package ratelimit
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// ban is one compiled "bans[i]": Threshold matching upstream responses for one descriptor value
+// within Window ban that value for Duration.
+//
+// Its slot record: A is the start of the current counting window, N the matching responses in
+// it, B the end of the ban (0: none).
+type ban struct {
+	id        string
+	desc      descriptor
+	statuses  [600]bool
+	classes   uint8 // bit c: status class cxx
+	threshold int64
+	window    time.Duration
+	duration  time.Duration
+	shadow    bool
+}
+
+func (b *ban) matches(status int) bool {
+	if status < 100 || status > 599 {
+		return false
+	}
+	return b.statuses[status] || b.classes&(1<<(status/100)) != 0
+}
+
+// checkBan denies the request when its key is banned. Looking up only reads shared data.
+func (p *Policy) checkBan(b *ban, req *policy.Request, now int64) (policy.Decision, bool) {
+	owner, ok := p.banKey(b, req)
+	if !ok {
+		return policy.Decision{}, false
+	}
+	s, found, err := p.banned.find(owner, now)
+	if err != nil {
+		return p.conflict(b.id, ReasonStoreError)
+	}
+	if !found || s.rec.B <= now {
+		return policy.Decision{}, false
+	}
+	d := p.denyBan(b, s.rec.B, now, owner)
+	return d, true
+}
+
+func (p *Policy) banKey(b *ban, req *policy.Request) (uint64, bool) {
+	vals, ok := b.desc.eval(req, p.vals[:0])
+	p.vals = vals
+	if !ok {
+		return 0, false
+	}
+	p.buf = appendKey(p.buf[:0], b.id, &b.desc, vals)
+	return p.hash.sum(p.buf), true
+}
+
+// OnResponse counts responses whose status a ban matches against the request's key, and starts a
+// ban at the threshold. The response itself always passes; a started ban is an allowed decision
+// labelled ban_started and audited, so it is counted and logged once per ban.
+func (p *Policy) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
+	if p.host == nil {
+		return policy.Decision{}
+	}
+	now := p.host.Now().UnixNano()
+	var out policy.Decision
+	for _, b := range p.bans {
+		if !b.matches(resp.Status) {
+			continue
+		}
+		owner, ok := p.banKey(b, req)
+		if !ok {
+			continue
+		}
+		started := false
+		err := p.banned.update(owner, now, func(rec *record, fresh bool) bool {
+			started = false
+			if rec.B > now {
+				return false // already banned
+			}
+			if fresh || now-rec.A >= int64(b.window) {
+				rec.A, rec.N, rec.B = now, 0, 0
+			}
+			rec.N++
+			if rec.N >= b.threshold {
+				rec.A, rec.N, rec.B = now, 0, now+int64(b.duration)
+				started = true
+			}
+			rec.IdleAt = max(now+int64(p.keys.idle), rec.A+int64(b.window), rec.B)
+			return true
+		})
+		switch {
+		case errors.Is(err, errAtCap):
+			out = labelled(out, b.id, ReasonKeyCap)
+		case errors.Is(err, errContention):
+			out = labelled(out, b.id, ReasonContention)
+		case err != nil:
+			out = labelled(out, b.id, ReasonStoreError)
+		case started:
+			out = policy.Decision{Rule: b.id, Reason: ReasonBanStarted, Audit: true,
+				Details: map[string]string{"key": keyLabel(owner), "banSeconds": strconv.FormatInt(ceilSeconds(b.duration), 10)}}
+		}
+	}
+	return out
+}
+
+// labelled records a counted, audited allow unless a more important outcome is already set.
+func labelled(cur policy.Decision, rule, reason string) policy.Decision {
+	if cur.Reason == ReasonBanStarted {
+		return cur
+	}
+	return policy.Decision{Rule: rule, Reason: reason, Audit: true}
+}

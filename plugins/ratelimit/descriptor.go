@@ -1,0 +1,285 @@
+package ratelimit
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Entry value sources ("descriptor[j].type").
+const (
+	typeSourceIP = "sourceIP"
+	typeHeader   = "header"
+	typeClaim    = "claim"
+	typePath     = "path"
+	typeRoute    = "route"
+	typeMethod   = "method"
+	typeLiteral  = "literal"
+)
+
+var entryTypes = []string{typeSourceIP, typeHeader, typeClaim, typePath, typeRoute, typeMethod, typeLiteral}
+
+// entryKeyPattern is what an entry key may be: it ends up in Envoy rate limit service
+// descriptors and in override conditions, never in metrics.
+var entryKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+
+// entry is one compiled descriptor entry.
+type entry struct {
+	key      string
+	typ      string
+	hops     int
+	header   string
+	claim    string
+	patterns []pathPattern
+	value    string
+}
+
+// descriptor is an ordered list of entries, as in Envoy's rate limit service protocol: the
+// request's descriptor is the list of (key, value) pairs.
+type descriptor struct {
+	entries []entry
+	unknown bool // a missing part maps to one shared "unknown" value instead of skipping
+}
+
+// compileDescriptor checks and compiles "descriptor" at path.
+func compileDescriptor(es *config.Errors, path string, specs []EntrySpec, onMissing string) descriptor {
+	d := descriptor{unknown: oneOf(es, joinSibling(path, "onMissing"), onMissing, onMissingSkip,
+		onMissingSkip, onMissingUnknown) == onMissingUnknown}
+	if len(specs) == 0 || len(specs) > maxEntries {
+		es.Add(path, "must have 1 to %d entries", maxEntries)
+	}
+	seen := map[string]bool{}
+	for j, s := range specs {
+		p := config.Index(path, j)
+		if !entryKeyPattern.MatchString(s.Key) {
+			es.Add(p+".key", "must be 1-64 characters of A-Z, a-z, 0-9, '_', '.', ':' or '-'")
+		} else if seen[s.Key] {
+			es.Add(p+".key", "duplicate entry key %q", s.Key)
+		}
+		seen[s.Key] = true
+		e := entry{key: s.Key, typ: oneOf(es, p+".type", s.Type, "", entryTypes...)}
+		if s.Type == "" {
+			es.Add(p+".type", "is required (one of %q)", entryTypes)
+		}
+		only := func(field string, set bool, want string) {
+			if set && e.typ != want {
+				es.Add(p+"."+field, "is only allowed with type %q", want)
+			}
+			if !set && e.typ == want && want != typeSourceIP {
+				es.Add(p+"."+field, "is required with type %q", want)
+			}
+		}
+		only("trustedHops", s.TrustedHops != nil, typeSourceIP)
+		only("header", s.Header != "", typeHeader)
+		only("claim", s.Claim != "", typeClaim)
+		only("patterns", len(s.Patterns) > 0, typePath)
+		only("value", s.Value != "", typeLiteral)
+		if s.TrustedHops != nil {
+			if *s.TrustedHops < 0 || *s.TrustedHops > 16 {
+				es.Add(p+".trustedHops", "must be 0 to 16")
+			} else {
+				e.hops = *s.TrustedHops
+			}
+		}
+		e.header = strings.ToLower(s.Header)
+		if s.Header != "" && !validHeaderName(e.header) {
+			es.Add(p+".header", "must be a header name")
+		}
+		e.claim = s.Claim
+		if len(s.Claim) > 256 { // gjson paths are free-form: any string is a path
+
+			es.Add(p+".claim", "must be at most 256 characters")
+		}
+		for k, pat := range s.Patterns {
+			pp, err := compilePattern(pat)
+			if err != nil {
+				es.Add(config.Index(p+".patterns", k), "%v", err)
+				continue
+			}
+			e.patterns = append(e.patterns, pp)
+		}
+		e.value = s.Value
+		d.entries = append(d.entries, e)
+	}
+	return d
+}
+
+// joinSibling returns the path of a field next to the one at path ("limits[0].descriptor" →
+// "limits[0].onMissing").
+func joinSibling(path, field string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[:i+1] + field
+	}
+	return field
+}
+
+func validHeaderName(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// eval appends the request's value for every entry to vals (missing parts as unknownValue when
+// the descriptor says so). ok is false when a part is missing and the descriptor is skipped.
+func (d *descriptor) eval(req *policy.Request, vals []string) (_ []string, ok bool) {
+	for i := range d.entries {
+		v, found := d.entries[i].valueOf(req)
+		if !found {
+			if !d.unknown {
+				return vals, false
+			}
+			v = unknownValue
+		}
+		vals = append(vals, v)
+	}
+	return vals, true
+}
+
+// unknownValue stands for a missing part in "unknown" mode. It contains a NUL byte, which no
+// header, claim or address can, so it never equals a real value.
+const unknownValue = "\x00unknown"
+
+// valueOf reads one entry's value from the request.
+func (e *entry) valueOf(req *policy.Request) (string, bool) {
+	switch e.typ {
+	case typeSourceIP:
+		return clientIP(req, e.hops)
+	case typeHeader:
+		v, ok := req.Headers.Get(e.header)
+		return v, ok && v != ""
+	case typeClaim:
+		id := req.Identity()
+		if id == nil || len(id.Claims) == 0 {
+			return "", false
+		}
+		r := gjson.GetBytes(id.Claims, e.claim)
+		if !r.Exists() || r.Type == gjson.Null {
+			return "", false
+		}
+		return r.String(), true
+	case typePath:
+		path := req.PathOnly()
+		for i := range e.patterns {
+			if e.patterns[i].match(path) {
+				return e.patterns[i].text, true
+			}
+		}
+		return "", false
+	case typeRoute:
+		r := req.Route()
+		return r, r != ""
+	case typeMethod:
+		return req.Method, req.Method != ""
+	case typeLiteral:
+		return e.value, true
+	}
+	return "", false
+}
+
+// clientIP is the client address: the TCP peer with hops 0, else the hops-th address from the
+// right of X-Forwarded-For (each of the hops trusted proxies in front appended its peer), as
+// Envoy's xff_num_trusted_hops. Too few XFF addresses or an unparsable one is a missing part.
+func clientIP(req *policy.Request, hops int) (string, bool) {
+	if hops == 0 {
+		return parseIP(req.SourceAddress())
+	}
+	xff := strings.Join(req.Headers.Values("x-forwarded-for"), ",")
+	for i := 1; xff != ""; i++ {
+		var last string
+		if j := strings.LastIndexByte(xff, ','); j >= 0 {
+			last, xff = xff[j+1:], xff[:j]
+		} else {
+			last, xff = xff, ""
+		}
+		if i == hops {
+			return parseIP(strings.TrimSpace(last))
+		}
+	}
+	return "", false
+}
+
+// parseIP normalizes "ip", "ip:port" or "[ipv6]:port" to the address's canonical text.
+func parseIP(s string) (string, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap().String(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap().String(), true
+	}
+	return "", false
+}
+
+// pathPattern matches a request path segment by segment: a literal segment matches itself, "*"
+// any one segment, and a final "**" any remainder (including none).
+type pathPattern struct {
+	text     string
+	segments []string
+	rest     bool
+}
+
+func compilePattern(p string) (pathPattern, error) {
+	if !strings.HasPrefix(p, "/") {
+		return pathPattern{}, fmt.Errorf("must start with /")
+	}
+	if len(p) > 512 || strings.ContainsAny(p, "?#\x00") {
+		return pathPattern{}, fmt.Errorf("must be at most 512 characters without '?', '#' or NUL")
+	}
+	segs := strings.Split(p[1:], "/")
+	pp := pathPattern{text: p}
+	for i, s := range segs {
+		if s == "**" {
+			if i != len(segs)-1 {
+				return pathPattern{}, fmt.Errorf("\"**\" is only allowed as the last segment")
+			}
+			pp.rest = true
+			break
+		}
+		if strings.Contains(s, "*") && s != "*" {
+			return pathPattern{}, fmt.Errorf("a segment is either \"*\", \"**\" or contains no '*'")
+		}
+		pp.segments = append(pp.segments, s)
+	}
+	return pp, nil
+}
+
+func (pp *pathPattern) match(path string) bool {
+	if !strings.HasPrefix(path, "/") {
+		return false
+	}
+	rest := path[1:]
+	for i, seg := range pp.segments {
+		var cur string
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			cur, rest = rest, ""
+			if i != len(pp.segments)-1 {
+				return false
+			}
+		} else {
+			cur, rest = rest[:j], rest[j+1:]
+			if i == len(pp.segments)-1 && !pp.rest {
+				return false
+			}
+		}
+		if seg != "*" && seg != cur {
+			return false
+		}
+		if seg == "*" && cur == "" {
+			return false
+		}
+	}
+	return pp.rest || rest == ""
+}

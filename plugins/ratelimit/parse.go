@@ -1,0 +1,210 @@
+package ratelimit
+
+import (
+	"time"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Parse strictly parses and compiles the spec: descriptors, buckets, overrides and bans are
+// checked and compiled here, never per request.
+func Parse(data []byte) (policy.Policy, error) {
+	var spec Spec
+	if err := config.DecodeStrict(data, &spec); err != nil {
+		return nil, err
+	}
+	var es config.Errors
+	p := &Policy{}
+	ids := map[string]string{}
+	checkID := func(path, id string) {
+		es.CheckID(path, id)
+		if prev, dup := ids[id]; dup {
+			es.Add(path, "duplicate id (also %s)", prev)
+		}
+		ids[id] = path
+	}
+	if len(spec.Limits) == 0 && len(spec.Bans) == 0 {
+		es.Add("limits", "at least one limit or ban is required")
+	}
+	for i, ls := range spec.Limits {
+		path := config.Index("limits", i)
+		checkID(path+".id", ls.ID)
+		p.limits = append(p.limits, compileLimit(&es, path, ls))
+	}
+	for i, bs := range spec.Bans {
+		path := config.Index("bans", i)
+		checkID(path+".id", bs.ID)
+		p.bans = append(p.bans, compileBan(&es, path, bs))
+	}
+	p.keys = compileKeys(&es, spec.Keys)
+	p.shared = compileShared(&es, spec.Shared)
+	p.reply = compileReply(&es, spec.Reply)
+	if err := es.Err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func compileLimit(es *config.Errors, path string, ls LimitSpec) *limit {
+	l := &limit{id: ls.ID, shadow: ls.Shadow}
+	l.desc = compileDescriptor(es, path+".descriptor", ls.Descriptor, ls.OnMissing)
+	l.bucket = compileBucket(es, path+".bucket", ls.Bucket)
+	l.bucket.policyHeader = policyHeader(ls.ID, &l.bucket)
+	for k, o := range ls.Overrides {
+		op := config.Index(path+".overrides", k)
+		ov := override{bucket: compileBucket(es, op+".bucket", o.Bucket)}
+		ov.bucket.policyHeader = policyHeader(ls.ID, &ov.bucket)
+		if len(o.When) == 0 {
+			es.Add(op+".when", "must name at least one descriptor entry key")
+		}
+		for key, val := range o.When {
+			idx := -1
+			for j, e := range l.desc.entries {
+				if e.key == key {
+					idx = j
+				}
+			}
+			if idx < 0 {
+				es.Add(op+".when."+key, "is not a key of this limit's descriptor")
+				continue
+			}
+			ov.conds = append(ov.conds, cond{idx, val})
+		}
+		l.overrides = append(l.overrides, ov)
+	}
+	return l
+}
+
+func compileBan(es *config.Errors, path string, bs BanSpec) *ban {
+	b := &ban{id: bs.ID, shadow: bs.Shadow, threshold: bs.Threshold}
+	b.desc = compileDescriptor(es, path+".descriptor", bs.Descriptor, bs.OnMissing)
+	if len(bs.Statuses) == 0 && len(bs.StatusClasses) == 0 {
+		es.Add(path+".statuses", "statuses or statusClasses is required")
+	}
+	for k, s := range bs.Statuses {
+		if s < 100 || s > 599 {
+			es.Add(config.Index(path+".statuses", k), "must be an HTTP status (100-599)")
+			continue
+		}
+		b.statuses[s] = true
+	}
+	for k, c := range bs.StatusClasses {
+		if len(c) != 3 || c[0] < '1' || c[0] > '5' || c[1:] != "xx" {
+			es.Add(config.Index(path+".statusClasses", k), "must be one of \"1xx\" to \"5xx\"")
+			continue
+		}
+		b.classes |= 1 << (c[0] - '0')
+	}
+	if bs.Threshold < 1 || bs.Threshold > 1e6 {
+		es.Add(path+".threshold", "must be 1 to 1000000")
+	}
+	if bs.Window == "" {
+		es.Add(path+".window", "is required (a duration such as \"1m\")")
+	}
+	if bs.Duration == "" {
+		es.Add(path+".duration", "is required (a duration such as \"10m\")")
+	}
+	b.window = duration(es, path+".window", bs.Window, time.Minute, time.Second)
+	b.duration = duration(es, path+".duration", bs.Duration, time.Minute, time.Second)
+	if b.window > MaxFillSpan || b.duration > MaxFillSpan {
+		es.Add(path, "window and duration must be at most %s", MaxFillSpan)
+	}
+	return b
+}
+
+// keySettings is the compiled "keys" object.
+type keySettings struct {
+	max        int
+	evict      bool
+	idle       time.Duration
+	sweepEvery time.Duration
+	hashKeyEnv string
+}
+
+func compileKeys(es *config.Errors, s KeysSpec) keySettings {
+	k := keySettings{max: s.Max, hashKeyEnv: s.HashKeyEnv}
+	if k.max == 0 {
+		k.max = DefaultMaxKeys
+	}
+	if k.max < probeWindow || k.max > MaxMaxKeys {
+		es.Add("keys.max", "must be %d to %d", probeWindow, MaxMaxKeys)
+		k.max = DefaultMaxKeys
+	}
+	k.evict = oneOf(es, "keys.atCap", s.AtCap, atCapEvict, atCapEvict, atCapReject) == atCapEvict
+	k.idle = duration(es, "keys.idleTimeout", s.IdleTimeout, DefaultIdleTimeout, time.Second)
+	k.sweepEvery = duration(es, "keys.sweepInterval", s.SweepInterval, DefaultSweepInterval, 100*time.Millisecond)
+	if s.HashKeyEnv != "" && !envNamePattern(s.HashKeyEnv) {
+		es.Add("keys.hashKeyEnv", "must be an environment variable name ([A-Z_][A-Z0-9_]*)")
+	}
+	return k
+}
+
+func envNamePattern(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return len(s) <= 128
+}
+
+// sharedSettings is the compiled "shared" object.
+type sharedSettings struct {
+	namespace     string
+	retries       int
+	allowConflict bool
+}
+
+func compileShared(es *config.Errors, s SharedSpec) sharedSettings {
+	ss := sharedSettings{namespace: s.Namespace, retries: DefaultCASRetries}
+	if ss.namespace == "" {
+		ss.namespace = DefaultNamespace
+	} else {
+		es.CheckID("shared.namespace", ss.namespace)
+	}
+	if s.CASRetries != nil {
+		if *s.CASRetries < 0 || *s.CASRetries > MaxCASRetries {
+			es.Add("shared.casRetries", "must be 0 to %d", MaxCASRetries)
+		} else {
+			ss.retries = *s.CASRetries
+		}
+	}
+	ss.allowConflict = oneOf(es, "shared.onConflict", s.OnConflict, conflictDeny, conflictDeny, conflictAllow) == conflictAllow
+	return ss
+}
+
+// replySettings is the compiled "reply" object.
+type replySettings struct {
+	status      int
+	body        []byte
+	contentType string
+	legacy      bool
+}
+
+func compileReply(es *config.Errors, s ReplySpec) replySettings {
+	r := replySettings{status: s.Status, body: []byte(s.Body), contentType: s.ContentType, legacy: s.LegacyHeaders}
+	if r.status == 0 {
+		r.status = DefaultStatus
+	}
+	if r.status < 400 || r.status > 599 {
+		es.Add("reply.status", "must be 400 to 599")
+	}
+	if s.Body == "" {
+		r.body = []byte(DefaultBody)
+	}
+	if len(r.body) > 4096 {
+		es.Add("reply.body", "must be at most 4096 bytes")
+	}
+	if r.contentType == "" {
+		r.contentType = DefaultContentType
+	}
+	for i := 0; i < len(r.contentType); i++ {
+		if c := r.contentType[i]; c < 0x20 || c > 0x7e {
+			es.Add("reply.contentType", "must be printable ASCII")
+			break
+		}
+	}
+	return r
+}

@@ -1,0 +1,258 @@
+// Package ratelimit is wasmward's rate limiting plugin: token buckets keyed by descriptors built
+// from the request (client IP, a header, a JWT claim, a path pattern, the route, the method, or
+// several of these), shared by every proxy worker through proxy-wasm shared data with
+// compare-and-swap, and temporary bans of keys whose requests keep failing upstream.
+//
+// Data layout (table.go): proxy-wasm shared data cannot delete keys nor list them, so each table
+// (buckets, bans) is a fixed array of keys.max slots created at start; a descriptor value lives in
+// one of probeWindow slots chosen by its keyed hash (hash.go), and a slot's value carries the
+// owner's hash, its last use, and when it may be reused. Shared data holds no raw value.
+//
+// Bucket arithmetic (bucket.go) is Envoy's atomic token bucket: one instant per bucket, so a
+// consumption is one compare-and-swap. Contention (a lost swap) re-reads and retries
+// shared.casRetries times, then follows shared.onConflict.
+//
+// Hand-written parts: the slot table (no library targets proxy-wasm shared data) and the path
+// pattern matcher (a few lines; a glob library would accept far more syntax than documented).
+// Keyed hashing is github.com/dchest/siphash, claim lookup github.com/tidwall/gjson.
+package ratelimit
+
+import (
+	_ "embed"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+//go:embed schema.json
+var schema []byte
+
+// Definition registers the plugin.
+var Definition = policy.Definition{Name: "ratelimit", Schema: schema, Parse: Parse}
+
+// Reasons: the fixed vocabulary of metric and audit reasons.
+const (
+	ReasonLimited    = "rate_limited" // a bucket was empty
+	ReasonBanned     = "banned"       // the key is banned
+	ReasonBanStarted = "ban_started"  // a response started a ban (allowed, audited)
+	ReasonKeyCap     = "key_cap"      // atCap "reject" refused a new key
+	ReasonContention = "contention"   // casRetries lost swaps in a row
+	ReasonStoreError = "store_error"  // the shared store failed
+)
+
+// Policy is the compiled config plus, after Start, the host and the tables.
+type Policy struct {
+	limits []*limit
+	bans   []*ban
+	keys   keySettings
+	shared sharedSettings
+	reply  replySettings
+
+	host    policy.Host
+	hash    hasher
+	buckets *table
+	banned  *table
+	perVM   bool
+
+	// Scratch buffers: the glue calls a policy from one thread at a time.
+	vals []string
+	buf  []byte
+}
+
+// limit is one compiled "limits[i]".
+type limit struct {
+	id        string
+	desc      descriptor
+	bucket    bucket
+	overrides []override
+	shadow    bool
+}
+
+type override struct {
+	conds  []cond
+	bucket bucket
+}
+
+// cond requires descriptor entry idx to have value.
+type cond struct {
+	idx   int
+	value string
+}
+
+// bucketFor returns the first override's bucket whose conditions all hold, else the default.
+func (l *limit) bucketFor(vals []string) *bucket {
+	for i := range l.overrides {
+		o := &l.overrides[i]
+		match := true
+		for _, c := range o.conds {
+			if vals[c.idx] != c.value {
+				match = false
+				break
+			}
+		}
+		if match {
+			return &o.bucket
+		}
+	}
+	return &l.bucket
+}
+
+// Start stores the host, picks the store (shared data, or per-VM when the host has none) and
+// creates the slot tables.
+func (p *Policy) Start(h policy.Host) error {
+	p.host = h
+	secret := []byte(p.shared.namespace)
+	if p.keys.hashKeyEnv != "" {
+		v, ok := h.Env(p.keys.hashKeyEnv)
+		if !ok || len(v) < minHashKey {
+			return errors.New("keys.hashKeyEnv: environment variable " + p.keys.hashKeyEnv +
+				" must be set to at least " + strconv.Itoa(minHashKey) + " bytes")
+		}
+		secret = []byte(v)
+	}
+	p.hash = newHasher(secret)
+	store, err := h.Shared()
+	if errors.Is(err, policy.ErrUnsupported) {
+		p.perVM = true
+		store = newLocalStore()
+		h.Log(policy.LogWarn, "no shared data on this host: buckets and bans are kept per worker (each worker enforces the full limit)")
+	} else if err != nil {
+		return errors.New("shared data: " + err.Error())
+	}
+	prefix := "wasmward.ratelimit." + p.shared.namespace + "."
+	if len(p.limits) > 0 {
+		p.buckets = newTable(store, prefix+"b.", p.keys.max, p.shared.retries, p.keys.evict)
+	}
+	if len(p.bans) > 0 {
+		p.banned = newTable(store, prefix+"x.", p.keys.max, p.shared.retries, p.keys.evict)
+	}
+	if !p.perVM {
+		for _, t := range []*table{p.buckets, p.banned} {
+			if t == nil {
+				continue
+			}
+			if err := t.create(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// OnRequest denies a banned key, then takes one token from every limit whose descriptor the
+// request has; all must grant. Tokens taken before a refusing limit are not given back (as with
+// Envoy's rate limit service, where every descriptor's hits are counted).
+func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
+	if p.host == nil {
+		return p.failure("", ReasonStoreError)
+	}
+	now := p.host.Now().UnixNano()
+	var out outcome
+	for _, b := range p.bans {
+		if out.add(p.checkBan(b, req, now)) {
+			return out.enforced
+		}
+	}
+	for _, l := range p.limits {
+		if out.add(p.checkLimit(l, req, now)) {
+			return out.enforced
+		}
+	}
+	return out.result()
+}
+
+// outcome accumulates the checks of one request: the first enforced deny ends it; a shadow deny
+// is kept and the checks go on; a labelled allow (onConflict "allow") is kept for the record.
+type outcome struct {
+	enforced, shadowed, note policy.Decision
+	haveShadow               bool
+}
+
+// add records one check; it returns true when d is an enforced deny.
+func (o *outcome) add(d policy.Decision, denied bool) bool {
+	switch {
+	case denied && !d.Shadow:
+		o.enforced = d
+		return true
+	case denied && !o.haveShadow:
+		o.shadowed, o.haveShadow = d, true
+	case !denied && d.Reason != "" && o.note.Reason == "":
+		o.note = d
+	}
+	return false
+}
+
+func (o *outcome) result() policy.Decision {
+	if o.haveShadow {
+		return o.shadowed
+	}
+	return o.note
+}
+
+// checkLimit takes a token for one limit. denied reports a deny decision (maybe shadow).
+func (p *Policy) checkLimit(l *limit, req *policy.Request, now int64) (policy.Decision, bool) {
+	vals, ok := l.desc.eval(req, p.vals[:0])
+	p.vals = vals
+	if !ok {
+		return policy.Decision{}, false
+	}
+	b := l.bucketFor(vals)
+	p.buf = appendKey(p.buf[:0], l.id, &l.desc, vals)
+	owner := p.hash.sum(p.buf)
+	var granted bool
+	var wait time.Duration
+	err := p.buckets.update(owner, now, func(rec *record, fresh bool) bool {
+		var next int64
+		next, granted, _, wait = b.take(rec.A, now, fresh)
+		if !granted && !fresh {
+			return false // nothing changed: no write, no contention
+		}
+		rec.A = next
+		rec.IdleAt = max(now+int64(p.keys.idle), b.fullAt(next))
+		return true
+	})
+	switch {
+	case errors.Is(err, errAtCap):
+		return p.denyLimit(l, b, ReasonKeyCap, time.Duration(b.cost), owner), true
+	case errors.Is(err, errContention):
+		return p.conflict(l.id, ReasonContention)
+	case err != nil:
+		return p.conflict(l.id, ReasonStoreError)
+	case granted:
+		return policy.Decision{}, false
+	}
+	return p.denyLimit(l, b, ReasonLimited, wait, owner), true
+}
+
+// conflict is the outcome when the store could not be updated: shared.onConflict.
+func (p *Policy) conflict(rule, reason string) (policy.Decision, bool) {
+	if p.shared.allowConflict {
+		return policy.Decision{Rule: rule, Reason: reason, Audit: true}, false
+	}
+	return p.failure(rule, reason), true
+}
+
+// TickPeriod is keys.sweepInterval.
+func (p *Policy) TickPeriod() time.Duration { return p.keys.sweepEvery }
+
+// Tick sweeps the next batch of slots of each table, freeing idle keys. A batch is sized so that
+// every slot is visited at least once per keys.idleTimeout.
+func (p *Policy) Tick(now time.Time) {
+	batch := p.sweepBatch()
+	for _, t := range []*table{p.buckets, p.banned} {
+		if t == nil {
+			continue
+		}
+		if _, err := t.sweep(now.UnixNano(), batch); err != nil {
+			p.host.Log(policy.LogWarn, "sweep: "+err.Error())
+		}
+	}
+}
+
+// sweepBatch is max(256, keys.max × sweepInterval / idleTimeout), at most keys.max.
+func (p *Policy) sweepBatch() int {
+	n := int(int64(p.keys.max) * int64(p.keys.sweepEvery) / int64(p.keys.idle))
+	return min(max(256, n+1), p.keys.max)
+}

@@ -1,0 +1,232 @@
+package ratelimit
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// probeWindow is how many consecutive slots a key may live in: its home slot (hash mod slots)
+// and the next probeWindow−1. A key is always looked for in its whole window.
+const probeWindow = 4
+
+// errAtCap: the key is new and every slot of its window holds a live key (atCap "reject").
+// errContention: every compare-and-swap of the allowed retries lost to another worker.
+var (
+	errAtCap      = errors.New("key cap reached")
+	errContention = errors.New("shared data contention: retries exhausted")
+)
+
+// record is one slot's value. Owner is the keyed hash of the key living there (0: free); LastUse
+// orders eviction; IdleAt is when the slot may be reused without granting more than keeping it
+// would (for a bucket: when it is full again). A, B and N are the state of the slot's user.
+type record struct {
+	Owner   uint64
+	LastUse int64
+	IdleAt  int64
+	A, B    int64
+	N       int64
+}
+
+const recordVersion = 1
+const recordSize = 1 + 8*6
+
+func (r *record) encode(buf []byte) []byte {
+	buf = append(buf[:0], recordVersion)
+	for _, v := range [...]uint64{r.Owner, uint64(r.LastUse), uint64(r.IdleAt), uint64(r.A), uint64(r.B), uint64(r.N)} {
+		buf = binary.LittleEndian.AppendUint64(buf, v)
+	}
+	return buf
+}
+
+// decode reads a record; anything malformed (another version, truncation) reads as a free slot.
+func decode(b []byte) record {
+	if len(b) != recordSize || b[0] != recordVersion {
+		return record{}
+	}
+	u := func(i int) uint64 { return binary.LittleEndian.Uint64(b[1+8*i:]) }
+	return record{Owner: u(0), LastUse: int64(u(1)), IdleAt: int64(u(2)), A: int64(u(3)), B: int64(u(4)), N: int64(u(5))}
+}
+
+// live reports whether the slot holds a key that must be kept at now.
+func (r *record) live(now int64) bool { return r.Owner != 0 && r.IdleAt > now }
+
+// table is a fixed number of slots in shared data, the only bounded structure proxy-wasm shared
+// data (no delete, no key listing) allows: the slot keys are "<prefix><index>" and never change;
+// keys live in slots. Every write is a compare-and-swap on the slot's version.
+type table struct {
+	store   policy.SharedStore
+	prefix  string
+	slots   uint64
+	retries int
+	evict   bool
+	cursor  uint64 // next slot the sweep looks at
+	keyBuf  []byte
+	valBuf  []byte
+}
+
+func newTable(store policy.SharedStore, prefix string, slots, retries int, evict bool) *table {
+	return &table{store: store, prefix: prefix, slots: uint64(slots), retries: retries, evict: evict,
+		keyBuf: make([]byte, 0, len(prefix)+8), valBuf: make([]byte, 0, recordSize)}
+}
+
+func (t *table) key(i uint64) string {
+	t.keyBuf = strconv.AppendUint(append(t.keyBuf[:0], t.prefix...), i, 10)
+	return string(t.keyBuf)
+}
+
+// create writes an empty record into every slot that does not exist yet. It runs at start, so
+// that requests never create keys: Envoy's shared data has no create-if-absent (cas 0 writes
+// unconditionally), and a key created on the request path by two workers at once could lose one
+// worker's update. At start, the worst case is two starting workers both writing the same empty
+// record.
+func (t *table) create() error {
+	empty := (&record{}).encode(nil)
+	for i := uint64(0); i < t.slots; i++ {
+		k := t.key(i)
+		_, _, err := t.store.Get(k)
+		if errors.Is(err, policy.ErrNotFound) {
+			err = t.store.CompareAndSwap(k, empty, 0)
+			if errors.Is(err, policy.ErrCASMismatch) { // another worker created it meanwhile
+				err = nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("creating shared slot %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// slot is one slot as read: its index, version and record.
+type slot struct {
+	idx uint64
+	cas uint32
+	rec record
+}
+
+// find returns the live slot holding owner, or ok=false. It only reads.
+func (t *table) find(owner uint64, now int64) (slot, bool, error) {
+	home := owner % t.slots
+	for i := uint64(0); i < probeWindow && i < t.slots; i++ {
+		s, err := t.read((home + i) % t.slots)
+		if err != nil {
+			return slot{}, false, err
+		}
+		if s.rec.Owner == owner && s.rec.live(now) {
+			return s, true, nil
+		}
+	}
+	return slot{}, false, nil
+}
+
+func (t *table) read(idx uint64) (slot, error) {
+	v, cas, err := t.store.Get(t.key(idx))
+	if errors.Is(err, policy.ErrNotFound) {
+		return slot{idx: idx}, nil // written with cas 0 (see create)
+	}
+	if err != nil {
+		return slot{}, fmt.Errorf("reading shared slot: %w", err)
+	}
+	return slot{idx: idx, cas: cas, rec: decode(v)}, nil
+}
+
+// claim finds owner's slot in its window, or picks one for it: the first free slot, else (evict)
+// the least recently used live one, else errAtCap. fresh says the record must be initialized.
+func (t *table) claim(owner uint64, now int64) (s slot, fresh bool, err error) {
+	home := owner % t.slots
+	var free, oldest slot
+	haveFree, haveOldest := false, false
+	for i := uint64(0); i < probeWindow && i < t.slots; i++ {
+		c, err := t.read((home + i) % t.slots)
+		if err != nil {
+			return slot{}, false, err
+		}
+		switch {
+		case c.rec.Owner == owner && c.rec.live(now):
+			return c, false, nil
+		case !c.rec.live(now):
+			if !haveFree {
+				free, haveFree = c, true
+			}
+		case !haveOldest || c.rec.LastUse < oldest.rec.LastUse:
+			oldest, haveOldest = c, true
+		}
+	}
+	switch {
+	case haveFree:
+		return free, true, nil
+	case t.evict && haveOldest:
+		return oldest, true, nil
+	}
+	return slot{}, false, errAtCap
+}
+
+// update applies fn to owner's record (claiming a slot for a new key) and writes it back with a
+// compare-and-swap, retrying from the read when another worker wrote in between. fn gets the
+// record (zeroed but for Owner when fresh) and returns false to leave it unwritten. After
+// t.retries lost swaps it gives up with errContention.
+func (t *table) update(owner uint64, now int64, fn func(rec *record, fresh bool) bool) error {
+	for attempt := 0; attempt <= t.retries; attempt++ {
+		s, fresh, err := t.claim(owner, now)
+		if err != nil {
+			return err
+		}
+		if fresh {
+			s.rec = record{Owner: owner}
+		}
+		if !fn(&s.rec, fresh) {
+			return nil
+		}
+		s.rec.LastUse = now
+		t.valBuf = s.rec.encode(t.valBuf)
+		err = t.store.CompareAndSwap(t.key(s.idx), t.valBuf, s.cas)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, policy.ErrCASMismatch) {
+			return fmt.Errorf("writing shared slot: %w", err)
+		}
+	}
+	return errContention
+}
+
+// sweep frees up to n slots, starting at the cursor, whose keys are idle at now, by writing an
+// empty record (shared data cannot delete). A slot changed meanwhile is left to the next sweep.
+// It returns how many it freed.
+func (t *table) sweep(now int64, n int) (freed int, err error) {
+	empty := (&record{}).encode(nil)
+	for i := 0; i < n && uint64(i) < t.slots; i++ {
+		idx := t.cursor
+		t.cursor = (t.cursor + 1) % t.slots
+		s, err := t.read(idx)
+		if err != nil {
+			return freed, err
+		}
+		if s.cas == 0 || s.rec.Owner == 0 || s.rec.live(now) {
+			continue
+		}
+		err = t.store.CompareAndSwap(t.key(idx), empty, s.cas)
+		switch {
+		case err == nil:
+			freed++
+		case !errors.Is(err, policy.ErrCASMismatch):
+			return freed, fmt.Errorf("sweeping shared slot: %w", err)
+		}
+	}
+	return freed, nil
+}
+
+// used counts the live slots (tests and measurements; it reads every slot).
+func (t *table) used(now int64) int {
+	n := 0
+	for i := uint64(0); i < t.slots; i++ {
+		if s, err := t.read(i); err == nil && s.rec.live(now) {
+			n++
+		}
+	}
+	return n
+}
