@@ -1,0 +1,136 @@
+package mask
+
+import (
+	"testing"
+)
+
+// detectCase is one string and the substrings a detector must find in it (none for a false
+// positive that must stay).
+type detectCase struct {
+	name string
+	in   string
+	want []string
+}
+
+func runDetect(t *testing.T, d detector, cases []detectCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			spans := d.find(c.in, nil)
+			var got []string
+			for _, s := range spans {
+				got = append(got, c.in[s.start:s.end])
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("find(%q) = %q, want %q", c.in, got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Errorf("find(%q)[%d] = %q, want %q", c.in, i, got[i], c.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestEmailDetector(t *testing.T) {
+	runDetect(t, emailDetector{}, []detectCase{
+		{"plain address", "alice@example.com", []string{"alice@example.com"}},
+		{"inside text", "write to bob.smith+tag@mail.example.co.uk, thanks", []string{"bob.smith+tag@mail.example.co.uk"}},
+		{"two addresses", "a@b.io;c@d.org", []string{"a@b.io", "c@d.org"}},
+		{"trailing period", "mail alice@example.com.", []string{"alice@example.com"}},
+		{"false positive: handle", "@alice on social", nil},
+		{"false positive: no tld", "user@localhost", nil},
+		{"false positive: numeric tld", "v1@2.3", nil},
+		{"false positive: empty local part", "@example.com", nil},
+		{"false positive: no at", "example.com", nil},
+		{"false positive: double dot domain", "a@b..com", nil},
+	})
+}
+
+func TestCardDetector(t *testing.T) {
+	runDetect(t, cardDetector{}, []detectCase{
+		{"visa", "4111111111111111", []string{"4111111111111111"}},
+		{"visa spaced", "card 4111 1111 1111 1111 on file", []string{"4111 1111 1111 1111"}},
+		{"mastercard dashed", "5500-0000-0000-0004", []string{"5500-0000-0000-0004"}},
+		{"amex 15 digits", "378282246310005", []string{"378282246310005"}},
+		{"discover", "6011000990139424", []string{"6011000990139424"}},
+		{"19 digits", "6011000990139420007", []string{"6011000990139420007"}},
+		{"false positive: 16 digits failing luhn", "4111111111111112", nil},
+		{"false positive: order id failing luhn", "order 1234567812345678", nil},
+		{"false positive: too short", "411111111111", nil},
+		{"false positive: 20 digits", "41111111111111111113", nil},
+		{"false positive: glued to letters", "ID4111111111111111", nil},
+		{"false positive: double separators", "4111  1111  1111  1111", nil},
+	})
+}
+
+func TestPhoneDetector(t *testing.T) {
+	runDetect(t, phoneDetector{}, []detectCase{
+		{"e164", "+14155552671", []string{"+14155552671"}},
+		{"international spaced", "call +33 6 12 34 56 78 now", []string{"+33 6 12 34 56 78"}},
+		{"us national", "(415) 555-2671", []string{"(415) 555-2671"}},
+		{"dashed national", "415-555-2671", []string{"415-555-2671"}},
+		{"dotted national", "415.555.2671", []string{"415.555.2671"}},
+		{"false positive: bare digits", "order 4155552671", nil},
+		{"false positive: date", "2026-01-01", nil},
+		{"false positive: timestamp", "2026-01-01 10:00:00", nil},
+		{"false positive: slash date and time", "2026/11/23 09:18", nil},
+		{"false positive: ipv4", "192.168.100.200", nil},
+		{"false positive: version", "1.2.3", nil},
+		{"false positive: too long international", "+1234567890123456", nil},
+		{"false positive: short international", "+1234567", nil},
+	})
+}
+
+func TestIBANDetector(t *testing.T) {
+	runDetect(t, ibanDetector{}, []detectCase{
+		{"germany compact", "DE89370400440532013000", []string{"DE89370400440532013000"}},
+		{"germany grouped", "IBAN: DE89 3704 0044 0532 0130 00.", []string{"DE89 3704 0044 0532 0130 00"}},
+		{"uk", "GB82WEST12345698765432", []string{"GB82WEST12345698765432"}},
+		{"grouped then upper word", "GB82 WEST 1234 5698 7654 32 OK", []string{"GB82 WEST 1234 5698 7654 32"}},
+		{"false positive: bad check digits", "DE88370400440532013000", nil},
+		{"false positive: too short", "DE8937040044", nil},
+		{"false positive: lower case", "de89370400440532013000", nil},
+		{"false positive: glued", "XDE89370400440532013000", nil},
+	})
+}
+
+func TestPatternDetector(t *testing.T) {
+	p, err := Parse([]byte(`{"rules":[{"id":"ssn","patterns":["\\b\\d{3}-\\d{2}-\\d{4}\\b"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.(*Policy).resp.rules[0].detectors[0]
+	runDetect(t, d, []detectCase{
+		{"ssn", "ssn 123-45-6789", []string{"123-45-6789"}},
+		{"false positive: phone-like", "123-456-7890", nil},
+	})
+}
+
+func TestLuhn(t *testing.T) {
+	for in, want := range map[string]bool{
+		"79927398713": true, "79927398710": false, "4111111111111111": true, "0": true, "1": false,
+	} {
+		if got := luhn([]byte(in)); got != want {
+			t.Errorf("luhn(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestPartial(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		keep int
+		want string
+	}{
+		{"4111 1111 1111 1111", 4, "**** **** **** 1111"},
+		{"alice@example.com", 3, "*****@*******.com"},
+		{"ab", 4, "ab"},
+		{"héllo", 0, "*****"},
+	} {
+		if got := partial(c.in, c.keep); got != c.want {
+			t.Errorf("partial(%q, %d) = %q, want %q", c.in, c.keep, got, c.want)
+		}
+	}
+}

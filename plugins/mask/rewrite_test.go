@@ -1,0 +1,159 @@
+package mask
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmward/wasmward/shared/policytest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/*/out.json from the current output")
+
+// testKey is the HMAC key the tests give the plugin (never a real key).
+const testKey = "0123456789abcdef0123456789abcdef-test-key"
+
+// startedPolicy parses spec and starts it on a fake host holding testKey in the variables the
+// test configs name.
+func startedPolicy(t testing.TB, spec []byte) *Policy {
+	t.Helper()
+	pol, err := Parse(spec)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	p := pol.(*Policy)
+	h := policytest.NewHost()
+	h.EnvVars[p.keyEnv] = testKey
+	if err := p.Start(h); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return p
+}
+
+// TestGolden rewrites testdata/golden/<case>/in.json with spec.json's response rules and
+// compares with out.json (run with -update to regenerate, then review the diff).
+func TestGolden(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/golden/*")
+	if len(dirs) == 0 {
+		t.Fatal("no golden cases")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			spec := mustRead(t, filepath.Join(dir, "spec.json"))
+			in := mustRead(t, filepath.Join(dir, "in.json"))
+			p := startedPolicy(t, spec)
+			out, _, changed, err := p.resp.rewrite(in, p.nrules)
+			if err != nil {
+				t.Fatalf("rewrite: %v", err)
+			}
+			if !changed {
+				out = in
+			}
+			if !json.Valid(out) {
+				t.Fatalf("output is not valid JSON: %s", out)
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, out, "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			pretty.WriteByte('\n')
+			golden := filepath.Join(dir, "out.json")
+			if *update {
+				if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if want := mustRead(t, golden); !bytes.Equal(pretty.Bytes(), want) {
+				t.Errorf("output differs from %s:\n%s", golden, pretty.String())
+			}
+		})
+	}
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestRewriteLeavesCleanBodiesAlone: a body no rule matches is reported unchanged (the glue then
+// keeps the original bytes, whitespace included).
+func TestRewriteLeavesCleanBodiesAlone(t *testing.T) {
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"e","detectors":["email"]},{"id":"p","paths":["x.y"]}]}`))
+	for _, body := range []string{`{"a": 1}`, `[]`, `"text"`, `{"x": {"z": 1}}`, ` {"a" : [1, 2]} `} {
+		if _, _, changed, err := p.resp.rewrite([]byte(body), p.nrules); err != nil || changed {
+			t.Errorf("rewrite(%s): changed=%v err=%v, want unchanged", body, changed, err)
+		}
+	}
+}
+
+// TestRewriteRejectsInvalidJSON: invalid bodies are reported, never half-rewritten.
+func TestRewriteRejectsInvalidJSON(t *testing.T) {
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"e","detectors":["email"]}]}`))
+	for _, body := range []string{``, `{`, `{"a":"x@y.com"`, `{"a":1}{"b":2}`, `nul`, "{\"a\":\"\x01\"}"} {
+		if _, _, _, err := p.resp.rewrite([]byte(body), p.nrules); err != errNotJSON {
+			t.Errorf("rewrite(%q): err=%v, want errNotJSON", body, err)
+		}
+	}
+}
+
+// TestHMACTokensAreStable: the same value always gives the same token, different values
+// different tokens, and a token reveals nothing of the value.
+func TestHMACTokensAreStable(t *testing.T) {
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"t","paths":["a","b","c"],"action":"hmac"}]}`))
+	out, _, _, err := p.resp.rewrite([]byte(`{"a":"4111111111111111","b":"4111111111111111","c":"4111111111111112"}`), p.nrules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["a"] != m["b"] || m["a"] == m["c"] || !strings.HasPrefix(m["a"], "tok_") || len(m["a"]) != len("tok_")+2*tokenBytes {
+		t.Errorf("tokens: %v", m)
+	}
+	if strings.Contains(string(out), "4111") {
+		t.Errorf("token output leaks the value: %s", out)
+	}
+	other := startedPolicy(t, []byte(`{"rules":[{"id":"t","paths":["a"],"action":"hmac"}],"hmac":{"keyEnv":"OTHER_KEY"}}`))
+	other.tok = newTokenizer("tok_", []byte(strings.Repeat("k", 32)))
+	out2, _, _, _ := other.resp.rewrite([]byte(`{"a":"4111111111111111"}`), other.nrules)
+	if bytes.Contains(out2, []byte(m["a"])) {
+		t.Errorf("a different key gave the same token")
+	}
+}
+
+// FuzzRewrite: for any valid JSON input, the rewrite is valid JSON; invalid input is rejected;
+// nothing panics.
+func FuzzRewrite(f *testing.F) {
+	for _, seed := range []string{
+		`{"a":"alice@example.com","b":[1,"4111 1111 1111 1111",{"c":"+14155552671"}]}`,
+		`[{"email":"x@y.io","card":4111111111111111},"DE89370400440532013000",null,true]`,
+		`"\u00e9\ud83d\ude00 x@y.io \\ \" \u0000"`,
+		`{"users":[{"password":"p","cards":["5500000000000004"]}],"session":{"token":"t"}}`,
+		`{"":{"":[[],{}]}," a ":-1.5e-3}`,
+		"{\"a\":\"\xff\xfe x@y.io\"}",
+	} {
+		f.Add([]byte(seed))
+	}
+	p := startedPolicy(f, []byte(`{"rules":[
+		{"id":"drop","paths":["users.#.password","session","a"],"detectors":["iban"],"action":"drop"},
+		{"id":"part","paths":["users.#.cards","b.1"],"detectors":["card"],"action":"partial","keepLast":2},
+		{"id":"tok","paths":["#.email","card"],"detectors":["email"],"action":"hmac"},
+		{"id":"red","detectors":["phone"],"patterns":["[0-9]{3,}","é+"]}
+	]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		out, _, changed, err := p.resp.rewrite(body, p.nrules)
+		if err == nil && changed && !json.Valid(out) {
+			t.Fatalf("invalid output for %q: %q", body, out)
+		}
+	})
+}
