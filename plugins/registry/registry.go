@@ -5,6 +5,7 @@ package registry
 import (
 	"github.com/wasmward/wasmward/plugins/passthrough"
 	"github.com/wasmward/wasmward/plugins/ratelimit"
+	"github.com/wasmward/wasmward/plugins/sanitize"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -13,6 +14,7 @@ func All() []policy.Definition {
 	return []policy.Definition{
 		passthrough.Definition,
 		ratelimit.Definition,
+		sanitize.Definition,
 	}
 }
 
