@@ -9,15 +9,15 @@ import (
 	"github.com/wasmward/wasmward/shared/harness"
 )
 
-// TestCases runs testdata/cases/<name>.json against testdata/valid/full.json in both modes.
+// TestCases runs testdata/cases/<name>.json against testdata/valid/<name>.json in both modes.
 func TestCases(t *testing.T) {
-	cfg, err := os.ReadFile("testdata/valid/full.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	files, _ := filepath.Glob("testdata/cases/*.json")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg, err := os.ReadFile(filepath.Join("testdata", "valid", filepath.Base(f)))
+			if err != nil {
+				t.Fatal(err)
+			}
 			data, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)

@@ -10,8 +10,6 @@ import (
 	"io"
 	"os"
 	"strings"
-
-	"github.com/wasmward/wasmward/plugins/registry"
 )
 
 // Exit codes.
@@ -31,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"validate", "<plugin> <config.json>...", "check configs with the plugin's parser and JSON Schema", validate},
 		{"schema", "<plugin>", "print the plugin's JSON Schema", printSchema},
+		{"test", "[-mode m] [-v] <cases.json>...", "run policy test cases against a plugin .wasm (exit 1 on a mismatch)", testCases},
 	}
 }
 
@@ -55,9 +54,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: wasmward <command> [arguments]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %-28s %s\n", c.name, c.args, c.help)
+		fmt.Fprintf(w, "  %-9s %-34s %s\n", c.name, c.args, c.help)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "plugins: %s\n", strings.Join(registry.Names(), ", "))
+	fmt.Fprintf(w, "plugins: %s\n", strings.Join(pluginNames(), ", "))
 	fmt.Fprintln(w, "exit codes: 0 ok, 1 invalid input, 2 usage error")
 }

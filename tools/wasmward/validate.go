@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/wasmward/wasmward/plugins/registry"
 	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/schema"
 )
@@ -17,9 +16,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: wasmward validate <plugin> <config.json>...")
 		return exitUsage
 	}
-	def, ok := registry.Lookup(args[0])
+	def, ok := lookup(args[0])
 	if !ok {
-		fmt.Fprintf(stderr, "wasmward: unknown plugin %q (known: %v)\n", args[0], registry.Names())
+		fmt.Fprintf(stderr, "wasmward: unknown plugin %q (known: %v)\n", args[0], pluginNames())
 		return exitUsage
 	}
 	code := exitOK
@@ -64,7 +63,7 @@ func printSchema(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: wasmward schema <plugin>")
 		return exitUsage
 	}
-	def, ok := registry.Lookup(args[0])
+	def, ok := lookup(args[0])
 	if !ok {
 		fmt.Fprintf(stderr, "wasmward: unknown plugin %q\n", args[0])
 		return exitUsage
