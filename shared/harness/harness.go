@@ -52,6 +52,9 @@ type Options struct {
 	Env map[string]string
 	// WasmPath overrides dist/<plugin>.wasm.
 	WasmPath string
+	// FreshVM compiles and instantiates the module anew instead of sharing the process-wide
+	// VM, so the guest heap holds only this Host's state (benchmarks measuring memory).
+	FreshVM bool
 }
 
 var (
@@ -85,7 +88,7 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 		if path == "" {
 			path = WasmPath(def.Name)
 		}
-		inner, err := wasmVM(path)
+		inner, err := wasmVM(path, opts.FreshVM)
 		if err != nil {
 			return nil, err
 		}
@@ -216,11 +219,11 @@ func RepoRoot() string {
 	}
 }
 
-// wasmVM compiles the module at path once per process.
-func wasmVM(path string) (types.VMContext, error) {
+// wasmVM compiles the module at path once per process (every time when fresh).
+func wasmVM(path string, fresh bool) (types.VMContext, error) {
 	vmMu.Lock()
 	defer vmMu.Unlock()
-	if vm, ok := vmCache[path]; ok {
+	if vm, ok := vmCache[path]; ok && !fresh {
 		return vm, nil
 	}
 	bin, err := os.ReadFile(path)
@@ -234,7 +237,9 @@ func wasmVM(path string) (types.VMContext, error) {
 	if err != nil {
 		return nil, fmt.Errorf("harness: load %s: %w", path, err)
 	}
-	vmCache[path] = vm
+	if !fresh {
+		vmCache[path] = vm
+	}
 	return vm, nil
 }
 
