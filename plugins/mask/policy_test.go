@@ -1,0 +1,253 @@
+package mask
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+	"github.com/wasmward/wasmward/shared/policytest"
+)
+
+// TestParseErrorsNameTheField covers parser-only failures (the schema cannot express them).
+func TestParseErrorsNameTheField(t *testing.T) {
+	for _, c := range []struct {
+		name, spec, field string
+	}{
+		{"invalid regex", `{"rules":[{"id":"a","patterns":["(unclosed"]}]}`, "rules[0].patterns[0]"},
+		{"regex matching empty", `{"rules":[{"id":"a","patterns":["x*"]}]}`, "rules[0].patterns[0]"},
+		{"duplicate rule id", `{"rules":[{"id":"a","detectors":["email"]},{"id":"a","detectors":["card"]}]}`, "rules[1].id"},
+		{"duplicate member", `{"rules":[],"rules":[]}`, "rules"},
+		{"duplicate on", `{"rules":[{"id":"a","detectors":["email"],"on":["request","request"]}]}`, "rules[0].on[1]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.spec))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			fes := config.Fields(err)
+			if len(fes) == 0 || fes[0].Path != c.field {
+				t.Errorf("error %v does not name %s", err, c.field)
+			}
+		})
+	}
+}
+
+func respWith(headers ...[2]string) *policy.Response {
+	return policy.NewResponse(append([][2]string{{":status", "200"}}, headers...))
+}
+
+func reqWith(headers ...[2]string) *policy.Request {
+	return policy.NewRequest(append([][2]string{{":method", "POST"}, {":path", "/"}}, headers...), nil, nil)
+}
+
+// TestResponseClassification: which responses are buffered, and the label each skipped one gets.
+func TestResponseClassification(t *testing.T) {
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"e","detectors":["email"]}]}`))
+	for _, c := range []struct {
+		name   string
+		resp   *policy.Response
+		wants  bool
+		reason string
+	}{
+		{"json is masked", respWith([2]string{"content-type", "application/json; charset=utf-8"}), true, ""},
+		{"problem+json is masked", respWith([2]string{"content-type", "application/problem+json"}), true, ""},
+		{"identity encoding is masked", respWith([2]string{"content-type", "application/json"}, [2]string{"content-encoding", "identity"}), true, ""},
+		{"gzip json is skipped_encoded", respWith([2]string{"content-type", "application/json"}, [2]string{"content-encoding", "gzip"}), false, reasonSkippedEncoded},
+		{"html is skipped_not_json", respWith([2]string{"content-type", "text/html"}), false, reasonSkippedNotJSON},
+		{"json-looking text is skipped_not_json", respWith([2]string{"content-type", "text/json-ish"}), false, reasonSkippedNotJSON},
+		{"no content type is not buffered nor counted", respWith(), false, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := reqWith()
+			if got := p.WantsResponseBody(req, c.resp); got != c.wants {
+				t.Errorf("WantsResponseBody = %v, want %v", got, c.wants)
+			}
+			if got := p.OnResponse(req, c.resp).Reason; got != c.reason {
+				t.Errorf("OnResponse reason = %q, want %q", got, c.reason)
+			}
+		})
+	}
+}
+
+// TestHeaderHygiene: default and configured header removal and overwrite, per direction.
+func TestHeaderHygiene(t *testing.T) {
+	def := startedPolicy(t, []byte(`{}`))
+	d := def.OnResponse(reqWith(), respWith())
+	if strings.Join(d.RemoveHeaders, ",") != "server,x-powered-by" || d.SetHeaders != nil {
+		t.Errorf("default response hygiene: remove %v set %v", d.RemoveHeaders, d.SetHeaders)
+	}
+	if d := def.OnRequest(reqWith()); d.RemoveHeaders != nil || d.Reason != "" {
+		t.Errorf("default request hygiene: %+v", d)
+	}
+	p := startedPolicy(t, []byte(`{"headers":{"response":{"remove":[],"set":[{"name":"server","value":"edge"}]},
+		"request":{"remove":["x-internal-token"],"set":[{"name":"x-masked","value":"1"}]}}}`))
+	d = p.OnResponse(reqWith(), respWith())
+	if len(d.RemoveHeaders) != 0 || len(d.SetHeaders) != 1 || d.SetHeaders[0] != [2]string{"server", "edge"} {
+		t.Errorf("configured response hygiene: %+v", d)
+	}
+	d = p.OnRequest(reqWith())
+	if strings.Join(d.RemoveHeaders, ",") != "x-internal-token" || d.SetHeaders[0] != [2]string{"x-masked", "1"} {
+		t.Errorf("configured request hygiene: %+v", d)
+	}
+}
+
+// TestRequestClassification: request bodies are buffered only for request rules and JSON.
+func TestRequestClassification(t *testing.T) {
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"c","detectors":["card"],"action":"hmac","on":["request"]}]}`))
+	for _, c := range []struct {
+		name   string
+		req    *policy.Request
+		wants  bool
+		reason string
+	}{
+		{"json body", reqWith([2]string{"content-type", "application/json"}), true, ""},
+		{"no body", reqWith(), false, ""},
+		{"form body", reqWith([2]string{"content-type", "application/x-www-form-urlencoded"}), false, reasonRequestNotJSON},
+		{"gzip json", reqWith([2]string{"content-type", "application/json"}, [2]string{"content-encoding", "gzip"}), false, reasonRequestEncoded},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := p.WantsRequestBody(c.req); got != c.wants {
+				t.Errorf("WantsRequestBody = %v, want %v", got, c.wants)
+			}
+			if got := p.OnRequest(c.req).Reason; got != c.reason {
+				t.Errorf("OnRequest reason = %q, want %q", got, c.reason)
+			}
+		})
+	}
+	if p.WantsResponseBody(reqWith(), respWith([2]string{"content-type", "application/json"})) {
+		t.Error("a request-only rule set buffers responses")
+	}
+	d := p.OnRequestBody(&policy.Request{Body: []byte(`{"card":"4111 1111 1111 1111"}`)})
+	if d.Reason != reasonMaskedRequest || d.Rule != "c" || !strings.Contains(string(d.ReplaceBody), `"card":"tok_`) {
+		t.Errorf("OnRequestBody = %+v (%s)", d, d.ReplaceBody)
+	}
+}
+
+// TestMaskDecisionLabels: the decision names the first rule that fired and lists all of them.
+func TestMaskDecisionLabels(t *testing.T) {
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"ssn","patterns":["\\d{3}-\\d{2}-\\d{4}"]},{"id":"mail","detectors":["email"]},{"id":"card","detectors":["card"]}]}`))
+	d := p.OnResponseBody(reqWith(), &policy.Response{Body: []byte(`{"a":"x@y.io","b":"4111111111111111"}`)})
+	if d.Verdict != policy.Allow || d.Rule != "mail" || d.Reason != reasonMasked || d.Details["rules"] != "mail,card" {
+		t.Errorf("decision %+v", d)
+	}
+	if d := p.OnResponseBody(reqWith(), &policy.Response{Body: []byte(`{"a":`)}); d.Reason != reasonInvalidJSON || d.ReplaceBody != nil {
+		t.Errorf("invalid JSON decision %+v", d)
+	}
+	if d := p.OnResponseBody(reqWith(), &policy.Response{Body: []byte(`{"a":1}`)}); d.Reason != "" || d.ReplaceBody != nil {
+		t.Errorf("clean body decision %+v", d)
+	}
+}
+
+// TestOverLimit: pass (counted) or block with 502, per response.overLimit.
+func TestOverLimit(t *testing.T) {
+	pass := startedPolicy(t, []byte(`{"rules":[{"id":"e","detectors":["email"]}]}`))
+	if d := pass.OverLimit(nil, nil); d.Verdict != policy.Allow || d.Reason != reasonOverLimit {
+		t.Errorf("pass: %+v", d)
+	}
+	block := startedPolicy(t, []byte(`{"rules":[{"id":"e","detectors":["email"]}],"response":{"overLimit":"block","maxBodyBytes":10}}`))
+	if d := block.OverLimit(nil, nil); d.Verdict != policy.Deny || d.Reply.Status != 502 || d.Reason != reasonOverLimit {
+		t.Errorf("block: %+v", d)
+	}
+	if block.ResponseBodyLimit() != 10 || pass.ResponseBodyLimit() != defaultMaxBodyBytes {
+		t.Errorf("limits %d %d", block.ResponseBodyLimit(), pass.ResponseBodyLimit())
+	}
+}
+
+// TestStartHMACKey: hmac rules need a key of at least 32 bytes from the named variable; the
+// error names the variable, never the value.
+func TestStartHMACKey(t *testing.T) {
+	spec := []byte(`{"rules":[{"id":"t","detectors":["card"],"action":"hmac"}],"hmac":{"keyEnv":"CARD_KEY"}}`)
+	for _, c := range []struct {
+		name, key string
+		set, ok   bool
+	}{
+		{"missing", "", false, false},
+		{"short", "short-secret-value", true, false},
+		{"good", testKey, true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pol, _ := Parse(spec)
+			h := policytest.NewHost()
+			if c.set {
+				h.EnvVars["CARD_KEY"] = c.key
+			}
+			err := pol.(policy.Starter).Start(h)
+			if (err == nil) != c.ok {
+				t.Fatalf("Start: %v", err)
+			}
+			if err != nil && (!strings.Contains(err.Error(), "CARD_KEY") || (c.key != "" && strings.Contains(err.Error(), c.key))) {
+				t.Errorf("error %q must name the variable and not the value", err)
+			}
+			for _, l := range h.Lines {
+				if c.key != "" && strings.Contains(l, c.key) {
+					t.Errorf("log line leaks the key: %s", l)
+				}
+			}
+		})
+	}
+	if err := startPolicyErr(`{"rules":[{"id":"e","detectors":["email"]}]}`, policytest.NewHost()); err != nil {
+		t.Errorf("no hmac rule, no key needed: %v", err)
+	}
+}
+
+func startPolicyErr(spec string, h *policytest.Host) error {
+	pol, err := Parse([]byte(spec))
+	if err != nil {
+		return err
+	}
+	return pol.(policy.Starter).Start(h)
+}
+
+// TestHostDetection: Envoy, ngx_wasm_module and unknown hosts by their properties, and what
+// the plugin does on a host that cannot pause the response phase.
+func TestHostDetection(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		props map[string]string
+		want  hostKind
+	}{
+		{"envoy answers node", map[string]string{"node": "\x0a\x04node", "plugin_name": "mask"}, hostEnvoy},
+		{"ngx answers ngx variables", map[string]string{"ngx/pid": "123"}, hostNgx},
+		{"ngx answers plugin_name but not node", map[string]string{"plugin_name": "mask"}, hostNgx},
+		{"emulator answers nothing", nil, hostUnknown},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := policytest.NewHost()
+			for k, v := range c.props {
+				h.Props[k] = []byte(v)
+			}
+			if got := detectHost(h); got != c.want {
+				t.Errorf("detectHost = %s, want %s", got, c.want)
+			}
+		})
+	}
+
+	ngx := func() *policytest.Host {
+		h := policytest.NewHost()
+		h.Props["ngx/pid"] = []byte("1")
+		return h
+	}
+	if err := startPolicyErr(`{"rules":[{"id":"e","detectors":["email"]}]}`, ngx()); err == nil || !strings.Contains(err.Error(), "cannot pause the response phase") {
+		t.Errorf("ngx with response rules must refuse to start, got %v", err)
+	}
+	if err := startPolicyErr(`{"rules":[{"id":"e","detectors":["email"],"on":["request"]}]}`, ngx()); err != nil {
+		t.Errorf("ngx with request rules only must start: %v", err)
+	}
+	h := ngx()
+	pol, _ := Parse([]byte(`{"rules":[{"id":"e","detectors":["email"]}],"unsupportedHost":"requestOnly"}`))
+	p := pol.(*Policy)
+	if err := p.Start(h); err != nil {
+		t.Fatalf("requestOnly must start: %v", err)
+	}
+	json := respWith([2]string{"content-type", "application/json"})
+	if p.WantsResponseBody(reqWith(), json) {
+		t.Error("requestOnly on ngx still buffers responses")
+	}
+	if d := p.OnResponse(reqWith(), json); d.Reason != reasonUnprotectedHost {
+		t.Errorf("requestOnly on ngx: reason %q, want %q", d.Reason, reasonUnprotectedHost)
+	}
+	if len(h.Lines) == 0 || !strings.Contains(h.Lines[0], "NOT masked") {
+		t.Errorf("requestOnly must warn at start: %v", h.Lines)
+	}
+}
