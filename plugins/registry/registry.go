@@ -3,6 +3,7 @@
 package registry
 
 import (
+	"github.com/wasmward/wasmward/plugins/mask"
 	"github.com/wasmward/wasmward/plugins/passthrough"
 	"github.com/wasmward/wasmward/plugins/ratelimit"
 	"github.com/wasmward/wasmward/plugins/sanitize"
@@ -15,6 +16,7 @@ func All() []policy.Definition {
 		passthrough.Definition,
 		ratelimit.Definition,
 		sanitize.Definition,
+		mask.Definition,
 	}
 }
 
