@@ -9,9 +9,13 @@ import (
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
-// probeWindow is how many consecutive slots a key may live in: its home slot (hash mod slots)
-// and the next probeWindow−1. A key is always looked for in its whole window.
+// A key may live in 2 × probeWindow slots: two windows of probeWindow consecutive slots, each
+// starting at a slot chosen by half of its hash. A new key goes to the less loaded window ("two
+// choices"), which lets the table fill far more before a window is full than one longer window.
 const probeWindow = 4
+
+// candidates is the number of slots a key may live in.
+const candidates = 2 * probeWindow
 
 // errAtCap: the key is new and every slot of its window holds a live key (atCap "reject").
 // errContention: every compare-and-swap of the allowed retries lost to another worker.
@@ -108,11 +112,19 @@ type slot struct {
 	rec record
 }
 
+// candidate returns the i-th slot (0 ≤ i < candidates) where owner may live.
+func (t *table) candidate(owner uint64, i int) uint64 {
+	home := owner
+	if i >= probeWindow {
+		home = owner>>32 | owner<<32
+	}
+	return (home%t.slots + uint64(i%probeWindow)) % t.slots
+}
+
 // find returns the live slot holding owner, or ok=false. It only reads.
 func (t *table) find(owner uint64, now int64) (slot, bool, error) {
-	home := owner % t.slots
-	for i := uint64(0); i < probeWindow && i < t.slots; i++ {
-		s, err := t.read((home + i) % t.slots)
+	for i := 0; i < candidates; i++ {
+		s, err := t.read(t.candidate(owner, i))
 		if err != nil {
 			return slot{}, false, err
 		}
@@ -134,31 +146,40 @@ func (t *table) read(idx uint64) (slot, error) {
 	return slot{idx: idx, cas: cas, rec: decode(v)}, nil
 }
 
-// claim finds owner's slot in its window, or picks one for it: the first free slot, else (evict)
-// the least recently used live one, else errAtCap. fresh says the record must be initialized.
+// claim finds owner's slot among its candidates, or picks one for it: a free slot of the less
+// loaded window, else (evict) the least recently used candidate, else errAtCap. fresh says the
+// record must be initialized.
 func (t *table) claim(owner uint64, now int64) (s slot, fresh bool, err error) {
-	home := owner % t.slots
-	var free, oldest slot
-	haveFree, haveOldest := false, false
-	for i := uint64(0); i < probeWindow && i < t.slots; i++ {
-		c, err := t.read((home + i) % t.slots)
+	var free [2]slot
+	var haveFree [2]bool
+	var load [2]int
+	var oldest slot
+	haveOldest := false
+	for i := 0; i < candidates; i++ {
+		c, err := t.read(t.candidate(owner, i))
 		if err != nil {
 			return slot{}, false, err
 		}
+		w := i / probeWindow
 		switch {
 		case c.rec.Owner == owner && c.rec.live(now):
 			return c, false, nil
 		case !c.rec.live(now):
-			if !haveFree {
-				free, haveFree = c, true
+			if !haveFree[w] {
+				free[w], haveFree[w] = c, true
 			}
-		case !haveOldest || c.rec.LastUse < oldest.rec.LastUse:
-			oldest, haveOldest = c, true
+		default:
+			load[w]++
+			if !haveOldest || c.rec.LastUse < oldest.rec.LastUse {
+				oldest, haveOldest = c, true
+			}
 		}
 	}
 	switch {
-	case haveFree:
-		return free, true, nil
+	case haveFree[0] && (!haveFree[1] || load[0] <= load[1]):
+		return free[0], true, nil
+	case haveFree[1]:
+		return free[1], true, nil
 	case t.evict && haveOldest:
 		return oldest, true, nil
 	}
