@@ -1,0 +1,123 @@
+package ratelimit_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmward/wasmward/plugins/ratelimit"
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/shared/metrics"
+)
+
+// Each testdata/cases/<x>.json runs against testdata/valid/<x>.json, in native and wasm mode.
+func TestCaseFiles(t *testing.T) {
+	files, _ := filepath.Glob("testdata/cases/*.json")
+	if len(files) == 0 {
+		t.Fatal("no case files")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			var cases []harness.Case
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, &cases); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := os.ReadFile(filepath.Join("testdata", "valid", filepath.Base(f)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			harness.RunCases(t, ratelimit.Definition, cfg, cases)
+		})
+	}
+}
+
+const harnessCfg = `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "audit": {"allows": false}, "spec": {
+	"limits": [{"id": "per-ip", "descriptor": [{"key": "remote_address", "type": "sourceIP"}],
+	            "bucket": {"capacity": 3, "tokensPerFill": 1, "fillInterval": "10s"}}],
+	"keys": {"max": 128, "idleTimeout": "1m", "sweepInterval": "1s"}}}`
+
+// Refill by the host clock, the idle sweep on the host tick, metrics and audit lines, in both
+// modes (wasm mode runs dist/ratelimit.wasm: `make build` first).
+func TestHarnessRefillSweepMetricsAudit(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, ratelimit.Definition, []byte(harnessCfg))
+		if h.TickPeriod() != time.Second {
+			t.Fatalf("tick period %v, want keys.sweepInterval", h.TickPeriod())
+		}
+		a := harness.Request{Source: "203.0.113.50:1234", Path: "/x?token=secret"}
+		statuses := func(n int) (out []int) {
+			for range n {
+				out = append(out, h.Do(a).Reply.Status)
+			}
+			return out
+		}
+		if got := statuses(4); got[2] != 200 || got[3] != 429 {
+			t.Fatalf("burst: %v, want 3 × 200 then 429", got)
+		}
+		h.Advance(10 * time.Second)
+		if got := statuses(2); got[0] != 200 || got[1] != 429 {
+			t.Fatalf("after one fill interval: %v, want 200 then 429", got)
+		}
+		// Long idle: the sweep frees the key; the client comes back to a full bucket.
+		h.Advance(5 * time.Minute)
+		for range 3 {
+			h.Tick()
+		}
+		if got := statuses(4); got[2] != 200 || got[3] != 429 {
+			t.Fatalf("after long idle: %v, want a full bucket again", got)
+		}
+		if n := h.Counter(metrics.DecisionName("ratelimit", "per-ip", ratelimit.ReasonLimited, metrics.Deny)); n != 3 {
+			t.Errorf("rate_limited deny counter %d, want 3", n)
+		}
+		lines := h.AuditLines()
+		if len(lines) != 3 {
+			t.Fatalf("%d audit lines, want one per deny: %q", len(lines), lines)
+		}
+		for _, l := range lines {
+			if !strings.Contains(l, `"reason":"rate_limited"`) || !strings.Contains(l, `"key":"h:`) ||
+				strings.Contains(l, "203.0.113.50") || strings.Contains(l, "secret") {
+				t.Errorf("audit line %s", l)
+			}
+		}
+	})
+}
+
+// A ban started in the response phase is counted (ban_started), audited, and enforced.
+func TestHarnessBanMetrics(t *testing.T) {
+	cfg := `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "spec": {
+		"bans": [{"id": "auth", "descriptor": [{"key": "ip", "type": "sourceIP"}], "statusClasses": ["4xx"],
+		          "threshold": 2, "window": "1m", "duration": "1m"}]}}`
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, ratelimit.Definition, []byte(cfg))
+		bad := harness.Request{Source: "192.0.2.44:1", Upstream: &harness.Reply{Status: 403}}
+		h.Do(bad)
+		h.Do(bad)
+		if st := h.Do(bad).Reply.Status; st != 429 {
+			t.Fatalf("banned client got %d", st)
+		}
+		if n := h.Counter(metrics.DecisionName("ratelimit", "auth", ratelimit.ReasonBanStarted, metrics.Allow)); n != 1 {
+			t.Errorf("ban_started counter %d, want 1", n)
+		}
+		if n := h.Counter(metrics.DecisionName("ratelimit", "auth", ratelimit.ReasonBanned, metrics.Deny)); n != 1 {
+			t.Errorf("banned deny counter %d, want 1", n)
+		}
+		h.Advance(time.Minute)
+		if st := h.Do(harness.Request{Source: "192.0.2.44:1"}).Reply.Status; st != 200 {
+			t.Fatalf("after the ban: %d", st)
+		}
+		found := false
+		for _, l := range h.AuditLines() {
+			found = found || strings.Contains(l, `"reason":"ban_started"`) && !strings.Contains(l, "192.0.2.44")
+		}
+		if !found {
+			t.Errorf("no ban_started audit line: %q", h.AuditLines())
+		}
+	})
+}
