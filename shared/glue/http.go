@@ -26,10 +26,11 @@ type httpContext struct {
 	req  *policy.Request
 	resp *policy.Response
 
-	replied      bool // a local reply was sent: later callbacks (including our own reply's) pass
-	bufferBody   bool
-	bufferResp   bool
-	respOverflow bool
+	replied    bool // a local reply was sent: later callbacks (including our own reply's) pass
+	bufferBody bool // the request body is being buffered for the body phase
+	bufferResp bool // the response body is being buffered for the response body phase
+	bodySize   int  // buffered sizes so far, for bodies that end with trailers
+	respSize   int
 }
 
 // failureBody is the reply when a policy fails internally. It says nothing about the policy.
@@ -89,8 +90,29 @@ func (c *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action 
 		return types.ActionContinue
 	}
 	if !endOfStream {
+		c.bodySize = bodySize
 		return types.ActionPause
 	}
+	return c.decideRequestBody(bodySize)
+}
+
+// OnHttpRequestTrailers ends a buffered body when the request carries trailers (gRPC, chunked
+// with trailers): the body callback then never sees end of stream.
+func (c *httpContext) OnHttpRequestTrailers(numTrailers int) (action types.Action) {
+	defer c.guard(&action)
+	if !c.bufferBody || c.replied {
+		return types.ActionContinue
+	}
+	pairs, err := proxywasm.GetHttpRequestTrailers()
+	if err != nil {
+		panic(err)
+	}
+	c.req.Trailers = policy.NewResponse(pairs).Headers
+	return c.decideRequestBody(c.bodySize)
+}
+
+// decideRequestBody runs the body phase on the complete buffered body.
+func (c *httpContext) decideRequestBody(bodySize int) types.Action {
 	c.bufferBody = false
 	body, err := proxywasm.GetHttpRequestBody(0, bodySize)
 	if err != nil && bodySize > 0 {
@@ -138,8 +160,23 @@ func (c *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) (action
 		return types.ActionContinue
 	}
 	if !endOfStream {
+		c.respSize = bodySize
 		return types.ActionPause
 	}
+	return c.decideResponseBody(bodySize)
+}
+
+// OnHttpResponseTrailers ends a buffered response body when the response carries trailers.
+func (c *httpContext) OnHttpResponseTrailers(numTrailers int) (action types.Action) {
+	defer c.guard(&action)
+	if !c.bufferResp || c.replied {
+		return types.ActionContinue
+	}
+	return c.decideResponseBody(c.respSize)
+}
+
+// decideResponseBody runs the response body phase on the complete buffered body.
+func (c *httpContext) decideResponseBody(bodySize int) types.Action {
 	c.bufferResp = false
 	body, err := proxywasm.GetHttpResponseBody(0, bodySize)
 	if err != nil && bodySize > 0 {

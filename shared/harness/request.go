@@ -14,6 +14,8 @@ type Request struct {
 	Authority string      `json:"authority,omitempty"` // default example.com
 	Headers   [][2]string `json:"headers,omitempty"`
 	Body      string      `json:"body,omitempty"`
+	// Trailers, when set, follow the body (which then does not end the stream).
+	Trailers [][2]string `json:"trailers,omitempty"`
 	// Source is the downstream address property (source.address), e.g. "203.0.113.7:5555".
 	Source string `json:"source,omitempty"`
 	// Properties sets host properties; keys are path segments joined by "/".
@@ -27,6 +29,8 @@ type Reply struct {
 	Status  int         `json:"status,omitempty"`
 	Headers [][2]string `json:"headers,omitempty"`
 	Body    string      `json:"body,omitempty"`
+	// Trailers, when set on an upstream reply, follow its body.
+	Trailers [][2]string `json:"trailers,omitempty"`
 }
 
 // Result is what happened to a request.
@@ -78,13 +82,19 @@ func (h *Host) Do(req Request) Result {
 
 	id := h.emu.InitializeHttpContext()
 	defer h.emu.CompleteHttpContext(id)
-	hasBody := req.Body != ""
-	action := h.emu.CallOnRequestHeaders(id, headers, !hasBody)
+	hasBody, hasTrailers := req.Body != "", len(req.Trailers) > 0
+	action := h.emu.CallOnRequestHeaders(id, headers, !hasBody && !hasTrailers)
 	if res, done := h.local(id); done {
 		return res
 	}
 	if hasBody {
-		action = h.emu.CallOnRequestBody(id, []byte(req.Body), true)
+		action = h.emu.CallOnRequestBody(id, []byte(req.Body), !hasTrailers)
+		if res, done := h.local(id); done {
+			return res
+		}
+	}
+	if hasTrailers {
+		action = h.emu.CallOnRequestTrailers(id, req.Trailers)
 		if res, done := h.local(id); done {
 			return res
 		}
@@ -113,13 +123,21 @@ func (h *Host) Do(req Request) Result {
 		}
 	}
 	respHeaders := append([][2]string{{":status", itoa(up.Status)}}, up.Headers...)
-	h.emu.CallOnResponseHeaders(id, respHeaders, up.Body == "")
+	upTrailers := len(up.Trailers) > 0
+	h.emu.CallOnResponseHeaders(id, respHeaders, up.Body == "" && !upTrailers)
 	if res, done := h.local(id); done {
 		res.Forwarded = fwd
 		return res
 	}
 	if up.Body != "" {
-		h.emu.CallOnResponseBody(id, []byte(up.Body), true)
+		h.emu.CallOnResponseBody(id, []byte(up.Body), !upTrailers)
+		if res, done := h.local(id); done {
+			res.Forwarded = fwd
+			return res
+		}
+	}
+	if upTrailers {
+		h.emu.CallOnResponseTrailers(id, up.Trailers)
 		if res, done := h.local(id); done {
 			res.Forwarded = fwd
 			return res
