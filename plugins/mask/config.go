@@ -20,6 +20,9 @@ type Spec struct {
 	// (ngx_wasm_module) when response rules exist: "refuse" to start (default) or run
 	// "requestOnly" (request rules and header hygiene; responses counted as unprotected_host).
 	UnsupportedHost string `json:"unsupportedHost,omitempty"`
+	// AuditMasking writes an audit line for every body rewritten (decision allow, reason
+	// masked or masked_request, details.rules); default false: masking is only counted.
+	AuditMasking bool `json:"auditMasking,omitempty"`
 }
 
 // RuleSpec is one masking rule.
@@ -117,10 +120,11 @@ var (
 func compile(s *Spec) (*Policy, error) {
 	var es config.Errors
 	p := &Policy{
-		respLimit:   orDefault(s.Response.MaxBodyBytes, defaultMaxBodyBytes),
-		reqLimit:    orDefault(s.Request.MaxBodyBytes, defaultMaxBodyBytes),
-		keyEnv:      s.HMAC.KeyEnv,
-		unsupported: s.UnsupportedHost,
+		respLimit:    orDefault(s.Response.MaxBodyBytes, defaultMaxBodyBytes),
+		reqLimit:     orDefault(s.Request.MaxBodyBytes, defaultMaxBodyBytes),
+		keyEnv:       s.HMAC.KeyEnv,
+		unsupported:  s.UnsupportedHost,
+		auditMasking: s.AuditMasking,
 	}
 	checkLimit(&es, "response.maxBodyBytes", s.Response.MaxBodyBytes)
 	checkLimit(&es, "request.maxBodyBytes", s.Request.MaxBodyBytes)

@@ -137,8 +137,18 @@ func TestRequestTokenizationNative(t *testing.T) {
 	if a.Reply.Body != want {
 		t.Errorf("response body %q, want %q", a.Reply.Body, want)
 	}
-	if lines := h.AuditLines(); len(lines) == 0 {
-		t.Error("audit.allows: no audit line")
+	var masked []string
+	for _, l := range h.AuditLines() {
+		if strings.Contains(l, `"reason":"masked`) {
+			masked = append(masked, l)
+		}
+		if strings.Contains(l, "4111") || strings.Contains(l, "carol@") {
+			t.Errorf("audit line quotes masked data: %s", l)
+		}
+	}
+	// auditMasking: one line per rewritten body, two bodies per request.
+	if len(masked) != 4 || !strings.Contains(masked[0], `"rules":"card-token"`) {
+		t.Errorf("auditMasking lines: %q", masked)
 	}
 }
 

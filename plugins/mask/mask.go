@@ -67,6 +67,7 @@ type Policy struct {
 	needsKey              bool
 	tok                   *tokenizer
 	unsupported           string
+	auditMasking          bool
 	// respOff is set at Start on a host that cannot pause the response phase (requestOnly).
 	respOff bool
 	host    hostKind
@@ -163,7 +164,7 @@ func (p *Policy) maskBody(set *ruleSet, body []byte, masked, invalid string) pol
 		}
 	}
 	return policy.Decision{
-		Rule: ids[0], Reason: masked, ReplaceBody: out,
+		Rule: ids[0], Reason: masked, ReplaceBody: out, Audit: p.auditMasking,
 		Details: map[string]string{"rules": strings.Join(ids, ",")},
 	}
 }
