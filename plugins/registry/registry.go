@@ -3,6 +3,7 @@
 package registry
 
 import (
+	"github.com/wasmward/wasmward/plugins/jwtauthn"
 	"github.com/wasmward/wasmward/plugins/mask"
 	"github.com/wasmward/wasmward/plugins/passthrough"
 	"github.com/wasmward/wasmward/plugins/ratelimit"
@@ -14,6 +15,7 @@ import (
 func All() []policy.Definition {
 	return []policy.Definition{
 		passthrough.Definition,
+		jwtauthn.Definition,
 		ratelimit.Definition,
 		sanitize.Definition,
 		mask.Definition,

@@ -1,0 +1,155 @@
+package jwtauthn
+
+import (
+	"time"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// OnRequest strips every configured output header, finds the first matching rule and evaluates
+// its requirement. No matching rule: the request passes without a token (only stripped).
+func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
+	d := policy.Decision{RemoveHeaders: pol.strip}
+	var r *rule
+	for _, cand := range pol.rules {
+		if cand.matches(req) {
+			r = cand
+			break
+		}
+	}
+	if r == nil {
+		return d
+	}
+	d.Rule = r.id
+	if r.requires == nil {
+		return d
+	}
+	e := evalCtx{req: req, now: pol.host.Now()}
+	o := r.requires.eval(&e)
+	if !o.ok {
+		return pol.deny(r, o)
+	}
+	var id *policy.Identity
+	if len(o.results) > 0 {
+		id = o.results[0].v.identity
+	}
+	if len(r.scopes) > 0 {
+		if id == nil {
+			return pol.deny(r, outcome{missing: true})
+		}
+		for _, s := range r.scopes {
+			if !id.HasScope(s) {
+				return policy.Denied(403, r.id, reasonInsufficientScope, replyInsufficientScope.body, replyInsufficientScope.headers...)
+			}
+		}
+	}
+	d.Identity = id
+	for _, res := range o.results {
+		d.SetHeaders = append(d.SetHeaders, res.v.headers...)
+		if res.p.removeAuthz && len(d.RemoveHeaders) == len(pol.strip) {
+			d.RemoveHeaders = append(pol.strip[:len(pol.strip):len(pol.strip)], "authorization")
+		}
+	}
+	return d
+}
+
+// deny turns a failed or missing outcome into the reply.
+func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
+	if o.missing {
+		return policy.Denied(401, r.id, reasonMissingToken, replyMissing.body, replyMissing.headers...)
+	}
+	reason := reasonOf(o.err)
+	var d policy.Decision
+	if reason == reasonNoKeys {
+		d = policy.Denied(pol.noKeysStatus, r.id, reason, replyNoKeys.body, replyNoKeys.headers...)
+	} else {
+		d = policy.Denied(401, r.id, reason, replyInvalid.body, replyInvalid.headers...)
+	}
+	if o.failed != nil {
+		d.Details = map[string]string{"provider": o.failed.id}
+	}
+	return d
+}
+
+// evalCtx memoizes each provider's result within one request.
+type evalCtx struct {
+	req  *policy.Request
+	now  time.Time
+	memo []struct {
+		p *provider
+		o outcome
+	}
+}
+
+// outcome of a requirement: ok (with the verified tokens, none when relaxed), missing (no token
+// where one was required) or failed (err, from provider failed).
+type outcome struct {
+	ok      bool
+	missing bool
+	err     error
+	failed  *provider
+	results []result
+}
+
+type result struct {
+	p *provider
+	v *verified
+}
+
+// check extracts and verifies p's token.
+func (e *evalCtx) check(p *provider) outcome {
+	for _, m := range e.memo {
+		if m.p == p {
+			return m.o
+		}
+	}
+	var o outcome
+	if raw := extract(e.req, p.sources); raw == "" {
+		o.missing = true
+	} else if v, err := p.verify(raw, e.now); err != nil {
+		o.err, o.failed = err, p
+	} else {
+		o.ok, o.results = true, []result{{p, v}}
+	}
+	e.memo = append(e.memo, struct {
+		p *provider
+		o outcome
+	}{p, o})
+	return o
+}
+
+// eval evaluates the requirement: provider, anyOf (the first success wins; all missing is
+// missing; else the first failure) or allOf (every one must succeed), then the relaxations.
+func (r *requirement) eval(e *evalCtx) outcome {
+	var o outcome
+	switch {
+	case r.provider != nil:
+		o = e.check(r.provider)
+	case r.anyOf != nil:
+		o = outcome{missing: true}
+		for _, sub := range r.anyOf {
+			so := sub.eval(e)
+			if so.ok {
+				o = so
+				break
+			}
+			if o.missing && !so.missing {
+				o = so
+			}
+		}
+	default:
+		o = outcome{ok: true}
+		for _, sub := range r.allOf {
+			so := sub.eval(e)
+			if !so.ok {
+				o = so
+				break
+			}
+			o.results = append(o.results, so.results...)
+		}
+	}
+	if !o.ok && (r.allowMissingOrFailed || r.allowMissing && o.missing) {
+		return outcome{ok: true}
+	}
+	return o
+}

@@ -1,0 +1,242 @@
+package jwtauthn
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// maxFetchBody bounds a fetched JWKS or discovery document.
+const maxFetchBody = 256 << 10
+
+// remoteKeys keeps one provider's fetched keys and their refresh schedule. It runs only on the
+// host's tick and in callout callbacks, never blocks, and reads time from the host clock:
+//
+//   - the first fetch runs on the first tick; later ones every cacheSeconds after a success;
+//   - a failure retries after retrySeconds, doubling up to cacheSeconds;
+//   - an unknown kid asks for a refetch, done on the next tick, at most once per minRefetchSeconds;
+//   - after a failure the last good keys are served until staleSeconds past their cache period
+//     (stale-if-error), then dropped: requests fail closed with noKeysStatus;
+//   - one fetch at a time; a callout not answered within its timeout (plus a grace second) is
+//     abandoned and its late answer ignored.
+type remoteKeys struct {
+	p                                        *provider
+	cluster                                  string
+	discovery                                bool
+	discoveryAuthority, discoveryPath        string
+	jwksAuthority, jwksPath                  string // fixed, or found by discovery
+	cache, minRefetch, retry, stale, timeout time.Duration
+
+	keys       *KeySet
+	bodySum    [32]byte  // of the JWKS the keys came from: unchanged keys keep the token cache
+	fetchedAt  time.Time // of the current keys
+	nextFetch  time.Time // zero: on the next tick
+	lastForced time.Time // of the last unknown-kid refetch
+	wantFetch  bool      // an unknown kid asked for a refetch
+	failures   int
+	seq        uint64 // of the callout in flight; answers to older ones are ignored
+	inFlight   bool
+	sentAt     time.Time
+}
+
+func compileRemote(es *config.Errors, providerPath string, p *provider, rs *RemoteSpec) *remoteKeys {
+	path := config.JoinPath(providerPath, "remote")
+	r := &remoteKeys{p: p, cluster: rs.Cluster, discovery: rs.Discovery,
+		cache:      seconds(rs.CacheSeconds, defaultCacheSeconds),
+		minRefetch: seconds(rs.MinRefetchSeconds, defaultRefetchSeconds),
+		retry:      seconds(rs.RetrySeconds, defaultRetrySeconds),
+		stale:      time.Duration(defaultStaleSeconds) * time.Second,
+		timeout:    time.Duration(defaultTimeoutMillis) * time.Millisecond}
+	if rs.StaleSeconds != nil {
+		r.stale = time.Duration(*rs.StaleSeconds) * time.Second
+		if *rs.StaleSeconds < 0 || *rs.StaleSeconds > 7*86400 {
+			es.Add(config.JoinPath(path, "staleSeconds"), "must be 0 to 604800")
+		}
+	}
+	if rs.TimeoutMillis != 0 {
+		r.timeout = time.Duration(rs.TimeoutMillis) * time.Millisecond
+		if rs.TimeoutMillis < 100 || rs.TimeoutMillis > 60000 {
+			es.Add(config.JoinPath(path, "timeoutMillis"), "must be 100 to 60000")
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"cacheSeconds", rs.CacheSeconds}, {"minRefetchSeconds", rs.MinRefetchSeconds}, {"retrySeconds", rs.RetrySeconds}} {
+		if c.v < 0 || c.v > 86400 {
+			es.Add(config.JoinPath(path, c.name), "must be 0 (default) to 86400")
+		}
+	}
+	if rs.Cluster == "" {
+		es.Add(config.JoinPath(path, "cluster"), "is required (the upstream cluster serving the keys)")
+	}
+	switch {
+	case rs.Discovery == (rs.JWKSURI != ""):
+		es.Add(path, "needs exactly one of jwksUri or discovery: true")
+	case rs.Discovery:
+		r.discoveryAuthority, r.discoveryPath = splitURL(es, config.JoinPath(providerPath, "issuer"),
+			trimSlash(p.issuer)+"/.well-known/openid-configuration")
+	default:
+		r.jwksAuthority, r.jwksPath = splitURL(es, config.JoinPath(path, "jwksUri"), rs.JWKSURI)
+	}
+	return r
+}
+
+func seconds(v, def int) time.Duration {
+	if v == 0 {
+		v = def
+	}
+	return time.Duration(v) * time.Second
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// current returns the keys usable at now, dropping them once stale past the limit.
+func (r *remoteKeys) current(now time.Time) *KeySet {
+	if r.keys != nil && !now.Before(r.fetchedAt.Add(r.cache+r.stale)) {
+		r.p.host().Log(policy.LogWarn, r.p.describe()+": keys dropped, stale past staleSeconds; failing closed until a fetch succeeds")
+		r.setKeys(nil, [32]byte{}, now)
+	}
+	return r.keys
+}
+
+// unknownKid asks for a refetch on the next tick, at most once per minRefetch.
+func (r *remoteKeys) unknownKid(now time.Time) {
+	if !r.wantFetch && now.Sub(r.lastForced) >= r.minRefetch {
+		r.wantFetch = true
+		r.lastForced = now
+	}
+}
+
+// tick starts a fetch when one is due.
+func (r *remoteKeys) tick(now time.Time) {
+	r.current(now)
+	if r.inFlight {
+		if now.Sub(r.sentAt) < r.timeout+time.Second {
+			return
+		}
+		r.inFlight = false // lost: the host never answered
+		r.failed(now, "callout not answered")
+	}
+	if !r.wantFetch && now.Before(r.nextFetch) {
+		return
+	}
+	r.wantFetch = false
+	if r.discovery && r.jwksPath == "" || r.discovery && r.keys != nil && !now.Before(r.fetchedAt.Add(r.cache)) {
+		r.send(now, r.discoveryAuthority, r.discoveryPath, r.onDiscovery)
+		return
+	}
+	r.send(now, r.jwksAuthority, r.jwksPath, r.onJWKS)
+}
+
+// send dispatches one callout; handle gets only the answer to the latest one.
+func (r *remoteKeys) send(now time.Time, authority, path string, handle func(time.Time, []byte) error) {
+	r.seq++
+	seq := r.seq
+	r.inFlight, r.sentAt = true, now
+	host := r.p.host()
+	err := host.Fetch(policy.FetchRequest{Cluster: r.cluster, Method: "GET", Authority: authority, Path: path,
+		Headers: [][2]string{{"accept", "application/json"}}, Timeout: r.timeout},
+		func(resp policy.FetchResponse, err error) {
+			if seq != r.seq || !r.inFlight {
+				return // abandoned
+			}
+			r.inFlight = false
+			now := host.Now()
+			switch {
+			case err != nil:
+				r.failed(now, "callout failed")
+			case resp.Status != 200:
+				r.failed(now, "status "+strconv.Itoa(resp.Status))
+			case len(resp.Body) > maxFetchBody:
+				r.failed(now, "body larger than 256 KiB")
+			default:
+				if err := handle(now, resp.Body); err != nil {
+					r.failed(now, err.Error())
+				}
+			}
+		})
+	if err != nil {
+		r.inFlight = false
+		r.failed(now, "callout refused by the host")
+	}
+}
+
+// onDiscovery reads jwks_uri from an OIDC discovery document and fetches it. The document's
+// issuer must be the provider's, and jwks_uri must be https on the configured cluster's host
+// (the issuer's): the callout can reach no other.
+func (r *remoteKeys) onDiscovery(now time.Time, body []byte) error {
+	obj, err := parseObject(body)
+	if err != nil {
+		return errors.New("discovery document is not a JSON object")
+	}
+	iss, _, err := obj.str("issuer")
+	if err != nil || iss != r.p.issuer {
+		return errors.New("discovery document names another issuer")
+	}
+	uri, ok, err := obj.str("jwks_uri")
+	if err != nil || !ok {
+		return errors.New("discovery document has no jwks_uri")
+	}
+	var es config.Errors
+	authority, path := splitURL(&es, "jwks_uri", uri)
+	if es.Err() != nil || authority != r.discoveryAuthority {
+		return errors.New("jwks_uri is not https on the issuer's host")
+	}
+	r.jwksAuthority, r.jwksPath = authority, path
+	r.send(now, authority, path, r.onJWKS)
+	return nil
+}
+
+// onJWKS installs a fetched key set. Unusable keys are skipped and logged (by index and kid:
+// never key material); a set with no usable key is a failure.
+func (r *remoteKeys) onJWKS(now time.Time, body []byte) error {
+	ks, skipped, err := parseJWKS(body, false)
+	if err != nil {
+		return err
+	}
+	for _, s := range skipped {
+		r.p.host().Log(policy.LogWarn, fmt.Sprintf("%s: JWKS key %d skipped: %v", r.p.describe(), s.Index, s.Err))
+	}
+	if ks.Len() == 0 {
+		return errors.New("JWKS has no usable key")
+	}
+	r.failures = 0
+	r.nextFetch = now.Add(r.cache)
+	r.setKeys(ks, sha256.Sum256(body), now)
+	return nil
+}
+
+// failed schedules a retry with exponential backoff, keeping the current keys.
+func (r *remoteKeys) failed(now time.Time, why string) {
+	r.failures++
+	backoff := r.retry << min(r.failures-1, 16)
+	r.nextFetch = now.Add(min(backoff, r.cache))
+	state := "no keys yet: failing closed"
+	if r.keys != nil {
+		state = "serving the last good keys"
+	}
+	r.p.host().Log(policy.LogWarn, fmt.Sprintf("%s: key fetch failed (%s); %s; retry in %s", r.p.describe(), why, state, r.nextFetch.Sub(now)))
+}
+
+// setKeys replaces the keys; a different set drops the verified-token cache.
+func (r *remoteKeys) setKeys(ks *KeySet, sum [32]byte, now time.Time) {
+	changed := sum != r.bodySum || (ks == nil) != (r.keys == nil)
+	r.keys, r.bodySum = ks, sum
+	if ks != nil {
+		r.fetchedAt = now
+	}
+	if changed {
+		r.p.keysChanged()
+	}
+}
