@@ -30,6 +30,8 @@ func commands() []command {
 		{"validate", "<plugin> <config.json>...", "check configs with the plugin's parser and JSON Schema", validate},
 		{"schema", "<plugin>", "print the plugin's JSON Schema", printSchema},
 		{"test", "[-mode m] [-v] <cases.json>...", "run policy test cases against a plugin .wasm (exit 1 on a mismatch)", testCases},
+		{"pack", "[-format f] [-tag t] -o <out> <.wasm>...", "pack modules into OCI images (layout dir or .tar)", pack},
+		{"push", "[-format f] [-insecure] <src> <ref>", "push a module or a packed image to a registry", push},
 	}
 }
 
@@ -54,7 +56,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: wasmward <command> [arguments]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %-34s %s\n", c.name, c.args, c.help)
+		fmt.Fprintf(w, "  %-9s %-42s %s\n", c.name, c.args, c.help)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "plugins: %s\n", strings.Join(pluginNames(), ", "))
