@@ -1,8 +1,6 @@
 package passthrough_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/wasmward/wasmward/plugins/passthrough"
@@ -22,16 +20,4 @@ func TestPassesEverything(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestCaseFiles(t *testing.T) {
-	sets, err := harness.LoadCaseSets(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range sets {
-		cfg, err := os.ReadFile(s.Config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Run(filepath.Base(s.File), func(t *testing.T) { harness.RunCases(t, passthrough.Definition, cfg, s.Cases) })
-	}
-}
+func TestCaseFiles(t *testing.T) { harness.RunCaseFiles(t, passthrough.Definition) }

@@ -25,11 +25,17 @@ func probeConfig(extra, spec string) []byte {
 
 func start(t *testing.T, mode harness.Mode, cfg []byte, opts ...harness.Options) *harness.Host {
 	t.Helper()
-	o := harness.Options{WasmPath: harness.RepoRoot() + "/dist/test/probe.wasm"}
+	return harness.MustStart(t, mode, probe.Definition, cfg, probeOptions(opts...))
+}
+
+// probeOptions points the harness at the test-only module dist/test/probe.wasm.
+func probeOptions(opts ...harness.Options) harness.Options {
+	o := harness.Options{}
 	if len(opts) > 0 {
-		o.Env = opts[0].Env
+		o = opts[0]
 	}
-	return harness.MustStart(t, mode, probe.Definition, cfg, o)
+	o.WasmPath = harness.RepoRoot() + "/dist/test/probe.wasm"
+	return o
 }
 
 func probeReq(mode string, extra ...[2]string) harness.Request {
@@ -153,7 +159,7 @@ func TestStartRefusals(t *testing.T) {
 	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				h := harness.Start(t, mode, probe.Definition, []byte(c.cfg), harness.Options{WasmPath: harness.RepoRoot() + "/dist/test/probe.wasm"})
+				h := harness.Start(t, mode, probe.Definition, []byte(c.cfg), probeOptions())
 				require.False(t, bool(h.Status), "must refuse to start")
 				logs := h.CriticalLogs()
 				require.Len(t, logs, 1, "exactly one log line")
@@ -166,11 +172,14 @@ func TestStartRefusals(t *testing.T) {
 }
 
 func TestWeakHandoffKeyRefusesStart(t *testing.T) {
-	h := harness.Start(t, harness.Native, probe.Definition, probeConfig("", ""),
-		harness.Options{Env: map[string]string{identity.KeyEnv: "short"}})
-	assert.False(t, bool(h.Status))
-	assert.Contains(t, h.CriticalLogs()[0], identity.KeyEnv)
-	assert.NotContains(t, h.CriticalLogs()[0], "short")
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.Start(t, mode, probe.Definition, probeConfig("", ""),
+			probeOptions(harness.Options{Env: map[string]string{identity.KeyEnv: "short"}}))
+		assert.False(t, bool(h.Status))
+		require.Len(t, h.CriticalLogs(), 1)
+		assert.Contains(t, h.CriticalLogs()[0], identity.KeyEnv)
+		assert.NotContains(t, h.CriticalLogs()[0], "short")
+	})
 }
 
 func TestClockTicksSharedDataAndCallouts(t *testing.T) {
@@ -225,37 +234,36 @@ func TestIdentityHandoffByProperty(t *testing.T) {
 
 func TestIdentityHeaderIsStrippedAndSigned(t *testing.T) {
 	key := strings.Repeat("k", 32)
-	// Env only reaches the plugin natively (see harness.Options.Env).
-	h := harness.MustStart(t, harness.Native, probe.Definition, probeConfig("", `{"role":"producer"}`),
-		harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	withKey := probeOptions(harness.Options{Env: map[string]string{identity.KeyEnv: key}})
 	spoofed := [2]string{identity.HeaderName, "v1.0.e30.forged"}
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"producer"}`), withKey)
+		res := h.Do(probeReq("", spoofed))
+		_, present := res.Forwarded.Header(identity.HeaderName)
+		assert.False(t, present, "a producer strips an incoming handoff header even when it hands nothing off")
 
-	res := h.Do(probeReq("", spoofed))
-	_, present := res.Forwarded.Header(identity.HeaderName)
-	assert.False(t, present, "a producer strips an incoming handoff header even when it hands nothing off")
+		res = h.Do(probeReq("identity", spoofed))
+		v, ok := res.Forwarded.Header(identity.HeaderName)
+		require.True(t, ok)
+		id, err := identity.Verify(v, []byte(key), h.Now())
+		require.NoError(t, err)
+		assert.Equal(t, "alice", id.Subject)
+		h.Close()
 
-	res = h.Do(probeReq("identity", spoofed))
-	v, ok := res.Forwarded.Header(identity.HeaderName)
-	require.True(t, ok)
-	id, err := identity.Verify(v, []byte(key), h.Now())
-	require.NoError(t, err)
-	assert.Equal(t, "alice", id.Subject)
-	h.Close()
+		// A consumer with the key accepts the signed header and ignores a forged one.
+		h = harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"consumer"}`), withKey)
+		got, _ := h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, v}}}).Forwarded.Header("x-probe-subject")
+		assert.Equal(t, "alice", got)
+		got, _ = h.Do(harness.Request{Headers: [][2]string{spoofed}}).Forwarded.Header("x-probe-subject")
+		assert.Equal(t, "none", got)
+		assert.EqualValues(t, 1, h.Counter(metrics.DecisionName("probe", "", "handoff_rejected", metrics.Error)))
+		h.Close()
 
-	// A consumer with the key accepts the signed header and ignores a forged one.
-	h = harness.MustStart(t, harness.Native, probe.Definition, probeConfig("", `{"role":"consumer"}`),
-		harness.Options{Env: map[string]string{identity.KeyEnv: key}})
-	got, _ := h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, v}}}).Forwarded.Header("x-probe-subject")
-	assert.Equal(t, "alice", got)
-	got, _ = h.Do(harness.Request{Headers: [][2]string{spoofed}}).Forwarded.Header("x-probe-subject")
-	assert.Equal(t, "none", got)
-	assert.EqualValues(t, 1, h.Counter(metrics.DecisionName("probe", "", "handoff_rejected", metrics.Error)))
-	h.Close()
-
-	// Without the key, even a valid signed header is ignored.
-	h = harness.MustStart(t, harness.Native, probe.Definition, probeConfig("", `{"role":"consumer"}`))
-	got, _ = h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, v}}}).Forwarded.Header("x-probe-subject")
-	assert.Equal(t, "none", got)
+		// Without the key, even a validly signed header is ignored.
+		h = harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"consumer"}`), probeOptions())
+		got, _ = h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, v}}}).Forwarded.Header("x-probe-subject")
+		assert.Equal(t, "none", got)
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

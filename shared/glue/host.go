@@ -22,7 +22,15 @@ type host struct {
 
 func (h *host) Now() time.Time { return h.vm.clock() }
 
-func (h *host) Env(name string) (string, bool) { return os.LookupEnv(name) }
+// Env reads an environment variable; on a test host (see TestEnvProperty) a property first.
+func (h *host) Env(name string) (string, bool) {
+	if h.vm.testHost {
+		if v, err := proxywasm.GetProperty([]string{TestEnvProperty, name}); err == nil {
+			return string(v), true
+		}
+	}
+	return os.LookupEnv(name)
+}
 
 func (h *host) Log(level policy.LogLevel, msg string) {
 	msg = "wasmward " + h.plugin + ": " + msg

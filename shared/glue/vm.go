@@ -21,20 +21,26 @@ func NewVM(def policy.Definition) types.VMContext {
 	return &vmContext{def: def, clock: time.Now}
 }
 
-// TestClockProperty is the host property read for the time when the VM configuration is
-// {"testClock": true}. Headless hosts (proxytest in wasm mode runs on wazero's fake clock) set it
-// to decimal Unix nanoseconds; production VM configurations never enable it.
-var TestClockProperty = []string{"wasmward_test_clock"}
+// Headless test hosts (proxytest) cannot give a wasm module a real clock (wazero's WASI clock is
+// fake) or environment variables. A VM configured with {"testHost": true} therefore reads the
+// time from the property TestClockProperty (decimal Unix nanoseconds) and environment variables
+// from the properties TestEnvProperty+name, before the process environment. Production VM
+// configurations never set testHost; properties are set by the host, never by clients.
+var (
+	TestClockProperty = []string{"wasmward_test_clock"}
+	TestEnvProperty   = "wasmward_test_env"
+)
 
 type vmContext struct {
 	types.DefaultVMContext
-	def   policy.Definition
-	clock func() time.Time
+	def      policy.Definition
+	clock    func() time.Time
+	testHost bool
 }
 
 // vmConfig is the VM-wide configuration (vm_config.configuration); all fields optional.
 type vmConfig struct {
-	TestClock bool `json:"testClock,omitempty"`
+	TestHost bool `json:"testHost,omitempty"`
 }
 
 func (vm *vmContext) OnVMStart(size int) types.OnVMStartStatus {
@@ -51,8 +57,8 @@ func (vm *vmContext) OnVMStart(size int) types.OnVMStartStatus {
 		proxywasm.LogCriticalf("wasmward %s: refusing to start: VM configuration: %v", vm.def.Name, err)
 		return types.OnVMStartStatusFailed
 	}
-	if cfg.TestClock {
-		vm.clock = propertyClock
+	if cfg.TestHost {
+		vm.testHost, vm.clock = true, propertyClock
 	}
 	return types.OnVMStartStatusOK
 }

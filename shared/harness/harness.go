@@ -46,9 +46,8 @@ var ErrNoWasm = errors.New("wasm module not built (run make build)")
 
 // Options configure a Host beyond the plugin config.
 type Options struct {
-	// Env is the VM's environment (Envoy vm_config.environment_variables). Native mode sets it
-	// in the process environment for the Host's lifetime; wasm mode cannot pass it through
-	// proxytest, so plugins reading Env are tested natively for those cases.
+	// Env is the VM's environment (Envoy vm_config.environment_variables), passed in both modes
+	// through the glue's test-host properties (glue.TestEnvProperty).
 	Env map[string]string
 	// WasmPath overrides dist/<plugin>.wasm.
 	WasmPath string
@@ -98,19 +97,16 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 	}
 	hostMu.Lock()
 	h := &Host{Mode: mode, plugin: def.Name, now: StartTime}
-	for k, v := range opts.Env {
-		if mode == Native {
-			h.env = append(h.env, k)
-			os.Setenv(k, v)
-		}
-	}
 	if os.Getenv("WASMWARD_HOST_LOG") == "" {
 		log.SetOutput(io.Discard) // proxytest logs every hostcall
 	}
 	opt := proxytest.NewEmulatorOption().WithVMContext(vm).
 		WithPluginConfiguration(cfg).
-		WithVMConfiguration([]byte(`{"testClock":true}`)).
+		WithVMConfiguration([]byte(`{"testHost":true}`)).
 		WithProperty(glue.TestClockProperty, clockValue(h.now))
+	for k, v := range opts.Env {
+		opt = opt.WithProperty([]string{glue.TestEnvProperty, k}, []byte(v))
+	}
 	h.emu, h.reset = proxytest.NewHostEmulator(opt)
 	if h.emu.StartVM() != types.OnVMStartStatusOK {
 		h.Close()
@@ -127,9 +123,6 @@ func (h *Host) Close() {
 	}
 	h.reset()
 	h.reset = nil
-	for _, k := range h.env {
-		os.Unsetenv(k)
-	}
 	log.SetOutput(os.Stderr)
 	hostMu.Unlock()
 }

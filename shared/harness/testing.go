@@ -3,6 +3,7 @@ package harness
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -61,4 +62,26 @@ func RunCases(t *testing.T, def policy.Definition, cfg []byte, cases []Case, opt
 			})
 		}
 	})
+}
+
+// RunCaseFiles runs every case file of the plugin whose directory is the working directory
+// (testdata/cases/<x>.json against testdata/valid/<x>.json, see LoadCaseSets), in both modes.
+func RunCaseFiles(t *testing.T, def policy.Definition, opts ...Options) {
+	t.Helper()
+	sets, err := LoadCaseSets(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) == 0 {
+		t.Fatal("no case files in testdata/cases")
+	}
+	for _, s := range sets {
+		cfg, err := os.ReadFile(s.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(strings.TrimSuffix(filepath.Base(s.File), ".json"), func(t *testing.T) {
+			RunCases(t, def, cfg, s.Cases, opts...)
+		})
+	}
 }
