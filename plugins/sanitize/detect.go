@@ -17,9 +17,14 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 		if ok, fp := libinjection.IsSQLi(v.text); ok {
 			return RuleSQLi, fp
 		}
+		if isSQLHeuristic(v.folded) {
+			return RuleSQLi, "heuristic"
+		}
 	}
-	if !r.allowed(RuleXSS, loc) && mayBeXSS(v.text) && libinjection.IsXSS(v.text) {
-		return RuleXSS, ""
+	if !r.allowed(RuleXSS, loc) {
+		if mayBeXSS(v.text) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded) {
+			return RuleXSS, ""
+		}
 	}
 	if !r.allowed(RuleTraversal, loc) && isTraversal(v.folded) {
 		return RuleTraversal, ""

@@ -1,0 +1,237 @@
+package sanitize
+
+import "strings"
+
+// Heuristics complement the libinjection tokenizers, which only fire on input that parses as an
+// injection in some SQL or HTML context: fragments such as "database(", "information_schema",
+// "waitfor delay" or "<x onend=" are injection probes too (OWASP CRS flags them at paranoia
+// level 1). Each heuristic is a fixed list matched on the case-folded, normalized value; the
+// benign corpus test (corpus_test.go) keeps their false-positive rate in check.
+
+// sqlFunctions are SQL functions an injection calls; a value containing one of them followed by
+// "(" (spaces and /**/ comments allowed between) is sqli. Everyday words that are also SQL
+// functions (user, count, length, left, right, if) are left out.
+var sqlFunctions = setOf(
+	"benchmark", "sleep", "pg_sleep", "concat", "concat_ws", "group_concat", "load_file",
+	"extractvalue", "updatexml", "xmltype", "char", "chr", "ascii", "ord", "unhex", "substring",
+	"substr", "mid", "database", "schema", "current_user", "session_user", "system_user",
+	"coalesce", "compress", "uncompress", "decode", "encode", "md5", "sha1", "ifnull", "nullif",
+	"isnull", "iif", "lo_get", "lo_import", "lo_export", "unistr", "json_build_object",
+	"jsonb_pretty", "find_in_set", "sqlite_compileoption_used", "sqlite_compileoption_get",
+	"sqlite_version", "randomblob", "make_set", "elt", "row_count", "starts_with", "div", "cos",
+	"sys_context", "receive_message", "get_host_address", "hex", "bin", "conv", "export_set",
+	"geometrycollection", "polygon", "multipoint", "linestring", "exp", "floor", "rand",
+	"version", "convert", "cast", "procedure", "analyse", "name_const", "instr", "locate",
+	"position", "regexp_like", "regexp_substr", "xp_cmdshell", "openrowset", "opendatasource",
+	"dbms_pipe", "utl_http", "utl_inaddr", "ctxsys", "pg_read_file", "pg_ls_dir", "to_char",
+	"to_number", "quote", "soundex", "charindex", "object_id", "db_name", "user_name",
+	"suser_name", "host_name", "ascii_str", "string_agg", "array_agg", "xmlagg", "xmlelement",
+	"waitfor", "exec", "execute", "dbms_lock", "sleep_for",
+)
+
+// sqlNames are catalog objects and statements that have no business in user input.
+var sqlNames = []string{
+	"information_schema", "pg_catalog", "pg_shadow", "pg_user", "sysobjects", "syscolumns",
+	"sysusers", "sysdatabases", "msysaccessobjects", "msysobjects", "mysql.user", "mysql.db",
+	"sqlite_master", "sqlite_temp_master", "all_tables", "user_tables", "dba_users",
+	"xp_cmdshell", "sp_executesql", "sp_password", "sp_oacreate", "tempdb", "msdb..", "master..",
+	"northwind", "schema_name", "table_name", "column_name", "@@version", "@@datadir",
+	"waitfor delay", "waitfor time", "into outfile", "into dumpfile", "load data infile",
+	"union select", "union all select", "union distinct select", "union distinctrow select",
+	"select @@", "declare @", "exec @", "exec(@", "create table", "drop table", "alter table",
+	"truncate table", "drop database", "shutdown with nowait", "having 1=1", "' or '", "\" or \"",
+	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "';", "\";", "/*!", "regexp binary",
+	"select char(", "select load_file", "order by 1--", "::jsonb", "::json", "::int", "::text",
+	"::bool", "::varchar", "or '{", "or '[", "' <@", "' @>", "' ?|", "' ?&", "' #>",
+}
+
+// mongoOperators are MongoDB query operators smuggled in keys ("u[$ne]=", {"$where": …}).
+var mongoOperators = []string{
+	"$ne", "$eq", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$where", "$exists",
+	"$not", "$or", "$and", "$nor", "$expr", "$text", "$elemmatch", "$function", "$accumulator",
+}
+
+// isSQLHeuristic reports a SQL function call, catalog name, statement fragment or Mongo
+// operator in a folded value.
+func isSQLHeuristic(folded string) bool {
+	if hasCall(folded, sqlFunctions) {
+		return true
+	}
+	for _, n := range sqlNames {
+		if strings.Contains(folded, n) {
+			return true
+		}
+	}
+	if strings.IndexByte(folded, '$') >= 0 {
+		for _, op := range mongoOperators {
+			if i := strings.Index(folded, op); i >= 0 && !isIdent(at(folded, i+len(op))) && !isIdent(at(folded, i-1)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// htmlTags are tags an XSS payload opens.
+var htmlTags = setOf(
+	"script", "img", "svg", "iframe", "frame", "frameset", "object", "embed", "form", "input",
+	"body", "style", "link", "meta", "base", "math", "video", "audio", "source", "details",
+	"marquee", "isindex", "dialog", "applet", "textarea", "button", "select", "option",
+	"template", "animate", "set", "image", "xss", "x", "a", "div", "span", "table", "td", "html",
+	"head", "title", "bgsound", "layer", "ilayer", "xml", "import", "keygen", "menu", "picture",
+	"portal", "noscript", "plaintext", "xmp", "listing", "object", "param", "track", "canvas",
+)
+
+// xssMarkers are script sinks and URL schemes (matched with whitespace removed).
+var xssMarkers = []string{
+	"javascript:", "vbscript:", "livescript:", "data:text/html", "document.cookie",
+	"document.domain", "document.write", "document.location", "window.location", ".innerhtml",
+	"fromcharcode", "expression(", "-moz-binding", "alert(", "prompt(", "confirm(", "eval(",
+	"settimeout(", "setinterval(", "constructor(", "srcdoc=", "formaction=", "xlink:href",
+	"<!--", "<![cdata[", "<?xml", "getscript(", "import(", ".src=", "atob(", "document.body",
+	"document.createelement", "document.queryselector", ".textcontent=", ".outerhtml",
+	"window.alert", "window.document", "!entity", "xi:include",
+}
+
+// isXSSHeuristic reports an HTML tag opening ("<svg", "< s c r i p t"), an event-handler
+// attribute ("onload=") or a script sink or scheme in a folded value.
+func isXSSHeuristic(folded string) bool {
+	if strings.IndexByte(folded, '<') >= 0 && opensTag(folded) {
+		return true
+	}
+	compact := compactJS(folded)
+	if hasEventHandler(compact) {
+		return true
+	}
+	for _, m := range xssMarkers {
+		if strings.Contains(compact, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsNoise is removed before matching script sinks: whitespace and bracket-notation quotes
+// (window["alert"] reads as window.alert).
+var jsNoise = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "", "\f", "", "\v", "",
+	"[\"", ".", "['", ".", "\"]", "", "']", "")
+
+// compactJS removes whitespace, /* */ comments and bracket-notation quotes.
+func compactJS(s string) string {
+	for i := strings.Index(s, "/*"); i >= 0; i = strings.Index(s, "/*") {
+		j := strings.Index(s[i+2:], "*/")
+		if j < 0 {
+			s = s[:i]
+			break
+		}
+		s = s[:i] + s[i+2+j+2:]
+	}
+	return jsNoise.Replace(s)
+}
+
+// opensTag reports '<' (or '</') followed by a known tag name, letters possibly spaced out,
+// ending at a non-letter.
+func opensTag(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		j := i + 1
+		for j < len(s) && (s[j] == '/' || s[j] == '!' || s[j] == ' ' && j == i+1) {
+			j++
+		}
+		var name []byte
+		for j < len(s) && len(name) < 16 {
+			c := s[j]
+			if c >= 'a' && c <= 'z' {
+				name = append(name, c)
+			} else if c != ' ' || len(name) == 0 || j+1 >= len(s) || !(s[j+1] >= 'a' && s[j+1] <= 'z') {
+				break
+			}
+			j++
+		}
+		if len(name) > 0 && htmlTags[string(name)] && (len(name) > 1 || j == len(s) || !isIdent(s[j])) {
+			if len(name) > 1 || j < len(s) && (s[j] == ' ' || s[j] == '/' || s[j] == '>') {
+				return true
+			}
+		}
+		k := strings.IndexByte(s[i+1:], '<')
+		if k < 0 {
+			return false
+		}
+		i += 1 + k
+	}
+	return false
+}
+
+// hasEventHandler reports "on<letters>=" preceded by a non-identifier byte (an attribute).
+func hasEventHandler(s string) bool {
+	for i := strings.Index(s, "on"); i >= 0; {
+		j := i + 2
+		for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
+			j++
+		}
+		if j-i >= 5 && j < len(s) && s[j] == '=' && (i == 0 || !isIdent(s[i-1])) {
+			return true
+		}
+		k := strings.Index(s[i+2:], "on")
+		if k < 0 {
+			return false
+		}
+		i += 2 + k
+	}
+	return false
+}
+
+// hasCall reports name( for a name in fns, with spaces or /**/ comments before '('.
+func hasCall(s string, fns map[string]bool) bool {
+	for i := strings.IndexByte(s, '('); i >= 0; {
+		j := i
+		for {
+			for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t' || s[j-1] == '\n') {
+				j--
+			}
+			if j >= 4 && s[j-2:j] == "*/" {
+				if k := strings.LastIndex(s[:j-2], "/*"); k >= 0 {
+					j = k
+					continue
+				}
+			}
+			break
+		}
+		end := j
+		for j > 0 && (isIdent(s[j-1]) || s[j-1] == '.') {
+			j--
+		}
+		name := s[j:end]
+		if k := strings.LastIndexByte(name, '.'); k >= 0 {
+			name = name[k+1:]
+		}
+		if fns[name] && !strings.HasPrefix(s[i+1:], "s)") {
+			return true
+		}
+		k := strings.IndexByte(s[i+1:], '(')
+		if k < 0 {
+			return false
+		}
+		i += 1 + k
+	}
+	return false
+}
+
+func isIdent(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// at returns s[i], or 0 outside s.
+func at(s string, i int) byte {
+	if i < 0 || i >= len(s) {
+		return 0
+	}
+	return s[i]
+}
+
+func setOf(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the benign word list the sanitize corpus test reads (/usr/share/dict/words, Debian's
+# wamerican). The CRS attack data needs no setup: it comes with the Go module
+# github.com/corazawaf/coraza-coreruleset/v4 (tests/ directory), pinned in go.mod.
+set -euo pipefail
+if [[ -r /usr/share/dict/words ]]; then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wamerican >/dev/null
+test -r /usr/share/dict/words
