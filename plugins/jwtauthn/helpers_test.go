@@ -93,3 +93,6 @@ func tamper(tok string, i int, seg string) string {
 	parts[i] = seg
 	return strings.Join(parts, ".")
 }
+
+// newFakeHost is a policytest host without the HMAC secret.
+func newFakeHost() *policytest.Host { return policytest.NewHost() }

@@ -80,17 +80,14 @@ func parseToken(raw string, maxBytes int, allowed algSet) (*token, error) {
 	return t, nil
 }
 
-// candidates returns the keys that may have signed t: the key named by kid, or without a kid
-// every key accepting t's alg. The key decides: a kid whose key does not accept alg fails.
+// candidates returns the keys that may have signed t: the key named by kid; else (no kid in
+// the token, or a kid no key carries) every key without a kid that accepts t's alg, and without
+// a token kid every key accepting it. The key decides: a kid whose key does not accept alg fails.
 func (ks *KeySet) candidates(t *token) ([]*Key, error) {
 	if ks == nil {
 		return nil, errUnknownKid
 	}
-	if t.hasKid {
-		k := ks.byKid[t.kid]
-		if k == nil {
-			return nil, errUnknownKid
-		}
+	if k := ks.byKid[t.kid]; t.hasKid && k != nil {
 		if !k.algs.has(t.alg) {
 			return nil, errKeyMismatch
 		}
@@ -98,7 +95,7 @@ func (ks *KeySet) candidates(t *token) ([]*Key, error) {
 	}
 	var out []*Key
 	for _, k := range ks.keys {
-		if k.algs.has(t.alg) {
+		if k.algs.has(t.alg) && (!t.hasKid || !k.hasKid) {
 			out = append(out, k)
 		}
 	}
