@@ -42,32 +42,39 @@ func newTokenizer(prefix string, key []byte) *tokenizer {
 	return &tokenizer{prefix: prefix, mac: hmac.New(sha256.New, key)}
 }
 
-// token returns prefix + the first tokenBytes of HMAC-SHA256(key, value) in hex.
-func (t *tokenizer) token(value string) string {
+// appendToken appends prefix + the first tokenBytes of HMAC-SHA256(key, value) in hex.
+func (t *tokenizer) appendToken(dst []byte, value string) []byte {
 	t.mac.Reset()
 	t.mac.Write([]byte(value))
 	t.sum = t.mac.Sum(t.sum[:0])
-	return t.prefix + hex.EncodeToString(t.sum[:tokenBytes])
+	dst = append(dst, t.prefix...)
+	return hex.AppendEncode(dst, t.sum[:tokenBytes])
 }
 
-// partial masks every letter and digit of s with '*' except the last keep ones; punctuation and
-// spaces stay, so "4111 1111 1111 1111" becomes "**** **** **** 1111".
-func partial(s string, keep int) string {
+// appendPartial appends s with every letter and digit masked by '*' except the last keep ones;
+// punctuation and spaces stay, so "4111 1111 1111 1111" becomes "**** **** **** 1111".
+func appendPartial(dst []byte, s string, keep int) []byte {
 	alnum := 0
 	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if isAlnumRune(r) {
 			alnum++
 		}
 	}
 	maskN := alnum - keep
-	out := make([]byte, 0, len(s))
 	for _, r := range s {
-		if maskN > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			out = append(out, '*')
+		if maskN > 0 && isAlnumRune(r) {
+			dst = append(dst, '*')
 			maskN--
 			continue
 		}
-		out = utf8.AppendRune(out, r)
+		dst = utf8.AppendRune(dst, r)
 	}
-	return string(out)
+	return dst
+}
+
+func isAlnumRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return isAlnum(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }

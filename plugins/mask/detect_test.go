@@ -129,8 +129,8 @@ func TestPartial(t *testing.T) {
 		{"ab", 4, "ab"},
 		{"héllo", 0, "*****"},
 	} {
-		if got := partial(c.in, c.keep); got != c.want {
-			t.Errorf("partial(%q, %d) = %q, want %q", c.in, c.keep, got, c.want)
+		if got := string(appendPartial(nil, c.in, c.keep)); got != c.want {
+			t.Errorf("appendPartial(%q, %d) = %q, want %q", c.in, c.keep, got, c.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -30,6 +31,12 @@ type ruleSet struct {
 	tok       **tokenizer
 }
 
+// selection is a value chosen by a rule's path: its offset in the body.
+type selection struct {
+	offset int
+	r      *rule
+}
+
 // tagged is a detector match and the rule that found it.
 type tagged struct {
 	span
@@ -38,10 +45,13 @@ type tagged struct {
 
 // rewriter is the state of one body rewrite.
 type rewriter struct {
-	set      *ruleSet
-	selected map[int]*rule // value offset in the body → the first rule whose path selects it
-	offsets  []int         // the keys of selected, sorted
+	set *ruleSet
+	// selected are the values chosen by paths, by offset in the body, sorted. The walk visits
+	// values in increasing offset order, so next only moves forward.
+	selected []selection
+	next     int
 	out      []byte
+	buf      []byte // scratch for one rewritten string
 	fired    []bool // by rule index
 	matches  []tagged
 	scratch  []span
@@ -63,7 +73,8 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 			w.selectPath(src, p, r)
 		}
 	}
-	slices.Sort(w.offsets)
+	// Stable: for one offset, the first rule in config order comes first and wins.
+	slices.SortStableFunc(w.selected, func(a, b selection) int { return a.offset - b.offset })
 	if len(w.selected) == 0 && len(set.detecting) == 0 {
 		return nil, nil, false, nil
 	}
@@ -83,15 +94,8 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 func (w *rewriter) selectPath(src, path string, r *rule) {
 	res := gjson.Get(src, path)
 	add := func(off int) {
-		if off <= 0 {
-			return
-		}
-		if w.selected == nil {
-			w.selected = map[int]*rule{}
-		}
-		if _, taken := w.selected[off]; !taken {
-			w.selected[off] = r
-			w.offsets = append(w.offsets, off)
+		if off > 0 {
+			w.selected = append(w.selected, selection{off, r})
 		}
 	}
 	if res.Indexes != nil {
@@ -105,24 +109,32 @@ func (w *rewriter) selectPath(src, path string, r *rule) {
 	}
 }
 
-// hasSelectedWithin reports whether a selected value lies inside [start, end).
-func (w *rewriter) hasSelectedWithin(start, end int) bool {
-	if len(w.offsets) == 0 {
-		return false
+// seek moves past selections before offset and returns the rule selecting the value at offset,
+// if any.
+func (w *rewriter) seek(offset int) *rule {
+	for w.next < len(w.selected) && w.selected[w.next].offset < offset {
+		w.next++
 	}
-	i, _ := slices.BinarySearch(w.offsets, start)
-	return i < len(w.offsets) && w.offsets[i] < end
+	if w.next < len(w.selected) && w.selected[w.next].offset == offset {
+		return w.selected[w.next].r
+	}
+	return nil
+}
+
+// selectedBefore reports whether a selection lies before end (after seek: inside the value).
+func (w *rewriter) selectedBefore(end int) bool {
+	return w.next < len(w.selected) && w.selected[w.next].offset < end
 }
 
 // value writes v (rewritten) to w.out and returns true when v must be dropped instead. forced is
 // the rule of an enclosing selected container whose action applies to every scalar inside.
 func (w *rewriter) value(v gjson.Result, forced *rule) (drop bool) {
-	if forced == nil {
-		if r, ok := w.selected[v.Index]; ok && v.Index > 0 {
+	if forced == nil && v.Index > 0 {
+		if r := w.seek(v.Index); r != nil {
 			w.fired[r.index] = true
 			return w.whole(v, r)
 		}
-		if len(w.set.detecting) == 0 && !w.hasSelectedWithin(v.Index, v.Index+len(v.Raw)) {
+		if len(w.set.detecting) == 0 && !w.selectedBefore(v.Index+len(v.Raw)) {
 			w.out = append(w.out, v.Raw...)
 			return false
 		}
@@ -189,9 +201,11 @@ func (w *rewriter) whole(v gjson.Result, r *rule) (drop bool) {
 func (w *rewriter) scalar(v gjson.Result, r *rule) {
 	switch v.Type {
 	case gjson.String:
-		w.out = appendString(w.out, w.transform(v.Str, r))
+		w.buf = w.appendMasked(w.buf[:0], v.Str, r)
+		w.out = appendBytes(w.out, w.buf)
 	case gjson.Number:
-		w.out = appendString(w.out, w.transform(v.Raw, r))
+		w.buf = w.appendMasked(w.buf[:0], v.Raw, r)
+		w.out = appendBytes(w.out, w.buf)
 	default:
 		if r.action == actionRedact {
 			w.out = appendString(w.out, r.replacement)
@@ -201,15 +215,16 @@ func (w *rewriter) scalar(v gjson.Result, r *rule) {
 	}
 }
 
-// transform is what rule r's action makes of the sensitive text s (never called for drop).
-func (w *rewriter) transform(s string, r *rule) string {
+// appendMasked appends what rule r's action makes of the sensitive text s (never called for
+// drop).
+func (w *rewriter) appendMasked(dst []byte, s string, r *rule) []byte {
 	switch r.action {
 	case actionPartial:
-		return partial(s, r.keepLast)
+		return appendPartial(dst, s, r.keepLast)
 	case actionHMAC:
-		return (*w.set.tok).token(s)
+		return (*w.set.tok).appendToken(dst, s)
 	}
-	return r.replacement
+	return append(dst, r.replacement...)
 }
 
 // detect runs the detecting rules over s (a string's text, or a number's literal) and writes
@@ -238,15 +253,16 @@ func (w *rewriter) detect(s, raw string) (drop bool) {
 		}
 	}
 	slices.SortFunc(w.matches, func(a, b tagged) int { return a.start - b.start })
-	var b []byte
+	b := w.buf[:0]
 	prev := 0
 	for _, m := range w.matches {
 		b = append(b, s[prev:m.start]...)
-		b = append(b, w.transform(s[m.start:m.end], m.r)...)
+		b = w.appendMasked(b, s[m.start:m.end], m.r)
 		prev = m.end
 	}
 	b = append(b, s[prev:]...)
-	w.out = appendString(w.out, string(b))
+	w.buf = b
+	w.out = appendBytes(w.out, b)
 	return false
 }
 
@@ -264,28 +280,33 @@ const hexDigits = "0123456789abcdef"
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so the result is always
 // valid JSON whatever the input held.
 func appendString(out []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return appendEscaped(out, s)
+}
+
+// appendBytes is appendString for bytes.
+func appendBytes(out, b []byte) []byte {
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	return appendEscaped(out, b)
+}
+
+// appendEscaped appends valid UTF-8 text as a JSON string: quotes, backslashes and control
+// characters escaped, everything else copied.
+func appendEscaped[S string | []byte](out []byte, s S) []byte {
 	out = append(out, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				out = append(out, '\\', c)
-			case c < 0x20:
-				out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				out = append(out, c)
-			}
-			i++
-			continue
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			out = append(out, '\\', c)
+		case c < 0x20:
+			out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			out = append(out, c)
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			out = append(out, "\ufffd"...)
-		} else {
-			out = append(out, s[i:i+size]...)
-		}
-		i += size
 	}
 	return append(out, '"')
 }
