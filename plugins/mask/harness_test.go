@@ -3,7 +3,6 @@ package mask_test
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,28 +11,12 @@ import (
 	"github.com/wasmward/wasmward/shared/metrics"
 )
 
-// testKey is the HMAC key given to native hosts (wasm mode cannot pass environment variables).
+// testKey is the HMAC key the tests give the host environment (never a real key).
 const testKey = "0123456789abcdef0123456789abcdef-test-key"
 
-// TestCases runs every testdata/cases/<name>.json against testdata/valid/<name>.json in native
-// and wasm mode (make build first: dist/mask.wasm must be fresh).
-func TestCases(t *testing.T) {
-	files, _ := filepath.Glob("testdata/cases/*.json")
-	if len(files) == 0 {
-		t.Fatal("no case files")
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
-			cfg := readFile(t, filepath.Join("testdata", "valid", name+".json"))
-			var cases []harness.Case
-			if err := json.Unmarshal(readFile(t, f), &cases); err != nil {
-				t.Fatal(err)
-			}
-			harness.RunCases(t, mask.Definition, cfg, cases)
-		})
-	}
-}
+// TestCaseFiles runs every testdata/cases/<name>.json against testdata/valid/<name>.json in
+// native and wasm mode (make build first: dist/mask.wasm must be fresh).
+func TestCaseFiles(t *testing.T) { harness.RunCaseFiles(t, mask.Definition) }
 
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
@@ -101,11 +84,14 @@ func TestOverLimitThroughGlue(t *testing.T) {
 	})
 }
 
-// TestRequestTokenizationNative: request rules tokenize a card number before the service sees
-// it, with the key from the host environment (native mode: wasm mode cannot pass environment
-// variables through proxytest). The same card gives the same token on every request.
-func TestRequestTokenizationNative(t *testing.T) {
-	h := harness.MustStart(t, harness.Native, mask.Definition, readFile(t, "testdata/valid/full.json"),
+// TestRequestTokenization: request rules tokenize a card number before the service sees it,
+// with the key from the host environment. The same card gives the same token on every request.
+func TestRequestTokenization(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) { requestTokenization(t, mode) })
+}
+
+func requestTokenization(t *testing.T, mode harness.Mode) {
+	h := harness.MustStart(t, mode, mask.Definition, readFile(t, "testdata/valid/full.json"),
 		harness.Options{Env: map[string]string{"CARD_TOKEN_KEY": testKey}})
 	send := func() harness.Result {
 		return h.Do(harness.Request{Method: "POST", Path: "/pay",

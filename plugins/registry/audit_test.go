@@ -44,8 +44,9 @@ func genericRequests() []harness.Request {
 // testdata/valid configs (plus "audit": {"allows": true}, so allowed requests are audited too),
 // sends its testdata/cases requests and genericRequests, and checks that every audit line
 // validates against docs/audit.schema.json and quotes no credential or body that was sent.
-// A config the plugin refuses to start without host services (an environment key, a reachable
-// JWKS) is skipped with the refusal logged; a plugin with no startable config is skipped too.
+// Every config field named "...Env" names a host environment variable (a key): the test sets
+// each to a test secret, which no audit line may contain either. A config the plugin still
+// refuses to start (a default variable name, a reachable JWKS) is skipped with the refusal logged.
 func TestAuditLinesMatchSchema(t *testing.T) {
 	sch := compileAuditSchema(t)
 	for _, def := range registry.All() {
@@ -55,12 +56,13 @@ func TestAuditLinesMatchSchema(t *testing.T) {
 			if len(configs) == 0 {
 				t.Skipf("skipped: %s has no testdata/valid configs", def.Name)
 			}
-			reqs := append(caseRequests(t, filepath.Join(dir, "cases")), genericRequests()...)
+			reqs := append(caseRequests(t, filepath.Join("..", def.Name)), genericRequests()...)
 			started := 0
 			for _, path := range configs {
 				t.Run(filepath.Base(path), func(t *testing.T) {
 					cfg := withAuditAllows(t, path)
-					h, err := harness.NewHost(harness.Native, def, cfg, harness.Options{})
+					env := envFor(cfg)
+					h, err := harness.NewHost(harness.Native, def, cfg, harness.Options{Env: env})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -78,6 +80,9 @@ func TestAuditLinesMatchSchema(t *testing.T) {
 						t.Fatalf("no audit line for %d requests with audit.allows", len(reqs))
 					}
 					secrets := secretsOf(reqs)
+					for _, v := range env {
+						secrets = append(secrets, v)
+					}
 					for _, line := range lines {
 						checkLine(t, sch, line, def.Name, secrets)
 					}
@@ -158,25 +163,51 @@ func secretsOf(reqs []harness.Request) []string {
 	return out
 }
 
-// caseRequests reads the requests of every harness.Case in dir/*.json.
+// caseRequests reads the requests of every case file of the plugin in dir (plugins/<name>).
+// Only the requests matter here: they run against every config, not just their own.
 func caseRequests(t *testing.T, dir string) []harness.Request {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	sets, err := harness.LoadCaseSets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var reqs []harness.Request
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cases []harness.Case
-		if err := json.Unmarshal(data, &cases); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, c := range cases {
+	for _, s := range sets {
+		for _, c := range s.Cases {
 			reqs = append(reqs, c.Request)
 		}
 	}
 	return reqs
+}
+
+// testSecret is the value given to every environment variable a config names.
+const testSecret = "audit-test-secret-0123456789abcdef0123456789abcdef"
+
+// envFor finds the environment variables a config names (string members whose key ends in
+// "Env", the project's convention: hmac.keyEnv, keys.hashKeyEnv) and gives each testSecret.
+func envFor(cfg []byte) map[string]string {
+	env := map[string]string{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, el := range x {
+				if name, ok := el.(string); ok && strings.HasSuffix(k, "Env") && name != "" {
+					env[name] = testSecret
+				}
+				walk(el)
+			}
+		case []any:
+			for _, el := range x {
+				walk(el)
+			}
+		}
+	}
+	var doc any
+	if json.Unmarshal(cfg, &doc) == nil {
+		walk(doc)
+	}
+	return env
 }
 
 // withAuditAllows returns the config at path with "audit": {"allows": true} in its envelope.
