@@ -112,13 +112,16 @@ type slot struct {
 	rec record
 }
 
-// candidate returns the i-th slot (0 ≤ i < candidates) where owner may live.
+// candidate returns the i-th slot (0 ≤ i < candidates) where owner may live: slot i%probeWindow
+// of group A (i < probeWindow) or group B, the groups chosen by the two halves of the hash.
+// Slots form keys.max / probeWindow aligned groups (a remainder of up to 3 slots is unused).
 func (t *table) candidate(owner uint64, i int) uint64 {
 	home := owner
 	if i >= probeWindow {
 		home = owner>>32 | owner<<32
 	}
-	return (home%t.slots + uint64(i%probeWindow)) % t.slots
+	groups := max(1, t.slots/probeWindow)
+	return ((home%groups)*probeWindow + uint64(i%probeWindow)) % t.slots
 }
 
 // find returns the live slot holding owner, or ok=false. It only reads.

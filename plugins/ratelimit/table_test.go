@@ -38,7 +38,12 @@ func capSpec(max int, atCap string) string {
 // At the cap with "reject", a new key whose window is full is denied with key_cap; known keys
 // keep working. The number of keys accepted before the first refusal is measured and logged.
 func TestKeyCapReject(t *testing.T) {
-	const max = 1024
+	for _, max := range []int{1024, DefaultMaxKeys} {
+		t.Run("max="+strconv.Itoa(max), func(t *testing.T) { testKeyCapReject(t, max) })
+	}
+}
+
+func testKeyCapReject(t *testing.T, max int) {
 	host := policytest.NewHost()
 	p := startInternal(t, capSpec(max, "reject"), host)
 	first, refused := -1, 0
@@ -50,10 +55,14 @@ func TestKeyCapReject(t *testing.T) {
 				first = i
 			}
 		}
+		if n := i + 1; n == max*3/4 || n == max*9/10 || n == max || n == max*5/4 {
+			t.Logf("keys.max=%d: after %d distinct keys (%d%% of the cap), %d refused (%.1f%%)",
+				max, n, 100*n/max, refused, 100*float64(refused)/float64(n))
+		}
 	}
 	used := p.buckets.used(host.Now().UnixNano())
 	t.Logf("keys.max=%d candidates=%d: first key_cap refusal after %d keys (%.0f%%); after %d distinct keys: %d slots used (%.1f%%), %d refused",
-		max, candidates, first, 100*float64(first)/max, 2*max, used, 100*float64(used)/max, refused)
+		max, candidates, first, 100*float64(first)/float64(max), 2*max, used, 100*float64(used)/float64(max), refused)
 	if used > max {
 		t.Fatalf("%d keys stored, more than the cap %d", used, max)
 	}
