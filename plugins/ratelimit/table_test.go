@@ -34,7 +34,6 @@ func capSpec(max int, atCap string) string {
 		"keys": {"max": ` + strconv.Itoa(max) + `, "atCap": "` + atCap + `", "idleTimeout": "1m", "sweepInterval": "1s"}}`
 }
 
-
 // At the cap with "reject", a new key whose window is full is denied with key_cap; known keys
 // keep working. The number of keys accepted before the first refusal is measured and logged.
 func TestKeyCapReject(t *testing.T) {
