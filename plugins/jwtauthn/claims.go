@@ -85,7 +85,7 @@ func (p *provider) checkClaims(payload []byte, now time.Time) (*claims, error) {
 // checkAudience accepts aud as a string or an array of strings naming one of the provider's
 // audiences. A missing aud or an empty array never matches.
 func (p *provider) checkAudience(obj object) error {
-	raw, ok := obj["aud"]
+	raw, ok := obj.get("aud")
 	if !ok {
 		return errWrongAudience
 	}
@@ -112,7 +112,7 @@ func (p *provider) checkAudience(obj object) error {
 // numericDate reads a NumericDate claim (RFC 7519 §2) as whole seconds (floored). It must be a
 // JSON number from 0 to maxNumericDate: larger values would overflow later arithmetic.
 func numericDate(obj object, name string) (int64, bool, error) {
-	raw, ok := obj[name]
+	raw, ok := obj.get(name)
 	if !ok {
 		return 0, false, nil
 	}
@@ -134,7 +134,7 @@ func scopes(obj object) ([]string, error) {
 	} else if ok {
 		return strings.Fields(s), nil
 	}
-	raw, ok := obj["scp"]
+	raw, ok := obj.get("scp")
 	if !ok {
 		return nil, nil
 	}
@@ -161,7 +161,7 @@ func (p *provider) identity(c *claims, payload []byte) *policy.Identity {
 // claimValue renders a claim for a header: strings as they are, numbers and booleans as JSON,
 // arrays of strings joined with ",". Anything else, or a value with control characters, is "".
 func claimValue(obj object, name string) string {
-	raw, ok := obj[name]
+	raw, ok := obj.get(name)
 	if !ok || len(raw) == 0 {
 		return ""
 	}

@@ -94,12 +94,12 @@ func parseJWKS(data []byte, allowSymmetric bool) (*KeySet, []SkippedKey, error) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", errKeySet, err)
 	}
-	raw, ok := obj["keys"]
+	raw, ok := obj.get("keys")
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: no \"keys\" member", errKeySet)
 	}
-	var list []object
-	if err := objectArray(raw, &list); err != nil {
+	list, err := objectArray(raw)
+	if err != nil {
 		return nil, nil, fmt.Errorf("%w: \"keys\" must be an array of objects", errKeySet)
 	}
 	if len(list) > maxKeys {
@@ -149,7 +149,7 @@ func parseJWK(o object, allowSymmetric bool) (*Key, error) {
 	}
 	if kty != ktyOct {
 		for _, m := range privateMembers {
-			if _, ok := o[m]; ok {
+			if o.has(m) {
 				return nil, errPrivateKey
 			}
 		}

@@ -62,10 +62,10 @@ func parseToken(raw string, maxBytes int, allowed algSet) (*token, error) {
 	if t.alg == nil || !allowed.has(t.alg) {
 		return nil, errAlgNotAllowed
 	}
-	if _, ok := hdr["crit"]; ok {
+	if hdr.has("crit") {
 		return nil, errCrit // no extension is understood, so any crit is unknown (RFC 7515 §4.1.11)
 	}
-	if _, ok := hdr["b64"]; ok {
+	if hdr.has("b64") {
 		return nil, errCrit // RFC 7797 unencoded payloads require crit
 	}
 	if t.kid, t.hasKid, err = hdr.str("kid"); err != nil {

@@ -68,7 +68,7 @@ func wpKeys(private, public json.RawMessage) (*KeySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := obj["keys"]; ok {
+	if obj.has("keys") {
 		ks, skipped, err := parseJWKS(raw, true)
 		if err == nil && len(skipped) > 0 {
 			err = skipped[0].Err
