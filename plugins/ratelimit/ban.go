@@ -32,11 +32,12 @@ func (b *ban) matches(status int) bool {
 }
 
 // checkBan denies the request when its key is banned. Looking up only reads shared data.
-func (p *Policy) checkBan(b *ban, req *policy.Request, now int64) (policy.Decision, bool) {
+func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow) (policy.Decision, bool) {
 	owner, ok := p.banKey(b, req)
 	if !ok {
 		return policy.Decision{}, false
 	}
+	now := clock.get()
 	s, found, err := p.banned.find(owner, now)
 	if err != nil {
 		return p.conflict(b.id, ReasonStoreError)
@@ -58,10 +59,15 @@ func (p *Policy) banKey(b *ban, req *policy.Request) (uint64, bool) {
 	return p.hash.sum(p.buf), true
 }
 
+// BanningPolicy is the policy when bans are configured: only then does it implement
+// policy.ResponsePolicy, so that configs without bans cost nothing in the response phase.
+type BanningPolicy struct{ *Policy }
+
 // OnResponse counts responses whose status a ban matches against the request's key, and starts a
 // ban at the threshold. The response itself always passes; a started ban is an allowed decision
 // labelled ban_started and audited, so it is counted and logged once per ban.
-func (p *Policy) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
+func (bp BanningPolicy) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
+	p := bp.Policy
 	if p.host == nil {
 		return policy.Decision{}
 	}

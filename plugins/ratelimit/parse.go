@@ -43,6 +43,9 @@ func Parse(data []byte) (policy.Policy, error) {
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
+	if len(p.bans) > 0 {
+		return BanningPolicy{p}, nil
+	}
 	return p, nil
 }
 

@@ -148,19 +148,34 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if p.host == nil {
 		return p.failure("", ReasonStoreError)
 	}
-	now := p.host.Now().UnixNano()
+	now := lazyNow{host: p.host}
 	var out outcome
 	for _, b := range p.bans {
-		if out.add(p.checkBan(b, req, now)) {
+		if out.add(p.checkBan(b, req, &now)) {
 			return out.enforced
 		}
 	}
 	for _, l := range p.limits {
-		if out.add(p.checkLimit(l, req, now)) {
+		if out.add(p.checkLimit(l, req, &now)) {
 			return out.enforced
 		}
 	}
 	return out.result()
+}
+
+// lazyNow reads the host clock at most once per request, and only when a rule applies: on
+// some hosts reading the clock is a host call.
+type lazyNow struct {
+	host policy.Host
+	ns   int64
+	read bool
+}
+
+func (c *lazyNow) get() int64 {
+	if !c.read {
+		c.ns, c.read = c.host.Now().UnixNano(), true
+	}
+	return c.ns
 }
 
 // outcome accumulates the checks of one request: the first enforced deny ends it; a shadow deny
@@ -192,12 +207,13 @@ func (o *outcome) result() policy.Decision {
 }
 
 // checkLimit takes a token for one limit. denied reports a deny decision (maybe shadow).
-func (p *Policy) checkLimit(l *limit, req *policy.Request, now int64) (policy.Decision, bool) {
+func (p *Policy) checkLimit(l *limit, req *policy.Request, clock *lazyNow) (policy.Decision, bool) {
 	vals, ok := l.desc.eval(req, p.vals[:0])
 	p.vals = vals
 	if !ok {
 		return policy.Decision{}, false
 	}
+	now := clock.get()
 	b := l.bucketFor(vals)
 	p.buf = appendKey(p.buf[:0], l.id, &l.desc, vals)
 	owner := p.hash.sum(p.buf)

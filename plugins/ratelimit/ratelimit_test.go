@@ -272,3 +272,15 @@ func TestHashKeyFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Without bans the policy has no response phase, so the glue skips it entirely.
+func TestResponsePhaseOnlyWithBans(t *testing.T) {
+	p, _ := ratelimit.Parse([]byte(perIP))
+	if _, ok := p.(policy.ResponsePolicy); ok {
+		t.Error("a config without bans implements ResponsePolicy")
+	}
+	p, _ = ratelimit.Parse([]byte(banSpec))
+	if _, ok := p.(policy.ResponsePolicy); !ok {
+		t.Error("a config with bans does not implement ResponsePolicy")
+	}
+}

@@ -17,10 +17,14 @@ func startInternal(t testing.TB, spec string, host *policytest.Host) *Policy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.(*Policy).Start(host); err != nil {
+	core, ok := p.(*Policy)
+	if !ok {
+		core = p.(BanningPolicy).Policy
+	}
+	if err := core.Start(host); err != nil {
 		t.Fatal(err)
 	}
-	return p.(*Policy)
+	return core
 }
 
 func ipReq(i int) *policy.Request {

@@ -1,0 +1,107 @@
+package ratelimit
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+func TestClientIP(t *testing.T) {
+	for _, tc := range []struct {
+		name, source string
+		xff          []string
+		hops         int
+		want         string
+		ok           bool
+	}{
+		{"peer address without port", "203.0.113.1", nil, 0, "203.0.113.1", true},
+		{"peer address with port", "203.0.113.1:443", nil, 0, "203.0.113.1", true},
+		{"IPv6 peer", "[2001:db8::1]:443", nil, 0, "2001:db8::1", true},
+		{"IPv4-mapped IPv6 is unmapped", "[::ffff:192.0.2.1]:1", nil, 0, "192.0.2.1", true},
+		{"no peer address", "", nil, 0, "", false},
+		{"XFF ignored with 0 hops", "10.0.0.1:1", []string{"1.2.3.4"}, 0, "10.0.0.1", true},
+		{"one hop: rightmost XFF", "10.0.0.1:1", []string{"1.2.3.4, 5.6.7.8"}, 1, "5.6.7.8", true},
+		{"two hops across headers", "10.0.0.1:1", []string{"1.2.3.4", "5.6.7.8"}, 2, "1.2.3.4", true},
+		{"too few XFF entries", "10.0.0.1:1", []string{"5.6.7.8"}, 2, "", false},
+		{"garbage XFF entry", "10.0.0.1:1", []string{"not-an-ip"}, 1, "", false},
+		{"empty XFF", "10.0.0.1:1", []string{""}, 1, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pairs [][2]string
+			for _, v := range tc.xff {
+				pairs = append(pairs, [2]string{"x-forwarded-for", v})
+			}
+			r := policy.NewRequest(pairs, nil, nil)
+			r.SetSourceAddress(tc.source)
+			got, ok := clientIP(r, tc.hops)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("got %q %v, want %q %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestPathPatterns(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"/orders/*", "/orders/7", true},
+		{"/orders/*", "/orders/", false},
+		{"/orders/*", "/orders/7/items", false},
+		{"/orders/*/items", "/orders/7/items", true},
+		{"/orders/**", "/orders", true},
+		{"/orders/**", "/orders/7/items/3", true},
+		{"/orders/**", "/ordersx", false},
+		{"/", "/", true},
+		{"/", "/a", false},
+		{"/**", "/anything/at/all", true},
+		{"/a", "a", false},
+	} {
+		pp, err := compilePattern(tc.pattern)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.pattern, err)
+		}
+		if got := pp.match(tc.path); got != tc.want {
+			t.Errorf("%s ~ %s: got %v", tc.pattern, tc.path, got)
+		}
+	}
+}
+
+// FuzzDescriptor compiles a fuzzed descriptor and evaluates it on a fuzzed request: neither may
+// panic, and a compiled descriptor yields exactly one value per entry.
+func FuzzDescriptor(f *testing.F) {
+	f.Add(`[{"key":"ip","type":"sourceIP","trustedHops":1}]`, "1.2.3.4, 5.6.7.8", "203.0.113.1:1", "/orders/7", `{"tier":"gold"}`)
+	f.Add(`[{"key":"p","type":"path","patterns":["/a/*","/b/**"]},{"key":"t","type":"claim","claim":"org.tier"}]`, "", "[::1]:2", "/b/x/y?z", `{"org":{"tier":1}}`)
+	f.Add(`[{"key":"h","type":"header","header":"x-forwarded-for"},{"key":"m","type":"method"},{"key":"g","type":"literal","value":"v"}]`, ",,", "", "", `null`)
+	f.Fuzz(func(t *testing.T, desc, xff, source, path, claims string) {
+		var specs []EntrySpec
+		if err := config.DecodeStrict([]byte(`{"d":`+desc+`}`), &struct {
+			D *[]EntrySpec `json:"d"`
+		}{&specs}); err != nil {
+			return
+		}
+		for _, onMissing := range []string{"skip", "unknown"} {
+			var es config.Errors
+			d := compileDescriptor(&es, "descriptor", specs, onMissing)
+			if es.Err() != nil {
+				continue
+			}
+			r := policy.NewRequest([][2]string{{":method", "GET"}, {":path", path}, {"x-forwarded-for", xff}}, nil, nil)
+			r.SetSourceAddress(source)
+			r.SetIdentity(&policy.Identity{Claims: json.RawMessage(claims)})
+			vals, ok := d.eval(r, nil)
+			if ok && len(vals) != len(d.entries) {
+				t.Fatalf("%d values for %d entries", len(vals), len(d.entries))
+			}
+			if onMissing == "unknown" && !ok {
+				t.Fatal("unknown mode skipped a request")
+			}
+			if ok && len(appendKey(nil, "id", &d, vals)) == 0 {
+				t.Fatal("empty hash input")
+			}
+		}
+	})
+}
