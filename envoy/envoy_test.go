@@ -2,6 +2,7 @@ package envoy
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/shared/identity"
 	"github.com/wasmward/wasmward/shared/metrics"
+	"github.com/wasmward/wasmward/tools/envoystats"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 	"github.com/wasmward/wasmward/tools/pluginfiles"
 )
@@ -105,7 +107,8 @@ func yamlFiles(t *testing.T, dir string) []string {
 // TestBootstrapConfigs checks every Envoy bootstrap under envoy/ (all but istio/ and the
 // stats-tags snippet): it parses strictly, its wasm filters load an existing plugin with a config
 // that passes `wasmward validate`, pass the handoff key from the environment, every cluster a
-// route or a plugin config names is defined, and stats_tags are shared/metrics.TagRegexes.
+// route or a plugin config names is defined, and its stats_tags split the decision counters into
+// labels under Envoy's extraction (tools/envoystats).
 func TestBootstrapConfigs(t *testing.T) {
 	root := harness.RepoRoot()
 	for _, path := range yamlFiles(t, ".") {
@@ -160,16 +163,18 @@ func TestBootstrapConfigs(t *testing.T) {
 	}
 }
 
+// checkStatsTags runs Envoy's tag extraction with the config's stats_tags on a decision counter:
+// it must become envoy_wasmcustom_wasmward_decisions with all four labels.
 func checkStatsTags(t *testing.T, b Bootstrap) {
 	t.Helper()
-	got := map[string]string{}
+	var tags []envoystats.Tag
 	for _, tag := range b.StatsConfig.StatsTags {
-		got[tag.TagName] = tag.Regex
+		tags = append(tags, envoystats.Tag{Name: tag.TagName, Regex: tag.Regex})
 	}
-	for name, re := range metrics.TagRegexes {
-		if got[name] != re {
-			t.Errorf("stats tag %s: regex %q, want %q (shared/metrics.TagRegexes)", name, got[name], re)
-		}
+	name, labels := envoystats.Export(metrics.DecisionName("rbac", "admins", "no_match", metrics.Deny), tags)
+	want := map[string]string{"plugin": "rbac", "rule": "admins", "reason": "no_match", "decision": "deny"}
+	if name != "envoy_wasmcustom_wasmward_decisions" || !maps.Equal(labels, want) {
+		t.Errorf("stats_tags turn a decision counter into %s%v, want envoy_wasmcustom_wasmward_decisions%v", name, labels, want)
 	}
 }
 

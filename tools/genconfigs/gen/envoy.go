@@ -3,12 +3,11 @@ package gen
 import (
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/goccy/go-yaml"
 
 	"github.com/wasmward/wasmward/shared/identity"
-	"github.com/wasmward/wasmward/shared/metrics"
+	"github.com/wasmward/wasmward/tools/envoystats"
 )
 
 // Envoy settings shared by every generated config. Paths are inside the Envoy container; e2e and
@@ -50,18 +49,12 @@ func socket(host string, port int) mapping {
 	return m("socket_address", m("address", host, "port_value", port))
 }
 
-// StatsTags are the Envoy stats_tags that split wasmward counters into Prometheus labels
-// (shared/metrics.TagRegexes), in a fixed order.
+// StatsTags are the Envoy stats_tags that split wasmward metrics into Prometheus labels
+// (envoystats.Tags: shared/metrics.TagRegexes made to match the full name, as Envoy requires).
 func StatsTags() []mapping {
-	names := make([]string, 0, len(metrics.TagRegexes))
-	for name := range metrics.TagRegexes {
-		names = append(names, name)
-	}
-	order := []string{"plugin", "rule", "reason", "decision"}
-	sort.SliceStable(names, func(i, j int) bool { return slices.Index(order, names[i]) < slices.Index(order, names[j]) })
 	var tags []mapping
-	for _, name := range names {
-		tags = append(tags, m("tag_name", name, "regex", metrics.TagRegexes[name]))
+	for _, t := range envoystats.Tags() {
+		tags = append(tags, m("tag_name", t.Name, "regex", t.Regex))
 	}
 	return tags
 }
@@ -190,7 +183,7 @@ func envoyFiles(plugins []Plugin, out map[string][]byte) error {
 		return err
 	}
 	out["envoy/full-chain-onevm.yaml"] = b
-	b, err = marshal("shared/metrics.TagRegexes (paste under the bootstrap's stats_config)", m("stats_tags", StatsTags()))
+	b, err = marshal("tools/envoystats.Tags (paste under the bootstrap's stats_config)", m("stats_tags", StatsTags()))
 	if err != nil {
 		return err
 	}
