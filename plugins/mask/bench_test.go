@@ -1,8 +1,6 @@
 package mask_test
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/wasmward/wasmward/plugins/mask"
@@ -10,29 +8,8 @@ import (
 	"github.com/wasmward/wasmward/shared/harness"
 )
 
-// benchConfig masks by path and by every detector, as a realistic response policy would.
-var benchConfig = cfg(`{"rules":[
-	{"id":"secrets","paths":["items.#.password"],"action":"drop"},
-	{"id":"cards","detectors":["card"],"action":"partial"},
-	{"id":"contact","detectors":["email","phone","iban"]}
-],"response":{"maxBodyBytes":4194304}}`)
-
-// jsonBody builds a JSON array document of about size bytes: records with names, emails, card
-// numbers, phone numbers, free text and numbers, as an API listing would return.
-func jsonBody(size int) string {
-	var b strings.Builder
-	b.WriteString(`{"items":[`)
-	for i := 0; b.Len() < size-200; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":%d,"name":"Customer %d","email":"user%d@example.com","card":"4111 1111 1111 1111",`+
-			`"phone":"+1 415 555 %04d","password":"pw-%d","note":"ordered 3 items on 2026-01-01, ref %d","total":%d.50,"active":true}`,
-			i, i, i, i%10000, i, 1000000+i, i%997)
-	}
-	b.WriteString(`]}`)
-	return b.String()
-}
+// benchConfig is the core benchmark's spec (BenchmarkRewrite) in an envelope.
+var benchConfig = cfg(mask.BenchSpec)
 
 // BenchmarkMaskResponse measures one request whose JSON response (10 KiB, 1 MiB) is masked,
 // against passthrough with the same response, in native and wasm mode. MB/s is response bytes
@@ -42,7 +19,7 @@ func BenchmarkMaskResponse(b *testing.B) {
 		name string
 		n    int
 	}{{"10KiB", 10 << 10}, {"1MiB", 1 << 20}} {
-		body := jsonBody(size.n)
+		body := mask.BenchBody(size.n)
 		req := harness.Request{Path: "/api/customers", Upstream: jsonReply(body)}
 		b.Run(size.name, func(b *testing.B) {
 			for _, mode := range harness.Modes {

@@ -102,26 +102,26 @@ func validDomain(d string) bool {
 	return true
 }
 
-// digitRun is a run of digits possibly grouped by single separators ("4111 1111-1111 1111").
+// digitRun is a run of digits possibly grouped by separators ("4111 1111-1111 1111"): bytes
+// [start, end) of the string, n digits.
 type digitRun struct {
-	start, end int // bytes of the run in the string
-	digits     []byte
+	start, end, n int
 }
 
-// scanDigitRuns calls fn for each maximal run of digits joined by at most maxSep consecutive
-// separator bytes from seps, not glued to letters or digits on either side.
-func scanDigitRuns(s, seps string, maxSep int, buf []byte, fn func(digitRun)) {
-	i := 0
+// nextDigitRun finds the first maximal run at or after i of digits joined by at most maxSep
+// consecutive separator bytes from seps, not glued to letters or digits on either side. ok is
+// false when there is none; the search continues at run.end.
+func nextDigitRun(s string, i int, seps string, maxSep int) (run digitRun, ok bool) {
 	for i < len(s) {
 		if !isDigit(s[i]) || (i > 0 && isAlnum(s[i-1])) {
 			i++
 			continue
 		}
-		run := digitRun{start: i, digits: buf[:0]}
+		run = digitRun{start: i}
 		j := i
 		for j < len(s) {
 			if isDigit(s[j]) {
-				run.digits = append(run.digits, s[j])
+				run.n++
 				j++
 				continue
 			}
@@ -137,10 +137,11 @@ func scanDigitRuns(s, seps string, maxSep int, buf []byte, fn func(digitRun)) {
 		}
 		run.end = j
 		if j == len(s) || !isLetter(s[j]) {
-			fn(run)
+			return run, true
 		}
 		i = j
 	}
+	return digitRun{}, false
 }
 
 // cardDetector matches payment card numbers: 13-19 digits, optionally grouped by spaces or
@@ -151,21 +152,23 @@ func (cardDetector) find(s string, out []span) []span {
 	if countDigits(s) < 13 {
 		return out
 	}
-	var buf [32]byte
-	scanDigitRuns(s, " -", 1, buf[:], func(r digitRun) {
-		if n := len(r.digits); n >= 13 && n <= 19 && luhn(r.digits) {
+	for r, ok := nextDigitRun(s, 0, " -", 1); ok; r, ok = nextDigitRun(s, r.end, " -", 1) {
+		if r.n >= 13 && r.n <= 19 && luhn(s[r.start:r.end]) {
 			out = append(out, span{r.start, r.end})
 		}
-	})
+	}
 	return out
 }
 
-// luhn reports whether the digits pass the Luhn (mod 10) check.
-func luhn(digits []byte) bool {
+// luhn reports whether the digits of s (other bytes are skipped) pass the Luhn (mod 10) check.
+func luhn(s string) bool {
 	sum := 0
 	double := false
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
+	for i := len(s) - 1; i >= 0; i-- {
+		if !isDigit(s[i]) {
+			continue
+		}
+		d := int(s[i] - '0')
 		if double {
 			d *= 2
 			if d > 9 {
@@ -188,9 +191,8 @@ func (phoneDetector) find(s string, out []span) []span {
 	if countDigits(s) < 8 {
 		return out
 	}
-	var buf [32]byte
-	scanDigitRuns(s, " -.()", 2, buf[:], func(r digitRun) {
-		start, n := r.start, len(r.digits)
+	for r, ok := nextDigitRun(s, 0, " -.()", 2); ok; r, ok = nextDigitRun(s, r.end, " -.()", 2) {
+		start, n := r.start, r.n
 		grouped := r.end-r.start > n
 		if start > 0 && s[start-1] == '(' { // "(415) 555-2671": include the parenthesis
 			start--
@@ -204,7 +206,7 @@ func (phoneDetector) find(s string, out []span) []span {
 			!looksLikeDate(s[start:r.end]) && (r.end == len(s) || s[r.end] != ':'):
 			out = append(out, span{start, r.end})
 		}
-	})
+	}
 	return out
 }
 
@@ -235,7 +237,8 @@ func (ibanDetector) find(s string, out []span) []span {
 		}
 		// Collect candidate ends at each group boundary, longest first.
 		compact := buf[:0]
-		var ends []int
+		var endsBuf [36]int // one per group boundary: at most 34 characters
+		ends := endsBuf[:0]
 		j := i
 		for j < len(s) && len(compact) < 34 {
 			c := s[j]

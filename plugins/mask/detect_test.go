@@ -112,7 +112,7 @@ func TestLuhn(t *testing.T) {
 	for in, want := range map[string]bool{
 		"79927398713": true, "79927398710": false, "4111111111111111": true, "0": true, "1": false,
 	} {
-		if got := luhn([]byte(in)); got != want {
+		if got := luhn(in); got != want {
 			t.Errorf("luhn(%s) = %v, want %v", in, got, want)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -29,6 +30,9 @@ type ruleSet struct {
 	rules     []*rule
 	detecting []*rule // the rules with detectors or patterns
 	tok       **tokenizer
+	// w keeps the rewriter's scratch slices between bodies: fewer allocations per request
+	// matter in a Go wasm VM, whose garbage collector only runs inside host calls.
+	w rewriter
 }
 
 // selection is a value chosen by a rule's path: its offset in the body.
@@ -58,16 +62,26 @@ type rewriter struct {
 }
 
 // rewrite applies the set's rules to a JSON body. It returns the new body and, by rule index,
-// which rules changed something; changed is false (and out nil) when nothing matched. The output
-// is always valid JSON: untouched values are copied verbatim from the validated input and every
-// value the rules produce is a freshly encoded JSON string.
+// which rules changed something (valid until the next call); changed is false (and out nil) when
+// nothing matched. The output is always valid JSON: untouched values are copied verbatim from the
+// validated input and every value the rules produce is a freshly encoded JSON string.
+//
+// body is read in place, never modified nor retained: out is a new slice. Like every Policy
+// method, rewrite is called from one thread at a time (it reuses set.w).
 func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, changed bool, err error) {
 	if !gjson.ValidBytes(body) {
 		return nil, nil, false, errNotJSON
 	}
+	// gjson reads strings; viewing the body as one avoids copying it. Nothing derived from src
+	// outlives this call: the output copies what it keeps.
+	src := unsafe.String(unsafe.SliceData(body), len(body))
 	// Offsets from gjson.Get and from walking gjson.Parse agree only when the value starts at 0.
-	src := strings.TrimLeft(string(body), " \t\r\n")
-	w := &rewriter{set: set, fired: make([]bool, nrules)}
+	src = strings.TrimLeft(src, " \t\r\n")
+	w := &set.w
+	defer w.reset()
+	w.set = set
+	w.fired = slices.Grow(w.fired[:0], nrules)[:nrules]
+	clear(w.fired)
 	for _, r := range set.rules {
 		for _, p := range r.paths {
 			w.selectPath(src, p, r)
@@ -86,6 +100,12 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 		return nil, nil, false, nil
 	}
 	return w.out, w.fired, true, nil
+}
+
+// reset forgets one body's state and keeps the scratch slices' storage.
+func (w *rewriter) reset() {
+	w.selected, w.next, w.out = w.selected[:0], 0, nil
+	w.matches, w.scratch, w.buf = w.matches[:0], w.scratch[:0], w.buf[:0]
 }
 
 // selectPath records the offsets of the values path selects. gjson reports Index 0 for values it

@@ -1,0 +1,7 @@
+package mask
+
+// Exported for the external test package's benchmarks.
+var (
+	BenchBody = benchBody
+	BenchSpec = benchSpec
+)
