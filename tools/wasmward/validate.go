@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/wasmward/wasmward/plugins/chain"
 	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/schema"
 )
@@ -29,6 +30,9 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		parseErr, schemaErr := schema.Check(def, data)
+		if def.Name == chain.Name && schemaErr == nil {
+			schemaErr = chainSchemaErrors(data)
+		}
 		if parseErr == nil && schemaErr == nil {
 			fmt.Fprintf(stdout, "%s: valid %s config\n", path, def.Name)
 			continue

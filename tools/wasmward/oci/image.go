@@ -133,9 +133,9 @@ type artifact struct {
 	layer            v1.Layer
 }
 
-func (a *artifact) RawConfigFile() ([]byte, error)        { return a.config, nil }
-func (a *artifact) MediaType() (types.MediaType, error)   { return types.OCIManifestSchema1, nil }
-func (a *artifact) RawManifest() ([]byte, error)          { return a.manifest, nil }
+func (a *artifact) RawConfigFile() ([]byte, error)      { return a.config, nil }
+func (a *artifact) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
+func (a *artifact) RawManifest() ([]byte, error)        { return a.manifest, nil }
 func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 	if d, err := a.layer.Digest(); err == nil && d == h {
 		return a.layer, nil
