@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/wasmward/wasmward/plugins/ratelimit"
@@ -95,5 +96,39 @@ func BenchmarkKeyCap(b *testing.B) {
 				return harness.Request{Source: fmt.Sprintf("10.%d.%d.%d:1", i>>16&255, i>>8&255, i&255)}
 			})
 		})
+	}
+}
+
+// BenchmarkOneBan is a ban check on every request (a clean client reads its 8 candidate slots)
+// plus the response-phase count for 401s.
+func BenchmarkOneBan(b *testing.B) {
+	cfg := `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "spec": {"bans": [
+		{"id": "auth", "descriptor": [{"key": "remote_address", "type": "sourceIP"}], "statuses": [401], "threshold": 1000000, "window": "1m", "duration": "1m"}]}}`
+	harness.Bench(b, ratelimit.Definition, []byte(cfg), benchRequests()...)
+}
+
+// BenchmarkPerVMHeapAtKeyCap fills the per-VM tables (hosts without shared data) of a limit and
+// a ban to keys.max = 10000 and reports the Go heap they hold (heap-B, after a GC).
+func BenchmarkPerVMHeapAtKeyCap(b *testing.B) {
+	spec := `{"limits": [{"id": "ip", "descriptor": [{"key": "ip", "type": "sourceIP"}], "bucket": {"capacity": 10, "fillInterval": "1s"}}],
+		"bans": [{"id": "auth", "descriptor": [{"key": "ip", "type": "sourceIP"}], "statuses": [401], "threshold": 5, "window": "1m", "duration": "1m"}],
+		"keys": {"max": 10000}}`
+	var ms runtime.MemStats
+	for range b.N {
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.HeapAlloc
+		host := policytest.NewHost()
+		host.NoShared = true
+		w := start(b, spec, host)
+		for i := range 30000 {
+			r := req(fmt.Sprintf("10.%d.%d.%d:1", i>>16&255, i>>8&255, i&255))
+			w.do(r)
+			w.respond(r, 401)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapAlloc-before), "heap-B")
+		runtime.KeepAlive(w)
 	}
 }

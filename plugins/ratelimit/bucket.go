@@ -17,31 +17,30 @@ type bucket struct {
 	capacity int64
 	cost     int64 // ns per token
 	full     int64 // capacity × cost: time to refill from empty
-	perFill  int64
-	interval time.Duration
 	// policyHeader is the RateLimit-Policy member for this bucket, built once.
 	policyHeader string
 }
 
 // compileBucket checks "bucket" at path.
 func compileBucket(es *config.Errors, path string, s BucketSpec) bucket {
-	b := bucket{capacity: s.Capacity, perFill: s.TokensPerFill}
-	if b.perFill == 0 {
-		b.perFill = 1
+	b := bucket{capacity: s.Capacity}
+	perFill := s.TokensPerFill
+	if perFill == 0 {
+		perFill = 1
 	}
 	if s.Capacity < 1 || s.Capacity > 1e9 {
 		es.Add(path+".capacity", "must be 1 to 1000000000")
-		return bucket{capacity: 1, cost: 1, full: 1, perFill: 1, interval: 1}
+		return bucket{capacity: 1, cost: 1, full: 1}
 	}
-	if b.perFill < 1 || b.perFill > s.Capacity {
+	if perFill < 1 || perFill > s.Capacity {
 		es.Add(path+".tokensPerFill", "must be 1 to capacity (%d)", s.Capacity)
-		b.perFill = 1
+		perFill = 1
 	}
 	if s.FillInterval == "" {
 		es.Add(path+".fillInterval", "is required (a duration such as \"1s\")")
 	}
-	b.interval = duration(es, path+".fillInterval", s.FillInterval, time.Second, time.Millisecond)
-	b.cost = (int64(b.interval) + b.perFill - 1) / b.perFill
+	interval := duration(es, path+".fillInterval", s.FillInterval, time.Second, time.Millisecond)
+	b.cost = (int64(interval) + perFill - 1) / perFill
 	if b.cost > int64(MaxFillSpan)/b.capacity {
 		es.Add(path, "capacity × fillInterval / tokensPerFill must be at most %s", MaxFillSpan)
 		b.cost = 1
@@ -51,17 +50,16 @@ func compileBucket(es *config.Errors, path string, s BucketSpec) bucket {
 }
 
 // take consumes one token from the bucket whose state is t (ignored when fresh) at now. It
-// returns the new state, whether a token was granted, the whole tokens left, and when refused,
-// how long until the next token.
-func (b *bucket) take(t, now int64, fresh bool) (next int64, ok bool, remaining int64, wait time.Duration) {
+// returns the new state, whether a token was granted, and when refused, how long until the next
+// token.
+func (b *bucket) take(t, now int64, fresh bool) (next int64, ok bool, wait time.Duration) {
 	if fresh || t < now-b.full {
 		t = now - b.full
 	}
 	if now-t < b.cost { // also when t is ahead of now (another worker's clock ran ahead)
-		return t, false, 0, time.Duration(t + b.cost - now)
+		return t, false, time.Duration(t + b.cost - now)
 	}
-	t += b.cost
-	return t, true, (now - t) / b.cost, 0
+	return t + b.cost, true, 0
 }
 
 // fullAt is when the bucket in state t is full again: it can be forgotten from then on without

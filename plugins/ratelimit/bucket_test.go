@@ -55,7 +55,7 @@ func TestTokenBucketSequences(t *testing.T) {
 				granted := 0
 				var wait time.Duration
 				for k := 0; k < s.take; k++ {
-					next, ok, _, w := b.take(state, now, fresh)
+					next, ok, w := b.take(state, now, fresh)
 					state, fresh = next, false
 					if ok {
 						granted++
@@ -81,12 +81,12 @@ func TestTokenBucketRoundsAgainstTheClient(t *testing.T) {
 	now := int64(1e18)
 	var state int64
 	for k := range 3 {
-		state, _, _, _ = b.take(state, now, k == 0)
+		state, _, _ = b.take(state, now, k == 0)
 	}
 	granted := 0
 	for range 4 {
 		var ok bool
-		if state, ok, _, _ = b.take(state, now+int64(time.Second), false); ok {
+		if state, ok, _ = b.take(state, now+int64(time.Second), false); ok {
 			granted++
 		}
 	}

@@ -221,7 +221,7 @@ func (p *Policy) checkLimit(l *limit, req *policy.Request, clock *lazyNow) (poli
 	var wait time.Duration
 	err := p.buckets.update(owner, now, func(rec *record, fresh bool) bool {
 		var next int64
-		next, granted, _, wait = b.take(rec.A, now, fresh)
+		next, granted, wait = b.take(rec.A, now, fresh)
 		if !granted && !fresh {
 			return false // nothing changed: no write, no contention
 		}

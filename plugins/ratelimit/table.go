@@ -243,14 +243,3 @@ func (t *table) sweep(now int64, n int) (freed int, err error) {
 	}
 	return freed, nil
 }
-
-// used counts the live slots (tests and measurements; it reads every slot).
-func (t *table) used(now int64) int {
-	n := 0
-	for i := uint64(0); i < t.slots; i++ {
-		if s, err := t.read(i); err == nil && s.rec.live(now) {
-			n++
-		}
-	}
-	return n
-}

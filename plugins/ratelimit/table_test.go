@@ -184,3 +184,14 @@ func TestStoreErrorFollowsOnConflict(t *testing.T) {
 		}
 	}
 }
+
+// used counts the live slots (it reads every slot).
+func (t *table) used(now int64) int {
+	n := 0
+	for i := uint64(0); i < t.slots; i++ {
+		if s, err := t.read(i); err == nil && s.rec.live(now) {
+			n++
+		}
+	}
+	return n
+}
