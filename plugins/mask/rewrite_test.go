@@ -202,3 +202,27 @@ func BenchmarkRewrite(b *testing.B) {
 		})
 	}
 }
+
+// TestPathSyntax: the gjson path forms docs/mask.md promises select the values they name.
+func TestPathSyntax(t *testing.T) {
+	body := `{"items":[{"type":"card","number":"1"},{"type":"iban","number":"2"}],"ids":[7,8],"user":{"email":"x"}}`
+	for _, c := range []struct{ path, want string }{
+		{"user.email", `{"items":[{"type":"card","number":"1"},{"type":"iban","number":"2"}],"ids":[7,8],"user":{"email":"R"}}`},
+		{"items.#.number", `{"items":[{"type":"card","number":"R"},{"type":"iban","number":"R"}],"ids":[7,8],"user":{"email":"x"}}`},
+		{`items.#(type=="card")#.number`, `{"items":[{"type":"card","number":"R"},{"type":"iban","number":"2"}],"ids":[7,8],"user":{"email":"x"}}`},
+		{`items.#(type=="iban").number`, `{"items":[{"type":"card","number":"1"},{"type":"iban","number":"R"}],"ids":[7,8],"user":{"email":"x"}}`},
+		{"ids.1", `{"items":[{"type":"card","number":"1"},{"type":"iban","number":"2"}],"ids":[7,"R"],"user":{"email":"x"}}`},
+		{"ids", `{"items":[{"type":"card","number":"1"},{"type":"iban","number":"2"}],"ids":"R","user":{"email":"x"}}`},
+		{"ids.#", ``},
+		{"missing.path", ``},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			spec, _ := json.Marshal(map[string]any{"rules": []any{map[string]any{"id": "p", "paths": []string{c.path}, "replacement": "R"}}})
+			p := startedPolicy(t, spec)
+			out, _, changed, err := p.resp.rewrite([]byte(body), p.nrules)
+			if err != nil || string(out) != c.want || changed != (c.want != "") {
+				t.Errorf("rewrite = %s (changed %v, err %v), want %s", out, changed, err, c.want)
+			}
+		})
+	}
+}
