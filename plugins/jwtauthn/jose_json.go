@@ -137,8 +137,12 @@ func (s *jsonScanner) object(depth int, keep bool) (object, error) {
 		return nil, errJSON
 	}
 	s.pos++ // '{'
-	var names []string
+	var nameBuf [16]string // duplicate check; objects are small, so a linear scan on the stack
+	names := nameBuf[:0]
 	var members object
+	if keep {
+		members = make(object, 0, 12)
+	}
 	s.space()
 	if s.peek() == '}' {
 		s.pos++
