@@ -125,7 +125,7 @@ func duration(es *config.Errors, path, s string, def, min time.Duration) time.Du
 		return def
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil {
+	if err != nil || s[0] < '0' || s[0] > '9' { // no sign: the schema's pattern has none either
 		es.Add(path, "must be a duration such as \"1s\" or \"10m\"")
 		return def
 	}

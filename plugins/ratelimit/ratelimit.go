@@ -5,7 +5,7 @@
 //
 // Data layout (table.go): proxy-wasm shared data cannot delete keys nor list them, so each table
 // (buckets, bans) is a fixed array of keys.max slots created at start; a descriptor value lives in
-// one of probeWindow slots chosen by its keyed hash (hash.go), and a slot's value carries the
+// one of 8 candidate slots chosen by its keyed hash (hash.go), and a slot's value carries the
 // owner's hash, its last use, and when it may be reused. Shared data holds no raw value.
 //
 // Bucket arithmetic (bucket.go) is Envoy's atomic token bucket: one instant per bucket, so a
@@ -20,7 +20,7 @@ package ratelimit
 import (
 	_ "embed"
 	"errors"
-	"strconv"
+	"fmt"
 	"time"
 
 	"github.com/wasmward/wasmward/shared/policy"
@@ -54,7 +54,6 @@ type Policy struct {
 	hash    hasher
 	buckets *table
 	banned  *table
-	perVM   bool
 
 	// Scratch buffers: the glue calls a policy from one thread at a time.
 	vals []string
@@ -107,19 +106,19 @@ func (p *Policy) Start(h policy.Host) error {
 	if p.keys.hashKeyEnv != "" {
 		v, ok := h.Env(p.keys.hashKeyEnv)
 		if !ok || len(v) < minHashKey {
-			return errors.New("keys.hashKeyEnv: environment variable " + p.keys.hashKeyEnv +
-				" must be set to at least " + strconv.Itoa(minHashKey) + " bytes")
+			return fmt.Errorf("keys.hashKeyEnv: environment variable %s must be set to at least %d bytes",
+				p.keys.hashKeyEnv, minHashKey)
 		}
 		secret = []byte(v)
 	}
 	p.hash = newHasher(secret)
 	store, err := h.Shared()
-	if errors.Is(err, policy.ErrUnsupported) {
-		p.perVM = true
+	perVM := errors.Is(err, policy.ErrUnsupported)
+	if perVM {
 		store = newLocalStore()
 		h.Log(policy.LogWarn, "no shared data on this host: buckets and bans are kept per worker (each worker enforces the full limit)")
 	} else if err != nil {
-		return errors.New("shared data: " + err.Error())
+		return fmt.Errorf("shared data: %w", err)
 	}
 	prefix := "wasmward.ratelimit." + p.shared.namespace + "."
 	if len(p.limits) > 0 {
@@ -128,7 +127,7 @@ func (p *Policy) Start(h policy.Host) error {
 	if len(p.bans) > 0 {
 		p.banned = newTable(store, prefix+"x.", p.keys.max, p.shared.retries, p.keys.evict)
 	}
-	if !p.perVM {
+	if !perVM { // a per-VM store needs no pre-created keys: one VM cannot race itself
 		for _, t := range []*table{p.buckets, p.banned} {
 			if t == nil {
 				continue
