@@ -1,0 +1,145 @@
+package sanitize
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/corazawaf/libinjection-go"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Fuzz targets for every decoder and the tokenizer entry points. Run one briefly with
+//
+//	go test -run '^$' -fuzz FuzzNormalize -fuzztime 10s ./plugins/sanitize
+
+var fuzzSeeds = []string{
+	"", "%", "%2", "%zz", "%252e%252e%252f", "%c0%ae", "%u003c", "&lt;script&gt;", "&#x3c;&#60",
+	"a+b", "1' OR '1'='1", "<svg onload=alert(1)>", "＜script＞", "ﷺ", "\x00", "..\\..\\",
+	"select char(65)", "document /**/ . cookie", "<f o r m", "{\"$ne\":1}",
+}
+
+func FuzzPercentDecode(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s, true, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, plus, strict bool) {
+		out, err := percentDecode(s, plus, strict)
+		if err != nil {
+			if !strict {
+				t.Fatalf("lenient decode failed: %v", err)
+			}
+			return
+		}
+		if len(out) > len(s) {
+			t.Fatalf("decoding grew %d -> %d bytes", len(s), len(out))
+		}
+	})
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s, uint8(0))
+	}
+	n := normalizer{maxIter: DefaultMaxIterations, maxBytes: 4096}
+	f.Fuzz(func(t *testing.T, s string, enc uint8) {
+		v, err := n.normalize(s, encoding(enc%3))
+		if err != nil {
+			return
+		}
+		if len(v.text) > max(len(s), n.maxBytes) {
+			t.Fatalf("normalized %d bytes to %d, over the bound", len(s), len(v.text))
+		}
+		if strings.IndexByte(v.text, 0) >= 0 {
+			t.Fatal("NUL survived normalization")
+		}
+	})
+}
+
+func FuzzSplitPairs(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s + "&a=b;c")
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ps := splitPairs(s, '&', false)
+		if got := joinPairs(ps, nil, "&"); len(got) > len(s) {
+			t.Fatalf("rejoined pairs longer than input")
+		}
+		splitPairs(s, ';', true)
+	})
+}
+
+func FuzzJSONBody(f *testing.F) {
+	for _, s := range []string{`{}`, `[]`, `"x"`, `{"a":{"b":[1,"<script>",null]}}`, `{"a\u0022":"\\\"x"}`, `[[[[[[[[[[1]]]]]]]]]]`} {
+		f.Add(s)
+	}
+	p, err := Parse([]byte(`{"mode":"sanitize","json":{"maxDepth":4,"maxKeys":8,"maxStringBytes":64}}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	bp := p.(policy.RequestBodyPolicy)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := policy.NewRequest([][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}}, nil, nil)
+		req.Body = []byte(body)
+		d := bp.OnRequestBody(req)
+		if d.ReplaceBody != nil && !json.Valid(d.ReplaceBody) {
+			t.Fatalf("sanitized body is not valid JSON: %q -> %q", body, d.ReplaceBody)
+		}
+		if d.Verdict == policy.Deny && len(body) > 8 && strings.Contains(string(d.Reply.Body), body) {
+			t.Fatal("reply echoes the body")
+		}
+	})
+}
+
+func FuzzFormBody(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add("a=" + s + "&b=2")
+	}
+	p, err := Parse([]byte(`{"mode":"sanitize"}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	bp := p.(policy.RequestBodyPolicy)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := policy.NewRequest([][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/x-www-form-urlencoded"}}, nil, nil)
+		req.Body = []byte(body)
+		if d := bp.OnRequestBody(req); d.ReplaceBody != nil && len(d.ReplaceBody) > len(body) {
+			t.Fatal("sanitized form grew")
+		}
+	})
+}
+
+func FuzzOnRequest(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add("/p/"+s+"?q="+s, s)
+	}
+	p, err := Parse([]byte(`{"mode":"sanitize","commandFields":["query.*"],"inspect":{"headers":["x-a"]}}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, path, header string) {
+		req := policy.NewRequest([][2]string{{":method", "GET"}, {":path", path}, {"x-a", header}, {"cookie", header}}, nil, nil)
+		d := p.OnRequest(req)
+		for k, v := range d.Details {
+			if !utf8.ValidString(v) || len(v) > 200 {
+				t.Fatalf("audit detail %s not bounded/escaped: %q", k, v)
+			}
+		}
+	})
+}
+
+// The libinjection tokenizers and the heuristics are fed the normalizer's output.
+func FuzzTokenizers(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		libinjection.IsSQLi(s)
+		libinjection.IsXSS(s)
+		isSQLHeuristic(lower(s))
+		isXSSHeuristic(lower(s))
+		isTraversal(lower(s))
+	})
+}
