@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -250,4 +251,44 @@ func TestHostDetection(t *testing.T) {
 	if len(h.Lines) == 0 || !strings.Contains(h.Lines[0], "NOT masked") {
 		t.Errorf("requestOnly must warn at start: %v", h.Lines)
 	}
+}
+
+// FuzzParse: any spec either fails with field errors or gives a policy that starts and masks a
+// body into valid JSON without panicking.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		`{}`,
+		`{"rules":[{"id":"a","paths":["x.#.y"],"detectors":["email","card","phone","iban"],"action":"partial","keepLast":2}]}`,
+		`{"rules":[{"id":"a","patterns":["[0-9]+"],"action":"hmac","on":["request","response"]}],"hmac":{"tokenPrefix":"t_"}}`,
+		`{"rules":[{"id":"a","paths":["@reverse"]}],"response":{"overLimit":"block","maxBodyBytes":5}}`,
+		`{"headers":{"response":{"remove":["server"],"set":[{"name":"x","value":"y"}]}},"unsupportedHost":"requestOnly"}`,
+		`{"rules":[{"id":"a","paths":["a|b"]}]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	body := []byte(`{"x":[{"y":"alice@example.com"},{"y":4111111111111111}],"z":"+1 415 555 2671","w":null}`)
+	f.Fuzz(func(t *testing.T, spec []byte) {
+		pol, err := Parse(spec)
+		if err != nil {
+			if len(config.Fields(err)) == 0 {
+				t.Fatalf("error without field errors: %v", err)
+			}
+			return
+		}
+		p := pol.(*Policy)
+		h := policytest.NewHost()
+		h.EnvVars[p.keyEnv] = testKey
+		if err := p.Start(h); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		for _, set := range []*ruleSet{p.resp, p.req} {
+			if set == nil {
+				continue
+			}
+			out, _, changed, err := set.rewrite(body, p.nrules)
+			if err != nil || (changed && !json.Valid(out)) {
+				t.Fatalf("rewrite: err %v, output %q", err, out)
+			}
+		}
+	})
 }
