@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
 )
 
@@ -154,5 +155,29 @@ func TestCacheBoundsHeap(t *testing.T) {
 	t.Logf("100k tokens (%d bytes): heap grew %d bytes, cache %d entries", total, growth, pol.cache.Len())
 	if growth > int64(total)/4 {
 		t.Errorf("heap grew %d bytes for %d bytes of tokens: not bounded by the cache", growth, total)
+	}
+}
+
+// BenchmarkWarmOnRequest is the core's own share of a warm (cached) request, without the glue.
+func BenchmarkWarmOnRequest(b *testing.B) {
+	env, err := config.ParseEnvelope(benchConfig("4096"), Definition.Name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Parse(env.Spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pol := p.(*Policy)
+	if err := pol.Start(newFakeHost()); err != nil {
+		b.Fatal(err)
+	}
+	tok := keyFor("ES256").token(caseClaims())
+	if d := get(pol, "/api/orders", bearer(tok)...); d.Reason != "" {
+		b.Fatal(d.Reason)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		get(pol, "/api/orders", bearer(tok)...)
 	}
 }
