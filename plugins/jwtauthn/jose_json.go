@@ -136,7 +136,7 @@ func (s *jsonScanner) object(depth int, keep bool) (object, error) {
 	if depth > maxJSONDepth {
 		return nil, errJSON
 	}
-	s.pos++ // '{'
+	s.pos++                // '{'
 	var nameBuf [16]string // duplicate check; objects are small, so a linear scan on the stack
 	names := nameBuf[:0]
 	var members object
