@@ -136,8 +136,9 @@ func (s *jsonScanner) object(depth int, keep bool) (object, error) {
 	if depth > maxJSONDepth {
 		return nil, errJSON
 	}
-	s.pos++                // '{'
-	var nameBuf [16]string // duplicate check; objects are small, so a linear scan on the stack
+	s.pos++ // '{'
+	// Duplicate check: objects are small, so a linear scan over names kept on the stack.
+	var nameBuf [16]string
 	names := nameBuf[:0]
 	var members object
 	if keep {
