@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -136,41 +135,8 @@ func chainConfig(plugins []Plugin) Config {
 	return Config{Name: "full-chain", Path: "(generated from the full chain)", Data: data, Env: env}
 }
 
-var envName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
-
-// scan walks a config's spec and collects the callout clusters (string values of "cluster"
-// members) and the environment variables it names (string values of members whose name ends in
-// "env" or "Env" and that look like variable names).
-func scan(spec json.RawMessage) (clusters, envs []string) {
-	var v any
-	if json.Unmarshal(spec, &v) != nil {
-		return nil, nil
-	}
-	var walk func(key string, v any)
-	walk = func(key string, v any) {
-		switch t := v.(type) {
-		case map[string]any:
-			for k, sub := range t {
-				walk(k, sub)
-			}
-		case []any:
-			for _, sub := range t {
-				walk(key, sub)
-			}
-		case string:
-			switch {
-			case key == "cluster":
-				clusters = append(clusters, t)
-			case (strings.HasSuffix(key, "Env") || strings.HasSuffix(key, "env")) && envName.MatchString(t):
-				envs = append(envs, t)
-			}
-		}
-	}
-	walk("", v)
-	slices.Sort(clusters)
-	slices.Sort(envs)
-	return slices.Compact(clusters), slices.Compact(envs)
-}
+// scan is pluginfiles.Scan: callout clusters and environment variables a spec names.
+var scan = pluginfiles.Scan
 
 // Lookup finds a plugin of Definitions by name.
 func Lookup(name string) (policy.Definition, bool) {
