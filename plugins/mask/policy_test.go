@@ -292,3 +292,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestHMACWithoutStartRedacts: a policy used without Start (no key read) redacts rather than
+// panicking on the request path.
+func TestHMACWithoutStartRedacts(t *testing.T) {
+	pol, err := Parse([]byte(`{"rules":[{"id":"t","paths":["card"],"action":"hmac"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pol.(*Policy)
+	out, _, changed, err := p.resp.rewrite([]byte(`{"card":"4111111111111111"}`), p.nrules)
+	if err != nil || !changed || string(out) != `{"card":"[redacted]"}` {
+		t.Errorf("rewrite = %s, %v, %v", out, changed, err)
+	}
+}

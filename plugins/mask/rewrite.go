@@ -242,7 +242,11 @@ func (w *rewriter) appendMasked(dst []byte, s string, r *rule) []byte {
 	case actionPartial:
 		return appendPartial(dst, s, r.keepLast)
 	case actionHMAC:
-		return (*w.set.tok).appendToken(dst, s)
+		if tok := *w.set.tok; tok != nil {
+			return tok.appendToken(dst, s)
+		}
+		// Start (which reads the key) always runs first in the glue; should it not have,
+		// redact rather than fail the request.
 	}
 	return append(dst, r.replacement...)
 }
