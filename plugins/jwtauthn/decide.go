@@ -60,8 +60,10 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 	}
 	reason := reasonOf(o.err)
 	var d policy.Decision
-	if reason == reasonNoKeys {
+	if reason == reasonNoKeys && pol.noKeysStatus != 401 { // a 401 must carry WWW-Authenticate
 		d = policy.Denied(pol.noKeysStatus, r.id, reason, replyNoKeys.body, replyNoKeys.headers...)
+	} else if reason == reasonNoKeys {
+		d = policy.Denied(401, r.id, reason, replyInvalid.body, replyInvalid.headers...)
 	} else {
 		d = policy.Denied(401, r.id, reason, replyInvalid.body, replyInvalid.headers...)
 	}

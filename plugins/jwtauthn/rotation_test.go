@@ -233,3 +233,13 @@ func TestRemoteRejectsSecretsAndPrivateKeys(t *testing.T) {
 		r.want(rotOld, reasonNoKeys)
 	}
 }
+
+// TestNoKeysStatus: the configured status is used; a 401 still carries the Bearer challenge.
+func TestNoKeysStatus(t *testing.T) {
+	pol, _ := start(t, strings.Replace(remoteSpec(false), `"rules":`, `"noKeysStatus": 401, "rules":`, 1))
+	d := get(pol, "/", bearer(rotOld.token(claimsAt(now())))...)
+	wantReason(t, d, reasonNoKeys)
+	if d.Reply.Status != 401 || !strings.Contains(headerOf(d.Reply.Headers, "www-authenticate"), "invalid_token") {
+		t.Errorf("reply %d %v", d.Reply.Status, d.Reply.Headers)
+	}
+}
