@@ -54,7 +54,7 @@ func (c *compiler) timeWindow(path string, s *TimeSpec) matcher {
 		c.add(path, "from and to are equal: the window is empty")
 	}
 	if s.TimeZone != "" {
-		loc, err := time.LoadLocation(s.TimeZone)
+		loc, err := c.p.location(s.TimeZone)
 		if err != nil || s.TimeZone == "Local" {
 			c.add(config.JoinPath(path, "timeZone"), "unknown IANA time zone %q", s.TimeZone)
 		} else {
@@ -62,6 +62,22 @@ func (c *compiler) timeWindow(path string, s *TimeSpec) matcher {
 		}
 	}
 	return m
+}
+
+// location loads an IANA zone once per policy, however many rules name it.
+func (p *Policy) location(name string) (*time.Location, error) {
+	if loc, ok := p.zones[name]; ok {
+		return loc, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	if p.zones == nil {
+		p.zones = map[string]*time.Location{}
+	}
+	p.zones[name] = loc
+	return loc, nil
 }
 
 // clockMinutes parses "HH:MM"; "24:00" only when allow24.

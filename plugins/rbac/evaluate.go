@@ -37,16 +37,18 @@ func (p *Policy) Start(host policy.Host) error {
 // becomes a shadow deny (recorded, not enforced); a default deny that a shadow ALLOW rule would
 // have allowed records that rule in the audit line.
 func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
-	c := evalCtx{p: p, req: req}
+	c := &p.scratch
+	*c = evalCtx{p: p, req: req, path: req.PathOnly()}
+	defer func() { *c = evalCtx{} }() // keep nothing of the request
 	var enfDeny, shDeny, enfAllow, shAllow, logged *rule
 	for _, r := range p.deny {
 		if r.shadow {
-			if shDeny == nil && r.m.match(&c) {
+			if shDeny == nil && r.m.match(c) {
 				shDeny = r
 			}
 			continue
 		}
-		if r.m.match(&c) {
+		if r.m.match(c) {
 			enfDeny = r
 			break
 		}
@@ -54,19 +56,19 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if enfDeny == nil {
 		for _, r := range p.allow {
 			if r.shadow {
-				if shAllow == nil && shDeny == nil && r.m.match(&c) {
+				if shAllow == nil && shDeny == nil && r.m.match(c) {
 					shAllow = r
 				}
 				continue
 			}
-			if r.m.match(&c) {
+			if r.m.match(c) {
 				enfAllow = r
 				break
 			}
 		}
 	}
 	for _, r := range p.log {
-		if r.m.match(&c) {
+		if r.m.match(c) {
 			logged = r
 			break
 		}
@@ -120,8 +122,9 @@ func (p *Policy) denied(ruleID, reason string) policy.Decision {
 // evalCtx holds one request's lazily computed facts, so that each is computed at most once
 // however many rules ask. Its size does not depend on the policy.
 type evalCtx struct {
-	p   *Policy
-	req *policy.Request
+	p    *Policy
+	req  *policy.Request
+	path string // without the query string
 
 	loaded   uint8
 	claimStr string
@@ -132,6 +135,7 @@ type evalCtx struct {
 	device   uint8
 	roleSeen [maxRoles / 64]uint64
 	roleHeld [maxRoles / 64]uint64
+	claimBits
 }
 
 const (

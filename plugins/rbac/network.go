@@ -79,13 +79,20 @@ const xffHeader = "x-forwarded-for"
 // maxXFF bounds the X-Forwarded-For bytes examined; a longer header gives no client address.
 const maxXFF = 8 << 10
 
-// parseHostPort parses "ip:port", "[ipv6]:port" or a bare address.
+// parseHostPort parses "ip:port", "[ipv6]:port", "[ipv6]" or a bare address. The form is
+// chosen by syntax so that no failed parse (an error allocation) happens on valid input.
 func parseHostPort(s string) netip.Addr {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap.Addr().Unmap()
+	var a netip.Addr
+	switch colons := strings.Count(s, ":"); {
+	case strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]"):
+		a, _ = netip.ParseAddr(s[1 : len(s)-1])
+	case strings.HasPrefix(s, "[") || colons == 1:
+		ap, _ := netip.ParseAddrPort(s)
+		a = ap.Addr()
+	default:
+		a, _ = netip.ParseAddr(s)
 	}
-	a, err := netip.ParseAddr(strings.Trim(s, "[]"))
-	if err != nil || a.Zone() != "" {
+	if !a.IsValid() || a.Zone() != "" {
 		return netip.Addr{}
 	}
 	return a.Unmap()

@@ -49,7 +49,7 @@ func (c *compiler) path(path string, s *StringSpec) matcher {
 	return pathMatcher{m}
 }
 
-func (m pathMatcher) match(c *evalCtx) bool { return m.m.match(c.req.PathOnly()) }
+func (m pathMatcher) match(c *evalCtx) bool { return m.m.match(c.path) }
 
 // hostMatcher: "host" — the :authority without its port, case-insensitive.
 type hostMatcher struct{ m strMatcher }

@@ -78,6 +78,9 @@ type claimMatcher struct {
 	str    string   // prefix, suffix
 	anyOf  []string // anyOf
 	exists bool
+	// Claim index (claimindex.go): pathIdx ≥ 0 when every value this matcher needs is indexed.
+	pathIdx int
+	bits    []uint16
 }
 
 // scalar is a JSON string, number or boolean from the config.
@@ -131,7 +134,33 @@ func (c *compiler) claim(path string, s *ClaimSpec) matcher {
 	if (m.op == claimPrefix || m.op == claimSuffix) && m.str == "" {
 		c.add(config.JoinPath(path, ops[0]), "must not be empty")
 	}
+	m.pathIdx = c.index(&m)
 	return m
+}
+
+// index registers the values of a string contains / equals / anyOf matcher in the claim index;
+// it returns the path index, or -1 when the matcher is evaluated with gjson directly.
+func (c *compiler) index(m *claimMatcher) int {
+	var values []string
+	switch {
+	case (m.op == claimContains || m.op == claimEquals) && m.value.typ == gjson.String:
+		values = []string{m.value.str}
+	case m.op == claimAnyOf:
+		values = m.anyOf
+	default:
+		return -1
+	}
+	pi := -1
+	for _, v := range values {
+		p, bit, ok := c.p.claimIndex.add(m.path, v)
+		if !ok {
+			m.bits = nil
+			return -1
+		}
+		pi = p
+		m.bits = append(m.bits, bit)
+	}
+	return pi
 }
 
 // scalar decodes a config value that must be a JSON string, number or boolean.
@@ -172,6 +201,9 @@ func (s scalar) equal(r gjson.Result) bool {
 }
 
 func (m claimMatcher) match(c *evalCtx) bool {
+	if m.pathIdx >= 0 {
+		return m.matchIndexed(c.indexed(m.pathIdx))
+	}
 	r := gjson.Get(c.claims(), m.path)
 	switch m.op {
 	case claimExists:
@@ -202,6 +234,22 @@ func (m claimMatcher) match(c *evalCtx) bool {
 		return !found
 	})
 	return found
+}
+
+// matchIndexed is match for indexed matchers: a bit test per configured value.
+func (m *claimMatcher) matchIndexed(b *claimBits) bool {
+	for _, bit := range m.bits {
+		switch m.op {
+		case claimContains:
+			return b.has(&b.elem, bit)
+		case claimEquals:
+			return b.has(&b.scalar, bit)
+		}
+		if b.has(&b.scalar, bit) || b.has(&b.elem, bit) { // anyOf
+			return true
+		}
+	}
+	return false
 }
 
 func (m *claimMatcher) strMatch(v string) bool {

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/policy"
@@ -51,7 +52,8 @@ const (
 	actionLog   = "LOG"
 )
 
-// Policy is a compiled rbac config. It is used from one thread at a time (see policy.Policy).
+// Policy is a compiled rbac config. It must be used from one goroutine at a time, as the glue
+// does (see policy.Policy): OnRequest reuses one evaluation context.
 type Policy struct {
 	defaultDeny bool
 	reply       policy.Reply
@@ -66,6 +68,13 @@ type Policy struct {
 	roleIndex map[string]int
 
 	deny, allow, log []*rule // in config order, enforced and shadow together
+
+	claimIndex claimIndex
+	zones      map[string]*time.Location // Parse only: zones loaded once
+
+	// scratch is the evalCtx of the request being evaluated: a Policy serves one request at a
+	// time (policy.Policy's contract), so the context is reused instead of allocated.
+	scratch evalCtx
 
 	clock         policy.Clock
 	defaultDetail map[string]string // shadow deny over a default allow

@@ -15,7 +15,7 @@ type roleGrant struct {
 	perms matcher
 }
 
-func (g roleGrant) match(c *evalCtx) bool { return c.holds(g.idx) && g.perms.match(c) }
+func (g roleGrant) match(c *evalCtx) bool { return g.perms.match(c) && c.holds(g.idx) }
 
 func (p *Policy) compileRules(es *config.Errors, specs []RuleSpec) {
 	if specs == nil {
@@ -70,9 +70,12 @@ func (p *Policy) compileRule(c *compiler, path string, s *RuleSpec) *rule {
 	case s.Roles != nil:
 		base = c.roleGrants(config.JoinPath(path, "roles"), s.Roles)
 	default:
+		// Permissions first: they only read the request line and headers, so most rules are
+		// rejected before any claim, network or peer fact is computed.
+		principals := c.list(config.JoinPath(path, "principals"), s.Principals, principalSlot, false)
 		base = andMatcher{
-			c.list(config.JoinPath(path, "principals"), s.Principals, principalSlot, false),
 			c.list(config.JoinPath(path, "permissions"), s.Permissions, permissionSlot, false),
+			principals,
 		}
 	}
 	if s.Conditions != nil {

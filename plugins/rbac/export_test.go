@@ -1,0 +1,7 @@
+package rbac
+
+// Exported for the external test package (benchmarks).
+var (
+	PolicySpec  = policySpec
+	BenchClaims = benchClaims
+)
