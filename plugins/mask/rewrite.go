@@ -319,18 +319,23 @@ func appendBytes(out, b []byte) []byte {
 }
 
 // appendEscaped appends valid UTF-8 text as a JSON string: quotes, backslashes and control
-// characters escaped, everything else copied.
+// characters escaped, everything else copied in runs.
 func appendEscaped[S string | []byte](out []byte, s S) []byte {
 	out = append(out, '"')
+	start := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			out = append(out, '\\', c)
-		case c < 0x20:
-			out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		default:
-			out = append(out, c)
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
 		}
+		out = append(out, s[start:i]...)
+		if c < 0x20 {
+			out = append(out, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		} else {
+			out = append(out, '\\', c)
+		}
+		start = i + 1
 	}
+	out = append(out, s[start:]...)
 	return append(out, '"')
 }
