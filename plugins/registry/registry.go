@@ -7,6 +7,7 @@ import (
 	"github.com/wasmward/wasmward/plugins/mask"
 	"github.com/wasmward/wasmward/plugins/passthrough"
 	"github.com/wasmward/wasmward/plugins/ratelimit"
+	"github.com/wasmward/wasmward/plugins/rbac"
 	"github.com/wasmward/wasmward/plugins/sanitize"
 	"github.com/wasmward/wasmward/shared/policy"
 )
@@ -16,6 +17,7 @@ func All() []policy.Definition {
 	return []policy.Definition{
 		passthrough.Definition,
 		jwtauthn.Definition,
+		rbac.Definition,
 		ratelimit.Definition,
 		sanitize.Definition,
 		mask.Definition,
