@@ -121,3 +121,22 @@ func TestHarnessBanMetrics(t *testing.T) {
 		}
 	})
 }
+
+// The envelope's shadow mode counts and audits denies but lets every request through.
+func TestHarnessShadowMode(t *testing.T) {
+	cfg := strings.Replace(harnessCfg, `"audit": {"allows": false}`, `"shadow": true`, 1)
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, ratelimit.Definition, []byte(cfg))
+		for i := range 5 {
+			if st := h.Do(harness.Request{Source: "203.0.113.60:1"}).Reply.Status; st != 200 {
+				t.Fatalf("request %d in shadow mode: %d", i, st)
+			}
+		}
+		if n := h.Counter(metrics.DecisionName("ratelimit", "per-ip", ratelimit.ReasonLimited, metrics.ShadowDeny)); n != 2 {
+			t.Errorf("shadow_deny counter %d, want 2", n)
+		}
+		if n := len(h.AuditLines()); n != 2 {
+			t.Errorf("%d audit lines, want 2", n)
+		}
+	})
+}
