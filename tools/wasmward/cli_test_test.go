@@ -35,6 +35,22 @@ func TestTestCommandPasses(t *testing.T) {
 	}
 }
 
+// TestTestCommandPathsRelativeToTheFile: config, wasm and cases given as paths relative to the
+// case file.
+func TestTestCommandPathsRelativeToTheFile(t *testing.T) {
+	skipWithoutWasm(t, "passthrough")
+	code, out, errOut := runCLI("test", "testdata/policytests/explicit-wasm.json")
+	if code != exitOK || !strings.HasSuffix(out, "2 passed, 0 failed\n") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	missing := filepath.Join(t.TempDir(), "cases.json")
+	os.WriteFile(missing, []byte(`{"plugin":"passthrough","config":{"apiVersion":"wasmward/v1","plugin":"passthrough","spec":{}},
+		"wasm":"nope.wasm","cases":[{"name":"a","want":{"status":200}}]}`), 0o644)
+	if code, _, errOut := runCLI("test", missing); code != exitUsage || !strings.Contains(errOut, "nope.wasm") {
+		t.Errorf("missing module: exit %d, %s", code, errOut)
+	}
+}
+
 func TestTestCommandNativeMode(t *testing.T) {
 	code, out, errOut := runCLI("test", "-mode", "native", "testdata/policytests/passing.json")
 	if code != exitOK {
