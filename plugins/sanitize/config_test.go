@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wasmward/wasmward/plugins/sanitize"
+	"github.com/wasmward/wasmward/shared/policy"
 	"github.com/wasmward/wasmward/shared/schema"
 )
 
@@ -27,3 +28,5 @@ func TestParseRejects(t *testing.T) {
 		})
 	}
 }
+
+func mustDefinition() policy.Definition { return sanitize.Definition }
