@@ -45,7 +45,8 @@ var sensitiveFiles = []string{
 	"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/hosts", "/etc/issue", "/etc/sudoers",
 	"/proc/self/", "/proc/version", "/.ssh/", "/id_rsa", "/.htaccess", "/.htpasswd",
 	"/.git/", "/.svn/", "/.aws/credentials", "/web.config", "/win.ini", "/boot.ini",
-	"/windows/system32", "/system32/", "/etc/mysql/", "/.bash_history",
+	"/windows/system32", "/system32/", "/etc/mysql/", "/.bash_history", "/etc/", "/proc/",
+	"/sys/class", "/sys/kernel", "/.docker/", "/.kube/", "/.env", ".sql.zip", ".sql.gz",
 }
 
 // isTraversal reports a parent-directory segment ("..", with '/' or '\' separators) or a
@@ -57,7 +58,7 @@ func isTraversal(folded string) bool {
 	s := strings.ReplaceAll(folded, "\\", "/")
 	for i := strings.Index(s, ".."); i >= 0; {
 		before := i == 0 || s[i-1] == '/' || s[i-1] == ';'
-		after := i+2 == len(s) || s[i+2] == '/'
+		after := i+2 == len(s) || s[i+2] == '/' || s[i+2] == ';'
 		if before && after {
 			return true
 		}

@@ -26,7 +26,9 @@ var sqlFunctions = setOf(
 	"dbms_pipe", "utl_http", "utl_inaddr", "ctxsys", "pg_read_file", "pg_ls_dir", "to_char",
 	"to_number", "quote", "soundex", "charindex", "object_id", "db_name", "user_name",
 	"suser_name", "host_name", "ascii_str", "string_agg", "array_agg", "xmlagg", "xmlelement",
-	"waitfor", "exec", "execute", "dbms_lock", "sleep_for",
+	"waitfor", "exec", "execute", "dbms_lock", "sleep_for", "insert", "trim", "ltrim", "rtrim",
+	"pow", "power", "sin", "tan", "sysdate", "strcmp", "json_extract", "json_value", "if",
+	"pg_sleep",
 )
 
 // sqlNames are catalog objects and statements that have no business in user input.
@@ -42,7 +44,10 @@ var sqlNames = []string{
 	"truncate table", "drop database", "shutdown with nowait", "having 1=1", "' or '", "\" or \"",
 	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "';", "\";", "/*!", "regexp binary",
 	"select char(", "select load_file", "order by 1--", "::jsonb", "::json", "::int", "::text",
-	"::bool", "::varchar", "or '{", "or '[", "' <@", "' @>", "' ?|", "' ?&", "' #>",
+	"::bool", "::varchar", "or '{", "or '[", "' <@", "' @>", "' ?|", "' ?&", "' #>", "msdb",
+	"exec master.", "execute immediate", "declare @", "pg_sleep", "having count(", "having `",
+	";insert ", ";drop ", ";truncate", ";replace ", ";delete ", ";update ", ";select ", ";declare ",
+	";exec ", ";shutdown", "` as `", "` from", "` regexp", "json_extract(",
 }
 
 // mongoOperators are MongoDB query operators smuggled in keys ("u[$ne]=", {"$where": …}).
@@ -54,6 +59,7 @@ var mongoOperators = []string{
 // isSQLHeuristic reports a SQL function call, catalog name, statement fragment or Mongo
 // operator in a folded value.
 func isSQLHeuristic(folded string) bool {
+	folded = sqlSpaces(folded)
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
@@ -70,6 +76,35 @@ func isSQLHeuristic(folded string) bool {
 		}
 	}
 	return false
+}
+
+// sqlSpaces replaces /* */ comments with a space, collapses whitespace runs to one space and
+// removes spaces after ';', so "union/**/  select" and "; drop" match the lists. Values without
+// any of these are returned as is.
+func sqlSpaces(s string) string {
+	if !strings.Contains(s, "/*") && !strings.Contains(s, "  ") && !strings.ContainsAny(s, "\t\n\r\v\f") && !strings.Contains(s, "; ") {
+		return s
+	}
+	for i := strings.Index(s, "/*"); i >= 0; i = strings.Index(s, "/*") {
+		j := strings.Index(s[i+2:], "*/")
+		if j < 0 {
+			s = s[:i]
+			break
+		}
+		s = s[:i] + " " + s[i+2+j+2:]
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+			c = ' '
+		}
+		if c == ' ' && len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == ';') {
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // htmlTags are tags an XSS payload opens.
@@ -90,7 +125,9 @@ var xssMarkers = []string{
 	"settimeout(", "setinterval(", "constructor(", "srcdoc=", "formaction=", "xlink:href",
 	"<!--", "<![cdata[", "<?xml", "getscript(", "import(", ".src=", "atob(", "document.body",
 	"document.createelement", "document.queryselector", ".textcontent=", ".outerhtml",
-	"window.alert", "window.document", "!entity", "xi:include",
+	"window.alert", "window.document", "!entity", "xi:include", "![]", "+[]", "reflect.",
+	".call`", "${alert", "${eval", "newfunction(", "btoa(", "(document).", "vmlframe", "+adw-",
+	"url(javascript", "window.location",
 }
 
 // isXSSHeuristic reports an HTML tag opening ("<svg", "< s c r i p t"), an event-handler
@@ -113,8 +150,10 @@ func isXSSHeuristic(folded string) bool {
 
 // jsNoise is removed before matching script sinks: whitespace and bracket-notation quotes
 // (window["alert"] reads as window.alert).
+// HTML5 whitespace entities written in lower case (which html.UnescapeString leaves alone)
+// are dropped too, and "&colon;" read as ':'.
 var jsNoise = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "", "\f", "", "\v", "",
-	"[\"", ".", "['", ".", "\"]", "", "']", "")
+	"[\"", ".", "['", ".", "\"]", "", "']", "", "&tab;", "", "&newline;", "", "&colon;", ":")
 
 // compactJS removes whitespace, /* */ comments and bracket-notation quotes.
 func compactJS(s string) string {

@@ -25,6 +25,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			cookies = append(cookies, splitPairs(h, ';', true)...)
 		}
 		for i, c := range cookies {
+			s.value(c.name, encURL, "cookie."+c.name, "name", target{})
 			s.value(c.value, encURL, "cookie."+c.name, "value", target{kind: inCookie, index: i})
 		}
 	}
@@ -43,12 +44,17 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 
 // inspectPath checks the path's encoding and each segment. Segments are reported as
 // "path[<index>]" (zero-based, after the leading '/'); a traversal across segments ("/a/%2e%2e/")
-// is caught on the whole decoded path.
+// is caught on the whole decoded path, and so is a hidden file or directory (a segment starting
+// with '.', other than ".well-known": .git, .env, editor and agent settings).
 func (s *scan) inspectPath(path string) {
 	seg := 0
 	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
 		part, tail, more := strings.Cut(rest, "/")
-		s.value(part, encURL, "path["+strconv.Itoa(seg)+"]", "value", target{})
+		loc := "path[" + strconv.Itoa(seg) + "]"
+		s.value(part, encURL, loc, "value", target{})
+		if len(part) > 1 && part[0] == '.' && part != ".." && part != ".well-known" && !s.r.allowed(RuleTraversal, loc) {
+			s.add(finding{rule: RuleTraversal, loc: loc})
+		}
 		if !more {
 			break
 		}
