@@ -12,7 +12,7 @@ func TestAllocationsDoNotGrowWithPolicySize(t *testing.T) {
 	req := rq{path: "/api/orders", source: "10.0.0.1:1", id: ident("u1", benchClaims),
 		headers: [][2]string{{"x-forwarded-for", "203.0.113.7"}, {"x-tenant", "none"}, {"user-agent", "bench"}}}.build()
 	allocs := func(n int) float64 {
-		p := mustParse(t, policySpec(n))
+		p := mustParse(t, policySpec(n, true))
 		if d := p.OnRequest(req); d.Verdict != policy.Allow || d.Rule != "last" {
 			t.Fatalf("%d rules: request not allowed by the last rule: %+v", n, d)
 		}

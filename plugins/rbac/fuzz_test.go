@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	}
-	f.Add([]byte(policySpec(12)))
+	f.Add([]byte(policySpec(12, true)))
 	f.Add([]byte(`{"rules":[{"id":"a","action":"ALLOW","principals":[{"not":{"or":[{"scope":"x"},{"role":"r"}]}}],"permissions":[{"path":{"template":"/a/*/b"}}]}]}`))
 	f.Fuzz(func(t *testing.T, spec []byte) {
 		p, err := Parse(spec)

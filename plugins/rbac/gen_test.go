@@ -7,9 +7,10 @@ import (
 
 // policySpec generates an n-rule spec (n ≥ 1) that mixes every matcher family: DENY rules on
 // networks and paths, ALLOW rules on nested claims and path templates, role grants, header +
-// host rules with time conditions. The last rule allows an authenticated GET /api/orders, so
-// benchRequest walks every rule before it is allowed.
-func policySpec(n int) string {
+// host rules with time conditions. The last rule allows GET /api/orders, to an authenticated
+// caller when authenticated is true and to anyone from 10.0.0.0/8 otherwise, so the benchmark
+// request walks every rule before it is allowed.
+func policySpec(n int, authenticated bool) string {
 	var rules, roles []string
 	for i := 0; i < n-1; i++ {
 		var r string
@@ -26,7 +27,11 @@ func policySpec(n int) string {
 		}
 		rules = append(rules, r)
 	}
-	rules = append(rules, `{"id":"last","action":"ALLOW","principals":[{"authenticated":{}}],"permissions":[{"and":[{"method":["GET"]},{"path":{"exact":"/api/orders"}}]}]}`)
+	last := `{"directRemoteIp":["10.0.0.0/8"]}`
+	if authenticated {
+		last = `{"authenticated":{}}`
+	}
+	rules = append(rules, `{"id":"last","action":"ALLOW","principals":[`+last+`],"permissions":[{"and":[{"method":["GET"]},{"path":{"exact":"/api/orders"}}]}]}`)
 	return `{"trustedProxyHops":1,"roles":{` + strings.Join(roles, ",") + `},"rules":[` + strings.Join(rules, ",") + `]}`
 }
 
