@@ -44,7 +44,7 @@ func genericRequests() []harness.Request {
 // testdata/valid configs (plus "audit": {"allows": true}, so allowed requests are audited too),
 // sends its testdata/cases requests and genericRequests, and checks that every audit line
 // validates against docs/audit.schema.json and quotes no credential or body that was sent.
-// Every config field named "...Env" names a host environment variable (a key): the test sets
+// Every config field named "env" or "...Env" names a host environment variable (a key): the test sets
 // each to a test secret, which no audit line may contain either. A config the plugin still
 // refuses to start (a default variable name, a reachable JWKS) is skipped with the refusal logged.
 func TestAuditLinesMatchSchema(t *testing.T) {
@@ -181,10 +181,11 @@ func caseRequests(t *testing.T, dir string) []harness.Request {
 }
 
 // testSecret is the value given to every environment variable a config names.
-const testSecret = "audit-test-secret-0123456789abcdef0123456789abcdef"
+const testSecret = "audit-test-secret-0123456789abcdef0123456789abcd"
 
-// envFor finds the environment variables a config names (string members whose key ends in
-// "Env", the project's convention: hmac.keyEnv, keys.hashKeyEnv) and gives each testSecret.
+// envFor finds the environment variables a config names (string members whose key is "env" or
+// ends in "Env", the project's convention: hmac.keyEnv, keys.hashKeyEnv, hmac.env) and gives
+// each testSecret (valid base64url too, for keys given in that encoding).
 func envFor(cfg []byte) map[string]string {
 	env := map[string]string{}
 	var walk func(v any)
@@ -192,7 +193,7 @@ func envFor(cfg []byte) map[string]string {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, el := range x {
-				if name, ok := el.(string); ok && strings.HasSuffix(k, "Env") && name != "" {
+				if name, ok := el.(string); ok && (k == "env" || strings.HasSuffix(k, "Env")) && name != "" {
 					env[name] = testSecret
 				}
 				walk(el)
