@@ -44,10 +44,14 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 		}
 	}
 	d.Identity = id
-	for _, res := range o.results {
-		d.SetHeaders = append(d.SetHeaders, res.v.headers...)
-		if res.p.removeAuthz && len(d.RemoveHeaders) == len(pol.strip) {
-			d.RemoveHeaders = append(pol.strip[:len(pol.strip):len(pol.strip)], "authorization")
+	for i, res := range o.results {
+		if i == 0 {
+			d.SetHeaders = res.v.headers // read-only, shared with the cache entry
+		} else {
+			d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], res.v.headers...)
+		}
+		if res.p.removeAuthz {
+			d.RemoveHeaders = pol.stripAuthz
 		}
 	}
 	return d
@@ -77,10 +81,13 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 type evalCtx struct {
 	req  *policy.Request
 	now  time.Time
-	memo []struct {
-		p *provider
-		o outcome
-	}
+	memo []memo
+	buf  [4]memo // backs memo for the usual few providers
+}
+
+type memo struct {
+	p *provider
+	o outcome
 }
 
 // outcome of a requirement: ok (with the verified tokens, none when relaxed), missing (no token
@@ -113,10 +120,10 @@ func (e *evalCtx) check(p *provider) outcome {
 	} else {
 		o.ok, o.results = true, []result{{p, v}}
 	}
-	e.memo = append(e.memo, struct {
-		p *provider
-		o outcome
-	}{p, o})
+	if e.memo == nil {
+		e.memo = e.buf[:0]
+	}
+	e.memo = append(e.memo, memo{p, o})
 	return o
 }
 

@@ -56,6 +56,7 @@ type Policy struct {
 	cache        *tokenCache
 	noKeysStatus int
 	strip        []string // claim and payload headers of every provider: always removed first
+	stripAuthz   []string // strip + "authorization", for providers with removeAuthorization
 	host         policy.Host
 }
 
@@ -117,6 +118,7 @@ func Parse(data []byte) (policy.Policy, error) {
 			}
 		}
 	}
+	pol.stripAuthz = append(pol.strip[:len(pol.strip):len(pol.strip)], "authorization")
 	if len(spec.Rules) == 0 {
 		es.Add("rules", "needs at least one rule")
 	}
