@@ -78,6 +78,34 @@ func TestNotAProducerWithoutOne(t *testing.T) {
 	}
 }
 
+// TestPhasesOnlyWhenAStepHasThem: the glue reads responses for a chain only when one of its
+// steps acts on them, and treats it as a producer only when one is.
+func TestPhasesOnlyWhenAStepHasThem(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		steps              []policy.Policy
+		response, producer bool
+	}{
+		{"request only", []policy.Policy{&fake{}, &fake{}}, false, false},
+		{"response step", []policy.Policy{&fake{}, &respPolicy{}}, true, false},
+		{"producer", []policy.Policy{&producer{}, &fake{}}, false, true},
+		{"both", []policy.Policy{&producer{}, &respPolicy{}}, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := chainOf(tc.steps...)
+			_, resp := c.(policy.ResponsePolicy)
+			_, respBody := c.(policy.ResponseBodyPolicy)
+			_, prod := c.(policy.IdentityProducer)
+			_, body := c.(policy.RequestBodyPolicy)
+			_, ticker := c.(policy.Ticker)
+			_, starter := c.(policy.Starter)
+			if resp != tc.response || respBody != tc.response || prod != tc.producer || !body || !ticker || !starter {
+				t.Errorf("response %v/%v producer %v body %v ticker %v starter %v", resp, respBody, prod, body, ticker, starter)
+			}
+		})
+	}
+}
+
 func TestMutationsAccumulate(t *testing.T) {
 	a := &fake{onRequest: func(*policy.Request) policy.Decision {
 		return policy.Decision{SetHeaders: [][2]string{{"X-A", "1"}, {"x-b", "1"}}, RemoveHeaders: []string{"cookie"}}
@@ -185,11 +213,11 @@ func TestResponsePhaseInOrder(t *testing.T) {
 	a := &respPolicy{set: [2]string{"x-frame-options", "DENY"}}
 	b := &respPolicy{set: [2]string{"x-b", "1"}}
 	resp := policy.NewResponse([][2]string{{":status", "200"}})
-	d := chainOf(a, &fake{}, b).(*Chain).OnResponse(policy.NewRequest(nil, nil, nil), resp)
+	d := chainOf(a, &fake{}, b).(policy.ResponsePolicy).OnResponse(policy.NewRequest(nil, nil, nil), resp)
 	if b.sawHeader["x-frame-options"] != "DENY" || len(d.SetHeaders) != 2 {
 		t.Errorf("b saw %v; decision %+v", b.sawHeader, d)
 	}
-	d = chainOf(&respPolicy{deny: true}, b).(*Chain).OnResponse(policy.NewRequest(nil, nil, nil), resp)
+	d = chainOf(&respPolicy{deny: true}, b).(policy.ResponsePolicy).OnResponse(policy.NewRequest(nil, nil, nil), resp)
 	if d.Verdict != policy.Deny || d.Reply.Status != 502 {
 		t.Errorf("got %+v", d)
 	}

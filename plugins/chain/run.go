@@ -79,7 +79,7 @@ func (c *Chain) OnRequestBody(req *policy.Request) policy.Decision {
 }
 
 // OnResponse runs every step's response-headers phase in order.
-func (c *Chain) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
+func (c responseChain) OnResponse(req *policy.Request, resp *policy.Response) policy.Decision {
 	var m merger
 	for i := range c.steps {
 		s := &c.steps[i]
@@ -107,7 +107,7 @@ func applyResponse(resp *policy.Response, d policy.Decision) {
 }
 
 // WantsResponseBody reports whether any step wants the response body.
-func (c *Chain) WantsResponseBody(req *policy.Request, resp *policy.Response) bool {
+func (c responseChain) WantsResponseBody(req *policy.Request, resp *policy.Response) bool {
 	for i := range c.steps {
 		if b := c.steps[i].respBody; b != nil && b.WantsResponseBody(req, resp) {
 			return true
@@ -118,7 +118,7 @@ func (c *Chain) WantsResponseBody(req *policy.Request, resp *policy.Response) bo
 
 // ResponseBodyLimit is the largest limit of the response-body steps; a step whose own limit is
 // smaller gets its OverLimit decision in OnResponseBody.
-func (c *Chain) ResponseBodyLimit() int {
+func (c responseChain) ResponseBodyLimit() int {
 	limit := 0
 	for i := range c.steps {
 		if b := c.steps[i].respBody; b != nil {
@@ -130,7 +130,7 @@ func (c *Chain) ResponseBodyLimit() int {
 
 // OnResponseBody runs the response-body phase of every step that wants the body, in order, each
 // seeing the body as the previous one rewrote it.
-func (c *Chain) OnResponseBody(req *policy.Request, resp *policy.Response) policy.Decision {
+func (c responseChain) OnResponseBody(req *policy.Request, resp *policy.Response) policy.Decision {
 	var m merger
 	for i := range c.steps {
 		s := &c.steps[i]
@@ -152,7 +152,7 @@ func (c *Chain) OnResponseBody(req *policy.Request, resp *policy.Response) polic
 }
 
 // OverLimit combines the over-limit decisions of the steps that want the body.
-func (c *Chain) OverLimit(req *policy.Request, resp *policy.Response) policy.Decision {
+func (c responseChain) OverLimit(req *policy.Request, resp *policy.Response) policy.Decision {
 	var m merger
 	for i := range c.steps {
 		s := &c.steps[i]

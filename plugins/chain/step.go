@@ -33,32 +33,50 @@ func newStep(name string, p policy.Policy) step {
 	return s
 }
 
-// Chain runs its steps in order. It implements every optional phase and delegates each to the
-// steps that implement it; producerChain adds policy.IdentityProducer when a step is one, so that
-// the glue strips incoming handoff headers exactly when a separate producer filter would.
+// Chain runs its steps in order and delegates each optional phase to the steps that implement
+// it. The glue resolves phases by interface, so the policy newChain returns implements a phase
+// only when a step does: Chain has the request phases, Start and Tick; responseChain adds the
+// response phases (the glue then reads every response); the producer variants add
+// policy.IdentityProducer (the glue then strips incoming handoff headers), exactly as separate
+// filters would behave.
 type Chain struct {
 	steps []step
 	tick  time.Duration
 }
 
-// producerChain is a Chain containing an identity producer.
+// responseChain is a Chain with a response-headers or response-body step.
+type responseChain struct{ *Chain }
+
+// producerChain is a Chain with an identity producer.
 type producerChain struct{ *Chain }
+
+// producerResponseChain has both.
+type producerResponseChain struct{ responseChain }
 
 // ProducesIdentity marks the chain as an identity producer (policy.IdentityProducer).
 func (producerChain) ProducesIdentity() {}
 
-// newChain builds the chain policy, an IdentityProducer when one of its steps is.
+// ProducesIdentity marks the chain as an identity producer (policy.IdentityProducer).
+func (producerResponseChain) ProducesIdentity() {}
+
+// newChain builds the chain policy with the optional phases its steps have.
 func newChain(steps []step) policy.Policy {
 	c := &Chain{steps: steps}
+	producer, response := false, false
 	for _, s := range steps {
 		if s.ticker != nil && (c.tick == 0 || s.ticker.TickPeriod() < c.tick) {
 			c.tick = s.ticker.TickPeriod()
 		}
+		producer = producer || s.producer
+		response = response || s.response != nil || s.respBody != nil
 	}
-	for _, s := range steps {
-		if s.producer {
-			return producerChain{c}
-		}
+	switch {
+	case producer && response:
+		return producerResponseChain{responseChain{c}}
+	case producer:
+		return producerChain{c}
+	case response:
+		return responseChain{c}
 	}
 	return c
 }
