@@ -64,16 +64,7 @@ func ConfigForCases(root, plugin, caseFile string) (string, error) {
 	return Preferred(root, plugin)
 }
 
-// ReadPreferred reads the preferred config of the plugin.
-func ReadPreferred(root, plugin string) ([]byte, error) {
-	path, err := Preferred(root, plugin)
-	if err != nil {
-		return nil, err
-	}
-	return os.ReadFile(path)
-}
-
-// FullChain is the order of the full policy chain (envoy/chain.yaml, the chain benchmark):
+// FullChain is the order of the full policy chain (envoy/full-chain*.yaml, nginx/full-chain*.conf, the chain benchmark):
 // authentication, authorization, rate limiting, request sanitizing, then response masking.
 // Plugins not registered yet are left out.
 var FullChain = []string{"jwtauthn", "rbac", "ratelimit", "sanitize", "mask"}
