@@ -41,7 +41,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	*c = evalCtx{p: p, req: req, path: req.PathOnly()}
 	defer func() { *c = evalCtx{} }() // keep nothing of the request
 	var enfDeny, shDeny, enfAllow, shAllow, logged *rule
-	for _, r := range p.deny {
+	for _, r := range p.deny.candidates(c.path) {
 		if r.shadow {
 			if shDeny == nil && r.m.match(c) {
 				shDeny = r
@@ -54,7 +54,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 		}
 	}
 	if enfDeny == nil {
-		for _, r := range p.allow {
+		for _, r := range p.allow.candidates(c.path) {
 			if r.shadow {
 				if shAllow == nil && shDeny == nil && r.m.match(c) {
 					shAllow = r
@@ -67,7 +67,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			}
 		}
 	}
-	for _, r := range p.log {
+	for _, r := range p.log.candidates(c.path) {
 		if r.m.match(c) {
 			logged = r
 			break

@@ -55,7 +55,8 @@ func FuzzParse(f *testing.F) {
 }
 
 // FuzzEvaluate: request data from the network (method, path, authority, headers, source
-// address, claims, subject) never panics an evaluation and always gives the same decision.
+// address, claims, subject) never panics an evaluation, always gives the same decision, and
+// the rule index decides as a full scan does.
 func FuzzEvaluate(f *testing.F) {
 	spec := `{"trustedProxyHops":2,` + rolesSpec + `,"device":{"classes":["managed"],"userAgent":[{"class":"mobile","contains":["iPhone"]}]},"rules":[
 	 {"id":"d","action":"DENY","principals":[{"remoteIp":["192.0.2.0/24"]}],"permissions":[{"any":true}]},
@@ -65,9 +66,11 @@ func FuzzEvaluate(f *testing.F) {
 	  "conditions":[{"or":[{"stepUp":{"amr":["mfa"],"maxAge":60}},{"time":{"from":"22:00","to":"06:00","timeZone":"Europe/Berlin"}}]}]},
 	 {"id":"l","action":"LOG","principals":[{"claim":{"path":"n","equals":3}}],"permissions":[{"any":true}]}]}`
 	p := mustParse(f, spec)
+	full := fullScan(p)
 	f.Add("GET", "/orders/1", "a.example:443", "1.2.3.4, 10.0.0.1", "10.0.0.9:1", "u", keycloak, "managed")
 	f.Add("POST", "/u/1/o/2/3", "[::1]:8443", "garbage,,", "[2001:db8::1]:1", "", `{"a":{"b":["x1"]},"n":3,"amr":"mfa"}`, "iPhone")
 	f.Add("", "", "", "", "", "", `{"realm_access":{"roles":[1,{"x":[]},null]}}`, "")
+	f.Add("GET", "/u/x/o/y", "b.example", "", "192.0.2.1:1", "abc", `{"amr":["mfa"],"auth_time":1767225590}`, "")
 	f.Fuzz(func(t *testing.T, method, path, authority, xff, source, sub, claims, device string) {
 		r := rq{method: method, path: path, authority: authority, source: source,
 			headers: [][2]string{{"x-forwarded-for", xff}, {"x-device-class", device}, {"user-agent", device}, {"x-k", sub}},
@@ -75,6 +78,9 @@ func FuzzEvaluate(f *testing.F) {
 		a, b := p.OnRequest(r.build()), p.OnRequest(r.build())
 		if !reflect.DeepEqual(a, b) {
 			t.Fatalf("non-deterministic decision: %+v vs %+v", a, b)
+		}
+		if c := full.OnRequest(r.build()); !reflect.DeepEqual(a, c) {
+			t.Fatalf("rule index changes the decision: %+v vs full scan %+v", a, c)
 		}
 		if a.Verdict == policy.Deny && string(a.Reply.Body) != defaultBody {
 			t.Fatalf("deny body changed: %q", a.Reply.Body)

@@ -11,6 +11,12 @@
 // evaluation allocates nothing that grows with the policy: per-request facts (claims, client
 // address, clock, device class, role membership) are computed once, lazily, in an evalCtx.
 // Claims are queried with gjson on the raw verified payload.
+//
+// Libraries: gjson (claims), net/netip (CIDRs), regexp (RE2) and time/tzdata. The rule engine
+// itself is hand-written: general policy engines (casbin, OPA/rego, cel-go) evaluate generic
+// expressions with allocations per request and a large wasm footprint, and none has Envoy's
+// rbac semantics (DENY over ALLOW, shadow rules, principal × permission policies) that this
+// plugin must reproduce exactly.
 package rbac
 
 import (
@@ -67,7 +73,7 @@ type Policy struct {
 	roles     []role
 	roleIndex map[string]int
 
-	deny, allow, log []*rule // in config order, enforced and shadow together
+	deny, allow, log ruleList // in config order, enforced and shadow together
 
 	claimIndex claimIndex
 	zones      map[string]*time.Location // Parse only: zones loaded once

@@ -41,14 +41,17 @@ func (p *Policy) compileRules(es *config.Errors, specs []RuleSpec) {
 		sigs[i] = signature(s)
 		switch r.action {
 		case actionAllow:
-			p.allow = append(p.allow, r)
+			p.allow.all = append(p.allow.all, r)
 		case actionDeny:
-			p.deny = append(p.deny, r)
+			p.deny.all = append(p.deny.all, r)
 		case actionLog:
-			p.log = append(p.log, r)
+			p.log.all = append(p.log.all, r)
 		}
 	}
 	checkContradictions(es, specs, sigs)
+	p.deny.build()
+	p.allow.build()
+	p.log.build()
 }
 
 func (p *Policy) compileRule(c *compiler, path string, s *RuleSpec) *rule {
