@@ -209,13 +209,13 @@ func (p *provider) keysAt(now time.Time) *KeySet {
 
 // verify checks raw against p at now: from the cache, or fully.
 func (p *provider) verify(raw string, now time.Time) (*verified, error) {
+	keys := p.keysAt(now) // first: keys gone stale also drop the cache
+	if keys == nil {
+		return nil, errNoKeys
+	}
 	ck := keyOf(raw, p)
 	if v := p.pol.cache.get(ck, now); v != nil {
 		return v, nil
-	}
-	keys := p.keysAt(now)
-	if keys == nil {
-		return nil, errNoKeys
 	}
 	t, err := parseToken(raw, p.maxTokenBytes, p.algs)
 	if err != nil {

@@ -243,3 +243,18 @@ func TestNoKeysStatus(t *testing.T) {
 		t.Errorf("reply %d %v", d.Reply.Status, d.Reply.Headers)
 	}
 }
+
+// TestStaleKeysDropCachedTokens: a cached token is not served once its keys are stale past the
+// limit, even before the next tick.
+func TestStaleKeysDropCachedTokens(t *testing.T) {
+	r := startRemote(t, false)
+	r.tick(time.Second)
+	r.answer("/keys", 200, jwksOf(rotOld))
+	tok := rotOld.token(claimsAt(r.host.Now().Unix()))
+	wantReason(t, get(r.pol, "/", bearer(tok)...), "")
+	r.host.Advance(91 * time.Second) // cache 60 + stale 30, no tick
+	wantReason(t, get(r.pol, "/", bearer(tok)...), reasonNoKeys)
+	if r.pol.cache.Len() != 0 {
+		t.Error("stale keys left verified tokens cached")
+	}
+}
