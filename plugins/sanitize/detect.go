@@ -41,13 +41,13 @@ func mayBeXSS(s string) bool { return strings.ContainsAny(s, "<=`:") }
 
 // sensitiveFiles are well-known file paths read through path traversal or file inclusion
 // (matched in the case-folded value, '\' treated as '/').
-var sensitiveFiles = []string{
+var sensitiveFiles = newKeywordSet(
 	"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/hosts", "/etc/issue", "/etc/sudoers",
 	"/proc/self/", "/proc/version", "/.ssh/", "/id_rsa", "/.htaccess", "/.htpasswd",
 	"/.git/", "/.svn/", "/.aws/credentials", "/web.config", "/win.ini", "/boot.ini",
 	"/windows/system32", "/system32/", "/etc/mysql/", "/.bash_history", "/etc/", "/proc/",
 	"/sys/class", "/sys/kernel", "/.docker/", "/.kube/", "/.env", ".sql.zip", ".sql.gz",
-}
+)
 
 // isTraversal reports a parent-directory segment ("..", with '/' or '\' separators) or a
 // sensitive file path in a case-folded value.
@@ -68,13 +68,7 @@ func isTraversal(folded string) bool {
 		}
 		i += 2 + j
 	}
-	s = "/" + s
-	for _, f := range sensitiveFiles {
-		if strings.Contains(s, f) {
-			return true
-		}
-	}
-	return false
+	return sensitiveFiles.in("/" + s)
 }
 
 // hasShellMeta reports a shell metacharacter: command separators, pipes, substitution and

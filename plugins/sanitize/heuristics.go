@@ -32,7 +32,7 @@ var sqlFunctions = setOf(
 )
 
 // sqlNames are catalog objects and statements that have no business in user input.
-var sqlNames = []string{
+var sqlNames = newKeywordSet(
 	"information_schema", "pg_catalog", "pg_shadow", "pg_user", "sysobjects", "syscolumns",
 	"sysusers", "sysdatabases", "msysaccessobjects", "msysobjects", "mysql.user", "mysql.db",
 	"sqlite_master", "sqlite_temp_master", "all_tables", "user_tables", "dba_users",
@@ -48,7 +48,7 @@ var sqlNames = []string{
 	"exec master.", "execute immediate", "declare @", "pg_sleep", "having count(", "having `",
 	";insert ", ";drop ", ";truncate", ";replace ", ";delete ", ";update ", ";select ", ";declare ",
 	";exec ", ";shutdown", "` as `", "` from", "` regexp", "json_extract(",
-}
+)
 
 // mongoOperators are MongoDB query operators smuggled in keys ("u[$ne]=", {"$where": …}).
 var mongoOperators = []string{
@@ -63,10 +63,8 @@ func isSQLHeuristic(folded string) bool {
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
-	for _, n := range sqlNames {
-		if strings.Contains(folded, n) {
-			return true
-		}
+	if sqlNames.in(folded) {
+		return true
 	}
 	if strings.IndexByte(folded, '$') >= 0 {
 		for _, op := range mongoOperators {
@@ -118,7 +116,7 @@ var htmlTags = setOf(
 )
 
 // xssMarkers are script sinks and URL schemes (matched with whitespace removed).
-var xssMarkers = []string{
+var xssMarkers = newKeywordSet(
 	"javascript:", "vbscript:", "livescript:", "data:text/html", "document.cookie",
 	"document.domain", "document.write", "document.location", "window.location", ".innerhtml",
 	"fromcharcode", "expression(", "-moz-binding", "alert(", "prompt(", "confirm(", "eval(",
@@ -128,7 +126,7 @@ var xssMarkers = []string{
 	"window.alert", "window.document", "!entity", "xi:include", "![]", "+[]", "reflect.",
 	".call`", "${alert", "${eval", "newfunction(", "btoa(", "(document).", "vmlframe", "+adw-",
 	"url(javascript", "window.location",
-}
+)
 
 // isXSSHeuristic reports an HTML tag opening ("<svg", "< s c r i p t"), an event-handler
 // attribute ("onload=") or a script sink or scheme in a folded value.
@@ -140,12 +138,7 @@ func isXSSHeuristic(folded string) bool {
 	if hasEventHandler(compact) {
 		return true
 	}
-	for _, m := range xssMarkers {
-		if strings.Contains(compact, m) {
-			return true
-		}
-	}
-	return false
+	return xssMarkers.in(compact)
 }
 
 // jsNoise is removed before matching script sinks: whitespace and bracket-notation quotes

@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"strings"
+
 	"github.com/wasmward/wasmward/shared/audit"
 )
 
@@ -65,15 +67,24 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 	}
 	v, err := s.n.normalize(raw, enc)
 	if err != nil {
-		s.add(finding{rule: ruleOf(err), loc: loc, part: part, excerpt: audit.Excerpt(raw, maxExcerpt)})
+		s.add(finding{rule: ruleOf(err), loc: loc, part: part, excerpt: excerpt(raw, loc)})
 		return
 	}
 	if rule, detail := s.r.detect(v, loc); rule != "" {
 		if part == "name" {
 			t = target{}
 		}
-		s.add(finding{rule: rule, loc: loc, part: part, excerpt: audit.Excerpt(raw, maxExcerpt), detail: detail, t: t})
+		s.add(finding{rule: rule, loc: loc, part: part, excerpt: excerpt(raw, loc), detail: detail, t: t})
 	}
+}
+
+// excerpt is the audit excerpt of a value: truncated and escaped, and empty for cookies and
+// headers, which carry session tokens and credentials that a false positive must not log.
+func excerpt(raw, loc string) string {
+	if strings.HasPrefix(loc, "cookie.") || strings.HasPrefix(loc, "header.") {
+		return ""
+	}
+	return audit.Excerpt(raw, maxExcerpt)
 }
 
 // field inspects a name=value pair (query, form, cookie) at prefix.name.

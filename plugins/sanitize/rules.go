@@ -17,7 +17,6 @@ const (
 	RuleJSONMalformed = "json_malformed" // body is not well-formed JSON (jsonbody.go)
 	RuleJSONLimits    = "json_limits"    // json.maxDepth, json.maxKeys, json.maxStringBytes (jsonbody.go)
 	RuleJSONSchema    = "json_schema"    // routes[].jsonSchema (jsonschema.go)
-	RuleFormMalformed = "form_malformed" // form body that does not parse (form.go)
 	RuleSQLi          = "sqli"           // SQL injection, libinjection tokenizer (detect.go)
 	RuleXSS           = "xss"            // cross-site scripting, libinjection HTML5 tokenizer (detect.go)
 	RuleTraversal     = "path_traversal" // ../ sequences and well-known sensitive files (detect.go)
@@ -32,7 +31,7 @@ var injectionRules = []string{RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection
 var validationRules = []string{
 	RuleMethod, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
 	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
-	RuleJSONSchema, RuleFormMalformed,
+	RuleJSONSchema,
 }
 
 // Mode is what a finding does to the request.

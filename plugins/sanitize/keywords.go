@@ -1,0 +1,32 @@
+package sanitize
+
+import "strings"
+
+// keywordSet finds whether any of a fixed list of substrings occurs in a value in one pass:
+// patterns are bucketed by their first byte, so each position of the value is compared only
+// with the few patterns that can start there. Built once at package init.
+type keywordSet struct {
+	byFirst [256][]string
+}
+
+func newKeywordSet(patterns ...string) *keywordSet {
+	k := &keywordSet{}
+	for _, p := range patterns {
+		if p != "" {
+			k.byFirst[p[0]] = append(k.byFirst[p[0]], p)
+		}
+	}
+	return k
+}
+
+// in reports whether some pattern occurs in s.
+func (k *keywordSet) in(s string) bool {
+	for i := 0; i < len(s); i++ {
+		for _, p := range k.byFirst[s[i]] {
+			if strings.HasPrefix(s[i:], p) {
+				return true
+			}
+		}
+	}
+	return false
+}
