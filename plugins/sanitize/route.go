@@ -126,13 +126,16 @@ func compileRoute(es *config.Errors, path string, rs RouteSpec, parent *route) *
 func validMode(m Mode) bool { return m == Reject || m == Sanitize || m == Detect }
 
 func checkLimits(es *config.Errors, path string, l Limits) {
-	for name, v := range map[string]int{
-		"maxHeaders": l.MaxHeaders, "maxHeaderNameBytes": l.MaxHeaderNameBytes,
-		"maxHeaderValueBytes": l.MaxHeaderValueBytes, "maxPathBytes": l.MaxPathBytes,
-		"maxQueryBytes": l.MaxQueryBytes, "maxBodyBytes": l.MaxBodyBytes,
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"maxHeaders", l.MaxHeaders}, {"maxHeaderNameBytes", l.MaxHeaderNameBytes},
+		{"maxHeaderValueBytes", l.MaxHeaderValueBytes}, {"maxPathBytes", l.MaxPathBytes},
+		{"maxQueryBytes", l.MaxQueryBytes}, {"maxBodyBytes", l.MaxBodyBytes},
 	} {
-		if v < 0 {
-			es.Add(config.JoinPath(path, name), "must be positive")
+		if f.v < 0 {
+			es.Add(config.JoinPath(path, f.name), "must be positive")
 		}
 	}
 	for i, m := range l.Methods {
@@ -143,9 +146,12 @@ func checkLimits(es *config.Errors, path string, l Limits) {
 }
 
 func checkJSONLimits(es *config.Errors, path string, j JSONLimits) {
-	for name, v := range map[string]int{"maxDepth": j.MaxDepth, "maxKeys": j.MaxKeys, "maxStringBytes": j.MaxStringBytes} {
-		if v < 0 {
-			es.Add(config.JoinPath(path, name), "must be positive")
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"maxDepth", j.MaxDepth}, {"maxKeys", j.MaxKeys}, {"maxStringBytes", j.MaxStringBytes}} {
+		if f.v < 0 {
+			es.Add(config.JoinPath(path, f.name), "must be positive")
 		}
 	}
 }
