@@ -55,7 +55,10 @@ func isTraversal(folded string) bool {
 	if !strings.Contains(folded, "..") && !strings.ContainsAny(folded, "/\\") {
 		return false
 	}
-	s := strings.ReplaceAll(folded, "\\", "/")
+	s := folded
+	if strings.IndexByte(s, '\\') >= 0 {
+		s = strings.ReplaceAll(s, "\\", "/")
+	}
 	for i := strings.Index(s, ".."); i >= 0; {
 		before := i == 0 || s[i-1] == '/' || s[i-1] == ';'
 		after := i+2 == len(s) || s[i+2] == '/' || s[i+2] == ';'

@@ -148,8 +148,12 @@ func isXSSHeuristic(folded string) bool {
 var jsNoise = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "", "\f", "", "\v", "",
 	"[\"", ".", "['", ".", "\"]", "", "']", "", "&tab;", "", "&newline;", "", "&colon;", ":")
 
-// compactJS removes whitespace, /* */ comments and bracket-notation quotes.
+// compactJS removes whitespace, /* */ comments and bracket-notation quotes. Values with none of
+// them are returned as is, without allocating.
 func compactJS(s string) string {
+	if !strings.ContainsAny(s, " \t\n\r\f\v[]&/") {
+		return s
+	}
 	for i := strings.Index(s, "/*"); i >= 0; i = strings.Index(s, "/*") {
 		j := strings.Index(s[i+2:], "*/")
 		if j < 0 {
