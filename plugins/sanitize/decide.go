@@ -80,7 +80,7 @@ func (s *scan) details(f *finding) map[string]string {
 				others = append(others, o.rule+"@"+audit.Excerpt(o.loc, 32))
 			}
 		}
-		d["others"] = strings.Join(others, ",")
+		d["others"] = audit.Excerpt(strings.Join(others, ","), maxOthers)
 	}
 	return d
 }

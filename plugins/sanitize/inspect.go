@@ -10,6 +10,7 @@ import (
 const (
 	maxExcerpt  = 48
 	maxLocation = 96
+	maxOthers   = 160 // the "others" audit detail
 	// maxFindings bounds the findings collected per request phase.
 	maxFindings = 16
 )
