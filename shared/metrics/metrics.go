@@ -24,13 +24,24 @@ const (
 // Prefix starts every wasmward metric name.
 const Prefix = "wasmward."
 
+// Labels are the decision counter's labels in the order DecisionName writes them.
+var Labels = []string{"plugin", "rule", "reason", "decision"}
+
 // TagRegexes maps each label to the Envoy stats_tags regex that extracts it (RE2 syntax; the
-// first group is removed from the name, the second is the value). envoy/ configs embed these.
-var TagRegexes = map[string]string{
-	"plugin":   `^wasmcustom\.wasmward\.[a-z_]+(\.plugin=([^.]+))`,
-	"rule":     `^wasmcustom\.wasmward\.[a-z_]+(\.rule=([^.]*))`,
-	"reason":   `^wasmcustom\.wasmward\.[a-z_]+(\.reason=([^.]*))`,
-	"decision": `^wasmcustom\.wasmward\.[a-z_]+(\.decision=([^.]+))`,
+// first group is removed from the name, the second is the value). Envoy runs every regex on the
+// original name (TagProducerImpl keeps one extraction context), so each regex skips the labels
+// written before its own. envoy/ configs embed these.
+var TagRegexes = tagRegexes()
+
+func tagRegexes() map[string]string {
+	values := map[string]string{"plugin": `[^.]+`, "rule": `[^.]*`, "reason": `[^.]*`, "decision": `[^.]+`}
+	out := map[string]string{}
+	prefix := `^wasmcustom\.wasmward\.[a-z_]+`
+	for _, l := range Labels {
+		out[l] = prefix + `(\.` + l + `=(` + values[l] + `))`
+		prefix += `(?:\.` + l + `=` + values[l] + `)?`
+	}
+	return out
 }
 
 // DecisionName is the counter name for one (plugin, rule, reason, decision) combination. Each

@@ -11,20 +11,30 @@ import (
 	"github.com/wasmward/wasmward/shared/metrics"
 )
 
-// TestEnvoyTagExtraction applies the stats_tags regexes the way Envoy does (first group removed
-// from the name, second group the tag value; RE2 in both) and checks the result.
+// TestEnvoyTagExtraction applies the stats_tags regexes the way Envoy does (every regex on the
+// original name; first groups removed at the end, second groups the tag values; RE2 in both).
 func TestEnvoyTagExtraction(t *testing.T) {
-	name := "wasmcustom." + metrics.DecisionName("jwtauthn", "api-v1", "expired", metrics.Deny)
-	tags := map[string]string{}
-	for _, label := range []string{"plugin", "rule", "reason", "decision"} {
-		re := regexp.MustCompile(metrics.TagRegexes[label])
-		m := re.FindStringSubmatchIndex(name)
-		require.NotNil(t, m, label)
-		tags[label] = name[m[4]:m[5]]
-		name = name[:m[2]] + name[m[3]:]
+	for _, c := range []struct{ rule, reason string }{{"api-v1", "expired"}, {"", ""}, {"r", ""}} {
+		name := "wasmcustom." + metrics.DecisionName("jwtauthn", c.rule, c.reason, metrics.Deny)
+		tags := map[string]string{}
+		remove := make([]bool, len(name))
+		for _, label := range metrics.Labels {
+			m := regexp.MustCompile(metrics.TagRegexes[label]).FindStringSubmatchIndex(name)
+			require.NotNil(t, m, label)
+			tags[label] = name[m[4]:m[5]]
+			for i := m[2]; i < m[3]; i++ {
+				remove[i] = true
+			}
+		}
+		var rest strings.Builder
+		for i := range name {
+			if !remove[i] {
+				rest.WriteByte(name[i])
+			}
+		}
+		assert.Equal(t, "wasmcustom.wasmward.decisions", rest.String())
+		assert.Equal(t, map[string]string{"plugin": "jwtauthn", "rule": c.rule, "reason": c.reason, "decision": "deny"}, tags)
 	}
-	assert.Equal(t, "wasmcustom.wasmward.decisions", name)
-	assert.Equal(t, map[string]string{"plugin": "jwtauthn", "rule": "api-v1", "reason": "expired", "decision": "deny"}, tags)
 }
 
 func TestLabelsNeverCarryInput(t *testing.T) {

@@ -2,12 +2,9 @@
 // configs carry and the tag extraction Envoy applies with them before /stats/prometheus.
 //
 // Envoy runs every stats_tags regex on the ORIGINAL metric name (TagProducerImpl::produceTags
-// keeps one extraction context and removes all matched first groups at the end), so each tag's
-// regex must match the whole prefix before its own part. shared/metrics.TagRegexes' rule, reason
-// and decision regexes expect their part right after the metric's base name, which only holds once
-// the earlier tags are removed: in Envoy they never match and the counter keeps those parts in its
-// name. Tags builds regexes that match the full name; Export reproduces Envoy's extraction so
-// tests can check what Prometheus will see.
+// keeps one extraction context and removes all matched first groups at the end);
+// shared/metrics.TagRegexes are written for that. Export reproduces Envoy's extraction so tests
+// can check what Prometheus will see.
 package envoystats
 
 import (
@@ -22,27 +19,11 @@ type Tag struct {
 	Name, Regex string
 }
 
-// labels are wasmward's metric labels in the order metrics.DecisionName writes them, with the
-// value pattern of each (rule and reason may be empty).
-var labels = []struct{ name, value string }{
-	{"plugin", `[^.]+`},
-	{"rule", `[^.]*`},
-	{"reason", `[^.]*`},
-	{"decision", `[^.]+`},
-}
-
-// base matches "wasmcustom." (Envoy's prefix for Wasm-defined metrics), metrics.Prefix and the
-// metric's own name.
-var base = `^wasmcustom\.` + regexp.QuoteMeta(metrics.Prefix) + `[a-z_]+`
-
-// Tags returns the stats_tags for wasmward's labels: each regex skips the labels written before
-// its own, so it matches the original metric name as Envoy requires.
+// Tags returns the stats_tags for wasmward's labels (shared/metrics.TagRegexes), in label order.
 func Tags() []Tag {
-	tags := make([]Tag, len(labels))
-	prefix := base
-	for i, l := range labels {
-		tags[i] = Tag{Name: l.name, Regex: prefix + `(\.` + l.name + `=(` + l.value + `))`}
-		prefix += `(?:\.` + l.name + `=` + l.value + `)?`
+	tags := make([]Tag, len(metrics.Labels))
+	for i, l := range metrics.Labels {
+		tags[i] = Tag{Name: l, Regex: metrics.TagRegexes[l]}
 	}
 	return tags
 }

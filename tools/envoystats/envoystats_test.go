@@ -30,19 +30,3 @@ func TestPluginGaugeSplitsThePluginLabel(t *testing.T) {
 		t.Errorf("got %s %v", name, labels)
 	}
 }
-
-// TestSharedTagRegexesInEnvoy documents why Tags exists: with shared/metrics.TagRegexes, Envoy's
-// extraction (all regexes on the original name) leaves rule, reason and decision in the name.
-// It logs (never fails) so that fixing shared/metrics does not break the build.
-func TestSharedTagRegexesInEnvoy(t *testing.T) {
-	var shared []Tag
-	for _, l := range labels {
-		shared = append(shared, Tag{Name: l.name, Regex: metrics.TagRegexes[l.name]})
-	}
-	_, got := Export(metrics.DecisionName("rbac", "admins", "no_match", metrics.Deny), shared)
-	if len(got) == 4 {
-		t.Log("shared/metrics.TagRegexes now split all four labels: Tags can be replaced by them")
-		return
-	}
-	t.Logf("with shared/metrics.TagRegexes Envoy extracts only %v", got)
-}
