@@ -199,6 +199,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
 	// outlives the stream even where the delete never comes (proxytest's wasm host).
 	c.req, c.resp = nil, nil
+	yieldToRuntime()
 }
 
 // apply records and enforces a decision. It returns true when a local reply was sent and the

@@ -120,7 +120,14 @@ func (p *pluginContext) OnTick() {
 	if p.ticker != nil {
 		p.ticker.Tick(p.host.Now())
 	}
+	yieldToRuntime()
 }
+
+// yieldToRuntime lets the Go runtime's other goroutines run before control returns to the host.
+// In a wasip1 module the host calls in and out on one thread, and the garbage collector's
+// background mark workers are goroutines: without a yield they rarely run and the heap grows far
+// past its target. Gosched only runs what is runnable; it never sleeps or arms a timer.
+func yieldToRuntime() { runtime.Gosched() }
 
 func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	if p.policy == nil { // start failed: hosts should not get here; fail closed if they do
