@@ -36,10 +36,10 @@ bench: build ## benchmark every plugin against the pass-through baseline; one ta
 fuzz: build ## run every fuzz target for FUZZTIME (default 10s) each
 	bash tools/fuzz.sh $(FUZZTIME)
 
-check: ## gofmt, vet (native and wasip1), Go-on-Wasm rules, tests, config schemas, govulncheck
+check: ## gofmt, vet, wasip1 build, Go-on-Wasm rules, tests, config schemas, govulncheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet $(PLUGINS:%=./plugins/%/...) ./shared/glue/...
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./plugins/... ./shared/glue/...  # test files need proxytest, host-only
 	bash tools/wasm-rules.sh
 	$(MAKE) test
 	@for p in $(PLUGINS); do \

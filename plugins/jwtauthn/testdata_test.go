@@ -3,7 +3,6 @@ package jwtauthn
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,7 +92,7 @@ func caseList() []harness.Case {
 	}
 }
 
-// TestWriteTestdata regenerates testdata/valid/inline.json and testdata/cases/basic.json when
+// TestWriteTestdata regenerates testdata/valid/inline.json and testdata/cases/inline.json when
 // JWTAUTHN_WRITE_TESTDATA=1 (the keys are deterministic; ECDSA signatures differ per run).
 func TestWriteTestdata(t *testing.T) {
 	if os.Getenv("JWTAUTHN_WRITE_TESTDATA") != "1" {
@@ -105,7 +104,7 @@ func TestWriteTestdata(t *testing.T) {
 	}
 	for path, data := range map[string][]byte{
 		"testdata/valid/inline.json": []byte(caseConfig()),
-		"testdata/cases/basic.json":  append(cases, '\n'),
+		"testdata/cases/inline.json": append(cases, '\n'),
 	} {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -113,26 +112,6 @@ func TestWriteTestdata(t *testing.T) {
 	}
 }
 
-// TestCaseFiles runs every testdata/cases file against testdata/valid/inline.json, natively and
+// TestCaseFiles runs testdata/cases/inline.json against testdata/valid/inline.json, natively and
 // in wasm (make build first).
-func TestCaseFiles(t *testing.T) {
-	cfg, err := os.ReadFile("testdata/valid/inline.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob("testdata/cases/*.json")
-	if len(files) == 0 {
-		t.Fatal("no case files")
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cases []harness.Case
-		if err := json.Unmarshal(data, &cases); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		t.Run(filepath.Base(f), func(t *testing.T) { harness.RunCases(t, Definition, cfg, cases) })
-	}
-}
+func TestCaseFiles(t *testing.T) { harness.RunCaseFiles(t, Definition) }

@@ -1,9 +1,6 @@
 package ratelimit_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,29 +11,7 @@ import (
 )
 
 // Each testdata/cases/<x>.json runs against testdata/valid/<x>.json, in native and wasm mode.
-func TestCaseFiles(t *testing.T) {
-	files, _ := filepath.Glob("testdata/cases/*.json")
-	if len(files) == 0 {
-		t.Fatal("no case files")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			var cases []harness.Case
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(data, &cases); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := os.ReadFile(filepath.Join("testdata", "valid", filepath.Base(f)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			harness.RunCases(t, ratelimit.Definition, cfg, cases)
-		})
-	}
-}
+func TestCaseFiles(t *testing.T) { harness.RunCaseFiles(t, ratelimit.Definition) }
 
 const harnessCfg = `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "audit": {"allows": false}, "spec": {
 	"limits": [{"id": "per-ip", "descriptor": [{"key": "remote_address", "type": "sourceIP"}],

@@ -7,14 +7,15 @@
 //	 "rule":"api","reason":"expired","status":401,"requestId":"…","route":"…","method":"GET",
 //	 "path":"/orders","principal":"p:5d41402abc4b2a76","details":{"location":"query"}}
 //
-// Every field but time, plugin and decision may be absent. path carries no query string and is
-// truncated; principal is a hash, never the subject itself.
+// time, plugin, decision and shadow are always present; every other field may be absent. path
+// carries no query string and is truncated; principal is a hash, never the subject itself.
 package audit
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -105,19 +106,5 @@ func Redact(secret string) string {
 		return "[empty]"
 	}
 	sum := sha256.Sum256([]byte(secret))
-	return "[redacted len=" + itoa(len(secret)) + " sha256:" + hex.EncodeToString(sum[:4]) + "]"
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
+	return "[redacted len=" + strconv.Itoa(len(secret)) + " sha256:" + hex.EncodeToString(sum[:4]) + "]"
 }

@@ -182,7 +182,8 @@ func (h *Host) AuditLines() []string {
 	return out
 }
 
-// Callouts returns the HTTP callouts the plugin context dispatched and not yet answered.
+// Callouts returns the HTTP callouts the plugin context dispatched so far, answered ones
+// included (proxytest keeps them, and reuses an answered callout's id): track answers yourself.
 func (h *Host) Callouts() []proxytest.HttpCalloutAttribute {
 	return h.emu.GetCalloutAttributesFromContext(proxytest.PluginContextID)
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -122,7 +123,7 @@ func (h *Host) Do(req Request) Result {
 			up.Status = 200
 		}
 	}
-	respHeaders := append([][2]string{{":status", itoa(up.Status)}}, up.Headers...)
+	respHeaders := append([][2]string{{":status", strconv.Itoa(up.Status)}}, up.Headers...)
 	upTrailers := len(up.Trailers) > 0
 	h.emu.CallOnResponseHeaders(id, respHeaders, up.Body == "" && !upTrailers)
 	if res, done := h.local(id); done {
@@ -164,18 +165,4 @@ func (h *Host) setProperty(key, value string) {
 	if err := h.emu.SetProperty(strings.Split(key, "/"), []byte(value)); err != nil {
 		panic(err)
 	}
-}
-
-func itoa(n int) string {
-	if n <= 0 {
-		return "0"
-	}
-	var b [12]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }

@@ -44,20 +44,10 @@ func Preferred(root, plugin string) (string, error) {
 	return files[0], nil
 }
 
-// CaseConfigs pairs case files with configs where a plugin's own test does not follow the
-// same-name convention: "<plugin>/<cases file>" → valid config file name.
-var CaseConfigs = map[string]string{
-	"jwtauthn/basic.json": "inline.json",
-}
-
-// ConfigForCases returns the config a case file runs against: the CaseConfigs entry, else
-// testdata/valid/<same name> when it exists, else the preferred config.
+// ConfigForCases returns the config a case file runs against: testdata/valid/<same name> when
+// it exists (the convention harness.LoadCaseSets follows), else the preferred config.
 func ConfigForCases(root, plugin, caseFile string) (string, error) {
-	name := filepath.Base(caseFile)
-	if cfg, ok := CaseConfigs[plugin+"/"+name]; ok {
-		name = cfg
-	}
-	same := filepath.Join(root, "plugins", plugin, "testdata", "valid", name)
+	same := filepath.Join(root, "plugins", plugin, "testdata", "valid", filepath.Base(caseFile))
 	if _, err := os.Stat(same); err == nil {
 		return same, nil
 	}
