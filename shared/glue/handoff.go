@@ -54,7 +54,7 @@ func (c *httpContext) loadIdentity() *policy.Identity {
 // VM holds the handoff key. It also becomes this request's identity for audit lines.
 func (c *httpContext) handOff(id *policy.Identity) {
 	c.req.SetIdentity(id)
-	b, err := identity.Marshal(id)
+	b, err := c.p.encodeIdentity(id)
 	if err != nil {
 		c.p.host.Log(policy.LogWarn, "identity not handed off: "+err.Error())
 		return
@@ -72,4 +72,19 @@ func (c *httpContext) handOff(id *policy.Identity) {
 		c.p.host.Log(policy.LogWarn, "this host rejects the identity property; set "+identity.KeyEnv+
 			" in every wasmward VM to hand identities off by signed header")
 	}
+}
+
+// encodeIdentity marshals id, reusing the last encoding when a policy hands off the same
+// *Identity again (jwtauthn's verified-token cache returns one pointer per cached token).
+// Policies must treat an identity they handed off as immutable.
+func (p *pluginContext) encodeIdentity(id *policy.Identity) ([]byte, error) {
+	if id == p.lastIdentity {
+		return p.lastEncoded, nil
+	}
+	b, err := identity.Marshal(id)
+	if err != nil {
+		return nil, err
+	}
+	p.lastIdentity, p.lastEncoded = id, b
+	return b, nil
 }

@@ -33,6 +33,8 @@ type pluginContext struct {
 	handoffKey []byte
 
 	counters        map[string]proxywasm.MetricCounter
+	lastIdentity    *policy.Identity // see encodeIdentity
+	lastEncoded     []byte
 	warnedNoHandoff bool
 	heap            proxywasm.MetricGauge
 	heapName        string // kept alive: see count

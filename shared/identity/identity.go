@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -62,16 +64,48 @@ func Marshal(id *policy.Identity) ([]byte, error) {
 	return b, nil
 }
 
-// Unmarshal decodes a property-channel value.
+// Unmarshal decodes a property-channel value. Consumers run it on every request, so it reads
+// the five members with gjson after one validity check instead of reflection-based decoding
+// (about 20 µs per request in wasm otherwise). Claims is kept raw, as Marshal wrote it.
 func Unmarshal(b []byte) (*policy.Identity, error) {
-	if len(b) == 0 || len(b) > MaxSize {
+	if len(b) == 0 || len(b) > MaxSize || !gjson.ValidBytes(b) {
 		return nil, ErrMalformed
 	}
-	var id policy.Identity
-	if err := json.Unmarshal(b, &id); err != nil {
+	root := gjson.ParseBytes(b)
+	if !root.IsObject() {
 		return nil, ErrMalformed
 	}
-	return &id, nil
+	id := &policy.Identity{}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"sub", &id.Subject}, {"iss", &id.Issuer}, {"provider", &id.Provider}} {
+		switch v := root.Get(f.name); v.Type {
+		case gjson.String:
+			*f.dst = v.Str
+		case gjson.Null:
+		default:
+			return nil, ErrMalformed
+		}
+	}
+	if scopes := root.Get("scopes"); scopes.Exists() {
+		if !scopes.IsArray() {
+			return nil, ErrMalformed
+		}
+		for _, s := range scopes.Array() {
+			if s.Type != gjson.String {
+				return nil, ErrMalformed
+			}
+			id.Scopes = append(id.Scopes, s.Str)
+		}
+	}
+	if claims := root.Get("claims"); claims.Exists() {
+		if !claims.IsObject() {
+			return nil, ErrMalformed
+		}
+		id.Claims = json.RawMessage(claims.Raw)
+	}
+	return id, nil
 }
 
 // Sign encodes id for the header channel: "v1.<iat>.<payload>.<mac>", payload and mac in

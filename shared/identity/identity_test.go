@@ -75,3 +75,15 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestUnmarshalIsStrictAboutTypes(t *testing.T) {
+	b, err := identity.Marshal(id)
+	require.NoError(t, err)
+	got, err := identity.Unmarshal(b)
+	require.NoError(t, err)
+	assert.Equal(t, id, got)
+	for _, bad := range []string{``, `[]`, `"x"`, `{"sub":1}`, `{"scopes":"read"}`, `{"scopes":[1]}`, `{"claims":[]}`, `{"sub":"a"`} {
+		_, err := identity.Unmarshal([]byte(bad))
+		assert.ErrorIs(t, err, identity.ErrMalformed, bad)
+	}
+}

@@ -51,7 +51,8 @@ type Decision struct {
 	RemoveHeaders []string
 	// ReplaceBody, when non-nil, replaces the buffered body of the current phase.
 	ReplaceBody []byte
-	// Identity, when non-nil, is handed off to later plugins (docs/identity-handoff.md).
+	// Identity, when non-nil, is handed off to later plugins (docs/identity-handoff.md). It must
+	// not be modified afterwards: the glue may reuse its encoding when handed the same pointer.
 	Identity *Identity
 }
 
