@@ -43,7 +43,11 @@ func probeReq(mode string, extra ...[2]string) harness.Request {
 }
 
 func TestDecisions(t *testing.T) {
-	harness.RunCases(t, probe.Definition, probeConfig("", ""), []harness.Case{
+	harness.RunCases(t, probe.Definition, probeConfig("", ""), probeCases(), probeOptions())
+}
+
+func probeCases() []harness.Case {
+	return []harness.Case{
 		{Name: "allow passes untouched", Request: probeReq(""), Want: harness.Expect{Status: 200}},
 		{Name: "deny sends the local reply with its headers", Request: probeReq("deny"),
 			Want: harness.Expect{Status: 403, BodyContains: "denied by probe", Headers: map[string]string{"x-probe-reply": "1"}}},
@@ -72,13 +76,13 @@ func TestDecisions(t *testing.T) {
 			Want: harness.Expect{Status: 502, BodyContains: "response blocked"}},
 		{Name: "response body rewritten", Request: harness.Request{Upstream: &harness.Reply{Headers: [][2]string{{"x-probe-mask", "1"}, {"content-length", "9"}}, Body: `{"a":"b"}`}},
 			Want: harness.Expect{Status: 200, BodyContains: `{"masked":true}`}},
-	})
+	}
 }
 
 func TestFailOpenLetsPanicsThrough(t *testing.T) {
 	harness.RunCases(t, probe.Definition, probeConfig(`"failureMode":"open",`, ""), []harness.Case{
 		{Name: "panic continues", Request: probeReq("panic"), Want: harness.Expect{Status: 200}},
-	})
+	}, probeOptions())
 }
 
 func TestShadowModeNeverBlocks(t *testing.T) {
