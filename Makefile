@@ -9,7 +9,7 @@ TEST_WASM := dist/test/probe.wasm
 # Tools run as pinned `go run module@version`.
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 FUZZTIME ?= 10s
-BENCHTIME ?= 20000x
+BENCHTIME ?= 1s
 
 .PHONY: help build test bench fuzz check demo clean e2e
 help: ## list the targets
