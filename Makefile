@@ -31,7 +31,7 @@ demo: build ## run each plugin's scripted requests through its .wasm in the embe
 
 bench: build ## benchmark every plugin against the pass-through baseline; one table
 	@mkdir -p dist
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./plugins/... ./shared/... | tee dist/bench.txt | $(GO) run ./tools/benchtable
+	$(GO) test -timeout 60m -run '^$$' -bench . -benchtime $(BENCHTIME) ./plugins/... ./shared/... | tee dist/bench.txt | $(GO) run ./tools/benchtable
 
 fuzz: build ## run every fuzz target for FUZZTIME (default 10s) each
 	bash tools/fuzz.sh $(FUZZTIME)
