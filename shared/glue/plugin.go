@@ -36,9 +36,11 @@ type pluginContext struct {
 	lastIdentity    *policy.Identity // see encodeIdentity
 	lastEncoded     []byte
 	warnedNoHandoff bool
-	heap            proxywasm.MetricGauge
+	heap, gc        proxywasm.MetricGauge
 	heapName        string // kept alive: see count
+	gcName          string
 	heapRecorded    int64
+	gcRecorded      int64
 	streams         uint32
 }
 
@@ -99,6 +101,8 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	}
 	p.heapName = metrics.Name(p.def.Name, metrics.HeapMetric)
 	p.heap = proxywasm.DefineGaugeMetric(p.heapName)
+	p.gcName = metrics.Name(p.def.Name, metrics.GCMetric)
+	p.gc = proxywasm.DefineGaugeMetric(p.gcName)
 	p.sampleHeap()
 	mode := "enforcing"
 	if env.Shadow {
@@ -161,14 +165,17 @@ func (p *pluginContext) streamDone() {
 	}
 }
 
-// sampleHeap records the Go heap in use. Envoy's stats are process-wide, so each VM adds the
-// change since its last sample: the gauge is the sum over the workers' VMs running this plugin.
+// sampleHeap records the Go heap in use and the garbage collections so far. Envoy's stats are
+// process-wide, so each VM adds the change since its last sample: the gauges are sums over the
+// workers' VMs running this plugin.
 func (p *pluginContext) sampleHeap() {
 	defer func() { _ = recover() }()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	p.heap.Add(int64(ms.HeapAlloc) - p.heapRecorded)
 	p.heapRecorded = int64(ms.HeapAlloc)
+	p.gc.Add(int64(ms.NumGC) - p.gcRecorded)
+	p.gcRecorded = int64(ms.NumGC)
 }
 
 // writeAudit logs one audit line.

@@ -77,3 +77,10 @@ func (h *Host) HeapBytes() uint64 {
 	v, _ := h.emu.GetGaugeMetric(metrics.Name(h.plugin, metrics.HeapMetric))
 	return v
 }
+
+// GCCycles is the number of garbage collections the plugin VM completed, as the glue last
+// sampled it (metrics.GCMetric): at start and every metrics.HeapSampleEvery streams.
+func (h *Host) GCCycles() uint64 {
+	v, _ := h.emu.GetGaugeMetric(metrics.Name(h.plugin, metrics.GCMetric))
+	return v
+}

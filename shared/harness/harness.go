@@ -33,10 +33,17 @@ const (
 	Native Mode = "native"
 	// Wasm runs dist/<plugin>.wasm in wazero against the same emulated host.
 	Wasm Mode = "wasm"
+	// Strict runs dist/<plugin>.wasm in the strict host (see strict.go) with Options.Profile:
+	// a WASI without poll_oneoff and sched_yield, and the profile's host gaps.
+	Strict Mode = "strict"
 )
 
-// Modes lists both modes, native first.
+// Modes lists the modes benchmarks compare, native first.
 var Modes = []Mode{Native, Wasm}
+
+// TestModes lists the modes every case table runs in: Strict runs the module in the strict
+// host with the OldEnvoy profile (a WASI without poll_oneoff and sched_yield).
+var TestModes = []Mode{Native, Wasm, Strict}
 
 // StartTime is the clock's value when a Host starts.
 var StartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -54,6 +61,8 @@ type Options struct {
 	// FreshVM compiles and instantiates the module anew instead of sharing the process-wide
 	// VM, so the guest heap holds only this Host's state (benchmarks measuring memory).
 	FreshVM bool
+	// Profile is the host the Strict mode emulates; the zero value means OldEnvoy.
+	Profile HostProfile
 }
 
 var (
@@ -73,30 +82,44 @@ type Host struct {
 	env    []string
 	// Status is the plugin's start status; a refused config leaves it false.
 	Status types.OnPluginStartStatus
+	strict *strictVM // Strict mode only
+	root   *rootRemap
 }
 
 // NewHost starts def with cfg in mode. The returned Host must be closed. A refused start is
 // not an error: check Status and StartLogs.
 func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host, error) {
+	h := &Host{Mode: mode, plugin: def.Name, now: StartTime}
 	var vm types.VMContext
+	path := opts.WasmPath
+	if path == "" {
+		path = WasmPath(def.Name)
+	}
 	switch mode {
 	case Native:
 		vm = glue.NewVM(def)
 	case Wasm:
-		path := opts.WasmPath
-		if path == "" {
-			path = WasmPath(def.Name)
-		}
 		inner, err := wasmVM(path, opts.FreshVM)
 		if err != nil {
 			return nil, err
 		}
-		vm = &rootRemap{inner: inner, id: newRootID()}
+		h.root = &rootRemap{inner: inner, id: newRootID()}
+		vm = h.root
+	case Strict:
+		profile := opts.Profile
+		if profile.Name == "" {
+			profile = OldEnvoy
+		}
+		inner, err := strictVMFor(path, profile, opts.FreshVM)
+		if err != nil {
+			return nil, err
+		}
+		h.strict, h.root = inner, &rootRemap{inner: inner, id: newRootID()}
+		vm = h.root
 	default:
 		return nil, fmt.Errorf("harness: unknown mode %q", mode)
 	}
 	hostMu.Lock()
-	h := &Host{Mode: mode, plugin: def.Name, now: StartTime}
 	if os.Getenv("WASMWARD_HOST_LOG") == "" {
 		log.SetOutput(io.Discard) // proxytest logs every hostcall
 	}
@@ -121,10 +144,24 @@ func (h *Host) Close() {
 	if h.reset == nil {
 		return
 	}
+	if h.strict != nil {
+		if p, ok := h.root.plugin.(*strictPlugin); ok {
+			p.close()
+		}
+	}
 	h.reset()
 	h.reset = nil
 	log.SetOutput(os.Stderr)
 	hostMu.Unlock()
+}
+
+// StrictStats returns what the strict host saw the module do so far (Strict mode only; the VM
+// and its stats are shared by every Host on the same module and profile).
+func (h *Host) StrictStats() StrictStats {
+	if h.strict == nil {
+		return StrictStats{}
+	}
+	return h.strict.Stats()
 }
 
 // Emulator exposes the underlying proxytest host for what the harness does not wrap.
@@ -248,12 +285,14 @@ func newRootID() uint32 {
 // 1, which the guest would reject as a duplicate after the first Host, so each Host gets a
 // fresh root context id inside the guest (a real proxy also runs many plugin contexts per VM).
 type rootRemap struct {
-	inner types.VMContext
-	id    uint32
+	inner  types.VMContext
+	id     uint32
+	plugin types.PluginContext
 }
 
 func (r *rootRemap) OnVMStart(size int) types.OnVMStartStatus { return r.inner.OnVMStart(size) }
 
 func (r *rootRemap) NewPluginContext(uint32) types.PluginContext {
-	return r.inner.NewPluginContext(r.id)
+	r.plugin = r.inner.NewPluginContext(r.id)
+	return r.plugin
 }

@@ -42,14 +42,14 @@ func MustStart(t testing.TB, mode Mode, def policy.Definition, cfg []byte, opts 
 	return h
 }
 
-// EachMode runs fn as a subtest per mode ("native", "wasm").
+// EachMode runs fn as a subtest per test mode ("native", "wasm", "strict").
 func EachMode(t *testing.T, fn func(t *testing.T, mode Mode)) {
-	for _, m := range Modes {
+	for _, m := range TestModes {
 		t.Run(string(m), func(t *testing.T) { fn(t, m) })
 	}
 }
 
-// RunCases runs a case table against def started with cfg, in both modes, one subtest per case.
+// RunCases runs a case table against def started with cfg, in every test mode, one subtest per case.
 // The same host serves every case of a mode, as one proxy worker serves many requests.
 func RunCases(t *testing.T, def policy.Definition, cfg []byte, cases []Case, opts ...Options) {
 	EachMode(t, func(t *testing.T, mode Mode) {
@@ -65,7 +65,7 @@ func RunCases(t *testing.T, def policy.Definition, cfg []byte, cases []Case, opt
 }
 
 // RunCaseFiles runs every case file of the plugin whose directory is the working directory
-// (testdata/cases/<x>.json against testdata/valid/<x>.json, see LoadCaseSets), in both modes.
+// (testdata/cases/<x>.json against testdata/valid/<x>.json, see LoadCaseSets), in every test mode.
 func RunCaseFiles(t *testing.T, def policy.Definition, opts ...Options) {
 	t.Helper()
 	sets, err := LoadCaseSets(".")

@@ -86,5 +86,10 @@ func Label(s string) string {
 // shows whether it does.
 const HeapMetric = "vm_heap_bytes"
 
+// GCMetric is the gauge (Name(plugin, GCMetric)) where the glue records the VM's completed
+// garbage collections, sampled with the heap: each GC is a stop-the-world that traps on hosts
+// without WASI poll_oneoff if a Go timer was ever armed, so this shows how often a VM is exposed.
+const GCMetric = "vm_gc_cycles"
+
 // HeapSampleEvery is how many finished streams pass between heap samples.
 const HeapSampleEvery = 1024
