@@ -5,7 +5,11 @@ GO ?= go
 PLUGINS := $(patsubst plugins/%/wasm/main.go,%,$(wildcard plugins/*/wasm/main.go))
 WASM := $(PLUGINS:%=dist/%.wasm)
 # Modules built for tests only (never shipped).
-TEST_WASM := dist/test/probe.wasm
+TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm
+# Every module is built with a one-statement Go runtime patch (tools/runtimepatch): without it the
+# runtime's scavenger arms a timer and the module traps on hosts whose WASI lacks poll_oneoff.
+WASM_OVERLAY := dist/runtimepatch/overlay.json
+WASM_BUILD = GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -overlay $(WASM_OVERLAY)
 # Tools run as pinned `go run module@version`.
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 FUZZTIME ?= 10s
@@ -16,12 +20,17 @@ help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 
 build: $(WASM) $(TEST_WASM) ## build every plugin to dist/<plugin>.wasm (standard Go, wasip1)
-dist/%.wasm: FORCE
+$(WASM_OVERLAY): FORCE
+	@$(GO) run ./tools/runtimepatch $(dir $@) >/dev/null
+dist/%.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./plugins/$*/wasm
-dist/test/probe.wasm: FORCE
+	$(WASM_BUILD) -o $@ ./plugins/$*/wasm
+dist/test/probe.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./shared/harness/probe/wasm
+	$(WASM_BUILD) -o $@ ./shared/harness/probe/wasm
+dist/test/misbehaving.wasm: $(WASM_OVERLAY) FORCE
+	@mkdir -p $(dir $@)
+	$(WASM_BUILD) -o $@ ./shared/harness/testdata/misbehaving
 
 test: build ## build, then run every test that needs no container, native and wasm mode
 	$(GO) test -count=1 ./...

@@ -63,6 +63,8 @@ type Options struct {
 	FreshVM bool
 	// Profile is the host the Strict mode emulates; the zero value means OldEnvoy.
 	Profile HostProfile
+
+	vm *strictVM // Strict mode: run on this VM (Soak) instead of the cached one
 }
 
 var (
@@ -110,9 +112,12 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 		if profile.Name == "" {
 			profile = OldEnvoy
 		}
-		inner, err := strictVMFor(path, profile, opts.FreshVM)
-		if err != nil {
-			return nil, err
+		inner := opts.vm
+		if inner == nil {
+			var err error
+			if inner, err = strictVMFor(path, profile, opts.FreshVM); err != nil {
+				return nil, err
+			}
 		}
 		h.strict, h.root = inner, &rootRemap{inner: inner, id: newRootID()}
 		vm = h.root
@@ -131,6 +136,12 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 		opt = opt.WithProperty([]string{glue.TestEnvProperty, k}, []byte(v))
 	}
 	h.emu, h.reset = proxytest.NewHostEmulator(opt)
+	defer func() {
+		if r := recover(); r != nil { // a trap while starting (strict host): release the host
+			h.Close()
+			panic(r)
+		}
+	}()
 	if h.emu.StartVM() != types.OnVMStartStatusOK {
 		h.Close()
 		return nil, errors.New("harness: VM refused to start")
@@ -144,7 +155,7 @@ func (h *Host) Close() {
 	if h.reset == nil {
 		return
 	}
-	if h.strict != nil {
+	if h.strict != nil && len(h.strict.Stats().Traps) == 0 { // a trapped instance takes no calls
 		if p, ok := h.root.plugin.(*strictPlugin); ok {
 			p.close()
 		}

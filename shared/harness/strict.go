@@ -76,6 +76,10 @@ var (
 type StrictStats struct {
 	// PollOneoff and SchedYield count the WASI calls that returned ENOTSUP (each one a trap).
 	PollOneoff, SchedYield int
+	// RandomGet lists the guest stacks (innermost function first) of WASI random_get calls made
+	// after the module's initialisation: crypto/rand and friends, which arm a runtime timer, and
+	// whose randomness is predictable on ngx_wasm_module.
+	RandomGet []string
 	// Traps lists the guest traps, each with the callback it happened in.
 	Traps []string
 	// Violations lists what the profile forbids but the host could not make a trap.
@@ -190,6 +194,9 @@ func (vm *strictVM) Stats() StrictStats {
 // NewFunctionListener implements experimental.FunctionListenerFactory: it listens to the host
 // ABI's functions only, so guest code runs at full speed.
 func (vm *strictVM) NewFunctionListener(def api.FunctionDefinition) experimental.FunctionListener {
+	if def.ModuleName() == wasi_snapshot_preview1.ModuleName && def.Name() == "random_get" {
+		return experimental.FunctionListenerFunc(vm.noteRandom)
+	}
 	if def.ModuleName() != "env" || def.GoFunction() == nil {
 		return nil
 	}
@@ -208,6 +215,19 @@ func (vm *strictVM) NewFunctionListener(def api.FunctionDefinition) experimental
 		})
 		if vm.trapping[name] {
 			panic(fmt.Errorf("%w: %s is not implemented by %s", errTrap, name, vm.profile.Name))
+		}
+	})
+}
+
+// noteRandom records the guest stack of a random_get call made by a callback.
+func (vm *strictVM) noteRandom(_ context.Context, _ api.Module, _ api.FunctionDefinition, _ []uint64, stack experimental.StackIterator) {
+	var frames []string
+	for stack.Next() && len(frames) < 12 {
+		frames = append(frames, stack.Function().Definition().DebugName())
+	}
+	vm.note(func(s *StrictStats) {
+		if vm.callback != "" {
+			s.RandomGet = append(s.RandomGet, vm.callback+": "+strings.Join(frames, " < "))
 		}
 	})
 }

@@ -19,17 +19,25 @@ func Start(t testing.TB, mode Mode, def policy.Definition, cfg []byte, opts ...O
 		o = opts[0]
 	}
 	h, err := NewHost(mode, def, cfg, o)
-	if errors.Is(err, ErrNoWasm) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v (CI=true: a missing module is a failure)", err)
-		}
-		t.Skipf("%v", err)
-	}
 	if err != nil {
-		t.Fatal(err)
+		FailOrSkipMissing(t, err)
 	}
 	t.Cleanup(h.Close)
 	return h
+}
+
+// FailOrSkipMissing ends a test on err: a skip when the error is a module not built (ErrNoWasm)
+// outside CI, a failure otherwise. With CI=true a missing module is a failure: CI must never
+// pass without running wasm.
+func FailOrSkipMissing(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, ErrNoWasm) && os.Getenv("CI") != "true" {
+		t.Skipf("%v", err)
+	}
+	if errors.Is(err, ErrNoWasm) {
+		t.Fatalf("%v (CI=true: a missing module is a failure)", err)
+	}
+	t.Fatal(err)
 }
 
 // MustStart is Start that fails the test when the plugin refuses its config.
