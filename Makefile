@@ -8,7 +8,7 @@ WASM := $(PLUGINS:%=dist/%.wasm)
 TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm
 # Every module is built with a one-statement Go runtime patch (tools/runtimepatch): without it the
 # runtime's scavenger arms a timer and the module traps on hosts whose WASI lacks poll_oneoff.
-WASM_OVERLAY := dist/runtimepatch/overlay.json
+WASM_OVERLAY := dist/_runtimepatch/overlay.json  # "_": never a package of ./...
 WASM_BUILD = GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -overlay $(WASM_OVERLAY)
 # Tools run as pinned `go run module@version`.
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0

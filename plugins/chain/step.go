@@ -93,6 +93,19 @@ func (c *Chain) Start(host policy.Host) error {
 	return nil
 }
 
+// Limits implements policy.Limited: every step's limits, each prefixed with the step's name.
+func (c *Chain) Limits(caps policy.Capabilities) []string {
+	var out []string
+	for _, s := range c.steps {
+		if l, ok := s.policy.(policy.Limited); ok {
+			for _, m := range l.Limits(caps) {
+				out = append(out, s.name+": "+m)
+			}
+		}
+	}
+	return out
+}
+
 // TickPeriod is the smallest tick period any step asked for, 0 when none ticks.
 func (c *Chain) TickPeriod() time.Duration { return c.tick }
 

@@ -98,6 +98,14 @@ func (l *limit) bucketFor(vals []string) *bucket {
 	return &l.bucket
 }
 
+// Limits implements policy.Limited: without shared data the counts are per worker.
+func (p *Policy) Limits(caps policy.Capabilities) []string {
+	if caps.SharedData {
+		return nil
+	}
+	return []string{"no shared data (nginx: declare `shm_kv *` in the wasm{} block and set host.sharedData): buckets and bans are kept per worker, each worker enforcing the full limit"}
+}
+
 // Start stores the host, picks the store (shared data, or per-VM when the host has none) and
 // creates the slot tables.
 func (p *Policy) Start(h policy.Host) error {
@@ -115,8 +123,7 @@ func (p *Policy) Start(h policy.Host) error {
 	store, err := h.Shared()
 	perVM := errors.Is(err, policy.ErrUnsupported)
 	if perVM {
-		store = newLocalStore()
-		h.Log(policy.LogWarn, "no shared data on this host: buckets and bans are kept per worker (each worker enforces the full limit)")
+		store = newLocalStore() // said at start by Limits
 	} else if err != nil {
 		return fmt.Errorf("shared data: %w", err)
 	}

@@ -232,8 +232,13 @@ func TestNoSharedDataFallsBackPerWorker(t *testing.T) {
 	host := policytest.NewHost()
 	host.NoShared = true
 	w := start(t, perIP, host)
-	if len(host.Lines) != 1 || !strings.Contains(host.Lines[0], "per worker") {
-		t.Fatalf("want one log line about per-worker buckets, got %q", host.Lines)
+	host.Caps = policy.Capabilities{Kind: policy.HostNginx}
+	limits := w.pol.(policy.Limited).Limits(host.Caps)
+	if len(limits) != 1 || !strings.Contains(limits[0], "per worker") {
+		t.Fatalf("want one limit about per-worker buckets, got %q", limits)
+	}
+	if l := w.pol.(policy.Limited).Limits(policy.FullCapabilities); l != nil {
+		t.Fatalf("Envoy: want no limits, got %q", l)
 	}
 	if got := w.allowed(5, func() *policy.Request { return req("192.0.2.1:1") }); got != 3 {
 		t.Fatalf("per-VM bucket allowed %d, want 3", got)

@@ -17,11 +17,25 @@ const (
 	reasonDefaultAllow = "default_allow" // no enforced rule matched, defaultAction ALLOW
 	reasonDefaultDeny  = "default_deny"  // no enforced rule matched, defaultAction DENY
 	reasonShadowDenied = "shadow_denied" // allowed, but a shadow DENY rule matched
+	// reasonUnavailable: a DENY rule needed a fact the host cannot give (the mTLS peer
+	// certificate on ngx_wasm_module), so it denies rather than let the request through.
+	reasonUnavailable = "host_unavailable"
 )
 
-// Start keeps the host clock for time and step-up conditions.
+// Start keeps the host clock for time and step-up conditions, and notes whether the host gives
+// the mTLS peer certificate.
 func (p *Policy) Start(host policy.Host) error {
 	p.clock = host
+	p.noPeer = p.usesPeer && !host.Capabilities().PeerCertificate
+	return nil
+}
+
+// Limits implements policy.Limited: without peer-certificate properties, rules that match the
+// mTLS peer fail closed.
+func (p *Policy) Limits(caps policy.Capabilities) []string {
+	if p.usesPeer && !caps.PeerCertificate {
+		return []string{"peer certificate identity unavailable: ALLOW rules that need it never grant, DENY rules that need it deny"}
+	}
 	return nil
 }
 
@@ -43,16 +57,17 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	var enfDeny, shDeny, enfAllow, shAllow, logged *rule
 	for _, r := range p.deny.candidates(c.path) {
 		if r.shadow {
-			if shDeny == nil && r.m.match(c) {
+			if shDeny == nil && c.denyMatch(r) {
 				shDeny = r
 			}
 			continue
 		}
-		if r.m.match(c) {
+		if c.denyMatch(r) {
 			enfDeny = r
 			break
 		}
 	}
+	unavailable := enfDeny != nil && c.unavailable
 	if enfDeny == nil {
 		for _, r := range p.allow.candidates(c.path) {
 			if r.shadow {
@@ -73,13 +88,23 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			break
 		}
 	}
-	return p.decide(enfDeny, shDeny, enfAllow, shAllow, logged)
+	return p.decide(unavailable, enfDeny, shDeny, enfAllow, shAllow, logged)
+}
+
+// denyMatch matches a DENY rule, failing closed: a rule that needed a fact the host cannot give
+// counts as matched (c.unavailable then stays set for the decision's reason).
+func (c *evalCtx) denyMatch(r *rule) bool {
+	c.unavailable = false
+	return r.m.match(c) || c.unavailable
 }
 
 // decide turns the matched rules into a decision; its details maps are built at Parse.
-func (p *Policy) decide(enfDeny, shDeny, enfAllow, shAllow, logged *rule) policy.Decision {
+// unavailable says the enforced DENY rule matched only by failing closed.
+func (p *Policy) decide(unavailable bool, enfDeny, shDeny, enfAllow, shAllow, logged *rule) policy.Decision {
 	var d policy.Decision
 	switch {
+	case unavailable:
+		d = p.denied(enfDeny.id, reasonUnavailable)
 	case enfDeny != nil:
 		d = p.denied(enfDeny.id, reasonDenied)
 	case shDeny != nil && (enfAllow != nil || !p.defaultDeny):
@@ -125,6 +150,8 @@ type evalCtx struct {
 	p    *Policy
 	req  *policy.Request
 	path string // without the query string
+	// unavailable is set when a matcher needed a fact the host cannot give.
+	unavailable bool
 
 	loaded   uint8
 	claimStr string

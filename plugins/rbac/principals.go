@@ -318,10 +318,17 @@ func (c *compiler) peer(path string, s *PeerSpec) matcher {
 		c.add(path, "set exactly one of uriSan, dnsSan, subject")
 		return never
 	}
+	c.p.usesPeer = true
 	return m
 }
 
+// match fails closed on a host without peer-certificate properties: no match, and the
+// evaluation is told (a DENY rule then denies, see denyMatch).
 func (m peerMatcher) match(c *evalCtx) bool {
+	if c.p.noPeer {
+		c.unavailable = true
+		return false
+	}
 	p := c.peer()
 	var sans []string
 	switch m.field {

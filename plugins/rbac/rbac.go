@@ -84,6 +84,9 @@ type Policy struct {
 
 	clock         policy.Clock
 	defaultDetail map[string]string // shadow deny over a default allow
+
+	usesPeer bool // some rule or role matches the mTLS peer certificate
+	noPeer   bool // ... and the host cannot give it (set at Start)
 }
 
 type uaRule struct {

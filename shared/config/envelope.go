@@ -21,7 +21,16 @@ type Envelope struct {
 	Shadow      bool            `json:"shadow,omitempty"`
 	FailureMode string          `json:"failureMode,omitempty"`
 	Audit       AuditConfig     `json:"audit,omitzero"`
+	Host        HostConfig      `json:"host,omitzero"`
 	Spec        json.RawMessage `json:"spec"`
+}
+
+// HostConfig declares host features that cannot be probed without trapping.
+type HostConfig struct {
+	// SharedData, on ngx_wasm_module, declares that nginx's wasm{} block has an `shm_kv *`
+	// zone. Without it the plugin never touches shared data (the call would trap). Envoy always
+	// has shared data and ignores this.
+	SharedData bool `json:"sharedData,omitempty"`
 }
 
 // AuditConfig selects which decisions produce audit lines beyond denies.

@@ -9,15 +9,15 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
 // host implements policy.Host over proxy-wasm hostcalls.
 type host struct {
 	plugin string
-	vm     *vmContext   // its clock is chosen at VM start, possibly after this host was created
-	shared *sharedStore // nil until probed
-	noKV   bool         // the probe found no shared data
+	vm     *vmContext // its clock is chosen at VM start, possibly after this host was created
+	caps   policy.Capabilities
 }
 
 func (h *host) Now() time.Time { return h.vm.clock() }
@@ -46,24 +46,25 @@ func (h *host) Log(level policy.LogLevel, msg string) {
 	}
 }
 
-// sharedProbeKey is read once to learn whether the host has shared data at all
-// (ngx_wasm_module without an shm_kv zone answers with an error, not "not found").
-const sharedProbeKey = "wasmward.probe"
-
+// Shared returns the host's shared data, or ErrUnsupported where the host has none: then no
+// shared-data call is ever made (on ngx_wasm_module without an shm_kv zone it would trap).
 func (h *host) Shared() (policy.SharedStore, error) {
-	if h.shared != nil {
-		return h.shared, nil
+	if !h.caps.SharedData {
+		return nil, fmt.Errorf("%w: shared data (on nginx: declare an shm_kv zone and set host.sharedData)", policy.ErrUnsupported)
 	}
-	if h.noKV {
-		return nil, policy.ErrUnsupported
+	return sharedStore{}, nil
+}
+
+func (h *host) Capabilities() policy.Capabilities { return h.caps }
+
+// detectCapabilities tells Envoy from ngx_wasm_module by the property plugin_vm_id, which Envoy
+// answers in every context and ngx_wasm_module reports not found (neither traps). What cannot
+// be probed safely comes from the config.
+func detectCapabilities(env *config.Envelope) policy.Capabilities {
+	if _, err := proxywasm.GetProperty([]string{"plugin_vm_id"}); err == nil {
+		return policy.FullCapabilities
 	}
-	_, _, err := proxywasm.GetSharedData(sharedProbeKey)
-	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
-		h.noKV = true
-		return nil, fmt.Errorf("%w: shared data: %v", policy.ErrUnsupported, err)
-	}
-	h.shared = &sharedStore{}
-	return h.shared, nil
+	return policy.Capabilities{Kind: policy.HostNginx, SharedData: env.Host.SharedData}
 }
 
 type sharedStore struct{}

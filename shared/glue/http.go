@@ -1,6 +1,8 @@
 package glue
 
 import (
+	"strconv"
+
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 
@@ -31,6 +33,9 @@ type httpContext struct {
 	bufferResp bool // the response body is being buffered for the response body phase
 	bodySize   int  // buffered sizes so far, for bodies that end with trailers
 	respSize   int
+	// replacement, when non-nil, replaces every response body chunk still to come: a
+	// response-phase deny on a host that cannot send a local reply then (see replaceResponse).
+	replacement []byte
 }
 
 // failureBody is the reply when a policy fails internally. It says nothing about the policy.
@@ -142,6 +147,9 @@ func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (a
 		c.bufferResp = true
 		// The body will change length: let the host re-frame it.
 		_ = proxywasm.RemoveHttpResponseHeader("content-length")
+		if !c.p.host.caps.ResponseReplies {
+			return types.ActionContinue // nginx ignores this pause; its body phase buffers
+		}
 		return types.ActionPause
 	}
 	return types.ActionContinue
@@ -149,6 +157,11 @@ func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (a
 
 func (c *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) (action types.Action) {
 	defer c.guard(&action)
+	if c.replacement != nil {
+		_ = proxywasm.ReplaceHttpResponseBody(c.replacement)
+		c.replacement = []byte{}
+		return types.ActionContinue
+	}
 	if !c.bufferResp || c.replied {
 		return types.ActionContinue
 	}
@@ -231,6 +244,10 @@ func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 		if shadow {
 			return false
 		}
+		if ph >= responseHeaders && !c.p.host.caps.ResponseReplies {
+			c.replaceResponse(d.Reply, ph)
+			return false
+		}
 		c.replied = true
 		if err := proxywasm.SendHttpResponse(uint32(replyStatus(d.Reply.Status)), d.Reply.Headers, d.Reply.Body, -1); err != nil {
 			panic(err)
@@ -239,6 +256,31 @@ func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 	}
 	c.mutate(d, ph)
 	return false
+}
+
+// replaceResponse enforces a response-phase deny where the host cannot send a local reply
+// then (ngx_wasm_module: the response headers may be on their way, and a reply from the
+// response phase hangs the client or traps). In the headers phase it asks for the reply's status
+// and headers and drops the upstream's Content-Length; then the body is replaced: the chunk at
+// hand (or the first to come) by the reply body, every later chunk by nothing. Whatever the
+// host does with the status, the upstream body never reaches the client.
+func (c *httpContext) replaceResponse(r policy.Reply, ph phase) {
+	c.bufferResp = false
+	body := r.Body
+	if body == nil {
+		body = []byte{}
+	}
+	if ph == responseHeaders {
+		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(replyStatus(r.Status)))
+		_ = proxywasm.RemoveHttpResponseHeader("content-length")
+		for _, h := range r.Headers {
+			_ = proxywasm.ReplaceHttpResponseHeader(h[0], h[1])
+		}
+		c.replacement = body
+		return
+	}
+	_ = proxywasm.ReplaceHttpResponseBody(body)
+	c.replacement = []byte{}
 }
 
 func replyStatus(s int) int {

@@ -3,6 +3,7 @@ package glue
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -75,6 +76,7 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 		return types.OnPluginStartStatusFailed
 	}
 	p.env, p.policy = env, pol
+	p.host.caps = detectCapabilities(env)
 	if key, ok := p.host.Env(identity.KeyEnv); ok {
 		if len(key) < identity.MinKeyLen {
 			p.refuse(fmt.Sprintf("environment variable %s: must be at least %d bytes", identity.KeyEnv, identity.MinKeyLen))
@@ -108,8 +110,24 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	if env.Shadow {
 		mode = "shadow mode (decisions recorded, never enforced)"
 	}
-	p.host.Log(policy.LogInfo, "started, "+mode+", failure mode "+env.FailureMode)
+	p.host.Log(policy.LogInfo, "started on "+p.host.caps.Kind+", "+mode+", failure mode "+env.FailureMode)
+	if limits := p.limits(); len(limits) > 0 {
+		p.host.Log(policy.LogWarn, "cannot fully enforce on "+p.host.caps.Kind+": "+strings.Join(limits, "; "))
+	}
 	return types.OnPluginStartStatusOK
+}
+
+// limits lists what this plugin cannot enforce on the detected host: the policy's own
+// (policy.Limited) and the glue's, for response-phase decisions.
+func (p *pluginContext) limits() []string {
+	var out []string
+	if l, ok := p.policy.(policy.Limited); ok {
+		out = l.Limits(p.host.caps)
+	}
+	if !p.host.caps.ResponseReplies && (p.response != nil || p.respBody != nil) {
+		out = append(out, "response headers may already be sent when a response-phase rule denies: the body is replaced and the status change asked for, never the upstream body let through")
+	}
+	return out
 }
 
 func (p *pluginContext) refuse(reason string) {

@@ -11,6 +11,17 @@ type Case struct {
 	Name    string  `json:"name"`
 	Request Request `json:"request"`
 	Want    Expect  `json:"want"`
+	// WantOn overrides Want on a host profile by name ("nginx"), where the host lacks what the
+	// case needs and the plugin fails closed (the strict-host soak uses it).
+	WantOn map[string]Expect `json:"wantOn,omitempty"`
+}
+
+// WantFor is what the case expects on the host profile named profile.
+func (c Case) WantFor(profile string) Expect {
+	if e, ok := c.WantOn[profile]; ok {
+		return e
+	}
+	return c.Want
 }
 
 // Expect is what a Case checks. Zero fields check nothing, except Status.

@@ -86,12 +86,20 @@ type Host struct {
 	Status types.OnPluginStartStatus
 	strict *strictVM // Strict mode only
 	root   *rootRemap
+	absent []string // properties the emulated host never has
 }
 
 // NewHost starts def with cfg in mode. The returned Host must be closed. A refused start is
 // not an error: check Status and StartLogs.
 func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host, error) {
 	h := &Host{Mode: mode, plugin: def.Name, now: StartTime}
+	profile := opts.Profile
+	if profile.Name == "" {
+		profile = OldEnvoy
+	}
+	if mode == Strict {
+		h.absent = profile.Absent
+	}
 	var vm types.VMContext
 	path := opts.WasmPath
 	if path == "" {
@@ -108,10 +116,6 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 		h.root = &rootRemap{inner: inner, id: newRootID()}
 		vm = h.root
 	case Strict:
-		profile := opts.Profile
-		if profile.Name == "" {
-			profile = OldEnvoy
-		}
 		inner := opts.vm
 		if inner == nil {
 			var err error
@@ -132,6 +136,9 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 		WithPluginConfiguration(cfg).
 		WithVMConfiguration([]byte(`{"testHost":true}`)).
 		WithProperty(glue.TestClockProperty, clockValue(h.now))
+	if mode != Strict || !profile.Nginx {
+		opt = opt.WithProperty([]string{"plugin_vm_id"}, []byte("harness")) // Envoy's, see glue
+	}
 	for k, v := range opts.Env {
 		opt = opt.WithProperty([]string{glue.TestEnvProperty, k}, []byte(v))
 	}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -148,6 +149,8 @@ func (h *Host) Do(req Request) Result {
 	for _, p := range h.emu.GetCurrentResponseHeaders(id) {
 		if p[0] != ":status" {
 			out.Headers = append(out.Headers, p)
+		} else if s, err := strconv.Atoi(p[1]); err == nil {
+			out.Status = s // the plugin may have replaced it
 		}
 	}
 	return Result{Reply: out, Forwarded: fwd}
@@ -162,6 +165,9 @@ func (h *Host) local(id uint32) (Result, bool) {
 }
 
 func (h *Host) setProperty(key, value string) {
+	if slices.Contains(h.absent, key) {
+		return
+	}
 	if err := h.emu.SetProperty(strings.Split(key, "/"), []byte(value)); err != nil {
 		panic(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/policy"
@@ -41,6 +42,7 @@ func Soak(def policy.Definition, sets []CaseSet, n int, opts Options) (SoakResul
 	if profile.Name == "" {
 		profile = OldEnvoy
 	}
+	opts.Profile = profile
 	vm, err := strictVMFor(path, profile, true)
 	if err != nil {
 		return out, err
@@ -94,9 +96,9 @@ func soakPass(def policy.Definition, s CaseSet, cfg []byte, opts Options, out *S
 	for _, c := range s.Cases {
 		res := h.Do(c.Request)
 		out.Requests++
-		for _, d := range c.Want.Check(res) {
-			if len(out.Mismatches) < 20 {
-				out.Mismatches = append(out.Mismatches, name+" "+c.Name+": "+d)
+		for _, d := range c.WantFor(opts.Profile.Name).Check(res) {
+			if m := name + " " + c.Name + ": " + d; len(out.Mismatches) < 20 && !slices.Contains(out.Mismatches, m) {
+				out.Mismatches = append(out.Mismatches, m)
 			}
 		}
 	}

@@ -43,6 +43,12 @@ import (
 type HostProfile struct {
 	// Name labels the profile in test names and reports.
 	Name string
+	// Nginx makes the host look like ngx_wasm_module: no plugin_vm_id property (the glue's
+	// host detection), and the Absent properties missing.
+	Nginx bool
+	// Absent lists properties ("connection/uri_san_peer_certificate") the host never has: a
+	// test request setting them is served without them.
+	Absent []string
 	// Trapping lists "env" host functions that trap when called.
 	Trapping []string
 	// IgnoresResponsePause makes a Pause returned from on_response_headers act as Continue.
@@ -59,6 +65,8 @@ var (
 	// Wasmtime 25 (see nginx/README.md).
 	Nginx = HostProfile{
 		Name:                 "nginx",
+		Nginx:                true,
+		Absent:               peerCertificateProperties,
 		Trapping:             []string{"proxy_done", "proxy_close_stream", "proxy_get_log_level", "proxy_dispatch_grpc_call", "proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_send", "proxy_grpc_cancel", "proxy_grpc_close", "proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue"},
 		IgnoresResponsePause: true,
 		NoResponseLocalReply: true,
@@ -66,11 +74,19 @@ var (
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
 	NginxNoSharedMemory = HostProfile{
 		Name:                 "nginx-no-shm",
+		Nginx:                true,
+		Absent:               peerCertificateProperties,
 		Trapping:             append(slices.Clone(Nginx.Trapping), "proxy_get_shared_data", "proxy_set_shared_data"),
 		IgnoresResponsePause: true,
 		NoResponseLocalReply: true,
 	}
 )
+
+// peerCertificateProperties are Envoy's mTLS peer properties, absent on ngx_wasm_module.
+var peerCertificateProperties = []string{
+	"connection/uri_san_peer_certificate", "connection/dns_san_peer_certificate",
+	"connection/subject_peer_certificate", "connection/sha256_peer_certificate_digest",
+}
 
 // StrictStats is what the strict host saw a module do.
 type StrictStats struct {

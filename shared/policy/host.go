@@ -76,4 +76,41 @@ type Host interface {
 	Log(level LogLevel, msg string)
 	// Property reads a host property outside a request (e.g. to detect the host kind).
 	Property(path ...string) ([]byte, bool)
+	// Capabilities is what the host offers, as the glue detected it at start.
+	Capabilities() Capabilities
+}
+
+// Host kinds (Capabilities.Kind).
+const (
+	HostEnvoy = "envoy"
+	HostNginx = "nginx" // Kong's ngx_wasm_module, and any host without Envoy's properties
+)
+
+// Capabilities is what the host proxy offers beyond the common proxy-wasm calls. The glue
+// detects the host at start (Envoy answers the property plugin_vm_id; ngx_wasm_module does not)
+// and takes what cannot be probed without trapping from the config (config.HostConfig). Calls
+// a host lacks are never made: docs/hosts.md lists them.
+type Capabilities struct {
+	Kind string
+	// SharedData: cross-worker shared data (always on Envoy; on nginx only with an shm_kv zone,
+	// declared by config host.sharedData, since probing it without one traps).
+	SharedData bool
+	// PeerCertificate: the mTLS peer-certificate properties (connection.uri_san_peer_certificate
+	// and friends); absent on ngx_wasm_module.
+	PeerCertificate bool
+	// ResponseReplies: a local reply can replace a response in its headers or body phase. On
+	// nginx the response headers may already be sent: a response-phase deny there replaces the
+	// body (and asks for the status), and a pause in the response-headers phase is ignored.
+	ResponseReplies bool
+}
+
+// FullCapabilities is Envoy's set.
+var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCertificate: true, ResponseReplies: true}
+
+// Limited is implemented by a policy that cannot enforce everything on some hosts. Limits
+// returns one short phrase per thing the host prevents, saying how the policy fails closed for
+// it ("peer certificate identity unavailable: rules that need it deny"); nil when nothing is
+// missing. The glue logs them at start in one line. Start has already run.
+type Limited interface {
+	Limits(caps Capabilities) []string
 }

@@ -28,6 +28,16 @@ type Host struct {
 	// FetchErr, when set, makes Fetch fail at dispatch.
 	FetchErr error
 	Lines    []string
+	// Caps is what Capabilities reports; the zero value means policy.FullCapabilities (Envoy).
+	Caps policy.Capabilities
+}
+
+// Capabilities implements policy.Host.
+func (h *Host) Capabilities() policy.Capabilities {
+	if h.Caps.Kind == "" {
+		return policy.FullCapabilities
+	}
+	return h.Caps
 }
 
 // NewHost returns a fake host at Start with an empty store.

@@ -14,7 +14,8 @@
 // The patch is one statement in bgscavenge (runtime/mgcscavenge.go). If a Go release changes
 // that code, this command fails and says so: re-check the runtime before adjusting it.
 //
-// Usage: go run ./tools/runtimepatch <output dir>   (prints the overlay file's path)
+// Usage: go run ./tools/runtimepatch <output dir>   (prints the overlay file's path). The directory
+// should start with "_" so that "./..." patterns never take the patched file for a package.
 package main
 
 import (

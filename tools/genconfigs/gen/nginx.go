@@ -11,7 +11,8 @@ import (
 const (
 	NginxPort = 9000
 	// ShmKVSize backs proxy-wasm shared data ("*": every key namespace); without an shm_kv zone
-	// ngx_wasm_module has no shared data and plugins needing it refuse to start or degrade.
+	// ngx_wasm_module has no shared data (the calls trap), so each config declares it with
+	// host.sharedData.
 	ShmKVSize = "4m"
 )
 
@@ -45,10 +46,20 @@ func nginxConf(source string, filters []filterSpec) []byte {
 	fmt.Fprintf(&b, "    upstream app {\n        server %s:%d;\n    }\n\n", UpstreamHost, UpstreamPort)
 	fmt.Fprintf(&b, "    server {\n        listen %d;\n\n        location / {\n", NginxPort)
 	for _, f := range filters {
-		fmt.Fprintf(&b, "            proxy_wasm %s %s;\n", f.plugin, NginxQuote(f.cfg.Compact()))
+		fmt.Fprintf(&b, "            proxy_wasm %s %s;\n", f.plugin, NginxQuote(withSharedData(f.cfg)))
 	}
 	b.WriteString("            proxy_pass http://app;\n        }\n    }\n}\n")
 	return []byte(b.String())
+}
+
+// withSharedData is the config as one line, declaring (host.sharedData) the shm_kv zone every
+// generated nginx.conf has: ngx_wasm_module cannot be probed for it without trapping.
+func withSharedData(c Config) string {
+	compact := c.Compact()
+	if c.Env == nil || c.Env.Host.SharedData || !strings.HasPrefix(compact, "{") {
+		return compact
+	}
+	return `{"host":{"sharedData":true},` + compact[1:]
 }
 
 // nginxFiles generates nginx/<plugin>/<config>.conf for every valid config and the full chain,
