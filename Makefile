@@ -30,7 +30,7 @@ dist/test/probe.wasm: $(WASM_OVERLAY) FORCE
 	$(WASM_BUILD) -o $@ ./shared/harness/probe/wasm
 dist/test/misbehaving.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
-	$(WASM_BUILD) -o $@ ./shared/harness/testdata/misbehaving
+	$(WASM_BUILD) -o $@ ./tools/wasmrules/testdata/misbehaving
 
 test: build ## build, then run every test that needs no container, native and wasm mode
 	$(GO) test -count=1 ./...

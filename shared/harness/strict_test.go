@@ -11,7 +11,7 @@ import (
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
-// misbehaving stands for dist/test/misbehaving.wasm (shared/harness/testdata/misbehaving): only
+// misbehaving stands for dist/test/misbehaving.wasm (tools/wasmrules/testdata/misbehaving): only
 // its name matters, the module is what runs.
 var misbehaving = policy.Definition{Name: "misbehaving", Schema: []byte(`{}`),
 	Parse: func(data []byte) (policy.Policy, error) { return nil, config.DecodeStrict(data, &struct{}{}) }}
@@ -23,7 +23,7 @@ func misbehavingSets(how string) []harness.CaseSet {
 	for range 50 {
 		cases = append(cases, harness.Case{Name: "plain", Want: harness.Expect{Status: 200}})
 	}
-	return []harness.CaseSet{{File: how + ".json", Config: filepath.Join("testdata", "misbehaving", "config.json"), Cases: cases}}
+	return []harness.CaseSet{{File: how + ".json", Config: filepath.Join(harness.RepoRoot(), "tools", "wasmrules", "testdata", "misbehaving", "config.json"), Cases: cases}}
 }
 
 func soakMisbehaving(t *testing.T, how string, profile harness.HostProfile) harness.SoakResult {

@@ -3,7 +3,7 @@
 // header x-misbehave: "crypto-rand" reads crypto/rand once (which arms a runtime timer),
 // "sleep" sleeps a millisecond, "panic" panics (the glue must recover). Every request then
 // allocates, so garbage collections keep coming. It lives under testdata so that `./...`
-// (vet, the Go-on-Wasm rules) never sees it.
+// (vet, the Go-on-Wasm rules) never sees it, beside the source fixture of tools/wasmrules.
 package main
 
 import (
