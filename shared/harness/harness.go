@@ -67,6 +67,22 @@ type Options struct {
 	vm *strictVM // Strict mode: run on this VM (Soak) instead of the cached one
 }
 
+// profile is Profile, OldEnvoy when unset.
+func (o Options) profile() HostProfile {
+	if o.Profile.Name == "" {
+		return OldEnvoy
+	}
+	return o.Profile
+}
+
+// wasmPath is WasmPath, dist/<plugin>.wasm when unset.
+func (o Options) wasmPath(plugin string) string {
+	if o.WasmPath == "" {
+		return WasmPath(plugin)
+	}
+	return o.WasmPath
+}
+
 var (
 	hostMu   sync.Mutex // one proxytest host per process at a time
 	vmMu     sync.Mutex
@@ -93,18 +109,11 @@ type Host struct {
 // not an error: check Status and StartLogs.
 func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host, error) {
 	h := &Host{Mode: mode, plugin: def.Name, now: StartTime}
-	profile := opts.Profile
-	if profile.Name == "" {
-		profile = OldEnvoy
-	}
+	profile, path := opts.profile(), opts.wasmPath(def.Name)
 	if mode == Strict {
 		h.absent = profile.Absent
 	}
 	var vm types.VMContext
-	path := opts.WasmPath
-	if path == "" {
-		path = WasmPath(def.Name)
-	}
 	switch mode {
 	case Native:
 		vm = glue.NewVM(def)
@@ -162,7 +171,7 @@ func (h *Host) Close() {
 	if h.reset == nil {
 		return
 	}
-	if h.strict != nil && len(h.strict.Stats().Traps) == 0 { // a trapped instance takes no calls
+	if h.strict != nil && !h.strict.trapped() { // a trapped instance takes no calls
 		if p, ok := h.root.plugin.(*strictPlugin); ok {
 			p.close()
 		}
@@ -275,10 +284,7 @@ func wasmVM(path string, fresh bool) (types.VMContext, error) {
 	if vm, ok := vmCache[path]; ok && !fresh {
 		return vm, nil
 	}
-	bin, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrNoWasm, path)
-	}
+	bin, err := readModule(path)
 	if err != nil {
 		return nil, err
 	}
@@ -290,6 +296,15 @@ func wasmVM(path string, fresh bool) (types.VMContext, error) {
 		vmCache[path] = vm
 	}
 	return vm, nil
+}
+
+// readModule reads a built module; a missing one is ErrNoWasm.
+func readModule(path string) ([]byte, error) {
+	bin, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNoWasm, path)
+	}
+	return bin, err
 }
 
 func newRootID() uint32 {

@@ -34,16 +34,8 @@ func Soak(def policy.Definition, sets []CaseSet, n int, opts Options) (SoakResul
 	if len(sets) == 0 {
 		return out, errors.New("soak: no case sets")
 	}
-	path := opts.WasmPath
-	if path == "" {
-		path = WasmPath(def.Name)
-	}
-	profile := opts.Profile
-	if profile.Name == "" {
-		profile = OldEnvoy
-	}
-	opts.Profile = profile
-	vm, err := strictVMFor(path, profile, true)
+	opts.Profile = opts.profile()
+	vm, err := strictVMFor(opts.wasmPath(def.Name), opts.Profile, true)
 	if err != nil {
 		return out, err
 	}
@@ -55,14 +47,14 @@ func Soak(def policy.Definition, sets []CaseSet, n int, opts Options) (SoakResul
 			return out, err
 		}
 	}
-	for out.Requests < n && len(vm.Stats().Traps) == 0 {
+	for out.Requests < n && !vm.trapped() {
 		for _, s := range sets {
 			if err := soakPass(def, s, configs[s.Config], opts, &out); err != nil {
 				return out, err
 			}
 		}
 	}
-	if len(vm.Stats().Traps) == 0 {
+	if !vm.trapped() {
 		h, err := NewHost(Strict, def, configs[sets[0].Config], opts)
 		if err != nil {
 			return out, err

@@ -11,7 +11,6 @@ import (
 	"sync"
 	_ "unsafe" // go:linkname, see exportHostABI
 
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -72,14 +71,12 @@ var (
 		NoResponseLocalReply: true,
 	}
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
-	NginxNoSharedMemory = HostProfile{
-		Name:                 "nginx-no-shm",
-		Nginx:                true,
-		Absent:               peerCertificateProperties,
-		Trapping:             append(slices.Clone(Nginx.Trapping), "proxy_get_shared_data", "proxy_set_shared_data"),
-		IgnoresResponsePause: true,
-		NoResponseLocalReply: true,
-	}
+	NginxNoSharedMemory = func() HostProfile {
+		p := Nginx
+		p.Name = "nginx-no-shm"
+		p.Trapping = append(slices.Clone(Nginx.Trapping), "proxy_get_shared_data", "proxy_set_shared_data")
+		return p
+	}()
 )
 
 // peerCertificateProperties are Envoy's mTLS peer properties, absent on ngx_wasm_module.
@@ -189,6 +186,13 @@ func (vm *strictVM) note(f func(*StrictStats)) {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
 	f(&vm.stats)
+}
+
+// trapped reports whether the instance trapped: it then takes no more calls.
+func (vm *strictVM) trapped() bool {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	return len(vm.stats.Traps) > 0
 }
 
 // Stats returns a copy of what the host saw so far.
@@ -361,7 +365,7 @@ func wasmBool(b bool) uint64 {
 // strictVMs caches a strict VM per (path, profile): compiling takes seconds.
 var strictVMs = map[string]*strictVM{}
 
-// StrictVM returns the cached strict VM for the module at path under profile, compiling it on
+// strictVMFor returns the cached strict VM for the module at path under profile, compiling it on
 // first use.
 func strictVMFor(path string, profile HostProfile, fresh bool) (*strictVM, error) {
 	vmMu.Lock()
@@ -370,10 +374,7 @@ func strictVMFor(path string, profile HostProfile, fresh bool) (*strictVM, error
 	if vm, ok := strictVMs[key]; ok && !fresh {
 		return vm, nil
 	}
-	bin, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrNoWasm, path)
-	}
+	bin, err := readModule(path)
 	if err != nil {
 		return nil, err
 	}
@@ -386,5 +387,3 @@ func strictVMFor(path string, profile HostProfile, fresh bool) (*strictVM, error
 	}
 	return vm, nil
 }
-
-var _ = proxytest.NewEmulatorOption // the linknamed functions live in proxytest
