@@ -13,15 +13,6 @@ import (
 func main() {
 	addr := flag.String("addr", ":8080", "listen address")
 	flag.Parse()
-	mux := http.NewServeMux()
-	serve := func(body []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("content-type", "application/json")
-			w.Write(body)
-		}
-	}
-	mux.Handle("GET "+e2ekit.JWKSPath, serve(e2ekit.JWKS()))
-	mux.Handle("GET "+e2ekit.DiscoveryPath, serve(e2ekit.Discovery()))
 	log.Printf("jwks: listening on %s", *addr)
-	log.Fatal(http.ListenAndServe(*addr, mux))
+	log.Fatal(http.ListenAndServe(*addr, e2ekit.IdentityProvider()))
 }

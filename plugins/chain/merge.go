@@ -2,6 +2,7 @@ package chain
 
 import (
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/policy"
@@ -27,11 +28,17 @@ func (m *merger) add(name string, d policy.Decision) (policy.Decision, bool) {
 	if d.Verdict == policy.Deny {
 		d.Details = withDetail(d.Details, DetailPolicy, name)
 		if !d.Shadow {
+			// The earlier steps' removals ride along: if the chain itself runs in shadow mode,
+			// the glue strips them although it does not enforce the deny.
+			if len(m.acc.RemoveHeaders) > 0 {
+				d.RemoveHeaders = append(slices.Clip(m.acc.RemoveHeaders), d.RemoveHeaders...)
+			}
 			return d, true
 		}
 		if m.shadow == nil {
 			m.shadow = &d
 		}
+		m.remove(d.RemoveHeaders) // stripping is never shadowed, only the deny
 		return policy.Decision{}, false
 	}
 	if m.acc.Rule == "" && m.acc.Reason == "" && (d.Rule != "" || d.Reason != "") {
@@ -42,10 +49,7 @@ func (m *merger) add(name string, d policy.Decision) (policy.Decision, bool) {
 	for k, v := range d.Details {
 		m.acc.Details = withDetail(m.acc.Details, k, v)
 	}
-	for _, name := range d.RemoveHeaders {
-		m.acc.SetHeaders = dropHeader(m.acc.SetHeaders, name)
-		m.acc.RemoveHeaders = append(m.acc.RemoveHeaders, name)
-	}
+	m.remove(d.RemoveHeaders)
 	for _, h := range d.SetHeaders {
 		m.acc.SetHeaders = append(dropHeader(m.acc.SetHeaders, h[0]), h)
 	}
@@ -55,8 +59,17 @@ func (m *merger) add(name string, d policy.Decision) (policy.Decision, bool) {
 	if d.Identity != nil {
 		m.acc.Identity = d.Identity
 	}
-	m.mutated = m.mutated || len(d.SetHeaders) > 0 || len(d.RemoveHeaders) > 0 || d.ReplaceBody != nil || d.Identity != nil
+	m.mutated = m.mutated || len(d.SetHeaders) > 0 || d.ReplaceBody != nil || d.Identity != nil
 	return policy.Decision{}, false
+}
+
+// remove folds header removals into the combined allow.
+func (m *merger) remove(names []string) {
+	for _, name := range names {
+		m.acc.SetHeaders = dropHeader(m.acc.SetHeaders, name)
+		m.acc.RemoveHeaders = append(m.acc.RemoveHeaders, name)
+	}
+	m.mutated = m.mutated || len(names) > 0
 }
 
 // result is the phase's decision when no policy denied: the combined allow, or the first shadow

@@ -24,8 +24,9 @@ func (c *Chain) OnRequest(req *policy.Request) policy.Decision {
 
 // applyRequest makes an allowed decision visible to the next policy.
 func applyRequest(req *policy.Request, d policy.Decision) {
-	if d.Verdict == policy.Deny {
-		return // shadow deny: the glue applies no mutation
+	if d.Verdict == policy.Deny { // shadow deny: only its header removals apply
+		applyHeaders(&req.Headers, policy.Decision{RemoveHeaders: d.RemoveHeaders})
+		return
 	}
 	applyHeaders(&req.Headers, d)
 	if d.ReplaceBody != nil {

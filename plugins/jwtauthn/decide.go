@@ -39,7 +39,9 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 		}
 		for _, s := range r.scopes {
 			if !id.HasScope(s) {
-				return policy.Denied(403, r.id, reasonInsufficientScope, replyInsufficientScope.body, replyInsufficientScope.headers...)
+				d := policy.Denied(403, r.id, reasonInsufficientScope, replyInsufficientScope.body, replyInsufficientScope.headers...)
+				d.RemoveHeaders = pol.strip // applied even when the deny is shadowed
+				return d
 			}
 		}
 	}
@@ -74,6 +76,7 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 	if o.failed != nil {
 		d.Details = map[string]string{"provider": o.failed.id}
 	}
+	d.RemoveHeaders = pol.strip // applied even when the deny is shadowed
 	return d
 }
 

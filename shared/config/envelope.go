@@ -25,8 +25,18 @@ type Envelope struct {
 	Spec        json.RawMessage `json:"spec"`
 }
 
-// HostConfig declares host features that cannot be probed without trapping.
+// Host kinds for HostConfig.Kind.
+const (
+	HostEnvoy = "envoy"
+	HostNginx = "nginx"
+)
+
+// HostConfig declares host features that cannot be probed without trapping or logging.
 type HostConfig struct {
+	// Kind names the host ("envoy" or "nginx"). Empty: the glue probes the property
+	// plugin_vm_id, which Envoy answers and ngx_wasm_module reports with one NYI alert line per
+	// worker at start; setting it skips the probe.
+	Kind string `json:"kind,omitempty"`
 	// SharedData, on ngx_wasm_module, declares that nginx's wasm{} block has an `shm_kv *`
 	// zone. Without it the plugin never touches shared data (the call would trap). Envoy always
 	// has shared data and ignores this.
@@ -66,6 +76,11 @@ func ParseEnvelope(data []byte, plugin string) (*Envelope, error) {
 	case FailClosed, FailOpen:
 	default:
 		es.Add("failureMode", "must be %q or %q", FailClosed, FailOpen)
+	}
+	switch env.Host.Kind {
+	case "", HostEnvoy, HostNginx:
+	default:
+		es.Add("host.kind", "must be %q or %q (or absent: detected)", HostEnvoy, HostNginx)
 	}
 	if len(env.Spec) == 0 || string(env.Spec) == "null" {
 		es.Add("spec", "is required (use {} for no settings)")

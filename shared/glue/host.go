@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -57,14 +58,21 @@ func (h *host) Shared() (policy.SharedStore, error) {
 
 func (h *host) Capabilities() policy.Capabilities { return h.caps }
 
-// detectCapabilities tells Envoy from ngx_wasm_module by the property plugin_vm_id, which Envoy
-// answers in every context and ngx_wasm_module reports not found (neither traps). What cannot
-// be probed safely comes from the config.
-func detectCapabilities(env *config.Envelope) policy.Capabilities {
+// detectCapabilities takes the host kind from the config (host.kind) or, when it is absent, tells
+// Envoy from ngx_wasm_module by the property plugin_vm_id, which Envoy answers in every context
+// and ngx_wasm_module reports not found after one NYI alert line (neither traps). What cannot be
+// probed safely comes from the config.
+func detectCapabilities(host config.HostConfig) policy.Capabilities {
+	switch host.Kind {
+	case config.HostEnvoy:
+		return policy.FullCapabilities
+	case config.HostNginx:
+		return policy.NginxCapabilities(host.SharedData)
+	}
 	if _, err := proxywasm.GetProperty([]string{"plugin_vm_id"}); err == nil {
 		return policy.FullCapabilities
 	}
-	return policy.Capabilities{Kind: policy.HostNginx, SharedData: env.Host.SharedData}
+	return policy.NginxCapabilities(host.SharedData)
 }
 
 type sharedStore struct{}
@@ -134,12 +142,46 @@ func (h *host) Fetch(req policy.FetchRequest, done func(policy.FetchResponse, er
 	return err
 }
 
-func (h *host) Property(path ...string) ([]byte, bool) { return hostProperties{}.Property(path...) }
+func (h *host) Property(path ...string) ([]byte, bool) {
+	return hostProperties{caps: &h.caps}.Property(path...)
+}
 
-// hostProperties implements policy.Properties with proxy_get_property.
-type hostProperties struct{}
+// hostProperties implements policy.Properties with proxy_get_property. Properties the host is
+// known to lack are answered "absent" without a call: ngx_wasm_module logs an error or an alert
+// for each read of them (route_name, the peer-certificate properties).
+type hostProperties struct{ caps *policy.Capabilities }
 
-func (hostProperties) Property(path ...string) ([]byte, bool) {
+func (hp hostProperties) Property(path ...string) ([]byte, bool) {
+	if hp.caps.Kind == policy.HostNginx && nginxLacks(path) {
+		return nil, false
+	}
 	v, err := proxywasm.GetProperty(path)
 	return v, err == nil
 }
+
+// nginxLacks reports whether ngx_wasm_module answers path with "not supported" or "NYI" (the
+// table in its ngx_proxy_wasm_properties.c, commit 3bed2783): Envoy's xDS properties, gRPC
+// and certificate details it does not implement.
+func nginxLacks(path []string) bool {
+	return len(path) == 0 || nginxMissingProperties[strings.Join(path, ".")] || nginxMissingRoots[path[0]]
+}
+
+var (
+	nginxMissingRoots = map[string]bool{
+		"node": true, "cluster_name": true, "cluster_metadata": true, "listener_direction": true,
+		"listener_metadata": true, "route_name": true, "route_metadata": true,
+		"upstream_host_metadata": true, "plugin_vm_id": true, "xds": true,
+	}
+	nginxMissingProperties = map[string]bool{
+		"response.grpc_status": true, "response.trailers": true, "response.code_details": true,
+		"response.flags": true, "connection.termination_details": true,
+		"connection.subject_peer_certificate": true, "connection.dns_san_local_certificate": true,
+		"connection.dns_san_peer_certificate": true, "connection.uri_san_local_certificate": true,
+		"connection.uri_san_peer_certificate": true, "connection.sha256_peer_certificate_digest": true,
+		"upstream.tls_version": true, "upstream.subject_local_certificate": true,
+		"upstream.subject_peer_certificate": true, "upstream.dns_san_local_certificate": true,
+		"upstream.dns_san_peer_certificate": true, "upstream.uri_san_local_certificate": true,
+		"upstream.uri_san_peer_certificate": true, "upstream.sha256_peer_certificate_digest": true,
+		"upstream.local_address": true, "upstream.transport_failure_reason": true,
+	}
+)

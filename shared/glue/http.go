@@ -73,11 +73,17 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	if c.p.producer {
 		pairs = c.stripHandoffHeader(pairs)
 	}
-	c.req = policy.NewRequest(pairs, hostProperties{}, c.loadIdentity)
+	c.req = policy.NewRequest(pairs, hostProperties{caps: &c.p.host.caps}, c.loadIdentity)
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
-	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, !c.bufferBody) || c.bufferBody {
+	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, !c.bufferBody) {
 		return types.ActionPause
 	}
+	if c.bufferBody && c.p.host.caps.RequestHeadersPause {
+		return types.ActionPause // resumed by the body phase's decision
+	}
+	// ngx_wasm_module resumes a request paused here only after an HTTP callout: the headers
+	// continue, and this host reads the whole body and runs the body phase before it builds the
+	// upstream request, so the body decision and its header changes still come first.
 	return types.ActionContinue
 }
 
@@ -116,12 +122,21 @@ func (c *httpContext) OnHttpRequestTrailers(numTrailers int) (action types.Actio
 	return c.decideRequestBody(c.bodySize)
 }
 
-// decideRequestBody runs the body phase on the complete buffered body.
+// decideRequestBody runs the body phase on the complete buffered body. A body the host cannot
+// hand over (nginx keeps a body larger than client_body_buffer_size in a temp file, which
+// proxy-wasm cannot read) is refused with 413 and an error line saying so: never let through
+// uninspected.
 func (c *httpContext) decideRequestBody(bodySize int) types.Action {
 	c.bufferBody = false
 	body, err := proxywasm.GetHttpRequestBody(0, bodySize)
 	if err != nil && bodySize > 0 {
-		panic(err)
+		c.p.host.Log(policy.LogError, "request body of "+strconv.Itoa(bodySize)+" bytes not readable ("+err.Error()+
+			"); on nginx the body must fit client_body_buffer_size")
+		d := policy.Denied(413, "", "body_unreadable", []byte("request body too large\n"))
+		if c.apply(d, requestBody, true) {
+			return types.ActionPause
+		}
+		return types.ActionContinue
 	}
 	c.req.Body = body
 	if c.apply(c.p.body.OnRequestBody(c.req), requestBody, true) {
@@ -241,7 +256,8 @@ func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 		c.p.writeAudit(&line)
 	}
 	if d.Verdict == policy.Deny {
-		if shadow {
+		if shadow { // only the deny is shadowed: spoofable headers are stripped all the same
+			c.removeHeaders(d.RemoveHeaders, ph)
 			return false
 		}
 		if ph >= responseHeaders && !c.p.host.caps.ResponseReplies {
@@ -293,13 +309,7 @@ func replyStatus(s int) int {
 // mutate applies an allowed decision's header, body and identity changes to the current phase.
 func (c *httpContext) mutate(d policy.Decision, ph phase) {
 	request := ph == requestHeaders || ph == requestBody
-	for _, name := range d.RemoveHeaders {
-		if request {
-			_ = proxywasm.RemoveHttpRequestHeader(name)
-		} else {
-			_ = proxywasm.RemoveHttpResponseHeader(name)
-		}
-	}
+	c.removeHeaders(d.RemoveHeaders, ph)
 	for _, h := range d.SetHeaders {
 		if request {
 			_ = proxywasm.ReplaceHttpRequestHeader(h[0], h[1])
@@ -318,6 +328,20 @@ func (c *httpContext) mutate(d policy.Decision, ph phase) {
 	}
 	if d.Identity != nil && request {
 		c.handOff(d.Identity)
+	}
+}
+
+// removeHeaders removes the named headers of the current phase's message. On nginx a removed
+// request header still reaches a proxy_pass upstream unless the location re-sets it from its
+// variable (`proxy_set_header X-User $http_x_user;`, which skips removed entries): the generated
+// nginx configs do that for every header a policy edits (policy.RequestHeaderEditor).
+func (c *httpContext) removeHeaders(names []string, ph phase) {
+	for _, name := range names {
+		if ph == requestHeaders || ph == requestBody {
+			_ = proxywasm.RemoveHttpRequestHeader(name)
+		} else {
+			_ = proxywasm.RemoveHttpResponseHeader(name)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package glue
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+	"github.com/tidwall/gjson"
 
 	"github.com/wasmward/wasmward/shared/audit"
 	"github.com/wasmward/wasmward/shared/config"
@@ -40,8 +42,6 @@ type pluginContext struct {
 	heap, gc        proxywasm.MetricGauge
 	heapName        string // kept alive: see count
 	gcName          string
-	heapRecorded    int64
-	gcRecorded      int64
 	streams         uint32
 }
 
@@ -54,33 +54,34 @@ func newPluginContext(vm *vmContext) *pluginContext {
 }
 
 // OnPluginStart loads the config. Any problem refuses the start with one critical log line that
-// names the field; the plugin never runs on defaults it was not given.
+// names the field; the plugin never runs on defaults it was not given. How a refusal shows
+// depends on the host (see refuse).
 func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatus) {
 	defer func() {
 		if r := recover(); r != nil {
-			p.refuse("internal error while starting: " + panicText(r))
-			status = types.OnPluginStartStatusFailed
+			status = p.refuse("internal error while starting: " + panicText(r))
 		}
 	}()
 	var data []byte
 	if size > 0 {
 		var err error
 		if data, err = proxywasm.GetPluginConfiguration(); err != nil {
-			p.refuse("cannot read plugin configuration: " + err.Error())
-			return types.OnPluginStartStatusFailed
+			return p.refuse("cannot read plugin configuration: " + err.Error())
 		}
+	}
+	p.host.caps = detectCapabilities(hostHint(data))
+	data, err := p.resolveConfig(data)
+	if err != nil {
+		return p.refuse(err.Error())
 	}
 	env, pol, err := config.Load(data, p.def.Name, p.def.Parse)
 	if err != nil {
-		p.refuse(err.Error())
-		return types.OnPluginStartStatusFailed
+		return p.refuse(err.Error())
 	}
 	p.env, p.policy = env, pol
-	p.host.caps = detectCapabilities(env)
 	if key, ok := p.host.Env(identity.KeyEnv); ok {
 		if len(key) < identity.MinKeyLen {
-			p.refuse(fmt.Sprintf("environment variable %s: must be at least %d bytes", identity.KeyEnv, identity.MinKeyLen))
-			return types.OnPluginStartStatusFailed
+			return p.refuse(fmt.Sprintf("environment variable %s: must be at least %d bytes", identity.KeyEnv, identity.MinKeyLen))
 		}
 		p.handoffKey = []byte(key)
 	}
@@ -90,15 +91,13 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	_, p.producer = pol.(policy.IdentityProducer)
 	if s, ok := pol.(policy.Starter); ok {
 		if err := s.Start(p.host); err != nil {
-			p.refuse(err.Error())
-			return types.OnPluginStartStatusFailed
+			return p.refuse(err.Error())
 		}
 	}
 	if t, ok := pol.(policy.Ticker); ok && t.TickPeriod() > 0 {
 		p.ticker = t
 		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(t.TickPeriod() / time.Millisecond)); err != nil {
-			p.refuse("cannot set tick period: " + err.Error())
-			return types.OnPluginStartStatusFailed
+			return p.refuse("cannot set tick period: " + err.Error())
 		}
 	}
 	p.heapName = metrics.Name(p.def.Name, metrics.HeapMetric)
@@ -117,6 +116,41 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	return types.OnPluginStartStatusOK
 }
 
+// hostHint reads the host settings of a configuration leniently, before it is parsed, so that a
+// configuration refused later is refused the way its host needs (see refuse).
+func hostHint(data []byte) config.HostConfig {
+	h := gjson.GetBytes(data, "host")
+	return config.HostConfig{Kind: h.Get("kind").String(), SharedData: h.Get("sharedData").Bool()}
+}
+
+// EnvConfigPrefix, followed by a variable name, is a plugin configuration that names the host
+// environment variable holding the real one: nginx limits a directive's argument to 4,096 bytes,
+// an environment variable holds up to MaxEnvConfig bytes (Linux limits one to 128 KiB).
+const EnvConfigPrefix = "env:"
+
+// MaxEnvConfig is the largest configuration read from an environment variable.
+const MaxEnvConfig = 128<<10 - 1
+
+// resolveConfig returns the configuration itself, reading it from the environment when data is
+// EnvConfigPrefix + a variable name.
+func (p *pluginContext) resolveConfig(data []byte) ([]byte, error) {
+	trimmed := bytes.TrimSpace(data)
+	if !bytes.HasPrefix(trimmed, []byte(EnvConfigPrefix)) {
+		return data, nil
+	}
+	name := string(trimmed[len(EnvConfigPrefix):])
+	v, ok := p.host.Env(name)
+	switch {
+	case name == "":
+		return nil, fmt.Errorf("configuration %q names no environment variable", EnvConfigPrefix)
+	case !ok:
+		return nil, fmt.Errorf("configuration from environment variable %s: not set for this VM (nginx: add `env %s;` at the top level)", name, name)
+	case len(v) > MaxEnvConfig:
+		return nil, fmt.Errorf("configuration from environment variable %s: %d bytes, more than %d", name, len(v), MaxEnvConfig)
+	}
+	return []byte(v), nil
+}
+
 // limits lists what this plugin cannot enforce on the detected host: the policy's own
 // (policy.Limited) and the glue's, for response-phase decisions.
 func (p *pluginContext) limits() []string {
@@ -130,8 +164,19 @@ func (p *pluginContext) limits() []string {
 	return out
 }
 
-func (p *pluginContext) refuse(reason string) {
+// refuse logs why the plugin cannot start, in one critical line, and returns the start status
+// the host needs. Envoy rejects the configuration when a plugin fails to start, and keeps
+// serving with the previous one. ngx_wasm_module instead exits the worker for good (fatal code
+// 2, never respawned: one bad filter leaves nginx with no workers), so there the plugin starts
+// and answers every request with 503 (refusedContext): failed closed, visibly.
+func (p *pluginContext) refuse(reason string) types.OnPluginStartStatus {
+	p.policy = nil
+	if p.host.caps.Kind == policy.HostNginx {
+		proxywasm.LogCritical("wasmward " + p.def.Name + ": refusing to start: " + reason + "; every request gets 503")
+		return types.OnPluginStartStatusOK
+	}
 	proxywasm.LogCritical("wasmward " + p.def.Name + ": refusing to start: " + reason)
+	return types.OnPluginStartStatusFailed
 }
 
 func (p *pluginContext) OnTick() {
@@ -154,8 +199,8 @@ func (p *pluginContext) OnTick() {
 func yieldToRuntime() { runtime.Gosched() }
 
 func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
-	if p.policy == nil { // start failed: hosts should not get here; fail closed if they do
-		return &refusingContext{}
+	if p.policy == nil { // start refused (see refuse), or the host ignored a failed start
+		return &refusedContext{}
 	}
 	return &httpContext{p: p}
 }
@@ -183,17 +228,15 @@ func (p *pluginContext) streamDone() {
 	}
 }
 
-// sampleHeap records the Go heap in use and the garbage collections so far. Envoy's stats are
-// process-wide, so each VM adds the change since its last sample: the gauges are sums over the
-// workers' VMs running this plugin.
+// sampleHeap records the Go heap in use and the garbage collections so far. Each VM sets the
+// gauges to its own figures (the last VM to sample wins where stats are process-wide, as in
+// Envoy): ngx_wasm_module traps on incrementing a gauge, so gauges are only ever set.
 func (p *pluginContext) sampleHeap() {
 	defer func() { _ = recover() }()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	p.heap.Add(int64(ms.HeapAlloc) - p.heapRecorded)
-	p.heapRecorded = int64(ms.HeapAlloc)
-	p.gc.Add(int64(ms.NumGC) - p.gcRecorded)
-	p.gcRecorded = int64(ms.NumGC)
+	setGauge(p.heap, ms.HeapAlloc)
+	setGauge(p.gc, uint64(ms.NumGC))
 }
 
 // writeAudit logs one audit line.
@@ -212,13 +255,20 @@ func panicText(r any) string {
 	return fmt.Sprintf("panic of type %T", r)
 }
 
-// refusingContext answers every request with 500 when the plugin failed to start but the host
+// refusedContext answers every request with 503 when the plugin refused to start but the host
 // still routes requests to it.
-type refusingContext struct {
+type refusedContext struct {
 	types.DefaultHttpContext
 }
 
-func (*refusingContext) OnHttpRequestHeaders(int, bool) types.Action {
-	_ = proxywasm.SendHttpResponse(500, nil, []byte("policy unavailable\n"), -1)
+func (*refusedContext) OnHttpRequestHeaders(int, bool) types.Action {
+	_ = proxywasm.SendHttpResponse(503, nil, []byte("policy unavailable\n"), -1)
 	return types.ActionPause
+}
+
+// setGauge sets a gauge with proxy_record_metric. The SDK's MetricGauge only offers Add
+// (proxy_increment_metric), which ngx_wasm_module refuses for gauges with a trap; its histogram
+// handle records through the same metric id, and every host sets a gauge recorded that way.
+func setGauge(g proxywasm.MetricGauge, v uint64) {
+	proxywasm.MetricHistogram(g).Record(v)
 }

@@ -102,10 +102,23 @@ type Capabilities struct {
 	// nginx the response headers may already be sent: a response-phase deny there replaces the
 	// body (and asks for the status), and a pause in the response-headers phase is ignored.
 	ResponseReplies bool
+	// RequestHeadersPause: a request paused in its headers phase resumes when a later callback
+	// (its body) continues it. ngx_wasm_module resumes such a request only after an HTTP callout:
+	// there the glue continues the headers and decides on the whole body in the body callback,
+	// which this host runs before it builds the upstream request.
+	RequestHeadersPause bool
+	// RouteName: the route_name property (Envoy). ngx_wasm_module logs an error per read.
+	RouteName bool
 }
 
 // FullCapabilities is Envoy's set.
-var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCertificate: true, ResponseReplies: true}
+var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCertificate: true, ResponseReplies: true,
+	RequestHeadersPause: true, RouteName: true}
+
+// NginxCapabilities is ngx_wasm_module's set; sharedData says whether an shm_kv zone was declared.
+func NginxCapabilities(sharedData bool) Capabilities {
+	return Capabilities{Kind: HostNginx, SharedData: sharedData}
+}
 
 // Limited is implemented by a policy that cannot enforce everything on some hosts. Limits
 // returns one short phrase per thing the host prevents, saying how the policy fails closed for
