@@ -144,3 +144,13 @@ func find(ds []directive, name string) []directive {
 	}
 	return out
 }
+
+// walk returns every directive, blocks' children included.
+func walk(ds []directive) []directive {
+	var out []directive
+	for _, d := range ds {
+		out = append(out, d)
+		out = append(out, walk(d.block)...)
+	}
+	return out
+}

@@ -81,19 +81,64 @@ func TestConfigs(t *testing.T) {
 					t.Errorf("module %s is not a wasmward plugin", plugin)
 					continue
 				}
-				if err := pluginfiles.CheckConfig(def, []byte(f.args[1])); err != nil {
+				cfg := []byte(f.args[1])
+				if name, ok := strings.CutPrefix(f.args[1], "env:"); ok {
+					// A config too long for an argument: its variable holds <conf>.json.
+					if !declaresEnv(conf, name) {
+						t.Errorf("proxy_wasm %s reads %s, but `env %s;` is missing", f.args[0], name, name)
+					}
+					if cfg, err = os.ReadFile(strings.TrimSuffix(path, ".conf") + ".json"); err != nil {
+						t.Errorf("proxy_wasm %s: %v", f.args[0], err)
+						continue
+					}
+				}
+				if err := pluginfiles.CheckConfig(def, cfg); err != nil {
 					t.Errorf("proxy_wasm %s: %v", f.args[0], err)
 				}
 			}
-			passed := false
-			for _, e := range find(conf, "env") {
-				passed = passed || (len(e.args) == 1 && e.args[0] == identity.KeyEnv)
+			for _, d := range walk(conf) {
+				for _, a := range d.args {
+					if len(a) > gen.NginxMaxArgument-2 {
+						t.Errorf("%s: an argument of %d bytes: nginx refuses more than %d (too long parameter)", d.name, len(a), gen.NginxMaxArgument)
+					}
+				}
 			}
-			if !passed {
+			for _, need := range []string{"client_body_buffer_size", "client_max_body_size"} {
+				if len(find(conf, need)) == 0 {
+					t.Errorf("%s missing: bodies past nginx's default buffer go to a temp file proxy-wasm cannot read", need)
+				}
+			}
+			if !resets(conf, identity.HeaderName) {
+				t.Errorf("no `proxy_set_header %s ...`: a removed handoff header would still reach the upstream", identity.HeaderName)
+			}
+			for _, p := range find(conf, "proxy_pass") {
+				if !strings.HasSuffix(p.args[0], "/") {
+					t.Errorf("proxy_pass %s: without a URI part nginx sends the original request line, not a rewritten :path", p.args[0])
+				}
+			}
+			if !declaresEnv(conf, identity.KeyEnv) {
 				t.Errorf("`env %s;` missing: workers would not see the handoff key", identity.KeyEnv)
 			}
 		})
 	}
+}
+
+func declaresEnv(conf []directive, name string) bool {
+	for _, e := range find(conf, "env") {
+		if len(e.args) == 1 && e.args[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+func resets(conf []directive, header string) bool {
+	for _, d := range find(conf, "proxy_set_header") {
+		if strings.EqualFold(d.args[0], header) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestReadmeCoversEveryPlugin: nginx/README.md says what each plugin does on this host.

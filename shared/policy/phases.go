@@ -65,3 +65,22 @@ type ResponseBodyPolicy interface {
 type IdentityProducer interface {
 	ProducesIdentity()
 }
+
+// ProxyNeeds is what a policy needs from the proxy's own configuration, which it cannot ask for
+// at run time. Generated proxy configs read it (tools/genconfigs); docs/hosts.md says why.
+type ProxyNeeds struct {
+	// MaxRequestBody is the largest request body the policy reads: nginx must buffer bodies that
+	// size in memory (client_body_buffer_size), proxy-wasm cannot read a body kept in a file.
+	MaxRequestBody int
+	// EditedRequestHeaders are the request headers (lower case) the policy may remove or
+	// replace. ngx_wasm_module only marks a removed request header; nginx's proxy_pass still
+	// sends it upstream (and a replace after a remove adds a second value) unless the location
+	// re-sets the header from its variable, which skips removed entries.
+	EditedRequestHeaders []string
+}
+
+// ProxyNeeder is implemented by policies with ProxyNeeds. The glue's own needs (the identity
+// handoff header) are added by whoever renders the proxy config.
+type ProxyNeeder interface {
+	ProxyNeeds() ProxyNeeds
+}

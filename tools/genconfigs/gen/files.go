@@ -26,7 +26,9 @@ func Files(root string) (map[string][]byte, error) {
 	if err := istioFiles(plugins, out); err != nil {
 		return nil, err
 	}
-	nginxFiles(plugins, out)
+	if err := nginxFiles(plugins, out); err != nil {
+		return nil, err
+	}
 	if err := exampleFiles(root, plugins, out); err != nil {
 		return nil, err
 	}

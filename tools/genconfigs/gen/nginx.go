@@ -1,10 +1,14 @@
 package gen
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/identity"
+	"github.com/wasmward/wasmward/shared/policy"
 )
 
 // nginx settings of the generated ngx_wasm_module configs.
@@ -14,6 +18,12 @@ const (
 	// ngx_wasm_module has no shared data (the calls trap), so each config declares it with
 	// host.sharedData.
 	ShmKVSize = "4m"
+	// NginxMaxArgument is nginx's limit on one directive argument ("too long parameter"): a
+	// longer plugin config is passed through an environment variable (NginxConfigEnv).
+	NginxMaxArgument = 4096
+	// MinBodyBuffer is the smallest client_body_buffer_size a generated location sets: nginx's
+	// own default (16k on 64-bit) would spill bodies the plugins read to a temp file.
+	MinBodyBuffer = 1 << 20
 )
 
 // NginxQuote renders s as an nginx single-quoted string: nginx unescapes \\ and \' inside quotes.
@@ -21,53 +31,192 @@ func NginxQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// nginxConf is a whole nginx.conf running the modules in order on one location.
-func nginxConf(source string, filters []filterSpec) []byte {
+// NginxConfigEnv is the environment variable carrying plugin's config when it is too long for
+// an nginx argument ("env:" + this name is then the proxy_wasm argument; glue.EnvConfigPrefix).
+func NginxConfigEnv(plugin string) string {
+	return "WASMWARD_CONFIG_" + strings.ToUpper(plugin)
+}
+
+// NginxConf is one nginx.conf running wasmward plugins on ngx_wasm_module: the generated example
+// files and the real-host e2e render through it, so both run what is documented.
+type NginxConf struct {
+	Note     string   // the generated-from line's source
+	Main     []string // extra top-level directives (the e2e's pid, error_log, worker_processes)
+	HTTP     []string // extra http-level directives
+	WasmDir  string   // where the .wasm modules are
+	Upstream string   // host:port of the upstream
+	Servers  []NginxServer
+}
+
+// NginxServer is one server block with one location running the filters in order.
+type NginxServer struct {
+	Listen  string
+	Filters []NginxFilter
+}
+
+// NginxFilter is one proxy_wasm line: the plugin's module and its config.
+type NginxFilter struct {
+	Plugin string
+	Config Config
+	// Needs is what the config asks of nginx (body buffering, re-set headers); see ProxyNeedsOf.
+	Needs policy.ProxyNeeds
+}
+
+// NginxFilterFor builds the filter for a config, reading its needs.
+func NginxFilterFor(plugin string, c Config) (NginxFilter, error) {
+	needs, err := ProxyNeedsOf(plugin, c)
+	return NginxFilter{Plugin: plugin, Config: c, Needs: needs}, err
+}
+
+// ProxyNeedsOf parses c and returns what its policy needs of the proxy (policy.ProxyNeeder).
+func ProxyNeedsOf(plugin string, c Config) (policy.ProxyNeeds, error) {
+	def, ok := Lookup(plugin)
+	if !ok {
+		return policy.ProxyNeeds{}, fmt.Errorf("unknown plugin %q", plugin)
+	}
+	_, pol, err := config.Load(c.Data, plugin, def.Parse)
+	if err != nil {
+		return policy.ProxyNeeds{}, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	if pn, ok := pol.(policy.ProxyNeeder); ok {
+		return pn.ProxyNeeds(), nil
+	}
+	return policy.ProxyNeeds{}, nil
+}
+
+// NginxArgument is the proxy_wasm argument for c: the config as one line declaring the host
+// (host.kind nginx, host.sharedData for the shm_kv zone every generated conf has), or
+// "env:<variable>" when that line is longer than nginx accepts. long reports the latter.
+func NginxArgument(plugin string, c Config) (arg, line string, long bool) {
+	line = withNginxHost(c)
+	if len(NginxQuote(line)) > NginxMaxArgument {
+		return "env:" + NginxConfigEnv(plugin), line, true
+	}
+	return line, line, false
+}
+
+// withNginxHost is the config as one line with host.kind "nginx" and host.sharedData set.
+func withNginxHost(c Config) string {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(c.Data, &fields); err != nil || c.Env == nil {
+		return c.Compact()
+	}
+	h := c.Env.Host
+	h.Kind, h.SharedData = config.HostNginx, true
+	fields["host"], _ = json.Marshal(h)
+	out, _ := json.Marshal(fields)
+	return string(out)
+}
+
+// Render writes the whole nginx.conf.
+func (n NginxConf) Render() []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, generatedNote, source)
-	b.WriteString("# Kong ngx_wasm_module; see nginx/README.md for what this host lacks.\n")
-	fmt.Fprintf(&b, "env %s;\n", identity.KeyEnv)
-	seen := map[string]bool{identity.KeyEnv: true}
-	for _, f := range filters {
-		_, envs := scan(f.cfg.Env.Spec)
-		for _, e := range envs {
-			if !seen[e] {
-				seen[e] = true
-				fmt.Fprintf(&b, "env %s;\n", e)
+	fmt.Fprintf(&b, generatedNote, n.Note)
+	b.WriteString("# Kong ngx_wasm_module; see nginx/README.md for what this host lacks and needs.\n")
+	for _, line := range n.Main {
+		b.WriteString(line + "\n")
+	}
+	env := []string{identity.KeyEnv}
+	var modules []string
+	for _, s := range n.Servers {
+		for _, f := range s.Filters {
+			_, envs := scan(f.Config.Env.Spec)
+			env = append(env, envs...)
+			if _, _, long := NginxArgument(f.Plugin, f.Config); long {
+				env = append(env, NginxConfigEnv(f.Plugin))
 			}
+			modules = append(modules, f.Plugin)
 		}
 	}
+	for _, e := range uniq(env) {
+		fmt.Fprintf(&b, "env %s;\n", e)
+	}
 	b.WriteString("\nevents {}\n\nwasm {\n")
-	for _, f := range filters {
-		fmt.Fprintf(&b, "    module %s %s/%s.wasm;\n", f.plugin, WasmDir, f.plugin)
+	for _, m := range uniq(modules) {
+		fmt.Fprintf(&b, "    module %s %s/%s.wasm;\n", m, n.WasmDir, m)
 	}
 	fmt.Fprintf(&b, "    shm_kv * %s;\n}\n\n", ShmKVSize)
 	b.WriteString("http {\n")
-	fmt.Fprintf(&b, "    upstream app {\n        server %s:%d;\n    }\n\n", UpstreamHost, UpstreamPort)
-	fmt.Fprintf(&b, "    server {\n        listen %d;\n\n        location / {\n", NginxPort)
-	for _, f := range filters {
-		fmt.Fprintf(&b, "            proxy_wasm %s %s;\n", f.plugin, NginxQuote(withSharedData(f.cfg)))
+	for _, line := range n.HTTP {
+		b.WriteString("    " + line + "\n")
 	}
-	b.WriteString("            proxy_pass http://app;\n        }\n    }\n}\n")
+	fmt.Fprintf(&b, "    upstream app {\n        server %s;\n    }\n", n.Upstream)
+	for _, s := range n.Servers {
+		s.render(&b)
+	}
+	b.WriteString("}\n")
 	return []byte(b.String())
 }
 
-// withSharedData is the config as one line, declaring (host.sharedData) the shm_kv zone every
-// generated nginx.conf has: ngx_wasm_module cannot be probed for it without trapping.
-func withSharedData(c Config) string {
-	compact := c.Compact()
-	if c.Env == nil || c.Env.Host.SharedData || !strings.HasPrefix(compact, "{") {
-		return compact
+// render writes one server. Its location:
+//   - runs the filters in order (a config too long for an nginx argument comes from its
+//     environment variable, named in a comment with the file to export);
+//   - buffers request bodies in memory up to the largest body a filter reads (a body nginx keeps
+//     in a temp file cannot be read through proxy-wasm; a larger one gets nginx's 413);
+//   - re-sets every request header a filter may remove or replace from its variable, which
+//     skips the entries ngx_wasm_module removed (proxy_pass alone would still send them), plus
+//     Host as the client sent it;
+//   - passes with a URI part ("/"), so that nginx sends the path the filters leave in r->uri
+//     (a :path rewrite) instead of the client's original request line.
+func (s NginxServer) render(b *strings.Builder) {
+	fmt.Fprintf(b, "\n    server {\n        listen %s;\n\n        location / {\n", s.Listen)
+	body := MinBodyBuffer
+	headers := []string{identity.HeaderName}
+	for _, f := range s.Filters {
+		arg, _, long := NginxArgument(f.Plugin, f.Config)
+		if long {
+			fmt.Fprintf(b, "            # %s: export %s=\"$(cat %s)\" before starting nginx (over %d bytes)\n",
+				f.Plugin, NginxConfigEnv(f.Plugin), f.Config.Path, NginxMaxArgument)
+		}
+		fmt.Fprintf(b, "            proxy_wasm %s %s;\n", f.Plugin, NginxQuote(arg))
+		body = max(body, f.Needs.MaxRequestBody)
+		headers = append(headers, f.Needs.EditedRequestHeaders...)
 	}
-	return `{"host":{"sharedData":true},` + compact[1:]
+	fmt.Fprintf(b, "            client_body_buffer_size %d;\n            client_max_body_size %d;\n", body, body)
+	b.WriteString("            proxy_set_header Host $http_host;\n")
+	for _, h := range uniq(headers) {
+		fmt.Fprintf(b, "            proxy_set_header %s $http_%s;\n", h, strings.ReplaceAll(h, "-", "_"))
+	}
+	b.WriteString("            proxy_pass http://app/;\n        }\n    }\n")
+}
+
+func uniq(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// exampleNginxConf is a generated example: the filters on one location of port NginxPort,
+// modules under WasmDir, the e2e compose upstream.
+func exampleNginxConf(source string, filters []filterSpec) ([]byte, error) {
+	srv := NginxServer{Listen: fmt.Sprint(NginxPort)}
+	for _, f := range filters {
+		nf, err := NginxFilterFor(f.plugin, f.cfg)
+		if err != nil {
+			return nil, err
+		}
+		srv.Filters = append(srv.Filters, nf)
+	}
+	conf := NginxConf{Note: source, WasmDir: WasmDir, Upstream: fmt.Sprintf("%s:%d", UpstreamHost, UpstreamPort),
+		Servers: []NginxServer{srv}}
+	return conf.Render(), nil
 }
 
 // nginxFiles generates nginx/<plugin>/<config>.conf for every valid config and the full chain,
-// as separate filters (nginx/full-chain.conf) and in one VM (nginx/full-chain-onevm.conf).
-func nginxFiles(plugins []Plugin, out map[string][]byte) {
+// as separate filters (nginx/full-chain.conf) and in one VM (nginx/full-chain-onevm.conf, with
+// its config, as the one line its environment variable must hold, in nginx/full-chain-onevm.json:
+// it is too long for an nginx argument).
+func nginxFiles(plugins []Plugin, out map[string][]byte) error {
+	add := func(path, source string, filters []filterSpec) error {
+		conf, err := exampleNginxConf(source, filters)
+		out[path] = conf
+		return err
+	}
 	for _, p := range plugins {
 		for _, c := range p.Configs {
-			out["nginx/"+p.Def.Name+"/"+c.Name+".conf"] = nginxConf(c.Path, []filterSpec{{p.Def.Name, c}})
+			if err := add("nginx/"+p.Def.Name+"/"+c.Name+".conf", c.Path, []filterSpec{{p.Def.Name, c}}); err != nil {
+				return err
+			}
 		}
 	}
 	chainPlugins := fullChain(plugins)
@@ -77,7 +226,16 @@ func nginxFiles(plugins []Plugin, out map[string][]byte) {
 		filters = append(filters, filterSpec{p.Def.Name, p.Preferred})
 		sources += " " + p.Preferred.Path
 	}
-	out["nginx/full-chain.conf"] = nginxConf("the full chain:"+sources, filters)
-	out["nginx/full-chain-onevm.conf"] = nginxConf("the full chain in one VM (plugins/chain):"+sources,
-		[]filterSpec{{"chain", chainConfig(chainPlugins)}})
+	if err := add("nginx/full-chain.conf", "the full chain:"+sources, filters); err != nil {
+		return err
+	}
+	onevm := chainConfig(chainPlugins)
+	onevm.Path = OneVMConfigPath
+	_, line, _ := NginxArgument("chain", onevm)
+	out[OneVMConfigPath] = []byte(line + "\n")
+	return add("nginx/full-chain-onevm.conf", "the full chain in one VM (plugins/chain):"+sources,
+		[]filterSpec{{"chain", onevm}})
 }
+
+// OneVMConfigPath is the generated one-VM full chain config.
+const OneVMConfigPath = "nginx/full-chain-onevm.json"
