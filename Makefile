@@ -15,9 +15,9 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: help build test bench fuzz check demo clean e2e
+.PHONY: help build test test-deps bench fuzz check demo clean e2e e2e-nginx
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 build: $(WASM) $(TEST_WASM) ## build every plugin to dist/<plugin>.wasm (standard Go, wasip1)
 $(WASM_OVERLAY): FORCE
@@ -32,8 +32,17 @@ dist/test/misbehaving.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./tools/wasmrules/testdata/misbehaving
 
-test: build ## build, then run every test that needs no container, native and wasm mode
+test: build test-deps ## build, then run every test that needs no container, native and wasm mode
 	$(GO) test -count=1 ./...
+
+# What tests read besides the Go code: modules' data files from the module cache (CRS regression
+# tests) and Debian's word list. Each says in one line what it could not get.
+test-deps:
+	@$(GO) mod download
+	@bash plugins/sanitize/testdata/setup-corpus.sh
+
+e2e-nginx: build ## real nginx + ngx_wasm_module: differential and soak (host: WASMWARD_NGINX or ~/.cache/wasmward/nginx)
+	@WASMWARD_E2E_NGINX=1 $(GO) test -count=1 -v -timeout 80m ./e2e/nginx/ 2>&1 | tee dist/e2e-nginx.log | grep -v -E '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
 
 demo: build ## run each plugin's scripted requests through its .wasm in the embedded host
 	$(GO) run ./tools/demo

@@ -2,6 +2,7 @@ package sanitize_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -72,15 +73,19 @@ type ftwFile struct {
 	} `yaml:"tests"`
 }
 
-// crsDir is the coraza-coreruleset module's directory in the module cache.
+// crsDir is the coraza-coreruleset module's directory in the module cache, downloaded first
+// when the cache lacks it (`go mod download` prints where it is).
 func crsDir(tb testing.TB) string {
 	tb.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/corazawaf/coraza-coreruleset/v4").Output()
-	dir := strings.TrimSpace(string(out))
-	if err != nil || dir == "" {
-		tb.Fatalf("locate coraza-coreruleset (go mod download github.com/corazawaf/coraza-coreruleset/v4): %v", err)
+	out, err := exec.Command("go", "mod", "download", "-json", "github.com/corazawaf/coraza-coreruleset/v4").Output()
+	var mod struct{ Dir, Error string }
+	if err == nil {
+		err = json.Unmarshal(out, &mod)
 	}
-	return dir
+	if err != nil || mod.Dir == "" {
+		tb.Fatalf("cannot get the CRS regression tests (go mod download github.com/corazawaf/coraza-coreruleset/v4): %v %s", err, mod.Error)
+	}
+	return mod.Dir
 }
 
 var (

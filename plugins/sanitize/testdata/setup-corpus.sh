@@ -7,6 +7,8 @@ if [[ -r /usr/share/dict/words ]]; then
   exit 0
 fi
 if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wamerican >/dev/null
-test -r /usr/share/dict/words
+if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wamerican; } >/dev/null 2>&1 \
+  || ! test -r /usr/share/dict/words; then
+  echo "test-deps: cannot install Debian's wamerican (/usr/share/dict/words), which the sanitize benign corpus test reads: apt-get install wamerican" >&2
+  exit 1
+fi

@@ -81,6 +81,16 @@ func Load(root string) ([]Plugin, error) {
 	return plugins, nil
 }
 
+// LoadConfig reads one config file of plugin (path absolute or relative to the working
+// directory; Config.Path is made relative to root).
+func LoadConfig(root, plugin, path string) (Config, error) {
+	def, ok := Lookup(plugin)
+	if !ok {
+		return Config{}, fmt.Errorf("unknown plugin %q", plugin)
+	}
+	return loadConfig(root, def, path)
+}
+
 func loadConfig(root string, def policy.Definition, path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

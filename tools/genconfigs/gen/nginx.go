@@ -31,10 +31,17 @@ func NginxQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// NginxConfigEnv is the environment variable carrying plugin's config when it is too long for
-// an nginx argument ("env:" + this name is then the proxy_wasm argument; glue.EnvConfigPrefix).
-func NginxConfigEnv(plugin string) string {
-	return "WASMWARD_CONFIG_" + strings.ToUpper(plugin)
+// NginxConfigEnv is the environment variable carrying a plugin config when it is too long for
+// an nginx argument ("env:" + this name is then the proxy_wasm argument; glue.EnvConfigPrefix):
+// WASMWARD_CONFIG_<PLUGIN>_<CONFIG NAME>.
+func NginxConfigEnv(plugin string, c Config) string {
+	name := strings.ToUpper(plugin + "_" + c.Name)
+	return "WASMWARD_CONFIG_" + strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, name)
 }
 
 // NginxConf is one nginx.conf running wasmward plugins on ngx_wasm_module: the generated example
@@ -43,6 +50,7 @@ type NginxConf struct {
 	Note     string   // the generated-from line's source
 	Main     []string // extra top-level directives (the e2e's pid, error_log, worker_processes)
 	HTTP     []string // extra http-level directives
+	Wasm     []string // extra wasm-block directives (the e2e's Wasmtime compilation cache)
 	WasmDir  string   // where the .wasm modules are
 	Upstream string   // host:port of the upstream
 	Servers  []NginxServer
@@ -90,7 +98,7 @@ func ProxyNeedsOf(plugin string, c Config) (policy.ProxyNeeds, error) {
 func NginxArgument(plugin string, c Config) (arg, line string, long bool) {
 	line = withNginxHost(c)
 	if len(NginxQuote(line)) > NginxMaxArgument {
-		return "env:" + NginxConfigEnv(plugin), line, true
+		return "env:" + NginxConfigEnv(plugin, c), line, true
 	}
 	return line, line, false
 }
@@ -123,7 +131,7 @@ func (n NginxConf) Render() []byte {
 			_, envs := scan(f.Config.Env.Spec)
 			env = append(env, envs...)
 			if _, _, long := NginxArgument(f.Plugin, f.Config); long {
-				env = append(env, NginxConfigEnv(f.Plugin))
+				env = append(env, NginxConfigEnv(f.Plugin, f.Config))
 			}
 			modules = append(modules, f.Plugin)
 		}
@@ -135,7 +143,11 @@ func (n NginxConf) Render() []byte {
 	for _, m := range uniq(modules) {
 		fmt.Fprintf(&b, "    module %s %s/%s.wasm;\n", m, n.WasmDir, m)
 	}
-	fmt.Fprintf(&b, "    shm_kv * %s;\n}\n\n", ShmKVSize)
+	fmt.Fprintf(&b, "    shm_kv * %s;\n", ShmKVSize)
+	for _, line := range n.Wasm {
+		b.WriteString("    " + line + "\n")
+	}
+	b.WriteString("}\n\n")
 	b.WriteString("http {\n")
 	for _, line := range n.HTTP {
 		b.WriteString("    " + line + "\n")
@@ -166,7 +178,7 @@ func (s NginxServer) render(b *strings.Builder) {
 		arg, _, long := NginxArgument(f.Plugin, f.Config)
 		if long {
 			fmt.Fprintf(b, "            # %s: export %s=\"$(cat %s)\" before starting nginx (over %d bytes)\n",
-				f.Plugin, NginxConfigEnv(f.Plugin), f.Config.Path, NginxMaxArgument)
+				f.Plugin, NginxConfigEnv(f.Plugin, f.Config), f.Config.Path, NginxMaxArgument)
 		}
 		fmt.Fprintf(b, "            proxy_wasm %s %s;\n", f.Plugin, NginxQuote(arg))
 		body = max(body, f.Needs.MaxRequestBody)

@@ -1,0 +1,152 @@
+package nginx
+
+import (
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmward/wasmward/e2e/e2ekit"
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/tools/genconfigs/gen"
+)
+
+// RunEnv must be set (make e2e-nginx does) for these tests to start nginx: `go test ./...`
+// (make test) leaves the real host to its own target.
+const RunEnv = "WASMWARD_E2E_NGINX"
+
+// startTimeout bounds a start: Wasmtime compiles every module once per worker.
+const startTimeout = 15 * time.Minute
+
+// hostOrSkip returns the nginx binary, or skips the test with one line saying how to get one.
+func hostOrSkip(t *testing.T) string {
+	t.Helper()
+	if os.Getenv(RunEnv) == "" {
+		t.Skipf("real-host e2e: run `make e2e-nginx` (sets %s=1)", RunEnv)
+	}
+	bin, err := Binary()
+	if err != nil {
+		t.Skipf("e2e-nginx: skipped: %v", err)
+	}
+	for _, def := range gen.Definitions() {
+		if _, err := os.Stat(harness.WasmPath(def.Name)); err != nil {
+			harness.FailOrSkipMissing(t, harness.ErrNoWasm)
+		}
+	}
+	return bin
+}
+
+// world is what every e2e nginx proxies to: the echoing upstream and the identity provider.
+type world struct {
+	upstream *e2ekit.Upstream
+	upAddr   string
+	idpAddr  string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{upstream: &e2ekit.Upstream{}}
+	up := httptest.NewServer(w.upstream)
+	idp := httptest.NewServer(e2ekit.IdentityProvider())
+	t.Cleanup(up.Close)
+	t.Cleanup(idp.Close)
+	w.upAddr = strings.TrimPrefix(up.URL, "http://")
+	w.idpAddr = strings.TrimPrefix(idp.URL, "http://")
+	return w
+}
+
+// site is one server of an e2e nginx: its address and filters.
+type site struct {
+	addr    string
+	filters []gen.NginxFilter
+}
+
+// startNginx renders sites into one nginx.conf (tools/genconfigs' renderer, as the shipped
+// examples) and starts it with workers workers, stopping it at cleanup. Callout clusters in the
+// configs are pointed at the identity provider. It fails the test when nginx does not serve.
+func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) *Nginx {
+	t.Helper()
+	cache, err := WasmtimeCache()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := gen.NginxConf{Note: "the real-host e2e (e2e/nginx)", Main: Main(workers), HTTP: HTTP, Wasm: cache,
+		WasmDir: filepath.Join(harness.RepoRoot(), "dist"), Upstream: w.upAddr}
+	env := testEnv()
+	var ready []string
+	for _, s := range sites {
+		srv := gen.NginxServer{Listen: s.addr}
+		for _, f := range s.filters {
+			f.Config.Data = []byte(w.pointClusters(string(f.Config.Data)))
+			if name, line, long := gen.NginxArgument(f.Plugin, f.Config); long {
+				env = append(env, strings.TrimPrefix(name, "env:")+"="+line)
+			}
+			srv.Filters = append(srv.Filters, f)
+		}
+		conf.Servers = append(conf.Servers, srv)
+		ready = append(ready, s.addr)
+	}
+	n, err := Start(bin, t.TempDir(), conf.Render(), env, ready, startTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		n.Stop()
+		if t.Failed() {
+			t.Logf("error log tail:\n%s", n.ErrorLogTail(40))
+		}
+	})
+	return n
+}
+
+// pointClusters replaces every callout cluster name in a config with the identity provider's
+// address: ngx_wasm_module calls out to host:port, not to a named cluster.
+func (w *world) pointClusters(cfg string) string {
+	for _, c := range []string{"idp", "partners-idp", "jwks"} {
+		cfg = strings.ReplaceAll(cfg, `"cluster": "`+c+`"`, `"cluster": "`+w.idpAddr+`"`)
+		cfg = strings.ReplaceAll(cfg, `"cluster":"`+c+`"`, `"cluster":"`+w.idpAddr+`"`)
+	}
+	return cfg
+}
+
+// testEnv is the environment of every e2e nginx: the secrets the testdata configs name, with
+// values for tests only.
+func testEnv() []string {
+	return []string{
+		"WASMWARD_HANDOFF_KEY=e2e-handoff-key-0123456789abcdef0123456789",
+		"JWT_HMAC_SECRET=ZTJlLWhtYWMtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWY",
+		"JWT_SECRET=e2e-jwt-secret-0123456789abcdef",
+		"CARD_TOKEN_KEY=e2e-card-token-key-0123456789abcdef",
+		"RATELIMIT_HASH_KEY=e2e-ratelimit-hash-key-0123456789",
+	}
+}
+
+// roundTrip sends req through the nginx server at addr with the upstream primed with the case's
+// reply, and returns what the client got and what reached the upstream (nil: nothing).
+func (w *world) roundTrip(addr string, req harness.Request) (harness.Reply, *e2ekit.Seen, error) {
+	up := e2ekit.Reply{Status: 200}
+	if req.Upstream != nil {
+		up = e2ekit.Reply{Status: req.Upstream.Status, Headers: req.Upstream.Headers, Body: req.Upstream.Body}
+	}
+	w.upstream.Queue(up)
+	reply, err := Send(addr, req, 30*time.Second)
+	return reply, w.upstream.Last(), err
+}
+
+// ensureNoProblems fails the test on error-log lines that mean traps or crashes.
+func ensureNoProblems(t *testing.T, n *Nginx) {
+	t.Helper()
+	for _, p := range Problems(n.ErrorLog()) {
+		t.Errorf("error log: %s", p)
+	}
+}
+
+var printOnce sync.Once
+
+func printVersion(t *testing.T, bin string) {
+	printOnce.Do(func() { t.Logf("host: %s", Version(bin)) })
+}
+
