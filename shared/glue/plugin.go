@@ -69,8 +69,8 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 			return p.refuse("cannot read plugin configuration: " + err.Error())
 		}
 	}
-	p.host.caps = detectCapabilities(hostHint(data))
 	data, err := p.resolveConfig(data)
+	p.host.caps = detectCapabilities(hostHint(data)) // before any refusal: see refuse
 	if err != nil {
 		return p.refuse(err.Error())
 	}
@@ -132,7 +132,7 @@ const EnvConfigPrefix = "env:"
 const MaxEnvConfig = 128<<10 - 1
 
 // resolveConfig returns the configuration itself, reading it from the environment when data is
-// EnvConfigPrefix + a variable name.
+// EnvConfigPrefix + a variable name. On error it returns data unchanged.
 func (p *pluginContext) resolveConfig(data []byte) ([]byte, error) {
 	trimmed := bytes.TrimSpace(data)
 	if !bytes.HasPrefix(trimmed, []byte(EnvConfigPrefix)) {
@@ -142,11 +142,11 @@ func (p *pluginContext) resolveConfig(data []byte) ([]byte, error) {
 	v, ok := p.host.Env(name)
 	switch {
 	case name == "":
-		return nil, fmt.Errorf("configuration %q names no environment variable", EnvConfigPrefix)
+		return data, fmt.Errorf("configuration %q names no environment variable", EnvConfigPrefix)
 	case !ok:
-		return nil, fmt.Errorf("configuration from environment variable %s: not set for this VM (nginx: add `env %s;` at the top level)", name, name)
+		return data, fmt.Errorf("configuration from environment variable %s: not set for this VM (nginx: add `env %s;` at the top level)", name, name)
 	case len(v) > MaxEnvConfig:
-		return nil, fmt.Errorf("configuration from environment variable %s: %d bytes, more than %d", name, len(v), MaxEnvConfig)
+		return data, fmt.Errorf("configuration from environment variable %s: %d bytes, more than %d", name, len(v), MaxEnvConfig)
 	}
 	return []byte(v), nil
 }

@@ -7,6 +7,8 @@
 package harness
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +23,9 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/glue"
+	"github.com/wasmward/wasmward/shared/identity"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -63,6 +67,10 @@ type Options struct {
 	FreshVM bool
 	// Profile is the host the Strict mode emulates; the zero value means OldEnvoy.
 	Profile HostProfile
+	// BareLocation, on a profile with RemovedRequestHeadersForwarded, emulates a location that
+	// re-sets no request header (a hand-written nginx config). By default the location re-sets
+	// what the generated configs do: the handoff header and the policy's ProxyNeeds.
+	BareLocation bool
 
 	vm *strictVM // Strict mode: run on this VM (Soak) instead of the cached one
 }
@@ -103,6 +111,9 @@ type Host struct {
 	strict *strictVM // Strict mode only
 	root   *rootRemap
 	absent []string // properties the emulated host never has
+	// resetHeaders are the request headers the emulated nginx location re-sets from their
+	// variables (HostProfile.RemovedRequestHeadersForwarded).
+	resetHeaders []string
 }
 
 // NewHost starts def with cfg in mode. The returned Host must be closed. A refused start is
@@ -112,6 +123,12 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 	profile, path := opts.profile(), opts.wasmPath(def.Name)
 	if mode == Strict {
 		h.absent = profile.Absent
+		if err := checkConfigSize(cfg, profile); err != nil {
+			return nil, err
+		}
+		if profile.RemovedRequestHeadersForwarded && !opts.BareLocation {
+			h.resetHeaders = resetHeaders(def, cfg)
+		}
 	}
 	var vm types.VMContext
 	switch mode {
@@ -164,6 +181,34 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 	}
 	h.Status = h.emu.StartPlugin()
 	return h, nil
+}
+
+// ErrConfigTooLong is returned by NewHost when the emulated host's config file cannot hold the
+// plugin configuration (HostProfile.MaxConfigBytes).
+var ErrConfigTooLong = errors.New("plugin configuration too long for the host's config file")
+
+func checkConfigSize(cfg []byte, profile HostProfile) error {
+	var line bytes.Buffer
+	if json.Compact(&line, cfg) != nil {
+		line.Write(cfg)
+	}
+	if profile.MaxConfigBytes > 0 && line.Len() > profile.MaxConfigBytes {
+		return fmt.Errorf("%w: %d bytes on one line, %s takes %d (nginx: too long parameter); pass it as %s<variable>",
+			ErrConfigTooLong, line.Len(), profile.Name, profile.MaxConfigBytes, glue.EnvConfigPrefix)
+	}
+	return nil
+}
+
+// resetHeaders are the request headers a generated nginx location re-sets for def with cfg:
+// the identity handoff header and the policy's policy.ProxyNeeds.
+func resetHeaders(def policy.Definition, cfg []byte) []string {
+	out := []string{identity.HeaderName}
+	if _, pol, err := config.Load(cfg, def.Name, def.Parse); err == nil {
+		if pn, ok := pol.(policy.ProxyNeeder); ok {
+			out = append(out, pn.ProxyNeeds().EditedRequestHeaders...)
+		}
+	}
+	return out
 }
 
 // Close releases the host. It is safe to call twice.

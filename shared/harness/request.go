@@ -44,6 +44,8 @@ type Result struct {
 	LocalReply bool
 	// Forwarded is the request as the upstream received it (after mutations); nil if blocked.
 	Forwarded *Request
+	// Hung is true when the host would hold the request forever (HostProfile.HeadersPauseHangs).
+	Hung bool
 }
 
 // Header returns the first value of a reply header (case-insensitive).
@@ -82,12 +84,18 @@ func (h *Host) Do(req Request) Result {
 		{":method", req.Method}, {":path", req.Path}, {":authority", req.Authority}, {":scheme", "https"},
 	}, req.Headers...)
 
+	if h.strict != nil {
+		h.strict.beginStream()
+	}
 	id := h.emu.InitializeHttpContext()
 	defer h.emu.CompleteHttpContext(id)
 	hasBody, hasTrailers := req.Body != "", len(req.Trailers) > 0
 	action := h.emu.CallOnRequestHeaders(id, headers, !hasBody && !hasTrailers)
 	if res, done := h.local(id); done {
 		return res
+	}
+	if action == types.ActionPause && h.hangsOnHeadersPause() {
+		return Result{Reply: Reply{Status: 0}, Hung: true}
 	}
 	if hasBody {
 		action = h.emu.CallOnRequestBody(id, []byte(req.Body), !hasTrailers)
@@ -105,7 +113,7 @@ func (h *Host) Do(req Request) Result {
 		// The plugin paused without replying: a real host would hold the request.
 		return Result{Reply: Reply{Status: 0}}
 	}
-	fwd := &Request{Headers: h.emu.GetCurrentRequestHeaders(id), Body: string(h.emu.GetCurrentRequestBody(id))}
+	fwd := &Request{Headers: h.forwardedHeaders(id, req.Headers), Body: string(h.emu.GetCurrentRequestBody(id))}
 	for _, p := range fwd.Headers {
 		switch p[0] {
 		case ":method":
@@ -154,6 +162,38 @@ func (h *Host) Do(req Request) Result {
 		}
 	}
 	return Result{Reply: out, Forwarded: fwd}
+}
+
+// hangsOnHeadersPause reports whether the emulated host holds a request the plugin paused in its
+// headers phase: one that only an HTTP callout resumes, when the plugin dispatched none. It
+// records the violation.
+func (h *Host) hangsOnHeadersPause() bool {
+	if h.strict == nil || !h.strict.profile.HeadersPauseHangs || h.strict.streamState().callouts > 0 {
+		return false
+	}
+	h.strict.violate("proxy_on_request_headers paused without an HTTP callout: " + h.strict.profile.Name + " holds the request forever")
+	return true
+}
+
+// forwardedHeaders is what the upstream receives: the emulator's request headers, plus, on a
+// host that forwards removed request headers (HostProfile.RemovedRequestHeadersForwarded), the
+// client's values of every removed header the location does not re-set.
+func (h *Host) forwardedHeaders(id uint32, sent [][2]string) [][2]string {
+	out := h.emu.GetCurrentRequestHeaders(id)
+	if h.strict == nil || !h.strict.profile.RemovedRequestHeadersForwarded {
+		return out
+	}
+	for _, name := range slices.Compact(h.strict.streamState().removed) {
+		if slices.Contains(h.resetHeaders, name) {
+			continue
+		}
+		for _, p := range sent {
+			if strings.EqualFold(p[0], name) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 func (h *Host) local(id uint32) (Result, bool) {

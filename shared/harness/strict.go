@@ -54,6 +54,27 @@ type HostProfile struct {
 	IgnoresResponsePause bool
 	// NoResponseLocalReply records a local reply sent during a response callback as a violation.
 	NoResponseLocalReply bool
+	// GaugeIncrementTraps: proxy_increment_metric on a gauge traps ("metric not a counter").
+	GaugeIncrementTraps bool
+	// NoisyProperties are answered with an error or alert line in the host's log ("route_name
+	// property not supported", "NYI - plugin_vm_id property"): each read is a violation.
+	NoisyProperties []string
+	// StartCrashProperties crash the worker when read while the plugin starts: a trap.
+	StartCrashProperties []string
+	// HeadersPauseHangs: a request paused in on_request_headers resumes only after an HTTP
+	// callout; without one the client waits forever (Host.Do reports it and a violation).
+	HeadersPauseHangs bool
+	// RefusedStartIsFatal: a plugin whose on_configure fails makes its worker exit for good, and
+	// nginx is left without workers: a violation.
+	RefusedStartIsFatal bool
+	// MaxConfigBytes is the longest plugin configuration the host's config file accepts (nginx:
+	// one directive argument); NewHost refuses longer ones. 0: no limit.
+	MaxConfigBytes int
+	// RemovedRequestHeadersForwarded: removing a request header only marks it, and the upstream
+	// still receives it (a replace after a remove adds a second value), unless the location
+	// re-sets the header from its variable. Host.Do forwards removed headers but for those the
+	// generated nginx config re-sets (policy.ProxyNeeds; Options.BareLocation: none).
+	RemovedRequestHeadersForwarded bool
 }
 
 // Host profiles the strict host enforces. Each profile's WASI lacks poll_oneoff and sched_yield.
@@ -62,6 +83,8 @@ var (
 	OldEnvoy = HostProfile{Name: "envoy-1.33"}
 	// Nginx is stock ngx_wasm_module with an shm_kv zone: the gaps measured on nginx 1.27.4 with
 	// Wasmtime 25 (see nginx/README.md).
+	// Each field is a behaviour measured in the real host (shared/harness/nginx_profile_test.go
+	// reproduces each; e2e/nginx checks the emulator against it).
 	Nginx = HostProfile{
 		Name:                 "nginx",
 		Nginx:                true,
@@ -69,6 +92,14 @@ var (
 		Trapping:             []string{"proxy_done", "proxy_close_stream", "proxy_get_log_level", "proxy_dispatch_grpc_call", "proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_send", "proxy_grpc_cancel", "proxy_grpc_close", "proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue"},
 		IgnoresResponsePause: true,
 		NoResponseLocalReply: true,
+		GaugeIncrementTraps:  true,
+		NoisyProperties: append([]string{"plugin_vm_id", "node", "cluster_name", "cluster_metadata", "listener_direction",
+			"listener_metadata", "route_name", "route_metadata", "upstream_host_metadata"}, peerCertificateProperties...),
+		StartCrashProperties:           []string{"plugin_name"},
+		HeadersPauseHangs:              true,
+		RefusedStartIsFatal:            true,
+		MaxConfigBytes:                 4096 - 2, // the argument's quotes count
+		RemovedRequestHeadersForwarded: true,
 	}
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
 	NginxNoSharedMemory = func() HostProfile {
@@ -83,6 +114,12 @@ var (
 var peerCertificateProperties = []string{
 	"connection/uri_san_peer_certificate", "connection/dns_san_peer_certificate",
 	"connection/subject_peer_certificate", "connection/sha256_peer_certificate_digest",
+}
+
+// stream is what the strict host tracks of the request being served.
+type stream struct {
+	removed  []string // request headers removed, in order
+	callouts int      // HTTP callouts dispatched
 }
 
 // StrictStats is what the strict host saw a module do.
@@ -133,6 +170,8 @@ type strictVM struct {
 	mu       sync.Mutex // guards stats and callback (the host is single-threaded; tests read stats)
 	stats    StrictStats
 	callback string // the guest export running now, for Calls
+	gauges   map[uint32]bool
+	stream   stream
 }
 
 //go:linkname exportHostABI github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest.exportHostABI
@@ -143,7 +182,7 @@ func withPluginContextID(ctx context.Context, id uint32) context.Context
 
 // newStrictVM compiles and instantiates bin in a strict host with profile.
 func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
-	vm := &strictVM{profile: profile, trapping: map[string]bool{},
+	vm := &strictVM{profile: profile, trapping: map[string]bool{}, gauges: map[uint32]bool{},
 		stats: StrictStats{Calls: map[string]map[string]int{}}}
 	for _, name := range profile.Trapping {
 		vm.trapping[name] = true
@@ -220,23 +259,86 @@ func (vm *strictVM) NewFunctionListener(def api.FunctionDefinition) experimental
 	if def.ModuleName() != "env" || def.GoFunction() == nil {
 		return nil
 	}
-	return experimental.FunctionListenerFunc(func(ctx context.Context, _ api.Module, def api.FunctionDefinition, _ []uint64, _ experimental.StackIterator) {
-		name := def.Name()
-		vm.note(func(s *StrictStats) {
-			calls := s.Calls[vm.callback]
-			if calls == nil {
-				calls = map[string]int{}
-				s.Calls[vm.callback] = calls
-			}
-			calls[name]++
-			if name == "proxy_send_local_response" && vm.profile.NoResponseLocalReply && strings.HasPrefix(vm.callback, "proxy_on_response") {
-				s.Violations = append(s.Violations, vm.callback+": local reply from the response phase")
-			}
-		})
-		if vm.trapping[name] {
-			panic(fmt.Errorf("%w: %s is not implemented by %s", errTrap, name, vm.profile.Name))
+	return hostCall{vm}
+}
+
+// hostCall listens to the host ABI's calls: it counts them per callback and enforces the
+// profile's rules.
+type hostCall struct{ vm *strictVM }
+
+func (l hostCall) Before(ctx context.Context, mod api.Module, def api.FunctionDefinition, params []uint64, _ experimental.StackIterator) {
+	vm, name := l.vm, def.Name()
+	vm.note(func(s *StrictStats) {
+		calls := s.Calls[vm.callback]
+		if calls == nil {
+			calls = map[string]int{}
+			s.Calls[vm.callback] = calls
+		}
+		calls[name]++
+		if name == "proxy_send_local_response" && vm.profile.NoResponseLocalReply && strings.HasPrefix(vm.callback, "proxy_on_response") {
+			s.Violations = append(s.Violations, vm.callback+": local reply from the response phase")
 		}
 	})
+	if vm.trapping[name] {
+		panic(fmt.Errorf("%w: %s is not implemented by %s", errTrap, name, vm.profile.Name))
+	}
+	switch name {
+	case "proxy_increment_metric":
+		if vm.profile.GaugeIncrementTraps && vm.gauges[uint32(params[0])] {
+			panic(fmt.Errorf("%w: %s: metric not a counter (a gauge incremented)", errTrap, vm.profile.Name))
+		}
+	case "proxy_get_property":
+		vm.checkProperty(readPath(mod, params[0], params[1]))
+	case "proxy_remove_header_map_value":
+		if params[0] == uint64(mapRequestHeaders) {
+			key := readString(mod, params[1], params[2])
+			vm.note(func(*StrictStats) { vm.stream.removed = append(vm.stream.removed, strings.ToLower(key)) })
+		}
+	case "proxy_http_call":
+		vm.note(func(*StrictStats) { vm.stream.callouts++ })
+	}
+}
+
+// After records the id of each gauge defined (proxy_define_metric writes it to its last
+// parameter's address), for GaugeIncrementTraps.
+func (l hostCall) After(_ context.Context, mod api.Module, def api.FunctionDefinition, params []uint64) {
+	if def.Name() != "proxy_define_metric" || params[0] != uint64(metricGauge) {
+		return
+	}
+	if id, ok := mod.Memory().ReadUint32Le(uint32(params[3])); ok {
+		l.vm.gauges[id] = true
+	}
+}
+
+func (hostCall) Abort(context.Context, api.Module, api.FunctionDefinition, error) {}
+
+// ABI constants the listener decodes (proxy-wasm ABI 0.2.1).
+const (
+	mapRequestHeaders = 0
+	metricGauge       = 1
+)
+
+// checkProperty enforces NoisyProperties and StartCrashProperties for a property read.
+func (vm *strictVM) checkProperty(path string) {
+	if slices.Contains(vm.profile.StartCrashProperties, path) && (vm.callback == "proxy_on_configure" || vm.callback == "proxy_on_vm_start") {
+		panic(fmt.Errorf("%w: %s: reading %q while starting crashes the worker", errTrap, vm.profile.Name, path))
+	}
+	if slices.Contains(vm.profile.NoisyProperties, path) {
+		vm.note(func(s *StrictStats) {
+			s.Violations = append(s.Violations, vm.callback+": reads "+path+", which this host answers with an error line in its log")
+		})
+	}
+}
+
+// readPath reads a property path from guest memory: segments separated by NUL, returned joined
+// by "/" as HostProfile lists them.
+func readPath(mod api.Module, ptr, size uint64) string {
+	return strings.ReplaceAll(readString(mod, ptr, size), "\x00", "/")
+}
+
+func readString(mod api.Module, ptr, size uint64) string {
+	b, _ := mod.Memory().Read(uint32(ptr), uint32(size))
+	return string(b)
 }
 
 // noteRandom records the guest stack of a random_get call made by a callback.
@@ -286,6 +388,19 @@ func (vm *strictVM) NewPluginContext(id uint32) types.PluginContext {
 // Close releases the runtime.
 func (vm *strictVM) Close() error { return vm.runtime.Close(vm.ctx) }
 
+// beginStream forgets the previous request's stream state.
+func (vm *strictVM) beginStream() { vm.note(func(*StrictStats) { vm.stream = stream{} }) }
+
+// streamState returns what the host saw of the current request so far.
+func (vm *strictVM) streamState() stream {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	return stream{removed: slices.Clone(vm.stream.removed), callouts: vm.stream.callouts}
+}
+
+// violate records a violation the harness found (not a host call).
+func (vm *strictVM) violate(v string) { vm.note(func(s *StrictStats) { s.Violations = append(s.Violations, v) }) }
+
 type strictPlugin struct {
 	types.DefaultPluginContext
 	vm  *strictVM
@@ -294,7 +409,13 @@ type strictPlugin struct {
 }
 
 func (p *strictPlugin) OnPluginStart(size int) types.OnPluginStartStatus {
-	return p.vm.callIn(p.ctx, "proxy_on_configure", p.id, uint64(size)) == 1
+	ok := p.vm.callIn(p.ctx, "proxy_on_configure", p.id, uint64(size)) == 1
+	if !ok && p.vm.profile.RefusedStartIsFatal {
+		p.vm.note(func(s *StrictStats) {
+			s.Violations = append(s.Violations, "proxy_on_configure failed: the worker exits for good and nginx is left without workers")
+		})
+	}
+	return types.OnPluginStartStatus(ok)
 }
 
 func (p *strictPlugin) OnTick() { p.vm.callIn(p.ctx, "proxy_on_tick", p.id) }

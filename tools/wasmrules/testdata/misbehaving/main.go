@@ -1,14 +1,21 @@
 // Command misbehaving is a deliberately bad plugin, built to dist/test/misbehaving.wasm only to
-// prove that the strict host catches what real hosts without WASI poll_oneoff die of. Request
-// header x-misbehave: "crypto-rand" reads crypto/rand once (which arms a runtime timer),
-// "sleep" sleeps a millisecond, "panic" panics (the glue must recover). Every request then
-// allocates, so garbage collections keep coming. It lives under testdata so that `./...`
-// (vet, the Go-on-Wasm rules) never sees it, beside the source fixture of tools/wasmrules.
+// prove that the strict host catches what real hosts die or hang of. Request header
+// x-misbehave: "crypto-rand" reads crypto/rand once (which arms a runtime timer), "sleep" sleeps
+// a millisecond, "panic" panics (the glue must recover), "gauge-increment" increments a gauge
+// (ngx_wasm_module traps), "route-name" reads the route_name property (ngx_wasm_module logs an
+// error for it), "body" asks for the request body, "remove-x-user" removes the x-user header.
+// The spec's "startProperty" is read while starting (ngx_wasm_module crashes on plugin_name
+// there) and "refuse" refuses the start. Every request then allocates, so garbage collections
+// keep coming. It lives under testdata so that `./...` (vet, the Go-on-Wasm rules) never sees
+// it, beside the source fixture of tools/wasmrules.
 package main
 
 import (
 	"crypto/rand"
+	"errors"
 	"time"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 
 	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/glue"
@@ -21,20 +28,36 @@ func init() {
 
 func main() {}
 
-func parse(data []byte) (policy.Policy, error) {
-	var spec struct{}
-	if err := config.DecodeStrict(data, &spec); err != nil {
-		return nil, err
-	}
-	return misbehaving{}, nil
+type spec struct {
+	StartProperty string `json:"startProperty"`
+	Refuse        bool   `json:"refuse"`
 }
 
-type misbehaving struct{}
+func parse(data []byte) (policy.Policy, error) {
+	var s spec
+	if err := config.DecodeStrict(data, &s); err != nil {
+		return nil, err
+	}
+	return &misbehaving{spec: s}, nil
+}
+
+type misbehaving struct{ spec spec }
 
 var sink [][]byte
 
-func (misbehaving) OnRequest(req *policy.Request) policy.Decision {
+func (m *misbehaving) Start(h policy.Host) error {
+	if m.spec.StartProperty != "" {
+		h.Property(m.spec.StartProperty)
+	}
+	if m.spec.Refuse {
+		return errors.New("told to refuse")
+	}
+	return nil
+}
+
+func (*misbehaving) OnRequest(req *policy.Request) policy.Decision {
 	v, _ := req.Header("x-misbehave")
+	var d policy.Decision
 	switch v {
 	case "crypto-rand":
 		var b [8]byte
@@ -43,10 +66,25 @@ func (misbehaving) OnRequest(req *policy.Request) policy.Decision {
 		time.Sleep(time.Millisecond)
 	case "panic":
 		panic("misbehaving: told to panic")
+	case "gauge-increment":
+		proxywasm.DefineGaugeMetric("misbehaving_gauge").Add(1)
+	case "route-name":
+		req.Route()
+	case "remove-x-user":
+		d.RemoveHeaders = []string{"x-user"}
 	}
 	sink = append(sink, make([]byte, 64<<10))
 	if len(sink) > 64 {
 		sink = sink[:0]
 	}
-	return policy.Allowed()
+	return d
 }
+
+func (*misbehaving) WantsRequestBody(req *policy.Request) bool {
+	v, _ := req.Header("x-misbehave")
+	return v == "body"
+}
+
+func (*misbehaving) RequestBodyLimit(*policy.Request) int { return 1 << 20 }
+
+func (*misbehaving) OnRequestBody(*policy.Request) policy.Decision { return policy.Allowed() }
