@@ -2,6 +2,8 @@ package policy
 
 import (
 	"strings"
+
+	"github.com/wasmward/wasmward/shared/pathnorm"
 )
 
 // Header is one header field. Names are lower case (HTTP/2 and proxy-wasm hosts lower-case them).
@@ -56,6 +58,11 @@ type Request struct {
 	peer     PeerIdentity
 	route    string
 	id       *Identity
+
+	pathOpts pathnorm.Options // see paths.go
+	normFrom string           // the Path normPath and normErr were computed from
+	normPath string
+	normErr  error
 }
 
 const (
@@ -63,6 +70,7 @@ const (
 	loadedPeer
 	loadedRoute
 	loadedIdentity
+	loadedNormPath
 )
 
 // NewRequest builds a request from header pairs as the host gives them (pseudo-headers included),
