@@ -7,12 +7,21 @@ import (
 )
 
 // OnRequest strips every configured output header, finds the first matching rule and evaluates
-// its requirement. No matching rule: the request passes without a token (only stripped).
+// its requirement. No matching rule: the request passes without a token (only stripped). Rules
+// match the normalized path and host; a path that cannot be normalized safely is denied with
+// 400 (policy.PathRejected) before any rule.
 func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
+	path, err := req.NormalizedPath()
+	if err != nil {
+		d := policy.PathRejected(err)
+		d.RemoveHeaders = pol.strip // applied even when the deny is shadowed
+		return d
+	}
 	d := policy.Decision{RemoveHeaders: pol.strip}
+	host, fold := req.NormalizedHost(), req.PathOptions().FoldCase
 	var r *rule
 	for _, cand := range pol.rules {
-		if cand.matches(req) {
+		if cand.matches(req.Method, host, path, fold) {
 			r = cand
 			break
 		}
