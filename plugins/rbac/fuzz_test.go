@@ -58,7 +58,7 @@ func FuzzParse(f *testing.F) {
 // address, claims, subject) never panics an evaluation, always gives the same decision, and
 // the rule index decides as a full scan does.
 func FuzzEvaluate(f *testing.F) {
-	spec := `{"trustedProxyHops":2,` + rolesSpec + `,"device":{"classes":["managed"],"userAgent":[{"class":"mobile","contains":["iPhone"]}]},"rules":[
+	spec := `{"trustedProxyHops":2,"trustedProxies":["10.0.0.0/8","::1/128"],` + rolesSpec + `,"device":{"classes":["managed"],"userAgent":[{"class":"mobile","contains":["iPhone"]}]},"rules":[
 	 {"id":"d","action":"DENY","principals":[{"remoteIp":["192.0.2.0/24"]}],"permissions":[{"any":true}]},
 	 {"id":"staff","action":"ALLOW","roles":["reader","admin"],"conditions":[{"device":["managed","mobile"]}]},
 	 {"id":"p","action":"ALLOW","principals":[{"or":[{"peer":{"uriSan":{"prefix":"spiffe://"}}},{"claim":{"path":"a.b","prefix":"x"}},{"header":{"name":"x-k","regex":"[a-z]+"}}]}],
