@@ -27,6 +27,9 @@ type ProviderSpec struct {
 	RequireExpiration *bool        `json:"requireExpiration,omitempty"`
 	MaxTokenBytes     int          `json:"maxTokenBytes,omitempty"`
 	Sources           []SourceSpec `json:"sources,omitempty"`
+	// Typ lists the accepted JOSE typ header values ("" for none); it replaces the default
+	// ["", "JWT", "at+jwt"].
+	Typ []string `json:"typ,omitempty"`
 	// Exactly one key source: jwks (inline), remote (JWKS URI or OIDC discovery) or hmac.
 	JWKS   json.RawMessage `json:"jwks,omitempty"`
 	Remote *RemoteSpec     `json:"remote,omitempty"`

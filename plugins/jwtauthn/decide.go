@@ -7,12 +7,21 @@ import (
 )
 
 // OnRequest strips every configured output header, finds the first matching rule and evaluates
-// its requirement. No matching rule: the request passes without a token (only stripped).
+// its requirement. No matching rule: the request passes without a token (only stripped). Rules
+// match the normalized path and host; a path that cannot be normalized safely is denied with
+// 400 (policy.PathRejected) before any rule.
 func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
+	path, err := req.NormalizedPath()
+	if err != nil {
+		d := policy.PathRejected(err)
+		d.RemoveHeaders = pol.strip // applied even when the deny is shadowed
+		return d
+	}
 	d := policy.Decision{RemoveHeaders: pol.strip}
+	host, fold := req.NormalizedHost(), req.PathOptions().FoldCase
 	var r *rule
 	for _, cand := range pol.rules {
-		if cand.matches(req) {
+		if cand.matches(req.Method, host, path, fold) {
 			r = cand
 			break
 		}
@@ -46,7 +55,9 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 		}
 	}
 	d.Identity = id
+	verified := make([]string, 0, len(o.results))
 	for i, res := range o.results {
+		verified = append(verified, res.raw)
 		if i == 0 {
 			d.SetHeaders = res.v.headers // read-only, shared with the cache entry
 		} else {
@@ -56,6 +67,7 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 			d.RemoveHeaders = pol.stripAuthz
 		}
 	}
+	pol.sources.strip(req, verified, &d)
 	return d
 }
 
@@ -68,6 +80,8 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 	var d policy.Decision
 	if reason == reasonNoKeys && pol.noKeysStatus != 401 { // a 401 must carry WWW-Authenticate
 		d = policy.Denied(pol.noKeysStatus, r.id, reason, replyNoKeys.body, replyNoKeys.headers...)
+	} else if reason == reasonMultipleTokens {
+		d = policy.Denied(401, r.id, reason, replyInvalidRequest.body, replyInvalidRequest.headers...)
 	} else if reason == reasonNoKeys {
 		d = policy.Denied(401, r.id, reason, replyInvalid.body, replyInvalid.headers...)
 	} else {
@@ -104,8 +118,9 @@ type outcome struct {
 }
 
 type result struct {
-	p *provider
-	v *verified
+	p   *provider
+	v   *verified
+	raw string // the token, to tell it from unverified ones (sources.strip)
 }
 
 // check extracts and verifies p's token.
@@ -116,12 +131,18 @@ func (e *evalCtx) check(p *provider) outcome {
 		}
 	}
 	var o outcome
-	if raw := extract(e.req, p.sources); raw == "" {
-		o.missing = true
-	} else if v, err := p.verify(raw, e.now); err != nil {
+	raw, err := extract(e.req, p.sources)
+	switch {
+	case err != nil:
 		o.err, o.failed = err, p
-	} else {
-		o.ok, o.results = true, []result{{p, v}}
+	case raw == "":
+		o.missing = true
+	default:
+		if v, err := p.verify(raw, e.now); err != nil {
+			o.err, o.failed = err, p
+		} else {
+			o.ok, o.results = true, []result{{p, v, raw}}
+		}
 	}
 	if e.memo == nil {
 		e.memo = e.buf[:0]

@@ -14,6 +14,7 @@ var (
 	errCrit          = errors.New("crit names an extension this verifier does not understand")
 	errUnknownKid    = errors.New("no key for this kid and alg")
 	errKeyMismatch   = errors.New("the key does not accept this alg")
+	errBadTyp        = errors.New("typ says the token is not an access token this provider accepts")
 )
 
 // token is a parsed JWS compact serialization (RFC 7515 §7.1) whose signature is not yet checked.
@@ -21,6 +22,7 @@ type token struct {
 	alg          *algorithm
 	kid          string
 	hasKid       bool
+	typ          string // normalized (normalizeTyp); "" when absent
 	signingInput string // header.payload, as received
 	payloadB64   string
 	payload      []byte
@@ -71,6 +73,13 @@ func parseToken(raw string, maxBytes int, allowed algSet) (*token, error) {
 	if t.kid, t.hasKid, err = hdr.str("kid"); err != nil {
 		return nil, errMalformed
 	}
+	typ, hasTyp, err := hdr.str("typ")
+	if err != nil {
+		return nil, errMalformed
+	}
+	if t.typ = normalizeTyp(typ); hasTyp && t.typ == "" {
+		return nil, errBadTyp // "" stands for an absent typ only
+	}
 	if t.payload, err = decodeSegment(p); err != nil {
 		return nil, errMalformed
 	}
@@ -115,4 +124,29 @@ func verifySignature(t *token, keys []*Key) error {
 		}
 	}
 	return errSignature
+}
+
+// typSet is the typ header values (normalized) a provider accepts. RFC 8725 §3.11: explicit
+// typing keeps a token of one kind (an ID token, a logout or security event token, a DPoP proof)
+// from being accepted as another; RFC 9068 types access tokens "at+jwt".
+type typSet []string
+
+// defaultTyps: no typ, "JWT" (RFC 7519 §5.1) and "at+jwt" (RFC 9068 §2.1); the
+// "application/" forms are the same after normalizeTyp.
+var defaultTyps = typSet{"", "jwt", "at+jwt"}
+
+func (ts typSet) allows(typ string) bool {
+	for _, t := range ts {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeTyp compares typ values as RFC 7515 §4.1.9 says: media types are case-insensitive
+// and "application/" may be omitted.
+func normalizeTyp(typ string) string {
+	typ = strings.ToLower(strings.TrimSpace(typ))
+	return strings.TrimPrefix(typ, "application/")
 }

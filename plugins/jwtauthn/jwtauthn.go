@@ -55,8 +55,9 @@ type Policy struct {
 	rules        []*rule
 	cache        *tokenCache
 	noKeysStatus int
-	strip        []string // claim and payload headers of every provider: always removed first
-	stripAuthz   []string // strip + "authorization", for providers with removeAuthorization
+	strip        []string     // claim and payload headers of every provider: always removed first
+	stripAuthz   []string     // strip + "authorization", for providers with removeAuthorization
+	sources      tokenSources // of every provider: unverified tokens there are removed
 	host         policy.Host
 }
 
@@ -111,6 +112,7 @@ func Parse(data []byte) (policy.Policy, error) {
 		}
 		byID[p.id] = p
 		pol.providers = append(pol.providers, p)
+		pol.sources.add(p.sources)
 		for _, h := range p.outputHeaders() {
 			if !stripped[h] {
 				stripped[h] = true
@@ -220,6 +222,9 @@ func (p *provider) verify(raw string, now time.Time) (*verified, error) {
 	t, err := parseToken(raw, p.maxTokenBytes, p.algs)
 	if err != nil {
 		return nil, err
+	}
+	if !p.typs.allows(t.typ) {
+		return nil, errBadTyp
 	}
 	cands, err := keys.candidates(t)
 	if errors.Is(err, errUnknownKid) && p.remote != nil {

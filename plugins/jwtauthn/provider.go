@@ -2,6 +2,7 @@ package jwtauthn
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/wasmward/wasmward/shared/config"
@@ -18,6 +19,7 @@ type provider struct {
 	requireExp    bool
 	maxTokenBytes int
 	sources       []source
+	typs          typSet
 	claimHeaders  []ClaimHeaderSpec
 	payloadHeader string
 	removeAuthz   bool
@@ -77,6 +79,7 @@ func compileProvider(es *config.Errors, path string, index int, ps ProviderSpec)
 		p.maxTokenBytes = ps.MaxTokenBytes
 	}
 	p.sources = compileSources(es, config.JoinPath(path, "sources"), ps.Sources)
+	p.typs = compileTyps(es, config.JoinPath(path, "typ"), ps.Typ)
 	for i, ch := range ps.ClaimHeaders {
 		cp := config.Index(config.JoinPath(path, "claimHeaders"), i)
 		if ch.Claim == "" {
@@ -90,6 +93,31 @@ func compileProvider(es *config.Errors, path string, index int, ps ProviderSpec)
 	compileKeySource(es, path, p, ps)
 	return p
 }
+
+// compileTyps checks a provider's typ allow-list; nil means the default.
+func compileTyps(es *config.Errors, path string, list []string) typSet {
+	if list == nil {
+		return defaultTyps
+	}
+	if len(list) == 0 {
+		es.Add(path, "must not be empty (omit it for the default)")
+	}
+	out := make(typSet, 0, len(list))
+	for i, t := range list {
+		n := normalizeTyp(t)
+		switch {
+		case t != "" && !typRE.MatchString(t):
+			es.Add(config.Index(path, i), "must be a media type such as \"at+jwt\" (or \"\" for no typ)")
+		case out.allows(n):
+			es.Add(config.Index(path, i), "duplicates another entry (compared case-insensitively, without \"application/\")")
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// typRE is a media type without parameters, "application/" optional (RFC 6838 §4.2 names).
+var typRE = regexp.MustCompile(`^(?i:application/)?[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$`)
 
 // compileKeySource sets p's key source: exactly one of jwks, remote, hmac. Keys must fit the
 // provider's algorithms: an HS key next to RS keys is how algorithm confusion starts.

@@ -18,6 +18,8 @@ const (
 	reasonWrongAudience     = "wrong_audience"
 	reasonNoKeys            = "no_keys"
 	reasonInsufficientScope = "insufficient_scope"
+	reasonMultipleTokens    = "multiple_tokens"
+	reasonBadTyp            = "bad_typ"
 )
 
 // reasonOf maps a verification error to its reason word.
@@ -39,6 +41,8 @@ func reasonOf(err error) string {
 		{errWrongIssuer, reasonWrongIssuer},
 		{errWrongAudience, reasonWrongAudience},
 		{errNoKeys, reasonNoKeys},
+		{errMultipleTokens, reasonMultipleTokens},
+		{errBadTyp, reasonBadTyp},
 	} {
 		if errors.Is(err, m.err) {
 			return m.reason
@@ -62,6 +66,12 @@ var (
 	replyInvalid = reply{
 		headers: [][2]string{{"www-authenticate", `Bearer error="invalid_token", error_description="The access token is invalid."`}, {"content-type", "application/json"}},
 		body:    []byte(`{"error":"invalid_token","error_description":"The access token is invalid."}`),
+	}
+	// replyInvalidRequest answers a request carrying several different tokens (RFC 6750 §3.1
+	// invalid_request; 401 so that clients treat it as an authentication failure).
+	replyInvalidRequest = reply{
+		headers: [][2]string{{"www-authenticate", `Bearer error="invalid_request", error_description="The request is malformed."`}, {"content-type", "application/json"}},
+		body:    []byte(`{"error":"invalid_request","error_description":"The request is malformed."}`),
 	}
 	replyInsufficientScope = reply{
 		headers: [][2]string{{"www-authenticate", `Bearer error="insufficient_scope", error_description="The access token lacks a required scope."`}, {"content-type", "application/json"}},

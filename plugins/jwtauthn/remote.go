@@ -146,7 +146,7 @@ func (r *remoteKeys) send(now time.Time, authority, path string, handle func(tim
 	r.inFlight, r.sentAt = true, now
 	host := r.p.host()
 	err := host.Fetch(policy.FetchRequest{Cluster: r.cluster, Method: "GET", Authority: authority, Path: path,
-		Headers: [][2]string{{"accept", "application/json"}}, Timeout: r.timeout},
+		Headers: [][2]string{{"accept", "application/json"}}, Timeout: r.timeout, MaxBody: maxFetchBody},
 		func(resp policy.FetchResponse, err error) {
 			if seq != r.seq || !r.inFlight {
 				return // abandoned
@@ -154,11 +154,13 @@ func (r *remoteKeys) send(now time.Time, authority, path string, handle func(tim
 			r.inFlight = false
 			now := host.Now()
 			switch {
+			case errors.Is(err, policy.ErrBodyTooLarge):
+				r.failed(now, "body larger than 256 KiB, not read")
 			case err != nil:
 				r.failed(now, "callout failed")
 			case resp.Status != 200:
 				r.failed(now, "status "+strconv.Itoa(resp.Status))
-			case len(resp.Body) > maxFetchBody:
+			case len(resp.Body) > maxFetchBody: // from a host that ignores MaxBody
 				r.failed(now, "body larger than 256 KiB")
 			default:
 				if err := handle(now, resp.Body); err != nil {

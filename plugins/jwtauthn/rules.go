@@ -1,25 +1,26 @@
 package jwtauthn
 
 import (
-	"net"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/config"
-	"github.com/wasmward/wasmward/shared/policy"
+	"github.com/wasmward/wasmward/shared/pathnorm"
 )
 
 // rule is a compiled RuleSpec.
 type rule struct {
 	id       string
-	hosts    []string // lower case; "*.example.com" matches subdomains
+	hosts    []string // lower case, no trailing dot; "*.example.com" matches subdomains
 	methods  []string
 	path     pathMatcher
+	folded   pathMatcher  // path with its patterns case-folded, for paths.caseInsensitive
 	requires *requirement // nil: no token needed (the rule only strips claim headers)
 	scopes   []string
 }
 
-// pathMatcher matches the path without its query. Prefixes are segment-aligned: "/api" matches
-// "/api" and "/api/x", not "/apix". Template segments: "*" one segment, a final "**" the rest.
+// pathMatcher matches the normalized path (policy.Request.NormalizedPath). Prefixes are
+// segment-aligned: "/api" matches "/api" and "/api/x", not "/apix". Template segments: "*" one
+// segment, a final "**" the rest.
 type pathMatcher struct {
 	exact, prefix string
 	template      []string
@@ -33,7 +34,7 @@ func compileRule(es *config.Errors, path string, rs RuleSpec, providers map[stri
 		if h == "" || strings.ContainsAny(h, "/ ") || strings.Contains(h[1:], "*") || h[0] == '*' && !strings.HasPrefix(h, "*.") {
 			es.Add(config.Index(config.JoinPath(mp, "hosts"), i), `must be a host name, optionally starting with "*."`)
 		}
-		r.hosts = append(r.hosts, strings.ToLower(h))
+		r.hosts = append(r.hosts, strings.TrimSuffix(strings.ToLower(h), "."))
 	}
 	for i, m := range rs.Match.Methods {
 		if m == "" || strings.ToUpper(m) != m {
@@ -64,6 +65,7 @@ func compileRule(es *config.Errors, path string, rs RuleSpec, providers map[stri
 			}
 		}
 	}
+	r.folded = r.path.fold()
 	for i, s := range rs.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t") {
 			es.Add(config.Index(config.JoinPath(path, "scopes"), i), "must be one scope, without spaces")
@@ -77,23 +79,23 @@ func compileRule(es *config.Errors, path string, rs RuleSpec, providers map[stri
 	return r
 }
 
-// matches reports whether the rule selects req.
-func (r *rule) matches(req *policy.Request) bool {
-	if len(r.methods) > 0 && !contains(r.methods, req.Method) {
+// matches reports whether the rule selects a request with this method, normalized host and
+// normalized path (policy.Request.NormalizedHost and NormalizedPath). fold (the envelope's
+// paths.caseInsensitive: the path is lower-cased) compares with the case-folded patterns.
+func (r *rule) matches(method, host, path string, fold bool) bool {
+	if len(r.methods) > 0 && !contains(r.methods, method) {
 		return false
 	}
-	if len(r.hosts) > 0 && !r.matchHost(req.Authority) {
+	if len(r.hosts) > 0 && !r.matchHost(host) {
 		return false
 	}
-	return r.path.match(req.PathOnly())
+	if fold {
+		return r.folded.match(path)
+	}
+	return r.path.match(path)
 }
 
-func (r *rule) matchHost(authority string) bool {
-	host := authority
-	if h, _, err := net.SplitHostPort(authority); err == nil {
-		host = h
-	}
-	host = strings.ToLower(host)
+func (r *rule) matchHost(host string) bool {
 	for _, want := range r.hosts {
 		if suffix, ok := strings.CutPrefix(want, "*"); ok {
 			if len(host) > len(suffix) && strings.HasSuffix(host, suffix) {
@@ -104,6 +106,15 @@ func (r *rule) matchHost(authority string) bool {
 		}
 	}
 	return false
+}
+
+// fold returns m with its patterns case-folded as pathnorm folds paths.
+func (m pathMatcher) fold() pathMatcher {
+	f := pathMatcher{exact: pathnorm.Fold(m.exact), prefix: pathnorm.Fold(m.prefix)}
+	for _, seg := range m.template {
+		f.template = append(f.template, pathnorm.Fold(seg))
+	}
+	return f
 }
 
 func (m pathMatcher) match(path string) bool {

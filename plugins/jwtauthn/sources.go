@@ -1,12 +1,17 @@
 package jwtauthn
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/policy"
 )
+
+// errMultipleTokens: a provider's sources hold two different tokens (RFC 6750 §2: a client
+// uses one method per request). Which one the upstream would read is unknowable, so neither is.
+var errMultipleTokens = errors.New("the request carries more than one distinct token")
 
 // source is a compiled SourceSpec.
 type source struct {
@@ -44,43 +49,243 @@ func compileSources(es *config.Errors, path string, specs []SourceSpec) []source
 	return out
 }
 
-// extract returns the first token found in the request's sources, or "".
-func extract(req *policy.Request, sources []source) string {
+// extract returns the token in the request's sources: every occurrence of every source is read
+// (each value of a repeated header, each query parameter and cookie of the name). The same token
+// in several places is one token; two different ones are errMultipleTokens. "" when none.
+func extract(req *policy.Request, sources []source) (string, error) {
+	var tok string
+	var err error
 	for _, s := range sources {
-		if tok := s.find(req); tok != "" {
-			return tok
-		}
+		s.each(req, func(t string) {
+			switch {
+			case t == "" || t == tok:
+			case tok == "":
+				tok = t
+			default:
+				err = errMultipleTokens
+			}
+		})
 	}
-	return ""
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
 }
 
-func (s source) find(req *policy.Request) string {
+// each calls fn with the token of every occurrence of s in req ("" for an occurrence holding
+// none, such as a header value without the prefix).
+func (s source) each(req *policy.Request, fn func(tok string)) {
 	switch {
 	case s.header != "":
-		v, ok := req.Headers.Get(s.header)
-		if !ok || len(v) <= len(s.prefix) || !strings.EqualFold(v[:len(s.prefix)], s.prefix) {
-			return ""
+		for _, h := range req.Headers {
+			if h.Name == s.header {
+				fn(s.headerToken(h.Value))
+			}
 		}
-		return strings.TrimSpace(v[len(s.prefix):])
 	case s.query != "":
 		for part := range strings.SplitSeq(req.Query(), "&") {
-			name, val, _ := strings.Cut(part, "=")
-			if name == s.query {
-				if tok, err := url.QueryUnescape(val); err == nil {
-					return tok
-				}
-				return ""
+			if name, val, _ := strings.Cut(part, "="); queryName(name) == s.query {
+				fn(unescape(val))
 			}
 		}
 	default:
-		for _, h := range req.Headers.Values("cookie") {
-			for part := range strings.SplitSeq(h, ";") {
-				name, val, _ := strings.Cut(strings.TrimSpace(part), "=")
-				if name == s.cookie {
-					return val
+		for _, h := range req.Headers {
+			if h.Name == "cookie" {
+				for part := range strings.SplitSeq(h.Value, ";") {
+					if name, val := cookiePair(part); name == s.cookie {
+						fn(val)
+					}
 				}
 			}
 		}
 	}
-	return ""
+}
+
+// headerToken is the token of a header value: after the prefix (matched case-insensitively),
+// trimmed; "" when the value lacks the prefix.
+func (s source) headerToken(v string) string {
+	if len(v) <= len(s.prefix) || !strings.EqualFold(v[:len(s.prefix)], s.prefix) {
+		return ""
+	}
+	return strings.TrimSpace(v[len(s.prefix):])
+}
+
+// queryName is a parameter name as an application decodes it ("access%5Ftoken" is
+// "access_token").
+func queryName(name string) string { return unescape(name) }
+
+// unescape decodes a query component; an undecodable one is kept as is.
+func unescape(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// cookiePair splits one "name=value" cookie of a Cookie header; a value in double quotes
+// (RFC 6265 §4.1.1) is unquoted.
+func cookiePair(part string) (name, val string) {
+	name, val, _ = strings.Cut(strings.TrimSpace(part), "=")
+	name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+		val = val[1 : len(val)-1]
+	}
+	return name, val
+}
+
+// tokenSources is every place any provider reads tokens from, grouped by kind, so that tokens
+// a request carries but no requirement verified are removed before it is forwarded.
+type tokenSources struct {
+	headers []source // one per (header, prefix)
+	query   []string // parameter names
+	cookies []string // cookie names
+}
+
+func (ts *tokenSources) add(srcs []source) {
+	for _, s := range srcs {
+		switch {
+		case s.header != "":
+			if !containsSource(ts.headers, s) {
+				ts.headers = append(ts.headers, s)
+			}
+		case s.query != "":
+			if !containsString(ts.query, s.query) {
+				ts.query = append(ts.query, s.query)
+			}
+		default:
+			if !containsString(ts.cookies, s.cookie) {
+				ts.cookies = append(ts.cookies, s.cookie)
+			}
+		}
+	}
+}
+
+func containsSource(list []source, s source) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// strip adds to d the edits that remove every token not in verified from the request: a
+// header holding one is removed (and set back to its first verified value, unless d already
+// removes that header, as removeAuthorization does), the query parameters and cookies holding
+// one are dropped from :path and the Cookie header. Occurrences of verified tokens stay.
+func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.Decision) {
+	isVerified := func(t string) bool { return containsString(verified, t) }
+	for i, s := range ts.headers {
+		if headerDone(ts.headers[:i], s.header) {
+			continue
+		}
+		dirty, keep := false, ""
+		for _, h := range req.Headers {
+			if h.Name != s.header {
+				continue
+			}
+			var tok string
+			for _, hs := range ts.headers[i:] {
+				if hs.header == s.header {
+					if tok = hs.headerToken(h.Value); tok != "" {
+						break
+					}
+				}
+			}
+			switch {
+			case tok != "" && isVerified(tok):
+				if keep == "" {
+					keep = h.Value
+				}
+			case tok != "":
+				dirty = true
+			}
+		}
+		if dirty && !containsString(d.RemoveHeaders, s.header) {
+			d.RemoveHeaders = append(d.RemoveHeaders[:len(d.RemoveHeaders):len(d.RemoveHeaders)], s.header)
+			if keep != "" {
+				d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{s.header, keep})
+			}
+		}
+	}
+	if len(ts.query) > 0 {
+		stripQuery(req, ts.query, isVerified, d)
+	}
+	if len(ts.cookies) > 0 {
+		stripCookies(req, ts.cookies, isVerified, d)
+	}
+}
+
+// headerDone reports whether name was handled by an earlier source of the same header.
+func headerDone(earlier []source, name string) bool {
+	for _, s := range earlier {
+		if s.header == name {
+			return true
+		}
+	}
+	return false
+}
+
+func stripQuery(req *policy.Request, names []string, isVerified func(string) bool, d *policy.Decision) {
+	q := req.Query()
+	if q == "" {
+		return
+	}
+	var kept []string
+	dirty := false
+	for part := range strings.SplitSeq(q, "&") {
+		name, val, _ := strings.Cut(part, "=")
+		if containsString(names, queryName(name)) && !isVerified(unescape(val)) {
+			dirty = true
+			continue
+		}
+		kept = append(kept, part)
+	}
+	if !dirty {
+		return
+	}
+	path := req.PathOnly()
+	if len(kept) > 0 {
+		path += "?" + strings.Join(kept, "&")
+	}
+	d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{":path", path})
+}
+
+func stripCookies(req *policy.Request, names []string, isVerified func(string) bool, d *policy.Decision) {
+	var kept []string
+	dirty := false
+	for _, h := range req.Headers {
+		if h.Name != "cookie" {
+			continue
+		}
+		for part := range strings.SplitSeq(h.Value, ";") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			if name, val := cookiePair(part); containsString(names, name) && !isVerified(val) {
+				dirty = true
+				continue
+			}
+			kept = append(kept, strings.TrimSpace(part))
+		}
+	}
+	if !dirty {
+		return
+	}
+	d.RemoveHeaders = append(d.RemoveHeaders[:len(d.RemoveHeaders):len(d.RemoveHeaders)], "cookie")
+	if len(kept) > 0 {
+		d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{"cookie", strings.Join(kept, "; ")})
+	}
 }

@@ -13,6 +13,10 @@ type Spec struct {
 	Keys   KeysSpec    `json:"keys,omitzero"`
 	Shared SharedSpec  `json:"shared,omitzero"`
 	Reply  ReplySpec   `json:"reply,omitzero"`
+	// TrustedProxies are the CIDRs of the proxies in front of this one that append to
+	// X-Forwarded-For. sourceIP entries with trustedHops > 0 need them and read XFF only from
+	// them; a ban never keys on an address inside them.
+	TrustedProxies []string `json:"trustedProxies,omitempty"`
 }
 
 // LimitSpec is one token bucket per descriptor value ("limits[i]").

@@ -44,7 +44,21 @@ type entry struct {
 // request's descriptor is the list of (key, value) pairs.
 type descriptor struct {
 	entries []entry
-	unknown bool // a missing part maps to one shared "unknown" value instead of skipping
+	unknown bool    // a missing part maps to one shared "unknown" value instead of skipping
+	proxies cidrSet // trustedProxies
+	ban     bool    // a ban's: a sourceIP part that is a trusted proxy, or no address, skips it
+}
+
+// cidrSet is a list of address prefixes (trustedProxies).
+type cidrSet []netip.Prefix
+
+func (s cidrSet) contains(a netip.Addr) bool {
+	for _, p := range s {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // compileDescriptor checks and compiles "descriptor" at path.
@@ -136,7 +150,16 @@ func validHeaderName(s string) bool {
 // the descriptor says so). ok is false when a part is missing and the descriptor is skipped.
 func (d *descriptor) eval(req *policy.Request, vals []string) (_ []string, ok bool) {
 	for i := range d.entries {
-		v, found := d.entries[i].valueOf(req)
+		e := &d.entries[i]
+		if e.typ == typeSourceIP {
+			v, shared := clientIP(req, e.hops, d.proxies)
+			if shared && d.ban {
+				return vals, false
+			}
+			vals = append(vals, v)
+			continue
+		}
+		v, found := e.valueOf(req)
 		if !found {
 			if !d.unknown {
 				return vals, false
@@ -155,8 +178,6 @@ const unknownValue = "\x00unknown"
 // valueOf reads one entry's value from the request.
 func (e *entry) valueOf(req *policy.Request) (string, bool) {
 	switch e.typ {
-	case typeSourceIP:
-		return clientIP(req, e.hops)
 	case typeHeader:
 		v, ok := req.Headers.Get(e.header)
 		return v, ok && v != ""
@@ -189,37 +210,56 @@ func (e *entry) valueOf(req *policy.Request) (string, bool) {
 	return "", false
 }
 
-// clientIP is the client address: the TCP peer with hops 0, else the hops-th address from the
-// right of X-Forwarded-For (each of the hops trusted proxies in front appended its peer), as
-// Envoy's xff_num_trusted_hops. Too few XFF addresses or an unparsable one is a missing part.
-func clientIP(req *policy.Request, hops int) (string, bool) {
-	if hops == 0 {
-		return parseIP(req.SourceAddress())
+// anonymousValue is the sourceIP value of a request without a usable peer address: one bucket
+// shared by all of them. Like unknownValue it holds a NUL byte, which no address text has.
+const anonymousValue = "\x00anonymous"
+
+// clientIP is the client address, never missing. With hops 0 it is the TCP peer. With hops
+// N > 0, X-Forwarded-For is read only while the address at hand is a trusted proxy: starting
+// from the peer, each step takes the next entry from the right (each trusted proxy appended its
+// own peer), at most N steps, as Envoy's xff_num_trusted_hops but never trusting XFF from a
+// peer outside proxies. An XFF that runs out or holds an unparsable entry leaves the last
+// trusted proxy's address: every such request through that proxy shares its bucket. No peer
+// address at all gives anonymousValue. shared reports a value that stands for more than one
+// client (a trusted proxy's address, or anonymousValue), which a ban never keys on.
+func clientIP(req *policy.Request, hops int, proxies cidrSet) (value string, shared bool) {
+	cur, ok := parseIP(req.SourceAddress())
+	if !ok {
+		return anonymousValue, true
 	}
-	xff := strings.Join(req.Headers.Values("x-forwarded-for"), ",")
-	for i := 1; xff != ""; i++ {
-		var last string
-		if j := strings.LastIndexByte(xff, ','); j >= 0 {
-			last, xff = xff[j+1:], xff[:j]
-		} else {
-			last, xff = xff, ""
-		}
-		if i == hops {
-			return parseIP(strings.TrimSpace(last))
+	if hops > 0 && proxies.contains(cur) {
+		xff := strings.Join(req.Headers.Values("x-forwarded-for"), ",")
+		for i := 0; i < hops && proxies.contains(cur) && xff != ""; i++ {
+			last := xff
+			if j := strings.LastIndexByte(xff, ','); j >= 0 {
+				last, xff = xff[j+1:], xff[:j]
+			} else {
+				xff = ""
+			}
+			a, ok := parseIP(strings.TrimSpace(last))
+			if !ok {
+				break
+			}
+			cur = a
 		}
 	}
-	return "", false
+	return cur.String(), proxies.contains(cur)
 }
 
-// parseIP normalizes "ip", "ip:port" or "[ipv6]:port" to the address's canonical text.
-func parseIP(s string) (string, bool) {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap.Addr().Unmap().String(), true
+// parseIP parses "ip", "ip:port" or "[ipv6]:port" (IPv4-mapped IPv6 unmapped, no zone).
+func parseIP(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
 	}
-	if a, err := netip.ParseAddr(s); err == nil {
-		return a.Unmap().String(), true
+	if a.Zone() != "" {
+		return netip.Addr{}, false
 	}
-	return "", false
+	return a.Unmap(), true
 }
 
 // pathPattern matches a request path segment by segment: a literal segment matches itself, "*"

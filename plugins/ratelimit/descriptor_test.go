@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"encoding/json"
+	"net/netip"
 	"testing"
 
 	"github.com/wasmward/wasmward/shared/config"
@@ -9,24 +10,29 @@ import (
 )
 
 func TestClientIP(t *testing.T) {
+	proxies := cidrSet{netip.MustParsePrefix("10.0.0.0/8")}
 	for _, tc := range []struct {
 		name, source string
 		xff          []string
 		hops         int
 		want         string
-		ok           bool
+		shared       bool
 	}{
-		{"peer address without port", "203.0.113.1", nil, 0, "203.0.113.1", true},
-		{"peer address with port", "203.0.113.1:443", nil, 0, "203.0.113.1", true},
-		{"IPv6 peer", "[2001:db8::1]:443", nil, 0, "2001:db8::1", true},
-		{"IPv4-mapped IPv6 is unmapped", "[::ffff:192.0.2.1]:1", nil, 0, "192.0.2.1", true},
-		{"no peer address", "", nil, 0, "", false},
+		{"peer address without port", "203.0.113.1", nil, 0, "203.0.113.1", false},
+		{"peer address with port", "203.0.113.1:443", nil, 0, "203.0.113.1", false},
+		{"IPv6 peer", "[2001:db8::1]:443", nil, 0, "2001:db8::1", false},
+		{"IPv4-mapped IPv6 is unmapped", "[::ffff:192.0.2.1]:1", nil, 0, "192.0.2.1", false},
+		{"no peer address: the anonymous bucket", "", nil, 0, anonymousValue, true},
+		{"unix socket peer: the anonymous bucket", "/run/envoy.sock", nil, 1, anonymousValue, true},
 		{"XFF ignored with 0 hops", "10.0.0.1:1", []string{"1.2.3.4"}, 0, "10.0.0.1", true},
-		{"one hop: rightmost XFF", "10.0.0.1:1", []string{"1.2.3.4, 5.6.7.8"}, 1, "5.6.7.8", true},
-		{"two hops across headers", "10.0.0.1:1", []string{"1.2.3.4", "5.6.7.8"}, 2, "1.2.3.4", true},
-		{"too few XFF entries", "10.0.0.1:1", []string{"5.6.7.8"}, 2, "", false},
-		{"garbage XFF entry", "10.0.0.1:1", []string{"not-an-ip"}, 1, "", false},
-		{"empty XFF", "10.0.0.1:1", []string{""}, 1, "", false},
+		{"one hop: rightmost XFF", "10.0.0.1:1", []string{"1.2.3.4, 5.6.7.8"}, 1, "5.6.7.8", false},
+		{"two hops across headers", "10.0.0.1:1", []string{"1.2.3.4", "10.0.0.7"}, 2, "1.2.3.4", false},
+		{"an untrusted entry ends the walk", "10.0.0.1:1", []string{"1.2.3.4", "5.6.7.8"}, 2, "5.6.7.8", false},
+		{"XFF from an untrusted peer ignored", "203.0.113.1:1", []string{"1.2.3.4"}, 1, "203.0.113.1", false},
+		{"too few XFF entries: the proxy's bucket", "10.0.0.1:1", []string{"10.0.0.8"}, 2, "10.0.0.8", true},
+		{"garbage XFF entry: the proxy's bucket", "10.0.0.1:1", []string{"not-an-ip"}, 1, "10.0.0.1", true},
+		{"empty XFF: the proxy's bucket", "10.0.0.1:1", []string{""}, 1, "10.0.0.1", true},
+		{"no XFF: the proxy's bucket", "10.0.0.1:1", nil, 1, "10.0.0.1", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var pairs [][2]string
@@ -35,9 +41,9 @@ func TestClientIP(t *testing.T) {
 			}
 			r := policy.NewRequest(pairs, nil, nil)
 			r.SetSourceAddress(tc.source)
-			got, ok := clientIP(r, tc.hops)
-			if got != tc.want || ok != tc.ok {
-				t.Errorf("got %q %v, want %q %v", got, ok, tc.want, tc.ok)
+			got, shared := clientIP(r, tc.hops, proxies)
+			if got != tc.want || shared != tc.shared {
+				t.Errorf("got %q %v, want %q %v", got, shared, tc.want, tc.shared)
 			}
 		})
 	}

@@ -1,6 +1,8 @@
 package ratelimit
 
 import (
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/wasmward/wasmward/shared/config"
@@ -24,18 +26,25 @@ func Parse(data []byte) (policy.Policy, error) {
 		}
 		ids[id] = path
 	}
+	proxies := compileProxies(&es, spec.TrustedProxies)
 	if len(spec.Limits) == 0 && len(spec.Bans) == 0 {
 		es.Add("limits", "at least one limit or ban is required")
 	}
 	for i, ls := range spec.Limits {
 		path := config.Index("limits", i)
 		checkID(path+".id", ls.ID)
-		p.limits = append(p.limits, compileLimit(&es, path, ls))
+		l := compileLimit(&es, path, ls)
+		l.desc.proxies = proxies
+		checkHops(&es, path, &l.desc, false)
+		p.limits = append(p.limits, l)
 	}
 	for i, bs := range spec.Bans {
 		path := config.Index("bans", i)
 		checkID(path+".id", bs.ID)
-		p.bans = append(p.bans, compileBan(&es, path, bs))
+		b := compileBan(&es, path, bs)
+		b.desc.proxies, b.desc.ban = proxies, true
+		checkHops(&es, path, &b.desc, true)
+		p.bans = append(p.bans, b)
 	}
 	p.keys = compileKeys(&es, spec.Keys)
 	p.shared = compileShared(&es, spec.Shared)
@@ -47,6 +56,51 @@ func Parse(data []byte) (policy.Policy, error) {
 		return BanningPolicy{p}, nil
 	}
 	return p, nil
+}
+
+// compileProxies parses trustedProxies: CIDRs or bare addresses.
+func compileProxies(es *config.Errors, list []string) cidrSet {
+	var out cidrSet
+	for i, s := range list {
+		var p netip.Prefix
+		var err error
+		if strings.Contains(s, "/") {
+			p, err = netip.ParsePrefix(s)
+		} else {
+			var a netip.Addr
+			if a, err = netip.ParseAddr(s); err == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+		}
+		if err != nil || p.Addr().Zone() != "" || p.Masked() != p {
+			es.Add(config.Index("trustedProxies", i), "must be a CIDR without host bits (10.0.0.0/8) or an address")
+			continue
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// checkHops refuses what trustedProxies makes unsafe: trustedHops > 0 without trustedProxies
+// (any client could then choose its key by writing X-Forwarded-For) and, for a ban, a key on
+// the peer address while trustedProxies says peers may be proxies (the ban would ban a proxy,
+// so everyone behind it).
+func checkHops(es *config.Errors, path string, d *descriptor, ban bool) {
+	for j, e := range d.entries {
+		if e.typ != typeSourceIP {
+			continue
+		}
+		p := config.Index(path+".descriptor", j) + ".trustedHops"
+		switch {
+		case e.hops > 0 && len(d.proxies) == 0:
+			es.Add(p, "needs trustedProxies (the CIDRs of the proxies that append to X-Forwarded-For): without them any client chooses its own key")
+		case ban && e.hops == 0 && len(d.proxies) > 0:
+			es.Add(p, "is 0: this ban keys on the peer address, but trustedProxies says peers may be proxies, and banning a proxy bans everyone behind it; key it on the client address (trustedHops ≥ 1)")
+		}
+	}
 }
 
 func compileLimit(es *config.Errors, path string, ls LimitSpec) *limit {

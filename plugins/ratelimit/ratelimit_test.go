@@ -110,7 +110,7 @@ func TestDenyReplyCarriesRateLimitHeaders(t *testing.T) {
 }
 
 func TestXForwardedForTrustedHops(t *testing.T) {
-	spec := `{"limits": [{"id": "client", "descriptor": [{"key": "remote_address", "type": "sourceIP", "trustedHops": 2}],
+	spec := `{"trustedProxies": ["10.0.0.0/8"], "limits": [{"id": "client", "descriptor": [{"key": "remote_address", "type": "sourceIP", "trustedHops": 2}],
 		"bucket": {"capacity": 1, "fillInterval": "1h"}}]}`
 	w := start(t, spec, policytest.NewHost())
 	xff := func(v string) *policy.Request { return req("10.0.0.1:1", [2]string{"x-forwarded-for", v}) }
@@ -121,9 +121,9 @@ func TestXForwardedForTrustedHops(t *testing.T) {
 	if w.do(xff("6.6.6.6, 7.7.7.7, 203.0.113.9, 10.0.0.2")).Verdict != policy.Deny {
 		t.Fatal("prepended XFF entries changed the key")
 	}
-	// Too few entries: the part is missing and the limit skipped (onMissing skip).
-	if w.do(xff("10.0.0.2")).Verdict != policy.Allow || w.do(xff("10.0.0.2")).Verdict != policy.Allow {
-		t.Fatal("a request without enough XFF hops was limited")
+	// Too few entries: the last trusted proxy's bucket, shared by every such request.
+	if w.do(xff("10.0.0.2")).Verdict != policy.Allow || w.do(xff("10.0.0.2")).Verdict != policy.Deny {
+		t.Fatal("a request without enough XFF hops must share the proxy's bucket")
 	}
 }
 

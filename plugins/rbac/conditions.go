@@ -127,6 +127,7 @@ func (c *compiler) device(path string, classes []string) matcher {
 		c.add(path, "must not be empty")
 	}
 	var m deviceMatcher
+	c.p.usesDevice = true
 	for i, cl := range classes {
 		idx := c.p.deviceIndex(cl)
 		if idx < 0 {

@@ -22,7 +22,7 @@ func TestEnvoyParity(t *testing.T) {
 		{name: "ALLOW action: principal matches any permission", spec: allowSpec, req: rq{method: "DELETE", path: "/x", id: adminID}, verdict: policy.Allow, rule: "service-admin", reason: "allowed"},
 		{name: "ALLOW action: permissions are ORed, and_rules ANDed", spec: allowSpec, req: rq{path: "/products/1"}, verdict: policy.Allow, rule: "product-viewer", reason: "allowed"},
 		{name: "ALLOW action: no policy matches means deny", spec: allowSpec, req: rq{method: "POST", path: "/products/1"}, verdict: policy.Deny, reason: "default_deny"},
-		{name: "ALLOW action: destination port checked", spec: allowSpec, req: rq{path: "/products", authority: "shop:8080"}, verdict: policy.Deny, reason: "default_deny"},
+		{name: "ALLOW action: destination port checked", spec: allowSpec, req: rq{path: "/products", authority: "shop:443", port: 8080}, verdict: policy.Deny, reason: "default_deny"},
 		{name: "url_path ignores the query string", spec: allowSpec, req: rq{path: "/products?x=/admin"}, verdict: policy.Allow, rule: "product-viewer", reason: "allowed"},
 		{name: "DENY action: matching request denied", spec: denySpec, req: rq{path: "/internal/a", source: "203.0.113.9:1"}, verdict: policy.Deny, rule: "block-internal", reason: "denied"},
 		{name: "DENY action: not_id excludes internal callers", spec: denySpec, req: rq{path: "/internal/a", source: "10.1.1.1:1"}, verdict: policy.Allow, reason: "default_allow"},
@@ -33,7 +33,7 @@ func TestEnvoyParity(t *testing.T) {
 			req: rq{}, verdict: policy.Deny, rule: "s", reason: "shadow_denied", shadow: true, details: map[string]string{"enforced": "default_allow"}},
 		{name: "header matcher sees repeated headers joined by comma", spec: `{"defaultAction":"ALLOW","rules":[{"id":"h","action":"DENY","principals":[{"header":{"name":"x-role","contains":"guest"}}],"permissions":[{"any":true}]}]}`,
 			req: rq{headers: [][2]string{{"x-role", "admin"}, {"x-role", "guest"}}}, verdict: policy.Deny, rule: "h", reason: "denied"},
-		{name: "remote_ip uses XFF with trusted hops, direct_remote_ip does not", spec: `{"rules":[{"id":"r","action":"ALLOW","principals":[{"and":[{"remoteIp":["198.51.100.0/24"]},{"directRemoteIp":["10.0.0.0/8"]}]}],"permissions":[{"any":true}]}],"trustedProxyHops":1}`,
+		{name: "remote_ip uses XFF with trusted hops, direct_remote_ip does not", spec: `{"rules":[{"id":"r","action":"ALLOW","principals":[{"and":[{"remoteIp":["198.51.100.0/24"]},{"directRemoteIp":["10.0.0.0/8"]}]}],"permissions":[{"any":true}]}],"trustedProxyHops":1,"trustedProxies":["10.0.0.0/8"]}`,
 			req: rq{source: "10.0.0.2:1", headers: [][2]string{{"x-forwarded-for", "198.51.100.4"}}}, verdict: policy.Allow, rule: "r", reason: "allowed"},
 		{name: "authenticated without identity never matches", spec: allowSpec, req: rq{method: "DELETE"}, verdict: policy.Deny, reason: "default_deny"},
 	})

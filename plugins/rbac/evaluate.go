@@ -51,8 +51,12 @@ func (p *Policy) Limits(caps policy.Capabilities) []string {
 // becomes a shadow deny (recorded, not enforced); a default deny that a shadow ALLOW rule would
 // have allowed records that rule in the audit line.
 func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
+	path, err := req.NormalizedPath()
+	if err != nil {
+		return policy.PathRejected(err) // 400 before any rule: docs/security.md
+	}
 	c := &p.scratch
-	*c = evalCtx{p: p, req: req, path: req.PathOnly()}
+	*c = evalCtx{p: p, req: req, path: path}
 	defer func() { *c = evalCtx{} }() // keep nothing of the request
 	var enfDeny, shDeny, enfAllow, shAllow, logged *rule
 	for _, r := range p.deny.candidates(c.path) {
@@ -71,12 +75,12 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if enfDeny == nil {
 		for _, r := range p.allow.candidates(c.path) {
 			if r.shadow {
-				if shAllow == nil && shDeny == nil && r.m.match(c) {
+				if shAllow == nil && shDeny == nil && c.grants(r) {
 					shAllow = r
 				}
 				continue
 			}
-			if r.m.match(c) {
+			if c.grants(r) {
 				enfAllow = r
 				break
 			}
@@ -88,7 +92,74 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			break
 		}
 	}
-	return p.decide(unavailable, enfDeny, shDeny, enfAllow, shAllow, logged)
+	d := p.decide(unavailable, enfDeny, shDeny, enfAllow, shAllow, logged)
+	d.RemoveHeaders = c.untrustedHeaders()
+	return d
+}
+
+// grants matches an ALLOW rule: a rule that negated a fact the request lacks (see negate)
+// never grants.
+func (c *evalCtx) grants(r *rule) bool {
+	c.negMissing = false
+	return r.m.match(c) && !c.negMissing
+}
+
+// negate evaluates a "not". Matchers of facts the host or connection may lack (the peer
+// certificate, the peer or client address, the destination port) set missing when the fact is
+// absent; a negation over such a matcher is noted in negMissing, so that "not from X" never
+// grants a request of which nothing is known (docs/rbac.md). In a DENY rule the negation still
+// matches: it fails closed.
+func (c *evalCtx) negate(m matcher) bool {
+	outer := c.missing
+	c.missing = false
+	r := m.match(c)
+	if c.missing {
+		c.negMissing = true
+	}
+	c.missing = outer || c.missing
+	return !r
+}
+
+// noteMissing records an absent address for negate; it reports whether a is valid.
+func (c *evalCtx) noteMissing(a netip.Addr) bool {
+	if !a.IsValid() {
+		c.missing = true
+	}
+	return a.IsValid()
+}
+
+// trustedPeer reports whether the direct peer is one of trustedProxies: only such a hop may
+// set the headers adaptive conditions read.
+func (c *evalCtx) trustedPeer() bool { return c.p.proxies.contains(c.directIP()) }
+
+// untrustedHeaders lists the request headers to remove before forwarding: the device header
+// when the peer is no trusted proxy (a client may not claim a device class), and the
+// underscore spelling of any header the policy reads ("x_device_class", "x_user"), which
+// upstreams that map both spellings to one name (CGI, WSGI, Rack) would take for it. nil
+// when there are none (the usual case: no allocation).
+func (c *evalCtx) untrustedHeaders() []string {
+	var out []string
+	for _, h := range c.req.Headers {
+		switch {
+		case h.Name == c.p.deviceHeader && c.p.usesDevice && !c.trustedPeer():
+		case strings.IndexByte(h.Name, '_') >= 0 && c.p.readHeaders[strings.ReplaceAll(h.Name, "_", "-")]:
+		default:
+			continue
+		}
+		if !containsName(out, h.Name) {
+			out = append(out, h.Name)
+		}
+	}
+	return out
+}
+
+func containsName(list []string, name string) bool {
+	for _, s := range list {
+		if s == name {
+			return true
+		}
+	}
+	return false
 }
 
 // denyMatch matches a DENY rule, failing closed: a rule that needed a fact the host cannot give
@@ -152,6 +223,8 @@ type evalCtx struct {
 	path string // without the query string
 	// unavailable is set when a matcher needed a fact the host cannot give.
 	unavailable bool
+	// missing: a matcher found its fact absent (see negate); negMissing: a negation did.
+	missing, negMissing bool
 
 	loaded   uint8
 	claimStr string
@@ -210,7 +283,7 @@ func (c *evalCtx) directIP() netip.Addr {
 func (c *evalCtx) remoteIP() netip.Addr {
 	if c.loaded&loadedRemote == 0 {
 		c.loaded |= loadedRemote
-		c.remote = clientIP(c.directIP(), c.req.Headers, c.p.hops)
+		c.remote = clientIP(c.directIP(), c.req.Headers, c.p.hops, c.p.proxies)
 	}
 	return c.remote
 }
@@ -258,13 +331,15 @@ func (c *evalCtx) header(name string) (string, int) {
 func (c *evalCtx) deviceClass() uint8 {
 	if c.loaded&loadedDevice == 0 {
 		c.loaded |= loadedDevice
-		c.device = c.p.classify(c.req)
+		c.device = c.p.classify(c.req, c.trustedPeer())
 	}
 	return c.device
 }
 
-func (p *Policy) classify(req *policy.Request) uint8 {
-	if v, ok := req.Headers.Get(p.deviceHeader); ok {
+// classify finds the device class: from the device header only when a trusted proxy sent the
+// request (trusted), else from User-Agent rules, else unknown.
+func (p *Policy) classify(req *policy.Request, trusted bool) uint8 {
+	if v, ok := req.Headers.Get(p.deviceHeader); ok && trusted {
 		v = strings.TrimSpace(v)
 		for i := 1; i <= p.headerClasses; i++ {
 			if strings.EqualFold(v, p.deviceClasses[i]) {
@@ -290,9 +365,12 @@ func (c *evalCtx) holds(idx int) bool {
 	w, bit := idx/64, uint64(1)<<(idx%64)
 	if c.roleSeen[w]&bit == 0 {
 		c.roleSeen[w] |= bit
-		if c.p.roles[idx].grantedBy.match(c) {
+		outer := c.negMissing
+		c.negMissing = false
+		if c.p.roles[idx].grantedBy.match(c) && !c.negMissing { // see grants
 			c.roleHeld[w] |= bit
 		}
+		c.negMissing = outer
 	}
 	return c.roleHeld[w]&bit != 0
 }

@@ -32,7 +32,7 @@ func policySpec(n int, authenticated bool) string {
 		last = `{"authenticated":{}}`
 	}
 	rules = append(rules, `{"id":"last","action":"ALLOW","principals":[`+last+`],"permissions":[{"and":[{"method":["GET"]},{"path":{"exact":"/api/orders"}}]}]}`)
-	return `{"trustedProxyHops":1,"roles":{` + strings.Join(roles, ",") + `},"rules":[` + strings.Join(rules, ",") + `]}`
+	return `{"trustedProxyHops":1,"trustedProxies":["10.255.0.0/16"],"roles":{` + strings.Join(roles, ",") + `},"rules":[` + strings.Join(rules, ",") + `]}`
 }
 
 // benchClaims are the claims of the benchmark's caller.

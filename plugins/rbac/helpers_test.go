@@ -31,6 +31,7 @@ type rq struct {
 	method, path, authority, scheme string
 	headers                         [][2]string
 	source                          string
+	port                            int // destination port: 0 means 443, -1 unknown
 	peer                            policy.PeerIdentity
 	id                              *policy.Identity
 }
@@ -52,6 +53,12 @@ func (r rq) build() *policy.Request {
 	pairs := append([][2]string{{":method", method}, {":path", path}, {":authority", auth}, {":scheme", scheme}}, r.headers...)
 	req := policy.NewRequest(pairs, nil, nil)
 	req.SetSourceAddress(r.source)
+	switch {
+	case r.port == 0:
+		req.SetDestinationPort(443)
+	case r.port > 0:
+		req.SetDestinationPort(r.port)
+	}
 	req.SetPeer(r.peer)
 	req.SetIdentity(r.id)
 	return req

@@ -40,7 +40,7 @@ func (o orMatcher) match(c *evalCtx) bool {
 	return false
 }
 
-func (n notMatcher) match(c *evalCtx) bool { return !n.m.match(c) }
+func (n notMatcher) match(c *evalCtx) bool { return c.negate(n.m) }
 
 // slot is where a matcher appears; it decides which kinds are allowed.
 type slot uint8

@@ -104,13 +104,15 @@ func TestPrincipalMatchers(t *testing.T) {
 		{"directRemoteIp: XFF ignored", "principal", `{"directRemoteIp":["10.0.0.0/8"]}`, nil, rq{source: "198.51.100.1:1", headers: [][2]string{{"x-forwarded-for", "10.0.0.1"}}}, time.Time{}, false},
 		{"directRemoteIp: no source", "principal", `{"directRemoteIp":["0.0.0.0/0"]}`, nil, rq{}, time.Time{}, false},
 		{"remoteIp: hops 0 uses the peer", "principal", `{"remoteIp":["10.0.0.0/8"]}`, nil, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "203.0.113.5"}}}, time.Time{}, true},
-		{"remoteIp: hops 1 uses the last XFF entry", "principal", `{"remoteIp":["203.0.113.0/24"]}`, []string{`"trustedProxyHops":1`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "1.2.3.4, 203.0.113.5"}}}, time.Time{}, true},
-		{"remoteIp: hops 1 ignores spoofed left entries", "principal", `{"remoteIp":["1.2.3.0/24"]}`, []string{`"trustedProxyHops":1`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "1.2.3.4, 203.0.113.5"}}}, time.Time{}, false},
-		{"remoteIp: hops 2 across repeated headers", "principal", `{"remoteIp":["1.2.3.0/24"]}`, []string{`"trustedProxyHops":2`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "9.9.9.9, 1.2.3.4"}, {"x-forwarded-for", "10.0.0.8"}}}, time.Time{}, true},
-		{"remoteIp: entry appended by Envoy skipped", "principal", `{"remoteIp":["203.0.113.0/24"]}`, []string{`"trustedProxyHops":1`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "203.0.113.5,10.0.0.9"}}}, time.Time{}, true},
-		{"remoteIp: too few entries", "principal", `{"remoteIp":["0.0.0.0/0"]}`, []string{`"trustedProxyHops":2`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "203.0.113.5"}}}, time.Time{}, false},
-		{"remoteIp: garbage entry", "principal", `{"remoteIp":["0.0.0.0/0"]}`, []string{`"trustedProxyHops":1`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "unknown"}}}, time.Time{}, false},
-		{"remoteIp: huge XFF", "principal", `{"remoteIp":["0.0.0.0/0"]}`, []string{`"trustedProxyHops":1`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", strings.Repeat("1.1.1.1,", 2000) + "2.2.2.2"}}}, time.Time{}, false},
+		{"remoteIp: hops 1 uses the last XFF entry", "principal", `{"remoteIp":["203.0.113.0/24"]}`, []string{`"trustedProxyHops":1`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "1.2.3.4, 203.0.113.5"}}}, time.Time{}, true},
+		{"remoteIp: hops 1 ignores spoofed left entries", "principal", `{"remoteIp":["1.2.3.0/24"]}`, []string{`"trustedProxyHops":1`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "1.2.3.4, 203.0.113.5"}}}, time.Time{}, false},
+		{"remoteIp: hops 2 across repeated headers", "principal", `{"remoteIp":["1.2.3.0/24"]}`, []string{`"trustedProxyHops":2`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "9.9.9.9, 1.2.3.4"}, {"x-forwarded-for", "10.0.0.8"}}}, time.Time{}, true},
+		{"remoteIp: entry appended by Envoy skipped", "principal", `{"remoteIp":["203.0.113.0/24"]}`, []string{`"trustedProxyHops":1`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "203.0.113.5,10.0.0.9"}}}, time.Time{}, true},
+		{"remoteIp: hops 2, an untrusted entry is the client", "principal", `{"remoteIp":["203.0.113.0/24"]}`, []string{`"trustedProxyHops":2`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "203.0.113.5"}}}, time.Time{}, true},
+		{"remoteIp: too few entries", "principal", `{"remoteIp":["0.0.0.0/0"]}`, []string{`"trustedProxyHops":2`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "10.0.0.5"}}}, time.Time{}, false},
+		{"remoteIp: an untrusted peer's XFF is ignored", "principal", `{"remoteIp":["203.0.113.0/24"]}`, []string{`"trustedProxyHops":1`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "198.51.100.1:1", headers: [][2]string{{"x-forwarded-for", "203.0.113.5"}}}, time.Time{}, false},
+		{"remoteIp: garbage entry", "principal", `{"remoteIp":["0.0.0.0/0"]}`, []string{`"trustedProxyHops":1`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", "unknown"}}}, time.Time{}, false},
+		{"remoteIp: huge XFF", "principal", `{"remoteIp":["0.0.0.0/0"]}`, []string{`"trustedProxyHops":1`, `"trustedProxies":["10.0.0.0/8"]`}, rq{source: "10.0.0.9:1", headers: [][2]string{{"x-forwarded-for", strings.Repeat("1.1.1.1,", 2000) + "2.2.2.2"}}}, time.Time{}, false},
 		{"header: exact", "principal", `{"header":{"name":"x-team","exact":"pay"}}`, nil, rq{headers: [][2]string{{"x-team", "pay"}}}, time.Time{}, true},
 		{"header: ignoreCase", "principal", `{"header":{"name":"x-team","exact":"PAY","ignoreCase":true}}`, nil, rq{headers: [][2]string{{"x-team", "pay"}}}, time.Time{}, true},
 		{"header: repeated joined with comma", "principal", `{"header":{"name":"x-team","exact":"a,b"}}`, nil, rq{headers: [][2]string{{"x-team", "a"}, {"x-team", "b"}}}, time.Time{}, true},
@@ -151,10 +153,10 @@ func TestPermissionMatchers(t *testing.T) {
 		{"host: suffix", "permission", `{"host":{"suffix":".example.com"}}`, nil, rq{authority: "a.example.com"}, time.Time{}, true},
 		{"host: suffix mismatch", "permission", `{"host":{"suffix":".example.com"}}`, nil, rq{authority: "example.com.evil"}, time.Time{}, false},
 		{"header: in permissions", "permission", `{"header":{"name":"content-type","prefix":"application/json"}}`, nil, rq{headers: [][2]string{{"content-type", "application/json; charset=utf-8"}}}, time.Time{}, true},
-		{"port: from authority", "permission", `{"port":[8443]}`, nil, rq{authority: "a:8443"}, time.Time{}, true},
-		{"port: scheme default", "permission", `{"port":[443]}`, nil, rq{authority: "a"}, time.Time{}, true},
-		{"port: http default", "permission", `{"port":[443]}`, nil, rq{authority: "a", scheme: "http"}, time.Time{}, false},
-		{"port: IPv6 authority", "permission", `{"port":[8080]}`, nil, rq{authority: "[::1]:8080"}, time.Time{}, true},
+		{"port: the destination port", "permission", `{"port":[8443]}`, nil, rq{port: 8443}, time.Time{}, true},
+		{"port: the authority's port is ignored", "permission", `{"port":[8443]}`, nil, rq{authority: "a:8443", port: 443}, time.Time{}, false},
+		{"port: another destination port", "permission", `{"port":[443]}`, nil, rq{authority: "a", scheme: "http", port: 80}, time.Time{}, false},
+		{"port: unknown destination port", "permission", `{"port":[443]}`, nil, rq{authority: "a:443", port: -1}, time.Time{}, false},
 	})
 }
 
@@ -163,7 +165,7 @@ func TestConditionMatchers(t *testing.T) {
 	mon0830 := time.Date(2026, 1, 5, 8, 30, 0, 0, time.UTC)
 	sat := time.Date(2026, 1, 10, 10, 0, 0, 0, time.UTC)
 	tue0300 := time.Date(2026, 1, 6, 3, 0, 0, 0, time.UTC)
-	device := `"device":{"classes":["managed"],"userAgent":[{"class":"mobile","contains":["iPhone","Android"]}]}`
+	device := `"device":{"classes":["managed"],"userAgent":[{"class":"mobile","contains":["iPhone","Android"]}]},"trustedProxies":["10.0.0.0/8"]`
 	mfa := rq{id: ident("u1", keycloak)}
 	runMatcherCases(t, []matcherCase{
 		{"time: office hours in Berlin", "condition", `{"time":{"days":["Mon","Tue","Wed","Thu","Fri"],"from":"09:00","to":"17:00","timeZone":"Europe/Berlin"}}`, nil, rq{}, mon0830, true},
@@ -174,10 +176,11 @@ func TestConditionMatchers(t *testing.T) {
 		{"time: to 24:00", "condition", `{"time":{"from":"08:00","to":"24:00"}}`, nil, rq{}, mon0830, true},
 		{"time: New York", "condition", `{"time":{"from":"00:00","to":"04:00","timeZone":"America/New_York"}}`, nil, rq{}, mon0830, true},
 		{"remoteIp: as a network condition", "condition", `{"remoteIp":["10.0.0.0/8"]}`, nil, rq{source: "10.2.3.4:1"}, time.Time{}, true},
-		{"device: from header", "condition", `{"device":["managed"]}`, []string{device}, rq{headers: [][2]string{{"x-device-class", "Managed"}}}, time.Time{}, true},
-		{"device: undeclared header value is unknown", "condition", `{"device":["unknown"]}`, []string{device}, rq{headers: [][2]string{{"x-device-class", "gaming"}}}, time.Time{}, true},
+		{"device: from header", "condition", `{"device":["managed"]}`, []string{device}, rq{source: "10.0.0.1:1", headers: [][2]string{{"x-device-class", "Managed"}}}, time.Time{}, true},
+		{"device: header from an untrusted peer ignored", "condition", `{"device":["managed"]}`, []string{device}, rq{source: "198.51.100.1:1", headers: [][2]string{{"x-device-class", "managed"}}}, time.Time{}, false},
+		{"device: undeclared header value is unknown", "condition", `{"device":["unknown"]}`, []string{device}, rq{source: "10.0.0.1:1", headers: [][2]string{{"x-device-class", "gaming"}}}, time.Time{}, true},
 		{"device: from user agent", "condition", `{"device":["mobile"]}`, []string{device}, rq{headers: [][2]string{{"user-agent", "Mozilla/5.0 (iPhone; CPU)"}}}, time.Time{}, true},
-		{"device: header wins over user agent", "condition", `{"device":["mobile"]}`, []string{device}, rq{headers: [][2]string{{"x-device-class", "managed"}, {"user-agent", "Android"}}}, time.Time{}, false},
+		{"device: header wins over user agent", "condition", `{"device":["mobile"]}`, []string{device}, rq{source: "10.0.0.1:1", headers: [][2]string{{"x-device-class", "managed"}, {"user-agent", "Android"}}}, time.Time{}, false},
 		{"device: nothing is unknown", "condition", `{"device":["managed","mobile"]}`, []string{device}, rq{}, time.Time{}, false},
 		{"stepUp: acr", "condition", `{"stepUp":{"acr":["urn:mfa"]}}`, nil, mfa, time.Time{}, true},
 		{"stepUp: amr array", "condition", `{"stepUp":{"amr":["otp","hwk"]}}`, nil, mfa, time.Time{}, true},

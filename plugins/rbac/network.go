@@ -32,47 +32,55 @@ func (c *compiler) cidrs(path string, list []string) cidrSet {
 	}
 	out := make(cidrSet, 0, len(list))
 	for i, s := range list {
-		sub := config.Index(path, i)
-		var p netip.Prefix
-		var err error
-		if strings.Contains(s, "/") {
-			p, err = netip.ParsePrefix(s)
-		} else {
-			var a netip.Addr
-			a, err = netip.ParseAddr(s)
-			if err == nil {
-				p = netip.PrefixFrom(a, a.BitLen())
-			}
-		}
-		if err != nil {
-			c.add(sub, "invalid CIDR %q", s)
+		p, msg := parseCIDR(s)
+		if msg != "" {
+			c.add(config.Index(path, i), "%s", msg)
 			continue
-		}
-		if p.Addr().Zone() != "" {
-			c.add(sub, "invalid CIDR %q: zones are not allowed", s)
-			continue
-		}
-		if p.Masked() != p {
-			c.add(sub, "invalid CIDR %q: host bits set (did you mean %s?)", s, p.Masked())
-			continue
-		}
-		if p.Addr().Is4In6() {
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 		}
 		out = append(out, p)
 	}
 	return out
 }
 
+// parseCIDR parses one CIDR or bare address; msg says what is wrong with it.
+func parseCIDR(s string) (p netip.Prefix, msg string) {
+	var err error
+	if strings.Contains(s, "/") {
+		p, err = netip.ParsePrefix(s)
+	} else {
+		var a netip.Addr
+		a, err = netip.ParseAddr(s)
+		if err == nil {
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+	}
+	switch {
+	case err != nil:
+		return p, "invalid CIDR " + quote(s)
+	case p.Addr().Zone() != "":
+		return p, "invalid CIDR " + quote(s) + ": zones are not allowed"
+	case p.Masked() != p:
+		return p, "invalid CIDR " + quote(s) + ": host bits set (did you mean " + p.Masked().String() + "?)"
+	}
+	if p.Addr().Is4In6() {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p, ""
+}
+
 // directIPMatcher: "directRemoteIp" — the TCP peer's address (source.address).
 type directIPMatcher struct{ set cidrSet }
 
-func (m directIPMatcher) match(c *evalCtx) bool { return m.set.contains(c.directIP()) }
+func (m directIPMatcher) match(c *evalCtx) bool {
+	return c.noteMissing(c.directIP()) && m.set.contains(c.directIP())
+}
 
 // remoteIPMatcher: "remoteIp" — the client address after trustedProxyHops X-Forwarded-For hops.
 type remoteIPMatcher struct{ set cidrSet }
 
-func (m remoteIPMatcher) match(c *evalCtx) bool { return m.set.contains(c.remoteIP()) }
+func (m remoteIPMatcher) match(c *evalCtx) bool {
+	return c.noteMissing(c.remoteIP()) && m.set.contains(c.remoteIP())
+}
 
 const xffHeader = "x-forwarded-for"
 
@@ -98,17 +106,17 @@ func parseHostPort(s string) netip.Addr {
 	return a.Unmap()
 }
 
-// clientIP finds the client address from the direct peer and the X-Forwarded-For values,
-// trusting hops proxies: with hops = 0 it is the direct peer; with hops = N ≥ 1 the direct
-// peer is the Nth trusted proxy and the client is the Nth XFF entry from the right (an
-// entry equal to the direct peer at the right end, appended by Envoy itself, is skipped).
-// Too few entries, an unparsable entry or an oversized header give the invalid address.
-func clientIP(direct netip.Addr, headers policy.Headers, hops int) netip.Addr {
-	if hops == 0 {
+// clientIP finds the client address from the direct peer and the X-Forwarded-For values. An
+// XFF entry counts only when a trusted proxy appended it: starting from the direct peer, while
+// the address at hand is in proxies and fewer than hops entries were taken, the next entry from
+// the right is taken (an entry equal to the direct peer at the right end, appended by Envoy
+// itself, is skipped). So a peer outside proxies is the client whatever XFF says, and a client
+// cannot move the result by prepending entries. Too few entries, an unparsable entry or an
+// oversized header after a trusted hop give the invalid address (no client address: a proxy's
+// own address is never taken for the client's).
+func clientIP(direct netip.Addr, headers policy.Headers, hops int, proxies cidrSet) netip.Addr {
+	if hops == 0 || !proxies.contains(direct) {
 		return direct
-	}
-	if !direct.IsValid() {
-		return netip.Addr{}
 	}
 	total := 0
 	for _, h := range headers {
@@ -120,7 +128,7 @@ func clientIP(direct netip.Addr, headers policy.Headers, hops int) netip.Addr {
 		return netip.Addr{}
 	}
 	skippedSelf := false
-	need := hops
+	cur, taken := direct, 0
 	for i := len(headers) - 1; i >= 0; i-- {
 		if headers[i].Name != xffHeader {
 			continue
@@ -133,8 +141,7 @@ func clientIP(direct netip.Addr, headers policy.Headers, hops int) netip.Addr {
 			} else {
 				v = ""
 			}
-			entry = strings.TrimSpace(entry)
-			a := parseHostPort(entry)
+			a := parseHostPort(strings.TrimSpace(entry))
 			if !a.IsValid() {
 				return netip.Addr{}
 			}
@@ -144,9 +151,9 @@ func clientIP(direct netip.Addr, headers policy.Headers, hops int) netip.Addr {
 					continue
 				}
 			}
-			need--
-			if need == 0 {
-				return a
+			cur, taken = a, taken+1
+			if taken == hops || !proxies.contains(cur) {
+				return cur
 			}
 		}
 	}

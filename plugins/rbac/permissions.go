@@ -2,7 +2,6 @@ package rbac
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/wasmward/wasmward/shared/config"
 )
@@ -38,36 +37,8 @@ func (m methodMatcher) match(c *evalCtx) bool {
 	return false
 }
 
-// pathMatcher: "path" — the path without its query string, as the proxy normalized it.
-type pathMatcher struct{ m strMatcher }
-
-func (c *compiler) path(path string, s *StringSpec) matcher {
-	m := c.str(path, s, true)
-	if (m.op == opExact || m.op == opPrefix) && !strings.HasPrefix(m.s, "/") {
-		c.add(path, "a path must start with /")
-	}
-	return pathMatcher{m}
-}
-
-func (m pathMatcher) match(c *evalCtx) bool { return m.m.match(c.path) }
-
-// hostMatcher: "host" — the :authority without its port, case-insensitive.
-type hostMatcher struct{ m strMatcher }
-
-func (c *compiler) host(path string, s *StringSpec) matcher {
-	m := c.str(path, s, false)
-	if m.op != opRegex {
-		m.ignoreCase = true
-	}
-	return hostMatcher{m}
-}
-
-func (m hostMatcher) match(c *evalCtx) bool {
-	h, _ := splitAuthority(c.req.Authority)
-	return m.m.match(h)
-}
-
-// portMatcher: "port" — the :authority's port, or the scheme's default (https 443, http 80).
+// portMatcher: "port" — the port the request arrived on (the listener's: property
+// destination.port), never the client-written :authority's.
 type portMatcher []int
 
 func (c *compiler) port(path string, ps []int) matcher {
@@ -83,14 +54,10 @@ func (c *compiler) port(path string, ps []int) matcher {
 }
 
 func (m portMatcher) match(c *evalCtx) bool {
-	_, port := splitAuthority(c.req.Authority)
+	port := c.req.DestinationPort()
 	if port == 0 {
-		switch c.req.Scheme {
-		case "https":
-			port = 443
-		case "http":
-			port = 80
-		}
+		c.missing = true
+		return false
 	}
 	for _, want := range m {
 		if port == want {
@@ -98,26 +65,4 @@ func (m portMatcher) match(c *evalCtx) bool {
 		}
 	}
 	return false
-}
-
-// splitAuthority splits "host:port" or "[v6]:port"; port 0 when absent or invalid.
-func splitAuthority(a string) (host string, port int) {
-	i := strings.LastIndexByte(a, ':')
-	if i < 0 || strings.IndexByte(a[i:], ']') >= 0 {
-		return a, 0
-	}
-	host, ps := a[:i], a[i+1:]
-	if len(ps) == 0 || len(ps) > 5 {
-		return host, 0
-	}
-	for j := 0; j < len(ps); j++ {
-		if ps[j] < '0' || ps[j] > '9' {
-			return host, 0
-		}
-		port = port*10 + int(ps[j]-'0')
-	}
-	if port > 65535 {
-		port = 0
-	}
-	return host, port
 }

@@ -326,10 +326,14 @@ func (c *compiler) peer(path string, s *PeerSpec) matcher {
 // evaluation is told (a DENY rule then denies, see denyMatch).
 func (m peerMatcher) match(c *evalCtx) bool {
 	if c.p.noPeer {
-		c.unavailable = true
+		c.unavailable, c.missing = true, true
 		return false
 	}
 	p := c.peer()
+	if p.Empty() {
+		c.missing = true // no certificate: a negation of this matcher never grants
+		return false
+	}
 	var sans []string
 	switch m.field {
 	case 2:
@@ -358,6 +362,7 @@ var headerNameRE = regexp.MustCompile(`^[a-z0-9!#$%&'*+.^_|~-]+$`)
 
 func (c *compiler) header(path string, s *HeaderSpec) matcher {
 	m := headerMatcher{name: s.Name}
+	c.p.readHeaders[s.Name] = true
 	if !headerNameRE.MatchString(s.Name) {
 		c.add(config.JoinPath(path, "name"), "must be a lower-case header name")
 	}

@@ -64,6 +64,12 @@ type Policy struct {
 	defaultDeny bool
 	reply       policy.Reply
 	hops        int
+	proxies     cidrSet // trustedProxies
+
+	// readHeaders are the headers the policy reads (header matchers, the device header): their
+	// underscore spellings (x_device_class), which many upstreams read as the same header, are
+	// always removed from the request.
+	readHeaders map[string]bool
 
 	deviceHeader  string
 	deviceClasses []string // index 0 is "unknown"
@@ -85,8 +91,9 @@ type Policy struct {
 	clock         policy.Clock
 	defaultDetail map[string]string // shadow deny over a default allow
 
-	usesPeer bool // some rule or role matches the mTLS peer certificate
-	noPeer   bool // ... and the host cannot give it (set at Start)
+	usesDevice bool // some rule has a device condition: the device header is policed
+	usesPeer   bool // some rule or role matches the mTLS peer certificate
+	noPeer     bool // ... and the host cannot give it (set at Start)
 }
 
 type uaRule struct {
@@ -136,9 +143,24 @@ func compile(spec *Spec) (*Policy, error) {
 		es.Add("trustedProxyHops", "must be 0-%d", maxHops)
 	}
 	p.hops = spec.TrustedProxyHops
+	for i, s := range spec.TrustedProxies {
+		pr, msg := parseCIDR(s)
+		if msg != "" {
+			es.Add(config.Index("trustedProxies", i), "%s", msg)
+			continue
+		}
+		p.proxies = append(p.proxies, pr)
+	}
+	if p.hops > 0 && len(spec.TrustedProxies) == 0 {
+		es.Add("trustedProxyHops", "needs trustedProxies (the CIDRs of those proxies): without them any client could write the X-Forwarded-For entries it is judged by")
+	}
+	p.readHeaders = map[string]bool{}
 	p.compileDevice(&es, spec.Device)
 	p.compileRoles(&es, spec.Roles)
 	p.compileRules(&es, spec.Rules)
+	if p.usesDevice {
+		p.readHeaders[p.deviceHeader] = true
+	}
 	if err := es.Err(); err != nil {
 		return nil, err
 	}

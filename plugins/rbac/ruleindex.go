@@ -1,6 +1,10 @@
 package rbac
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/wasmward/wasmward/shared/pathnorm"
+)
 
 // The rule index skips rules that cannot match a request's path. At Parse, each rule gets a
 // necessary condition from its permissions: the set of first path segments it can match
@@ -99,7 +103,18 @@ func firstSegments(m matcher) (segs []string, ok bool) {
 }
 
 // pathFirstSegment pins the first segment of a case-sensitive exact, prefix or template path.
+// A segment with an upper-case letter is not pinned: a request path lower-cased for a
+// case-insensitive upstream (paths.caseInsensitive) must still find the rule.
 func pathFirstSegment(m *strMatcher) ([]string, bool) {
+	segs, ok := literalFirstSegment(m)
+	if !ok || pathnorm.Fold(segs[0]) != segs[0] {
+		return nil, false
+	}
+	return segs, true
+}
+
+// literalFirstSegment is the first segment an exact, prefix or template path pins.
+func literalFirstSegment(m *strMatcher) ([]string, bool) {
 	if m.ignoreCase {
 		return nil, false
 	}

@@ -13,6 +13,10 @@ type Spec struct {
 	// TrustedProxyHops is how many proxies in front of this one append trusted X-Forwarded-For
 	// entries; remoteIp matchers use the client address they report (default 0: XFF ignored).
 	TrustedProxyHops int `json:"trustedProxyHops,omitempty"`
+	// TrustedProxies are the CIDRs of the proxies in front of this one. Only a request whose
+	// direct peer is in them has trusted X-Forwarded-For entries (up to TrustedProxyHops) and a
+	// trusted device header; trustedProxyHops > 0 requires them.
+	TrustedProxies []string `json:"trustedProxies,omitempty"`
 	// Device says how a request's device class is found, for "device" conditions.
 	Device DeviceSpec `json:"device,omitzero"`
 	// Roles maps role names to who holds them and what they may do.

@@ -1,50 +1,102 @@
 package sanitize
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
-// bodyKind is how a body is parsed.
+// bodyKind is how a body is inspected.
 type bodyKind uint8
 
 const (
-	bodyOther bodyKind = iota // not inspected (multipart, binary, text)
-	bodyJSON                  // application/json, application/*+json
-	bodyForm                  // application/x-www-form-urlencoded
+	bodyText      bodyKind = iota // raw text: the whole body is one value at "body"
+	bodyBinary                    // declared non-text type and a NUL byte: not run through the detectors
+	bodyJSON                      // application/json, text/json, */*+json, or sniffed
+	bodyForm                      // application/x-www-form-urlencoded, or sniffed
+	bodyMultipart                 // multipart/*
+	bodyXML                       // application/xml, text/xml, */*+xml, or sniffed
 )
 
-func kindOf(req *policy.Request) bodyKind {
-	mt := mediaType(req)
+// declaredType is the request's media type read leniently: lower case, without parameters,
+// whatever the parameters look like ("application/json; charset" and "application/json;;" are
+// application/json), "" when absent.
+func declaredType(req *policy.Request) string {
+	ct, _ := req.Headers.Get("content-type")
+	mt, _, _ := strings.Cut(ct, ";")
+	return lower(strings.TrimSpace(mt))
+}
+
+// kindOf decides how body is inspected: by its declared type when that is a structured one
+// (JSON, form, multipart, XML), otherwise by what the body looks like (sniffBody).
+func kindOf(mt string, body []byte) bodyKind {
 	switch {
-	case mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
+	case mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json"):
 		return bodyJSON
 	case mt == "application/x-www-form-urlencoded":
 		return bodyForm
+	case strings.HasPrefix(mt, "multipart/"):
+		return bodyMultipart
+	case mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
+		return bodyXML
 	}
-	return bodyOther
+	k := sniffBody(body)
+	if k == bodyText && mt != "" && !strings.HasPrefix(mt, "text/") && bytes.IndexByte(body, 0) >= 0 {
+		return bodyBinary
+	}
+	return k
 }
 
-// WantsRequestBody asks for JSON and form bodies.
-func (p *Policy) WantsRequestBody(req *policy.Request) bool { return kindOf(req) != bodyOther }
+// sniffBody classifies a body whose type is absent, unstructured or lying: a JSON object or
+// array (well-formed) is JSON, "name=value&…" in printable ASCII is a form, a body starting with
+// an XML declaration or markup declaration ("<?xml", "<!") is XML, anything else raw text.
+func sniffBody(body []byte) bodyKind {
+	b := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(b) == 0:
+		return bodyText
+	case (b[0] == '{' || b[0] == '[') && json.Valid(b):
+		return bodyJSON
+	case bytes.HasPrefix(b, []byte("<?")) || bytes.HasPrefix(b, []byte("<!")):
+		return bodyXML
+	case isFormLike(b):
+		return bodyForm
+	}
+	return bodyText
+}
+
+// isFormLike reports printable ASCII without spaces containing a name=value pair.
+func isFormLike(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return bytes.IndexByte(b, '=') > 0
+}
+
+// WantsRequestBody asks for every request body: each is inspected by what it is.
+func (p *Policy) WantsRequestBody(*policy.Request) bool { return true }
 
 // RequestBodyLimit is the route's limits.maxBodyBytes; the glue answers 413 past it.
 func (p *Policy) RequestBodyLimit(req *policy.Request) int { return p.route(req).limits.MaxBodyBytes }
 
-// OnRequestBody validates and inspects a JSON or form body.
+// OnRequestBody validates and inspects the body by its kind (kindOf): JSON, form, multipart,
+// XML or raw text. Only JSON strings and form fields can be sanitized; a sanitize finding
+// elsewhere is rejected.
 func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
-	s := scan{r: p.route(req), n: p.norm}
-	var apply func(d *policy.Decision, drop []target)
-	switch kindOf(req) {
+	s := newScan(p.route(req), p.norm)
+	apply := func(*policy.Decision, []target) {}
+	switch kindOf(declaredType(req), req.Body) {
 	case bodyJSON:
 		if !json.Valid(req.Body) {
 			s.limit(RuleJSONMalformed, "json")
 			break
 		}
 		s.walkJSON(req.Body)
-		if s.r.schema != nil && len(s.findings) == 0 {
+		if s.r.schema != nil && s.count == 0 {
 			s.checkSchema(req.Body)
 		}
 		apply = func(d *policy.Decision, drop []target) { d.ReplaceBody = blankStrings(req.Body, drop) }
@@ -58,8 +110,14 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 			body := joinPairs(fields, dropped, "&")
 			d.ReplaceBody = []byte(body)
 		}
+	case bodyMultipart:
+		s.inspectMultipart(req, p.maxParts)
+	case bodyXML:
+		s.inspectXML(req.Body)
+	case bodyText:
+		s.value(string(req.Body), encNone, "body", "value", target{})
 	}
-	if len(s.findings) == 0 {
+	if s.count == 0 {
 		return policy.Allowed()
 	}
 	return s.decide(apply)

@@ -8,7 +8,7 @@ import (
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
-// decide turns the findings into one decision:
+// decide turns the phase's findings (at least one) into one decision:
 //   - any finding whose rule is in reject mode denies with that rule's status; the reply names
 //     the rule, never the input;
 //   - otherwise sanitize findings are applied by apply (the phase's rewrite) and the request is
@@ -16,41 +16,21 @@ import (
 //   - otherwise (detect only) the decision is a shadow deny: recorded, not enforced.
 //
 // A sanitize finding that has no sanitizable target (a path segment, a parameter name) is
-// rejected. The audit details name the first finding acted on and count the others.
+// rejected (scan.add). The audit details name the first finding acted on and count the others.
 func (s *scan) decide(apply func(d *policy.Decision, drop []target)) policy.Decision {
-	var reject, sanitize, detect *finding
-	var drop []target
-	for i := range s.findings {
-		f := &s.findings[i]
-		m := s.r.modeOf(f.rule)
-		if m == Sanitize && f.t.kind == inPlace {
-			m = Reject
-		}
-		switch {
-		case m == Reject && reject == nil:
-			reject = f
-		case m == Sanitize:
-			drop = append(drop, f.t)
-			if sanitize == nil {
-				sanitize = f
-			}
-		case m == Detect && detect == nil:
-			detect = f
-		}
-	}
 	switch {
-	case reject != nil:
-		d := policy.Denied(status(reject.rule), s.r.id, reject.rule, replyBody(reject.rule),
+	case s.reject != nil:
+		d := policy.Denied(status(s.reject.rule), s.r.id, s.reject.rule, replyBody(s.reject.rule),
 			[2]string{"content-type", "application/json"})
-		d.Details = s.details(reject)
+		d.Details = s.details(s.reject)
 		return d
-	case sanitize != nil:
-		d := policy.Decision{Rule: s.r.id, Reason: sanitize.rule, Audit: true, Details: s.details(sanitize)}
+	case s.sanitize != nil:
+		d := policy.Decision{Rule: s.r.id, Reason: s.sanitize.rule, Audit: true, Details: s.details(s.sanitize)}
 		d.Details["action"] = "sanitized"
-		apply(&d, drop)
+		apply(&d, s.drop)
 		return d
 	default:
-		return policy.Decision{Verdict: policy.Deny, Shadow: true, Rule: s.r.id, Reason: detect.rule, Details: s.details(detect)}
+		return policy.Decision{Verdict: policy.Deny, Shadow: true, Rule: s.r.id, Reason: s.detect.rule, Details: s.details(s.detect)}
 	}
 }
 
@@ -59,8 +39,8 @@ func replyBody(rule string) []byte {
 	return []byte(`{"error":"request rejected","rule":"` + rule + `"}` + "\n")
 }
 
-// details are the audit fields of the primary finding f, plus the other findings as
-// "rule@location" labels.
+// details are the audit fields of the primary finding f, plus the number of findings and up to
+// four others as "rule@location" labels (from the bounded sample).
 func (s *scan) details(f *finding) map[string]string {
 	d := map[string]string{"rule": f.rule, "location": audit.Excerpt(f.loc, maxLocation)}
 	if f.part != "" {
@@ -72,15 +52,19 @@ func (s *scan) details(f *finding) map[string]string {
 	if f.detail != "" {
 		d["fingerprint"] = audit.Excerpt(f.detail, 8)
 	}
-	if n := len(s.findings); n > 1 {
-		d["findings"] = strconv.Itoa(n)
+	if s.count > 1 {
+		d["findings"] = strconv.Itoa(s.count)
 		var others []string
-		for i := range s.findings {
-			if o := &s.findings[i]; o != f && len(others) < 4 {
-				others = append(others, o.rule+"@"+audit.Excerpt(o.loc, 32))
+		for i := range s.sample {
+			o := &s.sample[i]
+			if o.rule == f.rule && o.loc == f.loc && o.part == f.part || len(others) == 4 {
+				continue
 			}
+			others = append(others, o.rule+"@"+audit.Excerpt(o.loc, 32))
 		}
-		d["others"] = audit.Excerpt(strings.Join(others, ","), maxOthers)
+		if len(others) > 0 {
+			d["others"] = audit.Excerpt(strings.Join(others, ","), maxOthers)
+		}
 	}
 	return d
 }

@@ -63,7 +63,7 @@ func isSQLHeuristic(folded string) bool {
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
-	if sqlNames.in(folded) {
+	if sqlNames.in(folded) || quoteThenComment(folded) {
 		return true
 	}
 	if strings.IndexByte(folded, '$') >= 0 {
@@ -76,6 +76,55 @@ func isSQLHeuristic(folded string) bool {
 	return false
 }
 
+// quoteThenComment reports a closing quote followed by a SQL comment: the login bypass
+// "admin'#", "admin' #", "admin'-- " (MySQL's comment needs the space, which libinjection does
+// not see as one), "admin'--", "admin')/*". A quote counts as closing when a non-space byte
+// precedes it; ')' and spaces may sit between it and the comment. An opening quote ("my '#1'
+// pick"), an apostrophe inside a word ("it's -- fine", "O'Brien") and a bare "#hashtag" do not
+// match.
+func quoteThenComment(s string) bool {
+	for i := strings.IndexAny(s, "'\""); i >= 0; {
+		if i > 0 && s[i-1] != ' ' {
+			j := i + 1
+			for j < len(s) && (s[j] == ' ' || s[j] == ')') {
+				j++
+			}
+			if rest := s[j:]; strings.HasPrefix(rest, "#") || strings.HasPrefix(rest, "--") || strings.HasPrefix(rest, "/*") {
+				return true
+			}
+		}
+		k := strings.IndexAny(s[i+1:], "'\"")
+		if k < 0 {
+			return false
+		}
+		i += 1 + k
+	}
+	return false
+}
+
+// stripComments replaces every /* */ comment of s with repl (an unterminated one runs to the
+// end and is dropped), in one pass.
+func stripComments(s, repl string) string {
+	i := strings.Index(s, "/*")
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		j := strings.Index(s[i+2:], "*/")
+		if j < 0 {
+			return b.String()
+		}
+		b.WriteString(repl)
+		s = s[i+2+j+2:]
+		i = strings.Index(s, "/*")
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
 // sqlSpaces replaces /* */ comments with a space, collapses whitespace runs to one space and
 // removes spaces after ';', so "union/**/  select" and "; drop" match the lists. Values without
 // any of these are returned as is.
@@ -83,14 +132,7 @@ func sqlSpaces(s string) string {
 	if !strings.Contains(s, "/*") && !strings.Contains(s, "  ") && !strings.ContainsAny(s, "\t\n\r\v\f") && !strings.Contains(s, "; ") {
 		return s
 	}
-	for i := strings.Index(s, "/*"); i >= 0; i = strings.Index(s, "/*") {
-		j := strings.Index(s[i+2:], "*/")
-		if j < 0 {
-			s = s[:i]
-			break
-		}
-		s = s[:i] + " " + s[i+2+j+2:]
-	}
+	s = stripComments(s, " ")
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -154,15 +196,7 @@ func compactJS(s string) string {
 	if !strings.ContainsAny(s, " \t\n\r\f\v[]&/") {
 		return s
 	}
-	for i := strings.Index(s, "/*"); i >= 0; i = strings.Index(s, "/*") {
-		j := strings.Index(s[i+2:], "*/")
-		if j < 0 {
-			s = s[:i]
-			break
-		}
-		s = s[:i] + s[i+2+j+2:]
-	}
-	return jsNoise.Replace(s)
+	return jsNoise.Replace(stripComments(s, ""))
 }
 
 // opensTag reports '<' (or '</') followed by a known tag name, letters possibly spaced out,

@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/audit"
@@ -11,15 +12,19 @@ const (
 	maxExcerpt  = 48
 	maxLocation = 96
 	maxOthers   = 160 // the "others" audit detail
-	// maxFindings bounds the findings collected per request phase.
-	maxFindings = 16
+	// maxAuditFindings bounds the findings kept for the audit line's "others" detail. It bounds
+	// what is reported, never what is inspected: every value is inspected until the phase's
+	// inspection budget runs out.
+	maxAuditFindings = 5
+	// redacted replaces the excerpt of a value that may be a credential.
+	redacted = "[redacted]"
 )
 
 // targetKind says where a finding's value lives, for sanitize mode.
 type targetKind uint8
 
 const (
-	inPlace  targetKind = iota // cannot be sanitized (path, names, limits): reject instead
+	inPlace  targetKind = iota // cannot be sanitized (path, names, limits, multipart): reject instead
 	inQuery                    // query parameter index
 	inCookie                   // cookie index
 	inHeader                   // header name
@@ -39,61 +44,137 @@ type finding struct {
 	rule    string
 	loc     string // for allow lists and audit ("query.q"); audit gets it excerpted
 	part    string // "value" or "name"
-	excerpt string // audit.Excerpt of the raw value, "" for limits
+	excerpt string // audit excerpt of the raw value (redacted when it may be a secret), "" for limits
 	detail  string // libinjection fingerprint for sqli
 	t       target
 }
 
-// scan collects the findings of one request phase on a route.
+// scan collects the findings of one request phase on a route. It keeps what the decision needs
+// (the first finding per mode, every sanitize target) and a bounded sample for the audit line,
+// so memory does not grow with the number of findings beyond the sanitize targets.
+//
+// budget is the phase's inspection budget in bytes: every inspected value is charged its length
+// plus its location's. When it runs out, one inspection_budget finding is recorded and nothing
+// more is inspected (exhausted), so the phase fails closed.
 type scan struct {
-	r        *route
-	n        normalizer
-	findings []finding
+	r      *route
+	n      normalizer
+	budget int
+	// exhausted is set once the budget ran out.
+	exhausted bool
+	// count is the number of findings recorded in the phase.
+	count                    int
+	reject, sanitize, detect *finding
+	drop                     []target
+	sample                   []finding
 }
 
+// newScan starts a phase's scan on route r with the route's inspection budget.
+func newScan(r *route, n normalizer) *scan {
+	return &scan{r: r, n: n, budget: r.inspectBudget()}
+}
+
+// add records f under its rule's mode on the route.
 func (s *scan) add(f finding) {
-	if len(s.findings) < maxFindings {
-		s.findings = append(s.findings, f)
+	s.count++
+	if len(s.sample) < maxAuditFindings {
+		s.sample = append(s.sample, f)
 	}
+	m := s.r.modeOf(f.rule)
+	if m == Sanitize && f.t.kind == inPlace {
+		m = Reject
+	}
+	switch {
+	case m == Reject && s.reject == nil:
+		s.reject = &f
+	case m == Sanitize:
+		s.drop = append(s.drop, f.t)
+		if s.sanitize == nil {
+			s.sanitize = &f
+		}
+	case m == Detect && s.detect == nil:
+		s.detect = &f
+	}
+}
+
+// spend charges n bytes of inspection work at loc and reports whether inspection may go on. The
+// first charge past the budget records the inspection_budget finding.
+func (s *scan) spend(n int, loc string) bool {
+	if s.exhausted {
+		return false
+	}
+	if s.budget -= n; s.budget < 0 {
+		s.exhausted = true
+		s.add(finding{rule: RuleInspectionBudget, loc: loc})
+		return false
+	}
+	return true
 }
 
 // limit records a protocol or body finding (no input quoted).
 func (s *scan) limit(rule, loc string) { s.add(finding{rule: rule, loc: loc}) }
 
-// value normalizes raw (encoded as enc) and runs the detectors on it. part is "value" or
-// "name"; names cannot be sanitized, so their target is inPlace.
+// value normalizes raw (encoded as enc) and runs the detectors on the result. part is "value" or
+// "name"; names cannot be sanitized, so their target is inPlace. An encoding problem (malformed
+// escape, overlong UTF-8, NUL) is recorded as its own finding and the detectors still run on the
+// leniently decoded value: a malformed escape never hides the rest of the value.
 func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
-	if raw == "" || len(s.findings) >= maxFindings {
+	if raw == "" || !s.spend(len(raw)+len(loc), loc) {
 		return
+	}
+	if part == "name" {
+		t = target{}
 	}
 	v, err := s.n.normalize(raw, enc)
 	if err != nil {
-		s.add(finding{rule: ruleOf(err), loc: loc, part: part, excerpt: excerpt(raw, loc)})
-		return
+		ex := excerpt(raw, loc)
+		if errors.Is(err, errNUL) {
+			s.add(finding{rule: RuleNulByte, loc: loc, part: part, excerpt: ex, t: t})
+		}
+		if errors.Is(err, errMalformed) || errors.Is(err, errOverlong) {
+			s.add(finding{rule: RuleBadEncoding, loc: loc, part: part, excerpt: ex, t: t})
+		}
 	}
 	if rule, detail := s.r.detect(v, loc); rule != "" {
-		if part == "name" {
-			t = target{}
-		}
 		s.add(finding{rule: rule, loc: loc, part: part, excerpt: excerpt(raw, loc), detail: detail, t: t})
 	}
 }
 
-// excerpt is the audit excerpt of a value: truncated and escaped, and empty for cookies and
-// headers, which carry session tokens and credentials that a false positive must not log.
+// secretNames are substrings of field names (matched case-insensitively anywhere in a location)
+// whose values are credentials or personal payment data: their audit excerpt is redacted.
+var secretNames = newKeywordSet(
+	"password", "passwd", "pwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key",
+	"authorization", "auth", "cookie", "session", "credential", "private_key", "signature",
+	"credit", "card", "ccnum", "cc_num", "cc-num", "cvv", "cvc", "iban",
+)
+
+// excerpt is the audit excerpt of a value: truncated and escaped. It is redacted for cookies and
+// headers (session tokens and credentials), for any location whose field name looks like a
+// secret (secretNames: "json.user.password", "form.api_key", "query.access_token") and for
+// values that look like credentials themselves (see looksLikeCredential), so that neither a
+// false positive nor a real attack logs a secret.
 func excerpt(raw, loc string) string {
-	if strings.HasPrefix(loc, "cookie.") || strings.HasPrefix(loc, "header.") {
-		return ""
+	if strings.HasPrefix(loc, "cookie.") || strings.HasPrefix(loc, "header.") ||
+		secretNames.in(lower(loc)) || looksLikeCredential(raw) {
+		return redacted
 	}
 	return audit.Excerpt(raw, maxExcerpt)
 }
 
+// credentialMarkers are authentication schemes and token prefixes (case-folded).
+var credentialMarkers = newKeywordSet("bearer ", "basic ", "digest ", "negotiate ", "eyj", "-----begin")
+
+// looksLikeCredential reports an authentication scheme or a JWT/PEM prefix in a value.
+func looksLikeCredential(raw string) bool {
+	if len(raw) > 4096 {
+		raw = raw[:4096]
+	}
+	return credentialMarkers.in(lower(raw))
+}
+
 // field inspects a name=value pair (query, form, cookie) at prefix.name.
 func (s *scan) field(prefix string, enc encoding, rawName, rawValue string, t target) {
-	name, err := percentDecode(rawName, enc == encQuery, false)
-	if err != nil {
-		name = rawName
-	}
+	name, _ := percentDecode(rawName, enc == encQuery)
 	loc := prefix + "." + name
 	s.value(rawName, enc, loc, "name", t)
 	s.value(rawValue, enc, loc, "value", t)

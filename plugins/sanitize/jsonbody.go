@@ -66,7 +66,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 			return
 		}
 		w.pos++
-		for !w.over {
+		for !w.over && !w.s.exhausted {
 			w.ws()
 			switch w.peek() {
 			case '}', 0:
@@ -84,7 +84,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 			if !ok {
 				return
 			}
-			sub := loc + "." + key
+			sub := extendLoc(loc, ".", key)
 			w.s.value(key, encNone, sub, "name", target{kind: inJSON, start: start, end: end})
 			w.ws()
 			w.pos++ // ':'
@@ -96,7 +96,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 			return
 		}
 		w.pos++
-		for i := 0; !w.over; i++ {
+		for i := 0; !w.over && !w.s.exhausted; i++ {
 			w.ws()
 			switch w.peek() {
 			case ']', 0:
@@ -104,8 +104,17 @@ func (w *jsonWalker) value(loc string, depth int) {
 				return
 			case ',':
 				w.pos++
+				w.ws()
 			}
-			w.value(loc+"["+strconv.Itoa(i)+"]", depth+1)
+			switch w.peek() {
+			case '{', '[', '"': // scalars other than strings need no location
+				sub := extendLoc(loc, "", "["+strconv.Itoa(i)+"]")
+				if w.peek() == '"' || w.s.spend(len(sub), sub) {
+					w.value(sub, depth+1)
+				}
+			default:
+				w.value(loc, depth+1)
+			}
 		}
 	case '"':
 		if v, start, end, ok := w.str(loc); ok {
@@ -120,6 +129,19 @@ func (w *jsonWalker) value(loc string, depth int) {
 			w.pos++
 		}
 	}
+}
+
+// maxLocBuild bounds the locations built while walking a JSON body: a deeper or longer path is
+// cut there, so long keys cannot make every nested location a copy of them.
+const maxLocBuild = 256
+
+// extendLoc is loc+sep+name, cut to maxLocBuild bytes.
+func extendLoc(loc, sep, name string) string {
+	room := maxLocBuild - len(loc) - len(sep)
+	if room <= 0 {
+		return loc
+	}
+	return loc + sep + name[:min(len(name), room)]
 }
 
 // str reads the string at pos and returns it decoded with its byte span (quotes included).

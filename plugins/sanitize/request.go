@@ -10,7 +10,7 @@ import (
 // OnRequest checks the protocol limits and inspects path segments, query parameters, cookies
 // and the configured headers.
 func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
-	s := scan{r: p.route(req), n: p.norm}
+	s := newScan(p.route(req), p.norm)
 	s.checkLimits(req)
 	if p.path {
 		s.inspectPath(req.PathOnly())
@@ -34,7 +34,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			s.value(v, encNone, "header."+name, "value", target{kind: inHeader, name: name})
 		}
 	}
-	if len(s.findings) == 0 {
+	if s.count == 0 {
 		return policy.Allowed()
 	}
 	return s.decide(func(d *policy.Decision, drop []target) {
@@ -60,10 +60,12 @@ func (s *scan) inspectPath(path string) {
 		}
 		rest = tail
 	}
-	if decoded, err := percentDecode(path, false, false); err == nil && !s.r.allowed(RuleTraversal, "path") {
-		if isTraversal(lower(decoded)) {
-			s.add(finding{rule: RuleTraversal, loc: "path"})
-		}
+	if s.r.allowed(RuleTraversal, "path") || !s.spend(len(path), "path") {
+		return
+	}
+	decoded, _ := percentDecode(path, false)
+	if decoded, _ = cleanBytes(decoded); isTraversal(lower(decoded)) {
+		s.add(finding{rule: RuleTraversal, loc: "path"})
 	}
 }
 

@@ -133,6 +133,7 @@ func checkLimits(es *config.Errors, path string, l Limits) {
 		{"maxHeaders", l.MaxHeaders}, {"maxHeaderNameBytes", l.MaxHeaderNameBytes},
 		{"maxHeaderValueBytes", l.MaxHeaderValueBytes}, {"maxPathBytes", l.MaxPathBytes},
 		{"maxQueryBytes", l.MaxQueryBytes}, {"maxBodyBytes", l.MaxBodyBytes},
+		{"maxInspectBytes", l.MaxInspectBytes},
 	} {
 		if f.v < 0 {
 			es.Add(config.JoinPath(path, f.name), "must be positive")
@@ -174,16 +175,29 @@ func (p *Policy) route(req *policy.Request) *route {
 	return p.def
 }
 
-// modeOf is the mode of rule on this route.
+// modeOf is the mode of rule on this route. inspection_budget fails closed: it is rejected
+// whatever the route's mode, unless rules names it explicitly.
 func (r *route) modeOf(rule string) Mode {
 	m, ok := r.rules[rule]
-	if !ok {
+	switch {
+	case !ok && rule == RuleInspectionBudget:
+		m = Reject
+	case !ok:
 		m = r.mode
 	}
 	if m == Sanitize && !isInjection(rule) {
 		return Reject
 	}
 	return m
+}
+
+// inspectBudget is the route's inspection budget per phase in bytes: limits.maxInspectBytes, by
+// default DefaultInspectFactor times limits.maxBodyBytes and at least DefaultMaxInspectBytes.
+func (r *route) inspectBudget() int {
+	if r.limits.MaxInspectBytes > 0 {
+		return r.limits.MaxInspectBytes
+	}
+	return max(DefaultMaxInspectBytes, DefaultInspectFactor*r.limits.MaxBodyBytes)
 }
 
 // allowed reports whether rule is allow-listed at loc.

@@ -17,10 +17,18 @@ const (
 	RuleJSONMalformed = "json_malformed" // body is not well-formed JSON (jsonbody.go)
 	RuleJSONLimits    = "json_limits"    // json.maxDepth, json.maxKeys, json.maxStringBytes (jsonbody.go)
 	RuleJSONSchema    = "json_schema"    // routes[].jsonSchema (jsonschema.go)
-	RuleSQLi          = "sqli"           // SQL injection, libinjection tokenizer (detect.go)
-	RuleXSS           = "xss"            // cross-site scripting, libinjection HTML5 tokenizer (detect.go)
-	RuleTraversal     = "path_traversal" // ../ sequences and well-known sensitive files (detect.go)
-	RuleCmdInjection  = "cmd_injection"  // shell metacharacters in routes[].commandFields (detect.go)
+	// RuleMultipartMalformed: a multipart body without a boundary, with a malformed part or
+	// Content-Disposition (multipart.go).
+	RuleMultipartMalformed = "multipart_malformed"
+	RuleMultipartLimits    = "multipart_limits" // multipart.maxParts (multipart.go)
+	RuleXMLDTD             = "xml_dtd"          // DOCTYPE, ENTITY or another declaration in an XML body: XXE (xmlbody.go)
+	// RuleInspectionBudget: limits.maxInspectBytes ran out before every value of the phase was
+	// inspected (inspect.go). Reject whatever the route's mode, unless rules names it.
+	RuleInspectionBudget = "inspection_budget"
+	RuleSQLi             = "sqli"           // SQL injection, libinjection tokenizer (detect.go)
+	RuleXSS              = "xss"            // cross-site scripting, libinjection HTML5 tokenizer (detect.go)
+	RuleTraversal        = "path_traversal" // ../ sequences and well-known sensitive files (detect.go)
+	RuleCmdInjection     = "cmd_injection"  // shell metacharacters in routes[].commandFields (detect.go)
 )
 
 // injectionRules are the content detectors: they run on every inspected value, may be
@@ -31,7 +39,7 @@ var injectionRules = []string{RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection
 var validationRules = []string{
 	RuleMethod, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
 	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
-	RuleJSONSchema,
+	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleXMLDTD, RuleInspectionBudget,
 }
 
 // Mode is what a finding does to the request.
@@ -77,7 +85,7 @@ func status(rule string) int {
 		return 431
 	case RulePathLength, RuleQueryLength:
 		return 414
-	case RuleBodySize:
+	case RuleBodySize, RuleInspectionBudget, RuleMultipartLimits:
 		return 413
 	case RuleContentType:
 		return 415

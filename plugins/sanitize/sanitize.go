@@ -40,6 +40,8 @@ type Policy struct {
 	cookies bool
 	path    bool
 	norm    normalizer
+	// maxParts is multipart.maxParts.
+	maxParts int
 }
 
 // Parse strictly decodes and compiles the spec.
@@ -51,6 +53,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	var es config.Errors
 	p := &Policy{
 		headers: DefaultHeaders, cookies: true, path: true,
+		maxParts: inherit(spec.Multipart.MaxParts, DefaultMaxParts),
 		norm: normalizer{
 			maxIter:  inherit(spec.Normalize.MaxIterations, DefaultMaxIterations),
 			maxBytes: inherit(spec.Normalize.MaxBytes, DefaultNormalizeBytes),
@@ -58,6 +61,9 @@ func Parse(data []byte) (policy.Policy, error) {
 	}
 	if spec.Normalize.MaxIterations < 0 || spec.Normalize.MaxIterations > MaxMaxIterations {
 		es.Add("normalize.maxIterations", "must be between 1 and %d", MaxMaxIterations)
+	}
+	if spec.Multipart.MaxParts < 0 {
+		es.Add("multipart.maxParts", "must be positive")
 	}
 	if spec.Normalize.MaxBytes < 0 {
 		es.Add("normalize.maxBytes", "must be positive")

@@ -17,6 +17,8 @@ type Spec struct {
 	Inspect Inspect `json:"inspect"`
 	// Normalize bounds the decoding pipeline run before detection.
 	Normalize Normalize `json:"normalize"`
+	// Multipart bounds multipart bodies.
+	Multipart Multipart `json:"multipart"`
 	// ContentTypes allow-lists request body media types ("application/json"); empty allows any.
 	ContentTypes []string `json:"contentTypes"`
 	// CommandFields are the locations checked for shell metacharacters (cmd_injection).
@@ -37,6 +39,10 @@ type Limits struct {
 	MaxPathBytes        int      `json:"maxPathBytes"`        // default 2048, without the query
 	MaxQueryBytes       int      `json:"maxQueryBytes"`       // default 4096
 	MaxBodyBytes        int      `json:"maxBodyBytes"`        // default 1 MiB; past it: 413
+	// MaxInspectBytes is the inspection budget of one phase (headers, body): the bytes of every
+	// inspected value plus its location. Past it the phase is denied inspection_budget (413).
+	// Default: 8 × MaxBodyBytes, at least 8 MiB.
+	MaxInspectBytes int `json:"maxInspectBytes"`
 }
 
 // JSONLimits bound JSON bodies. Zero inherits.
@@ -64,6 +70,13 @@ type Normalize struct {
 	// MaxBytes caps a normalized value; Unicode normalization that would grow past it is skipped
 	// (default 16384).
 	MaxBytes int `json:"maxBytes"`
+}
+
+// Multipart bounds multipart bodies.
+type Multipart struct {
+	// MaxParts is the number of parts a multipart body may have (default 100); past it the body
+	// is denied multipart_limits.
+	MaxParts int `json:"maxParts"`
 }
 
 // AllowSpec suppresses a rule at matching locations.
@@ -107,6 +120,11 @@ const (
 	DefaultMaxIterations       = 3
 	MaxMaxIterations           = 8
 	DefaultNormalizeBytes      = 16384
+	DefaultMaxParts            = 100
+	// DefaultMaxInspectBytes is the smallest default inspection budget per phase; the default is
+	// DefaultInspectFactor × limits.maxBodyBytes when that is larger.
+	DefaultMaxInspectBytes = 8 << 20
+	DefaultInspectFactor   = 8
 )
 
 // DefaultHeaders are the headers inspected when inspect.headers is absent.
@@ -131,6 +149,7 @@ func (l Limits) merge(def Limits) Limits {
 	l.MaxPathBytes = inherit(l.MaxPathBytes, def.MaxPathBytes)
 	l.MaxQueryBytes = inherit(l.MaxQueryBytes, def.MaxQueryBytes)
 	l.MaxBodyBytes = inherit(l.MaxBodyBytes, def.MaxBodyBytes)
+	l.MaxInspectBytes = inherit(l.MaxInspectBytes, def.MaxInspectBytes)
 	return l
 }
 

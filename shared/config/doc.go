@@ -12,6 +12,11 @@
 //	  "failureMode": "closed",       // "closed" (default): an internal error denies with 500;
 //	                                 // "open": it lets the request through. Never implicit.
 //	  "audit": {"allows": false},    // default false: audit lines for denies only
+//	  "paths": {                     // how policies normalize paths (package pathnorm)
+//	    "ambiguous": "reject",       // "reject" (default): "%2F" and the like deny with 400;
+//	                                 // "normalize": they are decoded, then normalized
+//	    "caseInsensitive": false     // true: the upstream folds case, so paths are lower-cased
+//	  },
 //	  "spec": { ... }                // the plugin's own settings, parsed by the plugin
 //	}
 package config

@@ -3,6 +3,8 @@ package config
 import (
 	_ "embed"
 	"encoding/json"
+
+	"github.com/wasmward/wasmward/shared/pathnorm"
 )
 
 // APIVersion is the config version this build understands.
@@ -22,6 +24,7 @@ type Envelope struct {
 	FailureMode string          `json:"failureMode,omitempty"`
 	Audit       AuditConfig     `json:"audit,omitzero"`
 	Host        HostConfig      `json:"host,omitzero"`
+	Paths       PathsConfig     `json:"paths,omitzero"`
 	Spec        json.RawMessage `json:"spec"`
 }
 
@@ -41,6 +44,30 @@ type HostConfig struct {
 	// zone. Without it the plugin never touches shared data (the call would trap). Envoy always
 	// has shared data and ignores this.
 	SharedData bool `json:"sharedData,omitempty"`
+}
+
+// Values of PathsConfig.Ambiguous.
+const (
+	AmbiguousReject    = "reject"    // deny with 400 (the default)
+	AmbiguousNormalize = "normalize" // decode, then normalize
+)
+
+// PathsConfig says how policies normalize request paths before matching them (package
+// pathnorm, docs/config.md "Path and host normalization"). Every plugin reads it through
+// policy.Request.NormalizedPath.
+type PathsConfig struct {
+	// Ambiguous is what to do with a path holding an encoding upstreams read differently
+	// ("%2F", "%5C", "%3B", "%25", an invalid escape): AmbiguousReject (empty means it) or
+	// AmbiguousNormalize.
+	Ambiguous string `json:"ambiguous,omitempty"`
+	// CaseInsensitive declares that the upstream looks paths up case-insensitively: paths are
+	// lower-cased and path rules compared case-insensitively.
+	CaseInsensitive bool `json:"caseInsensitive,omitempty"`
+}
+
+// Options returns the pathnorm options these settings select.
+func (p PathsConfig) Options() pathnorm.Options {
+	return pathnorm.Options{DecodeAmbiguous: p.Ambiguous == AmbiguousNormalize, FoldCase: p.CaseInsensitive}
 }
 
 // AuditConfig selects which decisions produce audit lines beyond denies.
@@ -81,6 +108,13 @@ func ParseEnvelope(data []byte, plugin string) (*Envelope, error) {
 	case "", HostEnvoy, HostNginx:
 	default:
 		es.Add("host.kind", "must be %q or %q (or absent: detected)", HostEnvoy, HostNginx)
+	}
+	switch env.Paths.Ambiguous {
+	case "":
+		env.Paths.Ambiguous = AmbiguousReject
+	case AmbiguousReject, AmbiguousNormalize:
+	default:
+		es.Add("paths.ambiguous", "must be %q or %q", AmbiguousReject, AmbiguousNormalize)
 	}
 	if len(env.Spec) == 0 || string(env.Spec) == "null" {
 		es.Add("spec", "is required (use {} for no settings)")

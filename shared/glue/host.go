@@ -131,6 +131,11 @@ func (h *host) Fetch(req policy.FetchRequest, done func(policy.FetchResponse, er
 				return
 			}
 			resp := policy.NewResponse(pairs)
+			if req.MaxBody > 0 && bodySize > req.MaxBody {
+				done(policy.FetchResponse{Status: resp.Status, Headers: resp.Headers},
+					fmt.Errorf("%w: %d bytes, limit %d", policy.ErrBodyTooLarge, bodySize, req.MaxBody))
+				return
+			}
 			if bodySize > 0 {
 				if resp.Body, err = proxywasm.GetHttpCallResponseBody(0, bodySize); err != nil {
 					done(policy.FetchResponse{}, fmt.Errorf("%w: body: %v", ErrCalloutFailed, err))

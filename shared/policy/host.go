@@ -13,6 +13,9 @@ var (
 	ErrCASMismatch = errors.New("cas mismatch")
 	// ErrUnsupported: the host does not provide this feature (e.g. shared data without shm_kv).
 	ErrUnsupported = errors.New("unsupported by host")
+	// ErrBodyTooLarge: a callout's response body is larger than FetchRequest.MaxBody; it was
+	// not read into the VM.
+	ErrBodyTooLarge = errors.New("response body larger than the limit")
 )
 
 // Clock tells the time. Policies never read the global clock: the host clock is injected, and
@@ -41,6 +44,10 @@ type FetchRequest struct {
 	Headers   [][2]string
 	Body      []byte
 	Timeout   time.Duration
+	// MaxBody, when > 0, is the largest response body accepted: the host reports the body's
+	// size before it is read, and a larger one fails the callout with ErrBodyTooLarge without
+	// being copied into the VM.
+	MaxBody int
 }
 
 // FetchResponse is the callout's result. Status is 0 when the host gave no :status.

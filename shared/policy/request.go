@@ -2,6 +2,8 @@ package policy
 
 import (
 	"strings"
+
+	"github.com/wasmward/wasmward/shared/pathnorm"
 )
 
 // Header is one header field. Names are lower case (HTTP/2 and proxy-wasm hosts lower-case them).
@@ -55,7 +57,13 @@ type Request struct {
 	source   string
 	peer     PeerIdentity
 	route    string
+	destPort int
 	id       *Identity
+
+	pathOpts pathnorm.Options // see paths.go
+	normFrom string           // the Path normPath and normErr were computed from
+	normPath string
+	normErr  error
 }
 
 const (
@@ -63,6 +71,8 @@ const (
 	loadedPeer
 	loadedRoute
 	loadedIdentity
+	loadedDestPort
+	loadedNormPath
 )
 
 // NewRequest builds a request from header pairs as the host gives them (pseudo-headers included),
@@ -124,6 +134,62 @@ func (r *Request) SetSourceAddress(addr string) { r.source, r.loaded = addr, r.l
 
 // SetPeer sets the mTLS peer identity for tests and embedded hosts.
 func (r *Request) SetPeer(p PeerIdentity) { r.peer, r.loaded = p, r.loaded|loadedPeer }
+
+// SetDestinationPort sets the local (listener) port for tests and embedded hosts.
+func (r *Request) SetDestinationPort(port int) {
+	r.destPort, r.loaded = port, r.loaded|loadedDestPort
+}
+
+// DestinationPort returns the port the request arrived on (the listener's, property
+// destination.port), 0 when the host does not say. It is the connection's, never the Host
+// header's, which the client writes.
+func (r *Request) DestinationPort() int {
+	if r.loaded&loadedDestPort == 0 {
+		r.loaded |= loadedDestPort
+		if r.props != nil {
+			if v, ok := r.props.Property("destination", "port"); ok {
+				r.destPort = parsePort(v)
+			}
+		}
+	}
+	return r.destPort
+}
+
+// parsePort reads a port property: Envoy gives an int64 in 8 little-endian bytes,
+// ngx_wasm_module decimal text. 0 when it is neither or out of range.
+func parsePort(v []byte) int {
+	n := 0
+	if len(v) >= 1 && len(v) <= 5 {
+		for _, c := range v {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			return validPort(n)
+		}
+	}
+	if len(v) != 8 {
+		return 0
+	}
+	var u uint64
+	for i := 7; i >= 0; i-- {
+		u = u<<8 | uint64(v[i])
+	}
+	if u > 65535 {
+		return 0
+	}
+	return int(u)
+}
+
+func validPort(n int) int {
+	if n < 1 || n > 65535 {
+		return 0
+	}
+	return n
+}
 
 // SetRoute sets the route name for tests and embedded hosts.
 func (r *Request) SetRoute(name string) { r.route, r.loaded = name, r.loaded|loadedRoute }

@@ -112,8 +112,18 @@ func envoyBootstrap(filters []filterSpec) mapping {
 		// the real identity provider (docs/deploy.md).
 		clusterDefs = append(clusterDefs, cluster(c, JWKSHost, JWKSPort))
 	}
+	// The proxy normalizes what it can before any filter runs (docs/security.md): RFC 3986 dot
+	// segments, merged slashes, and one trailing dot of the host. Escaped slashes and
+	// backslashes (%2F, %5C) are refused with 400, as the plugins' default paths.ambiguous
+	// "reject" does: a redirect to the unescaped path (UNESCAPE_AND_REDIRECT) would change what
+	// such a path means to APIs that carry %2F as data, and breaks gRPC and HTTP/1.0 clients.
+	// Path parameters (";x") and "..;" are left to the plugins (package pathnorm).
 	hcm := typed("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
 		"stat_prefix", "ingress",
+		"normalize_path", true,
+		"merge_slashes", true,
+		"path_with_escaped_slashes_action", "REJECT_REQUEST",
+		"strip_trailing_host_dot", true,
 		"route_config", m("name", "local", "virtual_hosts", []mapping{m(
 			"name", "all", "domains", []string{"*"},
 			"routes", []mapping{m("name", "upstream", "match", m("prefix", "/"), "route", m("cluster", UpstreamHost))},
