@@ -70,7 +70,7 @@ type Policy struct {
 	auditMasking          bool
 	// respOff is set at Start on a host that cannot pause the response phase (requestOnly).
 	respOff bool
-	host    hostKind
+	host    string // policy.HostEnvoy or policy.HostNginx, from the host's capabilities
 }
 
 // OnRequest applies request header hygiene and labels request bodies that request rules cannot

@@ -200,33 +200,12 @@ func startPolicyErr(spec string, h *policytest.Host) error {
 	return pol.(policy.Starter).Start(h)
 }
 
-// TestHostDetection: Envoy, ngx_wasm_module and unknown hosts by their properties, and what
-// the plugin does on a host that cannot pause the response phase.
+// TestHostDetection: what the plugin does on a host that cannot pause the response phase (the
+// glue's capabilities say which host it is).
 func TestHostDetection(t *testing.T) {
-	for _, c := range []struct {
-		name  string
-		props map[string]string
-		want  hostKind
-	}{
-		{"envoy answers node", map[string]string{"node": "\x0a\x04node", "plugin_name": "mask"}, hostEnvoy},
-		{"ngx answers ngx variables", map[string]string{"ngx/pid": "123"}, hostNgx},
-		{"ngx answers plugin_name but not node", map[string]string{"plugin_name": "mask"}, hostNgx},
-		{"emulator answers nothing", nil, hostUnknown},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			h := policytest.NewHost()
-			for k, v := range c.props {
-				h.Props[k] = []byte(v)
-			}
-			if got := detectHost(h); got != c.want {
-				t.Errorf("detectHost = %s, want %s", got, c.want)
-			}
-		})
-	}
-
 	ngx := func() *policytest.Host {
 		h := policytest.NewHost()
-		h.Props["ngx/pid"] = []byte("1")
+		h.Caps = policy.NginxCapabilities(true)
 		return h
 	}
 	if err := startPolicyErr(`{"rules":[{"id":"e","detectors":["email"]}]}`, ngx()); err == nil || !strings.Contains(err.Error(), "cannot pause the response phase") {

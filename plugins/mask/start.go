@@ -6,34 +6,6 @@ import (
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
-// hostKind is the proxy the plugin runs in, as far as its properties tell.
-type hostKind string
-
-const (
-	hostEnvoy   hostKind = "envoy"
-	hostNgx     hostKind = "ngx_wasm_module"
-	hostUnknown hostKind = "unknown"
-)
-
-// detectHost tells Envoy from ngx_wasm_module by their properties. Envoy answers "node" (its
-// bootstrap node) everywhere; ngx_wasm_module declines "node" but answers "plugin_name" and the
-// "ngx.*" nginx variables. Other hosts (test emulators) are unknown and assumed to honour
-// response-phase pauses, as the proxy-wasm ABI requires.
-func detectHost(h policy.Host) hostKind {
-	if _, ok := h.Property("node"); ok {
-		return hostEnvoy
-	}
-	for _, probe := range [][]string{{"ngx", "pid"}, {"ngx", "hostname"}} {
-		if _, ok := h.Property(probe...); ok {
-			return hostNgx
-		}
-	}
-	if _, ok := h.Property("plugin_name"); ok {
-		return hostNgx
-	}
-	return hostUnknown
-}
-
 // Start reads the HMAC key (when a rule uses hmac) and checks that the host can enforce the
 // response rules. The key is never logged; only its variable's name appears in errors.
 func (p *Policy) Start(h policy.Host) error {
@@ -47,18 +19,18 @@ func (p *Policy) Start(h policy.Host) error {
 		}
 		p.tok = newTokenizer(p.tokenPrefix, []byte(key))
 	}
-	p.host = detectHost(h)
-	if p.host == hostNgx && p.resp != nil {
+	p.host = h.Capabilities().Kind
+	if p.host == policy.HostNginx && p.resp != nil {
 		if p.unsupported != unsupportedRequestOnly {
 			return fmt.Errorf("host is %s, which cannot pause the response phase: response rules cannot be enforced "+
-				"(set unsupportedHost to %q to run request rules and header hygiene only)", hostNgx, unsupportedRequestOnly)
+				"(set unsupportedHost to %q to run request rules and header hygiene only)", p.host, unsupportedRequestOnly)
 		}
 		p.respOff = true
-		h.Log(policy.LogWarn, "host is "+string(hostNgx)+": response bodies are NOT masked (unsupportedHost requestOnly); "+
+		h.Log(policy.LogWarn, "host is "+p.host+": response bodies are NOT masked (unsupportedHost requestOnly); "+
 			"JSON responses are counted as "+reasonUnprotectedHost)
 		return nil
 	}
-	h.Log(policy.LogInfo, "host "+string(p.host)+": masking "+p.coverage())
+	h.Log(policy.LogInfo, "host "+p.host+": masking "+p.coverage())
 	return nil
 }
 

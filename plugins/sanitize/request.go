@@ -8,8 +8,18 @@ import (
 )
 
 // OnRequest checks the protocol limits and inspects path segments, query parameters, cookies
-// and the configured headers.
+// and the configured headers. A path that does not normalize (the envelope's paths settings)
+// is refused with 400 unless the inspection already denied it for a more telling reason.
 func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
+	d := p.inspectRequest(req)
+	if _, err := req.NormalizedPath(); err != nil && (d.Verdict != policy.Deny || d.Shadow) {
+		return policy.PathRejected(err)
+	}
+	return d
+}
+
+// inspectRequest is OnRequest's inspection of the request headers phase.
+func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	s.checkLimits(req)
 	if p.path {

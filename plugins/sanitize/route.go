@@ -7,6 +7,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/pathnorm"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -157,14 +158,28 @@ func checkJSONLimits(es *config.Errors, path string, j JSONLimits) {
 	}
 }
 
-// route finds the route of a request: the first whose route name and path prefix match.
+// route finds the route of a request: the first whose route name and path prefix match. Paths
+// are compared normalized (shared/pathnorm, the envelope's paths settings), as rbac and jwtauthn
+// match them: /api//../admin is /admin to every plugin. OnRequest has already refused a path
+// that does not normalize; its raw form is used only to pick the route that reports it.
 func (p *Policy) route(req *policy.Request) *route {
 	if len(p.routes) == 0 {
 		return p.def
 	}
-	path := req.PathOnly()
+	path, err := req.NormalizedPath()
+	if err != nil {
+		path = req.PathOnly()
+	}
+	fold := req.PathOptions().FoldCase
+	if fold {
+		path = pathnorm.Fold(path)
+	}
 	for _, r := range p.routes {
-		if r.pathPrefix != "" && !strings.HasPrefix(path, r.pathPrefix) {
+		prefix := r.pathPrefix
+		if fold {
+			prefix = pathnorm.Fold(prefix)
+		}
+		if prefix != "" && !strings.HasPrefix(path, prefix) {
 			continue
 		}
 		if r.routeName != "" && req.Route() != r.routeName {

@@ -146,3 +146,24 @@ func Load[P any](data []byte, plugin string, parse ParseFunc[P]) (*Envelope, P, 
 //
 //go:embed envelope.schema.json
 var EnvelopeSchema []byte
+
+// ForNginx is a config as the generated nginx configs pass it: declaring host.kind "nginx" and
+// an shm_kv zone (host.sharedData), as one line of JSON. Data that is not a JSON object, or has
+// a malformed host, is returned unchanged for the parser to refuse.
+func ForNginx(data []byte) []byte {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(data, &fields) != nil {
+		return data
+	}
+	var host HostConfig
+	if raw, ok := fields["host"]; ok && json.Unmarshal(raw, &host) != nil {
+		return data
+	}
+	host.Kind, host.SharedData = HostNginx, true
+	fields["host"], _ = json.Marshal(host)
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return data
+	}
+	return out
+}

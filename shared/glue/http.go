@@ -74,6 +74,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		pairs = c.stripHandoffHeader(pairs)
 	}
 	c.req = policy.NewRequest(pairs, hostProperties{caps: &c.p.host.caps}, c.loadIdentity)
+	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
 	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, !c.bufferBody) {
 		return types.ActionPause

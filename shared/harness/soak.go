@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -43,9 +44,14 @@ func Soak(def policy.Definition, sets []CaseSet, n int, opts Options) (SoakResul
 	opts.vm = vm
 	configs := map[string][]byte{}
 	for _, s := range sets {
-		if configs[s.Config], err = os.ReadFile(s.Config); err != nil {
+		cfg, err := os.ReadFile(s.Config)
+		if err != nil {
 			return out, err
 		}
+		if opts.Profile.Nginx {
+			cfg = config.ForNginx(cfg)
+		}
+		configs[s.Config] = cfg
 	}
 	for out.Requests < n && !vm.trapped() {
 		for _, s := range sets {

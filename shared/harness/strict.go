@@ -167,11 +167,12 @@ type strictVM struct {
 	ctx      context.Context
 	trapping map[string]bool
 
-	mu       sync.Mutex // guards stats and callback (the host is single-threaded; tests read stats)
-	stats    StrictStats
-	callback string // the guest export running now, for Calls
-	gauges   map[uint32]bool
-	stream   stream
+	mu        sync.Mutex // guards stats and callback (the host is single-threaded; tests read stats)
+	stats     StrictStats
+	callback  string          // the guest export running now, for Calls
+	gauges    map[uint32]bool // metric ids of gauges
+	gaugeIDAt uint32          // where the gauge being defined gets its id
+	stream    stream
 }
 
 //go:linkname exportHostABI github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest.exportHostABI
@@ -296,18 +297,23 @@ func (l hostCall) Before(ctx context.Context, mod api.Module, def api.FunctionDe
 		}
 	case "proxy_http_call":
 		vm.note(func(*StrictStats) { vm.stream.callouts++ })
+	case "proxy_define_metric":
+		if params[0] == metricGauge {
+			vm.gaugeIDAt = uint32(params[3])
+		}
 	}
 }
 
-// After records the id of each gauge defined (proxy_define_metric writes it to its last
-// parameter's address), for GaugeIncrementTraps.
-func (l hostCall) After(_ context.Context, mod api.Module, def api.FunctionDefinition, params []uint64) {
-	if def.Name() != "proxy_define_metric" || params[0] != uint64(metricGauge) {
+// After records the id of each gauge defined (proxy_define_metric writes it to the address its
+// Before saw), for GaugeIncrementTraps.
+func (l hostCall) After(_ context.Context, mod api.Module, def api.FunctionDefinition, _ []uint64) {
+	if def.Name() != "proxy_define_metric" || l.vm.gaugeIDAt == 0 {
 		return
 	}
-	if id, ok := mod.Memory().ReadUint32Le(uint32(params[3])); ok {
+	if id, ok := mod.Memory().ReadUint32Le(l.vm.gaugeIDAt); ok {
 		l.vm.gauges[id] = true
 	}
+	l.vm.gaugeIDAt = 0
 }
 
 func (hostCall) Abort(context.Context, api.Module, api.FunctionDefinition, error) {}
@@ -399,7 +405,9 @@ func (vm *strictVM) streamState() stream {
 }
 
 // violate records a violation the harness found (not a host call).
-func (vm *strictVM) violate(v string) { vm.note(func(s *StrictStats) { s.Violations = append(s.Violations, v) }) }
+func (vm *strictVM) violate(v string) {
+	vm.note(func(s *StrictStats) { s.Violations = append(s.Violations, v) })
+}
 
 type strictPlugin struct {
 	types.DefaultPluginContext

@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -96,24 +95,11 @@ func ProxyNeedsOf(plugin string, c Config) (policy.ProxyNeeds, error) {
 // (host.kind nginx, host.sharedData for the shm_kv zone every generated conf has), or
 // "env:<variable>" when that line is longer than nginx accepts. long reports the latter.
 func NginxArgument(plugin string, c Config) (arg, line string, long bool) {
-	line = withNginxHost(c)
+	line = string(config.ForNginx(c.Data))
 	if len(NginxQuote(line)) > NginxMaxArgument {
 		return "env:" + NginxConfigEnv(plugin, c), line, true
 	}
 	return line, line, false
-}
-
-// withNginxHost is the config as one line with host.kind "nginx" and host.sharedData set.
-func withNginxHost(c Config) string {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(c.Data, &fields); err != nil || c.Env == nil {
-		return c.Compact()
-	}
-	h := c.Env.Host
-	h.Kind, h.SharedData = config.HostNginx, true
-	fields["host"], _ = json.Marshal(h)
-	out, _ := json.Marshal(fields)
-	return string(out)
 }
 
 // Render writes the whole nginx.conf.
