@@ -36,13 +36,9 @@ func Send(addr string, req harness.Request, timeout time.Duration) (harness.Repl
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, path, authority)
 	for _, h := range req.Headers {
-		if strings.EqualFold(h[0], "host") || strings.EqualFold(h[0], "content-length") {
-			continue
+		if !strings.EqualFold(h[0], "host") {
+			fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
 		}
-		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
-	}
-	if req.Body != "" || method == "POST" || method == "PUT" || method == "PATCH" {
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(req.Body))
 	}
 	b.WriteString("\r\n")
 	b.WriteString(req.Body)

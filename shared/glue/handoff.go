@@ -10,19 +10,19 @@ import (
 )
 
 // stripHandoffHeader removes every incoming identity handoff header before an identity producer
-// runs, from the host's request and from the pairs the policy will see.
+// runs, from the host's request and from the pairs the policy will see. It counts them: on
+// nginx more than one cannot be stripped (see duplicateEdit).
 func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 	out := pairs[:0]
-	found := false
 	for _, p := range pairs {
 		if strings.EqualFold(p[0], identity.HeaderName) {
-			found = true
+			c.handoffCopies++
 			continue
 		}
 		out = append(out, p)
 	}
-	if found {
-		_ = proxywasm.RemoveHttpRequestHeader(identity.HeaderName)
+	if c.handoffCopies > 0 {
+		c.removeRequestHeader(identity.HeaderName)
 	}
 	return out
 }
@@ -63,7 +63,7 @@ func (c *httpContext) handOff(id *policy.Identity) {
 	if c.p.handoffKey != nil {
 		v, err := identity.Sign(id, c.p.handoffKey, c.p.host.Now())
 		if err == nil {
-			_ = proxywasm.ReplaceHttpRequestHeader(identity.HeaderName, v)
+			c.setRequestHeader(identity.HeaderName, v)
 			return
 		}
 	}

@@ -10,12 +10,13 @@ import (
 	"github.com/wasmward/wasmward/shared/harness"
 )
 
-// TestNginxHostGaps runs the probe in the strict host made to look like ngx_wasm_module: the
-// glue detects it, says at start what it cannot enforce, never calls shared data unless the
+// TestNginxHostGaps runs the probe in the strict host made to look like ngx_wasm_module, its
+// config naming the host (host.kind; detection by probing is TestNginxProfile_HostDetectionIsQuiet
+// in shared/harness): the glue says at start what it cannot enforce, never calls shared data unless the
 // config declares an shm_kv zone (the calls trap in NginxNoSharedMemory), and enforces a
 // response-phase deny without a local reply (which would hang the client there).
 func TestNginxHostGaps(t *testing.T) {
-	h := start(t, harness.Strict, probeConfig("", ""), harness.Options{Profile: harness.NginxNoSharedMemory})
+	h := start(t, harness.Strict, probeConfig(`"host":{"kind":"nginx"},`, ""), harness.Options{Profile: harness.NginxNoSharedMemory})
 	logs := strings.Join(h.Logs(), "\n")
 	assert.Contains(t, logs, "started on nginx")
 	assert.Contains(t, logs, "cannot fully enforce on nginx: response headers may already be sent")
@@ -40,7 +41,7 @@ func TestNginxHostGaps(t *testing.T) {
 
 // TestNginxSharedDataDeclared: with host.sharedData the glue uses shared data on nginx.
 func TestNginxSharedDataDeclared(t *testing.T) {
-	h := start(t, harness.Strict, probeConfig(`"host":{"sharedData":true},`, ""), harness.Options{Profile: harness.Nginx})
+	h := start(t, harness.Strict, probeConfig(`"host":{"kind":"nginx","sharedData":true},`, ""), harness.Options{Profile: harness.Nginx})
 	got, _ := h.Do(probeReq("shared")).Forwarded.Header("x-probe-shared")
 	assert.Equal(t, "1", got)
 	require.Empty(t, h.StrictStats().Traps)

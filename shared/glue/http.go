@@ -32,7 +32,12 @@ type httpContext struct {
 	bufferBody bool // the request body is being buffered for the body phase
 	bufferResp bool // the response body is being buffered for the response body phase
 	bodySize   int  // buffered sizes so far, for bodies that end with trailers
-	respSize   int
+	// handoffCopies counts the identity handoff headers the client sent (identity producers).
+	handoffCopies int
+	// hostPath is the :path the host gave where it differs from the request's raw target
+	// (nginx: its decoded, normalized URI; see useRawPath).
+	hostPath string
+	respSize int
 	// replacement, when non-nil, replaces every response body chunk still to come: a
 	// response-phase deny on a host that cannot send a local reply then (see replaceResponse).
 	replacement []byte
@@ -75,6 +80,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	}
 	c.req = policy.NewRequest(pairs, hostProperties{caps: &c.p.host.caps}, c.loadIdentity)
 	c.req.SetPathOptions(c.p.env.Paths.Options())
+	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
 	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, !c.bufferBody) {
 		return types.ActionPause
@@ -237,6 +243,11 @@ func (c *httpContext) OnHttpStreamDone() {
 // allows) only when it is final: the request's last request-phase decision, so once per request.
 func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 	shadow := c.p.env.Shadow || d.Shadow
+	if ph <= requestBody && (d.Verdict == policy.Allow || shadow) {
+		if name := c.duplicateEdit(d); name != "" {
+			d, shadow = duplicateHeader(name), false // enforced in shadow mode too, as stripping is
+		}
+	}
 	label := metrics.Allow
 	if d.Verdict == policy.Deny {
 		label = metrics.Deny
@@ -313,7 +324,7 @@ func (c *httpContext) mutate(d policy.Decision, ph phase) {
 	c.removeHeaders(d.RemoveHeaders, ph)
 	for _, h := range d.SetHeaders {
 		if request {
-			_ = proxywasm.ReplaceHttpRequestHeader(h[0], h[1])
+			c.setRequestHeader(h[0], h[1])
 		} else {
 			_ = proxywasm.ReplaceHttpResponseHeader(h[0], h[1])
 		}
@@ -322,7 +333,7 @@ func (c *httpContext) mutate(d policy.Decision, ph phase) {
 		switch ph {
 		case requestBody:
 			_ = proxywasm.ReplaceHttpRequestBody(d.ReplaceBody)
-			_ = proxywasm.RemoveHttpRequestHeader("content-length")
+			c.setRequestBodyLength(len(d.ReplaceBody))
 		case responseBody:
 			_ = proxywasm.ReplaceHttpResponseBody(d.ReplaceBody)
 		}
@@ -332,14 +343,12 @@ func (c *httpContext) mutate(d policy.Decision, ph phase) {
 	}
 }
 
-// removeHeaders removes the named headers of the current phase's message. On nginx a removed
-// request header still reaches a proxy_pass upstream unless the location re-sets it from its
-// variable (`proxy_set_header X-User $http_x_user;`, which skips removed entries): the generated
-// nginx configs do that for every header a policy edits (policy.RequestHeaderEditor).
+// removeHeaders removes the named headers of the current phase's message (request headers:
+// see removeRequestHeader).
 func (c *httpContext) removeHeaders(names []string, ph phase) {
 	for _, name := range names {
 		if ph == requestHeaders || ph == requestBody {
-			_ = proxywasm.RemoveHttpRequestHeader(name)
+			c.removeRequestHeader(name)
 		} else {
 			_ = proxywasm.RemoveHttpResponseHeader(name)
 		}

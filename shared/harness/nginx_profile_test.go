@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,19 +132,61 @@ func TestNginxProfile_RefusedStartIsFatal(t *testing.T) {
 }
 
 // TestNginxProfile_RemovedRequestHeadersForwarded: ngx_wasm_module only marks a removed request
-// header, and proxy_pass still sends it, unless the location re-sets it from its variable, as
-// the generated configs do for every header a policy edits (policy.ProxyNeeds).
+// header, and proxy_pass still sends it with the client's value; a replace marks every later
+// duplicate, which is sent too. On nginx the glue empties a header instead of removing it (the
+// location re-sets it from its variable, which drops it empty: policy.ProxyNeeds) and refuses
+// with 400 a header it must change that came twice.
 func TestNginxProfile_RemovedRequestHeadersForwarded(t *testing.T) {
 	req := misbehave("remove-x-user")
 	req.Headers = append(req.Headers, [2]string{"x-user", "mallory"})
-	withMisbehaving(t, nginxConfig, harness.Options{Profile: harness.Nginx, BareLocation: true}, func(h *harness.Host) {
+	withMisbehaving(t, envoyBelief, harness.Options{Profile: harness.Nginx}, func(h *harness.Host) {
 		got, _ := h.Do(req).Forwarded.Header("x-user")
-		require.Equal(t, "mallory", got, "nginx forwards a removed header its location does not re-set")
+		require.Equal(t, "mallory", got, "nginx forwards a header the plugin removed")
 	})
-	withMisbehaving(t, nginxConfig, harness.Options{Profile: harness.OldEnvoy}, func(h *harness.Host) {
+	withMisbehaving(t, nginxConfig, harness.Options{Profile: harness.Nginx}, func(h *harness.Host) {
+		_, ok := h.Do(req).Forwarded.Header("x-user")
+		require.False(t, ok, "emptied and re-set by the location: dropped")
+	})
+	withMisbehaving(t, nginxConfig, harness.Options{Profile: harness.Nginx, BareLocation: true}, func(h *harness.Host) {
+		got, ok := h.Do(req).Forwarded.Header("x-user")
+		require.True(t, ok)
+		require.Empty(t, got, "a location that does not re-set it forwards it empty")
+	})
+	withMisbehaving(t, nginxConfig, harness.Options{Profile: harness.Nginx}, func(h *harness.Host) {
+		twice := req
+		twice.Headers = append(slices.Clone(req.Headers), [2]string{"x-user", "eve"})
+		res := h.Do(twice)
+		require.Equal(t, 400, res.Reply.Status, "a duplicate that cannot be stripped is refused")
+		require.Nil(t, res.Forwarded)
+	})
+	withMisbehaving(t, envoyBelief, harness.Options{Profile: harness.OldEnvoy}, func(h *harness.Host) {
 		_, ok := h.Do(req).Forwarded.Header("x-user")
 		require.False(t, ok, "Envoy drops a removed header")
 	})
+}
+
+// TestNginxProfile_DecodedPath: nginx hands the plugin its decoded, normalized URI as :path and
+// answers some requests itself; the glue matches on the raw target (request.path), and a
+// rewritten query reaches the upstream with nginx's URI.
+func TestNginxProfile_DecodedPath(t *testing.T) {
+	withMisbehaving(t, nginxConfig, harness.Options{Profile: harness.Nginx}, func(h *harness.Host) {
+		res := h.Do(harness.Request{Path: "/a/../../etc"})
+		require.True(t, res.HostReply)
+		require.Equal(t, 400, res.Reply.Status)
+		res = h.Do(harness.Request{Path: "/files/my%20doc.pdf?x=1"})
+		require.Equal(t, 200, res.Reply.Status, "a %%20 in the path is no malformed path")
+		require.Equal(t, "/files/my%20doc.pdf?x=1", res.Forwarded.Path)
+		res = h.Do(harness.Request{Path: "/%61dmin//x"})
+		require.Equal(t, "/admin/x", res.Forwarded.Path, "nginx forwards its own normalized URI")
+	})
+}
+
+// TestNginxProfile_LocalReplyNewline: ngx_wasm_module appends a newline to a local reply body.
+func TestNginxProfile_LocalReplyNewline(t *testing.T) {
+	withMisbehaving(t, `{"apiVersion":"wasmward/v1","plugin":"misbehaving","host":{"kind":"nginx"},"spec":{"refuse":true}}`,
+		harness.Options{Profile: harness.Nginx}, func(h *harness.Host) {
+			require.Equal(t, "policy unavailable\n\n", h.Do(harness.Request{}).Reply.Body)
+		})
 }
 
 // TestNginxProfile_ConfigArgumentLimit: nginx refuses a directive argument over 4,096 bytes

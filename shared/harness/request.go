@@ -46,7 +46,23 @@ type Result struct {
 	Forwarded *Request
 	// Hung is true when the host would hold the request forever (HostProfile.HeadersPauseHangs).
 	Hung bool
+	// HostReply is true when the host answered by itself, before the plugin saw the request
+	// (HostProfile.DecodesPath: a path nginx refuses). Only the status is emulated.
+	HostReply bool
 }
+
+// PathOnly returns the request's path without its query.
+func (r *Request) PathOnly() string { return pathOnly(r.Path) }
+
+func pathOnly(p string) string {
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
+// decodesPath reports whether the emulated host gives the plugin its own decoded URI.
+func (h *Host) decodesPath() bool { return h.strict != nil && h.strict.profile.DecodesPath }
 
 // Header returns the first value of a reply header (case-insensitive).
 func (r Reply) Header(name string) (string, bool) { return lookup(r.Headers, name) }
@@ -80,8 +96,20 @@ func (h *Host) Do(req Request) Result {
 	for k, v := range req.Properties {
 		h.setProperty(k, v)
 	}
+	path, quoted := req.Path, false
+	if h.decodesPath() {
+		uri, ok := nginxURI(req.PathOnly())
+		switch {
+		case req.Method == "TRACE":
+			return Result{Reply: Reply{Status: 405}, HostReply: true}
+		case !ok:
+			return Result{Reply: Reply{Status: 400}, HostReply: true}
+		}
+		h.setProperty("request/path", req.Path)
+		path, quoted = uri+strings.TrimPrefix(req.Path, req.PathOnly()), strings.Contains(req.PathOnly(), "%")
+	}
 	headers := append([][2]string{
-		{":method", req.Method}, {":path", req.Path}, {":authority", req.Authority}, {":scheme", "https"},
+		{":method", req.Method}, {":path", path}, {":authority", req.Authority}, {":scheme", "https"},
 	}, req.Headers...)
 
 	if h.strict != nil {
@@ -123,6 +151,12 @@ func (h *Host) Do(req Request) Result {
 		case ":authority":
 			fwd.Authority = p[1]
 		}
+	}
+	if h.decodesPath() {
+		if !strings.Contains(fwd.Path, "?") { // the host keeps the old query
+			fwd.Path += strings.TrimPrefix(path, pathOnly(path))
+		}
+		fwd.Path = nginxForwarded(fwd.Path, quoted)
 	}
 
 	up := Reply{Status: 200}
@@ -175,25 +209,45 @@ func (h *Host) hangsOnHeadersPause() bool {
 	return true
 }
 
-// forwardedHeaders is what the upstream receives: the emulator's request headers, plus, on a
-// host that forwards removed request headers (HostProfile.RemovedRequestHeadersForwarded), the
-// client's values of every removed header the location does not re-set.
+// forwardedHeaders is what the upstream receives: the emulator's request headers, adjusted on a
+// host that only marks what it removes (HostProfile.RemovedRequestHeadersForwarded): removed
+// headers and every duplicate after the first of a replaced one reach the upstream with the
+// client's values, and a header left empty is dropped only where the location re-sets it.
 func (h *Host) forwardedHeaders(id uint32, sent [][2]string) [][2]string {
 	out := h.emu.GetCurrentRequestHeaders(id)
 	if h.strict == nil || !h.strict.profile.RemovedRequestHeadersForwarded {
 		return out
 	}
-	for _, name := range slices.Compact(h.strict.streamState().removed) {
-		if slices.Contains(h.resetHeaders, name) {
-			continue
-		}
+	st := h.strict.streamState()
+	out = slices.DeleteFunc(out, func(p [2]string) bool {
+		return p[1] == "" && !strings.HasPrefix(p[0], ":") && slices.Contains(h.resetHeaders, strings.ToLower(p[0]))
+	})
+	leak := func(name string, skip int) {
 		for _, p := range sent {
 			if strings.EqualFold(p[0], name) {
+				if skip > 0 {
+					skip--
+					continue
+				}
 				out = append(out, p)
 			}
 		}
 	}
+	for _, name := range uniqueNames(st.removed) {
+		leak(name, 0)
+	}
+	for _, name := range uniqueNames(st.replaced) {
+		if !strings.HasPrefix(name, ":") && !slices.Contains(st.removed, name) {
+			leak(name, 1)
+		}
+	}
 	return out
+}
+
+func uniqueNames(names []string) []string {
+	out := slices.Clone(names)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func (h *Host) local(id uint32) (Result, bool) {
@@ -201,7 +255,11 @@ func (h *Host) local(id uint32) (Result, bool) {
 	if lr == nil {
 		return Result{}, false
 	}
-	return Result{LocalReply: true, Reply: Reply{Status: int(lr.StatusCode), Headers: lr.Headers, Body: string(lr.Data)}}, true
+	body := string(lr.Data)
+	if h.strict != nil && h.strict.profile.LocalReplyNewline && body != "" {
+		body += "\n"
+	}
+	return Result{LocalReply: true, Reply: Reply{Status: int(lr.StatusCode), Headers: lr.Headers, Body: body}}, true
 }
 
 func (h *Host) setProperty(key, value string) {

@@ -71,10 +71,18 @@ type HostProfile struct {
 	// one directive argument); NewHost refuses longer ones. 0: no limit.
 	MaxConfigBytes int
 	// RemovedRequestHeadersForwarded: removing a request header only marks it, and the upstream
-	// still receives it (a replace after a remove adds a second value), unless the location
-	// re-sets the header from its variable. Host.Do forwards removed headers but for those the
-	// generated nginx config re-sets (policy.ProxyNeeds; Options.BareLocation: none).
+	// still receives it with its old value (a replace after a remove adds a second value); a
+	// replace marks every later duplicate, which the upstream receives too. A header left empty
+	// reaches the upstream empty unless the location re-sets it from its variable (the generated
+	// configs do for what a policy edits, policy.ProxyNeeds; Options.BareLocation: none).
 	RemovedRequestHeadersForwarded bool
+	// DecodesPath: the plugin's :path is the host's own URI (percent-decoded, slashes merged, dot
+	// segments resolved; see nginxuri.go) and the raw target is the property request.path; the
+	// host answers 400 itself for a path it cannot resolve and 405 for TRACE. A :path set without
+	// a query keeps the old query. The upstream gets the URI re-escaped.
+	DecodesPath bool
+	// LocalReplyNewline: the host appends a newline to a local reply's non-empty body.
+	LocalReplyNewline bool
 }
 
 // Host profiles the strict host enforces. Each profile's WASI lacks poll_oneoff and sched_yield.
@@ -100,6 +108,8 @@ var (
 		RefusedStartIsFatal:            true,
 		MaxConfigBytes:                 4096 - 2, // the argument's quotes count
 		RemovedRequestHeadersForwarded: true,
+		DecodesPath:                    true,
+		LocalReplyNewline:              true,
 	}
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
 	NginxNoSharedMemory = func() HostProfile {
@@ -119,6 +129,7 @@ var peerCertificateProperties = []string{
 // stream is what the strict host tracks of the request being served.
 type stream struct {
 	removed  []string // request headers removed, in order
+	replaced []string // request headers replaced, in order
 	callouts int      // HTTP callouts dispatched
 }
 
@@ -290,10 +301,16 @@ func (l hostCall) Before(ctx context.Context, mod api.Module, def api.FunctionDe
 		}
 	case "proxy_get_property":
 		vm.checkProperty(readPath(mod, params[0], params[1]))
-	case "proxy_remove_header_map_value":
+	case "proxy_remove_header_map_value", "proxy_replace_header_map_value":
 		if params[0] == uint64(mapRequestHeaders) {
-			key := readString(mod, params[1], params[2])
-			vm.note(func(*StrictStats) { vm.stream.removed = append(vm.stream.removed, strings.ToLower(key)) })
+			key := strings.ToLower(readString(mod, params[1], params[2]))
+			vm.note(func(*StrictStats) {
+				if name == "proxy_remove_header_map_value" {
+					vm.stream.removed = append(vm.stream.removed, key)
+				} else {
+					vm.stream.replaced = append(vm.stream.replaced, key)
+				}
+			})
 		}
 	case "proxy_http_call":
 		vm.note(func(*StrictStats) { vm.stream.callouts++ })
@@ -401,7 +418,7 @@ func (vm *strictVM) beginStream() { vm.note(func(*StrictStats) { vm.stream = str
 func (vm *strictVM) streamState() stream {
 	vm.mu.Lock()
 	defer vm.mu.Unlock()
-	return stream{removed: slices.Clone(vm.stream.removed), callouts: vm.stream.callouts}
+	return stream{removed: slices.Clone(vm.stream.removed), replaced: slices.Clone(vm.stream.replaced), callouts: vm.stream.callouts}
 }
 
 // violate records a violation the harness found (not a host call).

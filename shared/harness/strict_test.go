@@ -11,10 +11,24 @@ import (
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
-// misbehaving stands for dist/test/misbehaving.wasm (tools/wasmrules/testdata/misbehaving): only
-// its name matters, the module is what runs.
+// misbehaving stands for dist/test/misbehaving.wasm (tools/wasmrules/testdata/misbehaving): the
+// module is what runs; the harness reads only its name and ProxyNeeds.
 var misbehaving = policy.Definition{Name: "misbehaving", Schema: []byte(`{}`),
-	Parse: func(data []byte) (policy.Policy, error) { return nil, config.DecodeStrict(data, &struct{}{}) }}
+	Parse: func(data []byte) (policy.Policy, error) {
+		return misbehavingNeeds{}, config.DecodeStrict(data, &struct {
+			StartProperty string `json:"startProperty"`
+			Refuse        bool   `json:"refuse"`
+		}{})
+	}}
+
+// misbehavingNeeds is what the module's ProxyNeeds says.
+type misbehavingNeeds struct{}
+
+func (misbehavingNeeds) OnRequest(*policy.Request) policy.Decision { return policy.Allowed() }
+
+func (misbehavingNeeds) ProxyNeeds() policy.ProxyNeeds {
+	return policy.ProxyNeeds{EditedRequestHeaders: []string{"x-user"}}
+}
 
 // misbehavingSets is one pass: a request that misbehaves as told, then plain requests whose
 // allocations bring garbage collections.

@@ -116,6 +116,14 @@ type Capabilities struct {
 	RequestHeadersPause bool
 	// RouteName: the route_name property (Envoy). ngx_wasm_module logs an error per read.
 	RouteName bool
+	// MarksRemovedHeaders: the host only marks a removed request header, and its proxy still
+	// sends it upstream (ngx_wasm_module with proxy_pass); the glue edits request headers
+	// differently there (shared/glue/headers.go).
+	MarksRemovedHeaders bool
+	// DecodesPath: the host's :path is its own percent-decoded, normalized URI (nginx's r->uri);
+	// the raw request target is the property request.path. A :path set without a query keeps
+	// the old one there.
+	DecodesPath bool
 }
 
 // FullCapabilities is Envoy's set.
@@ -124,7 +132,7 @@ var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCerti
 
 // NginxCapabilities is ngx_wasm_module's set; sharedData says whether an shm_kv zone was declared.
 func NginxCapabilities(sharedData bool) Capabilities {
-	return Capabilities{Kind: HostNginx, SharedData: sharedData}
+	return Capabilities{Kind: HostNginx, SharedData: sharedData, MarksRemovedHeaders: true, DecodesPath: true}
 }
 
 // Limited is implemented by a policy that cannot enforce everything on some hosts. Limits

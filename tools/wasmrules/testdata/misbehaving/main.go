@@ -88,3 +88,8 @@ func (*misbehaving) WantsRequestBody(req *policy.Request) bool {
 func (*misbehaving) RequestBodyLimit(*policy.Request) int { return 1 << 20 }
 
 func (*misbehaving) OnRequestBody(*policy.Request) policy.Decision { return policy.Allowed() }
+
+// ProxyNeeds: the location re-sets x-user, as generated configs do for the headers a policy edits.
+func (*misbehaving) ProxyNeeds() policy.ProxyNeeds {
+	return policy.ProxyNeeds{EditedRequestHeaders: []string{"x-user"}}
+}

@@ -1,0 +1,109 @@
+package glue
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+
+	"github.com/wasmward/wasmward/shared/identity"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// Request header edits, per host.
+//
+// Envoy removes a request header outright. ngx_wasm_module only marks a removed entry (its hash
+// set to 0), and nginx's proxy_pass sends marked entries upstream all the same, with their old
+// values; a replace updates the first entry and marks every later duplicate, which then reaches
+// the upstream too (measured, e2e/nginx). So on nginx:
+//   - a removal is a replace by an empty value, which the location's
+//     `proxy_set_header <name> $http_<name>;` drops (generated configs re-set every header a
+//     policy edits: policy.ProxyNeeds);
+//   - a header that must change but came more than once is refused with 400 (reason
+//     duplicate_header): its copies would reach the upstream whatever the plugin does;
+//   - a :path without a query string gets an empty one ("?"): the module keeps the old query
+//     otherwise;
+//   - after a body replace Content-Length is set to the new length (the module sizes the body by
+//     it; a removed entry would be sent upstream with the old length);
+//   - :path is nginx's URI, already percent-decoded and normalized, so policies see the raw
+//     request target instead (useRawPath), as on Envoy, and a :path a policy sets keeps nginx's
+//     URI with the policy's query (policies rewrite only queries).
+
+// useRawPath gives the policy the request target as the client sent it where the host's :path
+// is its own decoded form (nginx: property request.path is $request_uri). A client's %2F or
+// %2e%2e must reach path normalization (shared/pathnorm) as sent, and a legitimate %20 must not
+// turn into a raw space that the normalizer refuses.
+func (c *httpContext) useRawPath() {
+	if !c.p.host.caps.DecodesPath {
+		return
+	}
+	if raw, ok := c.p.host.Property("request", "path"); ok && len(raw) > 0 && string(raw) != c.req.Path {
+		c.hostPath, c.req.Path = c.req.Path, string(raw)
+	}
+}
+
+// removeRequestHeader removes name from the request headers.
+func (c *httpContext) removeRequestHeader(name string) {
+	if !c.p.host.caps.MarksRemovedHeaders {
+		_ = proxywasm.RemoveHttpRequestHeader(name)
+		return
+	}
+	if c.req != nil && !c.req.Headers.Has(strings.ToLower(name)) {
+		return
+	}
+	_ = proxywasm.ReplaceHttpRequestHeader(name, "")
+}
+
+// setRequestHeader replaces (or adds) a request header.
+func (c *httpContext) setRequestHeader(name, value string) {
+	if name == ":path" && c.p.host.caps.DecodesPath {
+		_, query, _ := strings.Cut(value, "?")
+		path := value
+		if c.hostPath != "" {
+			path = c.hostPath
+		}
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		value = path + "?" + query
+	}
+	_ = proxywasm.ReplaceHttpRequestHeader(name, value)
+}
+
+// setRequestBodyLength follows a request body replace.
+func (c *httpContext) setRequestBodyLength(n int) {
+	if c.p.host.caps.MarksRemovedHeaders {
+		_ = proxywasm.ReplaceHttpRequestHeader("content-length", strconv.Itoa(n))
+		return
+	}
+	_ = proxywasm.RemoveHttpRequestHeader("content-length")
+}
+
+// duplicateEdit returns a header d would edit in the request phase that came more than once,
+// on a host where its copies would reach the upstream (see above), or "".
+func (c *httpContext) duplicateEdit(d policy.Decision) string {
+	if !c.p.host.caps.MarksRemovedHeaders || c.req == nil {
+		return ""
+	}
+	if c.handoffCopies > 1 {
+		return identity.HeaderName
+	}
+	for _, name := range d.RemoveHeaders {
+		if c.req.Headers.Count(strings.ToLower(name)) > 1 {
+			return name
+		}
+	}
+	for _, h := range d.SetHeaders {
+		if !strings.HasPrefix(h[0], ":") && c.req.Headers.Count(strings.ToLower(h[0])) > 1 {
+			return h[0]
+		}
+	}
+	return ""
+}
+
+// duplicateHeader is the reply to a request whose header must change but came more than once.
+func duplicateHeader(name string) policy.Decision {
+	d := policy.Denied(400, "", "duplicate_header", []byte("bad request: repeated header\n"))
+	d.Details = map[string]string{"header": strings.ToLower(name)}
+	return d
+}
