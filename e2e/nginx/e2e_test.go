@@ -1,9 +1,11 @@
 package nginx
 
 import (
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +33,7 @@ func hostOrSkip(t *testing.T) string {
 	if err != nil {
 		t.Skipf("e2e-nginx: skipped: %v", err)
 	}
+	realIP = strings.Contains(Version(bin, 10), "http_realip_module")
 	for _, def := range gen.Definitions() {
 		if _, err := os.Stat(harness.WasmPath(def.Name)); err != nil {
 			harness.FailOrSkipMissing(t, harness.ErrNoWasm)
@@ -75,6 +78,9 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 	}
 	conf := gen.NginxConf{Note: "the real-host e2e (e2e/nginx)", Main: Main(workers), HTTP: HTTP, Wasm: cache,
 		WasmDir: filepath.Join(harness.RepoRoot(), "dist"), Upstream: w.upAddr}
+	if realIP {
+		conf.HTTP = append(slices.Clone(conf.HTTP), "set_real_ip_from 127.0.0.1;", "real_ip_header "+sourceHeader+";")
+	}
 	env := testEnv()
 	var ready []string
 	for _, s := range sites {
@@ -124,6 +130,13 @@ func testEnv() []string {
 	}
 }
 
+// sourceHeader carries a case's source address to nginx's realip module, which makes it the
+// connection's address (source.address) as the emulator sets it.
+const sourceHeader = "x-e2e-source"
+
+// realIP is set when the nginx binary has the realip module (hostOrSkip).
+var realIP bool
+
 // roundTrip sends req through the nginx server at addr with the upstream primed with the case's
 // reply, and returns what the client got and what reached the upstream (nil: nothing).
 func (w *world) roundTrip(addr string, req harness.Request) (harness.Reply, *e2ekit.Seen, error) {
@@ -132,6 +145,13 @@ func (w *world) roundTrip(addr string, req harness.Request) (harness.Reply, *e2e
 		up = e2ekit.Reply{Status: req.Upstream.Status, Headers: req.Upstream.Headers, Body: req.Upstream.Body}
 	}
 	w.upstream.Queue(up)
+	if req.Source != "" {
+		host, _, err := net.SplitHostPort(req.Source)
+		if err != nil {
+			host = req.Source
+		}
+		req.Headers = append(slices.Clone(req.Headers), [2]string{sourceHeader, strings.Trim(host, "[]")})
+	}
 	reply, err := Send(addr, req, 30*time.Second)
 	return reply, w.upstream.Last(), err
 }
@@ -147,6 +167,5 @@ func ensureNoProblems(t *testing.T, n *Nginx) {
 var printOnce sync.Once
 
 func printVersion(t *testing.T, bin string) {
-	printOnce.Do(func() { t.Logf("host: %s", Version(bin)) })
+	printOnce.Do(func() { t.Logf("host: %s", Version(bin, 2)) })
 }
-

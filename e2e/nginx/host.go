@@ -55,11 +55,11 @@ func Binary() (string, error) {
 	return path, nil
 }
 
-// Version is the first lines of `nginx -V`: nginx's and the module's versions.
-func Version(binary string) string {
+// Version is the first lines of `nginx -V`: nginx's version, compiler, configure arguments.
+func Version(binary string, lines int) string {
 	out, _ := exec.Command(binary, "-V").CombinedOutput()
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return strings.Join(lines[:min(len(lines), 2)], "; ")
+	all := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return strings.Join(all[:min(len(all), lines)], "; ")
 }
 
 // Nginx is one running nginx: a master and its workers, under a prefix directory of its own.

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,7 +92,11 @@ func (h *Host) Do(req Request) Result {
 		req.Authority = "example.com"
 	}
 	if req.Source != "" {
-		h.setProperty("source/address", req.Source)
+		src := req.Source
+		if host, _, err := net.SplitHostPort(src); err == nil && h.strict != nil && h.strict.profile.AddressWithoutPort {
+			src = host
+		}
+		h.setProperty("source/address", src)
 	}
 	for k, v := range req.Properties {
 		h.setProperty(k, v)

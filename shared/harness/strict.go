@@ -83,6 +83,8 @@ type HostProfile struct {
 	DecodesPath bool
 	// LocalReplyNewline: the host appends a newline to a local reply's non-empty body.
 	LocalReplyNewline bool
+	// AddressWithoutPort: source.address is the bare IP (nginx's $remote_addr), not ip:port.
+	AddressWithoutPort bool
 }
 
 // Host profiles the strict host enforces. Each profile's WASI lacks poll_oneoff and sched_yield.
@@ -110,6 +112,7 @@ var (
 		RemovedRequestHeadersForwarded: true,
 		DecodesPath:                    true,
 		LocalReplyNewline:              true,
+		AddressWithoutPort:             true,
 	}
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
 	NginxNoSharedMemory = func() HostProfile {

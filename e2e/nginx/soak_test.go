@@ -1,0 +1,306 @@
+package nginx
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/tools/genconfigs/gen"
+	"github.com/wasmward/wasmward/tools/pluginfiles"
+)
+
+// soakRequests is how many requests each target serves in TestSoak.
+const soakRequests = 20000
+
+// soakWarmup is when the first RSS reading is taken: after every module has run its first
+// requests and the Go heaps have grown to their working size.
+const soakWarmup = 2000
+
+// rssSlack is how much a worker's RSS may grow between the warm-up reading and the end.
+const rssSlack = 8 << 20
+
+// target is one soak run: filters on one location.
+type target struct {
+	name    string
+	filters []gen.NginxFilter
+	sets    []caseSet // whose requests are replayed
+}
+
+// soakTargets are every plugin with its preferred config, the full chain as separate filters
+// and the full chain in one VM.
+func soakTargets(t *testing.T) []target {
+	t.Helper()
+	root := harness.RepoRoot()
+	sets := caseSets(t)
+	setsOf := func(plugins ...string) []caseSet {
+		var out []caseSet
+		for _, s := range sets {
+			for _, p := range plugins {
+				if s.plugin == p {
+					out = append(out, s)
+				}
+			}
+		}
+		return out
+	}
+	preferred := func(plugin string) gen.NginxFilter {
+		path, err := pluginfiles.Preferred(root, plugin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := gen.LoadConfig(root, plugin, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := gen.NginxFilterFor(plugin, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	var out []target
+	for _, def := range gen.Definitions() {
+		if def.Name == "chain" {
+			continue
+		}
+		out = append(out, target{name: def.Name, filters: []gen.NginxFilter{preferred(def.Name)}, sets: setsOf(def.Name)})
+	}
+	var chainFilters []gen.NginxFilter
+	for _, p := range pluginfiles.FullChain {
+		chainFilters = append(chainFilters, preferred(p))
+	}
+	out = append(out, target{name: "full chain, separate filters", filters: chainFilters, sets: setsOf(pluginfiles.FullChain...)})
+	onevm, err := gen.LoadConfig(root, "chain", filepath.Join(root, gen.OneVMConfigPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onevm.Name = "full-chain"
+	f, err := gen.NginxFilterFor("chain", onevm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = append(out, target{name: "full chain, one VM", filters: []gen.NginxFilter{f}, sets: setsOf(pluginfiles.FullChain...)})
+	return out
+}
+
+// TestSoak runs every plugin and the full chain (separate filters and one VM) in real nginx with
+// two workers: soakRequests requests each, replaying the plugins' case requests mixed with
+// bodies up to 1 MB, four clients at a time. It requires no trap or crash in the error log, no
+// transport error, and flat worker RSS; it prints start time, RSS and throughput per target.
+func TestSoak(t *testing.T) {
+	bin := hostOrSkip(t)
+	printVersion(t, bin)
+	w := newWorld(t)
+	for _, tg := range soakTargets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			addr, err := FreeAddrs(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := w.startNginx(t, bin, 2, []site{{addr: addr[0], filters: tg.filters}})
+			reqs := soakMix(tg.sets)
+			var warm map[int]int64
+			res := load(addr[0], reqs, soakRequests, 4, func(done int) {
+				if done == soakWarmup {
+					warm = workerRSS(n)
+				}
+			})
+			end := workerRSS(n)
+			ensureNoProblems(t, n)
+			if res.errors > 0 {
+				t.Errorf("%d transport errors (first: %v)", res.errors, res.firstErr)
+			}
+			if res.internal > 0 {
+				t.Errorf("%d internal policy errors (500)", res.internal)
+			}
+			for pid, before := range warm {
+				if after, ok := end[pid]; !ok {
+					t.Errorf("worker %d is gone (crashed?)", pid)
+				} else if after > before+before/10+rssSlack {
+					t.Errorf("worker %d RSS grew from %.1f to %.1f MiB over %d requests", pid, mib(before), mib(after), soakRequests-soakWarmup)
+				}
+			}
+			line := fmt.Sprintf("soak %-30s start %5.1fs  RSS/worker %6.1f → %6.1f MiB  %6.0f req/s  statuses %s",
+				tg.name, n.Ready.Seconds(), mib(avg(warm)), mib(avg(end)), res.rate, res.statuses())
+			t.Log(line)
+			fmt.Println("e2e-nginx " + line)
+		})
+	}
+}
+
+// soakMix is the requests a soak replays: every case request of the sets that can be sent over
+// HTTP, and POSTs of 16 KB, 256 KB and 1 MB JSON bodies.
+func soakMix(sets []caseSet) []harness.Request {
+	var out []harness.Request
+	for _, s := range sets {
+		for _, c := range s.cases {
+			if hostLimit(c) == "" {
+				out = append(out, onTheWire(c.Request))
+			}
+		}
+	}
+	for _, size := range []int{16 << 10, 256 << 10, 1 << 20} {
+		body := `{"note":"` + strings.Repeat("a", size-12) + `"}`
+		out = append(out, onTheWire(harness.Request{Method: "POST", Path: "/api/items",
+			Headers: [][2]string{{"content-type", "application/json"}}, Body: body}))
+	}
+	if len(out) == 0 {
+		out = append(out, harness.Request{Path: "/"})
+	}
+	return out
+}
+
+type loadResult struct {
+	errors, internal int64
+	firstErr         error
+	rate             float64
+	mu               sync.Mutex
+	byStatus         map[int]int
+}
+
+func (r *loadResult) statuses() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var parts []string
+	for _, s := range []int{200, 400, 401, 403, 404, 405, 413, 415, 429, 500, 502, 503} {
+		if n := r.byStatus[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d×%d", s, n))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// load sends n requests (cycling through reqs) with c concurrent clients and calls progress
+// after each completed request with the count so far.
+func load(addr string, reqs []harness.Request, n, c int, progress func(done int)) *loadResult {
+	res := &loadResult{byStatus: map[int]int{}}
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				reply, err := Send(addr, reqs[i%int64(len(reqs))], 30*time.Second)
+				res.mu.Lock()
+				switch {
+				case err != nil:
+					res.errors++
+					if res.firstErr == nil {
+						res.firstErr = err
+					}
+				default:
+					res.byStatus[reply.Status]++
+					if reply.Status == 500 && strings.Contains(reply.Body, "internal policy error") {
+						res.internal++
+					}
+				}
+				res.mu.Unlock()
+				progress(int(done.Add(1)))
+			}
+		}()
+	}
+	wg.Wait()
+	res.rate = float64(n) / time.Since(start).Seconds()
+	return res
+}
+
+// workerRSS reads every worker's RSS.
+func workerRSS(n *Nginx) map[int]int64 {
+	out := map[int]int64{}
+	for _, pid := range n.Workers() {
+		out[pid] = RSS(pid)
+	}
+	return out
+}
+
+func avg(m map[int]int64) int64 {
+	if len(m) == 0 {
+		return 0
+	}
+	var sum int64
+	for _, v := range m {
+		sum += v
+	}
+	return sum / int64(len(m))
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// TestThroughput compares requests per second through nginx without wasm, with the
+// pass-through plugin, and with each plugin, on keep-alive connections (4 clients, a GET the
+// plugins allow, for a fixed duration). It prints the table the closing notes quote.
+func TestThroughput(t *testing.T) {
+	bin := hostOrSkip(t)
+	w := newWorld(t)
+	dur := 5 * time.Second
+	if v := os.Getenv("WASMWARD_E2E_NGINX_SECONDS"); v != "" {
+		if d, err := time.ParseDuration(v + "s"); err == nil {
+			dur = d
+		}
+	}
+	rows := []target{{name: "nginx without wasm"}}
+	for _, tg := range soakTargets(t) {
+		rows = append(rows, target{name: tg.name, filters: tg.filters})
+	}
+	var base float64
+	for _, tg := range rows {
+		addr, err := FreeAddrs(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.startNginx(t, bin, 2, []site{{addr: addr[0], filters: tg.filters}})
+		rate, statuses := keepAliveRate(addr[0], dur)
+		if base == 0 {
+			base = rate
+		}
+		line := fmt.Sprintf("throughput %-30s %7.0f req/s  %.2f× nginx  (%s)", tg.name, rate, rate/base, statuses)
+		t.Log(line)
+		fmt.Println("e2e-nginx " + line)
+	}
+}
+
+// keepAliveRate measures requests per second of GET /healthz over 4 keep-alive clients.
+func keepAliveRate(addr string, d time.Duration) (float64, string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8, DisableCompression: true}}
+	var count atomic.Int64
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				req, _ := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
+				req.Host = "api.example.com"
+				resp, err := client.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				count.Add(1)
+				mu.Lock()
+				statuses[resp.StatusCode]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(count.Load()) / d.Seconds(), fmt.Sprint(statuses)
+}
