@@ -72,7 +72,7 @@ func BenchmarkColdVerify(b *testing.B) {
 			b.ReportAllocs()
 			at := pol.host.Now()
 			for b.Loop() {
-				if _, err := p.verify(tok, at); err != nil {
+				if _, err := p.verify(tok, at, false); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -60,6 +60,9 @@ type RemoteSpec struct {
 	RetrySeconds      int    `json:"retrySeconds,omitempty"`
 	StaleSeconds      *int   `json:"staleSeconds,omitempty"`
 	TimeoutMillis     int    `json:"timeoutMillis,omitempty"`
+	// WaitForKeys (default true): a request that finds no keys yet, or a kid the keys lack,
+	// starts the fetch and waits for it instead of failing until the next tick's fetch.
+	WaitForKeys *bool `json:"waitForKeys,omitempty"`
 }
 
 // HMACSpec reads an HS* secret from a host environment variable at start.

@@ -1,6 +1,7 @@
 package jwtauthn
 
 import (
+	"errors"
 	"time"
 
 	"github.com/wasmward/wasmward/shared/policy"
@@ -33,8 +34,11 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if r.requires == nil {
 		return d
 	}
-	e := evalCtx{req: req, now: pol.host.Now()}
+	e := evalCtx{req: req, now: pol.host.Now(), mayWait: !req.Awaited}
 	o := r.requires.eval(&e)
+	if !o.ok && len(e.pending) > 0 {
+		return policy.Decision{Verdict: policy.Defer, Rule: r.id, Await: pol.awaitKeys(e.pending, e.now)}
+	}
 	if !o.ok {
 		return pol.deny(r, o)
 	}
@@ -96,10 +100,31 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 
 // evalCtx memoizes each provider's result within one request.
 type evalCtx struct {
-	req  *policy.Request
-	now  time.Time
-	memo []memo
-	buf  [4]memo // backs memo for the usual few providers
+	req     *policy.Request
+	now     time.Time
+	memo    []memo
+	buf     [4]memo // backs memo for the usual few providers
+	mayWait bool    // the request may wait for keys (not yet waited)
+	pending []*provider
+}
+
+// awaitKeys is a Defer decision's Await: the request waits for the fetch of every provider in
+// ps it can wait for, and is ready when all have answered.
+func (pol *Policy) awaitKeys(ps []*provider, now time.Time) func(ready func()) bool {
+	return func(ready func()) bool {
+		waiting := 0
+		done := func() {
+			if waiting--; waiting == 0 {
+				ready()
+			}
+		}
+		for _, p := range ps {
+			if p.remote.wait(now, done) {
+				waiting++
+			}
+		}
+		return waiting > 0
+	}
 }
 
 type memo struct {
@@ -138,7 +163,10 @@ func (e *evalCtx) check(p *provider) outcome {
 	case raw == "":
 		o.missing = true
 	default:
-		if v, err := p.verify(raw, e.now); err != nil {
+		if v, err := p.verify(raw, e.now, e.mayWait); errors.Is(err, errKeysPending) {
+			o.err, o.failed = errNoKeys, p
+			e.pending = append(e.pending, p)
+		} else if err != nil {
 			o.err, o.failed = err, p
 		} else {
 			o.ok, o.results = true, []result{{p, v, raw}}

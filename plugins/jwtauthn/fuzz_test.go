@@ -21,7 +21,7 @@ func FuzzTokenParser(f *testing.F) {
 	main := pol.providers[0]
 	f.Fuzz(func(t *testing.T, raw string) {
 		tok, err := parseToken(raw, main.maxTokenBytes, main.algs)
-		v, verr := main.verify(raw, pol.host.Now())
+		v, verr := main.verify(raw, pol.host.Now(), false)
 		if err != nil {
 			if verr == nil {
 				t.Fatalf("parseToken rejects (%v) but verify accepts", err)

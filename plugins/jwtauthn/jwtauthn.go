@@ -209,10 +209,18 @@ func (p *provider) keysAt(now time.Time) *KeySet {
 	return p.keys
 }
 
-// verify checks raw against p at now: from the cache, or fully.
-func (p *provider) verify(raw string, now time.Time) (*verified, error) {
+// errKeysPending: the provider has no usable key for the token yet, and a fetch the request
+// may wait for can bring one (remoteKeys.wait).
+var errKeysPending = errors.New("keys pending")
+
+// verify checks raw against p at now: from the cache, or fully. With mayWait, a token that
+// finds no keys or an unknown kid gets errKeysPending when a fetch may start now.
+func (p *provider) verify(raw string, now time.Time, mayWait bool) (*verified, error) {
 	keys := p.keysAt(now) // first: keys gone stale also drop the cache
 	if keys == nil {
+		if mayWait && p.remote != nil && p.remote.mayFetchNow(now, false) {
+			return nil, errKeysPending
+		}
 		return nil, errNoKeys
 	}
 	ck := keyOf(raw, p)
@@ -228,6 +236,9 @@ func (p *provider) verify(raw string, now time.Time) (*verified, error) {
 	}
 	cands, err := keys.candidates(t)
 	if errors.Is(err, errUnknownKid) && p.remote != nil {
+		if mayWait && p.remote.mayFetchNow(now, true) {
+			return nil, errKeysPending
+		}
 		p.remote.unknownKid(now)
 	}
 	if err != nil {

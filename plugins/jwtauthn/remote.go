@@ -23,7 +23,11 @@ const maxFetchBody = 256 << 10
 //   - after a failure the last good keys are served until staleSeconds past their cache period
 //     (stale-if-error), then dropped: requests fail closed with noKeysStatus;
 //   - one fetch at a time; a callout not answered within its timeout (plus a grace second) is
-//     abandoned and its late answer ignored.
+//     abandoned and its late answer ignored;
+//   - a request that finds no keys, or an unknown kid, need not wait for a tick: it starts the
+//     fetch itself and waits for it (wait), bounded by the callout's timeout, as do up to
+//     maxWaiters others on hosts that can resume them (Envoy); elsewhere (nginx) a request that
+//     finds a fetch in flight is decided at once, failing closed.
 type remoteKeys struct {
 	p                                        *provider
 	cluster                                  string
@@ -42,6 +46,58 @@ type remoteKeys struct {
 	seq        uint64 // of the callout in flight; answers to older ones are ignored
 	inFlight   bool
 	sentAt     time.Time
+	waiters    []func() // requests waiting for the fetch in flight
+	waitOK     bool     // remote.waitForKeys
+}
+
+// maxWaiters bounds the requests paused for one provider's fetch.
+const maxWaiters = 256
+
+// mayFetchNow reports whether a request without usable keys may start (or join) a fetch now:
+// not while a failed fetch's back-off runs, and for an unknown kid at most once per minRefetch.
+func (r *remoteKeys) mayFetchNow(now time.Time, unknownKid bool) bool {
+	switch {
+	case !r.waitOK:
+		return false
+	case r.inFlight:
+		return true
+	case unknownKid:
+		return now.Sub(r.lastForced) >= r.minRefetch
+	}
+	return r.failures == 0 || !now.Before(r.nextFetch)
+}
+
+// wait registers ready to be called when the fetch in flight ends, starting one if none is. It
+// reports false (ready is never called) when the request cannot wait: too many waiting, a host
+// that cannot resume a request from another request's callout, or a fetch the host refused.
+func (r *remoteKeys) wait(now time.Time, ready func()) bool {
+	if len(r.waiters) >= maxWaiters {
+		return false
+	}
+	if r.inFlight && !r.p.host().Capabilities().ResumesOtherRequests {
+		return false
+	}
+	if !r.inFlight {
+		if r.keys != nil {
+			r.lastForced = now // an unknown kid's refetch
+		}
+		r.wantFetch = false
+		r.fetch(now)
+		if !r.inFlight {
+			return false
+		}
+	}
+	r.waiters = append(r.waiters, ready)
+	return true
+}
+
+// wake calls every waiter once the fetch is over, well or not.
+func (r *remoteKeys) wake() {
+	ws := r.waiters
+	r.waiters = nil
+	for _, ready := range ws {
+		ready()
+	}
 }
 
 func compileRemote(es *config.Errors, providerPath string, p *provider, rs *RemoteSpec) *remoteKeys {
@@ -51,7 +107,8 @@ func compileRemote(es *config.Errors, providerPath string, p *provider, rs *Remo
 		minRefetch: seconds(rs.MinRefetchSeconds, defaultRefetchSeconds),
 		retry:      seconds(rs.RetrySeconds, defaultRetrySeconds),
 		stale:      time.Duration(defaultStaleSeconds) * time.Second,
-		timeout:    time.Duration(defaultTimeoutMillis) * time.Millisecond}
+		timeout:    time.Duration(defaultTimeoutMillis) * time.Millisecond,
+		waitOK:     rs.WaitForKeys == nil || *rs.WaitForKeys}
 	if rs.StaleSeconds != nil {
 		r.stale = time.Duration(*rs.StaleSeconds) * time.Second
 		if *rs.StaleSeconds < 0 || *rs.StaleSeconds > 7*86400 {
@@ -127,11 +184,18 @@ func (r *remoteKeys) tick(now time.Time) {
 		}
 		r.inFlight = false // lost: the host never answered
 		r.failed(now, "callout not answered")
+		r.wake()
 	}
 	if !r.wantFetch && now.Before(r.nextFetch) {
 		return
 	}
 	r.wantFetch = false
+	r.fetch(now)
+}
+
+// fetch starts the due callout: discovery when the JWKS location is unknown or due again,
+// else the JWKS.
+func (r *remoteKeys) fetch(now time.Time) {
 	if r.discovery && r.jwksPath == "" || r.discovery && r.keys != nil && !now.Before(r.fetchedAt.Add(r.cache)) {
 		r.send(now, r.discoveryAuthority, r.discoveryPath, r.onDiscovery)
 		return
@@ -167,10 +231,14 @@ func (r *remoteKeys) send(now time.Time, authority, path string, handle func(tim
 					r.failed(now, err.Error())
 				}
 			}
+			if !r.inFlight { // over (discovery goes on with the JWKS callout)
+				r.wake()
+			}
 		})
 	if err != nil {
 		r.inFlight = false
 		r.failed(now, "callout refused by the host")
+		r.wake()
 	}
 }
 

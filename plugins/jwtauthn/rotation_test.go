@@ -13,14 +13,20 @@ import (
 // remoteSpec has one provider "idp" fetching keys from jwksUri (or by discovery) on cluster
 // "idp-cluster": cache 60 s, unknown-kid refetch at most every 10 s, retry after 2 s, stale
 // limit 30 s, and noKeysStatus 503.
-func remoteSpec(discovery bool) string {
+// remoteSpec is a remote-keys provider; the rotation stories run with waitForKeys false (keys
+// come on ticks only) and remoteSpecWaiting with requests fetching on demand.
+func remoteSpec(discovery bool) string { return remoteSpecWith(discovery, `, "waitForKeys": false`) }
+
+func remoteSpecWaiting(discovery bool) string { return remoteSpecWith(discovery, "") }
+
+func remoteSpecWith(discovery bool, wait string) string {
 	source := `"jwksUri": "https://idp.example.com/keys"`
 	if discovery {
 		source = `"discovery": true`
 	}
 	return fmt.Sprintf(`{"providers": [{"id": "idp", "issuer": %q, "audiences": [%q], "algorithms": ["ES256", "EdDSA"],
-		"remote": {"cluster": "idp-cluster", %s, "cacheSeconds": 60, "minRefetchSeconds": 10, "retrySeconds": 2, "staleSeconds": 30, "timeoutMillis": 1000}}],
-	  "rules": [{"id": "api", "match": {}, "requires": {"provider": "idp"}}]}`, testIssuer, testAudience, source)
+		"remote": {"cluster": "idp-cluster", %s, "cacheSeconds": 60, "minRefetchSeconds": 10, "retrySeconds": 2, "staleSeconds": 30, "timeoutMillis": 1000%s}}],
+	  "rules": [{"id": "api", "match": {}, "requires": {"provider": "idp"}}]}`, testIssuer, testAudience, source, wait)
 }
 
 var (

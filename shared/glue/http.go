@@ -25,6 +25,7 @@ const (
 type httpContext struct {
 	types.DefaultHttpContext
 	p    *pluginContext
+	id   uint32 // the host's context id, to resume the stream from a callout (see await.go)
 	req  *policy.Request
 	resp *policy.Response
 
@@ -34,6 +35,9 @@ type httpContext struct {
 	bodySize   int  // buffered sizes so far, for bodies that end with trailers
 	// handoffCopies counts the identity handoff headers the client sent (identity producers).
 	handoffCopies int
+	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
+	// that ended meanwhile. done: the stream is over.
+	waiting, bodyEnded, done bool
 	// hostPath is the :path the host gave where it differs from the request's raw target
 	// (nginx: its decoded, normalized URI; see useRawPath).
 	hostPath string
@@ -82,7 +86,14 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
-	if c.apply(c.p.policy.OnRequest(c.req), requestHeaders, !c.bufferBody) {
+	d := c.p.policy.OnRequest(c.req)
+	if d.Verdict == policy.Defer {
+		if c.await(d) {
+			return types.ActionPause // resumed by resume, from the callout's callback
+		}
+		d = c.decideAgain()
+	}
+	if c.apply(d, requestHeaders, !c.bufferBody) {
 		return types.ActionPause
 	}
 	if c.bufferBody && c.p.host.caps.RequestHeadersPause {
@@ -96,6 +107,10 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 
 func (c *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action types.Action) {
 	defer c.guard(&action)
+	if c.waiting { // hold the body until the headers are decided (resume)
+		c.bodySize, c.bodyEnded = bodySize, endOfStream
+		return types.ActionPause
+	}
 	if !c.bufferBody || c.replied {
 		return types.ActionContinue
 	}
@@ -231,6 +246,7 @@ func (c *httpContext) OnHttpStreamDone() {
 		}
 	}()
 	c.p.streamDone()
+	c.done = true // a callout answering later must not resume it (resume)
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
 	// outlives the stream even where the delete never comes (proxytest's wasm host).
 	c.req, c.resp = nil, nil

@@ -202,7 +202,7 @@ func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	if p.policy == nil { // start refused (see refuse), or the host ignored a failed start
 		return &refusedContext{}
 	}
-	return &httpContext{p: p}
+	return &httpContext{p: p, id: id}
 }
 
 // count increments the decision counter for (rule, reason, decision), defining it on first use.

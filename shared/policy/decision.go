@@ -8,11 +8,19 @@ const (
 	Allow Verdict = iota
 	// Deny stops the request with the decision's Reply (or the response, in a response phase).
 	Deny
+	// Defer holds the request until an HTTP callout the policy needs (keys to verify a token)
+	// answers: the glue pauses it and calls Decision.Await; when the policy calls ready, the
+	// glue decides again with Request.Awaited set, and a policy must not defer then. Only the
+	// request-headers phase may defer.
+	Defer
 )
 
 func (v Verdict) String() string {
-	if v == Deny {
+	switch v {
+	case Deny:
 		return "deny"
+	case Defer:
+		return "defer"
 	}
 	return "allow"
 }
@@ -54,6 +62,12 @@ type Decision struct {
 	// Identity, when non-nil, is handed off to later plugins (docs/identity-handoff.md). It must
 	// not be modified afterwards: the glue may reuse its encoding when handed the same pointer.
 	Identity *Identity
+
+	// Await, for a Defer decision, registers the request with what it waits for; it is called
+	// once, on the request's own context (a callout it starts belongs to that request). It calls
+	// ready exactly once, later, from a callout's callback, and returns true; or returns false
+	// without calling ready when the request cannot wait (the glue then decides again at once).
+	Await func(ready func()) bool
 }
 
 // Allowed is the plain allow decision.

@@ -124,11 +124,15 @@ type Capabilities struct {
 	// the raw request target is the property request.path. A :path set without a query keeps
 	// the old one there.
 	DecodesPath bool
+	// ResumesOtherRequests: a callout's callback may resume any paused request (Envoy, with
+	// proxy_set_effective_context). ngx_wasm_module resumes a paused request only after its own
+	// callouts: there only the request that started a callout may wait for it.
+	ResumesOtherRequests bool
 }
 
 // FullCapabilities is Envoy's set.
 var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCertificate: true, ResponseReplies: true,
-	RequestHeadersPause: true, RouteName: true}
+	RequestHeadersPause: true, RouteName: true, ResumesOtherRequests: true}
 
 // NginxCapabilities is ngx_wasm_module's set; sharedData says whether an shm_kv zone was declared.
 func NginxCapabilities(sharedData bool) Capabilities {

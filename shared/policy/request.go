@@ -63,6 +63,10 @@ type Properties interface {
 // Host properties (source address, peer certificate, route) and the identity handed off by an
 // earlier plugin are read lazily on first use, so a policy that never asks pays nothing.
 type Request struct {
+	// Awaited is set by the glue when it decides again after a Defer decision: the policy must
+	// decide now, with whatever its callout brought.
+	Awaited bool
+
 	Method, Scheme, Authority, Path string
 	Headers                         Headers
 	Body                            []byte
