@@ -53,7 +53,9 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{upstream: &e2ekit.Upstream{}}
 	up := httptest.NewServer(w.upstream)
-	idp := httptest.NewServer(e2ekit.IdentityProvider())
+	// ngx_wasm_module calls out over TLS when the callout's :scheme is https, as jwtauthn's are
+	// (an identity provider is https); it does not verify the certificate unless told to.
+	idp := httptest.NewTLSServer(e2ekit.IdentityProvider())
 	t.Cleanup(up.Close)
 	t.Cleanup(idp.Close)
 	w.upAddr = strings.TrimPrefix(up.URL, "http://")

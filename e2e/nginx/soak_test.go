@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmward/wasmward/e2e/e2ekit"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 	"github.com/wasmward/wasmward/tools/pluginfiles"
@@ -40,6 +41,7 @@ func soakTargets(t *testing.T) []target {
 	t.Helper()
 	root := harness.RepoRoot()
 	sets := caseSets(t)
+	var err error
 	setsOf := func(plugins ...string) []caseSet {
 		var out []caseSet
 		for _, s := range sets {
@@ -71,7 +73,13 @@ func soakTargets(t *testing.T) []target {
 		if def.Name == "chain" {
 			continue
 		}
-		out = append(out, target{name: def.Name, filters: []gen.NginxFilter{preferred(def.Name)}, sets: setsOf(def.Name)})
+		f := preferred(def.Name)
+		if ss := setsOf(def.Name); len(ss) > 0 { // its cases' own config: they mix allows and denies
+			if f, err = gen.NginxFilterFor(def.Name, ss[0].config); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, target{name: def.Name, filters: []gen.NginxFilter{f}, sets: setsOf(def.Name)})
 	}
 	var chainFilters []gen.NginxFilter
 	for _, p := range pluginfiles.FullChain {
@@ -146,6 +154,11 @@ func soakMix(sets []caseSet) []harness.Request {
 				out = append(out, onTheWire(c.Request))
 			}
 		}
+	}
+	tok := e2ekit.Mint("alice", "orders.read", time.Now(), time.Hour) // the identity provider's
+	for _, p := range []string{"/orders/7/items/1", "/catalog/3", "/api/items?q=socks"} {
+		out = append(out, harness.Request{Path: p, Authority: "api.example.com",
+			Headers: [][2]string{{"authorization", "Bearer " + tok}, {"x-request-id", "soak"}}})
 	}
 	for _, size := range []int{16 << 10, 256 << 10, 1 << 20} {
 		body := `{"note":"` + strings.Repeat("a", size-12) + `"}`

@@ -1,0 +1,53 @@
+package nginx
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wasmward/wasmward/e2e/e2ekit"
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/tools/genconfigs/gen"
+)
+
+// TestJWKSColdStart: the first requests after nginx starts are served with the keys they need.
+// jwtauthn (testdata/valid/full.json: OIDC discovery on the identity provider) has fetched
+// nothing yet; the request that finds no keys starts the discovery and JWKS callouts from its
+// own context and waits for them, then is verified. Before, such requests got 401/503 until a
+// tick had fetched the keys.
+func TestJWKSColdStart(t *testing.T) {
+	bin := hostOrSkip(t)
+	w := newWorld(t)
+	root := harness.RepoRoot()
+	c, err := gen.LoadConfig(root, "jwtauthn", filepath.Join(root, "plugins", "jwtauthn", "testdata", "valid", "full.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := gen.NginxFilterFor("jwtauthn", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := FreeAddrs(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := w.startNginx(t, bin, 2, []site{{addr: addrs[0], filters: []gen.NginxFilter{f}}})
+	tok := e2ekit.Mint("alice", "orders.read", time.Now(), time.Hour)
+	for i := range 6 { // both workers, each cold at first
+		reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/catalog/42", Authority: "api.example.com",
+			Headers: [][2]string{{"authorization", "Bearer " + tok}}})
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if reply.Status != 200 || seen == nil {
+			t.Fatalf("request %d: status %d (%q), want 200 with the keys fetched on demand", i, reply.Status, reply.Body)
+		}
+		if got := seen.Header("x-user"); len(got) != 1 || got[0] != "alice" {
+			t.Errorf("request %d: upstream x-user %q, want alice", i, got)
+		}
+		if got := seen.Header("authorization"); len(got) != 0 {
+			t.Errorf("request %d: the verified token reached the upstream", i)
+		}
+	}
+	ensureNoProblems(t, n)
+}
