@@ -58,8 +58,7 @@ func newWorld(t *testing.T) *world {
 	idp := httptest.NewTLSServer(e2ekit.IdentityProvider())
 	t.Cleanup(up.Close)
 	t.Cleanup(idp.Close)
-	w.upAddr = strings.TrimPrefix(up.URL, "http://")
-	w.idpAddr = strings.TrimPrefix(idp.URL, "http://")
+	w.upAddr, w.idpAddr = up.Listener.Addr().String(), idp.Listener.Addr().String()
 	return w
 }
 
@@ -110,14 +109,9 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 	return n
 }
 
-// pointClusters replaces every callout cluster name in a config with the identity provider's
-// address: ngx_wasm_module calls out to host:port, not to a named cluster.
+// pointClusters points every callout cluster of a config at the identity provider.
 func (w *world) pointClusters(cfg string) string {
-	for _, c := range []string{"idp", "partners-idp", "jwks"} {
-		cfg = strings.ReplaceAll(cfg, `"cluster": "`+c+`"`, `"cluster": "`+w.idpAddr+`"`)
-		cfg = strings.ReplaceAll(cfg, `"cluster":"`+c+`"`, `"cluster":"`+w.idpAddr+`"`)
-	}
-	return cfg
+	return string(gen.WithCallouts(gen.Config{Data: []byte(cfg)}, w.idpAddr).Data)
 }
 
 // testEnv is the environment of every e2e nginx: the secrets the testdata configs name, with

@@ -156,6 +156,13 @@ func (p *provider) outputHeaders() []string {
 func (pol *Policy) Start(host policy.Host) error {
 	pol.host = host
 	for _, p := range pol.providers {
+		if p.remote != nil && host.Capabilities().Kind == policy.HostNginx {
+			if err := policy.CheckHostPort(p.remote.cluster); err != nil {
+				return fmt.Errorf("provider %s: remote.cluster: %w (a name needs a resolver in wasm{})", p.id, err)
+			}
+		}
+	}
+	for _, p := range pol.providers {
 		if p.hmac == nil {
 			continue
 		}

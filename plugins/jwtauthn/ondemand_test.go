@@ -132,4 +132,3 @@ func TestOnDemandKeysEndpointDown(t *testing.T) {
 		t.Errorf("%d fetches during the back-off", len(host.Fetches))
 	}
 }
-

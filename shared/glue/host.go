@@ -103,6 +103,11 @@ func mapStatus(err error) error {
 var ErrCalloutFailed = errors.New("http callout failed")
 
 func (h *host) Fetch(req policy.FetchRequest, done func(policy.FetchResponse, error)) error {
+	if h.caps.Kind == policy.HostNginx {
+		if err := policy.CheckHostPort(req.Cluster); err != nil {
+			return err // dispatching would trap the VM there
+		}
+	}
 	method := req.Method
 	if method == "" {
 		method = "GET"

@@ -2,6 +2,9 @@ package policy
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	"strings"
 	"time"
 )
 
@@ -145,4 +148,21 @@ func NginxCapabilities(sharedData bool) Capabilities {
 // missing. The glue logs them at start in one line. Start has already run.
 type Limited interface {
 	Limits(caps Capabilities) []string
+}
+
+// ErrBadCluster: a callout cluster that ngx_wasm_module cannot dispatch to.
+var ErrBadCluster = errors.New("callout cluster must be host:port on nginx")
+
+// CheckHostPort reports whether a callout cluster names an address as ngx_wasm_module needs it:
+// host:port with a numeric port, or unix:path. That host connects to the cluster argument
+// itself (a name needs a resolver in its wasm{} block) and traps the VM on anything else.
+func CheckHostPort(cluster string) error {
+	if strings.HasPrefix(cluster, "unix:") {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(cluster)
+	if err != nil || host == "" || port == "" || strings.Trim(port, "0123456789") != "" {
+		return fmt.Errorf("%w: %q", ErrBadCluster, cluster)
+	}
+	return nil
 }

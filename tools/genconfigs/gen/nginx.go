@@ -91,6 +91,24 @@ func ProxyNeedsOf(plugin string, c Config) (policy.ProxyNeeds, error) {
 	return policy.ProxyNeeds{}, nil
 }
 
+// NginxCallouts is where the generated nginx examples send callouts: ngx_wasm_module connects
+// to a callout's cluster argument itself, so a cluster name becomes this host:port (the e2e
+// JWKS server, resolved by the wasm block's resolver).
+var NginxCallouts = fmt.Sprintf("%s:%d", JWKSHost, UpstreamPort)
+
+// WithCallouts returns c with every callout cluster pointed at addr.
+func WithCallouts(c Config, addr string) Config {
+	clusters, _ := scan(c.Data)
+	data := string(c.Data)
+	for _, name := range clusters {
+		for _, sep := range []string{`":"`, `": "`} {
+			data = strings.ReplaceAll(data, `"cluster`+sep+name+`"`, `"cluster`+sep+addr+`"`)
+		}
+	}
+	c.Data = []byte(data)
+	return c
+}
+
 // NginxArgument is the proxy_wasm argument for c: the config as one line declaring the host
 // (host.kind nginx, host.sharedData for the shm_kv zone every generated conf has), or
 // "env:<variable>" when that line is longer than nginx accepts. long reports the latter.
@@ -197,6 +215,12 @@ func exampleNginxConf(source string, filters []filterSpec) ([]byte, error) {
 	}
 	conf := NginxConf{Note: source, WasmDir: WasmDir, Upstream: fmt.Sprintf("%s:%d", UpstreamHost, UpstreamPort),
 		Servers: []NginxServer{srv}}
+	for i, f := range srv.Filters {
+		if clusters, _ := scan(f.Config.Env.Spec); len(clusters) > 0 {
+			srv.Filters[i].Config = WithCallouts(f.Config, NginxCallouts)
+			conf.Wasm = []string{"resolver 127.0.0.11 valid=30s; # Docker's DNS, for callouts to " + NginxCallouts}
+		}
+	}
 	return conf.Render(), nil
 }
 
@@ -229,7 +253,7 @@ func nginxFiles(plugins []Plugin, out map[string][]byte) error {
 	}
 	onevm := chainConfig(chainPlugins)
 	onevm.Path = OneVMConfigPath
-	_, line, _ := NginxArgument("chain", onevm)
+	_, line, _ := NginxArgument("chain", WithCallouts(onevm, NginxCallouts))
 	out[OneVMConfigPath] = []byte(line + "\n")
 	return add("nginx/full-chain-onevm.conf", "the full chain in one VM (plugins/chain):"+sources,
 		[]filterSpec{{"chain", onevm}})
