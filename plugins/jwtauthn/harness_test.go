@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
 
 	"github.com/wasmward/wasmward/shared/harness"
@@ -180,4 +182,32 @@ func TestHarnessIdentityHandoff(t *testing.T) {
 	if err != nil || id.Subject != "alice" || id.Provider != "hs" || id.Issuer != testIssuer {
 		t.Fatalf("handoff = %+v, %v", id, err)
 	}
+}
+
+// TestNginxTickCallouts: on nginx a callout from on_tick crashes the worker (the strict host's
+// nginx profile traps on it). A jwtauthn that believes it runs in Envoy fetches on its first
+// tick and traps there; on nginx it fetches only for requests, and ticks go by quietly.
+func TestNginxTickCallouts(t *testing.T) {
+	spec := strings.Replace(remoteSpecWaiting(false), "idp-cluster", "idp.example.com:443", 1)
+	cfg := func(kind string) []byte {
+		return []byte(`{"apiVersion":"wasmward/v1","plugin":"jwtauthn","host":{"kind":"` + kind + `"},"spec":` + spec + `}`)
+	}
+	h := harness.MustStart(t, harness.Strict, Definition, cfg("nginx"), harness.Options{Profile: harness.Nginx, FreshVM: true})
+	for range 3 {
+		h.Advance(time.Second)
+		h.Tick()
+	}
+	require.Empty(t, h.StrictStats().Traps)
+	h.Close()
+
+	h = harness.MustStart(t, harness.Strict, Definition, cfg("envoy"), harness.Options{Profile: harness.Nginx, FreshVM: true})
+	h.Advance(time.Second)
+	require.NotNil(t, recoverFrom(h.Tick), "a callout from the tick must trap on the nginx profile")
+	require.Contains(t, strings.Join(h.StrictStats().Traps, "\n"), "on_tick")
+}
+
+func recoverFrom(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
 }

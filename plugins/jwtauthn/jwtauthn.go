@@ -161,6 +161,9 @@ func (pol *Policy) Start(host policy.Host) error {
 				return fmt.Errorf("provider %s: remote.cluster: %w (a name needs a resolver in wasm{})", p.id, err)
 			}
 		}
+		if p.remote != nil && !host.Capabilities().TickCallouts && !p.remote.waitOK {
+			return fmt.Errorf("provider %s: remote.waitForKeys: must be true on %s, where keys are fetched by requests (callouts from the tick crash its workers)", p.id, host.Capabilities().Kind)
+		}
 	}
 	for _, p := range pol.providers {
 		if p.hmac == nil {
@@ -229,6 +232,9 @@ func (p *provider) verify(raw string, now time.Time, mayWait bool) (*verified, e
 			return nil, errKeysPending
 		}
 		return nil, errNoKeys
+	}
+	if mayWait && p.remote != nil && p.remote.refreshDue(now) {
+		return nil, errKeysPending // this request refreshes the keys, then is verified
 	}
 	ck := keyOf(raw, p)
 	if v := p.pol.cache.get(ck, now); v != nil {

@@ -2,10 +2,12 @@ package jwtauthn
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasmward/wasmward/shared/policy"
+	"github.com/wasmward/wasmward/shared/policytest"
 )
 
 // waiting drives a request through Defer as the glue does: Await, then (once ready, or at once
@@ -130,5 +132,48 @@ func TestOnDemandKeysEndpointDown(t *testing.T) {
 	}
 	if len(host.Fetches) != 0 {
 		t.Errorf("%d fetches during the back-off", len(host.Fetches))
+	}
+}
+
+// TestOnDemandKeysNginxRefresh: where callouts cannot go out from the tick (nginx), ticks fetch
+// nothing; once the keys are due, the next request refreshes them (waiting for it) while a
+// request meanwhile keeps verifying with the current keys.
+func TestOnDemandKeysNginxRefresh(t *testing.T) {
+	pol, host := start(t, remoteSpecWaiting(false))
+	host.Caps = policy.NginxCapabilities(true)
+	a := request(pol, rotOld, host.Now().Unix())
+	host.TakeFetch().Respond(200, jwksOf(rotOld))
+	if d := a.final(); d.Verdict != policy.Allow {
+		t.Fatalf("cold start: %v %s", d.Verdict, d.Reason)
+	}
+	host.Advance(61 * time.Second) // past cacheSeconds
+	pol.Tick(host.Now())
+	if len(host.Fetches) != 0 {
+		t.Fatal("no callout may go out from the tick on nginx")
+	}
+	r := request(pol, rotOld, host.Now().Unix())
+	if !r.waits || len(host.Fetches) != 1 {
+		t.Fatalf("the first request after the keys are due refreshes them: waits %v, %d fetches", r.waits, len(host.Fetches))
+	}
+	if d := request(pol, rotOld, host.Now().Unix()); d.first.Verdict != policy.Allow {
+		t.Errorf("meanwhile another request verifies with the current keys: %v %s", d.first.Verdict, d.first.Reason)
+	}
+	host.TakeFetch().Respond(200, jwksOf(rotOld))
+	if d := r.final(); d.Verdict != policy.Allow {
+		t.Errorf("after the refresh: %v %s", d.Verdict, d.Reason)
+	}
+}
+
+// TestOnDemandKeysRefusedWithoutWaitOnNginx: keys only come through requests on nginx, so a
+// provider that may not wait for them cannot start there.
+func TestOnDemandKeysRefusedWithoutWaitOnNginx(t *testing.T) {
+	pol, err := Parse([]byte(strings.Replace(remoteSpec(false), "idp-cluster", "idp.example.com:443", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := policytest.NewHost()
+	host.Caps = policy.NginxCapabilities(true)
+	if err := pol.(*Policy).Start(host); err == nil || !strings.Contains(err.Error(), "waitForKeys") {
+		t.Fatalf("want a refusal naming waitForKeys, got %v", err)
 	}
 }

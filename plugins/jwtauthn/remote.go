@@ -186,11 +186,18 @@ func (r *remoteKeys) tick(now time.Time) {
 		r.failed(now, "callout not answered")
 		r.wake()
 	}
-	if !r.wantFetch && now.Before(r.nextFetch) {
-		return
+	if !r.wantFetch && now.Before(r.nextFetch) || !r.p.host().Capabilities().TickCallouts {
+		return // on nginx requests start the fetches (refreshDue)
 	}
 	r.wantFetch = false
 	r.fetch(now)
+}
+
+// refreshDue reports whether a request should start the due fetch itself: on hosts where
+// callouts cannot go out from the tick, while none is in flight.
+func (r *remoteKeys) refreshDue(now time.Time) bool {
+	return r.waitOK && !r.inFlight && !r.p.host().Capabilities().TickCallouts &&
+		(r.wantFetch || !now.Before(r.nextFetch))
 }
 
 // fetch starts the due callout: discovery when the JWKS location is unknown or due again,

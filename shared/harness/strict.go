@@ -85,6 +85,9 @@ type HostProfile struct {
 	LocalReplyNewline bool
 	// AddressWithoutPort: source.address is the bare IP (nginx's $remote_addr), not ip:port.
 	AddressWithoutPort bool
+	// TickCalloutTraps: an HTTP callout dispatched from on_tick crashes the worker (a TLS one,
+	// on ngx_wasm_module 3bed2783: SIGSEGV); the strict host traps on any.
+	TickCalloutTraps bool
 }
 
 // Host profiles the strict host enforces. Each profile's WASI lacks poll_oneoff and sched_yield.
@@ -113,6 +116,7 @@ var (
 		DecodesPath:                    true,
 		LocalReplyNewline:              true,
 		AddressWithoutPort:             true,
+		TickCalloutTraps:               true,
 	}
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
 	NginxNoSharedMemory = func() HostProfile {
@@ -316,6 +320,9 @@ func (l hostCall) Before(ctx context.Context, mod api.Module, def api.FunctionDe
 			})
 		}
 	case "proxy_http_call":
+		if vm.profile.TickCalloutTraps && vm.callback == "proxy_on_tick" {
+			panic(fmt.Errorf("%w: %s: an HTTP callout from on_tick crashes the worker", errTrap, vm.profile.Name))
+		}
 		vm.note(func(*StrictStats) { vm.stream.callouts++ })
 	case "proxy_define_metric":
 		if params[0] == metricGauge {

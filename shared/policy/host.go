@@ -131,11 +131,15 @@ type Capabilities struct {
 	// proxy_set_effective_context). ngx_wasm_module resumes a paused request only after its own
 	// callouts: there only the request that started a callout may wait for it.
 	ResumesOtherRequests bool
+	// TickCallouts: HTTP callouts may be dispatched from on_tick. On ngx_wasm_module a TLS
+	// callout dispatched there crashes the worker (SIGSEGV, measured): callouts go out from
+	// requests only.
+	TickCallouts bool
 }
 
 // FullCapabilities is Envoy's set.
 var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCertificate: true, ResponseReplies: true,
-	RequestHeadersPause: true, RouteName: true, ResumesOtherRequests: true}
+	RequestHeadersPause: true, RouteName: true, ResumesOtherRequests: true, TickCallouts: true}
 
 // NginxCapabilities is ngx_wasm_module's set; sharedData says whether an shm_kv zone was declared.
 func NginxCapabilities(sharedData bool) Capabilities {
