@@ -162,11 +162,29 @@ func (h *host) Property(path ...string) ([]byte, bool) {
 type hostProperties struct{ caps *policy.Capabilities }
 
 func (hp hostProperties) Property(path ...string) ([]byte, bool) {
-	if hp.caps.Kind == policy.HostNginx && nginxLacks(path) {
-		return nil, false
+	if hp.caps.Kind == policy.HostNginx {
+		if nginxLacks(path) {
+			return nil, false
+		}
+		path = nginxPath(path)
 	}
 	v, err := proxywasm.GetProperty(path)
 	return v, err == nil
+}
+
+// nginxPath maps a property to what ngx_wasm_module answers for it: its destination.address and
+// .port are the PROXY protocol's (empty without it); the address and port the request came in
+// on are nginx's $server_addr and $server_port.
+func nginxPath(path []string) []string {
+	if len(path) == 2 && path[0] == "destination" {
+		switch path[1] {
+		case "address":
+			return []string{"ngx", "server_addr"}
+		case "port":
+			return []string{"ngx", "server_port"}
+		}
+	}
+	return path
 }
 
 // nginxLacks reports whether ngx_wasm_module answers path with "not supported" or "NYI" (the

@@ -271,6 +271,14 @@ func (h *Host) setProperty(key, value string) {
 	if slices.Contains(h.absent, key) {
 		return
 	}
+	if h.strict != nil && h.strict.profile.Nginx { // nginx's own variables for where it listens
+		switch key {
+		case "destination/port":
+			key = "ngx/server_port"
+		case "destination/address":
+			key = "ngx/server_addr"
+		}
+	}
 	if err := h.emu.SetProperty(strings.Split(key, "/"), []byte(value)); err != nil {
 		panic(err)
 	}
