@@ -30,3 +30,26 @@ func TestCases(t *testing.T) {
 		})
 	}
 }
+
+// TestFinding5_ShadowStillStripsInChain (issue 16): a chain in shadow mode, jwtauthn first: a
+// request it would deny goes through, but the client's claim headers never do.
+func TestFinding5_ShadowStillStripsInChain(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "jwtauthn", "testdata", "valid", "inline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jwt struct{ Spec json.RawMessage }
+	if err := json.Unmarshal(raw, &jwt); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"apiVersion":"wasmward/v1","plugin":"chain","shadow":true,"spec":{"policies":[` +
+		`{"plugin":"jwtauthn","spec":` + string(jwt.Spec) + `},{"plugin":"passthrough","spec":{}}]}}`
+	forged := [][2]string{{"x-user", "admin"}, {"x-jwt-payload", "e30"}}
+	harness.RunCases(t, Definition, []byte(cfg), []harness.Case{
+		{Name: "missing token, shadowed deny", Request: harness.Request{Path: "/orders", Headers: forged},
+			Want: harness.Expect{Status: 200, ForwardedAbsent: []string{"x-user", "x-jwt-payload"}}},
+		{Name: "bad token, shadowed deny", Request: harness.Request{Path: "/orders",
+			Headers: append([][2]string{{"authorization", "Bearer x.y.z"}}, forged...)},
+			Want: harness.Expect{Status: 200, ForwardedAbsent: []string{"x-user", "x-jwt-payload"}}},
+	})
+}

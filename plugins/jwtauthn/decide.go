@@ -78,7 +78,9 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 // deny turns a failed or missing outcome into the reply.
 func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 	if o.missing {
-		return policy.Denied(401, r.id, reasonMissingToken, replyMissing.body, replyMissing.headers...)
+		d := policy.Denied(401, r.id, reasonMissingToken, replyMissing.body, replyMissing.headers...)
+		d.RemoveHeaders = pol.strip // applied even when the deny is shadowed
+		return d
 	}
 	reason := reasonOf(o.err)
 	var d policy.Decision

@@ -1,6 +1,7 @@
 package jwtauthn
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,7 +179,7 @@ func TestHarnessIdentityHandoff(t *testing.T) {
 	if !ok {
 		t.Fatal("no identity handed off")
 	}
-	id, err := identity.Verify(v, []byte(key), h.Now())
+	id, err := identity.Verify(v, []byte(key), h.Now(), "")
 	if err != nil || id.Subject != "alice" || id.Provider != "hs" || id.Issuer != testIssuer {
 		t.Fatalf("handoff = %+v, %v", id, err)
 	}
@@ -210,4 +211,20 @@ func recoverFrom(f func()) (r any) {
 	defer func() { r = recover() }()
 	f()
 	return nil
+}
+
+// TestFinding5_ShadowStillStrips (issue 16): in shadow mode a request jwtauthn would deny goes
+// through, but the client's claim headers never do: stripping is not shadowed, only the deny.
+func TestFinding5_ShadowStillStrips(t *testing.T) {
+	cfg, err := os.ReadFile("testdata/valid/inline.json")
+	require.NoError(t, err)
+	shadow := strings.Replace(string(cfg), `"plugin": "jwtauthn",`, `"plugin": "jwtauthn", "shadow": true,`, 1)
+	forged := harness.Request{Path: "/orders", Headers: [][2]string{{"x-user", "admin"}, {"x-jwt-payload", "e30"}}}
+	harness.RunCases(t, Definition, []byte(shadow), []harness.Case{
+		{Name: "missing token, shadowed deny", Request: forged,
+			Want: harness.Expect{Status: 200, ForwardedAbsent: []string{"x-user", "x-jwt-payload"}}},
+		{Name: "bad token, shadowed deny", Request: harness.Request{Path: "/orders",
+			Headers: append([][2]string{{"authorization", "Bearer x.y.z"}}, forged.Headers...)},
+			Want: harness.Expect{Status: 200, ForwardedAbsent: []string{"x-user", "x-jwt-payload"}}},
+	})
 }

@@ -249,7 +249,7 @@ func TestIdentityHeaderIsStrippedAndSigned(t *testing.T) {
 		res = h.Do(probeReq("identity", spoofed))
 		v, ok := res.Forwarded.Header(identity.HeaderName)
 		require.True(t, ok)
-		id, err := identity.Verify(v, []byte(key), h.Now())
+		id, err := identity.Verify(v, []byte(key), h.Now(), "")
 		require.NoError(t, err)
 		assert.Equal(t, "alice", id.Subject)
 		h.Close()
@@ -267,6 +267,32 @@ func TestIdentityHeaderIsStrippedAndSigned(t *testing.T) {
 		h = harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"consumer"}`), probeOptions())
 		got, _ = h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, v}}}).Forwarded.Header("x-probe-subject")
 		assert.Equal(t, "none", got)
+	})
+}
+
+// TestFinding10_HandoffBoundToConnection (issue 16): a signed handoff header is bound to the
+// connection it was issued on; captured and replayed on another connection (within its lifetime)
+// it grants nothing, while the same connection's later filters accept it.
+func TestFinding10_HandoffBoundToConnection(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	withKey := probeOptions(harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	on := func(conn, mode string, hs ...[2]string) harness.Request {
+		r := probeReq(mode, hs...)
+		r.Properties = map[string]string{"connection/id": conn}
+		return r
+	}
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"producer"}`), withKey)
+		v, ok := h.Do(on("7", "identity")).Forwarded.Header(identity.HeaderName)
+		require.True(t, ok)
+		h.Close()
+
+		h = harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"consumer"}`), withKey)
+		got, _ := h.Do(on("7", "", [2]string{identity.HeaderName, v})).Forwarded.Header("x-probe-subject")
+		assert.Equal(t, "alice", got, "the same connection's next filter accepts it")
+		got, _ = h.Do(on("8", "", [2]string{identity.HeaderName, v})).Forwarded.Header("x-probe-subject")
+		assert.Equal(t, "none", got, "replayed on another connection it grants nothing")
+		h.Close()
 	})
 }
 

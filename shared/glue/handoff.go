@@ -42,7 +42,7 @@ func (c *httpContext) loadIdentity() *policy.Identity {
 	if !ok {
 		return nil
 	}
-	id, err := identity.Verify(v, c.p.handoffKey, c.p.host.Now())
+	id, err := identity.Verify(v, c.p.handoffKey, c.p.host.Now(), c.handoffBinding())
 	if err != nil {
 		c.p.count("", "handoff_rejected", "error")
 		return nil
@@ -61,7 +61,7 @@ func (c *httpContext) handOff(id *policy.Identity) {
 	}
 	propertySet := proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
 	if c.p.handoffKey != nil {
-		v, err := identity.Sign(id, c.p.handoffKey, c.p.host.Now())
+		v, err := identity.Sign(id, c.p.handoffKey, c.p.host.Now(), c.handoffBinding())
 		if err == nil {
 			c.setRequestHeader(identity.HeaderName, v)
 			return
@@ -87,4 +87,12 @@ func (p *pluginContext) encodeIdentity(id *policy.Identity) ([]byte, error) {
 	}
 	p.lastIdentity, p.lastEncoded = id, b
 	return b, nil
+}
+
+// handoffBinding is what a signed handoff header is bound to: the request's connection id, the
+// same for every filter of one proxy and not chosen by the client. A header captured from one
+// request does not verify on another connection.
+func (c *httpContext) handoffBinding() string {
+	v, _ := c.p.host.Property("connection", "id")
+	return string(v)
 }

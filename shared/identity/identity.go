@@ -9,9 +9,12 @@
 //     PropertyName to Marshal(identity); consumers read it back. A client cannot set properties.
 //  3. Elsewhere (ngx_wasm_module), only when the operator sets the environment variable KeyEnv
 //     (at least 32 bytes) in every wasmward VM: the producer adds the header HeaderName carrying
-//     Sign(identity); consumers accept it only if its HMAC-SHA256 verifies and it is at most
-//     MaxAge old. The producer strips any incoming HeaderName before it runs, always; a consumer
-//     without the key ignores the header, so a spoofed header is never trusted.
+//     Sign(identity); consumers accept it only if its HMAC-SHA256 verifies, it is at most MaxAge
+//     old, and it was signed for this request's connection (the binding: the host's
+//     connection.id, which a client cannot choose), so a header captured elsewhere (an upstream
+//     log) cannot be replayed on another connection. The producer strips any incoming HeaderName
+//     before it runs, always; a consumer without the key ignores the header, so a spoofed header
+//     is never trusted.
 package identity
 
 import (
@@ -38,8 +41,8 @@ const (
 	KeyEnv = "WASMWARD_HANDOFF_KEY"
 	// MinKeyLen is the shortest key accepted, in bytes.
 	MinKeyLen = 32
-	// MaxAge bounds how old a signed header may be.
-	MaxAge = 60 * time.Second
+	// MaxAge bounds how old a signed header may be: it only has to cross one proxy's filters.
+	MaxAge = 10 * time.Second
 	// MaxSize bounds an encoded identity; larger ones are not handed off.
 	MaxSize = 16 << 10
 )
@@ -109,8 +112,9 @@ func Unmarshal(b []byte) (*policy.Identity, error) {
 }
 
 // Sign encodes id for the header channel: "v1.<iat>.<payload>.<mac>", payload and mac in
-// unpadded base64url, mac = HMAC-SHA256(key, "v1.<iat>.<payload>").
-func Sign(id *policy.Identity, key []byte, now time.Time) (string, error) {
+// unpadded base64url, mac = HMAC-SHA256(key, "v1.<iat>.<payload>" NUL binding). The binding
+// (the request's connection id) is not in the header: Verify needs the same one.
+func Sign(id *policy.Identity, key []byte, now time.Time, binding string) (string, error) {
 	if len(key) < MinKeyLen {
 		return "", ErrWeakKey
 	}
@@ -119,11 +123,11 @@ func Sign(id *policy.Identity, key []byte, now time.Time) (string, error) {
 		return "", err
 	}
 	signed := "v1." + strconv.FormatInt(now.Unix(), 10) + "." + base64.RawURLEncoding.EncodeToString(b)
-	return signed + "." + base64.RawURLEncoding.EncodeToString(mac(key, signed)), nil
+	return signed + "." + base64.RawURLEncoding.EncodeToString(mac(key, signed, binding)), nil
 }
 
-// Verify checks a header-channel value and returns the identity it carries.
-func Verify(value string, key []byte, now time.Time) (*policy.Identity, error) {
+// Verify checks a header-channel value signed for binding and returns the identity it carries.
+func Verify(value string, key []byte, now time.Time, binding string) (*policy.Identity, error) {
 	if len(key) < MinKeyLen {
 		return nil, ErrWeakKey
 	}
@@ -136,7 +140,7 @@ func Verify(value string, key []byte, now time.Time) (*policy.Identity, error) {
 	}
 	signed, sig := value[:dot], value[dot+1:]
 	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
-	if err != nil || !hmac.Equal(got, mac(key, signed)) {
+	if err != nil || !hmac.Equal(got, mac(key, signed, binding)) {
 		return nil, ErrSignature
 	}
 	parts := strings.SplitN(signed, ".", 3)
@@ -157,8 +161,10 @@ func Verify(value string, key []byte, now time.Time) (*policy.Identity, error) {
 	return Unmarshal(payload)
 }
 
-func mac(key []byte, msg string) []byte {
+func mac(key []byte, msg, binding string) []byte {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(msg))
+	h.Write([]byte{0})
+	h.Write([]byte(binding))
 	return h.Sum(nil)
 }
