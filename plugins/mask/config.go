@@ -52,6 +52,10 @@ type ResponseSpec struct {
 	// OverLimit is what happens to a larger body: "pass" it unmasked (default, counted as
 	// over_limit) or "block" it with a 502.
 	OverLimit string `json:"overLimit,omitempty"`
+	// Compressed is what happens to a compressed JSON body the plugin cannot read (an encoding
+	// other than gzip or deflate, or one that does not decode within maxBodyBytes): "block" it
+	// with a 502 (default) or "pass" it unmasked (counted as skipped_encoded).
+	Compressed string `json:"compressed,omitempty"`
 }
 
 // RequestSpec bounds request buffering.
@@ -134,6 +138,13 @@ func compile(s *Spec) (*Policy, error) {
 		p.overLimitBlock = true
 	default:
 		es.Add("response.overLimit", "must be %q or %q", overLimitPass, overLimitBlock)
+	}
+	switch s.Response.Compressed {
+	case "", compressedBlock:
+	case compressedPass:
+		p.compressedPass = true
+	default:
+		es.Add("response.compressed", "must be %q or %q", compressedBlock, compressedPass)
 	}
 	switch s.UnsupportedHost {
 	case "":

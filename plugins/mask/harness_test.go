@@ -1,7 +1,11 @@
 package mask_test
 
 import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -36,7 +40,7 @@ func jsonReply(body string, headers ...[2]string) *harness.Reply {
 }
 
 // TestResponseFramingThroughGlue: a masked body loses its stale Content-Length, internals
-// headers are removed, and skipped bodies are counted by reason.
+// headers are removed, and skipped or blocked bodies are counted by reason.
 func TestResponseFramingThroughGlue(t *testing.T) {
 	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
 		h := harness.MustStart(t, mode, mask.Definition, cfg(`{"rules":[{"id":"contact","detectors":["email"]}]}`))
@@ -50,12 +54,12 @@ func TestResponseFramingThroughGlue(t *testing.T) {
 				t.Errorf("header %s still present: %q", name, v)
 			}
 		}
-		h.Do(harness.Request{Upstream: jsonReply(`{"a":"alice@example.com"}`, [2]string{"content-encoding", "gzip"})})
+		h.Do(harness.Request{Upstream: jsonReply(`{"a":"alice@example.com"}`, [2]string{"content-encoding", "br"})})
 		h.Do(harness.Request{Upstream: &harness.Reply{Body: "x", Headers: [][2]string{{"content-type", "image/png"}}}})
-		for _, c := range []struct{ rule, reason string }{
-			{"contact", "masked"}, {"", "skipped_encoded"}, {"", "skipped_not_json"},
+		for _, c := range []struct{ rule, reason, decision string }{
+			{"contact", "masked", metrics.Allow}, {"", "compressed_unreadable", metrics.Deny}, {"", "skipped_not_json", metrics.Allow},
 		} {
-			if n := h.Counter(metrics.DecisionName("mask", c.rule, c.reason, metrics.Allow)); n != 1 {
+			if n := h.Counter(metrics.DecisionName("mask", c.rule, c.reason, c.decision)); n != 1 {
 				t.Errorf("counter %s/%s = %d, want 1", c.rule, c.reason, n)
 			}
 		}
@@ -147,4 +151,63 @@ func tokenOf(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	return v.Card.Number
+}
+
+// TestFinding3_CompressedResponses (issue 16): a compressed JSON response never passes its PII
+// through. Requests on masked routes ask for identity encoding; a gzip or deflate body is masked
+// and re-encoded; br, zstd, a chain of encodings or a body that does not decode is blocked (502)
+// unless response.compressed says "pass". Benign control: an uncompressed body is masked as
+// before, a non-JSON body passes.
+func TestFinding3_CompressedResponses(t *testing.T) {
+	pii := `{"contact":"alice@example.com","note":"hi"}`
+	var gz, df bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(pii))
+	zw.Close()
+	fw, _ := flate.NewWriter(&df, flate.BestSpeed)
+	fw.Write([]byte(pii))
+	fw.Close()
+	gunzip := func(s string) string {
+		r, err := gzip.NewReader(strings.NewReader(s))
+		if err != nil {
+			return "not gzip: " + err.Error()
+		}
+		b, _ := io.ReadAll(r)
+		return string(b)
+	}
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, mask.Definition, cfg(`{"rules":[{"id":"contact","detectors":["email"]}]}`))
+		res := h.Do(harness.Request{Headers: [][2]string{{"accept-encoding", "gzip, br"}}, Upstream: jsonReply(gz.String(), [2]string{"content-encoding", "gzip"})})
+		if got, _ := res.Forwarded.Header("accept-encoding"); got != "identity" {
+			t.Errorf("accept-encoding forwarded %q, want identity", got)
+		}
+		if got := gunzip(res.Reply.Body); strings.Contains(got, "alice@") || !strings.Contains(got, "[redacted]") {
+			t.Errorf("gzip body after masking: %q", got)
+		}
+		res = h.Do(harness.Request{Upstream: jsonReply(df.String(), [2]string{"content-encoding", "deflate"})})
+		if b, _ := io.ReadAll(flate.NewReader(strings.NewReader(res.Reply.Body))); strings.Contains(string(b), "alice@") {
+			t.Errorf("deflate body leaks: %q", b)
+		}
+		for _, enc := range []string{"br", "zstd", "gzip, br", "compress"} {
+			res = h.Do(harness.Request{Upstream: jsonReply(pii, [2]string{"content-encoding", enc})})
+			if res.Reply.Status != 502 || strings.Contains(res.Reply.Body, "alice@") {
+				t.Errorf("%s: status %d body %q, want 502 without the PII", enc, res.Reply.Status, res.Reply.Body)
+			}
+		}
+		res = h.Do(harness.Request{Upstream: jsonReply("not gzip at all", [2]string{"content-encoding", "gzip"})})
+		if res.Reply.Status != 502 {
+			t.Errorf("undecodable gzip: status %d, want 502", res.Reply.Status)
+		}
+		res = h.Do(harness.Request{Upstream: jsonReply(pii)})
+		if strings.Contains(res.Reply.Body, "alice@") {
+			t.Errorf("control: uncompressed body not masked: %q", res.Reply.Body)
+		}
+		h.Close()
+
+		h = harness.MustStart(t, mode, mask.Definition, cfg(`{"rules":[{"id":"contact","detectors":["email"]}],"response":{"compressed":"pass"}}`))
+		res = h.Do(harness.Request{Upstream: jsonReply(pii, [2]string{"content-encoding", "br"})})
+		if res.Reply.Status != 200 {
+			t.Errorf("compressed pass: status %d", res.Reply.Status)
+		}
+	})
 }

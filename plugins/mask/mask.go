@@ -61,6 +61,7 @@ type Policy struct {
 	respLimit             int
 	reqLimit              int
 	overLimitBlock        bool
+	compressedPass        bool // response.compressed "pass"
 	respRemove, reqRemove []string
 	respSet, reqSet       [][2]string
 	keyEnv, tokenPrefix   string
@@ -77,6 +78,9 @@ type Policy struct {
 // read (compressed, not JSON).
 func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	d := policy.Decision{RemoveHeaders: p.reqRemove, SetHeaders: p.reqSet}
+	if p.resp != nil && !p.respOff { // masked responses come uncompressed (encoding.go)
+		d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{"accept-encoding", "identity"})
+	}
 	if p.req != nil {
 		switch ct, ok := req.Headers.Get("content-type"); {
 		case !ok:
@@ -115,16 +119,26 @@ func (p *Policy) OnResponse(req *policy.Request, resp *policy.Response) policy.D
 		d.Reason = reasonSkippedNotJSON
 	case p.respOff:
 		d.Reason = reasonUnprotectedHost
-	case encoded(resp.Headers):
-		d.Reason = reasonSkippedEncoded
+	case codecOf(resp.Headers) == codecOther:
+		return withHygiene(p.blockCompressed(), d)
 	}
 	return d
 }
 
-// WantsResponseBody is true for uncompressed JSON bodies when response rules exist and the
-// host can pause the response phase.
+// withHygiene adds the header hygiene of hygiene to d.
+func withHygiene(d, hygiene policy.Decision) policy.Decision {
+	d.RemoveHeaders, d.SetHeaders = hygiene.RemoveHeaders, hygiene.SetHeaders
+	return d
+}
+
+// WantsResponseBody is true for JSON bodies, uncompressed or in an encoding the plugin reads,
+// when response rules exist and the host can pause the response phase.
 func (p *Policy) WantsResponseBody(req *policy.Request, resp *policy.Response) bool {
-	return p.resp != nil && !p.respOff && wantsBody(resp.Headers)
+	if p.resp == nil || p.respOff {
+		return false
+	}
+	ct, ok := resp.Headers.Get("content-type")
+	return ok && isJSON(ct) && codecOf(resp.Headers) != codecOther
 }
 
 // ResponseBodyLimit is response.maxBodyBytes.
@@ -139,9 +153,18 @@ func (p *Policy) OverLimit(*policy.Request, *policy.Response) policy.Decision {
 	return policy.Decision{Reason: reasonOverLimit}
 }
 
-// OnResponseBody masks the response body with the response rules.
+// OnResponseBody masks the response body with the response rules, through its encoding.
 func (p *Policy) OnResponseBody(req *policy.Request, resp *policy.Response) policy.Decision {
-	return p.maskBody(p.resp, resp.Body, reasonMasked, reasonInvalidJSON)
+	c := codecOf(resp.Headers)
+	body, ok := c.decode(resp.Body, p.respLimit)
+	if !ok {
+		return p.blockCompressed()
+	}
+	d := p.maskBody(p.resp, body, reasonMasked, reasonInvalidJSON)
+	if d.ReplaceBody != nil {
+		d.ReplaceBody = c.encode(d.ReplaceBody)
+	}
+	return d
 }
 
 // maskBody rewrites body with set. The decision's Rule is the first rule (in config order) that

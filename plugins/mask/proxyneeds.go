@@ -12,5 +12,8 @@ func (p *Policy) ProxyNeeds() policy.ProxyNeeds {
 	if p.req != nil {
 		n.MaxRequestBody = p.reqLimit
 	}
+	if p.resp != nil {
+		n.EditedRequestHeaders = append(n.EditedRequestHeaders, "accept-encoding")
+	}
 	return n
 }
