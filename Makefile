@@ -15,7 +15,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: help build test test-deps bench fuzz check demo clean e2e e2e-nginx
+.PHONY: help build test test-deps bench bench-nginx fuzz check demo clean e2e e2e-nginx
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
@@ -43,6 +43,10 @@ test-deps:
 
 e2e-nginx: build ## real nginx + ngx_wasm_module: differential and soak (host: WASMWARD_NGINX or ~/.cache/wasmward/nginx)
 	@WASMWARD_E2E_NGINX=1 $(GO) test -count=1 -v -timeout 80m ./e2e/nginx/ 2>&1 | tee dist/e2e-nginx.log | grep -v -E '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
+
+bench-nginx: build ## real nginx: plain, pass-through, each plugin, full chain, ModSecurity+CRS; one table (dist/bench-nginx.md)
+	@mkdir -p dist
+	@WASMWARD_E2E_NGINX=1 WASMWARD_BENCH_NGINX=1 $(GO) test -count=1 -v -timeout 40m -run '^TestBenchNginx$$' ./e2e/nginx/ 2>&1 | tee dist/bench-nginx.log | grep -v -E '^(=== (RUN|PAUSE|CONT)|--- |PASS$$|ok )'; exit $${PIPESTATUS[0]}
 
 demo: build ## run each plugin's scripted requests through its .wasm in the embedded host
 	$(GO) run ./tools/demo

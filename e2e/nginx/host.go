@@ -70,7 +70,8 @@ type Nginx struct {
 	// Ready is how long the first request took to be served after the start (module loading
 	// and compilation per worker included).
 	Ready time.Duration
-	done  chan error
+	done  chan struct{} // closed when the master has exited; err is then its exit status
+	err   error
 }
 
 // Main are the top-level directives every e2e nginx runs with: two workers, in the foreground
@@ -120,7 +121,7 @@ func Start(binary, dir string, conf []byte, env []string, ready []string, timeou
 	if err := os.WriteFile(filepath.Join(dir, "conf", "nginx.conf"), conf, 0o644); err != nil {
 		return nil, err
 	}
-	n := &Nginx{Dir: dir, done: make(chan error, 1)}
+	n := &Nginx{Dir: dir, done: make(chan struct{})}
 	n.cmd = exec.Command(binary, "-p", dir+"/", "-c", "conf/nginx.conf")
 	n.cmd.Env = append(os.Environ(), env...)
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -130,7 +131,7 @@ func Start(binary, dir string, conf []byte, env []string, ready []string, timeou
 	if err := n.cmd.Start(); err != nil {
 		return nil, err
 	}
-	go func() { n.done <- n.cmd.Wait() }()
+	go func() { n.err = n.cmd.Wait(); close(n.done) }()
 	deadline := time.Now().Add(timeout)
 	for _, addr := range ready {
 		for {
@@ -138,8 +139,8 @@ func Start(binary, dir string, conf []byte, env []string, ready []string, timeou
 				break
 			}
 			select {
-			case err := <-n.done:
-				return nil, fmt.Errorf("nginx exited at start (%v): %s\n%s", err, stderr.String(), n.ErrorLogTail(20))
+			case <-n.done:
+				return nil, fmt.Errorf("nginx exited at start (%v): %s\n%s", n.err, stderr.String(), n.ErrorLogTail(20))
 			default:
 			}
 			if strings.Contains(n.ErrorLog(), "cannot be respawned") {
@@ -173,10 +174,16 @@ func probe(addr string) error {
 	return err
 }
 
-// Stop asks nginx to quit and waits for it; it kills the process group if it lingers.
+// Stop asks nginx to quit and waits for it; it kills the process group if it lingers. Stopping
+// a stopped nginx does nothing.
 func (n *Nginx) Stop() {
 	if n == nil || n.cmd.Process == nil {
 		return
+	}
+	select {
+	case <-n.done:
+		return
+	default:
 	}
 	_ = n.cmd.Process.Signal(syscall.SIGQUIT)
 	select {

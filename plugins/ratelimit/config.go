@@ -17,18 +17,57 @@ type Spec struct {
 	// X-Forwarded-For. sourceIP entries with trustedHops > 0 need them and read XFF only from
 	// them; a ban never keys on an address inside them.
 	TrustedProxies []string `json:"trustedProxies,omitempty"`
+	// RLS is the cluster-wide rate limit service (Envoy's github.com/envoyproxy/ratelimit) that
+	// limits with backend "rls" ask; see rls.go and docs/ratelimit.md.
+	RLS *RLSSpec `json:"rls,omitempty"`
+}
+
+// RLSSpec is where and how the rate limit service is called.
+type RLSSpec struct {
+	// Cluster is the callout target: an Envoy cluster name, or host:port on nginx.
+	Cluster   string `json:"cluster"`
+	Authority string `json:"authority,omitempty"` // default "ratelimit"
+	Path      string `json:"path,omitempty"`      // default "/json"
+	Domain    string `json:"domain,omitempty"`    // default "wasmward"
+	// Breaker stops calling a failing service for a while (per VM).
+	Breaker BreakerSpec `json:"breaker,omitzero"`
+}
+
+// BreakerSpec is the circuit breaker in front of the service.
+type BreakerSpec struct {
+	Failures int    `json:"failures,omitempty"` // consecutive failures that open it; default 5
+	OpenFor  string `json:"openFor,omitempty"`  // back-off before one probe; default "5s"
+}
+
+// LimitRLSSpec is a limit enforced by the rate limit service ("limits[i].rls").
+type LimitRLSSpec struct {
+	RequestsPerUnit int64  `json:"requestsPerUnit"`
+	Unit            string `json:"unit"`              // second, minute, hour, day
+	Timeout         string `json:"timeout,omitempty"` // callout timeout; default "200ms"
+	// FailureMode: "deny" (default: 503) or "allow" (through the local fallback bucket).
+	FailureMode string `json:"failureMode,omitempty"`
+	// Fallback is the local bucket used while the service fails with failureMode "allow";
+	// default requestsPerUnit tokens per unit, capacity requestsPerUnit (per proxy instance).
+	Fallback *BucketSpec `json:"fallback,omitempty"`
+	// PreBucket is an optional local bucket in front of the service: a request it refuses is
+	// denied without a callout.
+	PreBucket *BucketSpec `json:"preBucket,omitempty"`
 }
 
 // LimitSpec is one token bucket per descriptor value ("limits[i]").
 type LimitSpec struct {
 	ID         string         `json:"id"`
 	Descriptor []EntrySpec    `json:"descriptor"`
-	Bucket     BucketSpec     `json:"bucket"`
+	Bucket     BucketSpec     `json:"bucket,omitzero"`
 	Overrides  []OverrideSpec `json:"overrides,omitempty"`
 	// OnMissing: "skip" (default) or "unknown" (one shared bucket for requests missing a part).
 	OnMissing string `json:"onMissing,omitempty"`
 	// Shadow records this limit's denies without enforcing them.
 	Shadow bool `json:"shadow,omitempty"`
+	// Backend: "local" (default: token buckets in shared data) or "rls" (the rate limit service,
+	// configured by RLS and the spec's rls).
+	Backend string        `json:"backend,omitempty"`
+	RLS     *LimitRLSSpec `json:"rls,omitempty"`
 }
 
 // EntrySpec is one descriptor entry: an Envoy rate limit descriptor entry's key and where its
@@ -121,6 +160,8 @@ const (
 	atCapReject      = "reject"
 	conflictDeny     = "deny"
 	conflictAllow    = "allow"
+	backendLocal     = "local"
+	backendRLS       = "rls"
 )
 
 // duration parses a Go duration string setting; def is used when s is empty.

@@ -27,6 +27,7 @@ func Parse(data []byte) (policy.Policy, error) {
 		ids[id] = path
 	}
 	proxies := compileProxies(&es, spec.TrustedProxies)
+	p.rls = compileRLSService(&es, spec.RLS)
 	if len(spec.Limits) == 0 && len(spec.Bans) == 0 {
 		es.Add("limits", "at least one limit or ban is required")
 	}
@@ -34,6 +35,9 @@ func Parse(data []byte) (policy.Policy, error) {
 		path := config.Index("limits", i)
 		checkID(path+".id", ls.ID)
 		l := compileLimit(&es, path, ls)
+		if l.rls != nil && p.rls == nil {
+			es.Add(path+".backend", "is \"rls\": the spec needs an rls object (the service's cluster)")
+		}
 		l.desc.proxies = proxies
 		checkHops(&es, path, &l.desc, false)
 		p.limits = append(p.limits, l)
@@ -106,6 +110,27 @@ func checkHops(es *config.Errors, path string, d *descriptor, ban bool) {
 func compileLimit(es *config.Errors, path string, ls LimitSpec) *limit {
 	l := &limit{id: ls.ID, shadow: ls.Shadow}
 	l.desc = compileDescriptor(es, path+".descriptor", ls.Descriptor, ls.OnMissing)
+	switch oneOf(es, path+".backend", ls.Backend, backendLocal, backendLocal, backendRLS) {
+	case backendRLS:
+		l.rls = compileRLSLimit(es, path+".rls", ls.ID, ls.RLS)
+		if ls.Bucket != (BucketSpec{}) {
+			es.Add(path+".bucket", "must be absent with backend \"rls\" (the limit is rls.requestsPerUnit per rls.unit)")
+		}
+		if len(ls.Overrides) > 0 {
+			es.Add(path+".overrides", "are not supported with backend \"rls\"")
+		}
+		l.bucket = bucket{capacity: 1, cost: 1, full: 1}
+		return l
+	default:
+		if ls.RLS != nil {
+			es.Add(path+".rls", "applies only with backend \"rls\"")
+		}
+		if ls.Bucket == (BucketSpec{}) {
+			es.Add(path+".bucket", "is required (or backend \"rls\")")
+			l.bucket = bucket{capacity: 1, cost: 1, full: 1}
+			return l
+		}
+	}
 	l.bucket = compileBucket(es, path+".bucket", ls.Bucket)
 	l.bucket.policyHeader = policyHeader(ls.ID, &l.bucket)
 	for k, o := range ls.Overrides {

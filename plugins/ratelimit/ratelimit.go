@@ -49,6 +49,10 @@ type Policy struct {
 	keys   keySettings
 	shared sharedSettings
 	reply  replySettings
+	rls    *rlsService // nil: no limit uses the rate limit service
+
+	brk     breaker
+	pending map[*policy.Request]*pending // paused requests (rls), by the glue's request
 
 	host    policy.Host
 	hash    hasher
@@ -67,6 +71,7 @@ type limit struct {
 	bucket    bucket
 	overrides []override
 	shadow    bool
+	rls       *rlsLimit // backend "rls"; nil: local
 }
 
 type override struct {
@@ -110,6 +115,11 @@ func (p *Policy) Limits(caps policy.Capabilities) []string {
 // creates the slot tables.
 func (p *Policy) Start(h policy.Host) error {
 	p.host = h
+	if p.rls != nil && h.Capabilities().Kind == policy.HostNginx {
+		if err := policy.CheckHostPort(p.rls.cluster); err != nil {
+			return fmt.Errorf("rls.cluster: %w", err)
+		}
+	}
 	secret := []byte(p.shared.namespace)
 	if p.keys.hashKeyEnv != "" {
 		v, ok := h.Env(p.keys.hashKeyEnv)
@@ -154,6 +164,9 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if p.host == nil {
 		return p.failure("", ReasonStoreError)
 	}
+	if req.Awaited {
+		return p.resumeRLS(req)
+	}
 	now := lazyNow{host: p.host}
 	var out outcome
 	for _, b := range p.bans {
@@ -161,10 +174,24 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			return out.enforced
 		}
 	}
+	var calls []rlsCall
 	for _, l := range p.limits {
+		if l.rls != nil {
+			d, denied, call := p.prepareRLS(l, req, &now)
+			if out.add(d, denied) {
+				return out.enforced
+			}
+			if call != nil {
+				calls = append(calls, *call)
+			}
+			continue
+		}
 		if out.add(p.checkLimit(l, req, &now)) {
 			return out.enforced
 		}
+	}
+	if len(calls) > 0 {
+		return p.deferRLS(req, calls, out, now.get())
 	}
 	return out.result()
 }
@@ -262,6 +289,7 @@ func (p *Policy) TickPeriod() time.Duration { return p.keys.sweepEvery }
 // Tick sweeps the next batch of slots of each table, freeing idle keys. A batch is sized so that
 // every slot is visited at least once per keys.idleTimeout.
 func (p *Policy) Tick(now time.Time) {
+	p.prunePending(now.UnixNano())
 	batch := p.sweepBatch()
 	for _, t := range []*table{p.buckets, p.banned} {
 		if t == nil {

@@ -1,0 +1,250 @@
+package nginx
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmward/wasmward/e2e/e2ekit"
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/tools/genconfigs/gen"
+)
+
+// BenchEnv must be set (make bench-nginx does) for TestBenchNginx to run; make e2e-nginx
+// leaves it to its own target.
+const BenchEnv = "WASMWARD_BENCH_NGINX"
+
+// The bench-nginx load per row: warm-up requests, then the measured ones; RSS is read after
+// each (the second reading after benchWarmup+benchMeasured requests in all).
+const (
+	benchWarmup   = 2000
+	benchMeasured = 18000
+	benchClients  = 4
+)
+
+// benchRow is one row of the bench-nginx table.
+type benchRow struct {
+	name    string
+	filters []gen.NginxFilter
+	debian  string // "", or "plain" / "modsec": Debian's nginx (ModSecurity + CRS)
+}
+
+// benchResult is one measured row.
+type benchResult struct {
+	row             benchRow
+	ready           time.Duration
+	cached          string // Wasmtime compile cache: "hit", "miss" (compiled at this start), "-"
+	rate            float64
+	p50, p99        time.Duration
+	rssWarm, rssEnd int64
+	statuses        string
+	skipped         string
+}
+
+// TestBenchNginx is `make bench-nginx`: one table, one run, one machine. Every row starts its
+// own nginx (2 workers) on 127.0.0.1 proxying to the same in-process upstream, serves
+// benchWarmup then benchMeasured keep-alive GETs from benchClients clients (a request with a
+// valid identity-provider token that every plugin allows), and stops it before the next row.
+// Rows: nginx without wasm, pass-through, each plugin, the full chain as separate filters and
+// in one VM, Debian's nginx plain and with ModSecurity + CRS (installed with apt-get when
+// missing; one line and no row when impossible).
+func TestBenchNginx(t *testing.T) {
+	if os.Getenv(BenchEnv) == "" {
+		t.Skipf("bench-nginx: run `make bench-nginx` (sets %s=1)", BenchEnv)
+	}
+	bin := hostOrSkip(t)
+	w := newWorld(t)
+	up := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		rw.Header().Set("Content-Type", "application/json")
+		io.WriteString(rw, `{"id":7,"item":"socks"}`)
+	}))
+	t.Cleanup(up.Close)
+	w.upAddr = up.Listener.Addr().String()
+
+	rows := []benchRow{{name: "nginx without wasm"}}
+	for _, tg := range soakTargets(t) {
+		rows = append(rows, benchRow{name: tg.name, filters: tg.filters})
+		if tg.name == "passthrough" { // right after plain nginx
+			rows[1], rows[len(rows)-1] = rows[len(rows)-1], rows[1]
+		}
+	}
+	rows = append(rows, benchRow{name: "Debian nginx without wasm", debian: "plain"}, benchRow{name: "Debian nginx + ModSecurity + CRS", debian: "modsec"})
+	if only := os.Getenv("WASMWARD_BENCH_ROWS"); only != "" { // comma-separated name prefixes, for profiling one row
+		var keep []benchRow
+		for _, r := range rows {
+			for _, p := range strings.Split(only, ",") {
+				if strings.HasPrefix(r.name, p) {
+					keep = append(keep, r)
+					break
+				}
+			}
+		}
+		rows = keep
+	}
+
+	tok := e2ekit.Mint("alice", "orders.read", time.Now(), 2*time.Hour)
+	req := GetRequest("/api/items?q=socks", "api.example.com", [][2]string{
+		{"authorization", "Bearer " + tok}, {"user-agent", "wasmward-bench"}, {"accept", "*/*"}, {"x-request-id", "bench"}})
+
+	var results []benchResult
+	modsecErr := error(nil)
+	for _, row := range rows {
+		var r benchResult
+		switch row.debian {
+		case "":
+			r = benchWasmRow(t, w, bin, row, req)
+		default:
+			if modsecErr == nil && row.debian == "plain" {
+				modsecErr = EnsureModSecurity()
+			}
+			if modsecErr != nil {
+				r = benchResult{row: row, skipped: "skipped: " + modsecErr.Error()}
+			} else {
+				r = benchDebianRow(t, w, row, req)
+			}
+		}
+		t.Logf("%s: %.0f req/s, p50 %v, RSS %.1f → %.1f MiB, start %.2fs (%s) %s %s", row.name, r.rate, r.p50, mib(r.rssWarm), mib(r.rssEnd), r.ready.Seconds(), r.cached, r.statuses, r.skipped)
+		results = append(results, r)
+	}
+	table := benchTable(bin, results)
+	fmt.Print(table)
+	_ = os.WriteFile(filepath.Join(harness.RepoRoot(), "dist", "bench-nginx.md"), []byte(table), 0o644)
+}
+
+// benchWasmRow measures one row on the ngx_wasm_module nginx.
+func benchWasmRow(t *testing.T, w *world, bin string, row benchRow, req []byte) benchResult {
+	t.Helper()
+	addr, err := FreeAddrs(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := cacheEntries()
+	n := w.startNginx(t, bin, 2, []site{{addr: addr[0], filters: row.filters}})
+	defer n.Stop()
+	r := benchResult{row: row, ready: n.Ready, cached: "-"}
+	if len(row.filters) > 0 {
+		r.cached = "hit"
+		if cacheEntries() != before {
+			r.cached = "miss"
+		}
+	}
+	measure(t, n, addr[0], req, &r)
+	return r
+}
+
+// benchDebianRow measures Debian's nginx, plain or with ModSecurity + CRS.
+func benchDebianRow(t *testing.T, w *world, row benchRow, req []byte) benchResult {
+	t.Helper()
+	addr, err := FreeAddrs(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	conf, err := ModSecConf(dir, Main(2), addr[0], w.upAddr, row.debian == "modsec")
+	if err != nil {
+		return benchResult{row: row, skipped: "skipped: " + err.Error()}
+	}
+	n, err := Start(DebianNginx, dir, conf, nil, addr, startTimeout)
+	if err != nil {
+		return benchResult{row: row, skipped: "skipped: " + strings.SplitN(err.Error(), "\n", 2)[0]}
+	}
+	defer n.Stop()
+	r := benchResult{row: row, ready: n.Ready, cached: "-"}
+	measure(t, n, addr[0], req, &r)
+	return r
+}
+
+// measure runs the warm-up and the measured load against a started nginx.
+func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
+	t.Helper()
+	warm := Load{Addr: addr, Request: req, Clients: benchClients, Requests: benchWarmup}.Run()
+	r.rssWarm = avg(workerRSS(n))
+	res := Load{Addr: addr, Request: req, Clients: benchClients, Requests: benchMeasured}.Run()
+	r.rssEnd = avg(workerRSS(n))
+	r.rate, r.p50, r.p99 = res.Rate(), res.Percentile(50), res.Percentile(99)
+	r.statuses = res.StatusLine()
+	if warm.Errors+res.Errors > 0 {
+		t.Errorf("%s: %d transport errors", r.row.name, warm.Errors+res.Errors)
+	}
+	ensureNoProblems(t, n)
+}
+
+// cacheEntries counts the files in the Wasmtime compile cache (WasmtimeCache): a start that
+// compiled a module adds one.
+func cacheEntries() int {
+	home, _ := os.UserHomeDir()
+	count := 0
+	filepath.WalkDir(filepath.Join(home, ".cache", "wasmward", "wasmtime", "modules"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			count++
+		}
+		return nil
+	})
+	return count
+}
+
+// benchTable renders the results as one Markdown table, the .wasm sizes and the versions.
+func benchTable(bin string, results []benchResult) string {
+	var base, pass benchResult
+	for _, r := range results {
+		switch r.row.name {
+		case "nginx without wasm":
+			base = r
+		case "passthrough":
+			pass = r
+		}
+	}
+	ratio := func(a, b float64) string {
+		if a == 0 || b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", a/b)
+	}
+	us := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d.Nanoseconds())/1e3) }
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row\n\n",
+		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, benchMeasured)
+	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | RSS/worker warm MiB | RSS/worker @20k MiB | start s | compile cache | statuses |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+	for _, r := range results {
+		if r.skipped != "" {
+			fmt.Fprintf(&b, "| %s | %s |\n", r.row.name, r.skipped)
+			continue
+		}
+		ref := base
+		if r.row.debian == "modsec" {
+			for _, o := range results {
+				if o.row.debian == "plain" {
+					ref = o
+				}
+			}
+		}
+		added := func(a, b time.Duration) string {
+			if b == 0 || r.row.name == ref.row.name {
+				return "-"
+			}
+			return us(a - b)
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2f | %s | %s |\n",
+			r.row.name, r.rate, ratio(r.rate, base.rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
+			added(r.p50, ref.p50), added(r.p99, ref.p99), mib(r.rssWarm), mib(r.rssEnd), r.ready.Seconds(), r.cached, r.statuses)
+	}
+	b.WriteString("\nadded: against nginx without wasm (ModSecurity: against Debian's nginx without it). RSS: mean over the\n")
+	b.WriteString("workers, after the warm-up and after 20,000 requests. start: nginx started → first request served.\n\n")
+	b.WriteString("| module | size MiB |\n|---|---:|\n")
+	mods, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "dist", "*.wasm"))
+	for _, m := range mods {
+		if st, err := os.Stat(m); err == nil {
+			fmt.Fprintf(&b, "| %s | %.1f |\n", filepath.Base(m), float64(st.Size())/(1<<20))
+		}
+	}
+	return b.String()
+}

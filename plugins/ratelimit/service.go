@@ -1,0 +1,53 @@
+package ratelimit
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/wasmward/wasmward/shared/config"
+)
+
+// ServiceConfig renders the rate limit service's config (the YAML file its RUNTIME_ROOT /
+// RUNTIME_SUBDIRECTORY / config directory holds) for a plugin config: its rls.domain, and one
+// descriptor tree per limit with backend "rls": the wasmward_limit entry (the limit id), then the
+// limit's entry keys, the innermost carrying rate_limit {unit, requests_per_unit}. The plugin
+// also sends each limit in the request (the service's per-descriptor override), so a stale file
+// cannot change a limit; the service needs the domain declared either way.
+func ServiceConfig(data []byte) ([]byte, error) {
+	_, pol, err := config.Load(data, Definition.Name, Parse)
+	if err != nil {
+		return nil, err
+	}
+	var p *Policy
+	switch v := pol.(type) {
+	case *Policy:
+		p = v
+	case BanningPolicy:
+		p = v.Policy
+	}
+	if p == nil || p.rls == nil {
+		return nil, fmt.Errorf("the config has no rls service")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "domain: %s\ndescriptors:\n", p.rls.domain)
+	n := 0
+	for _, l := range p.limits {
+		if l.rls == nil {
+			continue
+		}
+		n++
+		fmt.Fprintf(&b, "  - key: %s\n    value: %s\n", RLSLimitEntry, strconv.Quote(l.id))
+		indent := "    "
+		for _, e := range l.desc.entries {
+			fmt.Fprintf(&b, "%sdescriptors:\n%s  - key: %s\n", indent, indent, strconv.Quote(e.key))
+			indent += "    "
+		}
+		fmt.Fprintf(&b, "%srate_limit:\n%s  unit: %s\n%s  requests_per_unit: %d\n",
+			indent, indent, strings.ToLower(l.rls.unit), indent, l.rls.perUnit)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("no limit has backend \"rls\"")
+	}
+	return []byte(b.String()), nil
+}
