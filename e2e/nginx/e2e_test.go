@@ -64,8 +64,9 @@ func newWorld(t *testing.T) *world {
 
 // site is one server of an e2e nginx: its address and filters.
 type site struct {
-	addr    string
-	filters []gen.NginxFilter
+	addr       string
+	filters    []gen.NginxFilter
+	bodyBuffer int // client_body_buffer_size, when not what the filters need
 }
 
 // startNginx renders sites into one nginx.conf (tools/genconfigs' renderer, as the shipped
@@ -85,7 +86,7 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 	env := testEnv()
 	var ready []string
 	for _, s := range sites {
-		srv := gen.NginxServer{Listen: s.addr}
+		srv := gen.NginxServer{Listen: s.addr, BodyBuffer: s.bodyBuffer}
 		for _, f := range s.filters {
 			f.Config.Data = []byte(w.pointClusters(string(f.Config.Data)))
 			if name, line, long := gen.NginxArgument(f.Plugin, f.Config); long {

@@ -245,7 +245,8 @@ func Problems(errorLog string) []string {
 		switch {
 		case strings.Contains(l, "[emerg]"), strings.Contains(l, "[alert]"), strings.Contains(l, "[crit]") && !strings.Contains(l, "refusing to start"),
 			strings.Contains(l, "trap"), strings.Contains(l, "panic"), strings.Contains(l, "exited on signal"),
-			strings.Contains(l, "exited with fatal code"), strings.Contains(l, "wasm error"):
+			strings.Contains(l, "exited with fatal code"), strings.Contains(l, "wasm error"),
+			strings.Contains(l, "property not supported"), strings.Contains(l, "nyi"):
 			out = append(out, line)
 		}
 	}

@@ -59,6 +59,9 @@ type NginxConf struct {
 type NginxServer struct {
 	Listen  string
 	Filters []NginxFilter
+	// BodyBuffer overrides the body buffer size the filters need (tests of a body nginx keeps
+	// in a temp file).
+	BodyBuffer int
 }
 
 // NginxFilter is one proxy_wasm line: the plugin's module and its config.
@@ -188,7 +191,11 @@ func (s NginxServer) render(b *strings.Builder) {
 		body = max(body, f.Needs.MaxRequestBody)
 		headers = append(headers, f.Needs.EditedRequestHeaders...)
 	}
-	fmt.Fprintf(b, "            client_body_buffer_size %d;\n            client_max_body_size %d;\n", body, body)
+	buffer := body
+	if s.BodyBuffer > 0 {
+		buffer = s.BodyBuffer
+	}
+	fmt.Fprintf(b, "            client_body_buffer_size %d;\n            client_max_body_size %d;\n", buffer, body)
 	b.WriteString("            proxy_set_header Host $http_host;\n")
 	for _, h := range uniq(headers) {
 		fmt.Fprintf(b, "            proxy_set_header %s $http_%s;\n", h, strings.ReplaceAll(h, "-", "_"))
