@@ -91,6 +91,11 @@ func hostLimit(c harness.Case) string {
 	if v, ok := c.Request.Header("content-length"); ok && v != strconv.Itoa(len(c.Request.Body)) {
 		return "a declared Content-Length other than the body's cannot be sent over HTTP"
 	}
+	if up := c.Request.Upstream; up != nil {
+		if v, ok := up.Header("content-length"); ok && v != strconv.Itoa(len(up.Body)) {
+			return "an upstream Content-Length other than its body's cannot be served over HTTP"
+		}
+	}
 	return ""
 }
 

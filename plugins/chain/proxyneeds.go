@@ -16,6 +16,7 @@ func (c *Chain) ProxyNeeds() policy.ProxyNeeds {
 		}
 		s := pn.ProxyNeeds()
 		n.MaxRequestBody = max(n.MaxRequestBody, s.MaxRequestBody)
+		n.MaxResponseBody = max(n.MaxResponseBody, s.MaxResponseBody)
 		for _, h := range s.EditedRequestHeaders {
 			if !slices.Contains(n.EditedRequestHeaders, h) {
 				n.EditedRequestHeaders = append(n.EditedRequestHeaders, h)

@@ -14,6 +14,7 @@ func (p *Policy) ProxyNeeds() policy.ProxyNeeds {
 	}
 	if p.resp != nil {
 		n.EditedRequestHeaders = append(n.EditedRequestHeaders, "accept-encoding")
+		n.MaxResponseBody = p.respLimit
 	}
 	return n
 }

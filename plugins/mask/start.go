@@ -20,11 +20,10 @@ func (p *Policy) Start(h policy.Host) error {
 		p.tok = newTokenizer(p.tokenPrefix, []byte(key))
 	}
 	p.host = h.Capabilities().Kind
-	if p.host == policy.HostNginx && p.resp != nil {
-		if p.unsupported != unsupportedRequestOnly {
-			return fmt.Errorf("host is %s, which cannot pause the response phase: response rules cannot be enforced "+
-				"(set unsupportedHost to %q to run request rules and header hygiene only)", p.host, unsupportedRequestOnly)
-		}
+	// nginx buffers a response body when on_response_body pauses (up to the location's
+	// wasm_response_body_buffers, which generated configs size from maxBodyBytes): response
+	// rules run there too, unless the config asks for request rules only.
+	if p.host == policy.HostNginx && p.resp != nil && p.unsupported == unsupportedRequestOnly {
 		p.respOff = true
 		h.Log(policy.LogWarn, "host is "+p.host+": response bodies are NOT masked (unsupportedHost requestOnly); "+
 			"JSON responses are counted as "+reasonUnprotectedHost)

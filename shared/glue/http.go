@@ -32,6 +32,7 @@ type httpContext struct {
 	replied    bool // a local reply was sent: later callbacks (including our own reply's) pass
 	bufferBody bool // the request body is being buffered for the body phase
 	bufferResp bool // the response body is being buffered for the response body phase
+	respPaused bool // on_response_body paused once to buffer
 	bodySize   int  // buffered sizes so far, for bodies that end with trailers
 	// handoffCopies counts the identity handoff headers the client sent (identity producers).
 	handoffCopies int
@@ -209,8 +210,16 @@ func (c *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) (action
 		}
 		return types.ActionContinue
 	}
+	if !endOfStream && c.respPaused && c.p.host.caps.ResponseBodyPausesOnce {
+		// The host's buffers are full and it will not buffer more: over the limit.
+		c.bufferResp = false
+		if c.apply(c.p.respBody.OverLimit(c.req, c.resp), responseBody, false) {
+			return types.ActionPause
+		}
+		return types.ActionContinue
+	}
 	if !endOfStream {
-		c.respSize = bodySize
+		c.respSize, c.respPaused = bodySize, true
 		return types.ActionPause
 	}
 	return c.decideResponseBody(bodySize)

@@ -162,6 +162,11 @@ func (h *Host) Do(req Request) Result {
 			fwd.Path += strings.TrimPrefix(path, pathOnly(path))
 		}
 		fwd.Path = nginxForwarded(fwd.Path, quoted)
+		for i, p := range fwd.Headers {
+			if p[0] == ":path" {
+				fwd.Headers[i][1] = fwd.Path
+			}
+		}
 	}
 
 	up := Reply{Status: 200}

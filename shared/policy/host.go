@@ -135,6 +135,11 @@ type Capabilities struct {
 	// callout dispatched there crashes the worker (SIGSEGV, measured): callouts go out from
 	// requests only.
 	TickCallouts bool
+	// ResponseBodyPausesOnce: the host buffers a response body once, when on_response_body
+	// first pauses, up to its buffers (nginx: wasm_response_body_buffers), then calls again
+	// with what it has, eof or not, and ignores a second pause: a body not complete then is
+	// over the limit.
+	ResponseBodyPausesOnce bool
 }
 
 // FullCapabilities is Envoy's set.
@@ -143,7 +148,7 @@ var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCerti
 
 // NginxCapabilities is ngx_wasm_module's set; sharedData says whether an shm_kv zone was declared.
 func NginxCapabilities(sharedData bool) Capabilities {
-	return Capabilities{Kind: HostNginx, SharedData: sharedData, MarksRemovedHeaders: true, DecodesPath: true}
+	return Capabilities{Kind: HostNginx, SharedData: sharedData, MarksRemovedHeaders: true, DecodesPath: true, ResponseBodyPausesOnce: true}
 }
 
 // Limited is implemented by a policy that cannot enforce everything on some hosts. Limits

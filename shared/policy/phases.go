@@ -72,6 +72,9 @@ type ProxyNeeds struct {
 	// MaxRequestBody is the largest request body the policy reads: nginx must buffer bodies that
 	// size in memory (client_body_buffer_size), proxy-wasm cannot read a body kept in a file.
 	MaxRequestBody int
+	// MaxResponseBody is the largest response body the policy buffers: nginx must have that
+	// much in wasm_response_body_buffers.
+	MaxResponseBody int
 	// EditedRequestHeaders are the request headers (lower case) the policy may remove or
 	// replace. ngx_wasm_module only marks a removed request header; nginx's proxy_pass still
 	// sends it upstream (and a replace after a remove adds a second value) unless the location

@@ -179,7 +179,7 @@ func (n NginxConf) Render() []byte {
 //     (a :path rewrite) instead of the client's original request line.
 func (s NginxServer) render(b *strings.Builder) {
 	fmt.Fprintf(b, "\n    server {\n        listen %s;\n\n        location / {\n", s.Listen)
-	body := MinBodyBuffer
+	body, respBody := MinBodyBuffer, 0
 	headers := []string{identity.HeaderName}
 	for _, f := range s.Filters {
 		arg, _, long := NginxArgument(f.Plugin, f.Config)
@@ -189,6 +189,7 @@ func (s NginxServer) render(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "            proxy_wasm %s %s;\n", f.Plugin, NginxQuote(arg))
 		body = max(body, f.Needs.MaxRequestBody)
+		respBody = max(respBody, f.Needs.MaxResponseBody)
 		headers = append(headers, f.Needs.EditedRequestHeaders...)
 	}
 	buffer := body
@@ -196,6 +197,9 @@ func (s NginxServer) render(b *strings.Builder) {
 		buffer = s.BodyBuffer
 	}
 	fmt.Fprintf(b, "            client_body_buffer_size %d;\n            client_max_body_size %d;\n", buffer, body)
+	if respBody > 0 { // buffers for the response bodies a filter reads, in 64 KiB buffers
+		fmt.Fprintf(b, "            wasm_response_body_buffers %d 64k;\n", (respBody+64<<10-1)/(64<<10)+1)
+	}
 	b.WriteString("            proxy_set_header Host $http_host;\n")
 	for _, h := range uniq(headers) {
 		fmt.Fprintf(b, "            proxy_set_header %s $http_%s;\n", h, strings.ReplaceAll(h, "-", "_"))
