@@ -29,6 +29,7 @@ type RLSSpec struct {
 	Authority string `json:"authority,omitempty"` // default "ratelimit"
 	Path      string `json:"path,omitempty"`      // default "/json"
 	Domain    string `json:"domain,omitempty"`    // default "wasmward"
+	Scheme    string `json:"scheme,omitempty"`    // "http" (default) or "https"
 	// Breaker stops calling a failing service for a while (per VM).
 	Breaker BreakerSpec `json:"breaker,omitzero"`
 }

@@ -54,6 +54,7 @@ var rlsUnits = map[string]time.Duration{"second": time.Second, "minute": time.Mi
 // rlsService is the compiled "rls" object.
 type rlsService struct {
 	cluster, authority, path, domain string
+	scheme                           string
 	breakFails                       int
 	openFor                          time.Duration
 }
@@ -80,6 +81,7 @@ func compileRLSService(es *config.Errors, s *RLSSpec) *rlsService {
 	if r.cluster == "" {
 		es.Add("rls.cluster", "is required (the cluster, or host:port on nginx, of the rate limit service)")
 	}
+	r.scheme = oneOf(es, "rls.scheme", s.Scheme, "http", "http", "https")
 	if r.authority == "" {
 		r.authority = DefaultRLSAuthority
 	}
@@ -290,7 +292,7 @@ func (p *Policy) sendRLS(req *policy.Request, st *pending, ready func()) bool {
 		timeout = min(timeout, c.l.rls.timeout)
 	}
 	host := p.host
-	err := host.Fetch(policy.FetchRequest{Cluster: p.rls.cluster, Method: "POST", Authority: p.rls.authority,
+	err := host.Fetch(policy.FetchRequest{Cluster: p.rls.cluster, Scheme: p.rls.scheme, Method: "POST", Authority: p.rls.authority,
 		Path: p.rls.path, Headers: [][2]string{{"content-type", "application/json"}, {"accept", "application/json"}},
 		Body: p.rlsBody(st.calls), Timeout: timeout, MaxBody: maxRLSBody},
 		func(resp policy.FetchResponse, err error) {
