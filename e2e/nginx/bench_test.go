@@ -96,10 +96,12 @@ func unlimited(t *testing.T, data []byte) []byte {
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
+			if _, ok := x["capacity"]; ok { // a bucket: full at any rate
+				x["capacity"], x["tokensPerFill"] = 1000000000, 1000000000
+			}
 			for k, e := range x {
 				switch k {
 				case "capacity", "tokensPerFill":
-					x[k] = 1000000000
 				case "threshold":
 					x[k] = 1000000
 				default:
