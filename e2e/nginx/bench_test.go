@@ -43,7 +43,8 @@ type benchRow struct {
 }
 
 // benchPath is the path every bench request asks for: a route jwtauthn's, rbac's and the
-// chain's preferred configs allow for the bench token (scope orders.read, managed device).
+// chain's preferred configs allow for the bench token (scopes orders.read and orders:read), from
+// a managed device behind rbac's trusted proxy (source 172.16.0.5 through the realip module).
 const benchPath = "/orders/7/items/1"
 
 // benchRows are the table's rows: every plugin with its preferred config (full.json, as the
@@ -132,7 +133,8 @@ func signedIdentity(t *testing.T) string {
 		}
 	}
 	claims := `{"iss":"` + e2ekit.Issuer + `","sub":"alice","aud":"orders","scope":"orders.read orders:read"}`
-	v, err := identity.Sign(&policy.Identity{Subject: "alice", Issuer: e2ekit.Issuer, Claims: []byte(claims)}, []byte(key), time.Now())
+	v, err := identity.Sign(&policy.Identity{Subject: "alice", Issuer: e2ekit.Issuer, Provider: "corp",
+		Scopes: []string{"orders.read", "orders:read"}, Claims: []byte(claims)}, []byte(key), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +199,10 @@ func TestBenchNginx(t *testing.T) {
 
 	tok := e2ekit.Mint("alice", "orders.read orders:read", time.Now(), 2*time.Hour)
 	headers := [][2]string{{"authorization", "Bearer " + tok}, {"user-agent", "wasmward-bench"}, {"accept", "*/*"},
-		{"x-request-id", "bench"}, {"x-device-class", "managed"}}
+		{"x-request-id", "bench"}, {"x-device-class", "managed"}, {"x-forwarded-for", "203.0.113.9"}}
+	if realIP { // from rbac's trusted proxy, which vouches for the device class
+		headers = append(headers, [2]string{sourceHeader, "172.16.0.5"})
+	}
 
 	var results []benchResult
 	modsecErr := error(nil)
