@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmward/wasmward/e2e/e2ekit"
 	"github.com/wasmward/wasmward/plugins/ratelimit"
 	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
@@ -15,7 +16,8 @@ import (
 
 // rlsConfig has one cluster-wide limit per failure mode: "shared" (x-tenant, 50 an hour, deny
 // when the service fails) and "soft" (x-team, a million an hour, allow through a fallback bucket
-// of 5 per proxy instance when it fails). A request without either header makes no callout.
+// of 5 per proxy instance when it fails), and a cluster-wide ban keyed by x-user (two 401s in a
+// minute ban for a minute). A request without any of these headers makes no callout.
 const rlsConfig = `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "spec": {
   "rls": {"cluster": "ratelimit", "domain": "wasmward", "breaker": {"failures": 3, "openFor": "1s"}},
   "limits": [
@@ -24,6 +26,10 @@ const rlsConfig = `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "spec": 
     {"id": "soft", "backend": "rls", "descriptor": [{"key": "team", "type": "header", "header": "x-team"}],
      "rls": {"requestsPerUnit": 1000000, "unit": "hour", "timeout": "500ms", "failureMode": "allow",
              "fallback": {"capacity": 5, "tokensPerFill": 5, "fillInterval": "1h"}}}
+  ],
+  "bans": [
+    {"id": "auth", "backend": "rls", "descriptor": [{"key": "user", "type": "header", "header": "x-user"}],
+     "statuses": [401], "threshold": 2, "window": "1m", "duration": "1m"}
   ]}}`
 
 const rlsLimit = 50
@@ -208,6 +214,23 @@ func TestRLSClusterWide(t *testing.T) {
 		l50, l99 := percentile(limited, 0.5), percentile(limited, 0.99)
 		t.Logf("MEASURED latency, service on loopback, 200 requests each: no rls limit p50 %v p99 %v; rls limit p50 %v p99 %v; added p50 %v p99 %v",
 			b50, b99, l50, l99, l50-b50, l99-b99)
+	})
+
+	t.Run("a ban started on one instance applies on both", func(t *testing.T) {
+		user := [2]string{"x-user", "mallory"}
+		for range 2 { // two failed logins through instance A
+			w.upstream.Queue(e2ekit.Reply{Status: 401})
+			if res := r.send(0, user); res.status != 401 {
+				t.Fatalf("failed login: %d %v", res.status, res.err)
+			}
+		}
+		a := r.send(0, user) // denied, after publishing the ban
+		b := r.send(1, user) // learned from the service
+		other := r.send(1, [2]string{"x-user", "alice"})
+		t.Logf("MEASURED ban: instance A %d, instance B %d, another user on B %d", a.status, b.status, other.status)
+		if a.status != 429 || b.status != 429 || other.status != 200 {
+			t.Errorf("A %d, B %d, other %d: want 429, 429, 200", a.status, b.status, other.status)
+		}
 	})
 
 	// phase sends requests alternating between the limits and the instances, running kill

@@ -108,6 +108,15 @@ type BanSpec struct {
 	Window        string      `json:"window"`
 	Duration      string      `json:"duration"`
 	Shadow        bool        `json:"shadow,omitempty"`
+	// Backend "rls" makes a started ban cluster-wide through the rate limit service (rls.go);
+	// "local" (default) keeps it in this proxy instance's shared data.
+	Backend string      `json:"backend,omitempty"`
+	RLS     *BanRLSSpec `json:"rls,omitempty"`
+}
+
+// BanRLSSpec tunes a ban's calls to the rate limit service.
+type BanRLSSpec struct {
+	Timeout string `json:"timeout,omitempty"` // default "200ms"
 }
 
 // KeysSpec bounds the number of keys kept (per table: buckets and bans each).
