@@ -292,6 +292,15 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 	}
 	r.rate, r.p50, r.p99 = res.Rate(), res.Percentile(50), res.Percentile(99)
 	r.statuses = res.StatusLine()
+	if res.Statuses[200] != res.Requests { // say who refused: the last audit line of a deny
+		lines := strings.Split(n.ErrorLog(), "\n")
+		for i := len(lines) - 1; i >= 0; i-- {
+			if strings.Contains(lines[i], `"deny"`) {
+				t.Logf("%s: not every request allowed; last deny: %s", r.row.name, lines[i])
+				break
+			}
+		}
+	}
 	if warm.Errors+res.Errors > 0 {
 		t.Errorf("%s: %d transport errors", r.row.name, warm.Errors+res.Errors)
 	}
