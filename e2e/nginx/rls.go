@@ -123,6 +123,11 @@ func (p *Proc) Kill() {
 	p.done <- err
 }
 
+// Pause stops the process (SIGSTOP) without closing its sockets: connections are accepted by
+// the kernel and never answered, as by a stalled service. Resume continues it.
+func (p *Proc) Pause()  { _ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGSTOP) }
+func (p *Proc) Resume() { _ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGCONT) }
+
 // Output is what the process wrote.
 func (p *Proc) Output() string { return p.out.String() }
 
