@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -8,13 +9,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasmward/wasmward/e2e/e2ekit"
 	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/shared/identity"
+	"github.com/wasmward/wasmward/shared/policy"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
+	"github.com/wasmward/wasmward/tools/pluginfiles"
 )
 
 // BenchEnv must be set (make bench-nginx does) for TestBenchNginx to run; make e2e-nginx
@@ -34,6 +39,106 @@ type benchRow struct {
 	name    string
 	filters []gen.NginxFilter
 	debian  string // "", or "plain" / "modsec": Debian's nginx (ModSecurity + CRS)
+	handoff bool   // the request carries the identity jwtauthn hands off (rbac alone)
+}
+
+// benchPath is the path every bench request asks for: a route jwtauthn's, rbac's and the
+// chain's preferred configs allow for the bench token (scopes orders.read and orders:read), from
+// a managed device behind rbac's trusted proxy (source 172.16.0.5 through the realip module).
+const benchPath = "/orders/7/items/1"
+
+// benchRows are the table's rows: every plugin with its preferred config (full.json, as the
+// full chain runs it), rate limits raised out of reach (the table measures allowed requests:
+// denies skip the upstream), then the full chain as separate filters and in one VM.
+func benchRows(t *testing.T) []benchRow {
+	t.Helper()
+	root := harness.RepoRoot()
+	filter := func(plugin, path string) gen.NginxFilter {
+		c, err := gen.LoadConfig(root, plugin, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Data = unlimited(t, c.Data)
+		f, err := gen.NginxFilterFor(plugin, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	preferred := func(plugin string) gen.NginxFilter {
+		path, err := pluginfiles.Preferred(root, plugin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return filter(plugin, path)
+	}
+	rows := []benchRow{{name: "nginx without wasm"}, {name: "passthrough", filters: []gen.NginxFilter{preferred("passthrough")}}}
+	var chain []gen.NginxFilter
+	for _, p := range pluginfiles.FullChain {
+		f := preferred(p)
+		chain = append(chain, f)
+		rows = append(rows, benchRow{name: p, filters: []gen.NginxFilter{f}, handoff: p == "rbac"})
+	}
+	onevm := filter("chain", filepath.Join(root, gen.OneVMConfigPath))
+	onevm.Config.Name = "full-chain"
+	rows = append(rows, benchRow{name: "full chain, separate filters", filters: chain},
+		benchRow{name: "full chain, one VM", filters: []gen.NginxFilter{onevm}})
+	return rows
+}
+
+// unlimited raises every rate-limit bucket and ban threshold in a config (any plugin, the
+// chain's embedded specs included) to its schema maximum.
+func unlimited(t *testing.T, data []byte) []byte {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, ok := x["capacity"]; ok { // a bucket: full at any rate
+				x["capacity"], x["tokensPerFill"] = 1000000000, 1000000000
+			}
+			for k, e := range x {
+				switch k {
+				case "capacity", "tokensPerFill":
+				case "threshold":
+					x[k] = 1000000
+				default:
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// signedIdentity is the bench caller's identity as jwtauthn hands it to a later filter: the
+// signed header, under the e2e handoff key (testEnv).
+func signedIdentity(t *testing.T) string {
+	key := ""
+	for _, e := range testEnv() {
+		if v, ok := strings.CutPrefix(e, identity.KeyEnv+"="); ok {
+			key = v
+		}
+	}
+	claims := `{"iss":"` + e2ekit.Issuer + `","sub":"alice","aud":"orders","scope":"orders.read orders:read"}`
+	v, err := identity.Sign(&policy.Identity{Subject: "alice", Issuer: e2ekit.Issuer, Provider: "corp",
+		Scopes: []string{"orders.read", "orders:read"}, Claims: []byte(claims)}, []byte(key), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // benchResult is one measured row.
@@ -44,6 +149,7 @@ type benchResult struct {
 	rate            float64
 	p50, p99        time.Duration
 	rssWarm, rssEnd int64
+	parts           map[string]int64 // RSSParts at the end, mean over the workers
 	statuses        string
 	skipped         string
 }
@@ -60,6 +166,13 @@ func TestBenchNginx(t *testing.T) {
 		t.Skipf("bench-nginx: run `make bench-nginx` (sets %s=1)", BenchEnv)
 	}
 	bin := hostOrSkip(t)
+	// WASMWARD_BENCH_ENV="GOGC=50 GOMEMLIMIT=24MiB": environment of every wasm nginx (nginx's env
+	// directive, which the plugins' Go runtimes read at VM start), to measure the memory knobs.
+	knobs := strings.Fields(os.Getenv("WASMWARD_BENCH_ENV"))
+	for _, kv := range knobs {
+		extraMain = append(extraMain, "env "+kv+";")
+	}
+	t.Cleanup(func() { extraMain = nil })
 	w := newWorld(t)
 	up := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -69,13 +182,7 @@ func TestBenchNginx(t *testing.T) {
 	t.Cleanup(up.Close)
 	w.upAddr = up.Listener.Addr().String()
 
-	rows := []benchRow{{name: "nginx without wasm"}}
-	for _, tg := range soakTargets(t) {
-		rows = append(rows, benchRow{name: tg.name, filters: tg.filters})
-		if tg.name == "passthrough" { // right after plain nginx
-			rows[1], rows[len(rows)-1] = rows[len(rows)-1], rows[1]
-		}
-	}
+	rows := benchRows(t)
 	rows = append(rows, benchRow{name: "Debian nginx without wasm", debian: "plain"}, benchRow{name: "Debian nginx + ModSecurity + CRS", debian: "modsec"})
 	if only := os.Getenv("WASMWARD_BENCH_ROWS"); only != "" { // comma-separated name prefixes, for profiling one row
 		var keep []benchRow
@@ -90,14 +197,21 @@ func TestBenchNginx(t *testing.T) {
 		rows = keep
 	}
 
-	tok := e2ekit.Mint("alice", "orders.read", time.Now(), 2*time.Hour)
-	req := GetRequest("/api/items?q=socks", "api.example.com", [][2]string{
-		{"authorization", "Bearer " + tok}, {"user-agent", "wasmward-bench"}, {"accept", "*/*"}, {"x-request-id", "bench"}})
+	tok := e2ekit.Mint("alice", "orders.read orders:read", time.Now(), 2*time.Hour)
+	headers := [][2]string{{"authorization", "Bearer " + tok}, {"user-agent", "wasmward-bench"}, {"accept", "*/*"},
+		{"x-request-id", "bench"}, {"x-device-class", "managed"}, {"x-forwarded-for", "203.0.113.9"}}
+	if realIP { // from rbac's trusted proxy, which vouches for the device class
+		headers = append(headers, [2]string{sourceHeader, "172.16.0.5"})
+	}
 
 	var results []benchResult
 	modsecErr := error(nil)
 	for _, row := range rows {
 		var r benchResult
+		req := GetRequest(benchPath, "api.example.com", headers)
+		if row.handoff { // what jwtauthn in front would hand over, signed now (valid identity.MaxAge)
+			req = GetRequest(benchPath, "api.example.com", append(slices.Clone(headers), [2]string{identity.HeaderName, signedIdentity(t)}))
+		}
 		switch row.debian {
 		case "":
 			r = benchWasmRow(t, w, bin, row, req)
@@ -114,7 +228,7 @@ func TestBenchNginx(t *testing.T) {
 		t.Logf("%s: %.0f req/s, p50 %v, RSS %.1f → %.1f MiB, start %.2fs (%s) %s %s", row.name, r.rate, r.p50, mib(r.rssWarm), mib(r.rssEnd), r.ready.Seconds(), r.cached, r.statuses, r.skipped)
 		results = append(results, r)
 	}
-	table := benchTable(bin, results)
+	table := benchTable(bin, results, knobs)
 	fmt.Print(table)
 	_ = os.WriteFile(filepath.Join(harness.RepoRoot(), "dist", "bench-nginx.md"), []byte(table), 0o644)
 }
@@ -169,8 +283,24 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 	r.rssWarm = avg(workerRSS(n))
 	res := Load{Addr: addr, Request: req, Clients: benchClients, Requests: benchMeasured}.Run()
 	r.rssEnd = avg(workerRSS(n))
+	r.parts = map[string]int64{}
+	workers := n.Workers()
+	for _, pid := range workers {
+		for k, v := range RSSParts(pid) {
+			r.parts[k] += v / int64(len(workers))
+		}
+	}
 	r.rate, r.p50, r.p99 = res.Rate(), res.Percentile(50), res.Percentile(99)
 	r.statuses = res.StatusLine()
+	if res.Statuses[200] != res.Requests { // say who refused: the last audit line of a deny
+		lines := strings.Split(n.ErrorLog(), "\n")
+		for i := len(lines) - 1; i >= 0; i-- {
+			if strings.Contains(lines[i], `"deny"`) {
+				t.Logf("%s: not every request allowed; last deny: %s", r.row.name, lines[i])
+				break
+			}
+		}
+	}
 	if warm.Errors+res.Errors > 0 {
 		t.Errorf("%s: %d transport errors", r.row.name, warm.Errors+res.Errors)
 	}
@@ -192,7 +322,7 @@ func cacheEntries() int {
 }
 
 // benchTable renders the results as one Markdown table, the .wasm sizes and the versions.
-func benchTable(bin string, results []benchResult) string {
+func benchTable(bin string, results []benchResult, knobs []string) string {
 	var base, pass benchResult
 	for _, r := range results {
 		switch r.row.name {
@@ -210,10 +340,14 @@ func benchTable(bin string, results []benchResult) string {
 	}
 	us := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d.Nanoseconds())/1e3) }
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row\n\n",
-		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, benchMeasured)
-	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | RSS/worker warm MiB | RSS/worker @20k MiB | start s | compile cache | statuses |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+	env := "none"
+	if len(knobs) > 0 {
+		env = strings.Join(knobs, " ")
+	}
+	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s\n\n",
+		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, benchMeasured, env)
+	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | RSS/worker warm MiB | RSS/worker @20k MiB | of which wasm memory / code MiB | start s | compile cache | statuses |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|\n")
 	for _, r := range results {
 		if r.skipped != "" {
 			fmt.Fprintf(&b, "| %s | %s |\n", r.row.name, r.skipped)
@@ -233,12 +367,16 @@ func benchTable(bin string, results []benchResult) string {
 			}
 			return us(a - b)
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2f | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f / %.1f | %.2f | %s | %s |\n",
 			r.row.name, r.rate, ratio(r.rate, base.rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
-			added(r.p50, ref.p50), added(r.p99, ref.p99), mib(r.rssWarm), mib(r.rssEnd), r.ready.Seconds(), r.cached, r.statuses)
+			added(r.p50, ref.p50), added(r.p99, ref.p99), mib(r.rssWarm), mib(r.rssEnd),
+			mib(r.parts["linear"]), mib(r.parts["code"]+r.parts["anon"]), r.ready.Seconds(), r.cached, r.statuses)
 	}
 	b.WriteString("\nadded: against nginx without wasm (ModSecurity: against Debian's nginx without it). RSS: mean over the\n")
-	b.WriteString("workers, after the warm-up and after 20,000 requests. start: nginx started → first request served.\n\n")
+	b.WriteString("workers, after the warm-up and after 20,000 requests; wasm memory: resident in the wasm instances'\n")
+	b.WriteString("linear memories (the Go heaps and runtimes), code / anon: executable file mappings (nginx, libraries,\n")
+	b.WriteString("cached compiled modules) plus anonymous memory (nginx, Wasmtime, freshly compiled code).\n")
+	b.WriteString("start: nginx started → first request served; compile cache: Wasmtime's, hit or miss at that start.\n\n")
 	b.WriteString("| module | size MiB |\n|---|---:|\n")
 	mods, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "dist", "*.wasm"))
 	for _, m := range mods {
@@ -248,3 +386,6 @@ func benchTable(bin string, results []benchResult) string {
 	}
 	return b.String()
 }
+
+// extraMain are top-level directives added to every e2e nginx (TestBenchNginx's knobs).
+var extraMain []string

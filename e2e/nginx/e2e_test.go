@@ -78,7 +78,7 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	conf := gen.NginxConf{Note: "the real-host e2e (e2e/nginx)", Main: Main(workers), HTTP: HTTP, Wasm: cache,
+	conf := gen.NginxConf{Note: "the real-host e2e (e2e/nginx)", Main: append(Main(workers), extraMain...), HTTP: HTTP, Wasm: cache,
 		WasmDir: filepath.Join(harness.RepoRoot(), "dist"), Upstream: w.upAddr}
 	if realIP {
 		conf.HTTP = append(slices.Clone(conf.HTTP), "set_real_ip_from 127.0.0.1;", "real_ip_header "+sourceHeader+";")

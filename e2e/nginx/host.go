@@ -272,3 +272,46 @@ func FreeAddrs(n int) ([]string, error) {
 	}
 	return out, nil
 }
+
+// RSSParts splits the resident memory of pid by where it lives, from /proc/<pid>/smaps:
+// "linear" anonymous mappings of 1 GiB or more of address space (Wasmtime reserves each wasm
+// instance's linear memory, with guard pages, that way: what is resident there is the Go heap
+// and runtime of a plugin VM), "code" file-backed executable mappings (nginx, libraries,
+// Wasmtime's compiled-module cache files), "file" other file-backed mappings, and "anon" the
+// rest (nginx's and Wasmtime's own heaps, compiled code compiled in this process).
+func RSSParts(pid int) map[string]int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return nil
+	}
+	out := map[string]int64{}
+	kind := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			lo, hi, _ := strings.Cut(f[0], "-")
+			l, _ := strconv.ParseUint(lo, 16, 64)
+			h, _ := strconv.ParseUint(hi, 16, 64)
+			path := ""
+			if len(f) >= 6 {
+				path = f[5]
+			}
+			switch {
+			case path == "" && h-l >= 1<<30:
+				kind = "linear"
+			case strings.HasPrefix(path, "/") && strings.Contains(f[1], "x"):
+				kind = "code"
+			case strings.HasPrefix(path, "/"):
+				kind = "file"
+			default:
+				kind = "anon"
+			}
+			continue
+		}
+		if len(f) >= 2 && f[0] == "Rss:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			out[kind] += kb << 10
+		}
+	}
+	return out
+}

@@ -22,6 +22,7 @@ type ban struct {
 	window    time.Duration
 	duration  time.Duration
 	shadow    bool
+	rls       *banRLS // backend "rls"; nil: local
 }
 
 func (b *ban) matches(status int) bool {
@@ -87,7 +88,7 @@ func (bp BanningPolicy) OnResponse(req *policy.Request, resp *policy.Response) p
 			if rec.B > now {
 				return false // already banned
 			}
-			if fresh || now-rec.A >= int64(b.window) {
+			if fresh || now-rec.A >= int64(b.window) || rec.B != 0 { // rec.B != 0: a ban just ended
 				rec.A, rec.N, rec.B = now, 0, 0
 			}
 			rec.N++

@@ -29,6 +29,7 @@ type RLSSpec struct {
 	Authority string `json:"authority,omitempty"` // default "ratelimit"
 	Path      string `json:"path,omitempty"`      // default "/json"
 	Domain    string `json:"domain,omitempty"`    // default "wasmward"
+	Scheme    string `json:"scheme,omitempty"`    // "http" (default) or "https"
 	// Breaker stops calling a failing service for a while (per VM).
 	Breaker BreakerSpec `json:"breaker,omitzero"`
 }
@@ -107,6 +108,15 @@ type BanSpec struct {
 	Window        string      `json:"window"`
 	Duration      string      `json:"duration"`
 	Shadow        bool        `json:"shadow,omitempty"`
+	// Backend "rls" makes a started ban cluster-wide through the rate limit service (rls.go);
+	// "local" (default) keeps it in this proxy instance's shared data.
+	Backend string      `json:"backend,omitempty"`
+	RLS     *BanRLSSpec `json:"rls,omitempty"`
+}
+
+// BanRLSSpec tunes a ban's calls to the rate limit service.
+type BanRLSSpec struct {
+	Timeout string `json:"timeout,omitempty"` // default "200ms"
 }
 
 // KeysSpec bounds the number of keys kept (per table: buckets and bans each).

@@ -47,6 +47,9 @@ func Parse(data []byte) (policy.Policy, error) {
 		checkID(path+".id", bs.ID)
 		b := compileBan(&es, path, bs)
 		b.desc.proxies, b.desc.ban = proxies, true
+		if b.rls != nil && p.rls == nil {
+			es.Add(path+".backend", "is \"rls\": the spec needs an rls object (the service's cluster)")
+		}
 		checkHops(&es, path, &b.desc, true)
 		p.bans = append(p.bans, b)
 	}
@@ -189,6 +192,14 @@ func compileBan(es *config.Errors, path string, bs BanSpec) *ban {
 	}
 	b.window = duration(es, path+".window", bs.Window, time.Minute, time.Second)
 	b.duration = duration(es, path+".duration", bs.Duration, time.Minute, time.Second)
+	switch oneOf(es, path+".backend", bs.Backend, backendLocal, backendLocal, backendRLS) {
+	case backendRLS:
+		b.rls = compileBanRLS(es, path, bs.RLS, b.duration)
+	default:
+		if bs.RLS != nil {
+			es.Add(path+".rls", "applies only with backend \"rls\"")
+		}
+	}
 	if b.window > MaxFillSpan || b.duration > MaxFillSpan {
 		es.Add(path, "window and duration must be at most %s", MaxFillSpan)
 	}

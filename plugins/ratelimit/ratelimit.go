@@ -169,12 +169,25 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	}
 	now := lazyNow{host: p.host}
 	var out outcome
+	var calls []rlsCall
 	for _, b := range p.bans {
+		if b.rls != nil {
+			d, denied, call := p.checkBanRLS(b, req, &now)
+			if call != nil && call.kind == callBanPublish && !d.Shadow {
+				return p.deferRLS(req, []rlsCall{*call}, out, &d, now.get())
+			}
+			if out.add(d, denied) {
+				return out.enforced
+			}
+			if call != nil {
+				calls = append(calls, *call)
+			}
+			continue
+		}
 		if out.add(p.checkBan(b, req, &now)) {
 			return out.enforced
 		}
 	}
-	var calls []rlsCall
 	for _, l := range p.limits {
 		if l.rls != nil {
 			d, denied, call := p.prepareRLS(l, req, &now)
@@ -191,7 +204,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 		}
 	}
 	if len(calls) > 0 {
-		return p.deferRLS(req, calls, out, now.get())
+		return p.deferRLS(req, calls, out, nil, now.get())
 	}
 	return out.result()
 }

@@ -54,6 +54,7 @@ var rlsUnits = map[string]time.Duration{"second": time.Second, "minute": time.Mi
 // rlsService is the compiled "rls" object.
 type rlsService struct {
 	cluster, authority, path, domain string
+	scheme                           string
 	breakFails                       int
 	openFor                          time.Duration
 }
@@ -80,6 +81,7 @@ func compileRLSService(es *config.Errors, s *RLSSpec) *rlsService {
 	if r.cluster == "" {
 		es.Add("rls.cluster", "is required (the cluster, or host:port on nginx, of the rate limit service)")
 	}
+	r.scheme = oneOf(es, "rls.scheme", s.Scheme, "http", "http", "https")
 	if r.authority == "" {
 		r.authority = DefaultRLSAuthority
 	}
@@ -189,15 +191,33 @@ func (p *Policy) breakerFailure(now int64, cause string) {
 
 // rlsCall is one rls limit of a paused request: the limit, its descriptor values and its key.
 type rlsCall struct {
-	l     *limit
+	kind  int
+	l     *limit // callLimit
+	b     *ban   // ban calls
 	vals  []string
 	owner uint64
+	end   int64 // callBanPublish: the ban's end, Unix seconds
+}
+
+func (c *rlsCall) timeout() time.Duration {
+	if c.b != nil {
+		return c.b.rls.timeout
+	}
+	return c.l.rls.timeout
+}
+
+func (c *rlsCall) rule() string {
+	if c.b != nil {
+		return c.b.id
+	}
+	return c.l.id
 }
 
 // pending is a paused request's state between its two decisions.
 type pending struct {
 	calls  []rlsCall
 	out    outcome
+	deny   *policy.Decision // decided before the callout (a ban being published)
 	sentAt int64
 	done   bool
 	cause  string // why the service failed ("" when it answered)
@@ -268,13 +288,13 @@ func (p *Policy) rlsOwner(l *limit, vals []string, kind byte) uint64 {
 
 // deferRLS pauses the request for one callout carrying every call, or applies the failure
 // modes at once when the breaker is open.
-func (p *Policy) deferRLS(req *policy.Request, calls []rlsCall, out outcome, now int64) policy.Decision {
-	st := &pending{calls: calls, out: out, sentAt: now}
+func (p *Policy) deferRLS(req *policy.Request, calls []rlsCall, out outcome, deny *policy.Decision, now int64) policy.Decision {
+	st := &pending{calls: calls, out: out, deny: deny, sentAt: now}
 	if !p.breakerAllows(now) {
 		st.done, st.cause = true, "breaker_open"
 		return p.finishRLS(st)
 	}
-	return policy.Decision{Verdict: policy.Defer, Rule: calls[0].l.id,
+	return policy.Decision{Verdict: policy.Defer, Rule: calls[0].rule(),
 		Await: func(ready func()) bool { return p.sendRLS(req, st, ready) }}
 }
 
@@ -285,14 +305,14 @@ func (p *Policy) sendRLS(req *policy.Request, st *pending, ready func()) bool {
 		p.pending = map[*policy.Request]*pending{}
 	}
 	p.pending[req] = st
-	timeout := st.calls[0].l.rls.timeout
+	timeout := st.calls[0].timeout()
 	for _, c := range st.calls[1:] {
-		timeout = min(timeout, c.l.rls.timeout)
+		timeout = min(timeout, c.timeout())
 	}
 	host := p.host
-	err := host.Fetch(policy.FetchRequest{Cluster: p.rls.cluster, Method: "POST", Authority: p.rls.authority,
+	err := host.Fetch(policy.FetchRequest{Cluster: p.rls.cluster, Scheme: p.rls.scheme, Method: "POST", Authority: p.rls.authority,
 		Path: p.rls.path, Headers: [][2]string{{"content-type", "application/json"}, {"accept", "application/json"}},
-		Body: p.rlsBody(st.calls), Timeout: timeout, MaxBody: maxRLSBody},
+		Body: p.rlsBody(st.calls, st.sentAt), Timeout: timeout, MaxBody: maxRLSBody},
 		func(resp policy.FetchResponse, err error) {
 			if st.done {
 				return
@@ -318,12 +338,16 @@ func (p *Policy) sendRLS(req *policy.Request, st *pending, ready func()) bool {
 // rlsBody is the RateLimitRequest: the domain and one descriptor per call, each with the limit
 // id entry, the limit's entries and the limit itself (the service's per-descriptor override, so
 // the plugin config is the source of truth; the service config must still declare the domain).
-func (p *Policy) rlsBody(calls []rlsCall) []byte {
+func (p *Policy) rlsBody(calls []rlsCall, now int64) []byte {
 	b := append([]byte(`{"domain":`), strconv.Quote(p.rls.domain)...)
 	b = append(b, `,"descriptors":[`...)
 	for i, c := range calls {
 		if i > 0 {
 			b = append(b, ',')
+		}
+		if c.kind != callLimit {
+			b = appendBanDescriptor(b, c, now/int64(time.Second))
+			continue
 		}
 		b = append(b, `{"entries":[{"key":"`+RLSLimitEntry+`","value":`...)
 		b = appendJSONString(b, c.l.id)
@@ -390,7 +414,13 @@ func (p *Policy) finishRLS(st *pending) policy.Decision {
 	for i, c := range st.calls {
 		var d policy.Decision
 		var denied bool
-		if st.cause != "" {
+		if c.kind != callLimit {
+			var code, reset string
+			if st.cause == "" {
+				code, reset = st.answer.Statuses[i].Code, st.answer.Statuses[i].DurationUntilReset
+			}
+			d, denied = p.finishBanCall(c, st.cause, code, reset, now)
+		} else if st.cause != "" {
 			d, denied = p.rlsFailed(c, st.cause, now)
 		} else if s := st.answer.Statuses[i]; s.Code == "OVER_LIMIT" {
 			reset := c.l.rls.unitDur
@@ -400,9 +430,12 @@ func (p *Policy) finishRLS(st *pending) policy.Decision {
 			p.cacheOver(c, now+int64(reset))
 			d, denied = p.denyRLS(c.l, reset, c.owner), true
 		}
-		if out.add(d, denied) {
+		if st.deny == nil && out.add(d, denied) {
 			return out.enforced
 		}
+	}
+	if st.deny != nil {
+		return *st.deny
 	}
 	return out.result()
 }

@@ -76,7 +76,7 @@ func TestRLSAskAndEnforce(t *testing.T) {
 		t.Fatalf("first %v, final %v: want defer then allow", s.first.Verdict, s.final.Verdict)
 	}
 	fr := s.fetch.Request
-	if fr.Cluster != "ratelimit" || fr.Method != "POST" || fr.Path != "/json" || fr.Authority != "ratelimit" || fr.Timeout != 150*time.Millisecond {
+	if fr.Cluster != "ratelimit" || fr.Method != "POST" || fr.Path != "/json" || fr.Authority != "ratelimit" || fr.Scheme != "http" || fr.Timeout != 150*time.Millisecond {
 		t.Errorf("callout %+v", fr)
 	}
 	var body struct {

@@ -46,8 +46,22 @@ func ServiceConfig(data []byte) ([]byte, error) {
 		fmt.Fprintf(&b, "%srate_limit:\n%s  unit: %s\n%s  requests_per_unit: %d\n",
 			indent, indent, strings.ToLower(l.rls.unit), indent, l.rls.perUnit)
 	}
+	for _, bn := range p.bans {
+		if bn.rls == nil {
+			continue
+		}
+		n++
+		// The plugin sends the limit (now, Unix seconds) and the ban's end as hits: rlsban.go.
+		fmt.Fprintf(&b, "  - key: %s\n    value: %s\n", RLSBanEntry, strconv.Quote(bn.id))
+		indent := "    "
+		for _, e := range bn.desc.entries {
+			fmt.Fprintf(&b, "%sdescriptors:\n%s  - key: %s\n", indent, indent, strconv.Quote(e.key))
+			indent += "    "
+		}
+		fmt.Fprintf(&b, "%srate_limit:\n%s  unit: day\n%s  requests_per_unit: 0\n", indent, indent, indent)
+	}
 	if n == 0 {
-		return nil, fmt.Errorf("no limit has backend \"rls\"")
+		return nil, fmt.Errorf("no limit or ban has backend \"rls\"")
 	}
 	return []byte(b.String()), nil
 }

@@ -112,8 +112,12 @@ func (h *host) Fetch(req policy.FetchRequest, done func(policy.FetchResponse, er
 	if method == "" {
 		method = "GET"
 	}
+	scheme := req.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
 	headers := append([][2]string{
-		{":method", method}, {":path", req.Path}, {":authority", req.Authority}, {":scheme", "https"},
+		{":method", method}, {":path", req.Path}, {":authority", req.Authority}, {":scheme", scheme},
 	}, req.Headers...)
 	timeout := uint32(req.Timeout / time.Millisecond)
 	if timeout == 0 {

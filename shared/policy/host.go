@@ -40,7 +40,10 @@ type SharedStore interface {
 // FetchRequest is an HTTP callout made by the host on the policy's behalf.
 type FetchRequest struct {
 	// Cluster is the upstream the host sends the request to (Envoy cluster name).
-	Cluster   string
+	Cluster string
+	// Scheme is the callout's :scheme, "https" when empty. ngx_wasm_module connects over TLS
+	// for https; a plain-HTTP service (the rate limit service's JSON endpoint) needs "http".
+	Scheme    string
 	Method    string
 	Authority string
 	Path      string

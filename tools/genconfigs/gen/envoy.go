@@ -108,9 +108,10 @@ func envoyBootstrap(filters []filterSpec) mapping {
 	slices.Sort(clusters)
 	clusterDefs := []mapping{cluster(UpstreamHost, UpstreamHost, UpstreamPort)}
 	for _, c := range slices.Compact(clusters) {
-		// Every callout cluster points at the e2e JWKS server; production configs point them at
-		// the real identity provider (docs/deploy.md).
-		clusterDefs = append(clusterDefs, cluster(c, JWKSHost, JWKSPort))
+		// Every callout cluster points at the e2e JWKS server (the rate limit service's cluster
+		// at the service); production configs point them at the real ones (docs/deploy.md).
+		host, port := calloutTarget(c)
+		clusterDefs = append(clusterDefs, cluster(c, host, port))
 	}
 	// The proxy normalizes what it can before any filter runs (docs/security.md): RFC 3986 dot
 	// segments, merged slashes, and one trailing dot of the host. Escaped slashes and

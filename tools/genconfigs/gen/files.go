@@ -11,7 +11,7 @@ import (
 
 // GeneratedDirs are the directories whose generated files Files owns: a generated-looking file
 // there that Files does not produce is stale (see Stale).
-var GeneratedDirs = []string{"envoy", "nginx", ExamplesDir}
+var GeneratedDirs = []string{"envoy", "nginx", ExamplesDir, RLSServiceDir}
 
 // Files returns every generated file, keyed by slash-separated path relative to root.
 func Files(root string) (map[string][]byte, error) {
@@ -27,6 +27,9 @@ func Files(root string) (map[string][]byte, error) {
 		return nil, err
 	}
 	if err := nginxFiles(plugins, out); err != nil {
+		return nil, err
+	}
+	if err := rlsFiles(root, out); err != nil {
 		return nil, err
 	}
 	if err := exampleFiles(root, plugins, out); err != nil {
