@@ -134,7 +134,7 @@ func signedIdentity(t *testing.T) string {
 	}
 	claims := `{"iss":"` + e2ekit.Issuer + `","sub":"alice","aud":"orders","scope":"orders.read orders:read"}`
 	v, err := identity.Sign(&policy.Identity{Subject: "alice", Issuer: e2ekit.Issuer, Provider: "corp",
-		Scopes: []string{"orders.read", "orders:read"}, Claims: []byte(claims)}, []byte(key), time.Now())
+		Scopes: []string{"orders.read", "orders:read"}, Claims: []byte(claims)}, []byte(key), time.Now(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
