@@ -8,18 +8,38 @@ import (
 // the glue gives when a separate filter's limit is exceeded.
 var bodyTooLarge = policy.Denied(413, "", "body_too_large", []byte("request body too large\n"))
 
-// OnRequest runs every step's OnRequest in order (see the package doc).
+// OnRequest runs every step's OnRequest in order (see the package doc). A step that defers
+// (waits for its own callout: keys, a rate limit service) stops the chain there; when the glue
+// decides again, the chain goes on from that step with what it had merged, and only that step
+// sees Request.Awaited (a later step may wait in turn).
 func (c *Chain) OnRequest(req *policy.Request) policy.Decision {
 	var m merger
-	for i := range c.steps {
+	start, awaited := 0, req.Awaited
+	if r, ok := req.Continuation.(*resumeAt); ok {
+		m, start, req.Continuation = r.merged, r.step, nil
+	}
+	defer func() { req.Awaited = awaited }()
+	for i := start; i < len(c.steps); i++ {
 		s := &c.steps[i]
+		req.Awaited = awaited && i == start
 		d := s.policy.OnRequest(req)
+		if d.Verdict == policy.Defer {
+			req.Continuation = &resumeAt{step: i, merged: m}
+			d.Details = withDetail(d.Details, DetailPolicy, s.name)
+			return d
+		}
 		if final, stop := m.add(s.name, d); stop {
 			return final
 		}
 		applyRequest(req, d)
 	}
 	return m.result()
+}
+
+// resumeAt is where a deferred request goes on (Request.Continuation).
+type resumeAt struct {
+	step   int
+	merged merger
 }
 
 // applyRequest makes an allowed decision visible to the next policy.

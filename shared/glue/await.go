@@ -40,7 +40,10 @@ func (c *httpContext) resume() {
 			}
 		}
 	}()
-	d := c.decideAgain()
+	d, waiting := c.settle(c.decideAgain())
+	if waiting {
+		return // a later step waits for its own callout; resumed again from it
+	}
 	if c.apply(d, requestHeaders, !c.bufferBody) {
 		return
 	}
@@ -51,13 +54,27 @@ func (c *httpContext) resume() {
 	_ = proxywasm.ResumeHttpRequest()
 }
 
-// decideAgain is the policy's decision once the wait is over; a policy that defers again is
-// answered 503 (it must not).
+// maxAwaits bounds the waits of one request (a chain's steps may each wait once).
+const maxAwaits = 8
+
+// settle turns a Defer decision into a wait (true: the request now waits), or, when the
+// request cannot wait, into the decision taken again at once; other decisions pass unchanged.
+func (c *httpContext) settle(d policy.Decision) (policy.Decision, bool) {
+	for d.Verdict == policy.Defer {
+		if c.awaits >= maxAwaits {
+			return policy.Denied(503, d.Rule, "callout_unavailable", []byte("service unavailable\n")), false
+		}
+		c.awaits++
+		if c.await(d) {
+			return d, true
+		}
+		d = c.decideAgain()
+	}
+	return d, false
+}
+
+// decideAgain is the policy's decision once a wait is over (or could not start).
 func (c *httpContext) decideAgain() policy.Decision {
 	c.req.Awaited = true
-	d := c.p.policy.OnRequest(c.req)
-	if d.Verdict == policy.Defer {
-		d = policy.Denied(503, d.Rule, "callout_unavailable", []byte("service unavailable\n"))
-	}
-	return d
+	return c.p.policy.OnRequest(c.req)
 }

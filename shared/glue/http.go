@@ -39,6 +39,7 @@ type httpContext struct {
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
 	// that ended meanwhile. done: the stream is over.
 	waiting, bodyEnded, done bool
+	awaits                  int // Defer decisions waited for (settle)
 	// hostPath is the :path the host gave where it differs from the request's raw target
 	// (nginx: its decoded, normalized URI; see useRawPath).
 	hostPath string
@@ -87,12 +88,9 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
-	d := c.p.policy.OnRequest(c.req)
-	if d.Verdict == policy.Defer {
-		if c.await(d) {
-			return types.ActionPause // resumed by resume, from the callout's callback
-		}
-		d = c.decideAgain()
+	d, waiting := c.settle(c.p.policy.OnRequest(c.req))
+	if waiting {
+		return types.ActionPause // resumed by resume, from the callout's callback
 	}
 	if c.apply(d, requestHeaders, !c.bufferBody) {
 		return types.ActionPause

@@ -66,6 +66,9 @@ type Request struct {
 	// Awaited is set by the glue when it decides again after a Defer decision: the policy must
 	// decide now, with whatever its callout brought.
 	Awaited bool
+	// Continuation is a policy's own state across a Defer (the chain: where it stopped); the
+	// glue keeps the request, and with it this, until the policy decides again.
+	Continuation any
 
 	Method, Scheme, Authority, Path string
 	Headers                         Headers
