@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wasmward/wasmward/e2e/e2ekit"
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
@@ -27,14 +28,33 @@ func TestJWKSColdStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrs, err := FreeAddrs(1)
+	// The same provider inside a one-VM chain: the chain must wait with it, never merge the
+	// wait as an allow.
+	chainData := `{"apiVersion":"wasmward/v1","plugin":"chain","spec":{"policies":[{"plugin":"jwtauthn","spec":` +
+		string(c.Env.Spec) + `},{"plugin":"passthrough","spec":{}}]}}`
+	chainEnv, err := config.ParseEnvelope([]byte(chainData), "chain")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := w.startNginx(t, bin, 2, []site{{addr: addrs[0], filters: []gen.NginxFilter{f}}})
+	cf, err := gen.NginxFilterFor("chain", gen.Config{Name: "coldstart", Path: "(test)", Data: []byte(chainData), Env: chainEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := FreeAddrs(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := w.startNginx(t, bin, 2, []site{{addr: addrs[0], filters: []gen.NginxFilter{f}}, {addr: addrs[1], filters: []gen.NginxFilter{cf}}})
 	tok := e2ekit.Mint("alice", "orders.read", time.Now(), time.Hour)
-	for i := range 6 { // both workers, each cold at first
-		reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/catalog/42", Authority: "api.example.com",
+	for _, addr := range addrs {
+		forged := tok[:len(tok)-4] + "AAAA"
+		if reply, seen, err := w.roundTrip(addr, harness.Request{Path: "/catalog/42", Authority: "api.example.com",
+			Headers: [][2]string{{"authorization", "Bearer " + forged}}}); err != nil || reply.Status != 401 || seen != nil {
+			t.Fatalf("%s: a forged token at cold start: %v status %d, upstream reached %v; want 401", addr, err, reply.Status, seen != nil)
+		}
+	}
+	for i := range 12 { // both servers, both workers, each cold at first
+		reply, seen, err := w.roundTrip(addrs[i%2], harness.Request{Path: "/catalog/42", Authority: "api.example.com",
 			Headers: [][2]string{{"authorization", "Bearer " + tok}}})
 		if err != nil {
 			t.Fatalf("request %d: %v", i, err)

@@ -48,7 +48,7 @@ func (c *httpContext) removeRequestHeader(name string) {
 		_ = proxywasm.RemoveHttpRequestHeader(name)
 		return
 	}
-	if c.req != nil && !c.req.Headers.Has(strings.ToLower(name)) {
+	if c.sent != nil && c.sent[strings.ToLower(name)] == 0 {
 		return
 	}
 	_ = proxywasm.ReplaceHttpRequestHeader(name, "")
@@ -89,16 +89,25 @@ func (c *httpContext) duplicateEdit(d policy.Decision) string {
 		return identity.HeaderName
 	}
 	for _, name := range d.RemoveHeaders {
-		if c.req.Headers.Count(strings.ToLower(name)) > 1 {
+		if c.sent[strings.ToLower(name)] > 1 {
 			return name
 		}
 	}
 	for _, h := range d.SetHeaders {
-		if !strings.HasPrefix(h[0], ":") && c.req.Headers.Count(strings.ToLower(h[0])) > 1 {
+		if !strings.HasPrefix(h[0], ":") && c.sent[strings.ToLower(h[0])] > 1 {
 			return h[0]
 		}
 	}
 	return ""
+}
+
+// headerCounts counts header pairs by lower-case name.
+func headerCounts(pairs [][2]string) map[string]int {
+	n := make(map[string]int, len(pairs))
+	for _, p := range pairs {
+		n[strings.ToLower(p[0])]++
+	}
+	return n
 }
 
 // duplicateHeader is the reply to a request whose header must change but came more than once.

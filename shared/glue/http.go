@@ -36,6 +36,9 @@ type httpContext struct {
 	bodySize   int  // buffered sizes so far, for bodies that end with trailers
 	// handoffCopies counts the identity handoff headers the client sent (identity producers).
 	handoffCopies int
+	// sent counts the request headers as the host holds them (lower-case names), which policies
+	// (a chain) may edit in their own view.
+	sent map[string]int
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
 	// that ended meanwhile. done: the stream is over.
 	waiting, bodyEnded, done bool
@@ -85,6 +88,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		pairs = c.stripHandoffHeader(pairs)
 	}
 	c.req = policy.NewRequest(pairs, hostProperties{caps: &c.p.host.caps}, c.loadIdentity)
+	c.sent = headerCounts(pairs)
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)

@@ -24,23 +24,6 @@ func (h Headers) Get(name string) (string, bool) {
 	return "", false
 }
 
-// Has reports whether the named header is present. name must be lower case.
-func (h Headers) Has(name string) bool {
-	_, ok := h.Get(name)
-	return ok
-}
-
-// Count returns how many times the named header is present. name must be lower case.
-func (h Headers) Count(name string) int {
-	n := 0
-	for _, f := range h {
-		if f.Name == name {
-			n++
-		}
-	}
-	return n
-}
-
 // Values returns every value of the named header, in order. name must be lower case.
 func (h Headers) Values(name string) []string {
 	var vs []string
