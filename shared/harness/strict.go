@@ -309,7 +309,7 @@ func (l hostCall) Before(ctx context.Context, mod api.Module, def api.FunctionDe
 	case "proxy_get_property":
 		vm.checkProperty(readPath(mod, params[0], params[1]))
 	case "proxy_remove_header_map_value", "proxy_replace_header_map_value":
-		if params[0] == uint64(mapRequestHeaders) {
+		if uint32(params[0]) == mapRequestHeaders {
 			key := strings.ToLower(readString(mod, params[1], params[2]))
 			vm.note(func(*StrictStats) {
 				if name == "proxy_remove_header_map_value" {
@@ -325,7 +325,7 @@ func (l hostCall) Before(ctx context.Context, mod api.Module, def api.FunctionDe
 		}
 		vm.note(func(*StrictStats) { vm.stream.callouts++ })
 	case "proxy_define_metric":
-		if params[0] == metricGauge {
+		if uint32(params[0]) == metricGauge {
 			vm.gaugeIDAt = uint32(params[3])
 		}
 	}
