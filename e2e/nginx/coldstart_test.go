@@ -69,5 +69,12 @@ func TestJWKSColdStart(t *testing.T) {
 			t.Errorf("request %d: the verified token reached the upstream", i)
 		}
 	}
+	// Host rules see the client's Host, not nginx's server name (ngx_wasm_module's :authority):
+	// full.json's "admin" rule wants a token with scope admin on admin.example.com.
+	reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/reports", Authority: "admin.example.com",
+		Headers: [][2]string{{"authorization", "Bearer " + tok}}})
+	if err != nil || reply.Status != 403 || seen != nil {
+		t.Errorf("admin host without scope admin: %v status %d, upstream reached %v; want 403", err, reply.Status, seen != nil)
+	}
 	ensureNoProblems(t, n)
 }

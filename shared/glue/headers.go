@@ -25,20 +25,26 @@ import (
 //     otherwise;
 //   - after a body replace Content-Length is set to the new length (the module sizes the body by
 //     it; a removed entry would be sent upstream with the old length);
-//   - :path is nginx's URI, already percent-decoded and normalized, so policies see the raw
-//     request target instead (useRawPath), as on Envoy, and a :path a policy sets keeps nginx's
-//     URI with the policy's query (policies rewrite only queries).
+//   - :path is nginx's URI, already percent-decoded and normalized, and :authority the server's
+//     name, so policies see the raw request target and the Host header instead (useRawPath), as
+//     on Envoy, and a :path a policy sets keeps nginx's URI with the policy's query (policies
+//     rewrite only queries).
 
-// useRawPath gives the policy the request target as the client sent it where the host's :path
-// is its own decoded form (nginx: property request.path is $request_uri). A client's %2F or
-// %2e%2e must reach path normalization (shared/pathnorm) as sent, and a legitimate %20 must not
-// turn into a raw space that the normalizer refuses.
+// useRawPath gives the policy the request target and authority as the client sent them where
+// the host's pseudo-headers are its own (nginx: :path is r->uri, decoded; the raw target is the
+// property request.path, $request_uri; :authority is the server's name and port, the client's
+// is its Host header). A client's %2F or %2e%2e must reach path normalization
+// (shared/pathnorm) as sent, a legitimate %20 must not turn into a raw space the normalizer
+// refuses, and host rules must see the host the client asked for.
 func (c *httpContext) useRawPath() {
 	if !c.p.host.caps.DecodesPath {
 		return
 	}
 	if raw, ok := c.p.host.Property("request", "path"); ok && len(raw) > 0 && string(raw) != c.req.Path {
 		c.hostPath, c.req.Path = c.req.Path, string(raw)
+	}
+	if host, ok := c.req.Headers.Get("host"); ok {
+		c.req.Authority = host
 	}
 }
 

@@ -11,6 +11,10 @@ import (
 // a URI part (the generated configs' `proxy_pass http://app/;`), it sends r->uri re-escaped when
 // the client's path had a percent sign, and the query as is.
 
+// nginxServerName is the :authority ngx_wasm_module gives a plugin: the server block's name (or
+// the machine's host name) and the local port, never the client's Host.
+const nginxServerName = "nginx-host:9000"
+
 // nginxURI returns nginx's r->uri for the raw path (without query), or false when nginx refuses
 // the request with 400.
 func nginxURI(raw string) (string, bool) {

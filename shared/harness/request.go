@@ -113,8 +113,15 @@ func (h *Host) Do(req Request) Result {
 		h.setProperty("request/path", req.Path)
 		path, quoted = uri+strings.TrimPrefix(req.Path, req.PathOnly()), strings.Contains(req.PathOnly(), "%")
 	}
+	authority := req.Authority
+	if h.decodesPath() { // nginx: :authority is the server's name and port, Host the client's
+		authority = nginxServerName
+		if _, ok := lookup(req.Headers, "host"); !ok {
+			req.Headers = append([][2]string{{"host", req.Authority}}, req.Headers...)
+		}
+	}
 	headers := append([][2]string{
-		{":method", req.Method}, {":path", path}, {":authority", req.Authority}, {":scheme", "https"},
+		{":method", req.Method}, {":path", path}, {":authority", authority}, {":scheme", "https"},
 	}, req.Headers...)
 
 	if h.strict != nil {

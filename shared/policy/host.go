@@ -128,7 +128,8 @@ type Capabilities struct {
 	MarksRemovedHeaders bool
 	// DecodesPath: the host's :path is its own percent-decoded, normalized URI (nginx's r->uri);
 	// the raw request target is the property request.path. A :path set without a query keeps
-	// the old one there.
+	// the old one there. Its :authority is the server's name and port; the client's host is the
+	// Host header.
 	DecodesPath bool
 	// ResumesOtherRequests: a callout's callback may resume any paused request (Envoy, with
 	// proxy_set_effective_context). ngx_wasm_module resumes a paused request only after its own
