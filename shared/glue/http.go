@@ -42,7 +42,7 @@ type httpContext struct {
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
 	// that ended meanwhile. done: the stream is over.
 	waiting, bodyEnded, done bool
-	awaits                  int // Defer decisions waited for (settle)
+	awaits                   int // Defer decisions waited for (settle)
 	// hostPath is the :path the host gave where it differs from the request's raw target
 	// (nginx: its decoded, normalized URI; see useRawPath).
 	hostPath string
