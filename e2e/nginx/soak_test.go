@@ -2,9 +2,6 @@ package nginx
 
 import (
 	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -252,68 +249,3 @@ func avg(m map[int]int64) int64 {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
-
-// TestThroughput compares requests per second through nginx without wasm, with the
-// pass-through plugin, and with each plugin, on keep-alive connections (4 clients, a GET the
-// plugins allow, for a fixed duration). It prints the table the closing notes quote.
-func TestThroughput(t *testing.T) {
-	bin := hostOrSkip(t)
-	w := newWorld(t)
-	dur := 5 * time.Second
-	if v := os.Getenv("WASMWARD_E2E_NGINX_SECONDS"); v != "" {
-		if d, err := time.ParseDuration(v + "s"); err == nil {
-			dur = d
-		}
-	}
-	rows := []target{{name: "nginx without wasm"}}
-	for _, tg := range soakTargets(t) {
-		rows = append(rows, target{name: tg.name, filters: tg.filters})
-	}
-	var base float64
-	for _, tg := range rows {
-		addr, err := FreeAddrs(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.startNginx(t, bin, 2, []site{{addr: addr[0], filters: tg.filters}})
-		rate, statuses := keepAliveRate(addr[0], dur)
-		if base == 0 {
-			base = rate
-		}
-		line := fmt.Sprintf("throughput %-30s %7.0f req/s  %.2f× nginx  (%s)", tg.name, rate, rate/base, statuses)
-		t.Log(line)
-		fmt.Println("e2e-nginx " + line)
-	}
-}
-
-// keepAliveRate measures requests per second of GET /healthz over 4 keep-alive clients.
-func keepAliveRate(addr string, d time.Duration) (float64, string) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8, DisableCompression: true}}
-	var count atomic.Int64
-	var mu sync.Mutex
-	statuses := map[int]int{}
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				req, _ := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
-				req.Host = "api.example.com"
-				resp, err := client.Do(req)
-				if err != nil {
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				count.Add(1)
-				mu.Lock()
-				statuses[resp.StatusCode]++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return float64(count.Load()) / d.Seconds(), fmt.Sprint(statuses)
-}
