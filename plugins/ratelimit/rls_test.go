@@ -360,7 +360,7 @@ func TestHarnessRLSCallout(t *testing.T) {
 		// The callouts of request contexts (the harness lists the plugin context's only).
 		callouts := func() []proxytest.HttpCalloutAttribute {
 			var out []proxytest.HttpCalloutAttribute
-			for id := uint32(1); id < 64; id++ {
+			for id := uint32(1); id < 1<<16; id++ {
 				out = append(out, h.Emulator().GetCalloutAttributesFromContext(id)...)
 			}
 			return out
