@@ -87,7 +87,7 @@ func benchRows(t *testing.T) []benchRow {
 }
 
 // unlimited raises every rate-limit bucket and ban threshold in a config (any plugin, the
-// chain's embedded specs included) to its schema maximum.
+// chain's embedded specs included) to its schema maximum, and drops rules' host matches.
 func unlimited(t *testing.T, data []byte) []byte {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
@@ -97,6 +97,12 @@ func unlimited(t *testing.T, data []byte) []byte {
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
+			if m, ok := x["match"].(map[string]any); ok {
+				// Host-matched rules never match on ngx_wasm_module (measured: jwtauthn's
+				// order-items rule lets /orders/7/items/1 through without a token there, the
+				// emulator answers 401): without hosts they match as the emulator's do.
+				delete(m, "hosts")
+			}
 			if _, ok := x["capacity"]; ok { // a bucket: full at any rate
 				x["capacity"], x["tokensPerFill"] = 1000000000, 1000000000
 			}
@@ -295,7 +301,7 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 	if res.Statuses[200] != res.Requests { // say who refused: the last audit line of a deny
 		lines := strings.Split(n.ErrorLog(), "\n")
 		for i := len(lines) - 1; i >= 0; i-- {
-			if strings.Contains(lines[i], `"deny"`) {
+			if strings.Contains(lines[i], `"deny"`) || strings.Contains(lines[i], `"plugin":"jwtauthn"`) {
 				t.Logf("%s: not every request allowed; last deny: %s", r.row.name, lines[i])
 				break
 			}
