@@ -100,7 +100,8 @@ func unlimited(t *testing.T, data []byte) []byte {
 			if m, ok := x["match"].(map[string]any); ok {
 				// Host-matched rules never match on ngx_wasm_module (measured: jwtauthn's
 				// order-items rule lets /orders/7/items/1 through without a token there, the
-				// emulator answers 401): without hosts they match as the emulator's do.
+				// emulator answers 401): without hosts they match as the emulator's do (jwtauthn's
+				// "admin" rule then takes every path: the bench token carries scope admin).
 				delete(m, "hosts")
 			}
 			if _, ok := x["capacity"]; ok { // a bucket: full at any rate
@@ -203,7 +204,7 @@ func TestBenchNginx(t *testing.T) {
 		rows = keep
 	}
 
-	tok := e2ekit.Mint("alice", "orders.read orders:read", time.Now(), 2*time.Hour)
+	tok := e2ekit.Mint("alice", "admin orders.read orders:read", time.Now(), 2*time.Hour) // admin: see unlimited
 	headers := [][2]string{{"authorization", "Bearer " + tok}, {"user-agent", "wasmward-bench"}, {"accept", "*/*"},
 		{"x-request-id", "bench"}, {"x-device-class", "managed"}, {"x-forwarded-for", "203.0.113.9"}}
 	if realIP { // from rbac's trusted proxy, which vouches for the device class
