@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
+
 	"github.com/wasmward/wasmward/plugins/ratelimit"
 	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/shared/policy"
 	"github.com/wasmward/wasmward/shared/policytest"
 	"github.com/wasmward/wasmward/shared/schema"
@@ -342,4 +345,47 @@ func TestRLSExampleAndServiceConfig(t *testing.T) {
 	if strings.Contains(string(out), "burst") {
 		t.Error("a local limit reached the service config")
 	}
+}
+
+// Through the glue, natively, as .wasm and in the strict host: a request with an rls limit
+// pauses and its callout leaves with the service's request (plain http, POST /json, the
+// descriptor). (The harness completes a paused request's context at once, and the SDK then
+// drops its callout's answer, so the resumed decision is covered by the tests above with
+// policytest fetches and by the real-host e2e.)
+func TestHarnessRLSCallout(t *testing.T) {
+	cfg := `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "spec": ` +
+		strings.Replace(strings.Replace(rlsSpec, "%s", "deny", 1), "%s", "", 1) + `}`
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, ratelimit.Definition, []byte(cfg))
+		// The callouts of request contexts (the harness lists the plugin context's only).
+		callouts := func() []proxytest.HttpCalloutAttribute {
+			var out []proxytest.HttpCalloutAttribute
+			for id := uint32(1); id < 1<<16; id++ {
+				out = append(out, h.Emulator().GetCalloutAttributesFromContext(id)...)
+			}
+			return out
+		}
+		seen := 0
+		for i := range 3 {
+			if res := h.Do(harness.Request{Source: "203.0.113.5:1", Path: "/x"}); res.Reply.Status != 0 {
+				t.Fatalf("request %d not paused for its callout: %d", i, res.Reply.Status)
+			}
+			cs := callouts()
+			if len(cs) != seen+1 {
+				t.Fatalf("%d callouts, want %d", len(cs), seen+1)
+			}
+			c := cs[seen]
+			seen++
+			hdr := harness.Reply{Headers: c.Headers}
+			if m, _ := hdr.Header(":method"); m != "POST" || c.Upstream != "ratelimit" {
+				t.Fatalf("callout %s to %s", m, c.Upstream)
+			}
+			if sch, _ := hdr.Header(":scheme"); sch != "http" {
+				t.Errorf(":scheme %q, want http", sch)
+			}
+			if p, _ := hdr.Header(":path"); p != "/json" || !strings.Contains(string(c.Body), `"value":"203.0.113.5"`) {
+				t.Errorf("callout %s body %s", p, c.Body)
+			}
+		}
+	})
 }

@@ -1,7 +1,9 @@
 package glue
 
 import (
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 
@@ -28,11 +30,20 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 }
 
 // loadIdentity reads the identity handed off by an earlier plugin: the host property first, then
-// the signed header when this VM holds the handoff key. See package identity.
+// the signed header when this VM holds the handoff key. See package identity. The last value
+// decoded on each channel is remembered (identityCache): consecutive requests of one caller
+// carry the same value, and decoding it (JSON; for the header an HMAC too) was the largest part
+// of a consumer's per-request cost. Each request gets its own copy of the Identity struct; its
+// Scopes and Claims are shared and, as everywhere, read-only.
 func (c *httpContext) loadIdentity() *policy.Identity {
+	ic := &c.p.idCache
 	if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
+		if ic.prop != nil && string(v) == ic.propRaw {
+			return copyIdentity(ic.prop)
+		}
 		if id, err := identity.Unmarshal(v); err == nil {
-			return id
+			ic.propRaw, ic.prop = string(v), id
+			return copyIdentity(id)
 		}
 	}
 	if c.p.handoffKey == nil || c.p.producer {
@@ -42,12 +53,44 @@ func (c *httpContext) loadIdentity() *policy.Identity {
 	if !ok {
 		return nil
 	}
-	id, err := identity.Verify(v, c.p.handoffKey, c.p.host.Now(), c.handoffBinding())
+	now, binding := c.p.host.Now(), c.handoffBinding()
+	if ic.header != nil && v == ic.headerRaw && binding == ic.headerBinding {
+		// Same signature verified before on this connection: only its age can have changed
+		// (identity.Verify).
+		if age := now.Unix() - ic.headerIat; age >= -5 && age <= int64(identity.MaxAge/time.Second) {
+			return copyIdentity(ic.header)
+		}
+	}
+	id, err := identity.Verify(v, c.p.handoffKey, now, binding)
 	if err != nil {
 		c.p.count("", "handoff_rejected", "error")
 		return nil
 	}
-	return id
+	if _, rest, ok := strings.Cut(v, "."); ok { // "v1.<iat>.<payload>.<mac>", verified above
+		if iat, _, ok := strings.Cut(rest, "."); ok {
+			if n, err := strconv.ParseInt(iat, 10, 64); err == nil {
+				ic.headerRaw, ic.header, ic.headerIat, ic.headerBinding = v, id, n, binding
+			}
+		}
+	}
+	return copyIdentity(id)
+}
+
+// identityCache is the last identity decoded from each handoff channel, per plugin context.
+type identityCache struct {
+	propRaw   string
+	prop      *policy.Identity
+	headerRaw string
+	header    *policy.Identity
+	headerIat int64 // the header's signing time (Unix seconds), for its age check
+	// headerBinding is the connection the header was verified for: on another one the same
+	// header is verified again (and fails: it was replayed).
+	headerBinding string
+}
+
+func copyIdentity(id *policy.Identity) *policy.Identity {
+	c := *id
+	return &c
 }
 
 // handOff publishes id to later plugins: as the host property, and as the signed header when this
@@ -61,7 +104,7 @@ func (c *httpContext) handOff(id *policy.Identity) {
 	}
 	propertySet := proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
 	if c.p.handoffKey != nil {
-		v, err := identity.Sign(id, c.p.handoffKey, c.p.host.Now(), c.handoffBinding())
+		v, err := c.p.signIdentity(id, c.handoffBinding())
 		if err == nil {
 			c.setRequestHeader(identity.HeaderName, v)
 			return
@@ -72,6 +115,22 @@ func (c *httpContext) handOff(id *policy.Identity) {
 		c.p.host.Log(policy.LogWarn, "this host rejects the identity property; set "+identity.KeyEnv+
 			" in every wasmward VM to hand identities off by signed header")
 	}
+}
+
+// signIdentity signs id for the header channel bound to binding (the connection), reusing the
+// last signature when a policy hands off the same *Identity again on the same connection within
+// the same second (the signature's iat resolution).
+func (p *pluginContext) signIdentity(id *policy.Identity, binding string) (string, error) {
+	now := p.host.Now()
+	if id == p.lastSignedID && now.Unix() == p.lastSignedAt && binding == p.lastSignedFor {
+		return p.lastSigned, nil
+	}
+	v, err := identity.Sign(id, p.handoffKey, now, binding)
+	if err != nil {
+		return "", err
+	}
+	p.lastSignedID, p.lastSignedAt, p.lastSigned, p.lastSignedFor = id, now.Unix(), v, binding
+	return v, nil
 }
 
 // encodeIdentity marshals id, reusing the last encoding when a policy hands off the same

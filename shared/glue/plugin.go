@@ -35,9 +35,14 @@ type pluginContext struct {
 	producer   bool
 	handoffKey []byte
 
-	counters        map[string]proxywasm.MetricCounter
+	counters        map[counterKey]counter
 	lastIdentity    *policy.Identity // see encodeIdentity
 	lastEncoded     []byte
+	lastSignedID    *policy.Identity // see signIdentity
+	lastSignedAt    int64
+	lastSigned      string
+	lastSignedFor   string        // the connection binding of lastSigned
+	idCache         identityCache // see loadIdentity
 	warnedNoHandoff bool
 	heap, gc        proxywasm.MetricGauge
 	heapName        string // kept alive: see count
@@ -49,7 +54,7 @@ func newPluginContext(vm *vmContext) *pluginContext {
 	return &pluginContext{
 		def:      vm.def,
 		host:     &host{plugin: vm.def.Name, vm: vm},
-		counters: map[string]proxywasm.MetricCounter{},
+		counters: map[counterKey]counter{},
 	}
 }
 
@@ -205,19 +210,32 @@ func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	return &httpContext{p: p, id: id}
 }
 
-// count increments the decision counter for (rule, reason, decision), defining it on first use.
-// Metric names stay referenced (map keys) for the VM's life: proxytest's wasm host keeps the
-// name's guest memory without copying it, so a name the guest freed would be corrupted there.
-// A host that refuses a metric must not fail the request, so its panic is dropped here.
+// counterKey is what a decision counter is defined for; looking one up builds no name.
+type counterKey struct{ rule, reason, decision string }
+
+// counter is a defined decision counter and its name.
+type counter struct {
+	id   proxywasm.MetricCounter
+	name string
+}
+
+// count increments the decision counter for (rule, reason, decision), defining it on first use:
+// the metric name is built once per distinct key, not per request. Metric names stay referenced
+// (in the map) for the VM's life: proxytest's wasm host keeps the name's guest memory without
+// copying it, so a name the guest freed would be corrupted there. A host that refuses a metric
+// must not fail the request, so its panic is dropped here.
 func (p *pluginContext) count(rule, reason, decision string) {
 	defer func() { _ = recover() }()
-	name := metrics.DecisionName(p.def.Name, rule, reason, decision)
-	c, ok := p.counters[name]
+	// The labels as the name carries them: a label that is not one ("invalid") keys as such, so
+	// the map holds no more entries than there are distinct names.
+	k := counterKey{metrics.Label(rule), metrics.Label(reason), metrics.Label(decision)}
+	c, ok := p.counters[k]
 	if !ok {
-		c = proxywasm.DefineCounterMetric(name)
-		p.counters[name] = c
+		c.name = metrics.DecisionName(p.def.Name, rule, reason, decision)
+		c.id = proxywasm.DefineCounterMetric(c.name)
+		p.counters[k] = c
 	}
-	c.Increment(1)
+	c.id.Increment(1)
 }
 
 // streamDone samples the VM heap every metrics.HeapSampleEvery streams.

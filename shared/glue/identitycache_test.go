@@ -1,0 +1,76 @@
+package glue_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/shared/harness/probe"
+	"github.com/wasmward/wasmward/shared/identity"
+	"github.com/wasmward/wasmward/shared/metrics"
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// The consumer remembers the last identity it decoded on each channel: a repeated value is not
+// decoded again, but a cached signed header still expires, and a new value replaces the old.
+func TestIdentityCacheKeepsChecks(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	withKey := probeOptions(harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"consumer"}`), withKey)
+		subject := func(req harness.Request) string {
+			got, _ := h.Do(req).Forwarded.Header("x-probe-subject")
+			return got
+		}
+		alice, err := identity.Sign(&policy.Identity{Subject: "alice"}, []byte(key), h.Now(), "")
+		require.NoError(t, err)
+		bob, err := identity.Sign(&policy.Identity{Subject: "bob"}, []byte(key), h.Now(), "")
+		require.NoError(t, err)
+		hdr := func(v string) harness.Request { return harness.Request{Headers: [][2]string{{identity.HeaderName, v}}} }
+		assert.Equal(t, "alice", subject(hdr(alice)))
+		assert.Equal(t, "alice", subject(hdr(alice)), "cached")
+		assert.Equal(t, "bob", subject(hdr(bob)), "a new value replaces the cached one")
+		assert.Equal(t, "alice", subject(hdr(alice)))
+		h.Advance(identity.MaxAge + 2*time.Second)
+		assert.Equal(t, "none", subject(hdr(alice)), "a cached header expires as a fresh one does")
+		assert.EqualValues(t, 1, h.Counter(metrics.DecisionName("probe", "", "handoff_rejected", metrics.Error)))
+		assert.Equal(t, "none", subject(hdr(alice[:len(alice)-2]+"xx")), "a different (forged) value is verified")
+
+		// Property channel: the cached value, then a different one.
+		carol, err := identity.Marshal(&policy.Identity{Subject: "carol"})
+		require.NoError(t, err)
+		dave, err := identity.Marshal(&policy.Identity{Subject: "dave"})
+		require.NoError(t, err)
+		prop := func(b []byte) harness.Request {
+			return harness.Request{Properties: map[string]string{identity.PropertyName: string(b)}}
+		}
+		assert.Equal(t, "carol", subject(prop(carol)))
+		assert.Equal(t, "carol", subject(prop(carol)))
+		assert.Equal(t, "dave", subject(prop(dave)))
+	})
+}
+
+// A producer handing off the same identity within one second reuses the signature; a second
+// later it signs again, with the new time.
+func TestIdentitySignatureReuse(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	withKey := probeOptions(harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"producer"}`), withKey)
+		sig := func() string {
+			v, ok := h.Do(probeReq("identity")).Forwarded.Header(identity.HeaderName)
+			require.True(t, ok)
+			id, err := identity.Verify(v, []byte(key), h.Now(), "")
+			require.NoError(t, err)
+			assert.Equal(t, "alice", id.Subject)
+			return v
+		}
+		first := sig()
+		h.Advance(2 * time.Second)
+		assert.NotEqual(t, first, sig(), "signed again with the new time")
+	})
+}
