@@ -36,7 +36,7 @@ func (c *httpContext) resume() {
 			c.p.count("", "internal_error", metrics.Error)
 			if !c.replied {
 				c.replied = true
-				_ = proxywasm.SendHttpResponse(500, nil, failureBody, -1)
+				_ = c.sendReply(500, nil, failureBody)
 			}
 		}
 	}()
@@ -77,4 +77,28 @@ func (c *httpContext) settle(d policy.Decision) (policy.Decision, bool) {
 func (c *httpContext) decideAgain() policy.Decision {
 	c.req.Awaited = true
 	return c.p.policy.OnRequest(c.req)
+}
+
+// repliedMarker is set on a request (nginx: a host property of the request, shared by its
+// filters) by a filter that sent a local reply. ngx_wasm_module still runs the next filters'
+// request callbacks after a reply sent from a callout's callback, and a second reply traps the
+// instance ("local response already stashed", measured): a later wasmward filter that finds the
+// marker lets the request pass untouched, the reply being already decided.
+var repliedMarker = []string{"wasmx", "wasmward_replied"}
+
+// sendReply sends a local reply, marking the request on nginx (repliedMarker).
+func (c *httpContext) sendReply(status int, headers [][2]string, body []byte) error {
+	if c.p.host.caps.MarksRemovedHeaders {
+		_ = proxywasm.SetProperty(repliedMarker, []byte("1"))
+	}
+	return proxywasm.SendHttpResponse(uint32(status), headers, body, -1)
+}
+
+// repliedBefore reports whether an earlier filter already replied to this request (nginx).
+func (c *httpContext) repliedBefore() bool {
+	if !c.p.host.caps.MarksRemovedHeaders {
+		return false
+	}
+	v, err := proxywasm.GetProperty(repliedMarker)
+	return err == nil && string(v) == "1"
 }

@@ -74,12 +74,16 @@ func (c *httpContext) guard(action *types.Action) {
 		return
 	}
 	c.replied = true
-	_ = proxywasm.SendHttpResponse(500, nil, failureBody, -1)
+	_ = c.sendReply(500, nil, failureBody)
 	*action = types.ActionPause
 }
 
 func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (action types.Action) {
 	defer c.guard(&action)
+	if c.repliedBefore() {
+		c.replied = true // an earlier filter answered (see repliedMarker)
+		return types.ActionContinue
+	}
 	pairs, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
 		panic(err)
@@ -304,7 +308,7 @@ func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 			return false
 		}
 		c.replied = true
-		if err := proxywasm.SendHttpResponse(uint32(replyStatus(d.Reply.Status)), d.Reply.Headers, d.Reply.Body, -1); err != nil {
+		if err := c.sendReply(replyStatus(d.Reply.Status), d.Reply.Headers, d.Reply.Body); err != nil {
 			panic(err)
 		}
 		return true

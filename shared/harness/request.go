@@ -91,6 +91,11 @@ func (h *Host) Do(req Request) Result {
 	if req.Authority == "" {
 		req.Authority = "example.com"
 	}
+	// A property a filter sets lives for one request in a real host: reset the glue's replied
+	// marker the last request may have left in the emulator (proxytest cannot unset a property).
+	if err := h.emu.SetProperty([]string{"wasmx", "wasmward_replied"}, []byte("0")); err != nil {
+		panic(err)
+	}
 	if req.Source != "" {
 		src := req.Source
 		if host, _, err := net.SplitHostPort(src); err == nil && h.strict != nil && h.strict.profile.AddressWithoutPort {
