@@ -271,4 +271,3 @@ func FreeAddrs(n int) ([]string, error) {
 	}
 	return out, nil
 }
-
