@@ -156,7 +156,6 @@ type benchResult struct {
 	rate            float64
 	p50, p99        time.Duration
 	rssWarm, rssEnd int64
-	parts           map[string]int64 // RSSParts at the end, mean over the workers
 	statuses        string
 	skipped         string
 }
@@ -301,13 +300,6 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 	r.rssWarm = avg(workerRSS(n))
 	res := Load{Addr: addr, Request: req, Clients: benchClients, Requests: benchMeasured}.Run()
 	r.rssEnd = avg(workerRSS(n))
-	r.parts = map[string]int64{}
-	workers := n.Workers()
-	for _, pid := range workers {
-		for k, v := range RSSParts(pid) {
-			r.parts[k] += v / int64(len(workers))
-		}
-	}
 	r.rate, r.p50, r.p99 = res.Rate(), res.Percentile(50), res.Percentile(99)
 	r.statuses = res.StatusLine()
 	if res.Statuses[200] != res.Requests { // say who refused: the last audit line of a deny
@@ -364,8 +356,8 @@ func benchTable(bin string, results []benchResult, knobs []string) string {
 	}
 	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s\n\n",
 		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, benchMeasured, env)
-	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | RSS/worker warm MiB | RSS/worker @20k MiB | of which wasm memory / code MiB | start s | compile cache | statuses |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|\n")
+	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | RSS/worker warm MiB | RSS/worker @20k MiB | start s | compile cache | statuses |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range results {
 		if r.skipped != "" {
 			fmt.Fprintf(&b, "| %s | %s |\n", r.row.name, r.skipped)
@@ -385,15 +377,14 @@ func benchTable(bin string, results []benchResult, knobs []string) string {
 			}
 			return us(a - b)
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f / %.1f | %.2f | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2f | %s | %s |\n",
 			r.row.name, r.rate, ratio(r.rate, base.rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
 			added(r.p50, ref.p50), added(r.p99, ref.p99), mib(r.rssWarm), mib(r.rssEnd),
-			mib(r.parts["linear"]), mib(r.parts["code"]+r.parts["anon"]), r.ready.Seconds(), r.cached, r.statuses)
+			r.ready.Seconds(), r.cached, r.statuses)
 	}
 	b.WriteString("\nadded: against nginx without wasm (ModSecurity: against Debian's nginx without it). RSS: mean over the\n")
-	b.WriteString("workers, after the warm-up and after 20,000 requests; wasm memory: resident in the wasm instances'\n")
-	b.WriteString("linear memories (the Go heaps and runtimes), code / anon: executable file mappings (nginx, libraries,\n")
-	b.WriteString("cached compiled modules) plus anonymous memory (nginx, Wasmtime, freshly compiled code).\n")
+	b.WriteString("workers, after the warm-up and after 20,000 requests (a worker that compiled a module itself, compile\n")
+	b.WriteString("cache miss, keeps the compiler's memory: about 70 MiB more than loading it from the cache).\n")
 	b.WriteString("start: nginx started → first request served; compile cache: Wasmtime's, hit or miss at that start.\n\n")
 	b.WriteString("| module | size MiB |\n|---|---:|\n")
 	mods, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "dist", "*.wasm"))
