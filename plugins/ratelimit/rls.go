@@ -349,17 +349,8 @@ func (p *Policy) rlsBody(calls []rlsCall, now int64) []byte {
 			b = appendBanDescriptor(b, c, now/int64(time.Second))
 			continue
 		}
-		b = append(b, `{"entries":[{"key":"`+RLSLimitEntry+`","value":`...)
-		b = appendJSONString(b, c.l.id)
-		b = append(b, '}')
-		for j, e := range c.l.desc.entries {
-			b = append(b, `,{"key":`...)
-			b = appendJSONString(b, e.key)
-			b = append(b, `,"value":`...)
-			b = appendJSONString(b, c.vals[j])
-			b = append(b, '}')
-		}
-		b = append(b, `],"limit":{"requestsPerUnit":`...)
+		b = appendEntries(b, RLSLimitEntry, c.l.id, c.l.desc.entries, c.vals)
+		b = append(b, `,"limit":{"requestsPerUnit":`...)
 		b = strconv.AppendInt(b, c.l.rls.perUnit, 10)
 		b = append(b, `,"unit":"`+c.l.rls.unit+`"}}`...)
 	}
@@ -516,4 +507,20 @@ func (p *Policy) prunePending(now int64) {
 			delete(p.pending, req)
 		}
 	}
+}
+
+// appendEntries writes a descriptor's "entries" member: the entry naming the limit or ban
+// (key: value id), then each configured entry with this request's value.
+func appendEntries(b []byte, key, id string, entries []entry, vals []string) []byte {
+	b = append(b, `{"entries":[{"key":"`+key+`","value":`...)
+	b = appendJSONString(b, id)
+	b = append(b, '}')
+	for j, e := range entries {
+		b = append(b, `,{"key":`...)
+		b = appendJSONString(b, e.key)
+		b = append(b, `,"value":`...)
+		b = appendJSONString(b, vals[j])
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }

@@ -132,17 +132,8 @@ func (p *Policy) finishBanCall(c rlsCall, cause, code, reset string, now int64) 
 
 // appendBanDescriptor writes a ban call's descriptor (see the file comment).
 func appendBanDescriptor(b []byte, c rlsCall, nowSec int64) []byte {
-	b = append(b, `{"entries":[{"key":"`+RLSBanEntry+`","value":`...)
-	b = appendJSONString(b, c.b.id)
-	b = append(b, '}')
-	for j, e := range c.b.desc.entries {
-		b = append(b, `,{"key":`...)
-		b = appendJSONString(b, e.key)
-		b = append(b, `,"value":`...)
-		b = appendJSONString(b, c.vals[j])
-		b = append(b, '}')
-	}
-	b = append(b, `],"limit":{"requestsPerUnit":`...)
+	b = appendEntries(b, RLSBanEntry, c.b.id, c.b.desc.entries, c.vals)
+	b = append(b, `,"limit":{"requestsPerUnit":`...)
 	b = strconv.AppendInt(b, min(max(nowSec, 0), math.MaxUint32), 10)
 	b = append(b, `,"unit":"`+banUnit+`"},"hitsAddend":`...)
 	if c.kind == callBanPublish {

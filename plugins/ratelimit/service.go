@@ -37,12 +37,7 @@ func ServiceConfig(data []byte) ([]byte, error) {
 			continue
 		}
 		n++
-		fmt.Fprintf(&b, "  - key: %s\n    value: %s\n", RLSLimitEntry, strconv.Quote(l.id))
-		indent := "    "
-		for _, e := range l.desc.entries {
-			fmt.Fprintf(&b, "%sdescriptors:\n%s  - key: %s\n", indent, indent, strconv.Quote(e.key))
-			indent += "    "
-		}
+		indent := writeDescriptorTree(&b, RLSLimitEntry, l.id, l.desc.entries)
 		fmt.Fprintf(&b, "%srate_limit:\n%s  unit: %s\n%s  requests_per_unit: %d\n",
 			indent, indent, strings.ToLower(l.rls.unit), indent, l.rls.perUnit)
 	}
@@ -52,16 +47,24 @@ func ServiceConfig(data []byte) ([]byte, error) {
 		}
 		n++
 		// The plugin sends the limit (now, Unix seconds) and the ban's end as hits: rlsban.go.
-		fmt.Fprintf(&b, "  - key: %s\n    value: %s\n", RLSBanEntry, strconv.Quote(bn.id))
-		indent := "    "
-		for _, e := range bn.desc.entries {
-			fmt.Fprintf(&b, "%sdescriptors:\n%s  - key: %s\n", indent, indent, strconv.Quote(e.key))
-			indent += "    "
-		}
+		indent := writeDescriptorTree(&b, RLSBanEntry, bn.id, bn.desc.entries)
 		fmt.Fprintf(&b, "%srate_limit:\n%s  unit: day\n%s  requests_per_unit: 0\n", indent, indent, indent)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("no limit or ban has backend \"rls\"")
 	}
 	return []byte(b.String()), nil
+}
+
+// writeDescriptorTree writes one service descriptor: the entry naming the limit or ban, then a
+// nested descriptor per configured entry. It returns the indent of the innermost level, where
+// the rate_limit goes.
+func writeDescriptorTree(b *strings.Builder, key, id string, entries []entry) string {
+	fmt.Fprintf(b, "  - key: %s\n    value: %s\n", key, strconv.Quote(id))
+	indent := "    "
+	for _, e := range entries {
+		fmt.Fprintf(b, "%sdescriptors:\n%s  - key: %s\n", indent, indent, strconv.Quote(e.key))
+		indent += "    "
+	}
+	return indent
 }
