@@ -54,16 +54,8 @@ func benchRows(t *testing.T) []benchRow {
 	t.Helper()
 	root := harness.RepoRoot()
 	filter := func(plugin, path string) gen.NginxFilter {
-		c, err := gen.LoadConfig(root, plugin, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Data = unlimited(t, c.Data)
-		f, err := gen.NginxFilterFor(plugin, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+		rel, _ := filepath.Rel(root, path)
+		return filterOf(t, plugin, rel, func(b []byte) []byte { return unlimited(t, b) })
 	}
 	preferred := func(plugin string) gen.NginxFilter {
 		path, err := pluginfiles.Preferred(root, plugin)

@@ -1,7 +1,6 @@
 package nginx
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,19 +18,11 @@ import (
 func TestJWKSColdStart(t *testing.T) {
 	bin := hostOrSkip(t)
 	w := newWorld(t)
-	root := harness.RepoRoot()
-	c, err := gen.LoadConfig(root, "jwtauthn", filepath.Join(root, "plugins", "jwtauthn", "testdata", "valid", "full.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := gen.NginxFilterFor("jwtauthn", c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := filterOf(t, "jwtauthn", "plugins/jwtauthn/testdata/valid/full.json", nil)
 	// The same provider inside a one-VM chain: the chain must wait with it, never merge the
 	// wait as an allow.
 	chainData := `{"apiVersion":"wasmward/v1","plugin":"chain","spec":{"policies":[{"plugin":"jwtauthn","spec":` +
-		string(c.Env.Spec) + `},{"plugin":"passthrough","spec":{}}]}}`
+		string(f.Config.Env.Spec) + `},{"plugin":"passthrough","spec":{}}]}}`
 	chainEnv, err := config.ParseEnvelope([]byte(chainData), "chain")
 	if err != nil {
 		t.Fatal(err)

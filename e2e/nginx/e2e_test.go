@@ -110,6 +110,25 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 	return n
 }
 
+// filterOf is the nginx filter for a config file of plugin (path relative to the repository),
+// its data passed through edit when edit is not nil.
+func filterOf(t *testing.T, plugin, path string, edit func([]byte) []byte) gen.NginxFilter {
+	t.Helper()
+	root := harness.RepoRoot()
+	c, err := gen.LoadConfig(root, plugin, filepath.Join(root, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		c.Data = edit(c.Data)
+	}
+	f, err := gen.NginxFilterFor(plugin, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // pointClusters points every callout cluster of a config at the identity provider.
 func (w *world) pointClusters(cfg string) string {
 	return string(gen.WithCallouts(gen.Config{Data: []byte(cfg)}, w.idpAddr).Data)

@@ -28,14 +28,7 @@ func TestFailsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused := gen.NginxFilter{Plugin: "ratelimit", Config: gen.Config{Name: "refused", Path: "(test)", Data: data, Env: env}}
-	body, err := gen.LoadConfig(harness.RepoRoot(), "sanitize", harness.RepoRoot()+"/plugins/sanitize/testdata/valid/full.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inspect, err := gen.NginxFilterFor("sanitize", body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inspect := filterOf(t, "sanitize", "plugins/sanitize/testdata/valid/full.json", nil)
 	n := w.startNginx(t, bin, 2, []site{
 		{addr: addrs[0], filters: []gen.NginxFilter{refused}},
 		{addr: addrs[1], filters: []gen.NginxFilter{inspect}, bodyBuffer: 8 << 10},

@@ -55,15 +55,8 @@ func soakTargets(t *testing.T) []target {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := gen.LoadConfig(root, plugin, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := gen.NginxFilterFor(plugin, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+		rel, _ := filepath.Rel(root, path)
+		return filterOf(t, plugin, rel, nil)
 	}
 	var out []target
 	for _, def := range gen.Definitions() {
@@ -83,15 +76,8 @@ func soakTargets(t *testing.T) []target {
 		chainFilters = append(chainFilters, preferred(p))
 	}
 	out = append(out, target{name: "full chain, separate filters", filters: chainFilters, sets: setsOf(pluginfiles.FullChain...)})
-	onevm, err := gen.LoadConfig(root, "chain", filepath.Join(root, gen.OneVMConfigPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	onevm.Name = "full-chain"
-	f, err := gen.NginxFilterFor("chain", onevm)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := filterOf(t, "chain", gen.OneVMConfigPath, nil)
+	f.Config.Name = "full-chain"
 	out = append(out, target{name: "full chain, one VM", filters: []gen.NginxFilter{f}, sets: setsOf(pluginfiles.FullChain...)})
 	return out
 }
