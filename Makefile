@@ -53,7 +53,8 @@ bench-nginx: build ## real nginx: plain, pass-through, each plugin, full chain, 
 WAFBENCH_SAMPLE ?= 1
 waf-bench: dist/sanitize.wasm dist/passthrough.wasm ## sanitize vs Coraza+CRS (PL1, PL2) vs ModSecurity+CRS on the same request sets; one table (dist/waf-bench.md)
 	@bash plugins/sanitize/testdata/setup-corpus.sh
-	@flock /tmp/wasmward-measure.lock $(GO) run ./tools/wafbench -sample $(WAFBENCH_SAMPLE) -out dist/waf-bench.md
+	@$(GO) build -o dist/wafbench ./tools/wafbench
+	@flock /tmp/wasmward-measure.lock dist/wafbench -sample $(WAFBENCH_SAMPLE) -out dist/waf-bench.md
 
 demo: build ## run each plugin's scripted requests through its .wasm in the embedded host
 	$(GO) run ./tools/demo
