@@ -98,35 +98,37 @@ type httpEngine struct {
 	addr string
 }
 
-// startDebian starts Debian's nginx (1 worker) on 127.0.0.1, with ModSecurity + CRS when modsec.
-func startDebian(up *upstream, modsec bool) (*httpEngine, error) {
+// site is a free loopback address and a fresh prefix directory for one nginx.
+func site() (addr, dir string, err error) {
 	addrs, err := nginx.FreeAddrs(1)
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	dir, err := os.MkdirTemp("", "wafbench-debian-")
+	dir, err = os.MkdirTemp("", "wafbench-nginx-")
+	return addrs[0], dir, err
+}
+
+// startDebian starts Debian's nginx (1 worker) on 127.0.0.1, with ModSecurity + CRS when modsec.
+func startDebian(up *upstream, modsec bool) (*httpEngine, error) {
+	addr, dir, err := site()
 	if err != nil {
 		return nil, err
 	}
-	conf, err := nginx.ModSecConf(dir, nginx.Main(1), addrs[0], up.addr(), modsec)
+	conf, err := nginx.ModSecConf(dir, nginx.Main(1), addr, up.addr(), modsec)
 	if err != nil {
 		return nil, err
 	}
-	n, err := nginx.Start(nginx.DebianNginx, dir, conf, nil, addrs, 2*time.Minute)
+	n, err := nginx.Start(nginx.DebianNginx, dir, conf, nil, []string{addr}, 2*time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	return &httpEngine{n: n, addr: addrs[0]}, nil
+	return &httpEngine{n: n, addr: addr}, nil
 }
 
 // startWasmNginx starts nginx + ngx_wasm_module (1 worker) with sanitize's config at cfgPath, or
 // without a filter when cfgPath is "".
 func startWasmNginx(bin string, up *upstream, cfgPath string) (*httpEngine, error) {
-	addrs, err := nginx.FreeAddrs(1)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "wafbench-wasm-")
+	addr, dir, err := site()
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +137,7 @@ func startWasmNginx(bin string, up *upstream, cfgPath string) (*httpEngine, erro
 	if err != nil {
 		return nil, err
 	}
-	srv := gen.NginxServer{Listen: addrs[0]}
+	srv := gen.NginxServer{Listen: addr}
 	if cfgPath != "" {
 		c, err := gen.LoadConfig(root, "sanitize", filepath.Join(root, cfgPath))
 		if err != nil {
@@ -149,11 +151,11 @@ func startWasmNginx(bin string, up *upstream, cfgPath string) (*httpEngine, erro
 	}
 	conf := gen.NginxConf{Note: "make waf-bench (tools/wafbench)", Main: nginx.Main(1), HTTP: nginx.HTTP, Wasm: cache,
 		WasmDir: filepath.Join(root, "dist"), Upstream: up.addr(), Servers: []gen.NginxServer{srv}}
-	n, err := nginx.Start(bin, dir, conf.Render(), nil, addrs, 10*time.Minute)
+	n, err := nginx.Start(bin, dir, conf.Render(), nil, []string{addr}, 10*time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	return &httpEngine{n: n, addr: addrs[0]}, nil
+	return &httpEngine{n: n, addr: addr}, nil
 }
 
 // workerRSS is the mean RSS of the nginx workers.

@@ -201,36 +201,14 @@ func runSanitizeWasm(items []corpus.Item) engineRun {
 // runSanitizeNginx sends every item through real nginx + ngx_wasm_module with sanitize, and
 // through the same nginx without a filter for the latency baseline.
 func runSanitizeNginx(bin string, items []corpus.Item) engineRun {
-	t0 := time.Now()
 	r := engineRun{name: "sanitize (nginx)", latWhat: "over HTTP on loopback, 1 worker: minus the same nginx + ngx_wasm_module without a filter"}
-	up, err := startUpstream()
-	if err != nil {
-		r.skipped = err.Error()
-		return r
-	}
-	plain, err := startWasmNginx(bin, up, "")
-	if err != nil {
-		r.skipped = "plain nginx: " + err.Error()
-		return r
-	}
-	_, r.base, _ = plain.run(up, items)
-	plainRSS := plain.workerRSS()
-	plain.stop()
-	e, err := startWasmNginx(bin, up, sanitizeConfig)
-	if err != nil {
-		r.skipped = err.Error()
-		return r
-	}
-	defer e.stop()
-	var statuses map[int]int
-	r.blocked, r.lat, statuses = e.run(up, items)
-	r.memory = fmt.Sprintf("worker RSS %s (without filter %s)", mib(e.workerRSS()), mib(plainRSS))
-	r.notes = append(r.notes, fmt.Sprintf("sanitize (nginx) replies to blocked requests: %v", statuses))
-	if p := nginx.Problems(e.n.ErrorLog()); len(p) > 0 {
-		r.notes = append(r.notes, fmt.Sprintf("sanitize (nginx) error log: %d problem lines, first: %s", len(p), p[0]))
-	}
-	progress(r.name, t0)
-	return r
+	return runHTTP(r, items, func(up *upstream, waf bool) (*httpEngine, error) {
+		cfg := ""
+		if waf {
+			cfg = sanitizeConfig
+		}
+		return startWasmNginx(bin, up, cfg)
+	})
 }
 
 // runCoraza runs Coraza + CRS v4 at paranoia level pl in process.
@@ -261,26 +239,33 @@ func runCoraza(pl int, items []corpus.Item) engineRun {
 // runModSecurity sends every item through Debian's nginx with ModSecurity + CRS (installed with
 // apt-get when missing) and through the same nginx without it for the latency baseline.
 func runModSecurity(items []corpus.Item) engineRun {
-	t0 := time.Now()
 	r := engineRun{name: "ModSecurity PL1", latWhat: "over HTTP on loopback, 1 worker: minus Debian's nginx without ModSecurity"}
 	if err := nginx.EnsureModSecurity(); err != nil {
 		r.skipped = err.Error()
 		return r
 	}
+	return runHTTP(r, items, startDebian)
+}
+
+// runHTTP measures the nginx that start starts on a fresh upstream: first without the WAF (the
+// latency and memory baseline), then with it.
+func runHTTP(r engineRun, items []corpus.Item, start func(up *upstream, waf bool) (*httpEngine, error)) engineRun {
+	t0 := time.Now()
 	up, err := startUpstream()
 	if err != nil {
 		r.skipped = err.Error()
 		return r
 	}
-	plain, err := startDebian(up, false)
+	defer up.ln.Close()
+	plain, err := start(up, false)
 	if err != nil {
-		r.skipped = "plain nginx: " + err.Error()
+		r.skipped = "without the WAF: " + err.Error()
 		return r
 	}
 	_, r.base, _ = plain.run(up, items)
 	plainRSS := plain.workerRSS()
 	plain.stop()
-	e, err := startDebian(up, true)
+	e, err := start(up, true)
 	if err != nil {
 		r.skipped = err.Error()
 		return r
@@ -288,8 +273,11 @@ func runModSecurity(items []corpus.Item) engineRun {
 	defer e.stop()
 	var statuses map[int]int
 	r.blocked, r.lat, statuses = e.run(up, items)
-	r.memory = fmt.Sprintf("worker RSS %s (without ModSecurity %s)", mib(e.workerRSS()), mib(plainRSS))
-	r.notes = append(r.notes, fmt.Sprintf("ModSecurity replies to blocked requests (403: ModSecurity; others: nginx itself, counted as blocked too): %v", statuses))
+	r.memory = fmt.Sprintf("worker RSS %s (without the WAF %s)", mib(e.workerRSS()), mib(plainRSS))
+	r.notes = append(r.notes, fmt.Sprintf("%s: statuses of the blocked requests (nginx's own 400/405/505 count as blocked too): %v", r.name, statuses))
+	if p := nginx.Problems(e.n.ErrorLog()); len(p) > 0 {
+		r.notes = append(r.notes, fmt.Sprintf("%s: error log: %d problem lines, first: %s", r.name, len(p), p[0]))
+	}
 	progress(r.name, t0)
 	return r
 }
