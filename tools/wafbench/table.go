@@ -239,6 +239,12 @@ func goals(items []corpus.Item, live []engineRun, attack []row, benignIdx, jsonI
 		}
 	}
 	out = append(out, fmt.Sprintf("%s: every class ≥ the better of ModSecurity and Coraza PL1 (sanitize wasm)%s", mark(len(missed) == 0), list(missed)))
+	var uncovered []string
+	for _, r := range attack[:len(attack)-3] {
+		if t := r.tally(items, s.blocked); pct(t.hit[0]+t.hit[1], t.n[0]+t.n[1]) < uncoveredBelow {
+			uncovered = append(uncovered, r.label)
+		}
+	}
 	all := attack[len(attack)-1].tally(items, s.blocked)
 	out = append(out, fmt.Sprintf("%s: overall attack detection ≥ 90%%: %.1f%%", mark(pct(all.hit[1], all.n[1]) >= 90), pct(all.hit[1], all.n[1])))
 	fp := row{idx: benignIdx}.tally(items, s.blocked)
@@ -256,8 +262,12 @@ func goals(items []corpus.Item, live []engineRun, attack []row, benignIdx, jsonI
 		ratio := float64(p) / float64(max(base, 1))
 		out = append(out, fmt.Sprintf("%s: JSON bodies ≤ 3× the pass-through plugin's p50 (wasm, %d benign JSON requests): %.1f× (%s vs %s)", mark(ratio <= 3), len(jsonIdx), ratio, us(p), us(base)))
 	}
+	out = append(out, fmt.Sprintf("classes sanitize (wasm) does not cover (under %.0f%% detected, both splits): %s", uncoveredBelow, strings.Join(uncovered, ", ")))
 	return out
 }
+
+// uncoveredBelow is the detection % under which a class counts as not covered.
+const uncoveredBelow = 10.0
 
 func list(s []string) string {
 	if len(s) == 0 {
