@@ -40,10 +40,7 @@ type pluginContext struct {
 	lastCounter     counter
 	lastIdentity    *policy.Identity // see encodeIdentity
 	lastEncoded     []byte
-	lastSignedID    *policy.Identity // see signIdentity
-	lastSignedAt    int64
-	lastSigned      string
-	lastSignedFor   string        // the connection binding of lastSigned
+	signed          signedCache // see signIdentity
 	idCache         identityCache // see loadIdentity
 	warnedNoHandoff bool
 	heap, gc        proxywasm.MetricGauge
