@@ -40,7 +40,7 @@ type pluginContext struct {
 	lastCounter     counter
 	lastIdentity    *policy.Identity // see encodeIdentity
 	lastEncoded     []byte
-	signed          signedCache // see signIdentity
+	signed          signedCache   // see signIdentity
 	idCache         identityCache // see loadIdentity
 	warnedNoHandoff bool
 	heap, gc        proxywasm.MetricGauge
