@@ -264,7 +264,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	c.done = true // a callout answering later must not resume it (resume)
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
 	// outlives the stream even where the delete never comes (proxytest's wasm host).
-	c.req, c.resp = nil, nil
+	c.req, c.resp, c.sent = nil, nil, nil
 	yieldToRuntime()
 }
 
