@@ -5,7 +5,7 @@ GO ?= go
 PLUGINS := $(patsubst plugins/%/wasm/main.go,%,$(wildcard plugins/*/wasm/main.go))
 WASM := $(PLUGINS:%=dist/%.wasm)
 # Modules built for tests only (never shipped).
-TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm
+TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm dist/test/floor.wasm
 # Every module is built with a one-statement Go runtime patch (tools/runtimepatch): without it the
 # runtime's scavenger arms a timer and the module traps on hosts whose WASI lacks poll_oneoff.
 WASM_OVERLAY := dist/_runtimepatch/overlay.json  # "_": never a package of ./...
@@ -31,6 +31,9 @@ dist/test/probe.wasm: $(WASM_OVERLAY) FORCE
 dist/test/misbehaving.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./tools/wasmrules/testdata/misbehaving
+dist/test/floor.wasm: $(WASM_OVERLAY) FORCE
+	@mkdir -p $(dir $@)
+	$(WASM_BUILD) -o $@ ./e2e/nginx/floor
 
 test: build test-deps ## build, then run every test that needs no container, native and wasm mode
 	$(GO) test -count=1 ./...

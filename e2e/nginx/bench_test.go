@@ -9,15 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasmward/wasmward/e2e/e2ekit"
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
-	"github.com/wasmward/wasmward/shared/identity"
-	"github.com/wasmward/wasmward/shared/policy"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 	"github.com/wasmward/wasmward/tools/pluginfiles"
 )
@@ -26,20 +25,40 @@ import (
 // leaves it to its own target.
 const BenchEnv = "WASMWARD_BENCH_NGINX"
 
-// The bench-nginx load per row: warm-up requests, then the measured ones; RSS is read after
-// each (the second reading after benchWarmup+benchMeasured requests in all).
+// The bench-nginx load per row: warm-up requests, then the measured ones (benchMeasured); RSS
+// is read after each.
 const (
-	benchWarmup   = 2000
-	benchMeasured = 18000
-	benchClients  = 4
+	benchWarmup  = 2000
+	benchClients = 4
 )
+
+// BenchRequestsEnv sets how many requests each row serves in all (warm-up included; default
+// 20,000). WASMWARD_BENCH_REQUESTS=100000 is the growth check: every row's RSS after 100,000
+// requests against its reading after the warm-up, which must stay within benchGrowthSlack.
+const BenchRequestsEnv = "WASMWARD_BENCH_REQUESTS"
+
+// benchGrowthSlack is how much a worker's mean RSS may grow per VM (filter) between the warm-up
+// and the end of a row: the Go heaps settle within the warm-up, so more is a leak.
+const benchGrowthSlack = 4 << 20
+
+// benchMeasured is the number of measured requests per row (BenchRequestsEnv minus the warm-up).
+func benchMeasured(t *testing.T) int {
+	total := 20000
+	if v := os.Getenv(BenchRequestsEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= benchWarmup {
+			t.Fatalf("%s=%q: want a number of requests above the %d of the warm-up", BenchRequestsEnv, v, benchWarmup)
+		}
+		total = n
+	}
+	return total - benchWarmup
+}
 
 // benchRow is one row of the bench-nginx table.
 type benchRow struct {
 	name    string
 	filters []gen.NginxFilter
 	debian  string // "", or "plain" / "modsec": Debian's nginx (ModSecurity + CRS)
-	handoff bool   // the request carries the identity jwtauthn hands off (rbac alone)
 }
 
 // benchPath is the path every bench request asks for: a route jwtauthn's, rbac's and the
@@ -47,15 +66,19 @@ type benchRow struct {
 // a managed device behind rbac's trusted proxy (source 172.16.0.5 through the realip module).
 const benchPath = "/orders/7/items/1"
 
-// benchRows are the table's rows: every plugin with its preferred config (full.json, as the
-// full chain runs it), rate limits raised out of reach (the table measures allowed requests:
-// denies skip the upstream), then the full chain as separate filters and in one VM.
+// benchRows are the table's rows: nginx without wasm, the floor (the smallest Go proxy-wasm
+// filter, e2e/nginx/floor: what ngx_wasm_module and the Go runtime cost before any wasmward
+// code), then every plugin with its preferred config (full.json, as the full chain runs it),
+// rate limits raised out of reach (the table measures allowed requests: denies skip the
+// upstream), then the full chain as separate filters and in one VM. rbac authorizes the
+// identity jwtauthn hands off, bound to the connection (a client-signed header is refused), so
+// it runs behind jwtauthn, next to jwtauthn + passthrough: rbac's cost is the difference.
 func benchRows(t *testing.T) []benchRow {
 	t.Helper()
 	root := harness.RepoRoot()
 	filter := func(plugin, path string) gen.NginxFilter {
 		rel, _ := filepath.Rel(root, path)
-		return filterOf(t, plugin, rel, func(b []byte) []byte { return unlimited(t, b) })
+		return filterOf(t, plugin, rel, func(b []byte) []byte { return benchSpec(t, b) })
 	}
 	preferred := func(plugin string) gen.NginxFilter {
 		path, err := pluginfiles.Preferred(root, plugin)
@@ -64,12 +87,23 @@ func benchRows(t *testing.T) []benchRow {
 		}
 		return filter(plugin, path)
 	}
-	rows := []benchRow{{name: "nginx without wasm"}, {name: "passthrough", filters: []gen.NginxFilter{preferred("passthrough")}}}
+	floor := gen.NginxFilter{Plugin: "floor", Module: filepath.Join(root, "dist", "test", "floor.wasm"),
+		Config: gen.Config{Name: "floor", Data: []byte(`{}`), Env: &config.Envelope{}}}
+	rows := []benchRow{{name: "nginx without wasm"}, {name: "Go proxy-wasm floor (SDK only)", filters: []gen.NginxFilter{floor}},
+		{name: "passthrough", filters: []gen.NginxFilter{preferred("passthrough")}}}
+	audited := preferred("passthrough")
+	audited.Config.Data = []byte(strings.Replace(string(audited.Config.Data), `"allows":false`, `"allows":true`, 1))
+	rows = append(rows, benchRow{name: "passthrough, allows audited", filters: []gen.NginxFilter{audited}})
 	var chain []gen.NginxFilter
 	for _, p := range pluginfiles.FullChain {
 		f := preferred(p)
 		chain = append(chain, f)
-		rows = append(rows, benchRow{name: p, filters: []gen.NginxFilter{f}, handoff: p == "rbac"})
+		if p == "rbac" { // rbac needs jwtauthn's identity, handed off on the same connection
+			rows = append(rows, benchRow{name: "jwtauthn + passthrough", filters: []gen.NginxFilter{chain[0], preferred("passthrough")}},
+				benchRow{name: "jwtauthn + rbac", filters: []gen.NginxFilter{chain[0], f}})
+			continue
+		}
+		rows = append(rows, benchRow{name: p, filters: []gen.NginxFilter{f}})
 	}
 	onevm := filter("chain", filepath.Join(root, gen.OneVMConfigPath))
 	onevm.Config.Name = "full-chain"
@@ -78,9 +112,11 @@ func benchRows(t *testing.T) []benchRow {
 	return rows
 }
 
-// unlimited raises every rate-limit bucket and ban threshold in a config (any plugin, the
-// chain's embedded specs included) to its schema maximum.
-func unlimited(t *testing.T, data []byte) []byte {
+// benchSpec raises every rate-limit bucket and ban threshold in a config (any plugin, the
+// chain's embedded specs included) to its schema maximum, and turns the audit of allowed
+// requests off, as nginx's access log is off in every row (the "allows audited" row measures
+// that line's cost).
+func benchSpec(t *testing.T, data []byte) []byte {
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatal(err)
@@ -97,6 +133,10 @@ func unlimited(t *testing.T, data []byte) []byte {
 				case "capacity", "tokensPerFill":
 				case "threshold":
 					x[k] = 1000000
+				case "audit":
+					if a, ok := e.(map[string]any); ok {
+						a["allows"] = false
+					}
 				default:
 					walk(e)
 				}
@@ -115,24 +155,6 @@ func unlimited(t *testing.T, data []byte) []byte {
 	return out
 }
 
-// signedIdentity is the bench caller's identity as jwtauthn hands it to a later filter: the
-// signed header, under the e2e handoff key (testEnv).
-func signedIdentity(t *testing.T) string {
-	key := ""
-	for _, e := range testEnv() {
-		if v, ok := strings.CutPrefix(e, identity.KeyEnv+"="); ok {
-			key = v
-		}
-	}
-	claims := `{"iss":"` + e2ekit.Issuer + `","sub":"alice","aud":"orders","scope":"orders.read orders:read"}`
-	v, err := identity.Sign(&policy.Identity{Subject: "alice", Issuer: e2ekit.Issuer, Provider: "corp",
-		Scopes: []string{"orders.read", "orders:read"}, Claims: []byte(claims)}, []byte(key), time.Now(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // benchResult is one measured row.
 type benchResult struct {
 	row             benchRow
@@ -141,6 +163,8 @@ type benchResult struct {
 	rate            float64
 	p50, p99        time.Duration
 	rssWarm, rssEnd int64
+	anonEnd         int64         // the anonymous (not file-backed) part of rssEnd
+	cpu             time.Duration // the workers' CPU time per measured request
 	statuses        string
 	skipped         string
 }
@@ -163,7 +187,15 @@ func TestBenchNginx(t *testing.T) {
 	for _, kv := range knobs {
 		extraMain = append(extraMain, "env "+kv+";")
 	}
-	t.Cleanup(func() { extraMain = nil })
+	// WASMWARD_BENCH_WASMTIME="cranelift_opt_level speed_and_size": Wasmtime flags of every wasm
+	// nginx (ngx_wasm_module's `flag` directive in the wasmtime block), comma-separated.
+	for _, f := range strings.Split(os.Getenv("WASMWARD_BENCH_WASMTIME"), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			extraWasmtime = append(extraWasmtime, "flag "+f+";")
+			knobs = append(knobs, "wasmtime flag "+f)
+		}
+	}
+	t.Cleanup(func() { extraMain, extraWasmtime = nil, nil })
 	w := newWorld(t)
 	up := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -200,9 +232,6 @@ func TestBenchNginx(t *testing.T) {
 	for _, row := range rows {
 		var r benchResult
 		req := GetRequest(benchPath, "api.example.com", headers)
-		if row.handoff { // what jwtauthn in front would hand over, signed now (valid identity.MaxAge)
-			req = GetRequest(benchPath, "api.example.com", append(slices.Clone(headers), [2]string{identity.HeaderName, signedIdentity(t)}))
-		}
 		switch row.debian {
 		case "":
 			r = benchWasmRow(t, w, bin, row, req)
@@ -216,10 +245,10 @@ func TestBenchNginx(t *testing.T) {
 				r = benchDebianRow(t, w, row, req)
 			}
 		}
-		t.Logf("%s: %.0f req/s, p50 %v, RSS %.1f → %.1f MiB, start %.2fs (%s) %s %s", row.name, r.rate, r.p50, mib(r.rssWarm), mib(r.rssEnd), r.ready.Seconds(), r.cached, r.statuses, r.skipped)
+		t.Logf("%s: %.0f req/s, p50 %v, CPU %v/req, RSS %.1f → %.1f MiB (anon %.1f), start %.2fs (%s) %s %s", row.name, r.rate, r.p50, r.cpu, mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd), r.ready.Seconds(), r.cached, r.statuses, r.skipped)
 		results = append(results, r)
 	}
-	table := benchTable(bin, results, knobs)
+	table := benchTable(t, bin, results, knobs)
 	fmt.Print(table)
 	_ = os.WriteFile(filepath.Join(harness.RepoRoot(), "dist", "bench-nginx.md"), []byte(table), 0o644)
 }
@@ -272,19 +301,33 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 	t.Helper()
 	// Settle: jwtauthn fetches its keys per worker at the first requests, and nginx answers the
 	// requests arriving meanwhile 503 (only the fetching request can wait there); up to 10 s of
-	// 200-request rounds until one is all allowed. They count in the warm-up.
-	settled := 0
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && settled < benchWarmup; {
+	// 200-request rounds until three in a row are all allowed (one clean round can have reached
+	// one worker only). They count in the warm-up.
+	settled, clean := 0, 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && clean < 3; {
 		res := Load{Addr: addr, Request: req, Clients: benchClients, Requests: 200}.Run()
 		settled += res.Requests
-		if res.Statuses[503] == 0 {
-			break
+		clean++
+		if res.Statuses[503] > 0 {
+			clean = 0
 		}
 	}
 	warm := Load{Addr: addr, Request: req, Clients: benchClients, Requests: max(0, benchWarmup-settled)}.Run()
 	r.rssWarm = avg(workerRSS(n))
-	res := Load{Addr: addr, Request: req, Clients: benchClients, Requests: benchMeasured}.Run()
+	cpu0 := workersCPU(n)
+	res := Load{Addr: addr, Request: req, Clients: benchClients, Requests: benchMeasured(t)}.Run()
 	r.rssEnd = avg(workerRSS(n))
+	anon := map[int]int64{}
+	for _, pid := range n.Workers() {
+		anon[pid] = RSSAnon(pid)
+	}
+	r.anonEnd = avg(anon)
+	if res.Requests > 0 {
+		r.cpu = (workersCPU(n) - cpu0) / time.Duration(res.Requests)
+	}
+	if r.rssEnd > r.rssWarm+int64(max(1, len(r.row.filters)))*benchGrowthSlack {
+		t.Errorf("%s: worker RSS grew from %.1f to %.1f MiB over %d requests", r.row.name, mib(r.rssWarm), mib(r.rssEnd), res.Requests)
+	}
 	r.rate, r.p50, r.p99 = res.Rate(), res.Percentile(50), res.Percentile(99)
 	r.statuses = res.StatusLine()
 	if res.Statuses[200] != res.Requests { // say who refused: the last audit line of a deny
@@ -302,6 +345,15 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 	ensureNoProblems(t, n)
 }
 
+// workersCPU is the CPU time all of nginx's workers have used so far.
+func workersCPU(n *Nginx) time.Duration {
+	var sum time.Duration
+	for _, pid := range n.Workers() {
+		sum += CPUTime(pid)
+	}
+	return sum
+}
+
 // cacheEntries counts the files in the Wasmtime compile cache (WasmtimeCache): a start that
 // compiled a module adds one.
 func cacheEntries() int {
@@ -317,7 +369,8 @@ func cacheEntries() int {
 }
 
 // benchTable renders the results as one Markdown table, the .wasm sizes and the versions.
-func benchTable(bin string, results []benchResult, knobs []string) string {
+func benchTable(t *testing.T, bin string, results []benchResult, knobs []string) string {
+	total := benchWarmup + benchMeasured(t)
 	var base, pass benchResult
 	for _, r := range results {
 		switch r.row.name {
@@ -340,9 +393,9 @@ func benchTable(bin string, results []benchResult, knobs []string) string {
 		env = strings.Join(knobs, " ")
 	}
 	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s\n\n",
-		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, benchMeasured, env)
-	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | RSS/worker warm MiB | RSS/worker @20k MiB | start s | compile cache | statuses |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, total-benchWarmup, env)
+	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | worker CPU µs/req | RSS/worker warm MiB | RSS/worker @" + kilo(total) + " MiB | of which anonymous MiB | start s | compile cache | statuses |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range results {
 		if r.skipped != "" {
 			fmt.Fprintf(&b, "| %s | %s |\n", r.row.name, r.skipped)
@@ -362,18 +415,22 @@ func benchTable(bin string, results []benchResult, knobs []string) string {
 			}
 			return us(a - b)
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.2f | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f | %.2f | %s | %s |\n",
 			r.row.name, r.rate, ratio(r.rate, base.rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
-			added(r.p50, ref.p50), added(r.p99, ref.p99), mib(r.rssWarm), mib(r.rssEnd),
+			added(r.p50, ref.p50), added(r.p99, ref.p99), us(r.cpu), mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd),
 			r.ready.Seconds(), r.cached, r.statuses)
 	}
 	b.WriteString("\nadded: against nginx without wasm (ModSecurity: against Debian's nginx without it). RSS: mean over the\n")
-	b.WriteString("workers, after the warm-up and after 20,000 requests (a worker that compiled a module itself, compile\n")
+	fmt.Fprintf(&b, "workers, after the warm-up and after %d requests (a worker that compiled a module itself, compile\n", total)
 	b.WriteString("cache miss, keeps the compiler's memory: about 70 MiB more than loading it from the cache).\n")
+	b.WriteString("anonymous: the part of that RSS that is the worker's own (RssAnon); the rest is file-backed pages\n")
+	b.WriteString("(nginx, libraries, compiled modules mapped from Wasmtime's cache file) held once in the page cache.\n")
+	b.WriteString("worker CPU: user + system time of all workers over the measured requests, per request (less\n")
+	b.WriteString("sensitive to the machine's other load than req/s).\n")
 	b.WriteString("start: nginx started → first request served; compile cache: Wasmtime's, hit or miss at that start.\n\n")
 	b.WriteString("| module | size MiB |\n|---|---:|\n")
 	mods, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "dist", "*.wasm"))
-	for _, m := range mods {
+	for _, m := range append(mods, filepath.Join(harness.RepoRoot(), "dist", "test", "floor.wasm")) {
 		if st, err := os.Stat(m); err == nil {
 			fmt.Fprintf(&b, "| %s | %.1f |\n", filepath.Base(m), float64(st.Size())/(1<<20))
 		}
@@ -381,5 +438,17 @@ func benchTable(bin string, results []benchResult, knobs []string) string {
 	return b.String()
 }
 
+// kilo renders a request count as a column heading does: 20000 → "20k".
+func kilo(n int) string {
+	if n%1000 == 0 {
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
 // extraMain are top-level directives added to every e2e nginx (TestBenchNginx's knobs).
 var extraMain []string
+
+// extraWasmtime are directives added to the wasmtime block of every e2e nginx (TestBenchNginx's
+// Wasmtime flags).
+var extraWasmtime []string

@@ -78,6 +78,9 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(extraWasmtime) > 0 { // inside WasmtimeCache's wasmtime block
+		cache = []string{strings.TrimSuffix(cache[0], "}") + strings.Join(extraWasmtime, " ") + " }"}
+	}
 	conf := gen.NginxConf{Note: "the real-host e2e (e2e/nginx)", Main: append(Main(workers), extraMain...), HTTP: HTTP, Wasm: cache,
 		WasmDir: filepath.Join(harness.RepoRoot(), "dist"), Upstream: w.upAddr}
 	if realIP {

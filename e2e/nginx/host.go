@@ -222,18 +222,45 @@ func (n *Nginx) Workers() []int {
 }
 
 // RSS returns the resident set size of pid in bytes, 0 if it is gone.
-func RSS(pid int) int64 {
+func RSS(pid int) int64 { return statusKB(pid, "VmRSS:") }
+
+// RSSAnon is the part of RSS (in bytes) that is the process's own anonymous memory: RSS less the
+// file-backed pages (binaries, shared libraries, a Wasmtime cache file's code mapped from disk),
+// which the page cache holds once for every worker that maps them, and shared memory.
+func RSSAnon(pid int) int64 { return statusKB(pid, "RssAnon:") }
+
+// statusKB reads a "kB" field of /proc/<pid>/status, in bytes; 0 when it cannot be read.
+func statusKB(pid int, field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return kb << 10
 		}
 	}
 	return 0
+}
+
+// CPUTime is the CPU time (user + system) a process has used so far, from /proc (clock ticks
+// of 10 ms on Linux); 0 when it cannot be read.
+func CPUTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses and may hold spaces:
+	// state is field 3, utime 14, stime 15.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // Problems lists the error-log lines that mean a broken host or plugin: traps, panics, crashed

@@ -118,19 +118,40 @@ func (c *httpContext) handOff(id *policy.Identity) {
 }
 
 // signIdentity signs id for the header channel bound to binding (the connection), reusing the
-// last signature when a policy hands off the same *Identity again on the same connection within
-// the same second (the signature's iat resolution).
+// signature made for the same *Identity on the same connection within the same second (the
+// signature's iat resolution). Connections are many and interleave (keep-alive clients of one
+// worker take turns), so signatures are remembered per connection, for the current second only.
 func (p *pluginContext) signIdentity(id *policy.Identity, binding string) (string, error) {
-	now := p.host.Now()
-	if id == p.lastSignedID && now.Unix() == p.lastSignedAt && binding == p.lastSignedFor {
-		return p.lastSigned, nil
+	now := p.host.Now().Unix()
+	sc := &p.signed
+	if id != sc.id || now != sc.at {
+		sc.id, sc.at = id, now
+		clear(sc.byBinding)
 	}
-	v, err := identity.Sign(id, p.handoffKey, now, binding)
+	if v, ok := sc.byBinding[binding]; ok {
+		return v, nil
+	}
+	v, err := identity.Sign(id, p.handoffKey, time.Unix(now, 0), binding)
 	if err != nil {
 		return "", err
 	}
-	p.lastSignedID, p.lastSignedAt, p.lastSigned, p.lastSignedFor = id, now.Unix(), v, binding
+	if sc.byBinding == nil {
+		sc.byBinding = map[string]string{}
+	}
+	if len(sc.byBinding) < maxSignedBindings {
+		sc.byBinding[binding] = v
+	}
 	return v, nil
+}
+
+// maxSignedBindings bounds the signatures remembered within one second.
+const maxSignedBindings = 256
+
+// signedCache is the signatures made this second for one identity, by connection binding.
+type signedCache struct {
+	id        *policy.Identity
+	at        int64 // Unix seconds
+	byBinding map[string]string
 }
 
 // encodeIdentity marshals id, reusing the last encoding when a policy hands off the same

@@ -54,7 +54,7 @@ func (c *httpContext) removeRequestHeader(name string) {
 		_ = proxywasm.RemoveHttpRequestHeader(name)
 		return
 	}
-	if c.sent != nil && c.sent[strings.ToLower(name)] == 0 {
+	if c.sent != nil && c.sentCount(name) == 0 {
 		return
 	}
 	_ = proxywasm.ReplaceHttpRequestHeader(name, "")
@@ -95,23 +95,27 @@ func (c *httpContext) duplicateEdit(d policy.Decision) string {
 		return identity.HeaderName
 	}
 	for _, name := range d.RemoveHeaders {
-		if c.sent[strings.ToLower(name)] > 1 {
+		if c.sentCount(name) > 1 {
 			return name
 		}
 	}
 	for _, h := range d.SetHeaders {
-		if !strings.HasPrefix(h[0], ":") && c.sent[strings.ToLower(h[0])] > 1 {
+		if !strings.HasPrefix(h[0], ":") && c.sentCount(h[0]) > 1 {
 			return h[0]
 		}
 	}
 	return ""
 }
 
-// headerCounts counts header pairs by lower-case name.
-func headerCounts(pairs [][2]string) map[string]int {
-	n := make(map[string]int, len(pairs))
-	for _, p := range pairs {
-		n[strings.ToLower(p[0])]++
+// sentCount counts the request headers named name (any case) as the host holds them. It scans
+// the list on each call instead of indexing it per request: only a request-phase edit asks, and
+// most requests are allowed without one.
+func (c *httpContext) sentCount(name string) int {
+	n := 0
+	for _, p := range c.sent {
+		if strings.EqualFold(p[0], name) {
+			n++
+		}
 	}
 	return n
 }

@@ -56,3 +56,36 @@ func TestEnvoyDetected(t *testing.T) {
 		assert.NotContains(t, logs, "cannot fully enforce")
 	})
 }
+
+// TestNginxEditsOfRepeatedHeaders pins how the glue edits request headers on nginx, which
+// counts the headers the host holds only when a decision edits one (sentCount): a header to
+// remove or set that came more than once, in any case, is refused with 400; once, it is edited;
+// absent, nothing is added. A plain allow edits nothing.
+func TestNginxEditsOfRepeatedHeaders(t *testing.T) {
+	h := start(t, harness.Strict, probeConfig(`"host":{"kind":"nginx","sharedData":true},`, ""), harness.Options{Profile: harness.Nginx})
+	for _, tc := range []struct {
+		name    string
+		headers [][2]string
+		status  int
+	}{
+		{"removed header sent twice", [][2]string{{"x-remove-me", "1"}, {"x-remove-me", "2"}}, 400},
+		{"removed header sent twice, cases differ", [][2]string{{"X-Remove-Me", "1"}, {"x-remove-me", "2"}}, 400},
+		{"set header sent twice", [][2]string{{"x-probe-set", "a"}, {"X-Probe-Set", "b"}}, 400},
+		{"removed header sent once", [][2]string{{"x-remove-me", "1"}}, 200},
+		{"edited headers absent", nil, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := h.Do(probeReq("mutate", tc.headers...))
+			require.Equal(t, tc.status, res.Reply.Status)
+			if tc.status == 200 {
+				v, _ := res.Forwarded.Header("x-probe-set")
+				assert.Equal(t, "yes", v)
+				v, _ = res.Forwarded.Header("x-remove-me")
+				assert.Empty(t, v)
+			}
+		})
+	}
+	res := h.Do(probeReq("", [2]string{"x-remove-me", "1"}, [2]string{"x-remove-me", "2"}))
+	assert.Equal(t, 200, res.Reply.Status, "a plain allow edits nothing, repeated headers or not")
+	assert.Empty(t, h.StrictStats().Traps)
+}

@@ -36,9 +36,9 @@ type httpContext struct {
 	bodySize   int  // buffered sizes so far, for bodies that end with trailers
 	// handoffCopies counts the identity handoff headers the client sent (identity producers).
 	handoffCopies int
-	// sent counts the request headers as the host holds them (lower-case names), which policies
-	// (a chain) may edit in their own view.
-	sent map[string]int
+	// sent is the request headers as the host holds them, which policies (a chain) may edit in
+	// their own view (see sentCount); nil until read.
+	sent [][2]string
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
 	// that ended meanwhile. done: the stream is over.
 	waiting, bodyEnded, done bool
@@ -92,7 +92,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		pairs = c.stripHandoffHeader(pairs)
 	}
 	c.req = policy.NewRequest(pairs, hostProperties{caps: &c.p.host.caps}, c.loadIdentity)
-	c.sent = headerCounts(pairs)
+	c.sent = pairs
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
@@ -264,7 +264,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	c.done = true // a callout answering later must not resume it (resume)
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
 	// outlives the stream even where the delete never comes (proxytest's wasm host).
-	c.req, c.resp = nil, nil
+	c.req, c.resp, c.sent = nil, nil, nil
 	yieldToRuntime()
 }
 

@@ -74,3 +74,32 @@ func TestIdentitySignatureReuse(t *testing.T) {
 		assert.NotEqual(t, first, sig(), "signed again with the new time")
 	})
 }
+
+// A producer handing off one identity (one pointer, as jwtauthn's token cache) on interleaved
+// connections signs once per connection and second: each connection gets its own signature
+// back, valid for it alone; a second later each is signed again.
+func TestIdentitySignaturePerConnection(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	withKey := probeOptions(harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"producer"}`), withKey)
+		sig := func(conn string) string {
+			r := probeReq("identity-cached")
+			r.Properties = map[string]string{"connection/id": conn}
+			v, ok := h.Do(r).Forwarded.Header(identity.HeaderName)
+			require.True(t, ok)
+			_, err := identity.Verify(v, []byte(key), h.Now(), conn)
+			require.NoError(t, err, "valid for its own connection")
+			other := "other-" + conn
+			_, err = identity.Verify(v, []byte(key), h.Now(), other)
+			require.Error(t, err, "never for another connection")
+			return v
+		}
+		a, b := sig("7"), sig("8")
+		assert.NotEqual(t, a, b)
+		assert.Equal(t, a, sig("7"), "reused on connection 7 after connection 8's request")
+		assert.Equal(t, b, sig("8"))
+		h.Advance(2 * time.Second)
+		assert.NotEqual(t, a, sig("7"), "signed again with the new time")
+	})
+}

@@ -36,12 +36,11 @@ type pluginContext struct {
 	handoffKey []byte
 
 	counters        map[counterKey]counter
+	lastCount       counterKey // the last (rule, reason, decision) counted, as given: see count
+	lastCounter     counter
 	lastIdentity    *policy.Identity // see encodeIdentity
 	lastEncoded     []byte
-	lastSignedID    *policy.Identity // see signIdentity
-	lastSignedAt    int64
-	lastSigned      string
-	lastSignedFor   string        // the connection binding of lastSigned
+	signed          signedCache   // see signIdentity
 	idCache         identityCache // see loadIdentity
 	warnedNoHandoff bool
 	heap, gc        proxywasm.MetricGauge
@@ -226,6 +225,12 @@ type counter struct {
 // must not fail the request, so its panic is dropped here.
 func (p *pluginContext) count(rule, reason, decision string) {
 	defer func() { _ = recover() }()
+	// Most requests count the same decision as the one before (a plain allow): that counter
+	// again, without building its labels or hashing them.
+	if raw := (counterKey{rule, reason, decision}); raw == p.lastCount && p.lastCounter.name != "" {
+		p.lastCounter.id.Increment(1)
+		return
+	}
 	// The labels as the name carries them: a label that is not one ("invalid") keys as such, so
 	// the map holds no more entries than there are distinct names.
 	k := counterKey{metrics.Label(rule), metrics.Label(reason), metrics.Label(decision)}
@@ -235,6 +240,7 @@ func (p *pluginContext) count(rule, reason, decision string) {
 		c.id = proxywasm.DefineCounterMetric(c.name)
 		p.counters[k] = c
 	}
+	p.lastCount, p.lastCounter = counterKey{rule, reason, decision}, c
 	c.id.Increment(1)
 }
 

@@ -122,6 +122,8 @@ func (p *probe) OnRequest(req *policy.Request) policy.Decision {
 		d.RemoveHeaders = append(d.RemoveHeaders, "x-remove-me")
 	case "identity":
 		d.Identity = &policy.Identity{Subject: "alice", Issuer: "https://issuer.example", Scopes: []string{"read"}}
+	case "identity-cached": // one pointer for every request, as jwtauthn's verified-token cache
+		d.Identity = cachedIdentity
 	case "clock":
 		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-now", p.host.Now().UTC().Format(time.RFC3339)})
 	case "ticks":
@@ -198,3 +200,6 @@ func (p *probe) OnResponseBody(req *policy.Request, resp *policy.Response) polic
 func (p *probe) OverLimit(req *policy.Request, resp *policy.Response) policy.Decision {
 	return policy.Denied(502, "probe-resp", "body_too_large", nil)
 }
+
+// cachedIdentity is the identity mode "identity-cached" hands off on every request.
+var cachedIdentity = &policy.Identity{Subject: "alice", Issuer: "https://issuer.example", Scopes: []string{"read"}}

@@ -70,6 +70,8 @@ type NginxFilter struct {
 	Config Config
 	// Needs is what the config asks of nginx (body buffering, re-set headers); see ProxyNeedsOf.
 	Needs policy.ProxyNeeds
+	// Module is the .wasm file when it is not WasmDir/<Plugin>.wasm (bench-nginx's test modules).
+	Module string
 }
 
 // NginxFilterFor builds the filter for a config, reading its needs.
@@ -133,6 +135,7 @@ func (n NginxConf) Render() []byte {
 	}
 	env := []string{identity.KeyEnv}
 	var modules []string
+	files := map[string]string{}
 	for _, s := range n.Servers {
 		for _, f := range s.Filters {
 			_, envs := scan(f.Config.Env.Spec)
@@ -141,6 +144,9 @@ func (n NginxConf) Render() []byte {
 				env = append(env, NginxConfigEnv(f.Plugin, f.Config))
 			}
 			modules = append(modules, f.Plugin)
+			if f.Module != "" {
+				files[f.Plugin] = f.Module
+			}
 		}
 	}
 	for _, e := range uniq(env) {
@@ -148,7 +154,11 @@ func (n NginxConf) Render() []byte {
 	}
 	b.WriteString("\nevents {}\n\nwasm {\n")
 	for _, m := range uniq(modules) {
-		fmt.Fprintf(&b, "    module %s %s/%s.wasm;\n", m, n.WasmDir, m)
+		file, ok := files[m]
+		if !ok {
+			file = n.WasmDir + "/" + m + ".wasm"
+		}
+		fmt.Fprintf(&b, "    module %s %s;\n", m, file)
 	}
 	fmt.Fprintf(&b, "    shm_kv * %s;\n", ShmKVSize)
 	for _, line := range n.Wasm {
