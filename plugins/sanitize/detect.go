@@ -14,7 +14,7 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 		return "", ""
 	}
 	if !r.allowed(RuleSQLi, loc) {
-		if ok, fp := libinjection.IsSQLi(v.text); ok {
+		if ok, fp := isSQLiToken(v); ok {
 			return RuleSQLi, fp
 		}
 		if isSQLHeuristic(v.folded) {

@@ -183,20 +183,48 @@ func isXSSHeuristic(folded string) bool {
 	return xssMarkers.in(compact)
 }
 
-// jsNoise is removed before matching script sinks: whitespace and bracket-notation quotes
-// (window["alert"] reads as window.alert).
-// HTML5 whitespace entities written in lower case (which html.UnescapeString leaves alone)
-// are dropped too, and "&colon;" read as ':'.
-var jsNoise = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "", "\f", "", "\v", "",
-	"[\"", ".", "['", ".", "\"]", "", "']", "", "&tab;", "", "&newline;", "", "&colon;", ":")
-
-// compactJS removes whitespace, /* */ comments and bracket-notation quotes. Values with none of
-// them are returned as is, without allocating.
+// compactJS removes what is noise before matching script sinks: whitespace, /* */ comments and
+// bracket-notation quotes (window["alert"] reads as window.alert); HTML5 whitespace entities
+// written in lower case (which html.UnescapeString leaves alone) are dropped too, and "&colon;"
+// read as ':'. Values with none of them are returned as is, without allocating. One pass
+// (hand-written: strings.Replacer's generic algorithm was a tenth of the plugin's time).
 func compactJS(s string) string {
 	if !strings.ContainsAny(s, " \t\n\r\f\v[]&/") {
 		return s
 	}
-	return jsNoise.Replace(stripComments(s, ""))
+	s = stripComments(s, "")
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+		case '[':
+			if q := at(s, i+1); q == '"' || q == '\'' {
+				b, i = append(b, '.'), i+1
+			} else {
+				b = append(b, c)
+			}
+		case '"', '\'':
+			if at(s, i+1) == ']' {
+				i++
+			} else {
+				b = append(b, c)
+			}
+		case '&':
+			switch rest := s[i:]; {
+			case strings.HasPrefix(rest, "&tab;"):
+				i += len("&tab;") - 1
+			case strings.HasPrefix(rest, "&newline;"):
+				i += len("&newline;") - 1
+			case strings.HasPrefix(rest, "&colon;"):
+				b, i = append(b, ':'), i+len("&colon;")-1
+			default:
+				b = append(b, c)
+			}
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // opensTag reports '<' (or '</') followed by a known tag name, letters possibly spaced out,

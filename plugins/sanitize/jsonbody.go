@@ -10,6 +10,9 @@ import (
 // "json" for the root, "json.user.name" for members and "json.items[2]" for elements.
 type jsonWalker struct {
 	data []byte
+	// text is data as a string, converted once: decoded strings without escapes are its
+	// substrings, not copies.
+	text string
 	pos  int
 	keys int
 	lim  JSONLimits
@@ -20,7 +23,7 @@ type jsonWalker struct {
 
 // walkJSON inspects data (valid JSON) on scan s.
 func (s *scan) walkJSON(data []byte) {
-	w := jsonWalker{data: data, lim: s.r.json, s: s}
+	w := jsonWalker{data: data, text: string(data), lim: s.r.json, s: s}
 	w.value("json", 1)
 }
 
@@ -170,14 +173,14 @@ func (w *jsonWalker) str(loc string) (s string, start, end int, ok bool) {
 		w.fail(loc)
 		return "", 0, 0, false
 	}
-	raw := w.data[start+1 : end-1]
 	if !escaped {
-		return string(raw), start, end, true
+		return w.text[start+1 : end-1], start, end, true
 	}
-	if err := json.Unmarshal(w.data[start:end], &s); err != nil {
+	var dec string // declared here: it escapes to the heap, only for strings with escapes
+	if err := json.Unmarshal(w.data[start:end], &dec); err != nil {
 		return "", 0, 0, false
 	}
-	return s, start, end, true
+	return dec, start, end, true
 }
 
 // blankStrings returns data with every span replaced by "" (an empty JSON string). Spans are
