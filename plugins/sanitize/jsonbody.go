@@ -19,6 +19,17 @@ type jsonWalker struct {
 	s    *scan
 	// over is set once a limit is exceeded; the walk stops.
 	over bool
+	// outer, when set, is the target of every finding: the value the JSON was nested in (a
+	// form field holding JSON), not a span of data.
+	outer *target
+}
+
+// at is the target of the JSON string at data[start:end].
+func (w *jsonWalker) at(start, end int) target {
+	if w.outer != nil {
+		return *w.outer
+	}
+	return target{kind: inJSON, start: start, end: end}
 }
 
 // walkJSON inspects data (valid JSON) on scan s.
@@ -88,7 +99,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 				return
 			}
 			sub := extendLoc(loc, ".", key)
-			w.s.value(key, encNone, sub, "name", target{kind: inJSON, start: start, end: end})
+			w.s.value(key, encNone, sub, "name", w.at(start, end))
 			w.ws()
 			w.pos++ // ':'
 			w.value(sub, depth+1)
@@ -121,7 +132,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 		}
 	case '"':
 		if v, start, end, ok := w.str(loc); ok {
-			w.s.value(v, encNone, loc, "value", target{kind: inJSON, start: start, end: end})
+			w.s.value(v, encNone, loc, "value", w.at(start, end))
 		}
 	default: // number, true, false, null
 		for w.pos < len(w.data) {

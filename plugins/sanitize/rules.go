@@ -4,7 +4,12 @@ package sanitize
 // audit detail "rule" and as keys of the "rules" mode overrides. Each constant names the check
 // that produces it; grep for the constant to find the code.
 const (
-	RuleMethod        = "method"         // limits.methods (limits.go)
+	RuleMethod = "method" // limits.methods (limits.go)
+	// RuleMethodUnusual: a method (or a method override header's value) that is not an HTTP
+	// token or not one of usualMethods, unless limits.methods lists it (limits.go).
+	RuleMethodUnusual = "method_unusual"
+	// RuleProtocol: a request protocol other than HTTP/1.0, 1.1, 2 and 3 (limits.go).
+	RuleProtocol      = "protocol"
 	RuleHeaderCount   = "header_count"   // limits.maxHeaders (limits.go)
 	RuleHeaderSize    = "header_size"    // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
 	RuleHeaderCRLF    = "header_crlf"    // CR or LF in a header value (limits.go)
@@ -37,7 +42,7 @@ var injectionRules = []string{RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection
 
 // validationRules are the protocol and body checks: reject or detect only.
 var validationRules = []string{
-	RuleMethod, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
+	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
 	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
 	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleXMLDTD, RuleInspectionBudget,
 }
@@ -79,8 +84,10 @@ func isRule(rule string) bool {
 // status is the reply status of a rejected rule.
 func status(rule string) int {
 	switch rule {
-	case RuleMethod:
+	case RuleMethod, RuleMethodUnusual:
 		return 405
+	case RuleProtocol:
+		return 505
 	case RuleHeaderCount, RuleHeaderSize:
 		return 431
 	case RulePathLength, RuleQueryLength:
