@@ -39,9 +39,9 @@ type Policy struct {
 	// headers are the inspected headers named in inspect.headers; allHeaders is set by "*".
 	headers    []string
 	allHeaders bool
-	cookies bool
-	path    bool
-	norm    normalizer
+	cookies    bool
+	path       bool
+	norm       normalizer
 	// maxParts is multipart.maxParts.
 	maxParts int
 }
