@@ -60,9 +60,12 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 // skipHeader reports a header "*" does not inspect: credentials (Authorization,
 // Proxy-Authorization, and any name secretNames flags: X-Api-Key, X-Auth-Token, X-Session-Id,
 // X-Hub-Signature), whose random values would only be false positives and must never reach an
-// audit line; Cookie, inspected cookie by cookie; Content-Length, checked by the limits.
+// audit line; Cookie, inspected cookie by cookie; Content-Length, checked by the limits; and
+// the Sec-CH-UA brand lists every Chromium browser sends, whose deliberately random "GREASE"
+// brands ("Not/A)Brand";v="8") hold quotes, parentheses and semicolons.
 func skipHeader(name string) bool {
-	return name == "content-length" || name == "proxy-authorization" || secretNames.in(name)
+	return name == "content-length" || name == "proxy-authorization" || secretNames.in(name) ||
+		strings.HasPrefix(name, "sec-ch-ua")
 }
 
 // inspectPath checks the path's encoding and each segment. Segments are reported as
