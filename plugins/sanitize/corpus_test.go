@@ -386,6 +386,9 @@ func (s score) report(tb testing.TB, engine string) {
 	tb.Logf("%-22s false positives: %d/%d = %.3f%%", engine, s.fp, s.benign, pct(s.fp, s.benign))
 }
 
+// ordinaryHeaders are left out of logMisses' lines.
+var ordinaryHeaders = map[string]bool{"accept": true, "host": true, "content-length": true, "proxy-connection": true, "connection": true}
+
 // logMisses logs the in-sample attacks of class (a family or rule class) that p lets through,
 // for tuning; held-out tests are never shown. SANITIZE_MISSES=932 go test -run TestCRSCorpus -v
 func logMisses(tb testing.TB, p policy.Policy, attacks []attack, class string) {
@@ -393,7 +396,13 @@ func logMisses(tb testing.TB, p policy.Policy, attacks []attack, class string) {
 		if a.held || a.family != class && a.class != class || verdict(p, a.req) != "" {
 			continue
 		}
-		tb.Logf("miss %s PL%d %s %q %q body=%q", a.id, a.pl, a.req.method, a.req.uri, a.req.headers, a.req.body)
+		var hs [][2]string
+		for _, h := range a.req.headers {
+			if !ordinaryHeaders[h[0]] && h[1] != "OWASP CRS test agent" {
+				hs = append(hs, h)
+			}
+		}
+		tb.Logf("miss %s PL%d %s %q %q body=%q", a.id, a.pl, a.req.method, a.req.uri, hs, a.req.body)
 	}
 }
 

@@ -5,7 +5,7 @@ import "strings"
 // Command injection outside commandFields (where any metacharacter is a finding) must be
 // precise: prose is full of ';', '&' and '|' ("Tom & Jerry; cats | dogs"), and of words that are
 // also commands ("cat", "sleep", "more"). A value is cmd_injection when, after undoing shell
-// quoting tricks (c''at, c\at, c$@at, $IFS, ${x}), a command position holds a command:
+// quoting tricks (c'a't, c\at, c$@at, $IFS, ${x}), a command position holds a command:
 //
 //   - command positions are the start of the value and what follows a separator or substitution:
 //     ";", "|", "&", a newline, "$(", "`", "<(", ">(", "{a,b}" brace expansion, and the
@@ -431,7 +431,7 @@ func batchIf(rest string) bool {
 }
 
 // unquoteShell undoes the quoting and expansion tricks that split a command word: quotes
-// (c”at, c"a"t), backslashes (c\at), special parameters ($@, $*, $!), unset variables glued to a
+// (c'a't, c"a"t), backslashes (c\at), special parameters ($@, $*, $!), unset variables glued to a
 // word (c${x}at, sh$u), empty substitutions (“, $()), $IFS as a space, $SHELL as "sh", and
 // brace expansion ({cat,/etc/passwd} becomes ";cat /etc/passwd"). Values without any of these
 // bytes are returned as they are.

@@ -149,7 +149,7 @@ var xssMarkers = newKeywordSet(
 	"settimeout(", "setinterval(", "constructor(", "srcdoc=", "formaction=", "xlink:href",
 	"<!--", "<![cdata[", "<?xml", "getscript(", "import(", ".src=", "atob(", "document.body",
 	"document.createelement", "document.queryselector", ".textcontent=", ".outerhtml",
-	"window.alert", "window.document", "xi:include", "![]", "+[]", "reflect.",
+	"window.alert", "window.document", "!entity", "xi:include", "![]", "+[]", "reflect.",
 	".call`", "${alert", "${eval", "newfunction(", "btoa(", "(document).", "vmlframe", "+adw-",
 	"url(javascript", "window.location",
 )
