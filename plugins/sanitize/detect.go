@@ -19,6 +19,9 @@ type detector struct {
 // before the broader ones that may also match the same value (a log4shell string also looks like
 // a template expression, a DTD like markup).
 var detectors = []detector{
+	{RuleScanner, func(_ *route, v normalized, loc string) (bool, string) {
+		return loc == "header.user-agent" && isScanner(v.folded), ""
+	}},
 	{RuleNoSQL, func(_ *route, v normalized, _ string) (bool, string) { return isNoSQL(v.folded), "" }},
 	{RuleSQLi, func(_ *route, v normalized, _ string) (bool, string) {
 		if ok, fp := libinjection.IsSQLi(v.text); ok {
@@ -41,9 +44,6 @@ var detectors = []detector{
 	}},
 	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
-	{RuleScanner, func(_ *route, v normalized, loc string) (bool, string) {
-		return loc == "header.user-agent" && isScanner(v.folded), ""
-	}},
 }
 
 // detect runs the injection detectors on a normalized value at loc and returns the first rule

@@ -14,7 +14,7 @@ import "strings"
 //     commands that are also everyday words (cat, sleep, more, type, python…) need a shell-like
 //     argument (an option "-la", an absolute or home path, a variable, a redirection or pipe, a
 //     number for sleep and ping, a host for network tools), or must end the value right after a
-//     separator with no space before it (";id", "x|ps");
+//     pipe or a separator glued to them (";id", "x | id"; not "passport & ID");
 //   - at the start of the value every command needs such an argument ("ls -la", "cat /etc/x",
 //     "/usr/bin/python3 -m"), except a few that mean nothing else ("whoami", "ifconfig");
 //   - a binary path ("/bin/sh", "/usr/bin/perl", "bin/visudo"), a globbed path ("/???/c?t",
@@ -41,7 +41,7 @@ var strongCommands = setOf(
 	"ansible-galaxy", "ansible-console", "ansible-doc", "ansible-config", "ansible-inventory",
 	"ansible-pull", "chef-shell", "chef-client", "chef-vault", "chef-run", "cscli", "msfconsole",
 	"msfvenom", "pwd", "uptime", "lsblk", "lspci", "dmesg", "sysctl", "iwr", "iex", "iwmi",
-	"findstr", "icacls", "schtasks", "reg.exe", "nmap", "pip3", "readlink", "realpath", "xterm",
+	"findstr", "icacls", "schtasks", "reg.exe", "pip3", "readlink", "realpath", "xterm",
 	"nproc", "arp", "shred", "mktemp",
 )
 
@@ -61,7 +61,7 @@ var weakCommands = setOf(
 	"xcopy", "robocopy", "ren", "rename", "erase", "rd", "md", "mkdir", "rmdir", "cls", "attrib",
 	"netsh", "reg", "sc", "ver", "vol", "tree", "where", "timeout", "trap", "chroot", "nice",
 	"fetch", "lynx", "links", "perf", "flock", "ssh-keygen", "systemd-run", "useradd", "tftp",
-	"gdb", "awk", "expr", "test", "read", "wait", "jobs", "bg", "fg", "umask", "ulimit", "bc",
+	"gdb", "nmap", "expr", "test", "read", "wait", "jobs", "bg", "fg", "umask", "ulimit", "bc",
 )
 
 // commandWrappers run the command that follows them.
@@ -125,8 +125,9 @@ func hasMarker(s string) bool {
 // position kinds: how a command position was reached.
 const (
 	posStart = iota // the start of the value
-	posLoose        // a separator with a space before it ("dogs; cat")
-	posTight        // a separator glued to what precedes it ("x;id"), or opening the value (";id")
+	posLoose        // a separator followed by a space or a line break ("dogs; cat", "x; id")
+	posTight        // a separator glued to what follows it (";id", "x|ps", "a&&id")
+	posPipe         // a pipe: "| id", "x|ps"
 	posSubst        // a substitution: "$(", "`", "<(", ">("
 )
 
@@ -149,18 +150,17 @@ func commandAtPosition(s string, i, kind, depth int) bool {
 // its kind; -1 when there is none.
 func nextSeparator(s string, i int) (int, int) {
 	for j := i; j < len(s); j++ {
-		c := s[j]
-		kind := posTight
-		if j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
-			kind = posLoose
-		}
-		switch c {
+		switch c := s[j]; c {
 		case ';', '|', '&', '\n', '\r', '{':
 			n := j + 1
 			for n < len(s) && (s[n] == c || s[n] == '&' || s[n] == '|') {
 				n++
 			}
-			if c == '\n' || c == '\r' {
+			kind := posTight
+			switch {
+			case c == '|' && n == j+1:
+				kind = posPipe
+			case c == '\n' || c == '\r' || n < len(s) && (s[n] == ' ' || s[n] == '\t'):
 				kind = posLoose
 			}
 			return n, kind
@@ -225,7 +225,7 @@ func isCommandAt(s string, i, kind, depth int) bool {
 		if w == "net" && netSubcommand(rest) {
 			return true
 		}
-		return kind == posTight && (rest == "" || strings.IndexByte(";|&`)\n\r", rest[0]) >= 0)
+		return (kind == posTight || kind == posPipe) && (rest == "" || strings.IndexByte(";|&`)\n\r", rest[0]) >= 0)
 	}
 	return false
 }

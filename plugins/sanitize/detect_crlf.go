@@ -23,14 +23,14 @@ func isCRLFAt(folded, loc string) bool {
 
 // injectableHeaders are header names whose line after a CR or LF is header injection (response
 // splitting, request header smuggling). Names that open ordinary lines of prose in a multi-line
-// field ("Date:", "Origin:", "Server:") are left out; "x-" headers are all in.
+// field ("Date:", "Host:", "Origin:", "Server:", "Accept:") are left out; "x-" headers are all in.
 var injectableHeaders = setOf(
 	"set-cookie", "set-cookie2", "location", "refresh", "content-type", "content-length",
 	"content-disposition", "content-encoding", "transfer-encoding", "content-security-policy",
 	"strict-transport-security", "cache-control", "www-authenticate", "access-control-allow-origin",
 	"access-control-allow-credentials", "access-control-allow-headers", "access-control-allow-methods",
-	"cookie", "authorization", "proxy-authorization", "host", "user-agent", "referer", "connection",
-	"upgrade", "te", "content-location", "link", "keep-alive", "if-modified-since", "accept",
+	"cookie", "authorization", "proxy-authorization", "user-agent", "referer", "upgrade",
+	"content-location", "link", "keep-alive", "if-modified-since",
 )
 
 // urlHeaders must be followed by something URL-like to count ("Location: http…", "Refresh: 0;
