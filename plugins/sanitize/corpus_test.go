@@ -2,31 +2,22 @@ package sanitize_test
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/wasmward/wasmward/plugins/sanitize"
 	"github.com/wasmward/wasmward/shared/policy"
+	"github.com/wasmward/wasmward/tools/wafbench/corpus"
 )
 
 // The labelled corpus: OWASP CRS regression tests (attacks) and a benign corpus.
 //
-// Attacks come from the Go module github.com/corazawaf/coraza-coreruleset/v4 (pinned in go.mod),
-// which ships CRS's go-ftw regression tests under tests/REQUEST-<family>-*/<rule>.yaml. A test is
-// an attack for its family when its expect_ids contain the file's rule id; tests that only say
-// no_expect_ids (CRS's own false-positive checks) and base64 encoded_request tests are skipped.
-// The paranoia level of each rule is read from the rule files of the same module.
+// Attacks are CRS's go-ftw regression tests as tools/wafbench/corpus reads them from the Go
+// module github.com/corazawaf/coraza-coreruleset/v4 (pinned in go.mod): a test is an attack for
+// its family when its expect_ids contain the file's rule id, with the rule's paranoia level.
 //
 // Benign inputs: /usr/share/dict/words (Debian's wamerican, installed by
 // testdata/setup-corpus.sh) as query values, plus the hand-written realistic queries, JSON and
@@ -54,14 +45,6 @@ var classes = func() (ids []struct{ id, name string }) {
 	return ids
 }()
 
-// heldOut reports whether a CRS test is in the held-out split (issue 17): FNV-1a 32 of its
-// title ("942100-1") modulo 10 below 3. Detectors are never tuned on held-out tests.
-func heldOut(id string) bool {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return h.Sum32()%10 < 3
-}
-
 // corpusReq is one HTTP request of the corpus.
 type corpusReq struct {
 	method, uri string
@@ -73,157 +56,40 @@ type corpusReq struct {
 type attack struct {
 	family string // "942"
 	class  string // ruleClasses[rule] or ""
-	held   bool   // in the held-out split
+	held   bool   // in the held-out split (corpus.HeldOut of id): never tuned on
 	rule   int
 	pl     int
 	id     string // "942100-1"
 	req    corpusReq
 }
 
-type ftwFile struct {
-	RuleID int `yaml:"rule_id"`
-	Tests  []struct {
-		TestID int `yaml:"test_id"`
-		Stages []struct {
-			Input struct {
-				Method         string            `yaml:"method"`
-				URI            string            `yaml:"uri"`
-				Headers        map[string]string `yaml:"headers"`
-				Data           string            `yaml:"data"`
-				EncodedRequest string            `yaml:"encoded_request"`
-			} `yaml:"input"`
-			Output struct {
-				Log struct {
-					ExpectIDs []int `yaml:"expect_ids"`
-				} `yaml:"log"`
-			} `yaml:"output"`
-		} `yaml:"stages"`
-	} `yaml:"tests"`
-}
-
-// crsDir is the coraza-coreruleset module's directory in the module cache, downloaded first
-// when the cache lacks it (`go mod download` prints where it is).
-func crsDir(tb testing.TB) string {
+// loadAttacks reads the CRS regression tests of the measured families through the corpus
+// package (the loader `make waf-bench` uses), a body without a Content-Type sent as a form
+// (application/x-www-form-urlencoded), for both engines, as this test has always measured.
+func loadAttacks(tb testing.TB) (attacks []attack, notes []string) {
 	tb.Helper()
-	out, err := exec.Command("go", "mod", "download", "-json", "github.com/corazawaf/coraza-coreruleset/v4").Output()
-	var mod struct{ Dir, Error string }
-	if err == nil {
-		err = json.Unmarshal(out, &mod)
+	dir, err := corpus.CRSDir()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	if err != nil || mod.Dir == "" {
-		tb.Fatalf("cannot get the CRS regression tests (go mod download github.com/corazawaf/coraza-coreruleset/v4): %v %s", err, mod.Error)
+	var ids []string
+	for _, f := range families {
+		ids = append(ids, f.id)
 	}
-	return mod.Dir
+	tests, notes, err := corpus.CRSTests(dir, corpus.CRSOptions{Families: ids, FormContentType: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, t := range tests {
+		attacks = append(attacks, attack{family: t.Family, class: ruleClasses[t.Rule], held: corpus.HeldOut(t.ID),
+			rule: t.Rule, pl: t.PL, id: t.ID, req: fromCorpus(t.Req)})
+	}
+	return attacks, notes
 }
 
-var (
-	ruleIDRe = regexp.MustCompile(`id:(\d{6})`)
-	plRe     = regexp.MustCompile(`paranoia-level/(\d)`)
-)
-
-// paranoiaLevels maps CRS rule ids to their paranoia level, from the rule files.
-func paranoiaLevels(tb testing.TB, dir string) map[int]int {
-	files, _ := filepath.Glob(filepath.Join(dir, "rules", "@owasp_crs", "REQUEST-9*.conf"))
-	pls := map[int]int{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, rule := range strings.Split(string(data), "\nSecRule ") {
-			id, pl := ruleIDRe.FindStringSubmatch(rule), plRe.FindStringSubmatch(rule)
-			if id != nil && pl != nil {
-				n, _ := strconv.Atoi(id[1])
-				pls[n], _ = strconv.Atoi(pl[1])
-			}
-		}
-	}
-	return pls
-}
-
-// loadAttacks reads the CRS regression tests of the measured families.
-func loadAttacks(tb testing.TB) (attacks []attack, skipped int) {
-	dir := crsDir(tb)
-	pls := paranoiaLevels(tb, dir)
-	for _, fam := range families {
-		files, _ := filepath.Glob(filepath.Join(dir, "tests", "REQUEST-"+fam.id+"-*", "*.yaml"))
-		if len(files) == 0 {
-			tb.Fatalf("no CRS tests for family %s under %s/tests", fam.id, dir)
-		}
-		sort.Strings(files)
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			var ff ftwFile
-			if err := yaml.Unmarshal(data, &ff); err != nil {
-				tb.Fatalf("%s: %v", f, err)
-			}
-			for _, tc := range ff.Tests {
-				if len(tc.Stages) == 0 {
-					continue
-				}
-				st := tc.Stages[0]
-				if st.Input.EncodedRequest != "" || !containsInt(st.Output.Log.ExpectIDs, ff.RuleID) {
-					skipped++
-					continue
-				}
-				a := attack{
-					family: fam.id, class: ruleClasses[ff.RuleID], rule: ff.RuleID, pl: pls[ff.RuleID],
-					id:  fmt.Sprintf("%d-%d", ff.RuleID, tc.TestID),
-					req: ftwRequest(st.Input.Method, st.Input.URI, st.Input.Headers, st.Input.Data),
-				}
-				a.held = heldOut(a.id)
-				attacks = append(attacks, a)
-			}
-		}
-	}
-	return attacks, skipped
-}
-
-// ftwRequest builds a request like go-ftw sends it. A body without a Content-Type is sent as a
-// form (application/x-www-form-urlencoded), for both engines.
-func ftwRequest(method, uri string, headers map[string]string, data string) corpusReq {
-	if method == "" {
-		method = "GET"
-	}
-	if uri == "" {
-		uri = "/"
-	}
-	r := corpusReq{method: method, uri: uri, body: data}
-	names := make([]string, 0, len(headers))
-	for k := range headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	hasCT := false
-	for _, k := range names {
-		lk := strings.ToLower(k)
-		if lk == "content-type" {
-			hasCT = true
-		}
-		if lk == "content-length" {
-			continue
-		}
-		r.headers = append(r.headers, [2]string{lk, headers[k]})
-	}
-	if data != "" && !hasCT {
-		r.headers = append(r.headers, [2]string{"content-type", "application/x-www-form-urlencoded"})
-	}
-	if data != "" {
-		r.headers = append(r.headers, [2]string{"content-length", strconv.Itoa(len(data))})
-	}
-	return r
-}
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+// fromCorpus is a corpus request in this test's form.
+func fromCorpus(r corpus.Request) corpusReq {
+	return corpusReq{method: r.Method, uri: r.Target, headers: r.Headers, body: string(r.Body)}
 }
 
 // benignRequests is the benign corpus: every dictionary word as a search query, then realistic
@@ -410,9 +276,9 @@ func logMisses(tb testing.TB, p policy.Policy, attacks []attack, class string) {
 // if detection drops below, or false positives rise above, the recorded figures (docs/sanitize.md).
 // Run with -v to see the table.
 func TestCRSCorpus(t *testing.T) {
-	attacks, skipped := loadAttacks(t)
+	attacks, notes := loadAttacks(t)
 	benign := benignRequests(t)
-	t.Logf("corpus: %d CRS attack tests (%d skipped: no expect_ids for the file's rule, or encoded_request), %d benign requests", len(attacks), skipped, len(benign))
+	t.Logf("corpus: %d CRS attack tests, %d benign requests; %s", len(attacks), len(benign), strings.Join(notes, "; "))
 	floors := map[string]struct {
 		pl1        map[string]float64
 		maxFPRatio float64
