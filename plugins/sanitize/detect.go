@@ -6,6 +6,46 @@ import (
 	"github.com/corazawaf/libinjection-go"
 )
 
+// detector is one injection rule's check of a normalized value at a location: whether it fires
+// and a detail for the audit line (the libinjection SQL fingerprint). Every check starts with a
+// cheap prefilter (a byte scan or a few substring searches) and is linear in the value; nothing
+// is compiled per request.
+type detector struct {
+	rule  string
+	match func(r *route, v normalized, loc string) (bool, string)
+}
+
+// detectors run in this order; the first that fires names the finding. More specific rules come
+// before the broader ones that may also match the same value (a log4shell string also looks like
+// a template expression, a DTD like markup).
+var detectors = []detector{
+	{RuleScanner, func(_ *route, v normalized, loc string) (bool, string) {
+		return loc == "header.user-agent" && isScanner(v.folded), ""
+	}},
+	{RuleNoSQL, func(_ *route, v normalized, _ string) (bool, string) { return isNoSQL(v.folded), "" }},
+	{RuleSQLi, func(_ *route, v normalized, _ string) (bool, string) {
+		if ok, fp := isSQLiToken(v); ok {
+			return true, fp
+		}
+		return isSQLHeuristic(v.folded), "heuristic"
+	}},
+	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) { return isXXE(v.folded), "" }},
+	{RuleXSS, func(_ *route, v normalized, _ string) (bool, string) {
+		return mayBeXSS(v.text) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
+	}},
+	{RuleTraversal, func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
+	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) { return isJNDI(v.folded), "" }},
+	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) { return isSSTI(v.folded), "" }},
+	{RuleCmdInjection, func(r *route, v normalized, loc string) (bool, string) {
+		if r.commandField(loc) {
+			return hasShellMeta(v.text), ""
+		}
+		return isCmdInjection(v.folded), ""
+	}},
+	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
+	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
+}
+
 // detect runs the injection detectors on a normalized value at loc and returns the first rule
 // that fires and is not allow-listed there, with a detail (the libinjection SQL fingerprint), or
 // "" when the value is clean.
@@ -13,24 +53,13 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	if v.text == "" {
 		return "", ""
 	}
-	if !r.allowed(RuleSQLi, loc) {
-		if ok, fp := isSQLiToken(v); ok {
-			return RuleSQLi, fp
+	for _, d := range detectors {
+		if r.allowed(d.rule, loc) {
+			continue
 		}
-		if isSQLHeuristic(v.folded) {
-			return RuleSQLi, "heuristic"
+		if ok, detail := d.match(r, v, loc); ok {
+			return d.rule, detail
 		}
-	}
-	if !r.allowed(RuleXSS, loc) {
-		if mayBeXSS(v.text) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded) {
-			return RuleXSS, ""
-		}
-	}
-	if !r.allowed(RuleTraversal, loc) && isTraversal(v.folded) {
-		return RuleTraversal, ""
-	}
-	if r.commandField(loc) && !r.allowed(RuleCmdInjection, loc) && hasShellMeta(v.text) {
-		return RuleCmdInjection, ""
 	}
 	return "", ""
 }
@@ -75,8 +104,8 @@ func isTraversal(folded string) bool {
 }
 
 // hasShellMeta reports a shell metacharacter: command separators, pipes, substitution and
-// redirection. It is only run on fields configured in commandFields, where such characters
-// have no business.
+// redirection. It is the strict check of the locations configured in commandFields, where such
+// characters have no business; elsewhere isCmdInjection needs a command too.
 func hasShellMeta(s string) bool {
 	return strings.ContainsAny(s, ";|&`$<>\n\r")
 }

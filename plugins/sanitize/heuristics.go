@@ -50,30 +50,14 @@ var sqlNames = newKeywordSet(
 	";exec ", ";shutdown", "` as `", "` from", "` regexp", "json_extract(",
 )
 
-// mongoOperators are MongoDB query operators smuggled in keys ("u[$ne]=", {"$where": …}).
-var mongoOperators = []string{
-	"$ne", "$eq", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$where", "$exists",
-	"$not", "$or", "$and", "$nor", "$expr", "$text", "$elemmatch", "$function", "$accumulator",
-}
-
-// isSQLHeuristic reports a SQL function call, catalog name, statement fragment or Mongo
-// operator in a folded value.
+// isSQLHeuristic reports a SQL function call, catalog name or statement fragment in a folded
+// value.
 func isSQLHeuristic(folded string) bool {
 	folded = sqlSpaces(folded)
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
-	if sqlNames.in(folded) || quoteThenComment(folded) {
-		return true
-	}
-	if strings.IndexByte(folded, '$') >= 0 {
-		for _, op := range mongoOperators {
-			if i := strings.Index(folded, op); i >= 0 && !isIdent(at(folded, i+len(op))) && !isIdent(at(folded, i-1)) {
-				return true
-			}
-		}
-	}
-	return false
+	return sqlNames.in(folded) || quoteThenComment(folded)
 }
 
 // quoteThenComment reports a closing quote followed by a SQL comment: the login bypass

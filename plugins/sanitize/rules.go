@@ -33,12 +33,24 @@ const (
 	RuleSQLi             = "sqli"           // SQL injection, libinjection tokenizer (detect.go)
 	RuleXSS              = "xss"            // cross-site scripting, libinjection HTML5 tokenizer (detect.go)
 	RuleTraversal        = "path_traversal" // ../ sequences and well-known sensitive files (detect.go)
-	RuleCmdInjection     = "cmd_injection"  // shell metacharacters in routes[].commandFields (detect.go)
+	// RuleCmdInjection: a shell command after a command separator or substitution anywhere,
+	// or any shell metacharacter in routes[].commandFields (detect_cmd.go)
+	RuleCmdInjection = "cmd_injection"
+	RuleCRLF         = "crlf"    // CR/LF followed by a header line or status line: response splitting (detect_crlf.go)
+	RuleSSTI         = "ssti"    // server-side template expressions (detect_ssti.go)
+	RuleLDAP         = "ldap"    // LDAP filter injection (detect_ldap.go)
+	RuleXXE          = "xxe"     // DTD entity declarations and external identifiers in any value (detect_xxe.go)
+	RuleJNDI         = "jndi"    // Log4j lookups, log4shell (detect_jndi.go)
+	RuleNoSQL        = "nosql"   // MongoDB query operators (detect_nosql.go)
+	RuleScanner      = "scanner" // a vulnerability scanner's User-Agent (detect_scanner.go)
 )
 
 // injectionRules are the content detectors: they run on every inspected value, may be
 // sanitized, and may be allow-listed per route and location.
-var injectionRules = []string{RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection}
+var injectionRules = []string{
+	RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection, RuleCRLF, RuleSSTI, RuleLDAP, RuleXXE,
+	RuleJNDI, RuleNoSQL, RuleScanner,
+}
 
 // validationRules are the protocol and body checks: reject or detect only.
 var validationRules = []string{
@@ -96,7 +108,8 @@ func status(rule string) int {
 		return 413
 	case RuleContentType:
 		return 415
-	case RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection:
+	}
+	if isInjection(rule) {
 		return 403
 	}
 	return 400

