@@ -15,6 +15,9 @@ type detector struct {
 	match func(r *route, v normalized, loc string) (bool, string)
 }
 
+// v.bytes gates a detector on the bytes its first check needs ('$' for a Mongo operator or a
+// Log4j lookup, '<' for a DTD, '(' or ')' for an LDAP filter): a set lookup instead of a scan.
+//
 // detectors run in this order; the first that fires names the finding. More specific rules come
 // before the broader ones that may also match the same value (a log4shell string also looks like
 // a template expression, a DTD like markup).
@@ -22,20 +25,24 @@ var detectors = []detector{
 	{RuleScanner, func(_ *route, v normalized, loc string) (bool, string) {
 		return loc == "header.user-agent" && isScanner(v.folded), ""
 	}},
-	{RuleNoSQL, func(_ *route, v normalized, _ string) (bool, string) { return isNoSQL(v.folded), "" }},
+	{RuleNoSQL, func(_ *route, v normalized, _ string) (bool, string) {
+		return v.bytes.has('$') && isNoSQL(v.folded), ""
+	}},
 	{RuleSQLi, func(_ *route, v normalized, _ string) (bool, string) {
 		if ok, fp := isSQLiToken(v); ok {
 			return true, fp
 		}
 		return isSQLHeuristic(v.folded), "heuristic"
 	}},
-	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) { return isXXE(v.folded), "" }},
+	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) { return v.bytes.has('<') && isXXE(v.folded), "" }},
 	{RuleXSS, func(_ *route, v normalized, _ string) (bool, string) {
-		return mayBeXSS(v.text) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
+		return mayBeXSS(&v.bytes) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
 	}},
 	{RuleTraversal, func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
-	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) { return isJNDI(v.folded), "" }},
-	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) { return isSSTI(v.folded), "" }},
+	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) { return v.bytes.has('$') && isJNDI(v.folded), "" }},
+	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) {
+		return v.bytes.hasAny("{%_#?|$") && isSSTI(v.folded), ""
+	}},
 	{RuleCmdInjection, func(r *route, v normalized, loc string) (bool, string) {
 		if r.commandField(loc) {
 			return hasShellMeta(v.text), ""
@@ -43,7 +50,9 @@ var detectors = []detector{
 		return isCmdInjection(v.folded), ""
 	}},
 	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
-	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
+	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) {
+		return v.bytes.hasAny("()") && isLDAP(v.folded), ""
+	}},
 }
 
 // detect runs the injection detectors on a normalized value at loc and returns the first rule
@@ -66,7 +75,7 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 
 // mayBeXSS is a cheap prefilter: libinjection's XSS tokenizer only fires on markup ('<'),
 // attribute syntax ('=', '`') or URLs with a scheme (':'), so values without any skip it.
-func mayBeXSS(s string) bool { return strings.ContainsAny(s, "<=`:") }
+func mayBeXSS(b *byteSet) bool { return b.hasAny("<=`:") }
 
 // sensitiveFiles are well-known file paths read through path traversal or file inclusion
 // (matched in the case-folded value, '\' treated as '/').

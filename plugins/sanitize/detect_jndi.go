@@ -23,7 +23,7 @@ func isJNDI(folded string) bool {
 	}
 	s := folded[i:]
 	if strings.ContainsAny(s, " \t\n") {
-		s = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "").Replace(s)
+		s = dropWhitespace.Replace(s)
 	}
 	if strings.Contains(s, "${${") || log4jLookups.in(s) {
 		return true

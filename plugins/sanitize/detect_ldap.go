@@ -21,7 +21,7 @@ func isLDAP(folded string) bool {
 	}
 	s := folded
 	if strings.ContainsAny(s, " \t") {
-		s = strings.NewReplacer(" ", "", "\t", "").Replace(s)
+		s = dropBlanks.Replace(s)
 	}
 	if strings.Contains(s, "*)(") || strings.Contains(s, "*))") {
 		return true

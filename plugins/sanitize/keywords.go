@@ -53,3 +53,9 @@ func (k *keywordSet) in(s string) bool {
 	}
 	return false
 }
+
+// Replacers built once (building one per call cost more than the detectors using them).
+var (
+	dropWhitespace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "") // spaces, tabs, line breaks
+	dropBlanks     = strings.NewReplacer(" ", "", "\t", "")                     // spaces and tabs
+)
