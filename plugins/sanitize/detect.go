@@ -16,7 +16,7 @@ type detector struct {
 }
 
 // v.bytes gates a detector on the bytes its first check needs ('$' for a Mongo operator or a
-// Log4j lookup, '<' for a DTD, '(' or ')' for an LDAP filter): a set lookup instead of a scan.
+// Log4j lookup, '<', a quote or '%' for a DTD, an external identifier or a parameter entity, '(' or ')' for an LDAP filter): a set lookup instead of a scan.
 //
 // detectors run in this order; the first that fires names the finding. More specific rules come
 // before the broader ones that may also match the same value (a log4shell string also looks like
@@ -34,7 +34,7 @@ var detectors = []detector{
 		}
 		return isSQLHeuristic(v.folded), "heuristic"
 	}},
-	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) { return v.bytes.has('<') && isXXE(v.folded), "" }},
+	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) { return v.bytes.hasAny("<'\"%") && isXXE(v.folded), "" }},
 	{RuleXSS, func(_ *route, v normalized, _ string) (bool, string) {
 		return mayBeXSS(&v.bytes) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
 	}},
