@@ -34,7 +34,9 @@ var detectors = []detector{
 		}
 		return isSQLHeuristic(v.folded), "heuristic"
 	}},
-	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) { return v.bytes.hasAny("<'\"%") && isXXE(v.folded), "" }},
+	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) {
+		return v.bytes.hasAny("<'\"%") && isXXE(v.folded), ""
+	}},
 	{RuleXSS, func(_ *route, v normalized, _ string) (bool, string) {
 		return mayBeXSS(&v.bytes) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
 	}},
