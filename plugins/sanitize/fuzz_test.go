@@ -150,6 +150,7 @@ func FuzzMultipart(f *testing.F) {
 		"--xYz\r\nContent-Disposition: form-data; name*=UTF-8''%C3%A9\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=3C=\r\n--xYz--",
 		"--xYz\r\n\r\n--xYz\r\nContent-Disposition: form-data\r\n\r\n",
 		"preamble\r\n--xYz\r\nX: y\r\n\r\n<a b='c'>d</a>\r\n--xYz--\r\nepilogue",
+		"--xYz\r\nContent-Disposition: form-data; name=\"m\"\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\nContent-Disposition: form-data; name=\"d\"\r\n\r\n{\"a\":\"PHN2Zz4K\"}\r\n--in--\r\n\r\n--xYz--\r\n",
 	} {
 		f.Add(s, "multipart/form-data; boundary="+b)
 		f.Add(s, "multipart/mixed; boundary=\""+b+"\"; charset")
