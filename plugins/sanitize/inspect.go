@@ -163,17 +163,20 @@ func (s *scan) decodeNested(v normalized, loc string, t target) {
 	if len(text) < 2 {
 		return
 	}
-	s.nested = true
-	defer func() { s.nested = false }()
 	switch first, last := text[0], text[len(text)-1]; {
 	case first == '{' && last == '}' || first == '[' && last == ']':
 		if s.spend(len(text), loc) && json.Valid([]byte(text)) {
-			w := jsonWalker{data: []byte(text), text: text, lim: s.r.json, s: s, outer: &t}
+			outer := t // declared here: it escapes, only for values that are JSON
+			w := jsonWalker{data: []byte(text), text: text, lim: s.r.json, s: s, outer: &outer}
+			s.nested = true
 			w.value(loc+"|json", 1)
+			s.nested = false
 		}
 	case len(text) >= minBase64 && isBase64Alphabet(&v.bytes) && v.bytes[1]&upperBytes[1] != 0 && v.bytes[1]&lowerBytes[1] != 0:
 		if dec, ok := decodeBase64(text); ok && s.spend(len(text), loc) {
+			s.nested = true
 			s.value(dec, encNone, loc+"|base64", "value", t)
+			s.nested = false
 		}
 	}
 }
