@@ -1,8 +1,8 @@
 // Package sanitize is wasmward's request validation and injection defence plugin.
 //
-// In the request-headers phase it enforces protocol limits (methods, header count and sizes,
-// path and query length, body size, content types, CR/LF in header values) and inspects query
-// parameters, path segments, cookies and selected headers. In the body phase it checks JSON
+// In the request-headers phase it enforces protocol limits (methods and method overrides,
+// protocol, header count and sizes, path and query length, body size, content types, CR/LF in
+// header values) and inspects query parameters, path segments, cookies and headers. In the body phase it checks JSON
 // bodies (well-formed, depth, member count, string length, a JSON Schema per route) and form
 // bodies, and inspects their values. Every inspected value runs through a bounded normalization
 // pipeline (normalize.go) before the detectors (detect.go): SQL injection and XSS with the

@@ -31,7 +31,8 @@ type Spec struct {
 
 // Limits are protocol limits. A zero or absent number inherits the enclosing default.
 type Limits struct {
-	// Methods allowed (upper case); empty allows any.
+	// Methods allowed (upper case; others are "method"); empty allows usualMethods (others
+	// are "method_unusual").
 	Methods             []string `json:"methods"`
 	MaxHeaders          int      `json:"maxHeaders"`          // default 100
 	MaxHeaderNameBytes  int      `json:"maxHeaderNameBytes"`  // default 256
