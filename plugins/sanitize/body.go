@@ -105,7 +105,7 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 		}
 		apply = func(d *policy.Decision, drop []target) { d.ReplaceBody = blankStrings(req.Body, drop) }
 	case bodyForm:
-		fields := s.inspectForm(req.Body)
+		fields := s.inspectForm(req.Body, true)
 		s.inspectLookalike(kind, req.Body)
 		apply = func(d *policy.Decision, drop []target) {
 			dropped := map[int]bool{}
@@ -138,10 +138,7 @@ func (s *scan) inspectAs(kind bodyKind, body []byte) {
 	case bodyJSON:
 		s.walkJSON(body)
 	case bodyForm:
-		fields := splitPairs(string(body), '&', false)
-		for _, f := range fields {
-			s.field("form", encQuery, f.name, f.value, target{})
-		}
+		s.inspectForm(body, false)
 	case bodyXML:
 		s.inspectXML(body)
 	default:
@@ -164,10 +161,15 @@ func (s *scan) inspectLookalike(declared bodyKind, body []byte) {
 }
 
 // inspectForm parses an urlencoded form body into fields and inspects each ("form.<name>").
-func (s *scan) inspectForm(body []byte) []pair {
+// With sanitizable, findings target their field (sanitize mode rebuilds the body without it).
+func (s *scan) inspectForm(body []byte, sanitizable bool) []pair {
 	fields := splitPairs(string(body), '&', false)
 	for i, f := range fields {
-		s.field("form", encQuery, f.name, f.value, target{kind: inForm, index: i})
+		t := target{}
+		if sanitizable {
+			t = target{kind: inForm, index: i}
+		}
+		s.field("form", encQuery, f.name, f.value, t)
 	}
 	return fields
 }
