@@ -12,12 +12,13 @@ import (
 type bodyKind uint8
 
 const (
-	bodyText      bodyKind = iota // raw text: the whole body is one value at "body"
-	bodyBinary                    // declared non-text type and a NUL byte: not run through the detectors
-	bodyJSON                      // application/json, text/json, */*+json, or sniffed
-	bodyForm                      // application/x-www-form-urlencoded, or sniffed
-	bodyMultipart                 // multipart/*
-	bodyXML                       // application/xml, text/xml, */*+xml, or sniffed
+	bodyText       bodyKind = iota // raw text: the whole body is one value at "body"
+	bodyBinary                     // declared non-text type and a NUL byte: not run through the detectors
+	bodyJSON                       // application/json, text/json, */*+json, or sniffed
+	bodyForm                       // application/x-www-form-urlencoded, or sniffed
+	bodyMultipart                  // multipart/*
+	bodyXML                        // application/xml, text/xml, */*+xml, or sniffed
+	bodyCompressed                 // Content-Encoding gzip or deflate: decompressed, then sniffed
 )
 
 // declaredType is the request's media type read leniently: lower case, without parameters,
@@ -88,11 +89,19 @@ func (p *Policy) RequestBodyLimit(req *policy.Request) int { return p.route(req)
 // JSON that is not, or as multipart that does not parse, is reported (json_malformed,
 // multipart_malformed) and inspected as what it looks like; a body declared as a form or as
 // XML that looks like JSON or XML is inspected as that too. Only JSON strings and form fields
-// can be sanitized; a sanitize finding elsewhere is rejected.
+// can be sanitized; a sanitize finding elsewhere is rejected. A compressed body (gzip,
+// deflate) is inspected decompressed, as what it looks like, and cannot be sanitized.
 func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	apply := func(*policy.Decision, []target) {}
-	switch kind := kindOf(declaredType(req), req.Body); kind {
+	kind := kindOf(declaredType(req), req.Body)
+	body, compressed := s.decompressed(req)
+	if compressed {
+		kind = bodyCompressed
+	}
+	switch kind {
+	case bodyCompressed:
+		s.inspectAs(sniffBody(body), body)
 	case bodyJSON:
 		if !json.Valid(req.Body) {
 			s.limit(RuleJSONMalformed, "json")

@@ -1,6 +1,9 @@
 package sanitize_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"encoding/base64"
 	"net/url"
 	"strings"
@@ -209,3 +212,37 @@ func TestInspection_NoCap(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+func compress(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
+}
+
+func deflate(s string) string {
+	var b bytes.Buffer
+	w := zlib.NewWriter(&b)
+	_, _ = w.Write([]byte(s))
+	_ = w.Close()
+	return b.String()
+}
+
+func encoded(coding string, r harness.Request) harness.Request {
+	return withHeaders(r, [2]string{"content-encoding", coding})
+}
+
+// TestInspection_Compressed: gzip and deflate bodies are inspected decompressed, bounded.
+func TestInspection_Compressed(t *testing.T) {
+	form := "application/x-www-form-urlencoded"
+	cases := []harness.Case{
+		denied("gzip form", encoded("gzip", post("/s", form, compress("q="+url.QueryEscape(xssPayload)))), 403, "xss"),
+		denied("gzip JSON", encoded("x-gzip", post("/s", "application/json", compress(`{"a":["`+sqliPayload+`"]}`))), 403, "sqli"),
+		denied("deflate (zlib) form", encoded("deflate", post("/s", form, deflate("q="+url.QueryEscape(sqliPayload)))), 403, "sqli"),
+		denied("gzip bomb past maxBodyBytes", encoded("gzip", post("/s", form, compress("q="+strings.Repeat("a", 5000)))), 413, "body_too_large"),
+		passes("control: gzip JSON", encoded("gzip", post("/s", "application/json", compress(`{"name":"O'Brien","note":"a < b"}`)))),
+		passes("control: deflate form", encoded("deflate", post("/s", form, deflate("name=O%27Brien&city=Dublin")))),
+	}
+	harness.RunCases(t, mustDefinition(), envelope(`{"limits":{"maxBodyBytes":4096}}`), cases)
+}
