@@ -111,7 +111,7 @@ func isTraversal(folded string) bool {
 		}
 		i += 2 + j
 	}
-	return sensitiveFiles.in("/" + s)
+	return sensitiveFiles.inAfter('/', s)
 }
 
 // hasShellMeta reports a shell metacharacter: command separators, pipes, substitution and

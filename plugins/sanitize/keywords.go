@@ -54,6 +54,19 @@ func (k *keywordSet) in(s string) bool {
 	return false
 }
 
+// inAfter reports whether some pattern occurs in c followed by s, without building that string.
+func (k *keywordSet) inAfter(c byte, s string) bool {
+	if k.short.has(c) {
+		return true
+	}
+	for _, p := range k.byFirst[c] {
+		if len(p) > 1 && strings.HasPrefix(s, p[1:]) {
+			return true
+		}
+	}
+	return k.in(s)
+}
+
 // Replacers built once (building one per call cost more than the detectors using them).
 var (
 	dropWhitespace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "") // spaces, tabs, line breaks

@@ -61,6 +61,9 @@ func TestKeywordSet(t *testing.T) {
 		if got := k.in(s); got != want {
 			t.Errorf("in(%q) = %v, want %v", s, got, want)
 		}
+		if got, want := k.inAfter('/', s), k.in("/"+s); got != want {
+			t.Errorf("inAfter('/', %q) = %v, want %v", s, got, want)
+		}
 	}
 }
 
