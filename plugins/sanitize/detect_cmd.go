@@ -42,7 +42,9 @@ var strongCommands = setOf(
 	"ansible-pull", "chef-shell", "chef-client", "chef-vault", "chef-run", "cscli", "msfconsole",
 	"msfvenom", "pwd", "uptime", "lsblk", "lspci", "dmesg", "sysctl", "iwr", "iex", "iwmi",
 	"findstr", "icacls", "schtasks", "reg.exe", "pip3", "readlink", "realpath", "xterm",
-	"nproc", "arp", "shred", "mktemp",
+	"nproc", "arp", "shred", "mktemp", "regedit", "bcdedit", "bcdboot", "diskpart", "vssadmin",
+	"wevtutil", "takeown", "fsutil", "ntdsutil", "dsquery", "nltest", "klist", "cmdkey", "runas",
+	"auditpol", "gpresult", "qwinsta", "quser", "aptitude", "apt-get", "cpulimit",
 )
 
 // weakCommands are commands that are also words of prose or of lists ("cat", "sleep", "more",
@@ -99,6 +101,9 @@ var cmdMarkers = newKeywordSet(
 func isCmdInjection(folded string) bool {
 	if strings.HasPrefix(strings.TrimLeft(folded, " \t\r\n"), "() {") {
 		return true // shellshock
+	}
+	if strings.Contains(folded, "${") && isParameterExpansion(folded) {
+		return true
 	}
 	s := unquoteShell(folded)
 	if hasMarker(s) {
@@ -214,20 +219,60 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	shellArg := shellLikeArgument(w, rest)
 	switch {
 	case strongCommands[w]:
-		if kind != posStart || shellArg {
+		if kind != posStart || shellArg || hasOption(rest) {
 			return true
 		}
-		return aloneCommands[w] && strings.TrimSpace(rest) == ""
+		return aloneCommands[w] && (rest == "" || strings.IndexByte(";|&`\n\r", rest[0]) >= 0)
 	case weakCommands[w]:
 		if shellArg || kind == posSubst {
 			return true
 		}
-		if w == "net" && netSubcommand(rest) {
+		if w == "net" && netSubcommand(rest) || w == "alias" && isAssignment(rest) {
 			return true
 		}
 		return (kind == posTight || kind == posPipe) && (rest == "" || strings.IndexByte(";|&`)\n\r", rest[0]) >= 0)
 	}
+	// Any word glued to a separator and followed by an option: ";rmt --version", "|foo -x".
+	return kind == posTight && isWord(w) && strings.HasPrefix(rest, "-") && len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
+}
+
+// isWord reports a word of letters, digits and '-' starting with a letter.
+func isWord(w string) bool {
+	if w == "" || !isLetter(w[0]) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if !isIdent(w[i]) && w[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// hasOption reports an option ("-m", "--list") among the words of the simple command that
+// starts rest (up to a separator).
+func hasOption(rest string) bool {
+	if i := strings.IndexAny(rest, ";|&`\n\r"); i >= 0 {
+		rest = rest[:i]
+	}
+	for i := strings.Index(rest, " -"); i >= 0; {
+		if c := at(rest, i+2); isLetter(c) || c == '-' && isLetter(at(rest, i+3)) {
+			return true
+		}
+		k := strings.Index(rest[i+2:], " -")
+		if k < 0 {
+			return false
+		}
+		i += 2 + k
+	}
 	return false
+}
+
+// isAssignment reports "name=" at the start of s.
+func isAssignment(s string) bool {
+	w, _ := shellWord(s, 0)
+	eq := strings.IndexByte(w, '=')
+	return eq > 0 && eq < len(w)
 }
 
 // shellWord reads a command word at i: up to a space, separator, redirection, parenthesis or
@@ -307,27 +352,31 @@ func isGlobPath(w string) bool {
 	}
 	w = collapseBrackets(w)
 	segs := strings.Split(w[1:], "/")
-	if len(segs) < 2 {
-		return false
+	if len(segs) == 1 {
+		// "/?tc", "/b?n": one globbed system directory with a letter of its name.
+		return strings.Trim(segs[0], "?*") != "" && globDir(segs[0])
 	}
 	for _, seg := range segs[:len(segs)-1] {
-		ok := false
-		for _, d := range globDirs {
-			if globMatch(seg, d) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
+		if !globDir(seg) {
 			return false
 		}
 	}
 	base := segs[len(segs)-1]
-	if globCommand(base) {
+	if globCommand(base) || strongCommands[base] || weakCommands[base] {
 		return true
 	}
 	for _, f := range []string{"passwd", "shadow", "hosts", "group"} {
 		if globMatch(base, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// globDir reports a path segment that matches a system directory name.
+func globDir(seg string) bool {
+	for _, d := range globDirs {
+		if globMatch(seg, d) {
 			return true
 		}
 	}
@@ -427,7 +476,26 @@ func batchIf(rest string) bool {
 			return true
 		}
 	}
-	return strings.Contains(rest, "==") && strings.IndexByte(rest, '%') >= 0
+	for _, op := range []string{" equ ", " neq ", " lss ", " leq ", " gtr ", " geq "} {
+		if strings.Contains(rest, op) {
+			return true
+		}
+	}
+	// "if a==b cmd", "if [%1]==[] goto x": a comparison then a command word, no code around it
+	// ("if a == b:", "if (a == b) {").
+	i := strings.Index(rest, "==")
+	if i < 0 || strings.ContainsAny(rest, "{}:;") || strings.HasPrefix(rest, "(") {
+		return false
+	}
+	right := strings.TrimLeft(rest[i+2:], " ")
+	operand, after := shellWord(right, 0)
+	if strings.HasPrefix(right, "\"") || strings.HasPrefix(right, "'") {
+		if end := strings.IndexByte(right[1:], right[0]); end >= 0 {
+			operand, after = right[:end+2], right[end+2:]
+		}
+	}
+	after = strings.TrimLeft(after, " ")
+	return operand != "" && after != "" && isLetter(after[0])
 }
 
 // unquoteShell undoes the quoting and expansion tricks that split a command word: quotes
@@ -476,6 +544,30 @@ func unquoteShell(s string) string {
 		b = append(b, c)
 	}
 	return string(b)
+}
+
+// shellVariables are environment variables a shell payload expands ("${PATH#…}", "${HOME:0:1}").
+var shellVariables = setOf("path", "home", "shell", "pwd", "oldpwd", "user", "ifs", "hostname", "ps1", "random", "ps4")
+
+// isParameterExpansion reports "${" + a shell variable + a parameter expansion operator in s:
+// "${PATH#*/}", "${HOME:0:1}", "${PWD//x/y}". JavaScript template literals ("${path}") have
+// no such operator after the name.
+func isParameterExpansion(s string) bool {
+	for i := strings.Index(s, "${"); i >= 0; {
+		j := i + 2
+		for j < len(s) && j-i < 20 && isIdent(s[j]) {
+			j++
+		}
+		if shellVariables[s[i+2:j]] && j < len(s) && strings.IndexByte("#%/:^,", s[j]) >= 0 {
+			return true
+		}
+		k := strings.Index(s[i+2:], "${")
+		if k < 0 {
+			return false
+		}
+		i += 2 + k
+	}
+	return false
 }
 
 // shellExpansion reads the expansion at the start of s ('$' first) and returns its length and

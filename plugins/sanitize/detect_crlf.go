@@ -2,10 +2,11 @@ package sanitize
 
 import "strings"
 
-// crlfLocation reports locations whose values end up in URLs, redirects and cookies that a
-// backend may copy into a response header: query and form values, cookies and the path.
+// crlfLocation reports locations whose values a backend may copy into a response or upstream
+// request header (redirect targets, cookie values, file names): query, form and JSON values,
+// cookies and the path. Inspected headers cannot hold CR or LF (header_crlf).
 func crlfLocation(loc string) bool {
-	return strings.HasPrefix(loc, "query.") || strings.HasPrefix(loc, "form.") ||
+	return strings.HasPrefix(loc, "query.") || strings.HasPrefix(loc, "form.") || strings.HasPrefix(loc, "json") ||
 		strings.HasPrefix(loc, "cookie.") || strings.HasPrefix(loc, "path")
 }
 

@@ -13,7 +13,7 @@ var scannerAgents = []string{
 	"morfeus", "zmeu", "jorgee", "nsauditor", "appscan", "wapiti", "httprint", "webshag",
 	"uniscan", "joomscan", "droopescan", "cmsmap", "dotdotpwn", "absinthe", "n-stealth",
 	"sqlsus", "blackwidow", "grendel-scan", "crimscanner", "brutus", "qualysguard",
-	"detectify", "zmap",
+	"detectify", "zmap", "fuzz faster u fool",
 }
 
 // isScanner reports a scanner's name in a folded User-Agent, as a whole word ("dirb" is not

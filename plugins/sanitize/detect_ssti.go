@@ -21,7 +21,7 @@ import "strings"
 // and code snippets people post are made of, and rendering them is harmless.
 var sstiMarkers = newKeywordSet(
 	"__class__", "__globals__", "__subclasses__", "__mro__", "__builtins__", "__import__",
-	"__base__", "__bases__", "__getattribute__", "__dict__.", "lipsum.", "cycler.", "joiner.",
+	"__base__", "__bases__", "__getattribute__", "__dict__.",
 	"get_flashed_messages", "url_for.__", "_self.env", "|attr(", "| attr(", "<#assign", "<#list",
 	"<#import", "?new(", "?api.", "freemarker.template", "#set(", "#set (", "$class.inspect",
 	"#foreach(", "t(java.lang", "getruntime()", "{php}", "{system(", "{{request|", "{{self.",

@@ -109,7 +109,8 @@ var detectorCases = []struct {
 	{RuleCRLF, "query.a", "GET http://example.com/ HTTP/1.1"},
 	{"", "form.address", "12 Main St\r\nLocation: Dublin\r\nDate: Monday"},
 	{"", "form.message", "Hello\r\nHost: John\r\nThanks"},
-	{"", "json.x", "a\r\nSet-Cookie: x=1"},
+	{RuleCRLF, "json.note", "a\r\nSet-Cookie: x=1"},
+	{"", "json.note", "Dear team,\r\nDate: Monday\r\nOrigin: Ireland\r\nServer: rack 4"},
 	{"", "query.q", "Set-Cookie header explained"},
 
 	// ssti
