@@ -109,7 +109,7 @@ func isCmdInjection(folded string) bool {
 	if hasMarker(s) {
 		return true
 	}
-	return commandAtPosition(s, 0, posStart, 0)
+	return commandAtPosition(s, 0, posStart)
 }
 
 // hasMarker reports a cmdMarkers entry that ends at a word boundary ("| sh" but not "| shoes").
@@ -137,10 +137,10 @@ const (
 )
 
 // commandAtPosition scans s from i for command positions and reports a command at one of them.
-// depth bounds the wrapper recursion ("time nohup sudo x").
-func commandAtPosition(s string, i, kind, depth int) bool {
+// Each position is looked at once, so the scan is linear in s.
+func commandAtPosition(s string, i, kind int) bool {
 	for {
-		if isCommandAt(s, i, kind, depth) {
+		if isCommandAt(s, i, kind, 0) {
 			return true
 		}
 		j, k := nextSeparator(s, i)
@@ -180,9 +180,10 @@ func nextSeparator(s string, i int) (int, int) {
 	return -1, 0
 }
 
-// isCommandAt reports a command at position i of s reached as kind.
+// isCommandAt reports a command at position i of s reached as kind. depth counts the wrappers
+// before it ("time nohup sudo x"), at most 3, each looking only at the next word.
 func isCommandAt(s string, i, kind, depth int) bool {
-	for i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0 {
+	for n := 0; n < 8 && i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0; n++ {
 		i++
 	}
 	// Variable assignments before a command: "a=b cmd", "d=/dev&&…".
@@ -208,13 +209,11 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	if w == "for" && batchFor(rest) || w == "if" && batchIf(rest) {
 		return true
 	}
-	if strings.ContainsAny(w, "?*[") && kind != posStart && globCommand(w) {
+	if kind != posStart && strings.ContainsAny(w, "?*[") && globCommand(w) {
 		return true
 	}
-	if commandWrappers[w] && depth < 3 && rest != "" {
-		if commandAtPosition(s, len(s)-len(rest), max(kind, posLoose), depth+1) {
-			return true
-		}
+	if commandWrappers[w] && depth < 3 && rest != "" && isCommandAt(s, len(s)-len(rest), max(kind, posLoose), depth+1) {
+		return true
 	}
 	shellArg := shellLikeArgument(w, rest)
 	switch {
@@ -275,11 +274,11 @@ func isAssignment(s string) bool {
 	return eq > 0 && eq < len(w)
 }
 
-// shellWord reads a command word at i: up to a space, separator, redirection, parenthesis or
-// comma. It returns the word and what follows it.
+// shellWord reads a command word at i: up to a space, separator, redirection, parenthesis,
+// brace or comma. It returns the word and what follows it.
 func shellWord(s string, i int) (string, string) {
 	j := i
-	for j < len(s) && strings.IndexByte(" \t\r\n;|&`()<>,}'\"", s[j]) < 0 {
+	for j < len(s) && strings.IndexByte(" \t\r\n;|&`()<>,{}'\"", s[j]) < 0 {
 		j++
 	}
 	return s[i:j], s[j:]
@@ -415,15 +414,38 @@ func globCommand(w string) bool {
 	if !strings.ContainsAny(w, "?*") {
 		return false
 	}
-	for _, list := range []map[string]bool{strongCommands, weakCommands} {
-		for c := range list {
-			if len(c) >= 2 && globMatch(w, c) {
+	if strings.IndexByte(w, '*') < 0 {
+		// Only '?': a command of the same length.
+		for _, c := range commandsByLen[min(len(w), len(commandsByLen)-1)] {
+			if globMatch(w, c) {
 				return true
 			}
+		}
+		return false
+	}
+	for _, c := range allCommands {
+		if globMatch(w, c) {
+			return true
 		}
 	}
 	return false
 }
+
+// allCommands are the commands of both lists of at least two letters, and commandsByLen the same
+// by length: what a globbed word is matched against (built once at init).
+var allCommands, commandsByLen = func() ([]string, [33][]string) {
+	var all []string
+	var byLen [33][]string
+	for _, list := range []map[string]bool{strongCommands, weakCommands} {
+		for c := range list {
+			if len(c) >= 2 && len(c) < len(byLen) {
+				all = append(all, c)
+				byLen[len(c)] = append(byLen[len(c)], c)
+			}
+		}
+	}
+	return all, byLen
+}()
 
 // globMatch reports whether pattern ('?' one byte, '*' any run) matches name. Patterns and names
 // are short (bounded by the callers), so the backtracking is bounded too.
@@ -523,7 +545,7 @@ func unquoteShell(s string) string {
 				continue
 			}
 		case '{':
-			if j := strings.IndexByte(s[i+1:], '}'); j > 0 && j < 256 {
+			if j := strings.IndexByte(s[i+1:min(len(s), i+257)], '}'); j > 0 {
 				inner := s[i+1 : i+1+j]
 				if strings.IndexByte(inner, ',') >= 0 && !strings.ContainsAny(inner, " {") {
 					b = append(b, ';')
@@ -579,8 +601,8 @@ func shellExpansion(s string, glued bool) (int, string) {
 	case c == '(' && at(s, 2) == ')':
 		return 3, ""
 	case c == '{':
-		j := strings.IndexByte(s, '}')
-		if j < 0 || j > 40 {
+		j := strings.IndexByte(s[:min(len(s), 41)], '}')
+		if j < 0 {
 			return 0, ""
 		}
 		if v := expansionValue(s[2:j], glued); v != "$" {

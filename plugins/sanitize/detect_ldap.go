@@ -10,6 +10,9 @@ var ldapAttributes = setOf(
 	"uidnumber", "loginshell", "distinguishedname",
 )
 
+// ldapSpace is removed before matching: "*) (uid=*" is a breakout too.
+var ldapSpace = strings.NewReplacer(" ", "", "\t", "")
+
 // isLDAP reports LDAP filter injection in a folded value: a filter breakout ("*)(", "*))",
 // ")(|(", ")(&(", ")(!("), a composite filter ("(&(attr=…", "(|(attr=…") or a filter on a
 // directory attribute ("(objectClass=*)", "(uid=admin)"). Parentheses in prose ("(see above)"),
@@ -21,7 +24,7 @@ func isLDAP(folded string) bool {
 	}
 	s := folded
 	if strings.ContainsAny(s, " \t") {
-		s = strings.NewReplacer(" ", "", "\t", "").Replace(s)
+		s = ldapSpace.Replace(s)
 	}
 	if strings.Contains(s, "*)(") || strings.Contains(s, "*))") {
 		return true
@@ -29,7 +32,7 @@ func isLDAP(folded string) bool {
 	for i := strings.IndexByte(s, '('); i >= 0; {
 		j := i + 1
 		composite := false
-		for j < len(s) && (s[j] == '&' || s[j] == '|' || s[j] == '!' || s[j] == '(') {
+		for j < len(s) && j-i < 8 && (s[j] == '&' || s[j] == '|' || s[j] == '!' || s[j] == '(') {
 			composite = composite || s[j] != '('
 			j++
 		}

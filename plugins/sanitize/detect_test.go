@@ -1,7 +1,9 @@
 package sanitize
 
 import (
+	"strings"
 	"testing"
+	"time"
 )
 
 // detectorCases are attacks (want = the rule) and benign controls (want = "") run through the
@@ -221,6 +223,32 @@ func TestDetectors(t *testing.T) {
 		v, _ := n.normalize(c.value, enc)
 		if got, _ := r.detect(v, c.loc); got != c.want {
 			t.Errorf("%s %q: got %q, want %q", c.loc, c.value, got, c.want)
+		}
+	}
+}
+
+// TestDetectorsLinear runs every detector on long adversarial values (repeated openers without
+// closers, separators, globs, wrappers, nested lookups): each must stay far from quadratic.
+func TestDetectorsLinear(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.(*Policy).def
+	const size = 64 << 10
+	for _, unit := range []string{
+		"${", "${a", "${a:-", "{{", "{{7", "<%", "#{", "{%", ";c?t", ";time ", "time;", "|", "{a,",
+		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
+		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
+		"nmap", "dirb",
+	} {
+		v := strings.Repeat(unit, size/len(unit))
+		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
+			start := time.Now()
+			r.detect(normalized{text: v, folded: v}, loc)
+			if d := time.Since(start); d > 100*time.Millisecond {
+				t.Errorf("%d bytes of %q at %s took %v", len(v), unit, loc, d)
+			}
 		}
 	}
 }
