@@ -36,12 +36,14 @@ var detectors = []detector{
 	{RuleTraversal, func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
 	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) { return isJNDI(v.folded), "" }},
 	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) { return isSSTI(v.folded), "" }},
+	{RuleJava, func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
 	{RuleCmdInjection, func(r *route, v normalized, loc string) (bool, string) {
 		if r.commandField(loc) {
 			return hasShellMeta(v.text), ""
 		}
 		return isCmdInjection(v.folded), ""
 	}},
+	{RulePHP, func(_ *route, v normalized, _ string) (bool, string) { return isPHP(v.folded), "" }},
 	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
 }

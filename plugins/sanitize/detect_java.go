@@ -1,0 +1,48 @@
+package sanitize
+
+import "strings"
+
+// javaClasses are Java classes and packages that deserialization gadgets, expression-language
+// injection (OGNL, SpEL, EL) and script engines reach for; matched in the folded value as names
+// ending at a non-identifier byte, so a stack trace's "java.lang.RuntimeException" is not
+// "java.lang.Runtime".
+var javaClasses = []string{
+	"java.lang.runtime", "java.lang.processbuilder", "java.lang.process", "java.lang.reflect",
+	"java.lang.system", "java.lang.classloader", "java.io.objectinputstream", "java.beans.xmldecoder",
+	"java.net.urlclassloader", "java.net.socket", "javax.script", "javax.naming", "jdk.jshell",
+	"sun.misc.unsafe", "com.sun.rowset.jdbcrowsetimpl", "com.sun.org.apache",
+	"org.apache.commons.collections", "org.apache.xalan", "org.apache.struts2",
+	"com.opensymphony.xwork2", "ognl.ognlcontext", "ognl.ognlruntime", "bsh.interpreter",
+	"groovy.lang", "org.codehaus.groovy", "org.mozilla.javascript", "javax.el", "java.rmi",
+	"org.springframework.context.support.classpathxmlapplicationcontext", "java.runtime",
+	"java.processbuilder", "runtime.getruntime", "processbuilder", "clonetransformer",
+	"invokertransformer", "chainedtransformer", "constanttransformer", "instantiatetransformer",
+	"instantiatefactory", "transformedmap", "lazymap", "templatesimpl", "jdbcrowsetimpl",
+	"#_memberaccess", "@java.lang", "class.forname", "getclass().forname", ".getdeclaredmethod(",
+	"defineclass(", "scriptenginemanager", "getenginebyname(", "xmldecoder",
+}
+
+// isJava reports Java injection: a gadget or engine class in the folded value, or a Java
+// serialization stream ("\xac\xed\x00\x05", hex "aced0005", base64 "rO0AB") in the text.
+func isJava(v normalized) bool {
+	if strings.Contains(v.text, "rO0AB") || strings.Contains(v.text, "\xac\xed\x00\x05") || strings.Contains(v.folded, "aced0005") {
+		return true
+	}
+	if !strings.ContainsAny(v.folded, ".#@(") {
+		return false
+	}
+	for _, c := range javaClasses {
+		for i := strings.Index(v.folded, c); i >= 0; {
+			end := i + len(c)
+			if !isIdent(c[len(c)-1]) || !isLetter(at(v.folded, end)) {
+				return true
+			}
+			k := strings.Index(v.folded[end:], c)
+			if k < 0 {
+				break
+			}
+			i = end + k
+		}
+	}
+	return false
+}
