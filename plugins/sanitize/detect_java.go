@@ -19,13 +19,20 @@ var javaClasses = []string{
 	"invokertransformer", "chainedtransformer", "constanttransformer", "instantiatetransformer",
 	"instantiatefactory", "transformedmap", "lazymap", "templatesimpl", "jdbcrowsetimpl",
 	"#_memberaccess", "@java.lang", "class.forname", "getclass().forname", ".getdeclaredmethod(",
-	"defineclass(", "scriptenginemanager", "getenginebyname(", "xmldecoder",
+	"defineclass(", "scriptenginemanager", "getenginebyname(", "xmldecoder", "whileclosure",
+	"prototypeclonefactory", "prototypeserializationfactory", "org.omg.corba",
 }
 
-// isJava reports Java injection: a gadget or engine class in the folded value, or a Java
-// serialization stream ("\xac\xed\x00\x05", hex "aced0005", base64 "rO0AB") in the text.
+// javaPackages open a fully qualified name of the Java platform: "java.io.ObjectOutputStream",
+// "javax.naming.InitialContext". Request values hold none (CRS flags them at paranoia level 1 too).
+var javaPackages = []string{"java.", "javax.", "jdk.", "sun.", "com.sun.", "org.apache.commons."}
+
+// isJava reports Java injection: a gadget or engine class or a qualified name of the Java
+// platform in the folded value, or a Java serialization stream ("\xac\xed\x00\x05", hex
+// "aced0005", base64 at its three alignments "rO0AB", "Cs7QAF", "KztAAU") in the text.
 func isJava(v normalized) bool {
-	if strings.Contains(v.text, "rO0AB") || strings.Contains(v.text, "\xac\xed\x00\x05") || strings.Contains(v.folded, "aced0005") {
+	if strings.Contains(v.text, "rO0AB") || strings.Contains(v.text, "Cs7QAF") || strings.Contains(v.text, "KztAAU") ||
+		strings.Contains(v.text, "\xac\xed\x00\x05") || strings.Contains(v.folded, "aced0005") {
 		return true
 	}
 	if !strings.ContainsAny(v.folded, ".#@(") {
@@ -43,6 +50,31 @@ func isJava(v normalized) bool {
 			}
 			i = end + k
 		}
+	}
+	for _, p := range javaPackages {
+		if qualifiedName(v.folded, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// qualifiedName reports prefix + package + "." + a letter, the prefix not glued to a word
+// before it ("java.io.reader"; not "kava.io", "java.com", "learn java. it").
+func qualifiedName(s, prefix string) bool {
+	for i := strings.Index(s, prefix); i >= 0; {
+		j := i + len(prefix)
+		for j < len(s) && j-i < 64 && isLetter(s[j]) {
+			j++
+		}
+		if j > i+len(prefix) && at(s, j) == '.' && isLetter(at(s, j+1)) && !isLetter(at(s, i-1)) && at(s, i-1) != '.' {
+			return true
+		}
+		k := strings.Index(s[i+1:], prefix)
+		if k < 0 {
+			return false
+		}
+		i += 1 + k
 	}
 	return false
 }

@@ -142,6 +142,29 @@ var detectorCases = []struct {
 	{"", "json.tpl", "#{id}"},
 	{"", "json.text", "Use {{ and }} to escape braces"},
 
+	// php_injection, java_injection
+	{RulePHP, "query.cmd", "<?php system('id'); ?>"},
+	{RulePHP, "query.cmd", "<? echo 1"},
+	{RulePHP, "query.x", "$_SERVER['HTTP_HOST'];"},
+	{RulePHP, "query.f", "php://filter/convert.base64-encode/resource=index"},
+	{RulePHP, "query.x", "shell_exec /* x */ ('id')"},
+	{RulePHP, "query.x", "(system)('uname')"},
+	{RulePHP, "query.x", "$__['o'](5)"},
+	{RulePHP, "query.x", "O:8:\"stdClass\":0:{}"},
+	{RulePHP, "query.x", "system('id')"},
+	{"", "query.q", "the system (which is down)"},
+	{"", "json.code", "print(\"hello\")"},
+	{"", "json.code", "printf(\"%s\", name)"},
+	{"", "query.q", "exec summary (draft)"},
+	{RuleJava, "json.x", "java.lang.Runtime"},
+	{RuleJava, "form.x", "java.io.ObjectOutputStream"},
+	{RuleJava, "json.x", "rO0ABXNyABdqYXZh"},
+	{RuleJava, "json.x", "org.apache.commons.collections.functors.InvokerTransformer"},
+	{RuleJava, "json.x", "{\"@type\":\"com.sun.rowset.JdbcRowSetImpl\"}"},
+	{"", "json.text", "I learn Java. It is fun"},
+	{"", "json.text", "Download from java.com today"},
+	{"", "json.text", "javascript.info is a good site"},
+
 	// ldap
 	{RuleLDAP, "form.user", "*)(uid=*))(|(uid=*"},
 	{RuleLDAP, "form.user", "admin)(|(password=*)"},
@@ -240,7 +263,7 @@ func TestDetectorsLinear(t *testing.T) {
 		"${", "${a", "${a:-", "{{", "{{7", "<%", "#{", "{%", ";c?t", ";time ", "time;", "|", "{a,",
 		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
 		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
-		"nmap", "dirb",
+		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](",
 	} {
 		v := strings.Repeat(unit, size/len(unit))
 		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {

@@ -219,7 +219,8 @@ func opensTag(s string) bool {
 func hasEventHandler(s string) bool {
 	for i := strings.Index(s, "on"); i >= 0; {
 		j := i + 2
-		for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
+		// Event names are short: bounding the scan keeps "ononon…" linear.
+		for j < len(s) && j-i < 64 && s[j] >= 'a' && s[j] <= 'z' {
 			j++
 		}
 		if j-i >= 5 && j < len(s) && s[j] == '=' && (i == 0 || !isIdent(s[i-1])) {
@@ -243,8 +244,11 @@ func hasCall(s string, fns map[string]bool) bool {
 				j--
 			}
 			if j >= 4 && s[j-2:j] == "*/" {
-				if k := strings.LastIndex(s[:j-2], "/*"); k >= 0 {
-					j = k
+				// A comment of at most 128 bytes: an unbounded search back from every '(' would
+				// make "*/(*/(*/(…" quadratic.
+				from := max(0, j-2-128)
+				if k := strings.LastIndex(s[from:j-2], "/*"); k >= 0 {
+					j = from + k
 					continue
 				}
 			}
