@@ -43,7 +43,9 @@ var detectors = []detector{
 		}
 		return isCmdInjection(v.folded), ""
 	}},
+	{RuleCode, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
 	{RulePHP, func(_ *route, v normalized, _ string) (bool, string) { return isPHP(v.folded), "" }},
+	{RuleSSRF, func(_ *route, v normalized, _ string) (bool, string) { return isSSRF(v.folded), "" }},
 	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
 }

@@ -165,6 +165,27 @@ var detectorCases = []struct {
 	{"", "json.text", "Download from java.com today"},
 	{"", "json.text", "javascript.info is a good site"},
 
+	// code_injection, ssrf
+	{RuleCode, "json.x", "_$$ND_FUNC$$_function(){require('child_process')}"},
+	{RuleCode, "query.__proto__[admin]", "__proto__[admin]"},
+	{RuleCode, "query.x", "constructor.prototype.isAdmin"},
+	{RuleCode, "query.x", "Process.spawn(\"id\")"},
+	{RuleCode, "query.x", "@{[system 'id']}"},
+	{"", "json.code", "Foo.prototype.bar = function() { return 1; };"},
+	{RuleSSRF, "query.url", "http://169.254.169.254/latest/meta-data/"},
+	{RuleSSRF, "query.url", "http://localhost:8080/admin"},
+	{RuleSSRF, "query.url", "http://127.0.0.1/"},
+	{RuleSSRF, "query.url", "http://2130706433/"},
+	{RuleSSRF, "query.url", "http://0x7f000001/"},
+	{RuleSSRF, "query.url", "https://user@[::1]:80/"},
+	{RuleSSRF, "query.url", "http:127.0.0.1"},
+	{RuleSSRF, "query.url", "gopher://internal:6379/_x"},
+	{RuleSSRF, "query.url", "localhost/"},
+	{"", "query.url", "https://example.com/callback?state=xyz"},
+	{"", "query.q", "localhost is a hostname"},
+	{"", "query.q", "http 2.0 vs 1.1"},
+	{"", "query.q", "see https://10minutemail.com/"},
+
 	// ldap
 	{RuleLDAP, "form.user", "*)(uid=*))(|(uid=*"},
 	{RuleLDAP, "form.user", "admin)(|(password=*)"},
@@ -251,26 +272,35 @@ func TestDetectors(t *testing.T) {
 }
 
 // TestDetectorsLinear runs every detector on long adversarial values (repeated openers without
-// closers, separators, globs, wrappers, nested lookups): each must stay far from quadratic.
+// closers, separators, globs, wrappers, nested lookups): 16 times the input must cost far less
+// than 256 times the time (quadratic), whatever the machine's load: the best of 3 runs on 4 KiB
+// and on 64 KiB are compared.
 func TestDetectorsLinear(t *testing.T) {
 	p, err := Parse([]byte(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := p.(*Policy).def
-	const size = 64 << 10
+	best := func(v, loc string) time.Duration {
+		d := time.Duration(1 << 62)
+		for i := 0; i < 3; i++ {
+			start := time.Now()
+			r.detect(normalized{text: v, folded: v}, loc)
+			d = min(d, time.Since(start))
+		}
+		return d
+	}
 	for _, unit := range []string{
 		"${", "${a", "${a:-", "{{", "{{7", "<%", "#{", "{%", ";c?t", ";time ", "time;", "|", "{a,",
 		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
 		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
-		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](",
+		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](", "http:", "@{[",
 	} {
-		v := strings.Repeat(unit, size/len(unit))
+		small, large := strings.Repeat(unit, 4096/len(unit)), strings.Repeat(unit, 65536/len(unit))
 		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
-			start := time.Now()
-			r.detect(normalized{text: v, folded: v}, loc)
-			if d := time.Since(start); d > 100*time.Millisecond {
-				t.Errorf("%d bytes of %q at %s took %v", len(v), unit, loc, d)
+			ts, tl := best(small, loc), best(large, loc)
+			if tl > 64*ts+10*time.Millisecond {
+				t.Errorf("%q at %s: %d bytes took %v, %d bytes %v: not linear", unit, loc, len(small), ts, len(large), tl)
 			}
 		}
 	}

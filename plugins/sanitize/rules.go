@@ -40,13 +40,15 @@ const (
 	RuleScanner      = "scanner"        // a vulnerability scanner's User-Agent (detect_scanner.go)
 	RulePHP          = "php_injection"  // PHP code: tags, superglobals, wrappers, PHP-only calls (detect_php.go)
 	RuleJava         = "java_injection" // Java gadget and engine classes, serialized objects (detect_java.go)
+	RuleCode         = "code_injection" // Node.js, Ruby, Perl code and prototype pollution (detect_code.go)
+	RuleSSRF         = "ssrf"           // metadata endpoints, internal and IP-literal URLs (detect_ssrf.go)
 )
 
 // injectionRules are the content detectors: they run on every inspected value, may be
 // sanitized, and may be allow-listed per route and location.
 var injectionRules = []string{
 	RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection, RuleCRLF, RuleSSTI, RuleLDAP, RuleXXE,
-	RuleJNDI, RuleNoSQL, RuleScanner, RulePHP, RuleJava,
+	RuleJNDI, RuleNoSQL, RuleScanner, RulePHP, RuleJava, RuleCode, RuleSSRF,
 }
 
 // validationRules are the protocol and body checks: reject or detect only.

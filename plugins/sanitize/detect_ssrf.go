@@ -1,0 +1,89 @@
+package sanitize
+
+import "strings"
+
+// ssrfMarkers are cloud metadata endpoints and URL schemes a server-side fetch must never be
+// pointed at.
+var ssrfMarkers = newKeywordSet(
+	"169.254.169.254", "169.254.170.2", "metadata.google.internal", "metadata.packet.net",
+	"100.100.100.200", "fd00:ec2::254", "metadata.tencentyun.com", "/computemetadata/v1",
+	"/latest/meta-data", "/latest/user-data", "/metadata/instance", "gopher://", "dict://",
+	"tftp://", "jar:http", "netdoc://", "ldap://", "file://",
+)
+
+// isSSRF reports a URL a server-side request forgery points at: a metadata endpoint or a
+// dangerous scheme anywhere, or a URL (or, opening the value, a scheme-less host) whose host is a
+// loopback or unspecified name or address, an IP address in decimal, hex or octal form, or any
+// IPv4 literal ("http://66.240.183.75/x.php", the remote file inclusion of CRS 931).
+func isSSRF(folded string) bool {
+	if ssrfMarkers.in(folded) {
+		return true
+	}
+	for i := strings.Index(folded, "http"); i >= 0; {
+		rest := folded[i+4:]
+		rest = strings.TrimPrefix(rest, "s")
+		if strings.HasPrefix(rest, ":") && !isLetter(at(folded, i-1)) {
+			if internalHost(strings.TrimLeft(rest[1:], "/\\")) {
+				return true
+			}
+		}
+		k := strings.Index(folded[i+4:], "http")
+		if k < 0 {
+			break
+		}
+		i += 4 + k
+	}
+	return strings.HasPrefix(folded, "localhost") && internalHost(folded)
+}
+
+// internalHost reports a URL authority (what follows the scheme) naming a loopback or
+// unspecified host, or an IP literal in any notation.
+func internalHost(s string) bool {
+	end := 0
+	for end < len(s) && end < 256 && strings.IndexByte("/?#\\", s[end]) < 0 {
+		end++
+	}
+	host := s[:end]
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		host = host[at+1:]
+	}
+	if strings.HasPrefix(host, "[") {
+		return true // an IPv6 literal
+	}
+	if c := strings.LastIndexByte(host, ':'); c >= 0 {
+		host = host[:c]
+	}
+	switch host {
+	case "localhost", "localhost.localdomain", "localhost4", "localhost6", "ip6-localhost",
+		"ipv6-localhost", "localhost4.localdomain4", "localhost6.localdomain6", "0", "0.0.0.0":
+		return true
+	}
+	if host == "" {
+		return false
+	}
+	// Every label numeric (decimal, 0x hex, 0-prefixed octal): an IP literal.
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || !numericLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func numericLabel(s string) bool {
+	if strings.HasPrefix(s, "0x") {
+		s = s[2:]
+		for i := 0; i < len(s); i++ {
+			if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
+				return false
+			}
+		}
+		return s != ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
