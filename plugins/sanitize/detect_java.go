@@ -24,7 +24,9 @@ var javaClasses = []string{
 }
 
 // javaPackages open a fully qualified name of the Java platform: "java.io.ObjectOutputStream",
-// "javax.naming.InitialContext". Request values hold none (CRS flags them at paranoia level 1 too).
+// "javax.naming.InitialContext". Request values hold none (CRS flags them at paranoia level 1
+// too), except logs and stack traces pasted into a support form: exception and error classes
+// and values holding a stack frame ("(Thread.java:750)") are left to the gadget list.
 var javaPackages = []string{"java.", "javax.", "jdk.", "sun.", "com.sun.", "org.apache.commons."}
 
 // isJava reports Java injection: a gadget or engine class or a qualified name of the Java
@@ -51,6 +53,10 @@ func isJava(v normalized) bool {
 			i = end + k
 		}
 	}
+	if strings.Contains(v.folded, ".java:") {
+		// A stack trace ("at java.lang.Thread.run(Thread.java:750)"): only the gadget list above.
+		return false
+	}
 	for _, p := range javaPackages {
 		if qualifiedName(v.folded, p) {
 			return true
@@ -68,7 +74,15 @@ func qualifiedName(s, prefix string) bool {
 			j++
 		}
 		if j > i+len(prefix) && at(s, j) == '.' && isLetter(at(s, j+1)) && !isLetter(at(s, i-1)) && at(s, i-1) != '.' {
-			return true
+			// The whole dotted name; exception and error classes are what logs and stack
+			// traces name, not what payloads use.
+			end := j
+			for end < len(s) && end-i < 256 && (isIdent(s[end]) || s[end] == '.') {
+				end++
+			}
+			if name := s[i:end]; !strings.HasSuffix(name, "exception") && !strings.HasSuffix(name, "error") {
+				return true
+			}
 		}
 		k := strings.Index(s[i+1:], prefix)
 		if k < 0 {

@@ -83,6 +83,21 @@ func TestDetectorsDefaultOn(t *testing.T) {
 		denied("nosql: $where", post("/s", "application/json", `{"$where":"sleep(100)"}`), 403, "nosql"),
 		passes("control: dollar amounts", get("/s?q=%245+or+%2410")),
 
+		// php_injection, java_injection, code_injection, ssrf
+		denied("php: open tag in a query", get("/s?cmd=%3C%3Fphp+system(%27id%27)%3B+%3F%3E"), 403, "php_injection"),
+		denied("php: wrapper in a form", post("/s", form, "page=php%3A%2F%2Ffilter%2Fresource%3Dindex"), 403, "php_injection"),
+		denied("php: superglobal in JSON", post("/s", "application/json", `{"x":"$_SERVER['HTTP_HOST'];"}`), 403, "php_injection"),
+		denied("php: dynamic call in a cookie", withHeader("/s", "cookie", "c=%24__%5B%27o%27%5D(5)"), 403, "php_injection"),
+		denied("java: gadget class in JSON", post("/s", "application/json", `{"x":"org.apache.commons.collections.functors.InvokerTransformer"}`), 403, "java_injection"),
+		denied("java: serialized object in a cookie", withHeader("/s", "cookie", "s=rO0ABXNyABdqYXZh"), 403, "java_injection"),
+		denied("code: node-serialize", post("/s", "application/json", `{"x":"_$$ND_FUNC$$_function(){require('child_process')}"}`), 403, "code_injection"),
+		denied("code: prototype pollution in a parameter name", get("/s?__proto__%5Badmin%5D=1"), 403, "code_injection"),
+		denied("ssrf: metadata endpoint", get("/s?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F"), 403, "ssrf"),
+		denied("ssrf: decimal loopback", post("/s", "application/json", `{"webhook":"http://2130706433/admin"}`), 403, "ssrf"),
+		passes("control: prose about the system", get("/s?q=the+system+(which+is+down)")),
+		passes("control: a stack trace", post("/s", "application/json", `{"log":"java.lang.RuntimeException: boom\n\tat java.lang.Thread.run(Thread.java:750)"}`)),
+		passes("control: an external callback URL", get("/s?redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback")),
+
 		// scanner
 		denied("scanner: sqlmap", withHeader("/s", "user-agent", "sqlmap/1.7.2#stable (https://sqlmap.org)"), 403, "scanner"),
 		denied("scanner: Nmap NSE", withHeader("/s", "user-agent", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)"), 403, "scanner"),
