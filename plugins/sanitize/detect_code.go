@@ -12,7 +12,8 @@ var codeMarkers = newKeywordSet(
 	"require('vm')", "vm.runinnewcontext", "vm.runinthiscontext", "__proto__", "constructor.prototype",
 	"constructor[prototype]", "[constructor][prototype]", "process.spawn(", "kernel.exec(",
 	"kernel.system(", "io.popen(", "open3.", "pty.spawn", "@{[", "$$[", "object.instance_eval",
-	"instance_eval(", "class_eval(", "send(:system", ".send(:eval",
+	"instance_eval(", "class_eval(", "send(:system", ".send(:eval", "process.env", "process[",
+	"require[", "process.kill(", "process.exit(",
 )
 
 // isCode reports Node.js, Ruby or Perl code injection or prototype pollution in a folded value.

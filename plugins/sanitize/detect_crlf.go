@@ -93,7 +93,7 @@ func headerLine(s string) bool {
 	value := strings.TrimLeft(rest[1:], " \t")
 	switch {
 	case urlHeaders[name]:
-		return strings.HasPrefix(value, "http") || strings.HasPrefix(value, "/") || strings.Contains(value, "url=") ||
+		return strings.HasPrefix(value, "http") || strings.HasPrefix(value, "/") || strings.Contains(value, "url=") || strings.HasPrefix(value, "www.") ||
 			strings.HasPrefix(value, "<") || strings.HasPrefix(value, "javascript:")
 	case injectableHeaders[name]:
 		return true

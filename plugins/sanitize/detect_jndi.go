@@ -12,6 +12,9 @@ var log4jLookups = newKeywordSet(
 	"${event:", "${::-",
 )
 
+// braceSpellings are other spellings of '{' after '$'.
+var braceSpellings = strings.NewReplacer("$\\u007b", "${", "$&lbrace;", "${", "$&lbrace", "${", "$\\u0026lbrace;", "${", "$\\u0026lbrace", "${")
+
 // jndiSpace is removed before matching: "${ jndi : ldap" is a lookup too.
 var jndiSpace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "")
 
@@ -20,6 +23,11 @@ var jndiSpace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "")
 // ndi:", "${${::-j}${::-n}di:") is a finding by itself, no legitimate value does that; so is a
 // lookup with a default value ("${j${x:-n}di:", "${env:NOPE:-j}"), whatever its prefix.
 func isJNDI(folded string) bool {
+	if strings.Contains(folded, "$\\u") || strings.Contains(folded, "$&") {
+		// "$\u007bjndi:", "$&lbrace;jndi:": the brace written as a JSON or Java escape or an
+		// HTML entity the normalizer does not decode (upper case, no ';').
+		folded = braceSpellings.Replace(folded)
+	}
 	i := strings.Index(folded, "${")
 	if i < 0 {
 		return false

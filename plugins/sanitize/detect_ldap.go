@@ -14,7 +14,7 @@ var ldapAttributes = setOf(
 var ldapSpace = strings.NewReplacer(" ", "", "\t", "")
 
 // isLDAP reports LDAP filter injection in a folded value: a filter breakout ("*)(", "*))",
-// ")(|(", ")(&(", ")(!("), a composite filter ("(&(attr=…", "(|(attr=…") or a filter on a
+// ")(|", ")(&", ")(!"), a composite filter ("(&(attr=…", "(|(attr=…") or a filter on a
 // directory attribute ("(objectClass=*)", "(uid=admin)"). Parentheses in prose ("(see above)"),
 // in code ("memset(&(x), 0, n)") and in math ("(a+b)*(c)") do not match: the filter forms need
 // "attribute=" after the parenthesis.
@@ -26,7 +26,8 @@ func isLDAP(folded string) bool {
 	if strings.ContainsAny(s, " \t") {
 		s = ldapSpace.Replace(s)
 	}
-	if strings.Contains(s, "*)(") || strings.Contains(s, "*))") {
+	if strings.Contains(s, "*)(") || strings.Contains(s, "*))") || strings.Contains(s, ")(|") ||
+		strings.Contains(s, ")(&") || strings.Contains(s, ")(!") {
 		return true
 	}
 	for i := strings.IndexByte(s, '('); i >= 0; {

@@ -157,7 +157,12 @@ func phpCallAt(s string, i int) bool {
 		return false
 	}
 	arg := strings.TrimLeft(s[i+1:min(len(s), i+4)], " ")
-	return arg == "" || strings.IndexByte("'\"$)`_", arg[0]) >= 0
+	if arg == "" || strings.IndexByte("'\"$)`_", arg[0]) >= 0 {
+		return true
+	}
+	// "system(whoami)": a shell command as the argument.
+	w, _ := shellWord(s, i+1)
+	return strongCommands[w] || weakCommands[w] && at(s, i+1+len(w)) == ')'
 }
 
 // skipBackSpaceComments returns the index before i past whitespace and /* */ comments.

@@ -8,7 +8,8 @@ var ssrfMarkers = newKeywordSet(
 	"169.254.169.254", "169.254.170.2", "metadata.google.internal", "metadata.packet.net",
 	"100.100.100.200", "fd00:ec2::254", "metadata.tencentyun.com", "/computemetadata/v1",
 	"/latest/meta-data", "/latest/user-data", "/metadata/instance", "gopher://", "dict://",
-	"tftp://", "jar:http", "netdoc://", "ldap://", "file://",
+	"tftp://", "jar:http", "netdoc://", "ldap://", "file://", "host.docker.internal",
+	"gateway.docker.internal", "host.containers.internal", "kubernetes.default.svc", "localtest.me",
 )
 
 // isSSRF reports a URL a server-side request forgery points at: a metadata endpoint or a
@@ -33,7 +34,18 @@ func isSSRF(folded string) bool {
 		}
 		i += 4 + k
 	}
-	return strings.HasPrefix(folded, "localhost") && internalHost(folded)
+	return internalName(folded) && internalHost(folded)
+}
+
+// internalName reports a value opening with a scheme-less internal host name: "localhost/",
+// "ipv6-localhost:8080", "db.cluster.local/", "metadata.internal".
+func internalName(s string) bool {
+	end := 0
+	for end < len(s) && end < 256 && strings.IndexByte("/?#:", s[end]) < 0 {
+		end++
+	}
+	return strings.Contains(s[:end], "localhost") || strings.HasSuffix(s[:end], ".internal") ||
+		strings.HasSuffix(s[:end], ".cluster.local") || strings.HasSuffix(s[:end], ".svc")
 }
 
 // internalHost reports a URL authority (what follows the scheme) naming a loopback or
@@ -52,6 +64,9 @@ func internalHost(s string) bool {
 	}
 	if c := strings.LastIndexByte(host, ':'); c >= 0 {
 		host = host[:c]
+	}
+	if strings.HasSuffix(host, ".internal") || strings.HasSuffix(host, ".cluster.local") || strings.HasSuffix(host, ".localhost") {
+		return true
 	}
 	switch host {
 	case "localhost", "localhost.localdomain", "localhost4", "localhost6", "ip6-localhost",
