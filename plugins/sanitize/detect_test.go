@@ -100,6 +100,13 @@ var detectorCases = []struct {
 	{"", "json.text", "Tom & Jerry's; set of 3 | start: Monday"},
 	{"", "json.text", "He said find me later; I agreed."},
 
+	// sqli additions: tautologies and subqueries
+	{RuleSQLi, "query.q", " or 2=2"},
+	{RuleSQLi, "query.q", "/*x*/and/**/2=2"},
+	{RuleSQLi, "query.q", "1 ,(SELECT CASE WHEN 5914=5914 THEN 1 ELSE 0 END)"},
+	{"", "query.q", "in case when you arrive, then call"},
+	{"", "query.q", "x or 2"},
+
 	// crlf
 	{RuleCRLF, "query.next", "/home%0d%0aSet-Cookie:%20session=x"},
 	{RuleCRLF, "query.next", "/x\r\nLocation: http://evil.example/"},

@@ -47,7 +47,10 @@ var sqlNames = newKeywordSet(
 	"::bool", "::varchar", "or '{", "or '[", "' <@", "' @>", "' ?|", "' ?&", "' #>", "msdb",
 	"exec master.", "execute immediate", "declare @", "pg_sleep", "having count(", "having `",
 	";insert ", ";drop ", ";truncate", ";replace ", ";delete ", ";update ", ";select ", ";declare ",
-	";exec ", ";shutdown", "` as `", "` from", "` regexp", "json_extract(",
+	";exec ", ";shutdown", "` as `", "` from", "` regexp", "json_extract(", "(select ",
+	"(select(", ",(select", "select (case", "(case when", ",(case", "count(*) from", "sysibm.",
+	"sysmaster:", "rdb$database", "generate_series(", "raise_error(", "utl_http.", "else 1/(",
+	"end) from", "then 1 else", "from dual", "from sysdummy",
 )
 
 // isSQLHeuristic reports a SQL function call, catalog name or statement fragment in a folded
@@ -57,7 +60,45 @@ func isSQLHeuristic(folded string) bool {
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
-	return sqlNames.in(folded) || quoteThenComment(folded)
+	return sqlNames.in(folded) || quoteThenComment(folded) || tautology(folded)
+}
+
+// tautology reports a boolean operator followed by a comparison of two equal numbers, the
+// probe of blind SQL injection: "or 2=2", "and 5914=5914", "||1=1" (comments already turned
+// into spaces by sqlSpaces). Prose compares different things ("1 or 2=3" is not equal).
+func tautology(s string) bool {
+	for _, op := range []string{"or ", "and ", "||", "&&"} {
+		for i := strings.Index(s, op); i >= 0; {
+			if i == 0 || !isIdent(s[i-1]) {
+				rest := strings.TrimLeft(s[i+len(op):], " (")
+				a, b, ok := strings.Cut(rest[:min(len(rest), 48)], "=")
+				b = strings.TrimLeft(b, " ")
+				n := 0
+				for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+					n++
+				}
+				a = strings.TrimRight(a, " ")
+				if ok && a != "" && n > 0 && b[:n] == a && !isIdent(at(b, n)) && isNumber(a) {
+					return true
+				}
+			}
+			k := strings.Index(s[i+len(op):], op)
+			if k < 0 {
+				break
+			}
+			i += len(op) + k
+		}
+	}
+	return false
+}
+
+func isNumber(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // quoteThenComment reports a closing quote followed by a SQL comment: the login bypass
