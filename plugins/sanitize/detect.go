@@ -80,6 +80,8 @@ var sensitiveFiles = newKeywordSet(
 	"/.git/", "/.svn/", "/.aws/credentials", "/web.config", "/win.ini", "/boot.ini",
 	"/windows/system32", "/system32/", "/etc/mysql/", "/.bash_history", "/etc/", "/proc/",
 	"/sys/class", "/sys/kernel", "/.docker/", "/.kube/", "/.env", ".sql.zip", ".sql.gz",
+	"etc/passwd", "etc/shadow", "boot.ini", "win.ini", "/inetpub/", "/wwwroot/", "global.asa",
+	"0x2e0x2e", "..0x5c", "..0x2f",
 )
 
 // isTraversal reports a parent-directory segment ("..", with '/' or '\' separators) or a
@@ -104,7 +106,27 @@ func isTraversal(folded string) bool {
 		}
 		i += 2 + j
 	}
-	return sensitiveFiles.in("/" + s)
+	return sensitiveFiles.in("/"+s) || oddSeparators(s)
+}
+
+// oddSeparators reports ".." followed by a '%' or a non-ASCII byte twice or more: "..%u2216..",
+// "..∕..", "..%c0%af..": dot-dot segments separated by a character some platform reads as a
+// slash (NFKC does not map U+2215 or U+2216).
+func oddSeparators(s string) bool {
+	n := 0
+	for i := strings.Index(s, ".."); i >= 0; {
+		if c := at(s, i+2); c == '%' || c >= 0x80 {
+			if n++; n >= 2 {
+				return true
+			}
+		}
+		k := strings.Index(s[i+2:], "..")
+		if k < 0 {
+			return false
+		}
+		i += 2 + k
+	}
+	return false
 }
 
 // hasShellMeta reports a shell metacharacter: command separators, pipes, substitution and

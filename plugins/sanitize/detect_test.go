@@ -107,6 +107,13 @@ var detectorCases = []struct {
 	{"", "query.q", "in case when you arrive, then call"},
 	{"", "query.q", "x or 2"},
 
+	// path_traversal additions
+	{RuleTraversal, "query.f", "..%u2216..%u2216etc/passwd"},
+	{RuleTraversal, "query.f", "..0x5c..0x5cboot.ini"},
+	{RuleTraversal, "query.f", "C:/inetpub/wwwroot/global.asa"},
+	{"", "query.q", "wait.. what.. really"},
+	{"", "query.q", "ok… fine… done"},
+
 	// crlf
 	{RuleCRLF, "query.next", "/home%0d%0aSet-Cookie:%20session=x"},
 	{RuleCRLF, "query.next", "/x\r\nLocation: http://evil.example/"},
