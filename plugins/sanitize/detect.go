@@ -81,13 +81,14 @@ var sensitiveFiles = newKeywordSet(
 	"/windows/system32", "/system32/", "/etc/mysql/", "/.bash_history", "/etc/", "/proc/",
 	"/sys/class", "/sys/kernel", "/.docker/", "/.kube/", "/.env", ".sql.zip", ".sql.gz",
 	"etc/passwd", "etc/shadow", "boot.ini", "win.ini", "/inetpub/", "/wwwroot/", "global.asa",
-	"0x2e0x2e", "..0x5c", "..0x2f",
+	"0x2e0x2e", "..0x5c", "..0x2f", "/wp-content/debug.log", "/wp-config.php", "/wp-content/error",
 )
 
 // isTraversal reports a parent-directory segment ("..", with '/' or '\' separators) or a
 // sensitive file path in a case-folded value.
 func isTraversal(folded string) bool {
-	if !strings.Contains(folded, "..") && !strings.ContainsAny(folded, "/\\") {
+	if !strings.Contains(folded, "..") && !strings.ContainsAny(folded, "/\\") && !strings.Contains(folded, ".sql.") &&
+		!strings.Contains(folded, ".ini") && !strings.Contains(folded, "0x2e") {
 		return false
 	}
 	s := folded
