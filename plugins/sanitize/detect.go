@@ -38,10 +38,8 @@ var detectors = []detector{
 	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) { return isSSTI(v.folded), "" }},
 	{RuleJava, func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
 	{RuleCmdInjection, func(r *route, v normalized, loc string) (bool, string) {
-		if r.commandField(loc) {
-			return hasShellMeta(v.text), ""
-		}
-		return isCmdInjection(v.folded), ""
+		// A command field is strict: any metacharacter, on top of what fires everywhere.
+		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded), ""
 	}},
 	{RuleCode, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
 	{RulePHP, func(_ *route, v normalized, _ string) (bool, string) { return isPHP(v.folded), "" }},
