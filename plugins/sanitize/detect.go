@@ -113,19 +113,12 @@ func isTraversal(folded string) bool {
 // slash (NFKC does not map U+2215 or U+2216).
 func oddSeparators(s string) bool {
 	n := 0
-	for i := strings.Index(s, ".."); i >= 0; {
+	return someIndex(s, "..", func(i int) bool {
 		if c := at(s, i+2); c == '%' || c >= 0x80 {
-			if n++; n >= 2 {
-				return true
-			}
+			n++
 		}
-		k := strings.Index(s[i+2:], "..")
-		if k < 0 {
-			return false
-		}
-		i += 2 + k
-	}
-	return false
+		return n >= 2
+	})
 }
 
 // hasShellMeta reports a shell metacharacter: command separators, pipes, substitution and

@@ -254,17 +254,10 @@ func hasOption(rest string) bool {
 	if i := strings.IndexAny(rest, ";|&`\n\r"); i >= 0 {
 		rest = rest[:i]
 	}
-	for i := strings.Index(rest, " -"); i >= 0; {
-		if c := at(rest, i+2); isLetter(c) || c == '-' && isLetter(at(rest, i+3)) {
-			return true
-		}
-		k := strings.Index(rest[i+2:], " -")
-		if k < 0 {
-			return false
-		}
-		i += 2 + k
-	}
-	return false
+	return someIndex(rest, " -", func(i int) bool {
+		c := at(rest, i+2)
+		return isLetter(c) || c == '-' && isLetter(at(rest, i+3))
+	})
 }
 
 // isAssignment reports "name=" at the start of s.
@@ -575,21 +568,13 @@ var shellVariables = setOf("path", "home", "shell", "pwd", "oldpwd", "user", "if
 // "${PATH#*/}", "${HOME:0:1}", "${PWD//x/y}". JavaScript template literals ("${path}") have
 // no such operator after the name.
 func isParameterExpansion(s string) bool {
-	for i := strings.Index(s, "${"); i >= 0; {
+	return someIndex(s, "${", func(i int) bool {
 		j := i + 2
 		for j < len(s) && j-i < 20 && isIdent(s[j]) {
 			j++
 		}
-		if shellVariables[s[i+2:j]] && j < len(s) && strings.IndexByte("#%/:^,", s[j]) >= 0 {
-			return true
-		}
-		k := strings.Index(s[i+2:], "${")
-		if k < 0 {
-			return false
-		}
-		i += 2 + k
-	}
-	return false
+		return shellVariables[s[i+2:j]] && j < len(s) && strings.IndexByte("#%/:^,", s[j]) >= 0
+	})
 }
 
 // shellExpansion reads the expansion at the start of s ('$' first) and returns its length and

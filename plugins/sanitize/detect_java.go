@@ -41,16 +41,8 @@ func isJava(v normalized) bool {
 		return false
 	}
 	for _, c := range javaClasses {
-		for i := strings.Index(v.folded, c); i >= 0; {
-			end := i + len(c)
-			if !isIdent(c[len(c)-1]) || !isLetter(at(v.folded, end)) {
-				return true
-			}
-			k := strings.Index(v.folded[end:], c)
-			if k < 0 {
-				break
-			}
-			i = end + k
+		if someIndex(v.folded, c, func(i int) bool { return !isIdent(c[len(c)-1]) || !isLetter(at(v.folded, i+len(c))) }) {
+			return true
 		}
 	}
 	if strings.Contains(v.folded, ".java:") {
@@ -68,27 +60,21 @@ func isJava(v normalized) bool {
 // qualifiedName reports prefix + package + "." + a letter, the prefix not glued to a word
 // before it ("java.io.reader"; not "kava.io", "java.com", "learn java. it").
 func qualifiedName(s, prefix string) bool {
-	for i := strings.Index(s, prefix); i >= 0; {
+	return someIndex(s, prefix, func(i int) bool {
 		j := i + len(prefix)
 		for j < len(s) && j-i < 64 && isLetter(s[j]) {
 			j++
 		}
-		if j > i+len(prefix) && at(s, j) == '.' && isLetter(at(s, j+1)) && !isLetter(at(s, i-1)) && at(s, i-1) != '.' {
-			// The whole dotted name; exception and error classes are what logs and stack
-			// traces name, not what payloads use.
-			end := j
-			for end < len(s) && end-i < 256 && (isIdent(s[end]) || s[end] == '.') {
-				end++
-			}
-			if name := s[i:end]; !strings.HasSuffix(name, "exception") && !strings.HasSuffix(name, "error") {
-				return true
-			}
-		}
-		k := strings.Index(s[i+1:], prefix)
-		if k < 0 {
+		if j == i+len(prefix) || at(s, j) != '.' || !isLetter(at(s, j+1)) || isLetter(at(s, i-1)) || at(s, i-1) == '.' {
 			return false
 		}
-		i += 1 + k
-	}
-	return false
+		// The whole dotted name; exception and error classes are what logs and stack traces
+		// name, not what payloads use.
+		end := j
+		for end < len(s) && end-i < 256 && (isIdent(s[end]) || s[end] == '.') {
+			end++
+		}
+		name := s[i:end]
+		return !strings.HasSuffix(name, "exception") && !strings.HasSuffix(name, "error")
+	})
 }

@@ -42,19 +42,11 @@ func isJNDI(folded string) bool {
 // defaultValueLookup reports "${name:-default}" (a lookup with a default value; the name, at
 // most 32 bytes, may be empty; the default at most 60) in s.
 func defaultValueLookup(s string) bool {
-	for i := strings.Index(s, "${"); i >= 0; {
+	return someIndex(s, "${", func(i int) bool {
 		j := i + 2
 		for j < len(s) && j-i < 34 && (isIdent(s[j]) || s[j] == '.' || s[j] == ':' && at(s, j+1) != '-') {
 			j++
 		}
-		if strings.HasPrefix(s[j:], ":-") && strings.IndexByte(s[j:min(len(s), j+64)], '}') >= 0 {
-			return true
-		}
-		k := strings.Index(s[i+2:], "${")
-		if k < 0 {
-			return false
-		}
-		i += 2 + k
-	}
-	return false
+		return strings.HasPrefix(s[j:], ":-") && strings.IndexByte(s[j:min(len(s), j+64)], '}') >= 0
+	})
 }

@@ -30,23 +30,16 @@ func isLDAP(folded string) bool {
 		strings.Contains(s, ")(&") || strings.Contains(s, ")(!") {
 		return true
 	}
-	for i := strings.IndexByte(s, '('); i >= 0; {
+	return someIndex(s, "(", func(i int) bool {
 		j := i + 1
 		composite := false
 		for j < len(s) && j-i < 8 && (s[j] == '&' || s[j] == '|' || s[j] == '!' || s[j] == '(') {
 			composite = composite || s[j] != '('
 			j++
 		}
-		if attr, ok := filterAttribute(s[j:]); ok && (composite || ldapAttributes[attr] || i > 0 && s[i-1] == ')') {
-			return true
-		}
-		k := strings.IndexByte(s[i+1:], '(')
-		if k < 0 {
-			return false
-		}
-		i += 1 + k
-	}
-	return false
+		attr, ok := filterAttribute(s[j:])
+		return ok && (composite || ldapAttributes[attr] || i > 0 && s[i-1] == ')')
+	})
 }
 
 // filterAttribute reads "attribute=" (also "~=", ">=", "<=", and extensible match

@@ -23,17 +23,12 @@ func isNoSQL(folded string) bool {
 	if mongoJS.in(folded) {
 		return true
 	}
-	for i := strings.IndexByte(folded, '$'); i >= 0; {
+	return someIndex(folded, "$", func(i int) bool {
 		for _, op := range mongoOperators {
 			if strings.HasPrefix(folded[i:], op) && !isIdent(at(folded, i+len(op))) && !isIdent(at(folded, i-1)) {
 				return true
 			}
 		}
-		j := strings.IndexByte(folded[i+1:], '$')
-		if j < 0 {
-			return false
-		}
-		i += 1 + j
-	}
-	return false
+		return false
+	})
 }

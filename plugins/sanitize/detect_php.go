@@ -63,55 +63,30 @@ func isPHP(folded string) bool {
 
 // phpOpenTag reports "<?" followed (after whitespace) by "php" or a PHP statement keyword.
 func phpOpenTag(s string) bool {
-	for i := strings.Index(s, "<?"); i >= 0; {
+	return someIndex(s, "<?", func(i int) bool {
 		rest := strings.TrimLeft(s[i+2:min(len(s), i+66)], " \t\r\n")
 		for _, kw := range []string{"php", "echo", "system", "print", "eval", "include", "require", "passthru", "exec", "$"} {
 			if strings.HasPrefix(rest, kw) {
 				return true
 			}
 		}
-		k := strings.Index(s[i+2:], "<?")
-		if k < 0 {
-			return false
-		}
-		i += 2 + k
-	}
-	return false
+		return false
+	})
 }
 
 // serializedObject reports "o:<digits>:\"" or "c:<digits>:\"" (PHP serialize of an object).
 func serializedObject(s string) bool {
-	for i := strings.Index(s, ":\""); i >= 0; {
+	return someIndex(s, ":\"", func(i int) bool {
 		j := i
 		for j > 0 && i-j < 8 && s[j-1] >= '0' && s[j-1] <= '9' {
 			j--
 		}
-		if j < i && j >= 2 && s[j-1] == ':' && (s[j-2] == 'o' || s[j-2] == 'c') && !isIdent(at(s, j-3)) {
-			return true
-		}
-		k := strings.Index(s[i+2:], ":\"")
-		if k < 0 {
-			return false
-		}
-		i += 2 + k
-	}
-	return false
+		return j < i && j >= 2 && s[j-1] == ':' && (s[j-2] == 'o' || s[j-2] == 'c') && !isIdent(at(s, j-3))
+	})
 }
 
 // phpCall reports a call of a PHP function or a dynamic call at one of the '(' of s.
-func phpCall(s string) bool {
-	for i := strings.IndexByte(s, '('); i >= 0; {
-		if phpCallAt(s, i) {
-			return true
-		}
-		k := strings.IndexByte(s[i+1:], '(')
-		if k < 0 {
-			return false
-		}
-		i += 1 + k
-	}
-	return false
-}
+func phpCall(s string) bool { return someIndex(s, "(", func(i int) bool { return phpCallAt(s, i) }) }
 
 // phpCallAt looks at what precedes the '(' at i: whitespace and comments, then quotes, ')' or
 // ']' closing a callee, then a name or a variable.

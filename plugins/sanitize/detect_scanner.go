@@ -1,7 +1,5 @@
 package sanitize
 
-import "strings"
-
 // scannerAgents are product names that vulnerability scanners, fuzzers and exploitation tools
 // put in their User-Agent. General-purpose HTTP clients (curl, Wget, python-requests,
 // Go-http-client, okhttp, libwww-perl) are legitimate automation and are not listed.
@@ -20,15 +18,8 @@ var scannerAgents = []string{
 // found in "dirbx").
 func isScanner(folded string) bool {
 	for _, name := range scannerAgents {
-		for i := strings.Index(folded, name); i >= 0; {
-			if !isLetter(at(folded, i-1)) && !isLetter(at(folded, i+len(name))) {
-				return true
-			}
-			k := strings.Index(folded[i+1:], name)
-			if k < 0 {
-				break
-			}
-			i += 1 + k
+		if someIndex(folded, name, func(i int) bool { return !isLetter(at(folded, i-1)) && !isLetter(at(folded, i+len(name))) }) {
+			return true
 		}
 	}
 	return false

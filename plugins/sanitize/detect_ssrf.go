@@ -20,19 +20,11 @@ func isSSRF(folded string) bool {
 	if ssrfMarkers.in(folded) {
 		return true
 	}
-	for i := strings.Index(folded, "http"); i >= 0; {
-		rest := folded[i+4:]
-		rest = strings.TrimPrefix(rest, "s")
-		if strings.HasPrefix(rest, ":") && !isLetter(at(folded, i-1)) {
-			if internalHost(strings.TrimLeft(rest[1:], "/\\")) {
-				return true
-			}
-		}
-		k := strings.Index(folded[i+4:], "http")
-		if k < 0 {
-			break
-		}
-		i += 4 + k
+	if someIndex(folded, "http", func(i int) bool {
+		rest := strings.TrimPrefix(folded[i+4:], "s")
+		return strings.HasPrefix(rest, ":") && !isLetter(at(folded, i-1)) && internalHost(strings.TrimLeft(rest[1:], "/\\"))
+	}) {
+		return true
 	}
 	return internalName(folded) && internalHost(folded)
 }

@@ -68,28 +68,24 @@ func isSQLHeuristic(folded string) bool {
 // into spaces by sqlSpaces). Prose compares different things ("1 or 2=3" is not equal).
 func tautology(s string) bool {
 	for _, op := range []string{"or ", "and ", "||", "&&"} {
-		for i := strings.Index(s, op); i >= 0; {
-			if i == 0 || !isIdent(s[i-1]) {
-				rest := strings.TrimLeft(s[i+len(op):], " (")
-				a, b, ok := strings.Cut(rest[:min(len(rest), 48)], "=")
-				b = strings.TrimLeft(b, " ")
-				n := 0
-				for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-					n++
-				}
-				a = strings.TrimRight(a, " ")
-				if ok && a != "" && n > 0 && b[:n] == a && !isIdent(at(b, n)) && isNumber(a) {
-					return true
-				}
-			}
-			k := strings.Index(s[i+len(op):], op)
-			if k < 0 {
-				break
-			}
-			i += len(op) + k
+		if someIndex(s, op, func(i int) bool { return (i == 0 || !isIdent(s[i-1])) && equalNumbers(s[i+len(op):]) }) {
+			return true
 		}
 	}
 	return false
+}
+
+// equalNumbers reports "<n>=<n>" (the same digits, spaces and '(' allowed) at the start of s.
+func equalNumbers(s string) bool {
+	rest := strings.TrimLeft(s[:min(len(s), 64)], " (")
+	a, b, ok := strings.Cut(rest, "=")
+	b = strings.TrimLeft(b, " ")
+	n := 0
+	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+		n++
+	}
+	a = strings.TrimRight(a, " ")
+	return ok && n > 0 && b[:n] == a && !isIdent(at(b, n)) && isNumber(a)
 }
 
 func isNumber(s string) bool {

@@ -30,3 +30,20 @@ func (k *keywordSet) in(s string) bool {
 	}
 	return false
 }
+
+// someIndex reports whether f holds at some index of s where sub starts, trying them from left
+// to right (overlapping ones too): the scan every detector does for its markers. The search is
+// linear in s plus the work of f, which each caller bounds.
+func someIndex(s, sub string, f func(i int) bool) bool {
+	for i := strings.Index(s, sub); i >= 0; {
+		if f(i) {
+			return true
+		}
+		k := strings.Index(s[i+1:], sub)
+		if k < 0 {
+			return false
+		}
+		i += 1 + k
+	}
+	return false
+}
