@@ -223,7 +223,7 @@ func isCommandAt(s string, i, kind, depth int) bool {
 		}
 		return aloneCommands[w] && (rest == "" || strings.IndexByte(";|&`\n\r", rest[0]) >= 0)
 	case weakCommands[w]:
-		if shellArg || kind == posSubst {
+		if kind == posSubst || shellArg && (kind != posStart || pathLikeArgument(rest)) {
 			return true
 		}
 		if w == "net" && netSubcommand(rest) || w == "alias" && isAssignment(rest) {
@@ -289,7 +289,8 @@ func shellLikeArgument(cmd, rest string) bool {
 	case c == '-':
 		return len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
 	case c == '/':
-		return len(rest) == 1 || rest[1] == ' ' || isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '['
+		// "cd /" alone; otherwise a path ("/etc", "/???/", "/[e]tc") or a Windows switch ("/c").
+		return cmd == "cd" && (len(rest) == 1 || rest[1] == ' ') || len(rest) > 1 && (isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '[')
 	case c == '~' || c == '$' || c == '%' || c == '>' || c == '<' || c == '|' || c == '`' || c == '\\':
 		return true
 	case c == '.':
@@ -297,9 +298,21 @@ func shellLikeArgument(cmd, rest string) bool {
 	case isLetter(c) && len(rest) > 2 && rest[1] == ':' && (rest[2] == '\\' || rest[2] == '/'):
 		return true
 	case c >= '0' && c <= '9' && numberCommands[cmd]:
-		return true
+		// "sleep 5", "sleep 5 #", "sleep 5;id"; not "sleep 8 hours".
+		tail := strings.TrimLeft(rest[len(arg):], " \t")
+		return isNumber(strings.TrimRight(arg, "smhd")) && (tail == "" || strings.IndexByte(";|&`#\n\r)", tail[0]) >= 0)
 	}
 	return networkCommands[cmd] && strings.ContainsAny(arg, ".:") && !strings.HasSuffix(arg, ".")
+}
+
+// pathLikeArgument reports an argument that is a path, a variable, a redirection or a pipe: what a
+// weak command opening the value needs ("cat /etc/x", "echo $PATH", "echo x | sh"; not
+// "python -m venv tutorial", "sleep 8", which are searches as much as commands).
+func pathLikeArgument(rest string) bool {
+	if rest == "" || rest[0] == '-' || rest[0] >= '0' && rest[0] <= '9' {
+		return false
+	}
+	return strings.IndexByte("/~$%><|`\\.", rest[0]) >= 0 || len(rest) > 2 && rest[1] == ':'
 }
 
 // netSubcommand reports the Windows "net" subcommands used for reconnaissance.

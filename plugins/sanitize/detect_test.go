@@ -66,6 +66,9 @@ var detectorCases = []struct {
 	{RuleCmdInjection, "cookie.c", "a|whoami"},
 	// cmd_injection benign controls.
 	{"", "query.q", "Tom & Jerry; cats | dogs"},
+	{"", "query.q", "cat / dog food | best price"},
+	{"", "query.q", "sleep 8 hours; eat well"},
+	{"", "query.q", "python -m venv tutorial"},
 	{"", "query.q", "rock & roll; more to come"},
 	{"", "query.q", "dogs; cat people are weird"},
 	{"", "query.q", "passport & ID"},
