@@ -114,17 +114,7 @@ func isCmdInjection(folded string) bool {
 
 // hasMarker reports a cmdMarkers entry that ends at a word boundary ("| sh" but not "| shoes").
 func hasMarker(s string) bool {
-	if !cmdMarkers.in(s) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		for _, p := range cmdMarkers.byFirst[s[i]] {
-			if strings.HasPrefix(s[i:], p) && (isIdent(p[len(p)-1]) == false || !isIdent(at(s, i+len(p)))) {
-				return true
-			}
-		}
-	}
-	return false
+	return cmdMarkers.some(s, func(i int, p string) bool { return !isIdent(p[len(p)-1]) || !isIdent(at(s, i+len(p))) })
 }
 
 // position kinds: how a command position was reached.

@@ -6,7 +6,7 @@ import "strings"
 // injection (OGNL, SpEL, EL) and script engines reach for; matched in the folded value as names
 // ending at a non-identifier byte, so a stack trace's "java.lang.RuntimeException" is not
 // "java.lang.Runtime".
-var javaClasses = []string{
+var javaClasses = newKeywordSet(
 	"java.lang.runtime", "java.lang.processbuilder", "java.lang.process", "java.lang.reflect",
 	"java.lang.system", "java.lang.classloader", "java.io.objectinputstream", "java.beans.xmldecoder",
 	"java.net.urlclassloader", "java.net.socket", "javax.script", "javax.naming", "jdk.jshell",
@@ -21,7 +21,7 @@ var javaClasses = []string{
 	"#_memberaccess", "@java.lang", "class.forname", "getclass().forname", ".getdeclaredmethod(",
 	"defineclass(", "scriptenginemanager", "getenginebyname(", "xmldecoder", "whileclosure",
 	"prototypeclonefactory", "prototypeserializationfactory", "org.omg.corba",
-}
+)
 
 // javaPackages open a fully qualified name of the Java platform: "java.io.ObjectOutputStream",
 // "javax.naming.InitialContext". Request values hold none (CRS flags them at paranoia level 1
@@ -40,10 +40,8 @@ func isJava(v normalized) bool {
 	if !strings.ContainsAny(v.folded, ".#@(") {
 		return false
 	}
-	for _, c := range javaClasses {
-		if someIndex(v.folded, c, func(i int) bool { return !isIdent(c[len(c)-1]) || !isLetter(at(v.folded, i+len(c))) }) {
-			return true
-		}
+	if javaClasses.some(v.folded, func(i int, c string) bool { return !isIdent(c[len(c)-1]) || !isLetter(at(v.folded, i+len(c))) }) {
+		return true
 	}
 	if strings.Contains(v.folded, ".java:") {
 		// A stack trace ("at java.lang.Thread.run(Thread.java:750)"): only the gadget list above.

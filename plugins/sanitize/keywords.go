@@ -21,9 +21,14 @@ func newKeywordSet(patterns ...string) *keywordSet {
 
 // in reports whether some pattern occurs in s.
 func (k *keywordSet) in(s string) bool {
+	return k.some(s, func(int, string) bool { return true })
+}
+
+// some reports whether ok holds for some occurrence of a pattern p at index i of s, in one pass.
+func (k *keywordSet) some(s string, ok func(i int, p string) bool) bool {
 	for i := 0; i < len(s); i++ {
 		for _, p := range k.byFirst[s[i]] {
-			if strings.HasPrefix(s[i:], p) {
+			if strings.HasPrefix(s[i:], p) && ok(i, p) {
 				return true
 			}
 		}
