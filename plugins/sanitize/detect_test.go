@@ -272,6 +272,25 @@ var detectorCases = []struct {
 	{"", "header.user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"},
 	{"", "header.referer", "https://en.wikipedia.org/wiki/Atomic_nuclei"},
 	{"", "query.q", "sqlmap tutorial"},
+
+	// Ordinary header values, should every header be inspected.
+	{"", "header.accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"},
+	{"", "header.accept-language", "en-US,en;q=0.9,de;q=0.8"},
+	{"", "header.accept-encoding", "gzip, deflate, br, zstd"},
+	{"", "header.cache-control", "no-cache, no-store, must-revalidate"},
+	{"", "header.content-type", "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW"},
+	{"", "header.sec-ch-ua", "\"Chromium\";v=\"128\", \"Not;A=Brand\";v=\"24\", \"Google Chrome\";v=\"128\""},
+	{"", "header.authorization", "Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"},
+	{"", "header.x-forwarded-for", "203.0.113.7, 10.0.0.1"},
+	{"", "header.if-none-match", "W/\"5e15153d-120f\""},
+	{"", "header.traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+	{"", "header.forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43"},
+	{"", "header.user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36"},
+	{"", "header.user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"},
+	{"", "header.user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+	{"", "header.user-agent", "okhttp/4.12.0"},
+	{"", "header.referer", "https://www.google.com/search?q=tom+%26+jerry&hl=en"},
+	{"", "header.cookie", "_ga=GA1.2.1234567890.1700000000; _gid=GA1.2.987654321.1700000000; theme=dark"},
 }
 
 func TestDetectors(t *testing.T) {

@@ -42,7 +42,7 @@ var sqlNames = newKeywordSet(
 	"union select", "union all select", "union distinct select", "union distinctrow select",
 	"select @@", "declare @", "exec @", "exec(@", "create table", "drop table", "alter table",
 	"truncate table", "drop database", "shutdown with nowait", "having 1=1", "' or '", "\" or \"",
-	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "';", "\";", "/*!", "regexp binary",
+	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "/*!", "regexp binary",
 	"select char(", "select load_file", "order by 1--", "::jsonb", "::json", "::int", "::text",
 	"::bool", "::varchar", "or '{", "or '[", "' <@", "' @>", "' ?|", "' ?&", "' #>", "msdb",
 	"exec master.", "execute immediate", "declare @", "pg_sleep", "having count(", "having `",
@@ -60,7 +60,37 @@ func isSQLHeuristic(folded string) bool {
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
-	return sqlNames.in(folded) || quoteThenComment(folded) || tautology(folded)
+	return sqlNames.in(folded) || quoteThenComment(folded) || tautology(folded) || quoteThenStatement(folded)
+}
+
+// sqlStatements start a statement stacked after a closing quote and ';'.
+var sqlStatements = []string{
+	"select", "insert", "update", "delete", "drop", "exec", "declare", "shutdown", "waitfor",
+	"create", "alter", "truncate", "union", "set ", "begin", "call", "load", "grant", "use ",
+	"replace", "merge", "copy", "handler", "show", "--", "#", "/*", "%00",
+}
+
+// quoteThenStatement reports a closing quote, ';' and then the end of the value, a comment or a
+// stacked statement ("x';", "1'; drop table t", "a\";--"). A quoted list in a header
+// ("\"Chromium\";v=\"128\"", Sec-CH-UA) or prose does not match.
+func quoteThenStatement(s string) bool {
+	for _, q := range []string{"';", "\";"} {
+		if someIndex(s, q, func(i int) bool {
+			rest := strings.TrimLeft(s[i+2:min(len(s), i+64)], " \t\r\n")
+			if rest == "" && i+64 > len(s) {
+				return true
+			}
+			for _, kw := range sqlStatements {
+				if strings.HasPrefix(rest, kw) {
+					return true
+				}
+			}
+			return false
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 // tautology reports a boolean operator followed by a comparison of two equal numbers, the
