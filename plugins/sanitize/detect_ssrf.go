@@ -12,10 +12,11 @@ var ssrfMarkers = newKeywordSet(
 	"gateway.docker.internal", "host.containers.internal", "kubernetes.default.svc", "localtest.me",
 )
 
-// isSSRF reports a URL a server-side request forgery points at: a metadata endpoint or a
-// dangerous scheme anywhere, or a URL (or, opening the value, a scheme-less host) whose host is a
-// loopback or unspecified name or address, an IP address in decimal, hex or octal form, or any
-// IPv4 literal ("http://66.240.183.75/x.php", the remote file inclusion of CRS 931).
+// isSSRF reports a URL a server-side request forgery or remote file inclusion points at: a
+// metadata endpoint or a dangerous scheme anywhere, a URL (or, opening the value, a scheme-less
+// host) whose host is a loopback or unspecified name or address, an IP address in decimal, hex
+// or octal form, or any IPv4 literal ("http://66.240.183.75/x.php", CRS 931), or a value that is
+// a URL ending in '?' ("https://evil.example/shell.txt?").
 func isSSRF(folded string) bool {
 	if ssrfMarkers.in(folded) {
 		return true
@@ -26,7 +27,21 @@ func isSSRF(folded string) bool {
 	}) {
 		return true
 	}
-	return internalName(folded) && internalHost(folded)
+	return internalName(folded) && internalHost(folded) || truncatedURL(folded)
+}
+
+// truncatedURL reports a value that is a URL ending in '?': the trick that turns an application's
+// suffix ("page=" + x + ".php") into a query string of the attacker's remote file.
+func truncatedURL(s string) bool {
+	if !strings.HasSuffix(s, "?") {
+		return false
+	}
+	for _, scheme := range []string{"http://", "https://", "ftp://", "ftps://"} {
+		if strings.HasPrefix(s, scheme) && len(s) > len(scheme)+1 && !strings.ContainsAny(s, " \t") {
+			return true
+		}
+	}
+	return false
 }
 
 // internalName reports a value opening with a scheme-less internal host name: "localhost/",

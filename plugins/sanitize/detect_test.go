@@ -203,6 +203,8 @@ var detectorCases = []struct {
 	{RulePHP, "query.x", "system(whoami)"},
 	{"", "query.q", "solar system(s) explained"},
 	{"", "query.url", "https://example.com/callback?state=xyz"},
+	{RuleSSRF, "query.page", "https://evil.example/shell.txt?"},
+	{"", "query.q", "is https://example.com down?"},
 	{"", "query.q", "localhost is a hostname"},
 	{"", "query.q", "http 2.0 vs 1.1"},
 	{"", "query.q", "see https://10minutemail.com/"},
