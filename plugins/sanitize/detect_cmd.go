@@ -176,16 +176,12 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	for n := 0; n < 8 && i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0; n++ {
 		i++
 	}
-	// Variable assignments before a command: "a=b cmd", "d=/dev&&…".
-	for n := 0; n < 3; n++ {
-		w, _ := shellWord(s, i)
-		eq := strings.IndexByte(w, '=')
-		if eq <= 0 || i+len(w) >= len(s) || s[i+len(w)] != ' ' {
-			break
-		}
-		i += len(w) + 1
-	}
 	w, next := shellWord(s, i)
+	// Variable assignments before a command: "a=b cmd", "d=/dev&&…".
+	for n := 0; n < 3 && strings.IndexByte(w, '=') > 0 && strings.HasPrefix(next, " "); n++ {
+		i += len(w) + 1
+		w, next = shellWord(s, i)
+	}
 	if w == "" || len(w) > 64 {
 		return false
 	}
@@ -193,7 +189,7 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	if next != "" && (next[0] == '=' || next[0] == '(' || next[0] == ':') {
 		return false // an assignment, a function call, a label: not a command
 	}
-	if isBinaryPath(w) || isGlobPath(w) {
+	if strings.IndexByte(w, '/') >= 0 && (isBinaryPath(w) || isGlobPath(w)) {
 		return true
 	}
 	if w == "for" && batchFor(rest) || w == "if" && batchIf(rest) {
@@ -202,17 +198,22 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	if kind != posStart && strings.ContainsAny(w, "?*[") && globCommand(w) {
 		return true
 	}
+	strong, weak := strongCommands[w], weakCommands[w]
+	if !strong && !weak && !commandWrappers[w] {
+		// Any word glued to a separator and followed by an option: ";rmt --version", "|foo -x".
+		return kind == posTight && isWord(w) && strings.HasPrefix(rest, "-") && len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
+	}
 	if commandWrappers[w] && depth < 3 && rest != "" && isCommandAt(s, len(s)-len(rest), max(kind, posLoose), depth+1) {
 		return true
 	}
 	shellArg := shellLikeArgument(w, rest)
 	switch {
-	case strongCommands[w]:
+	case strong:
 		if kind != posStart || shellArg || hasOption(rest) {
 			return true
 		}
 		return aloneCommands[w] && (rest == "" || strings.IndexByte(";|&`\n\r", rest[0]) >= 0)
-	case weakCommands[w]:
+	case weak:
 		if kind == posSubst || shellArg && (kind != posStart || pathLikeArgument(rest)) {
 			return true
 		}
@@ -221,8 +222,7 @@ func isCommandAt(s string, i, kind, depth int) bool {
 		}
 		return (kind == posTight || kind == posPipe) && (rest == "" || strings.IndexByte(";|&`)\n\r", rest[0]) >= 0)
 	}
-	// Any word glued to a separator and followed by an option: ";rmt --version", "|foo -x".
-	return kind == posTight && isWord(w) && strings.HasPrefix(rest, "-") && len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
+	return false
 }
 
 // isWord reports a word of letters, digits and '-' starting with a letter.

@@ -27,7 +27,7 @@ var javaClasses = newKeywordSet(
 // "javax.naming.InitialContext". Request values hold none (CRS flags them at paranoia level 1
 // too), except logs and stack traces pasted into a support form: exception and error classes
 // and values holding a stack frame ("(Thread.java:750)") are left to the gadget list.
-var javaPackages = []string{"java.", "javax.", "jdk.", "sun.", "com.sun.", "org.apache.commons."}
+var javaPackages = newKeywordSet("java.", "javax.", "jdk.", "sun.", "com.sun.", "org.apache.commons.")
 
 // isJava reports Java injection: a gadget or engine class or a qualified name of the Java
 // platform in the folded value, or a Java serialization stream ("\xac\xed\x00\x05", hex
@@ -47,32 +47,25 @@ func isJava(v normalized) bool {
 		// A stack trace ("at java.lang.Thread.run(Thread.java:750)"): only the gadget list above.
 		return false
 	}
-	for _, p := range javaPackages {
-		if qualifiedName(v.folded, p) {
-			return true
-		}
-	}
-	return false
+	return javaPackages.some(v.folded, func(i int, p string) bool { return qualifiedNameAt(v.folded, i, p) })
 }
 
-// qualifiedName reports prefix + package + "." + a letter, the prefix not glued to a word
-// before it ("java.io.reader"; not "kava.io", "java.com", "learn java. it").
-func qualifiedName(s, prefix string) bool {
-	return someIndex(s, prefix, func(i int) bool {
-		j := i + len(prefix)
-		for j < len(s) && j-i < 64 && isLetter(s[j]) {
-			j++
-		}
-		if j == i+len(prefix) || at(s, j) != '.' || !isLetter(at(s, j+1)) || isLetter(at(s, i-1)) || at(s, i-1) == '.' {
-			return false
-		}
-		// The whole dotted name; exception and error classes are what logs and stack traces
-		// name, not what payloads use.
-		end := j
-		for end < len(s) && end-i < 256 && (isIdent(s[end]) || s[end] == '.') {
-			end++
-		}
-		name := s[i:end]
-		return !strings.HasSuffix(name, "exception") && !strings.HasSuffix(name, "error")
-	})
+// qualifiedNameAt reports prefix + package + "." + a letter at index i of s, the prefix not
+// glued to a word before it ("java.io.reader"; not "kava.io", "java.com", "learn java. it").
+func qualifiedNameAt(s string, i int, prefix string) bool {
+	j := i + len(prefix)
+	for j < len(s) && j-i < 64 && isLetter(s[j]) {
+		j++
+	}
+	if j == i+len(prefix) || at(s, j) != '.' || !isLetter(at(s, j+1)) || isLetter(at(s, i-1)) || at(s, i-1) == '.' {
+		return false
+	}
+	// The whole dotted name; exception and error classes are what logs and stack traces
+	// name, not what payloads use.
+	end := j
+	for end < len(s) && end-i < 256 && (isIdent(s[end]) || s[end] == '.') {
+		end++
+	}
+	name := s[i:end]
+	return !strings.HasSuffix(name, "exception") && !strings.HasSuffix(name, "error")
 }
