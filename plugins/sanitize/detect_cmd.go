@@ -15,8 +15,10 @@ import "strings"
 //     argument (an option "-la", an absolute or home path, a variable, a redirection or pipe, a
 //     number for sleep and ping, a host for network tools), or must end the value right after a
 //     pipe or a separator glued to them (";id", "x | id"; not "passport & ID");
-//   - at the start of the value every command needs such an argument ("ls -la", "cat /etc/x",
-//     "/usr/bin/python3 -m"), except a few that mean nothing else ("whoami", "ifconfig");
+//   - at the start of the value, unambiguous commands need such an argument or an option
+//     anywhere in the command ("ls -la", "ansible all -m ping"), except a few that mean nothing
+//     else ("whoami", "ifconfig"); everyday-word commands need a path, variable, redirection or
+//     pipe ("cat /etc/x", "echo $PATH"; not "python -m venv tutorial", "sleep 8 hours");
 //   - a binary path ("/bin/sh", "/usr/bin/perl", "bin/visudo"), a globbed path ("/???/c?t",
 //     "/bi[n]/bash") and fixed markers (cmd.exe /c, powershell -enc, Invoke-WebRequest,
 //     /dev/tcp/, 2>&1) fire anywhere; so do Windows batch "for /f … in (…) do" and
