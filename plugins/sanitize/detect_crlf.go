@@ -3,11 +3,16 @@ package sanitize
 import "strings"
 
 // crlfLocation reports locations whose values a backend may copy into a response or upstream
-// request header (redirect targets, cookie values, file names): query, form and JSON values,
-// cookies and the path. Inspected headers cannot hold CR or LF (header_crlf).
+// request header (redirect targets, cookie values, file names): query, form, JSON and XML values,
+// cookies, the path and inspected headers (which cannot hold a raw CR or LF, header_crlf, but
+// may hold an encoded one: "Referer: …?q=%0D%0ASet-Cookie:…").
 func crlfLocation(loc string) bool {
-	return strings.HasPrefix(loc, "query.") || strings.HasPrefix(loc, "form.") || strings.HasPrefix(loc, "json") ||
-		strings.HasPrefix(loc, "cookie.") || strings.HasPrefix(loc, "path")
+	for _, p := range []string{"query.", "form.", "json", "xml.", "cookie.", "path", "header."} {
+		if strings.HasPrefix(loc, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // isCRLFAt reports header injection in a value at loc: isCRLF at the locations of crlfLocation,

@@ -11,7 +11,8 @@ var mongoOperators = []string{
 }
 
 // mongoJS are fragments of JavaScript injected into a $where clause or mapReduce function.
-var mongoJS = newKeywordSet("'=='", "\"==\"", "this.password", "this.passwd", "this.username", "db.getcollection(", "tojson(db", "db.users.find")
+var mongoJS = newKeywordSet("'=='", "\"==\"", "this.password", "this.passwd", "this.username", "db.getcollection(",
+	"tojson(db", "db.users.find", "'; return ", "';return ", "\"; return ", "\";return ")
 
 // isNoSQL reports a MongoDB operator or injected $where JavaScript in a folded value or name: the operator not glued to an
 // identifier on either side ("u[$ne]", "{"$where": …}", "$gt" as a whole JSON key), so prices

@@ -109,6 +109,10 @@ var detectorCases = []struct {
 	{RuleSQLi, "query.q", "1 ,(SELECT CASE WHEN 5914=5914 THEN 1 ELSE 0 END)"},
 	{"", "query.q", "in case when you arrive, then call"},
 	{"", "query.q", "x or 2"},
+	{"", "json.body", "Reacted spelt - vacuously Japanese (70) anoraks clumps it's egg headmaster..."},
+	{"", "json.body", "the benchmark (2024) results, chapter version (2), coalesce (79) rows"},
+	{RuleSQLi, "query.q", "database ("},
+	{RuleSQLi, "query.q", "1 and sleep (5)"},
 
 	// path_traversal additions
 	{RuleTraversal, "query.f", "..%u2216..%u2216etc/passwd"},
@@ -126,6 +130,8 @@ var detectorCases = []struct {
 	{RuleCRLF, "query.q", "%250d%250aSet-Cookie:x=1"},
 	{RuleCRLF, "path[0]", "a%0d%0ab"},
 	{RuleCRLF, "query.a", "GET http://example.com/ HTTP/1.1"},
+	{RuleCRLF, "header.referer", "https://www.example.com/search?q=%0D%0ASet-Cookie%3A%20session%3Devil"},
+	{RuleCRLF, "xml.note", "&#xD;&#xA;Set-Cookie: session=evil"},
 	{"", "form.address", "12 Main St\r\nLocation: Dublin\r\nDate: Monday"},
 	{"", "form.message", "Hello\r\nHost: John\r\nThanks"},
 	{RuleCRLF, "json.note", "a\r\nSet-Cookie: x=1"},
@@ -255,6 +261,7 @@ var detectorCases = []struct {
 	{RuleNoSQL, "query.q", "{\"$where\": \"sleep(100)\"}"},
 	{RuleNoSQL, "query.q", "[$regex]=.*"},
 	{RuleNoSQL, "json.q", "$expr"},
+	{RuleNoSQL, "json.q", "'; return true; var x='"},
 	{"", "query.q", "$5 or $10"},
 	{"", "query.q", "costs $ne"[0:6]},
 	{"", "json.text", "use $inner and $gtx vars"},

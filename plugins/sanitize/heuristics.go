@@ -60,7 +60,13 @@ func isSQLHeuristic(folded string) bool {
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
-	return sqlNames.in(folded) || quoteThenComment(folded) || tautology(folded) || quoteThenStatement(folded)
+	return sqlName(folded) || quoteThenComment(folded) || tautology(folded) || quoteThenStatement(folded)
+}
+
+// sqlName reports an entry of sqlNames; one that starts with a letter must not be glued to a
+// letter before it ("headmaster..." is not "master..", "reunion select" not "union select").
+func sqlName(s string) bool {
+	return sqlNames.some(s, func(i int, p string) bool { return !isLetter(p[0]) || !isLetter(at(s, i-1)) })
 }
 
 // sqlStatements start a statement stacked after a closing quote and ';'.
@@ -302,7 +308,45 @@ func hasEventHandler(s string) bool {
 	return false
 }
 
-// hasCall reports name( for a name in fns, with spaces or /**/ comments before '('.
+// sqlWordFunctions are the SQL functions named like English words: prose writes "coalesce (79)",
+// "benchmark (2024)", "version (2)" in the middle of a sentence. Called with a space before '('
+// they count only in a SQL context (see sqlContext); "sleep(5)", "char(65)" glued always count.
+var sqlWordFunctions = setOf(
+	"sleep", "char", "ascii", "ord", "mid", "database", "schema", "coalesce", "compress",
+	"uncompress", "decode", "encode", "div", "cos", "hex", "bin", "exp", "floor", "rand", "version",
+	"convert", "cast", "procedure", "analyse", "locate", "position", "quote", "insert", "trim",
+	"power", "pow", "sin", "tan", "if", "exec", "execute", "substring", "polygon", "benchmark",
+	"concat", "instr",
+)
+
+// sqlContextWords precede a function call in SQL.
+var sqlContextWords = setOf(
+	"select", "and", "or", "xor", "not", "where", "union", "if", "case", "when", "then", "else",
+	"by", "having", "like", "rlike", "regexp", "in", "from", "exec", "execute", "waitfor",
+	"return", "set", "values", "limit", "all", "distinct", "into", "procedure",
+)
+
+// sqlContext reports a SQL context before index j of s: the start of the value, an operator,
+// quote, parenthesis or comma, or a SQL keyword, spaces skipped.
+func sqlContext(s string, j int) bool {
+	for n := 0; j > 0 && n < 16 && (s[j-1] == ' ' || s[j-1] == '\t' || s[j-1] == '\n'); n++ {
+		j--
+	}
+	if j == 0 {
+		return true // the value opens with the call: "database (", "exec (@"
+	}
+	if strings.IndexByte("'\"=(,+-*/|&<>;@", s[j-1]) >= 0 {
+		return true
+	}
+	k := j
+	for k > 0 && j-k < 16 && isLetter(s[k-1]) {
+		k--
+	}
+	return sqlContextWords[s[k:j]]
+}
+
+// hasCall reports name( for a name in fns, with spaces or /**/ comments before '('; a name of
+// sqlWordFunctions with a gap before '(' only in a SQL context.
 func hasCall(s string, fns map[string]bool) bool {
 	for i := strings.IndexByte(s, '('); i >= 0; {
 		j := i
@@ -329,7 +373,7 @@ func hasCall(s string, fns map[string]bool) bool {
 		if k := strings.LastIndexByte(name, '.'); k >= 0 {
 			name = name[k+1:]
 		}
-		if fns[name] && !strings.HasPrefix(s[i+1:], "s)") {
+		if fns[name] && !strings.HasPrefix(s[i+1:], "s)") && (!sqlWordFunctions[name] || end == i || sqlContext(s, j)) {
 			return true
 		}
 		k := strings.IndexByte(s[i+1:], '(')
