@@ -110,7 +110,7 @@ var detectorCases = []struct {
 	{"", "query.q", "in case when you arrive, then call"},
 	{"", "query.q", "x or 2"},
 	{"", "json.body", "Reacted spelt - vacuously Japanese (70) anoraks clumps it's egg headmaster..."},
-	{"", "json.body", "the benchmark (2024) results, chapter version (2), coalesce (79) rows"},
+	{"", "json.body", "Gladiolas lectures parochialism - ridiculous benchmark (70) worriers, coalesce (79) anoraks"},
 	{RuleSQLi, "query.q", "database ("},
 	{RuleSQLi, "query.q", "1 and sleep (5)"},
 

@@ -327,7 +327,8 @@ var sqlContextWords = setOf(
 )
 
 // sqlContext reports a SQL context before index j of s: the start of the value, an operator,
-// quote, parenthesis or comma, or a SQL keyword, spaces skipped.
+// quote or parenthesis, or a SQL keyword, spaces skipped. Commas and dashes are left out: prose
+// has them before any word ("…, coalesce (79)", "- version (2)").
 func sqlContext(s string, j int) bool {
 	for n := 0; j > 0 && n < 16 && (s[j-1] == ' ' || s[j-1] == '\t' || s[j-1] == '\n'); n++ {
 		j--
@@ -335,7 +336,7 @@ func sqlContext(s string, j int) bool {
 	if j == 0 {
 		return true // the value opens with the call: "database (", "exec (@"
 	}
-	if strings.IndexByte("'\"=(,+-*/|&<>;@", s[j-1]) >= 0 {
+	if strings.IndexByte("'\"=(+*/|&<>;@", s[j-1]) >= 0 {
 		return true
 	}
 	k := j
