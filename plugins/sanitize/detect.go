@@ -43,7 +43,11 @@ var detectors = []detector{
 	}},
 	{RuleCode, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
 	{RulePHP, func(_ *route, v normalized, _ string) (bool, string) { return isPHP(v.folded), "" }},
-	{RuleSSRF, func(_ *route, v normalized, _ string) (bool, string) { return isSSRF(v.folded), "" }},
+	// A Referer or Origin names the client's page (http://localhost:3000 in development), not a
+	// URL the server fetches: request headers are no SSRF location.
+	{RuleSSRF, func(_ *route, v normalized, loc string) (bool, string) {
+		return !strings.HasPrefix(loc, "header.") && isSSRF(v.folded), ""
+	}},
 	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
 }

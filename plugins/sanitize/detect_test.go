@@ -209,6 +209,8 @@ var detectorCases = []struct {
 	{RulePHP, "query.x", "system(whoami)"},
 	{"", "query.q", "solar system(s) explained"},
 	{"", "query.url", "https://example.com/callback?state=xyz"},
+	{"", "header.referer", "http://localhost:3000/dashboard"},
+	{"", "header.origin", "http://127.0.0.1:8080"},
 	{RuleSSRF, "query.page", "https://evil.example/shell.txt?"},
 	{"", "query.q", "is https://example.com down?"},
 	{"", "query.q", "localhost is a hostname"},
