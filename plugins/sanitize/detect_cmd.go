@@ -191,7 +191,7 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	if next != "" && (next[0] == '=' || next[0] == '(' || next[0] == ':') {
 		return false // an assignment, a function call, a label: not a command
 	}
-	if strings.IndexByte(w, '/') >= 0 && (isBinaryPath(w) || isGlobPath(w)) {
+	if strings.Contains(w, "bin/") && isBinaryPath(w) || w[0] == '/' && isGlobPath(w) {
 		return true
 	}
 	if w == "for" && batchFor(rest) || w == "if" && batchIf(rest) {
