@@ -15,7 +15,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: help build test test-deps bench bench-nginx fuzz check demo clean e2e e2e-nginx
+.PHONY: help build test test-deps bench bench-nginx waf-bench fuzz check demo clean e2e e2e-nginx
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
@@ -47,6 +47,14 @@ e2e-nginx: build ## real nginx + ngx_wasm_module: differential and soak (host: W
 bench-nginx: build ## real nginx: plain, pass-through, each plugin, full chain, ModSecurity+CRS; one table (dist/bench-nginx.md)
 	@mkdir -p dist
 	@WASMWARD_E2E_NGINX=1 WASMWARD_BENCH_NGINX=1 $(GO) test -count=1 -v -timeout 40m -run '^TestBenchNginx$$' ./e2e/nginx/ 2>&1 | tee dist/bench-nginx.log | grep -v -E '^(=== (RUN|PAUSE|CONT)|--- |PASS$$|ok )'; exit $${PIPESTATUS[0]}
+
+# WAFBENCH_SAMPLE=N keeps every Nth request (a quicker, coarser run). The whole run holds the
+# measurement lock: its latency columns must not overlap another measurement.
+WAFBENCH_SAMPLE ?= 1
+waf-bench: dist/sanitize.wasm dist/passthrough.wasm ## sanitize vs Coraza+CRS (PL1, PL2) vs ModSecurity+CRS on the same request sets; one table (dist/waf-bench.md)
+	@bash plugins/sanitize/testdata/setup-corpus.sh
+	@$(GO) build -o dist/wafbench ./tools/wafbench
+	@flock /tmp/wasmward-measure.lock dist/wafbench -sample $(WAFBENCH_SAMPLE) -out dist/waf-bench.md
 
 demo: build ## run each plugin's scripted requests through its .wasm in the embedded host
 	$(GO) run ./tools/demo

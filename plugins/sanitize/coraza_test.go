@@ -3,8 +3,8 @@
 package sanitize_test
 
 // Side-by-side measurement against Coraza v3 running the OWASP Core Rule Set at paranoia level 1
-// (native Go, the engine coraza-proxy-wasm embeds). Coraza and the CRS module are imported only
-// here, behind the "crs" build tag, never into the plugin:
+// (native Go, the engine coraza-proxy-wasm embeds; tools/wafbench/engine runs it). Coraza and the
+// CRS module are imported only here, behind the "crs" build tag, never into the plugin:
 //
 //	go test -tags crs -run TestCorazaSideBySide -v ./plugins/sanitize
 //	go test -tags crs -run '^$' -bench BenchmarkCorpus -benchmem ./plugins/sanitize
@@ -14,53 +14,25 @@ import (
 	"testing"
 	"time"
 
-	coreruleset "github.com/corazawaf/coraza-coreruleset/v4"
 	"github.com/corazawaf/coraza/v3"
 
 	"github.com/wasmward/wasmward/shared/policy"
+	"github.com/wasmward/wasmward/tools/wafbench/corpus"
+	"github.com/wasmward/wasmward/tools/wafbench/engine"
 )
-
-// corazaDirectives load the CRS as coraza-proxy-wasm's default config does, blocking on.
-const corazaDirectives = `
-Include @coraza.conf-recommended
-Include @crs-setup.conf.example
-SecRuleEngine On
-SecAction "id:900000,phase:1,pass,t:none,nolog,setvar:tx.blocking_paranoia_level=1"
-Include @owasp_crs/*.conf
-`
 
 func newCoraza(tb testing.TB) coraza.WAF {
 	tb.Helper()
-	waf, err := coraza.NewWAF(coraza.NewWAFConfig().WithRootFS(coreruleset.FS).WithDirectives(corazaDirectives))
+	waf, err := engine.NewCoraza(1)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return waf
 }
 
-// corazaBlocked runs one request through Coraza's request phases (headers and body) and reports
-// an interruption.
+// corazaBlocked runs one request through Coraza's request phases (engine.CorazaBlocked).
 func corazaBlocked(waf coraza.WAF, r corpusReq) bool {
-	tx := waf.NewTransaction()
-	defer func() {
-		tx.ProcessLogging()
-		_ = tx.Close()
-	}()
-	tx.ProcessConnection("127.0.0.1", 40000, "127.0.0.1", 80)
-	tx.ProcessURI(r.uri, r.method, "HTTP/1.1")
-	for _, h := range r.headers {
-		tx.AddRequestHeader(h[0], h[1])
-	}
-	if it := tx.ProcessRequestHeaders(); it != nil {
-		return true
-	}
-	if r.body != "" {
-		if it, _, err := tx.WriteRequestBody([]byte(r.body)); it != nil || err != nil {
-			return it != nil
-		}
-	}
-	it, err := tx.ProcessRequestBody()
-	return it != nil || err != nil
+	return engine.CorazaBlocked(waf, corpus.Request{Method: r.method, Target: r.uri, Headers: r.headers, Body: []byte(r.body)})
 }
 
 // heapAfter reports the live heap growth caused by build (what stays referenced).

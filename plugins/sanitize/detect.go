@@ -15,8 +15,9 @@ type detector struct {
 	match func(r *route, v normalized, loc string) (bool, string)
 }
 
-// v.bytes gates a detector on the bytes its first check needs ('$' for a Mongo operator or a
-// Log4j lookup, '<', a quote or '%' for a DTD, an external identifier or a parameter entity, '(' or ')' for an LDAP filter): a set lookup instead of a scan.
+// v.bytes gates a detector on the bytes its first check needs ('$' for a
+// Log4j lookup, '<', a quote or '%' for a DTD, an external identifier or a parameter entity,
+// '(' or ')' for an LDAP filter): a set lookup instead of a scan.
 //
 // detectors run in this order; the first that fires names the finding. More specific rules come
 // before the broader ones that may also match the same value (a log4shell string also looks like
@@ -26,7 +27,7 @@ var detectors = []detector{
 		return loc == "header.user-agent" && isScanner(v.folded), ""
 	}},
 	{RuleNoSQL, func(_ *route, v normalized, _ string) (bool, string) {
-		return v.bytes.has('$') && isNoSQL(v.folded), ""
+		return isNoSQL(v.folded), ""
 	}},
 	{RuleSQLi, func(_ *route, v normalized, _ string) (bool, string) {
 		if ok, fp := isSQLiToken(v); ok {
@@ -45,11 +46,17 @@ var detectors = []detector{
 	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("{%_#?|$") && isSSTI(v.folded), ""
 	}},
+	{RuleJava, func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
 	{RuleCmdInjection, func(r *route, v normalized, loc string) (bool, string) {
-		if r.commandField(loc) {
-			return hasShellMeta(v.text), ""
-		}
-		return isCmdInjection(v.folded), ""
+		// A command field is strict: any metacharacter, on top of what fires everywhere.
+		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded), ""
+	}},
+	{RuleCode, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
+	{RulePHP, func(_ *route, v normalized, _ string) (bool, string) { return isPHP(v.folded), "" }},
+	// A Referer or Origin names the client's page (http://localhost:3000 in development), not a
+	// URL the server fetches: request headers are no SSRF location.
+	{RuleSSRF, func(_ *route, v normalized, loc string) (bool, string) {
+		return !strings.HasPrefix(loc, "header.") && isSSRF(v.folded), ""
 	}},
 	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) {
@@ -87,12 +94,15 @@ var sensitiveFiles = newKeywordSet(
 	"/.git/", "/.svn/", "/.aws/credentials", "/web.config", "/win.ini", "/boot.ini",
 	"/windows/system32", "/system32/", "/etc/mysql/", "/.bash_history", "/etc/", "/proc/",
 	"/sys/class", "/sys/kernel", "/.docker/", "/.kube/", "/.env", ".sql.zip", ".sql.gz",
+	"etc/passwd", "etc/shadow", "boot.ini", "win.ini", "/inetpub/", "/wwwroot/", "global.asa",
+	"0x2e0x2e", "..0x5c", "..0x2f", "/wp-content/debug.log", "/wp-config.php", "/wp-content/error",
 )
 
 // isTraversal reports a parent-directory segment ("..", with '/' or '\' separators) or a
 // sensitive file path in a case-folded value.
 func isTraversal(folded string) bool {
-	if !strings.Contains(folded, "..") && !strings.ContainsAny(folded, "/\\") {
+	if !strings.Contains(folded, "..") && !strings.ContainsAny(folded, "/\\") && !strings.Contains(folded, ".sql.") &&
+		!strings.Contains(folded, ".ini") && !strings.Contains(folded, "0x2e") {
 		return false
 	}
 	s := folded
@@ -111,7 +121,20 @@ func isTraversal(folded string) bool {
 		}
 		i += 2 + j
 	}
-	return sensitiveFiles.inAfter('/', s)
+	return sensitiveFiles.inAfter('/', s) || oddSeparators(s)
+}
+
+// oddSeparators reports ".." followed by a '%' or a non-ASCII byte twice or more: "..%u2216..",
+// "..∕..", "..%c0%af..": dot-dot segments separated by a character some platform reads as a
+// slash (NFKC does not map U+2215 or U+2216).
+func oddSeparators(s string) bool {
+	n := 0
+	return someIndex(s, "..", func(i int) bool {
+		if c := at(s, i+2); c == '%' || c >= 0x80 {
+			n++
+		}
+		return n >= 2
+	})
 }
 
 // hasShellMeta reports a shell metacharacter: command separators, pipes, substitution and

@@ -15,8 +15,10 @@ import "strings"
 //     argument (an option "-la", an absolute or home path, a variable, a redirection or pipe, a
 //     number for sleep and ping, a host for network tools), or must end the value right after a
 //     pipe or a separator glued to them (";id", "x | id"; not "passport & ID");
-//   - at the start of the value every command needs such an argument ("ls -la", "cat /etc/x",
-//     "/usr/bin/python3 -m"), except a few that mean nothing else ("whoami", "ifconfig");
+//   - at the start of the value, unambiguous commands need such an argument or an option
+//     anywhere in the command ("ls -la", "ansible all -m ping"), except a few that mean nothing
+//     else ("whoami", "ifconfig"); everyday-word commands need a path, variable, redirection or
+//     pipe ("cat /etc/x", "echo $PATH"; not "python -m venv tutorial", "sleep 8 hours");
 //   - a binary path ("/bin/sh", "/usr/bin/perl", "bin/visudo"), a globbed path ("/???/c?t",
 //     "/bi[n]/bash") and fixed markers (cmd.exe /c, powershell -enc, Invoke-WebRequest,
 //     /dev/tcp/, 2>&1) fire anywhere; so do Windows batch "for /f … in (…) do" and
@@ -42,7 +44,9 @@ var strongCommands = setOf(
 	"ansible-pull", "chef-shell", "chef-client", "chef-vault", "chef-run", "cscli", "msfconsole",
 	"msfvenom", "pwd", "uptime", "lsblk", "lspci", "dmesg", "sysctl", "iwr", "iex", "iwmi",
 	"findstr", "icacls", "schtasks", "reg.exe", "pip3", "readlink", "realpath", "xterm",
-	"nproc", "arp", "shred", "mktemp",
+	"nproc", "arp", "shred", "mktemp", "regedit", "bcdedit", "bcdboot", "diskpart", "vssadmin",
+	"wevtutil", "takeown", "fsutil", "ntdsutil", "dsquery", "nltest", "klist", "cmdkey", "runas",
+	"auditpol", "gpresult", "qwinsta", "quser", "aptitude", "apt-get", "cpulimit",
 )
 
 // weakCommands are commands that are also words of prose or of lists ("cat", "sleep", "more",
@@ -100,26 +104,19 @@ func isCmdInjection(folded string) bool {
 	if strings.HasPrefix(strings.TrimLeft(folded, " \t\r\n"), "() {") {
 		return true // shellshock
 	}
+	if strings.Contains(folded, "${") && isParameterExpansion(folded) {
+		return true
+	}
 	s := unquoteShell(folded)
 	if hasMarker(s) {
 		return true
 	}
-	return commandAtPosition(s, 0, posStart, 0)
+	return commandAtPosition(s, 0, posStart)
 }
 
 // hasMarker reports a cmdMarkers entry that ends at a word boundary ("| sh" but not "| shoes").
 func hasMarker(s string) bool {
-	if !cmdMarkers.in(s) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		for _, p := range cmdMarkers.byFirst[s[i]] {
-			if strings.HasPrefix(s[i:], p) && (isIdent(p[len(p)-1]) == false || !isIdent(at(s, i+len(p)))) {
-				return true
-			}
-		}
-	}
-	return false
+	return cmdMarkers.some(s, func(i int, p string) bool { return !isIdent(p[len(p)-1]) || !isIdent(at(s, i+len(p))) })
 }
 
 // position kinds: how a command position was reached.
@@ -132,10 +129,10 @@ const (
 )
 
 // commandAtPosition scans s from i for command positions and reports a command at one of them.
-// depth bounds the wrapper recursion ("time nohup sudo x").
-func commandAtPosition(s string, i, kind, depth int) bool {
+// Each position is looked at once, so the scan is linear in s.
+func commandAtPosition(s string, i, kind int) bool {
 	for {
-		if isCommandAt(s, i, kind, depth) {
+		if isCommandAt(s, i, kind, 0) {
 			return true
 		}
 		j, k := nextSeparator(s, i)
@@ -175,21 +172,18 @@ func nextSeparator(s string, i int) (int, int) {
 	return -1, 0
 }
 
-// isCommandAt reports a command at position i of s reached as kind.
+// isCommandAt reports a command at position i of s reached as kind. depth counts the wrappers
+// before it ("time nohup sudo x"), at most 3, each looking only at the next word.
 func isCommandAt(s string, i, kind, depth int) bool {
-	for i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0 {
+	for n := 0; n < 8 && i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0; n++ {
 		i++
 	}
-	// Variable assignments before a command: "a=b cmd", "d=/dev&&…".
-	for n := 0; n < 3; n++ {
-		w, _ := shellWord(s, i)
-		eq := strings.IndexByte(w, '=')
-		if eq <= 0 || i+len(w) >= len(s) || s[i+len(w)] != ' ' {
-			break
-		}
-		i += len(w) + 1
-	}
 	w, next := shellWord(s, i)
+	// Variable assignments before a command: "a=b cmd", "d=/dev&&…".
+	for n := 0; n < 3 && strings.IndexByte(w, '=') > 0 && strings.HasPrefix(next, " "); n++ {
+		i += len(w) + 1
+		w, next = shellWord(s, i)
+	}
 	if w == "" || len(w) > 64 {
 		return false
 	}
@@ -197,32 +191,35 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	if next != "" && (next[0] == '=' || next[0] == '(' || next[0] == ':') {
 		return false // an assignment, a function call, a label: not a command
 	}
-	if isBinaryPath(w) || isGlobPath(w) {
+	if strings.Contains(w, "bin/") && isBinaryPath(w) || w[0] == '/' && isGlobPath(w) {
 		return true
 	}
 	if w == "for" && batchFor(rest) || w == "if" && batchIf(rest) {
 		return true
 	}
-	if strings.ContainsAny(w, "?*[") && kind != posStart && globCommand(w) {
+	if kind != posStart && strings.ContainsAny(w, "?*[") && globCommand(w) {
 		return true
 	}
-	if commandWrappers[w] && depth < 3 && rest != "" {
-		if commandAtPosition(s, len(s)-len(rest), max(kind, posLoose), depth+1) {
-			return true
-		}
+	strong, weak := strongCommands[w], weakCommands[w]
+	if !strong && !weak && !commandWrappers[w] {
+		// Any word glued to a separator and followed by an option: ";rmt --version", "|foo -x".
+		return kind == posTight && isWord(w) && strings.HasPrefix(rest, "-") && len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
+	}
+	if commandWrappers[w] && depth < 3 && rest != "" && isCommandAt(s, len(s)-len(rest), max(kind, posLoose), depth+1) {
+		return true
 	}
 	shellArg := shellLikeArgument(w, rest)
 	switch {
-	case strongCommands[w]:
-		if kind != posStart || shellArg {
+	case strong:
+		if kind != posStart || shellArg || hasOption(rest) {
 			return true
 		}
-		return aloneCommands[w] && strings.TrimSpace(rest) == ""
-	case weakCommands[w]:
-		if shellArg || kind == posSubst {
+		return aloneCommands[w] && (rest == "" || strings.IndexByte(";|&`\n\r", rest[0]) >= 0)
+	case weak:
+		if kind == posSubst || shellArg && (kind != posStart || pathLikeArgument(rest)) {
 			return true
 		}
-		if w == "net" && netSubcommand(rest) {
+		if w == "net" && netSubcommand(rest) || w == "alias" && isAssignment(rest) {
 			return true
 		}
 		return (kind == posTight || kind == posPipe) && (rest == "" || strings.IndexByte(";|&`)\n\r", rest[0]) >= 0)
@@ -230,11 +227,43 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	return false
 }
 
-// shellWord reads a command word at i: up to a space, separator, redirection, parenthesis or
-// comma. It returns the word and what follows it.
+// isWord reports a word of letters, digits and '-' starting with a letter.
+func isWord(w string) bool {
+	if w == "" || !isLetter(w[0]) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if !isIdent(w[i]) && w[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// hasOption reports an option ("-m", "--list") among the words of the simple command that
+// starts rest (up to a separator).
+func hasOption(rest string) bool {
+	if i := strings.IndexAny(rest, ";|&`\n\r"); i >= 0 {
+		rest = rest[:i]
+	}
+	return someIndex(rest, " -", func(i int) bool {
+		c := at(rest, i+2)
+		return isLetter(c) || c == '-' && isLetter(at(rest, i+3))
+	})
+}
+
+// isAssignment reports "name=" at the start of s.
+func isAssignment(s string) bool {
+	w, _ := shellWord(s, 0)
+	eq := strings.IndexByte(w, '=')
+	return eq > 0 && eq < len(w)
+}
+
+// shellWord reads a command word at i: up to a space, separator, redirection, parenthesis,
+// brace or comma. It returns the word and what follows it.
 func shellWord(s string, i int) (string, string) {
 	j := i
-	for j < len(s) && strings.IndexByte(" \t\r\n;|&`()<>,}'\"", s[j]) < 0 {
+	for j < len(s) && strings.IndexByte(" \t\r\n;|&`()<>,{}'\"", s[j]) < 0 {
 		j++
 	}
 	return s[i:j], s[j:]
@@ -252,7 +281,8 @@ func shellLikeArgument(cmd, rest string) bool {
 	case c == '-':
 		return len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
 	case c == '/':
-		return len(rest) == 1 || rest[1] == ' ' || isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '['
+		// "cd /" alone; otherwise a path ("/etc", "/???/", "/[e]tc") or a Windows switch ("/c").
+		return cmd == "cd" && (len(rest) == 1 || rest[1] == ' ') || len(rest) > 1 && (isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '[')
 	case c == '~' || c == '$' || c == '%' || c == '>' || c == '<' || c == '|' || c == '`' || c == '\\':
 		return true
 	case c == '.':
@@ -260,9 +290,21 @@ func shellLikeArgument(cmd, rest string) bool {
 	case isLetter(c) && len(rest) > 2 && rest[1] == ':' && (rest[2] == '\\' || rest[2] == '/'):
 		return true
 	case c >= '0' && c <= '9' && numberCommands[cmd]:
-		return true
+		// "sleep 5", "sleep 5 #", "sleep 5;id"; not "sleep 8 hours".
+		tail := strings.TrimLeft(rest[len(arg):], " \t")
+		return isNumber(strings.TrimRight(arg, "smhd")) && (tail == "" || strings.IndexByte(";|&`#\n\r)", tail[0]) >= 0)
 	}
 	return networkCommands[cmd] && strings.ContainsAny(arg, ".:") && !strings.HasSuffix(arg, ".")
+}
+
+// pathLikeArgument reports an argument that is a path, a variable, a redirection or a pipe: what a
+// weak command opening the value needs ("cat /etc/x", "echo $PATH", "echo x | sh"; not
+// "python -m venv tutorial", "sleep 8", which are searches as much as commands).
+func pathLikeArgument(rest string) bool {
+	if rest == "" || rest[0] == '-' || rest[0] >= '0' && rest[0] <= '9' {
+		return false
+	}
+	return strings.IndexByte("/~$%><|`\\.", rest[0]) >= 0 || len(rest) > 2 && rest[1] == ':'
 }
 
 // netSubcommand reports the Windows "net" subcommands used for reconnaissance.
@@ -307,27 +349,31 @@ func isGlobPath(w string) bool {
 	}
 	w = collapseBrackets(w)
 	segs := strings.Split(w[1:], "/")
-	if len(segs) < 2 {
-		return false
+	if len(segs) == 1 {
+		// "/?tc", "/b?n": one globbed system directory with a letter of its name.
+		return strings.Trim(segs[0], "?*") != "" && globDir(segs[0])
 	}
 	for _, seg := range segs[:len(segs)-1] {
-		ok := false
-		for _, d := range globDirs {
-			if globMatch(seg, d) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
+		if !globDir(seg) {
 			return false
 		}
 	}
 	base := segs[len(segs)-1]
-	if globCommand(base) {
+	if globCommand(base) || strongCommands[base] || weakCommands[base] {
 		return true
 	}
 	for _, f := range []string{"passwd", "shadow", "hosts", "group"} {
 		if globMatch(base, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// globDir reports a path segment that matches a system directory name.
+func globDir(seg string) bool {
+	for _, d := range globDirs {
+		if globMatch(seg, d) {
 			return true
 		}
 	}
@@ -366,15 +412,38 @@ func globCommand(w string) bool {
 	if !strings.ContainsAny(w, "?*") {
 		return false
 	}
-	for _, list := range []map[string]bool{strongCommands, weakCommands} {
-		for c := range list {
-			if len(c) >= 2 && globMatch(w, c) {
+	if strings.IndexByte(w, '*') < 0 {
+		// Only '?': a command of the same length.
+		for _, c := range commandsByLen[min(len(w), len(commandsByLen)-1)] {
+			if globMatch(w, c) {
 				return true
 			}
+		}
+		return false
+	}
+	for _, c := range allCommands {
+		if globMatch(w, c) {
+			return true
 		}
 	}
 	return false
 }
+
+// allCommands are the commands of both lists of at least two letters, and commandsByLen the same
+// by length: what a globbed word is matched against (built once at init).
+var allCommands, commandsByLen = func() ([]string, [33][]string) {
+	var all []string
+	var byLen [33][]string
+	for _, list := range []map[string]bool{strongCommands, weakCommands} {
+		for c := range list {
+			if len(c) >= 2 && len(c) < len(byLen) {
+				all = append(all, c)
+				byLen[len(c)] = append(byLen[len(c)], c)
+			}
+		}
+	}
+	return all, byLen
+}()
 
 // globMatch reports whether pattern ('?' one byte, '*' any run) matches name. Patterns and names
 // are short (bounded by the callers), so the backtracking is bounded too.
@@ -383,12 +452,12 @@ func globMatch(pattern, name string) bool {
 	starP, starN := -1, 0
 	for nx < len(name) {
 		switch {
-		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == name[nx]):
-			px++
-			nx++
 		case px < len(pattern) && pattern[px] == '*':
 			starP, starN = px, nx
 			px++
+		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == name[nx]):
+			px++
+			nx++
 		case starP >= 0:
 			starN++
 			px, nx = starP+1, starN
@@ -427,7 +496,26 @@ func batchIf(rest string) bool {
 			return true
 		}
 	}
-	return strings.Contains(rest, "==") && strings.IndexByte(rest, '%') >= 0
+	for _, op := range []string{" equ ", " neq ", " lss ", " leq ", " gtr ", " geq "} {
+		if strings.Contains(rest, op) {
+			return true
+		}
+	}
+	// "if a==b cmd", "if [%1]==[] goto x": a comparison then a command word, no code around it
+	// ("if a == b:", "if (a == b) {").
+	i := strings.Index(rest, "==")
+	if i < 0 || strings.ContainsAny(rest, "{}:;") || strings.HasPrefix(rest, "(") {
+		return false
+	}
+	right := strings.TrimLeft(rest[i+2:], " ")
+	operand, after := shellWord(right, 0)
+	if strings.HasPrefix(right, "\"") || strings.HasPrefix(right, "'") {
+		if end := strings.IndexByte(right[1:], right[0]); end >= 0 {
+			operand, after = right[:end+2], right[end+2:]
+		}
+	}
+	after = strings.TrimLeft(after, " ")
+	return operand != "" && after != "" && isLetter(after[0])
 }
 
 // unquoteShell undoes the quoting and expansion tricks that split a command word: quotes
@@ -455,7 +543,7 @@ func unquoteShell(s string) string {
 				continue
 			}
 		case '{':
-			if j := strings.IndexByte(s[i+1:], '}'); j > 0 && j < 256 {
+			if j := strings.IndexByte(s[i+1:min(len(s), i+257)], '}'); j > 0 {
 				inner := s[i+1 : i+1+j]
 				if strings.IndexByte(inner, ',') >= 0 && !strings.ContainsAny(inner, " {") {
 					b = append(b, ';')
@@ -478,6 +566,22 @@ func unquoteShell(s string) string {
 	return string(b)
 }
 
+// shellVariables are environment variables a shell payload expands ("${PATH#…}", "${HOME:0:1}").
+var shellVariables = setOf("path", "home", "shell", "pwd", "oldpwd", "user", "ifs", "hostname", "ps1", "random", "ps4")
+
+// isParameterExpansion reports "${" + a shell variable + a parameter expansion operator in s:
+// "${PATH#*/}", "${HOME:0:1}", "${PWD//x/y}". JavaScript template literals ("${path}") have
+// no such operator after the name.
+func isParameterExpansion(s string) bool {
+	return someIndex(s, "${", func(i int) bool {
+		j := i + 2
+		for j < len(s) && j-i < 20 && isIdent(s[j]) {
+			j++
+		}
+		return shellVariables[s[i+2:j]] && j < len(s) && strings.IndexByte("#%/:^,", s[j]) >= 0
+	})
+}
+
 // shellExpansion reads the expansion at the start of s ('$' first) and returns its length and
 // what it stands for in unquoteShell, or 0 to keep it. glued says a word character precedes it.
 func shellExpansion(s string, glued bool) (int, string) {
@@ -487,8 +591,8 @@ func shellExpansion(s string, glued bool) (int, string) {
 	case c == '(' && at(s, 2) == ')':
 		return 3, ""
 	case c == '{':
-		j := strings.IndexByte(s, '}')
-		if j < 0 || j > 40 {
+		j := strings.IndexByte(s[:min(len(s), 41)], '}')
+		if j < 0 {
 			return 0, ""
 		}
 		if v := expansionValue(s[2:j], glued); v != "$" {

@@ -2,11 +2,17 @@ package sanitize
 
 import "strings"
 
-// crlfLocation reports locations whose values end up in URLs, redirects and cookies that a
-// backend may copy into a response header: query and form values, cookies and the path.
+// crlfLocation reports locations whose values a backend may copy into a response or upstream
+// request header (redirect targets, cookie values, file names): query, form, JSON and XML values,
+// cookies, the path and inspected headers (which cannot hold a raw CR or LF, header_crlf, but
+// may hold an encoded one: "Referer: …?q=%0D%0ASet-Cookie:…").
 func crlfLocation(loc string) bool {
-	return strings.HasPrefix(loc, "query.") || strings.HasPrefix(loc, "form.") ||
-		strings.HasPrefix(loc, "cookie.") || strings.HasPrefix(loc, "path")
+	for _, p := range []string{"query.", "form.", "json", "xml.", "cookie.", "path", "header."} {
+		if strings.HasPrefix(loc, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // isCRLFAt reports header injection in a value at loc: isCRLF at the locations of crlfLocation,
@@ -92,7 +98,7 @@ func headerLine(s string) bool {
 	value := strings.TrimLeft(rest[1:], " \t")
 	switch {
 	case urlHeaders[name]:
-		return strings.HasPrefix(value, "http") || strings.HasPrefix(value, "/") || strings.Contains(value, "url=") ||
+		return strings.HasPrefix(value, "http") || strings.HasPrefix(value, "/") || strings.Contains(value, "url=") || strings.HasPrefix(value, "www.") ||
 			strings.HasPrefix(value, "<") || strings.HasPrefix(value, "javascript:")
 	case injectableHeaders[name]:
 		return true

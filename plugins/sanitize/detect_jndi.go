@@ -12,67 +12,41 @@ var log4jLookups = newKeywordSet(
 	"${event:", "${::-",
 )
 
-// isJNDI reports a Log4j lookup in a folded value, after undoing the nesting tricks that hide
-// "jndi" from a plain substring match: "${${lower:j}ndi:", "${${::-j}${::-n}di:",
-// "${${env:NOPE:-j}ndi:", "${j${k8s:k5:-nd}i:". A lookup nested in another ("${${") is a finding
-// by itself: no legitimate value does that.
+// braceSpellings are other spellings of '{' after '$'.
+var braceSpellings = strings.NewReplacer("$\\u007b", "${", "$&lbrace;", "${", "$&lbrace", "${", "$\\u0026lbrace;", "${", "$\\u0026lbrace", "${")
+
+// jndiSpace is removed before matching: "${ jndi : ldap" is a lookup too.
+var jndiSpace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "")
+
+// isJNDI reports a Log4j lookup in a folded value, whitespace removed, including the nesting
+// tricks that hide "jndi" from a plain substring match: a lookup nested in another ("${${lower:j}
+// ndi:", "${${::-j}${::-n}di:") is a finding by itself, no legitimate value does that; so is a
+// lookup with a default value ("${j${x:-n}di:", "${env:NOPE:-j}"), whatever its prefix.
 func isJNDI(folded string) bool {
+	if strings.Contains(folded, "$\\u") || strings.Contains(folded, "$&") {
+		// "$\u007bjndi:", "$&lbrace;jndi:": the brace written as a JSON or Java escape or an
+		// HTML entity the normalizer does not decode (upper case, no ';').
+		folded = braceSpellings.Replace(folded)
+	}
 	i := strings.Index(folded, "${")
 	if i < 0 {
 		return false
 	}
 	s := folded[i:]
-	if strings.ContainsAny(s, " \t\n") {
-		s = dropWhitespace.Replace(s)
+	if strings.ContainsAny(s, " \t\n\r") {
+		s = jndiSpace.Replace(s)
 	}
-	if strings.Contains(s, "${${") || log4jLookups.in(s) {
-		return true
-	}
-	return strings.Contains(unnestLookups(s), "${jndi:")
+	return strings.Contains(s, "${${") || log4jLookups.in(s) || defaultValueLookup(s)
 }
 
-// unnestLookups replaces each innermost "${…}" of s that holds a default ("${x:-j}" is "j") or a
-// case lookup ("${lower:J}" is "j") by its value, in one left-to-right pass per nesting level,
-// at most 8 levels: linear in s per level.
-func unnestLookups(s string) string {
-	for level := 0; level < 8; level++ {
-		var b strings.Builder
-		changed := false
-		for {
-			i := strings.Index(s, "${")
-			if i < 0 {
-				break
-			}
-			end := strings.IndexByte(s[i+2:], '}')
-			if end < 0 {
-				break
-			}
-			body := s[i+2 : i+2+end]
-			if strings.Contains(body, "${") {
-				// Not innermost: keep "${" and continue after it.
-				b.WriteString(s[:i+2])
-				s = s[i+2:]
-				continue
-			}
-			b.WriteString(s[:i])
-			switch {
-			case strings.Contains(body, ":-"):
-				b.WriteString(body[strings.LastIndex(body, ":-")+2:])
-			case strings.HasPrefix(body, "lower:"), strings.HasPrefix(body, "upper:"):
-				b.WriteString(body[6:])
-			default:
-				b.WriteString(s[i : i+2+end+1])
-				s = s[i+2+end+1:]
-				continue
-			}
-			changed = true
-			s = s[i+2+end+1:]
+// defaultValueLookup reports "${name:-default}" (a lookup with a default value; the name, at
+// most 32 bytes, may be empty; the default at most 60) in s.
+func defaultValueLookup(s string) bool {
+	return someIndex(s, "${", func(i int) bool {
+		j := i + 2
+		for j < len(s) && j-i < 34 && (isIdent(s[j]) || s[j] == '.' || s[j] == ':' && at(s, j+1) != '-') {
+			j++
 		}
-		b.WriteString(s)
-		s = b.String()
-		if !changed {
-			break
-		}
-	}
-	return s
+		return strings.HasPrefix(s[j:], ":-") && strings.IndexByte(s[j:min(len(s), j+64)], '}') >= 0
+	})
 }

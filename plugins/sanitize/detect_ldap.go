@@ -10,8 +10,11 @@ var ldapAttributes = setOf(
 	"uidnumber", "loginshell", "distinguishedname",
 )
 
+// ldapSpace is removed before matching: "*) (uid=*" is a breakout too.
+var ldapSpace = strings.NewReplacer(" ", "", "\t", "")
+
 // isLDAP reports LDAP filter injection in a folded value: a filter breakout ("*)(", "*))",
-// ")(|(", ")(&(", ")(!("), a composite filter ("(&(attr=…", "(|(attr=…") or a filter on a
+// ")(|", ")(&", ")(!"), a composite filter ("(&(attr=…", "(|(attr=…") or a filter on a
 // directory attribute ("(objectClass=*)", "(uid=admin)"). Parentheses in prose ("(see above)"),
 // in code ("memset(&(x), 0, n)") and in math ("(a+b)*(c)") do not match: the filter forms need
 // "attribute=" after the parenthesis.
@@ -21,28 +24,22 @@ func isLDAP(folded string) bool {
 	}
 	s := folded
 	if strings.ContainsAny(s, " \t") {
-		s = dropBlanks.Replace(s)
+		s = ldapSpace.Replace(s)
 	}
-	if strings.Contains(s, "*)(") || strings.Contains(s, "*))") {
+	if strings.Contains(s, "*)(") || strings.Contains(s, "*))") || strings.Contains(s, ")(|") ||
+		strings.Contains(s, ")(&") || strings.Contains(s, ")(!") {
 		return true
 	}
-	for i := strings.IndexByte(s, '('); i >= 0; {
+	return someIndex(s, "(", func(i int) bool {
 		j := i + 1
 		composite := false
-		for j < len(s) && (s[j] == '&' || s[j] == '|' || s[j] == '!' || s[j] == '(') {
+		for j < len(s) && j-i < 8 && (s[j] == '&' || s[j] == '|' || s[j] == '!' || s[j] == '(') {
 			composite = composite || s[j] != '('
 			j++
 		}
-		if attr, ok := filterAttribute(s[j:]); ok && (composite || ldapAttributes[attr] || i > 0 && s[i-1] == ')') {
-			return true
-		}
-		k := strings.IndexByte(s[i+1:], '(')
-		if k < 0 {
-			return false
-		}
-		i += 1 + k
-	}
-	return false
+		attr, ok := filterAttribute(s[j:])
+		return ok && (composite || ldapAttributes[attr] || i > 0 && s[i-1] == ')')
+	})
 }
 
 // filterAttribute reads "attribute=" (also "~=", ">=", "<=", and extensible match

@@ -1,11 +1,9 @@
 package sanitize
 
-import "strings"
-
 // scannerAgents are product names that vulnerability scanners, fuzzers and exploitation tools
 // put in their User-Agent. General-purpose HTTP clients (curl, Wget, python-requests,
 // Go-http-client, okhttp, libwww-perl) are legitimate automation and are not listed.
-var scannerAgents = []string{
+var scannerAgents = newKeywordSet(
 	"sqlmap", "nikto", "nmap scripting engine", "nmap nse", "masscan", "acunetix", "wpscan",
 	"nuclei", "dirbuster", "gobuster", "w3af", "zgrab", "nessus", "openvas", "fimap", "havij",
 	"netsparker", "arachni", "skipfish", "wfuzz", "ffuf", "feroxbuster", "dirb", "whatweb",
@@ -13,25 +11,15 @@ var scannerAgents = []string{
 	"morfeus", "zmeu", "jorgee", "nsauditor", "appscan", "wapiti", "httprint", "webshag",
 	"uniscan", "joomscan", "droopescan", "cmsmap", "dotdotpwn", "absinthe", "n-stealth",
 	"sqlsus", "blackwidow", "grendel-scan", "crimscanner", "brutus", "qualysguard",
-	"detectify", "zmap",
-}
+	"detectify", "zmap", "fuzz faster u fool",
+)
 
 // isScanner reports a scanner's name in a folded User-Agent, as a whole word ("dirb" is not
 // found in "dirbx").
 func isScanner(folded string) bool {
-	for _, name := range scannerAgents {
-		for i := strings.Index(folded, name); i >= 0; {
-			if !isLetter(at(folded, i-1)) && !isLetter(at(folded, i+len(name))) {
-				return true
-			}
-			k := strings.Index(folded[i+1:], name)
-			if k < 0 {
-				break
-			}
-			i += 1 + k
-		}
-	}
-	return false
+	return scannerAgents.some(folded, func(i int, name string) bool {
+		return !isLetter(at(folded, i-1)) && !isLetter(at(folded, i+len(name)))
+	})
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -6,22 +6,22 @@ import "strings"
 // evidence fire:
 //
 //   - markers that only template exploitation uses, anywhere in the value: Python object
-//     internals reached from a template ("__class__", "__globals__", "__subclasses__"), Jinja
-//     and Twig globals walked to code ("lipsum.", "cycler.", "_self.env"), FreeMarker and
-//     Velocity directives ("<#assign", "?new(", "#set("), Spring EL type references
+//     internals reached from a template ("__class__", "__globals__", "__subclasses__"), Twig's
+//     environment ("_self.env"), Jinja's attr filter ("|attr("), FreeMarker and Velocity
+//     directives ("<#assign", "?new(", "#set("), Spring EL type references
 //     ("T(java.lang.Runtime)"), Smarty's "{php}";
-//   - an expression between template delimiters ("{{…}}", "${…}", "#{…}", "*{…}", "{%…%}",
-//     "<%…%>") whose body is arithmetic on numbers ("{{7*7}}", "${7*'7'}", the probes every SSTI
-//     scanner sends first), starts with an object templates expose ("{{config}}",
-//     "{{self.__dict__}}", "{{request.application}}", "{{settings.SECRET_KEY}}") or calls into
-//     the runtime ("popen(", "system(", "exec(", "eval(", "import", "getruntime").
+//   - an expression between template delimiters ("{{…}}", "${…}", "#{…}", "*{…}", "@{…}",
+//     "{%…%}", "<%…%>") whose body is arithmetic on numbers ("{{7*7}}", "${7*'7'}", the probes
+//     every SSTI scanner sends first), starts with an object templates expose ("{{config}}",
+//     "{{cycler…}}", "{{request.application}}", "{{settings.SECRET_KEY}}") or, except in
+//     "${…}", calls into the runtime ("popen(", "system(", "exec(", "eval(", "getruntime").
 //
 // Plain placeholders are NOT findings: "{{name}}", "{{ user.first_name | title }}",
 // "${price}", "#{id}", "{% if user %}" are what templating documentation, e-mail templates
 // and code snippets people post are made of, and rendering them is harmless.
 var sstiMarkers = newKeywordSet(
 	"__class__", "__globals__", "__subclasses__", "__mro__", "__builtins__", "__import__",
-	"__base__", "__bases__", "__getattribute__", "__dict__.", "lipsum.", "cycler.", "joiner.",
+	"__base__", "__bases__", "__getattribute__", "__dict__.",
 	"get_flashed_messages", "url_for.__", "_self.env", "|attr(", "| attr(", "<#assign", "<#list",
 	"<#import", "?new(", "?api.", "freemarker.template", "#set(", "#set (", "$class.inspect",
 	"#foreach(", "t(java.lang", "getruntime()", "{php}", "{system(", "{{request|", "{{self.",

@@ -24,47 +24,41 @@ func isXXE(folded string) bool {
 		}
 	}
 	for _, kw := range []string{"system", "public"} {
-		for i := strings.Index(folded, kw); i >= 0; {
-			rest := strings.TrimLeft(folded[i+len(kw):], " \t\r\n")
-			if kw == "public" && len(rest) > 0 && (rest[0] == '"' || rest[0] == '\'') {
-				// PUBLIC "public id" "system id": the system literal follows the public one.
-				if end := strings.IndexByte(rest[1:], rest[0]); end >= 0 {
-					rest = strings.TrimLeft(rest[end+2:], " \t\r\n")
-				}
-			}
-			if len(rest) > 0 && (rest[0] == '"' || rest[0] == '\'') {
-				for _, s := range externalSchemes {
-					if strings.HasPrefix(rest[1:], s) {
-						return true
-					}
-				}
-			}
-			k := strings.Index(folded[i+len(kw):], kw)
-			if k < 0 {
-				break
-			}
-			i += len(kw) + k
+		if someIndex(folded, kw, func(i int) bool { return externalIdentifier(folded[i+len(kw):], kw == "public") }) {
+			return true
 		}
 	}
 	return parameterEntityRef(folded)
 }
 
+// externalIdentifier reports a quoted file or URL literal at the start of s (after SYSTEM, or
+// after PUBLIC and its public id literal).
+func externalIdentifier(s string, public bool) bool {
+	rest := strings.TrimLeft(s[:min(len(s), 256)], " \t\r\n")
+	if public && len(rest) > 0 && (rest[0] == '"' || rest[0] == '\'') {
+		if end := strings.IndexByte(rest[1:], rest[0]); end >= 0 {
+			rest = strings.TrimLeft(rest[end+2:], " \t\r\n")
+		}
+	}
+	if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' {
+		return false
+	}
+	for _, scheme := range externalSchemes {
+		if strings.HasPrefix(rest[1:], scheme) {
+			return true
+		}
+	}
+	return false
+}
+
 // parameterEntityRef reports "%name;" with a name of at least three letters, not glued to a
 // word before it ("%xxe;", "%remote;"; not "50%;" or "%d;").
 func parameterEntityRef(s string) bool {
-	for i := strings.IndexByte(s, '%'); i >= 0; {
+	return someIndex(s, "%", func(i int) bool {
 		j := i + 1
-		for j < len(s) && (isIdent(s[j]) || s[j] == '.' || s[j] == '-') {
+		for j < len(s) && j-i < 64 && (isIdent(s[j]) || s[j] == '.' || s[j] == '-') {
 			j++
 		}
-		if j-i-1 >= 3 && j < len(s) && s[j] == ';' && !isIdent(at(s, i-1)) && at(s, i+1) >= 'a' && at(s, i+1) <= 'z' {
-			return true
-		}
-		k := strings.IndexByte(s[i+1:], '%')
-		if k < 0 {
-			return false
-		}
-		i += 1 + k
-	}
-	return false
+		return j-i-1 >= 3 && j < len(s) && s[j] == ';' && !isIdent(at(s, i-1)) && at(s, i+1) >= 'a' && at(s, i+1) <= 'z'
+	})
 }

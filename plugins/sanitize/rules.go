@@ -36,20 +36,24 @@ const (
 	// RuleCmdInjection: a shell command after a command separator or substitution anywhere,
 	// or any shell metacharacter in routes[].commandFields (detect_cmd.go)
 	RuleCmdInjection = "cmd_injection"
-	RuleCRLF         = "crlf"    // CR/LF followed by a header line or status line: response splitting (detect_crlf.go)
-	RuleSSTI         = "ssti"    // server-side template expressions (detect_ssti.go)
-	RuleLDAP         = "ldap"    // LDAP filter injection (detect_ldap.go)
-	RuleXXE          = "xxe"     // DTD entity declarations and external identifiers in any value (detect_xxe.go)
-	RuleJNDI         = "jndi"    // Log4j lookups, log4shell (detect_jndi.go)
-	RuleNoSQL        = "nosql"   // MongoDB query operators (detect_nosql.go)
-	RuleScanner      = "scanner" // a vulnerability scanner's User-Agent (detect_scanner.go)
+	RuleCRLF         = "crlf"           // CR/LF followed by a header line or status line: response splitting (detect_crlf.go)
+	RuleSSTI         = "ssti"           // server-side template expressions (detect_ssti.go)
+	RuleLDAP         = "ldap"           // LDAP filter injection (detect_ldap.go)
+	RuleXXE          = "xxe"            // DTD entity declarations and external identifiers in any value (detect_xxe.go)
+	RuleJNDI         = "jndi"           // Log4j lookups, log4shell (detect_jndi.go)
+	RuleNoSQL        = "nosql"          // MongoDB query operators (detect_nosql.go)
+	RuleScanner      = "scanner"        // a vulnerability scanner's User-Agent (detect_scanner.go)
+	RulePHP          = "php_injection"  // PHP code: tags, superglobals, wrappers, PHP-only calls (detect_php.go)
+	RuleJava         = "java_injection" // Java gadget and engine classes, serialized objects (detect_java.go)
+	RuleCode         = "code_injection" // Node.js, Ruby, Perl code and prototype pollution (detect_code.go)
+	RuleSSRF         = "ssrf"           // metadata endpoints, internal and IP-literal URLs (detect_ssrf.go)
 )
 
 // injectionRules are the content detectors: they run on every inspected value, may be
 // sanitized, and may be allow-listed per route and location.
 var injectionRules = []string{
 	RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection, RuleCRLF, RuleSSTI, RuleLDAP, RuleXXE,
-	RuleJNDI, RuleNoSQL, RuleScanner,
+	RuleJNDI, RuleNoSQL, RuleScanner, RulePHP, RuleJava, RuleCode, RuleSSRF,
 }
 
 // validationRules are the protocol and body checks: reject or detect only.

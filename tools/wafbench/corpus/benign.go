@@ -75,7 +75,9 @@ func (d *debian) benign() []Item {
 			out = append(out, benignItem("user-agents", "sqlmap:txt/user-agents.txt", PosUserAgent, ua))
 		}
 	}
-	g := gen{words: en, names: d.lines(NamesFile)}
+	// Prose is made of the list's words without the possessives ("aardvark's", a quarter of the
+	// list, far more apostrophes than real text has); contractions come in at a natural rate.
+	g := gen{words: slices.DeleteFunc(slices.Clone(en), func(w string) bool { return strings.Contains(w, "'") }), names: d.lines(NamesFile)}
 	if len(g.words) > 0 && len(g.names) > 0 {
 		for i := range apiRequests {
 			out = append(out, g.api(i))
@@ -162,6 +164,8 @@ func (g gen) sentence(i int) string {
 			b.WriteString(" -")
 		case 13:
 			b.WriteString(fmt.Sprintf(" (%d)", (i+k)%97))
+		case 15:
+			b.WriteString([]string{" it's", " don't", " I'm", " we're"}[(i+k)%4])
 		}
 		if k < n-1 {
 			b.WriteString(" ")

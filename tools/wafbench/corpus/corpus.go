@@ -56,9 +56,22 @@ func (r Request) Path() string {
 	return r.Target
 }
 
-// Raw renders the request as bytes on the wire: a Host header (DefaultHost) when it has none,
-// and Content-Length for a body when it has none. keepAlive adds no Connection header; without
-// it "Connection: close" is added.
+// WireHeaders are the headers as sent: a Host header (DefaultHost) first when it has none, and
+// Content-Length for a body when it has none. Every engine sees these.
+func (r Request) WireHeaders() [][2]string {
+	var hs [][2]string
+	if _, ok := r.Header("host"); !ok {
+		hs = append(hs, [2]string{"Host", DefaultHost})
+	}
+	hs = append(hs, r.Headers...)
+	if _, ok := r.Header("content-length"); !ok && len(r.Body) > 0 {
+		hs = append(hs, [2]string{"Content-Length", strconv.Itoa(len(r.Body))})
+	}
+	return hs
+}
+
+// Raw renders the request as bytes on the wire (WireHeaders). keepAlive adds no Connection
+// header; without it "Connection: close" replaces any.
 func (r Request) Raw(keepAlive bool) []byte {
 	var b bytes.Buffer
 	proto := r.Proto
@@ -66,17 +79,11 @@ func (r Request) Raw(keepAlive bool) []byte {
 		proto = "HTTP/1.1"
 	}
 	fmt.Fprintf(&b, "%s %s %s\r\n", r.Method, r.Target, proto)
-	if _, ok := r.Header("host"); !ok {
-		b.WriteString("Host: " + DefaultHost + "\r\n")
-	}
-	for _, h := range r.Headers {
-		if strings.EqualFold(h[0], "connection") {
+	for _, h := range r.WireHeaders() {
+		if !keepAlive && strings.EqualFold(h[0], "connection") {
 			continue
 		}
 		b.WriteString(h[0] + ": " + h[1] + "\r\n")
-	}
-	if _, ok := r.Header("content-length"); !ok && len(r.Body) > 0 {
-		b.WriteString("Content-Length: " + strconv.Itoa(len(r.Body)) + "\r\n")
 	}
 	if !keepAlive {
 		b.WriteString("Connection: close\r\n")

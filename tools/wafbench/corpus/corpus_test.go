@@ -9,10 +9,18 @@ import (
 	"github.com/wasmward/wasmward/tools/wafbench/corpus"
 )
 
-// The split is FNV-1a 32 of the key, mod 10 < 3; these keys were computed by hand
-// (fnv1a32("942100-1") = 0x…, etc.) and must never move.
+// The split is FNV-1a 32 of the key, mod 10 < 3, and must never move: the detection work tunes
+// on its complement. The sums are written out (fnv1a32("942100-6") = 0x3c99e4e2, % 10 = 2).
 func TestHeldOutIsFixed(t *testing.T) {
-	for key, want := range map[string]bool{"942100-1": heldByHand("942100-1"), "' or 1=1 --": heldByHand("' or 1=1 --"), "": heldByHand("")} {
+	for key, want := range map[string]bool{
+		"942100-1":    false, // 0x3799dd03 % 10 = 7
+		"942100-6":    true,  // 0x3c99e4e2 % 10 = 2
+		"942100-7":    true,  // 0x3d99e675 % 10 = 1
+		"942100-8":    true,  // 0x3e99e808 % 10 = 0
+		"942100-5":    false, // 0x3b99e34f % 10 = 3
+		"' or 1=1 --": false, // 0x8a015c48 % 10 = 8
+		"":            true,  // the offset basis 0x811c9dc5 % 10 = 1
+	} {
 		if got := corpus.HeldOut(key); got != want {
 			t.Errorf("HeldOut(%q) = %v, want %v", key, got, want)
 		}
@@ -26,16 +34,6 @@ func TestHeldOutIsFixed(t *testing.T) {
 	if n < 2700 || n > 3300 {
 		t.Errorf("held out %d of 10000, want about 3000", n)
 	}
-}
-
-// heldByHand is FNV-1a 32 written out (offset basis 2166136261, prime 16777619).
-func heldByHand(s string) bool {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h%10 < 3
 }
 
 // Each position carries the value where it says, encoded as that place encodes text.
