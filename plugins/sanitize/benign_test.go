@@ -75,6 +75,23 @@ var benignQueries = []string{
 	"/wiki/SQL",
 	"/feed.xml?format=rss&limit=20",
 	"/api/math?expr=2*(3%2B4)%2F7",
+	// Shell-like prose, prices, templates, URLs (issue 17: cmd_injection and the other
+	// detectors are on by default).
+	"/search?q=Tom+%26+Jerry%3B+cats+%7C+dogs",
+	"/search?q=passport+%26+ID",
+	"/search?q=%245+or+%2410+%26+free+shipping",
+	"/search?q=cat+%2F+dog+food+%7C+best+price",
+	"/search?q=sleep+8+hours%3B+eat+well",
+	"/search?q=what+is+%7B%7Bname%7D%7D+in+mustache",
+	"/search?q=python+-m+venv+tutorial",
+	"/search?q=how+to+use+grep",
+	"/search?q=rock+%26+roll+%7C+jazz+%3B+blues",
+	"/search?q=Q%26A%3A+time+%26+date",
+	"/search?q=java.com+download",
+	"/search?q=localhost+meaning",
+	"/search?q=%28see+above%29+%28and+below%29",
+	"/redirect?next=https%3A%2F%2Fexample.com%2Fbin%2Fdownload%3Fid%3D5",
+	"/search?q=50%25%3B+20%25+off",
 }
 
 var benignJSON = []string{
@@ -108,6 +125,18 @@ var benignJSON = []string{
 	`{"i18n":{"ja":"東京へようこそ","ru":"Добро пожаловать","ar":"أهلا بك","emoji":"🎉"}}`,
 	`{"ids":[1,2,3,4,5,6,7,8,9,10],"all":false,"reason":"bulk update"}`,
 	`{"nested":{"a":{"b":{"c":{"d":"deep but fine"}}}}}`,
+	`{"skills":"Java; PHP; Python; Ruby","bio":"dogs; cat people are weird"}`,
+	`{"template":"Hello {{ user.first_name | title }}, your order {{order.id}} has shipped. {% if gift %}Enjoy!{% endif %}"}`,
+	`{"code":"x = items.filter(i => i.ok || i.force); done();","lang":"js"}`,
+	`{"code":"for x in (1, 2, 3):\n    print(x)","lang":"python"}`,
+	`{"code":"class Foo:\n    def __init__(self):\n        self.x = 1","lang":"python"}`,
+	`{"snippet":"const msg = ` + "`Total: ${items.length}`" + `;"}`,
+	`{"address":"12 Main St\r\nLocation: Dublin\r\nDate: Monday","note":"Host: Mary"}`,
+	`{"log":"java.lang.RuntimeException: boom\n\tat java.lang.Thread.run(Thread.java:750)"}`,
+	`{"price":"$5.99","discount":"$1 off; 2 for $10","currency":"USD"}`,
+	`{"math":"f(x)(y) = (a+b)*(c-d)","answer":"2*(3+4)/7 = 2"}`,
+	`{"path":"C:\\Users\\me\\Documents\\report.docx"}`,
+	`{"ua":"curl/8.5.0","client":"python-requests/2.31.0"}`,
 }
 
 var benignForms = []string{

@@ -12,12 +12,13 @@ import (
 type bodyKind uint8
 
 const (
-	bodyText      bodyKind = iota // raw text: the whole body is one value at "body"
-	bodyBinary                    // declared non-text type and a NUL byte: not run through the detectors
-	bodyJSON                      // application/json, text/json, */*+json, or sniffed
-	bodyForm                      // application/x-www-form-urlencoded, or sniffed
-	bodyMultipart                 // multipart/*
-	bodyXML                       // application/xml, text/xml, */*+xml, or sniffed
+	bodyText       bodyKind = iota // raw text: the whole body is one value at "body"
+	bodyBinary                     // declared non-text type and a NUL byte: not run through the detectors
+	bodyJSON                       // application/json, text/json, */*+json, or sniffed
+	bodyForm                       // application/x-www-form-urlencoded, or sniffed
+	bodyMultipart                  // multipart/*
+	bodyXML                        // application/xml, text/xml, */*+xml, or sniffed
+	bodyCompressed                 // Content-Encoding gzip or deflate: decompressed, then sniffed
 )
 
 // declaredType is the request's media type read leniently: lower case, without parameters,
@@ -84,15 +85,27 @@ func (p *Policy) WantsRequestBody(*policy.Request) bool { return true }
 func (p *Policy) RequestBodyLimit(req *policy.Request) int { return p.route(req).limits.MaxBodyBytes }
 
 // OnRequestBody validates and inspects the body by its kind (kindOf): JSON, form, multipart,
-// XML or raw text. Only JSON strings and form fields can be sanitized; a sanitize finding
-// elsewhere is rejected.
+// XML or raw text. A declared type the body does not match never hides it: a body declared as
+// JSON that is not, or as multipart that does not parse, is reported (json_malformed,
+// multipart_malformed) and inspected as what it looks like; a body declared as a form or as
+// XML that looks like JSON or XML is inspected as that too. Only JSON strings and form fields
+// can be sanitized; a sanitize finding elsewhere is rejected. A compressed body (gzip,
+// deflate) is inspected decompressed, as what it looks like, and cannot be sanitized.
 func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	apply := func(*policy.Decision, []target) {}
-	switch kindOf(declaredType(req), req.Body) {
+	kind := kindOf(declaredType(req), req.Body)
+	body, compressed := s.decompressed(req)
+	if compressed {
+		kind = bodyCompressed
+	}
+	switch kind {
+	case bodyCompressed:
+		s.inspectAs(sniffBody(body), body)
 	case bodyJSON:
 		if !json.Valid(req.Body) {
 			s.limit(RuleJSONMalformed, "json")
+			s.inspectAs(sniffBody(req.Body), req.Body)
 			break
 		}
 		s.walkJSON(req.Body)
@@ -101,7 +114,8 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 		}
 		apply = func(d *policy.Decision, drop []target) { d.ReplaceBody = blankStrings(req.Body, drop) }
 	case bodyForm:
-		fields := s.inspectForm(req.Body)
+		fields := s.inspectForm(req.Body, true)
+		s.inspectLookalike(kind, req.Body)
 		apply = func(d *policy.Decision, drop []target) {
 			dropped := map[int]bool{}
 			for _, t := range drop {
@@ -111,9 +125,12 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 			d.ReplaceBody = []byte(body)
 		}
 	case bodyMultipart:
-		s.inspectMultipart(req, p.maxParts)
+		if !s.inspectMultipart(req, p.maxParts) {
+			s.inspectAs(sniffBody(req.Body), req.Body)
+		}
 	case bodyXML:
 		s.inspectXML(req.Body)
+		s.inspectLookalike(kind, req.Body)
 	case bodyText:
 		s.value(string(req.Body), encNone, "body", "value", target{})
 	}
@@ -123,11 +140,45 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	return s.decide(apply)
 }
 
+// inspectAs inspects body as kind, read-only (no finding can be sanitized): the second look
+// at a body whose declared type it does not match.
+func (s *scan) inspectAs(kind bodyKind, body []byte) {
+	switch kind {
+	case bodyJSON:
+		s.walkJSON(body)
+	case bodyForm:
+		s.inspectForm(body, false)
+	case bodyXML:
+		s.inspectXML(body)
+	default:
+		s.value(string(body), encNone, "body", "value", target{})
+	}
+}
+
+// inspectLookalike inspects a body declared as declared (form or XML) once more when it looks
+// like JSON or XML instead ("application/x-www-form-urlencoded" holding {"q": …}): a lenient
+// backend may parse it as what it is. Bodies that cannot be JSON or XML (the first byte is not
+// '{', '[' or '<') are not sniffed again.
+func (s *scan) inspectLookalike(declared bodyKind, body []byte) {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	if len(b) == 0 || b[0] != '{' && b[0] != '[' && b[0] != '<' {
+		return
+	}
+	if k := sniffBody(body); k != declared && (k == bodyJSON || k == bodyXML) {
+		s.inspectAs(k, body)
+	}
+}
+
 // inspectForm parses an urlencoded form body into fields and inspects each ("form.<name>").
-func (s *scan) inspectForm(body []byte) []pair {
+// With sanitizable, findings target their field (sanitize mode rebuilds the body without it).
+func (s *scan) inspectForm(body []byte, sanitizable bool) []pair {
 	fields := splitPairs(string(body), '&', false)
 	for i, f := range fields {
-		s.field("form", encQuery, f.name, f.value, target{kind: inForm, index: i})
+		t := target{}
+		if sanitizable {
+			t = target{kind: inForm, index: i}
+		}
+		s.field("form", encQuery, f.name, f.value, t)
 	}
 	return fields
 }

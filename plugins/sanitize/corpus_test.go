@@ -25,8 +25,25 @@ import (
 
 // families are the CRS families measured.
 var families = []struct{ id, name string }{
-	{"942", "SQLi"}, {"941", "XSS"}, {"930", "LFI"}, {"932", "RCE"},
+	{"942", "SQLi"}, {"941", "XSS"}, {"930", "LFI"}, {"932", "RCE"}, {"933", "PHP"}, {"931", "RFI"},
+	{"934", "generic"}, {"944", "Java"}, {"921", "protocol"}, {"913", "scanner"},
 }
+
+// ruleClasses are attack classes narrower than a CRS family, by CRS rule id: the classes of the
+// dedicated detectors (crlf, ldap, ssti, jndi; scanners are family 913), measured on their own too.
+var ruleClasses = map[int]string{
+	921120: "crlf", 921130: "crlf", 921140: "crlf", 921150: "crlf", 921151: "crlf", 921160: "crlf",
+	921190: "crlf", 921200: "ldap", 934180: "ssti", 944150: "jndi", 944151: "jndi", 944152: "jndi",
+}
+
+// classes are the rows of the report: the families, then the rule classes.
+var classes = func() (ids []struct{ id, name string }) {
+	ids = append(ids, families...)
+	for _, c := range []string{"crlf", "ldap", "ssti", "jndi"} {
+		ids = append(ids, struct{ id, name string }{c, c})
+	}
+	return ids
+}()
 
 // corpusReq is one HTTP request of the corpus.
 type corpusReq struct {
@@ -38,6 +55,8 @@ type corpusReq struct {
 // attack is one labelled CRS test.
 type attack struct {
 	family string // "942"
+	class  string // ruleClasses[rule] or ""
+	held   bool   // in the held-out split (corpus.HeldOut of id): never tuned on
 	rule   int
 	pl     int
 	id     string // "942100-1"
@@ -62,7 +81,8 @@ func loadAttacks(tb testing.TB) (attacks []attack, notes []string) {
 		tb.Fatal(err)
 	}
 	for _, t := range tests {
-		attacks = append(attacks, attack{family: t.Family, rule: t.Rule, pl: t.PL, id: t.ID, req: fromCorpus(t.Req)})
+		attacks = append(attacks, attack{family: t.Family, class: ruleClasses[t.Rule], held: corpus.HeldOut(t.ID),
+			rule: t.Rule, pl: t.PL, id: t.ID, req: fromCorpus(t.Req)})
 	}
 	return attacks, notes
 }
@@ -158,26 +178,48 @@ func mustParse(tb testing.TB, spec string) policy.Policy {
 	return p
 }
 
-// score is detection per family (all paranoia levels and PL1 only) and false positives.
+// detection counts hits per class (CRS family or rule class), for all paranoia levels and PL1.
+type detection struct{ hit, total, hitPL1, totalPL1 map[string]int }
+
+func newDetection() detection {
+	return detection{hit: map[string]int{}, total: map[string]int{}, hitPL1: map[string]int{}, totalPL1: map[string]int{}}
+}
+
+func (d detection) add(class string, pl int, blocked bool) {
+	if class == "" {
+		return
+	}
+	d.total[class]++
+	if blocked {
+		d.hit[class]++
+	}
+	if pl == 1 {
+		d.totalPL1[class]++
+		if blocked {
+			d.hitPL1[class]++
+		}
+	}
+}
+
+// score is detection per class on every test, on the in-sample and on the held-out split, and
+// false positives.
 type score struct {
-	hit, total, hitPL1, totalPL1 map[string]int
-	fp, benign                   int
-	fpRules                      map[string]int
+	detection
+	in, held   detection
+	fp, benign int
 }
 
 func measure(attacks []attack, benign []corpusReq, blocked func(corpusReq) bool) score {
-	s := score{hit: map[string]int{}, total: map[string]int{}, hitPL1: map[string]int{}, totalPL1: map[string]int{}}
+	s := score{detection: newDetection(), in: newDetection(), held: newDetection()}
 	for _, a := range attacks {
 		b := blocked(a.req)
-		s.total[a.family]++
-		if b {
-			s.hit[a.family]++
+		split := s.in
+		if a.held {
+			split = s.held
 		}
-		if a.pl == 1 {
-			s.totalPL1[a.family]++
-			if b {
-				s.hitPL1[a.family]++
-			}
+		for _, c := range []string{a.family, a.class} {
+			s.add(c, a.pl, b)
+			split.add(c, a.pl, b)
 		}
 	}
 	for _, r := range benign {
@@ -196,14 +238,38 @@ func pct(n, d int) float64 {
 	return 100 * float64(n) / float64(d)
 }
 
+func (d detection) row(c string) string {
+	return fmt.Sprintf("PL1 %4d/%-4d %5.1f%%  all %4d/%-4d %5.1f%%", d.hitPL1[c], d.totalPL1[c],
+		pct(d.hitPL1[c], d.totalPL1[c]), d.hit[c], d.total[c], pct(d.hit[c], d.total[c]))
+}
+
 func (s score) report(tb testing.TB, engine string) {
 	tb.Helper()
-	for _, fam := range families {
-		tb.Logf("%-22s %-4s %s: PL1 %4d/%-4d %5.1f%%   all PLs %4d/%-4d %5.1f%%", engine, fam.name, fam.id,
-			s.hitPL1[fam.id], s.totalPL1[fam.id], pct(s.hitPL1[fam.id], s.totalPL1[fam.id]),
-			s.hit[fam.id], s.total[fam.id], pct(s.hit[fam.id], s.total[fam.id]))
+	for _, c := range classes {
+		tb.Logf("%-22s %-8s %-7s | every test %s | in-sample %s | held-out %s", engine, c.name, c.id,
+			s.row(c.id), s.in.row(c.id), s.held.row(c.id))
 	}
 	tb.Logf("%-22s false positives: %d/%d = %.3f%%", engine, s.fp, s.benign, pct(s.fp, s.benign))
+}
+
+// ordinaryHeaders are left out of logMisses' lines.
+var ordinaryHeaders = map[string]bool{"accept": true, "host": true, "content-length": true, "proxy-connection": true, "connection": true}
+
+// logMisses logs the in-sample attacks of class (a family or rule class) that p lets through,
+// for tuning; held-out tests are never shown. SANITIZE_MISSES=932 go test -run TestCRSCorpus -v
+func logMisses(tb testing.TB, p policy.Policy, attacks []attack, class string) {
+	for _, a := range attacks {
+		if a.held || a.family != class && a.class != class || verdict(p, a.req) != "" {
+			continue
+		}
+		var hs [][2]string
+		for _, h := range a.req.headers {
+			if !ordinaryHeaders[h[0]] && h[1] != "OWASP CRS test agent" {
+				hs = append(hs, h)
+			}
+		}
+		tb.Logf("miss %s PL%d %s %q %q body=%q", a.id, a.pl, a.req.method, a.req.uri, hs, a.req.body)
+	}
 }
 
 // TestCRSCorpus measures the plugin on the CRS regression tests and the benign corpus and fails
@@ -217,14 +283,21 @@ func TestCRSCorpus(t *testing.T) {
 		pl1        map[string]float64
 		maxFPRatio float64
 	}{
-		"default":    {map[string]float64{"942": 0, "941": 0, "930": 0, "932": 0}, 0.1},
-		"cmd-fields": {map[string]float64{"942": 0, "941": 0, "930": 0, "932": 0}, 100},
+		// Recorded figures (docs/sanitize.md), rounded down; issue 17 keeps the default's false
+		// positives at or under 0.01% of the benign corpus.
+		"default": {map[string]float64{"942": 90.9, "941": 91.4, "930": 90.3, "932": 81.5, "933": 64.3,
+			"931": 23.0, "934": 50.9, "944": 88.1, "921": 69.8, "913": 100}, 0.01},
+		"cmd-fields": {map[string]float64{"942": 95.9, "941": 94.0, "930": 92.3, "932": 88.6, "933": 75.7,
+			"931": 15.3, "934": 77.4, "944": 88.1, "921": 86.7, "913": 100}, 0.05},
 	}
 	for _, cfg := range corpusConfigs {
 		p := mustParse(t, cfg.spec)
 		fpRules := map[string]int{}
 		s := measure(attacks, benign, func(r corpusReq) bool { return verdict(p, r) != "" })
 		s.report(t, "sanitize/"+cfg.name)
+		if c := os.Getenv("SANITIZE_MISSES"); c != "" && cfg.name == "default" {
+			logMisses(t, p, attacks, c)
+		}
 		for _, r := range benign {
 			if rule := verdict(p, r); rule != "" {
 				fpRules[rule]++

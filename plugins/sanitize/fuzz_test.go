@@ -19,6 +19,10 @@ var fuzzSeeds = []string{
 	"", "%", "%2", "%zz", "%252e%252e%252f", "%c0%ae", "%u003c", "&lt;script&gt;", "&#x3c;&#60",
 	"a+b", "1' OR '1'='1", "<svg onload=alert(1)>", "＜script＞", "ﷺ", "\x00", "..\\..\\",
 	"select char(65)", "document /**/ . cookie", "<f o r m", "{\"$ne\":1}",
+	";c''at /e?c/p*d", "$(whoami)", "`id`", "{cat,/tmp/x}", "${IFS}", "/???/b?n", "for /f %i in (x) do y",
+	"if exist x echo", "() { :; }", "a\r\nSet-Cookie: x", "GET / HTTP/1.1", "{{7*7}}", "<%= 7*7 %>",
+	"${${lower:j}ndi:", "${x:-j}", "*)(uid=*", "(&(cn=", "<!ENTITY x SYSTEM \"file:///\">", "%xxe;",
+	"sqlmap/1.0", "${PATH#*/}", "[a-z]", "\\",
 }
 
 func FuzzPercentDecode(f *testing.F) {
@@ -135,6 +139,39 @@ func FuzzTokenizers(f *testing.F) {
 		isSQLHeuristic(lower(s))
 		isXSSHeuristic(lower(s))
 		isTraversal(lower(s))
+		f := lower(s)
+		isCmdInjection(f)
+		isCRLF(f)
+		isSSTI(f)
+		isLDAP(f)
+		isXXE(f)
+		isJNDI(f)
+		isNoSQL(f)
+		isScanner(f)
+		if u := unquoteShell(f); len(u) > len(f)+2*strings.Count(f, "{") {
+			t.Fatalf("unquoteShell grew %d -> %d bytes", len(f), len(u))
+		}
+	})
+}
+
+// FuzzGlobMatch checks the wildcard matcher the command detector uses against a reference:
+// a pattern without wildcards matches only itself, "*" matches anything, and so does "*" before
+// the name itself.
+func FuzzGlobMatch(f *testing.F) {
+	for _, s := range []string{"c?t", "*", "a*b*c", "???", "ca[t]"} {
+		f.Add(s, "cat")
+	}
+	f.Fuzz(func(t *testing.T, pattern, name string) {
+		if len(pattern) > 64 || len(name) > 64 {
+			return
+		}
+		got := globMatch(pattern, name)
+		if !strings.ContainsAny(pattern, "?*") && got != (pattern == name) {
+			t.Fatalf("globMatch(%q, %q) = %v without wildcards", pattern, name, got)
+		}
+		if !globMatch("*", name) || !globMatch("*"+name, name) {
+			t.Fatalf("* does not match %q", name)
+		}
 	})
 }
 
@@ -150,6 +187,7 @@ func FuzzMultipart(f *testing.F) {
 		"--xYz\r\nContent-Disposition: form-data; name*=UTF-8''%C3%A9\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=3C=\r\n--xYz--",
 		"--xYz\r\n\r\n--xYz\r\nContent-Disposition: form-data\r\n\r\n",
 		"preamble\r\n--xYz\r\nX: y\r\n\r\n<a b='c'>d</a>\r\n--xYz--\r\nepilogue",
+		"--xYz\r\nContent-Disposition: form-data; name=\"m\"\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n--in\r\nContent-Disposition: form-data; name=\"d\"\r\n\r\n{\"a\":\"PHN2Zz4K\"}\r\n--in--\r\n\r\n--xYz--\r\n",
 	} {
 		f.Add(s, "multipart/form-data; boundary="+b)
 		f.Add(s, "multipart/mixed; boundary=\""+b+"\"; charset")

@@ -42,38 +42,95 @@ var sqlNames = newKeywordSet(
 	"union select", "union all select", "union distinct select", "union distinctrow select",
 	"select @@", "declare @", "exec @", "exec(@", "create table", "drop table", "alter table",
 	"truncate table", "drop database", "shutdown with nowait", "having 1=1", "' or '", "\" or \"",
-	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "';", "\";", "/*!", "regexp binary",
+	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "/*!", "regexp binary",
 	"select char(", "select load_file", "order by 1--", "::jsonb", "::json", "::int", "::text",
 	"::bool", "::varchar", "or '{", "or '[", "' <@", "' @>", "' ?|", "' ?&", "' #>", "msdb",
 	"exec master.", "execute immediate", "declare @", "pg_sleep", "having count(", "having `",
 	";insert ", ";drop ", ";truncate", ";replace ", ";delete ", ";update ", ";select ", ";declare ",
-	";exec ", ";shutdown", "` as `", "` from", "` regexp", "json_extract(",
+	";exec ", ";shutdown", "` as `", "` from", "` regexp", "json_extract(", "(select ",
+	"(select(", ",(select", "select (case", "(case when", ",(case", "count(*) from", "sysibm.",
+	"sysmaster:", "rdb$database", "generate_series(", "raise_error(", "utl_http.", "else 1/(",
+	"end) from", "then 1 else", "from dual", "from sysdummy",
 )
 
-// mongoOperators are MongoDB query operators smuggled in keys ("u[$ne]=", {"$where": …}).
-var mongoOperators = []string{
-	"$ne", "$eq", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$regex", "$where", "$exists",
-	"$not", "$or", "$and", "$nor", "$expr", "$text", "$elemmatch", "$function", "$accumulator",
-}
-
-// isSQLHeuristic reports a SQL function call, catalog name, statement fragment or Mongo
-// operator in a folded value.
+// isSQLHeuristic reports a SQL function call, catalog name or statement fragment in a folded
+// value.
 func isSQLHeuristic(folded string) bool {
 	folded = sqlSpaces(folded)
 	if hasCall(folded, sqlFunctions) {
 		return true
 	}
-	if sqlNames.in(folded) || quoteThenComment(folded) {
-		return true
-	}
-	if strings.IndexByte(folded, '$') >= 0 {
-		for _, op := range mongoOperators {
-			if i := strings.Index(folded, op); i >= 0 && !isIdent(at(folded, i+len(op))) && !isIdent(at(folded, i-1)) {
+	return sqlName(folded) || quoteThenComment(folded) || tautology(folded) || quoteThenStatement(folded)
+}
+
+// sqlName reports an entry of sqlNames; one that starts with a letter must not be glued to a
+// letter before it ("headmaster..." is not "master..", "reunion select" not "union select").
+func sqlName(s string) bool {
+	return sqlNames.some(s, func(i int, p string) bool { return !isLetter(p[0]) || !isLetter(at(s, i-1)) })
+}
+
+// sqlStatements start a statement stacked after a closing quote and ';'.
+var sqlStatements = []string{
+	"select", "insert", "update", "delete", "drop", "exec", "declare", "shutdown", "waitfor",
+	"create", "alter", "truncate", "union", "set ", "begin", "call", "load", "grant", "use ",
+	"replace", "merge", "copy", "handler", "show", "--", "#", "/*", "%00",
+}
+
+// quoteThenStatement reports a closing quote, ';' and then the end of the value, a comment or a
+// stacked statement ("x';", "1'; drop table t", "a\";--"). A quoted list in a header
+// ("\"Chromium\";v=\"128\"", Sec-CH-UA) or prose does not match.
+func quoteThenStatement(s string) bool {
+	for _, q := range []string{"';", "\";"} {
+		if someIndex(s, q, func(i int) bool {
+			rest := strings.TrimLeft(s[i+2:min(len(s), i+64)], " \t\r\n")
+			if rest == "" && i+64 > len(s) {
 				return true
 			}
+			for _, kw := range sqlStatements {
+				if strings.HasPrefix(rest, kw) {
+					return true
+				}
+			}
+			return false
+		}) {
+			return true
 		}
 	}
 	return false
+}
+
+// tautology reports a boolean operator followed by a comparison of two equal numbers, the
+// probe of blind SQL injection: "or 2=2", "and 5914=5914", "||1=1" (comments already turned
+// into spaces by sqlSpaces). Prose compares different things ("1 or 2=3" is not equal).
+func tautology(s string) bool {
+	for _, op := range []string{"or ", "and ", "||", "&&"} {
+		if someIndex(s, op, func(i int) bool { return (i == 0 || !isIdent(s[i-1])) && equalNumbers(s[i+len(op):]) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalNumbers reports "<n>=<n>" (the same digits, spaces and '(' allowed) at the start of s.
+func equalNumbers(s string) bool {
+	rest := strings.TrimLeft(s[:min(len(s), 64)], " (")
+	a, b, ok := strings.Cut(rest, "=")
+	b = strings.TrimLeft(b, " ")
+	n := 0
+	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+		n++
+	}
+	a = strings.TrimRight(a, " ")
+	return ok && n > 0 && b[:n] == a && !isIdent(at(b, n)) && isNumber(a)
+}
+
+func isNumber(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // quoteThenComment reports a closing quote followed by a SQL comment: the login bypass
@@ -183,20 +240,48 @@ func isXSSHeuristic(folded string) bool {
 	return xssMarkers.in(compact)
 }
 
-// jsNoise is removed before matching script sinks: whitespace and bracket-notation quotes
-// (window["alert"] reads as window.alert).
-// HTML5 whitespace entities written in lower case (which html.UnescapeString leaves alone)
-// are dropped too, and "&colon;" read as ':'.
-var jsNoise = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "", "\f", "", "\v", "",
-	"[\"", ".", "['", ".", "\"]", "", "']", "", "&tab;", "", "&newline;", "", "&colon;", ":")
-
-// compactJS removes whitespace, /* */ comments and bracket-notation quotes. Values with none of
-// them are returned as is, without allocating.
+// compactJS removes what is noise before matching script sinks: whitespace, /* */ comments and
+// bracket-notation quotes (window["alert"] reads as window.alert); HTML5 whitespace entities
+// written in lower case (which html.UnescapeString leaves alone) are dropped too, and "&colon;"
+// read as ':'. Values with none of them are returned as is, without allocating. One pass
+// (hand-written: strings.Replacer's generic algorithm was a tenth of the plugin's time).
 func compactJS(s string) string {
 	if !strings.ContainsAny(s, " \t\n\r\f\v[]&/") {
 		return s
 	}
-	return jsNoise.Replace(stripComments(s, ""))
+	s = stripComments(s, "")
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+		case '[':
+			if q := at(s, i+1); q == '"' || q == '\'' {
+				b, i = append(b, '.'), i+1
+			} else {
+				b = append(b, c)
+			}
+		case '"', '\'':
+			if at(s, i+1) == ']' {
+				i++
+			} else {
+				b = append(b, c)
+			}
+		case '&':
+			switch rest := s[i:]; {
+			case strings.HasPrefix(rest, "&tab;"):
+				i += len("&tab;") - 1
+			case strings.HasPrefix(rest, "&newline;"):
+				i += len("&newline;") - 1
+			case strings.HasPrefix(rest, "&colon;"):
+				b, i = append(b, ':'), i+len("&colon;")-1
+			default:
+				b = append(b, c)
+			}
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // opensTag reports '<' (or '</') followed by a known tag name, letters possibly spaced out,
@@ -235,7 +320,8 @@ func opensTag(s string) bool {
 func hasEventHandler(s string) bool {
 	for i := strings.Index(s, "on"); i >= 0; {
 		j := i + 2
-		for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
+		// Event names are short: bounding the scan keeps "ononon…" linear.
+		for j < len(s) && j-i < 64 && s[j] >= 'a' && s[j] <= 'z' {
 			j++
 		}
 		if j-i >= 5 && j < len(s) && s[j] == '=' && (i == 0 || !isIdent(s[i-1])) {
@@ -250,7 +336,46 @@ func hasEventHandler(s string) bool {
 	return false
 }
 
-// hasCall reports name( for a name in fns, with spaces or /**/ comments before '('.
+// sqlWordFunctions are the SQL functions named like English words: prose writes "coalesce (79)",
+// "benchmark (2024)", "version (2)" in the middle of a sentence. Called with a space before '('
+// they count only in a SQL context (see sqlContext); "sleep(5)", "char(65)" glued always count.
+var sqlWordFunctions = setOf(
+	"sleep", "char", "ascii", "ord", "mid", "database", "schema", "coalesce", "compress",
+	"uncompress", "decode", "encode", "div", "cos", "hex", "bin", "exp", "floor", "rand", "version",
+	"convert", "cast", "procedure", "analyse", "locate", "position", "quote", "insert", "trim",
+	"power", "pow", "sin", "tan", "if", "exec", "execute", "substring", "polygon", "benchmark",
+	"concat", "instr",
+)
+
+// sqlContextWords precede a function call in SQL.
+var sqlContextWords = setOf(
+	"select", "and", "or", "xor", "not", "where", "union", "if", "case", "when", "then", "else",
+	"by", "having", "like", "rlike", "regexp", "in", "from", "exec", "execute", "waitfor",
+	"return", "set", "values", "limit", "all", "distinct", "into", "procedure",
+)
+
+// sqlContext reports a SQL context before index j of s: the start of the value, an operator,
+// quote or parenthesis, or a SQL keyword, spaces skipped. Commas and dashes are left out: prose
+// has them before any word ("…, coalesce (79)", "- version (2)").
+func sqlContext(s string, j int) bool {
+	for n := 0; j > 0 && n < 16 && (s[j-1] == ' ' || s[j-1] == '\t' || s[j-1] == '\n'); n++ {
+		j--
+	}
+	if j == 0 {
+		return true // the value opens with the call: "database (", "exec (@"
+	}
+	if strings.IndexByte("'\"=(+*/|&<>;@", s[j-1]) >= 0 {
+		return true
+	}
+	k := j
+	for k > 0 && j-k < 16 && isLetter(s[k-1]) {
+		k--
+	}
+	return sqlContextWords[s[k:j]]
+}
+
+// hasCall reports name( for a name in fns, with spaces or /**/ comments before '('; a name of
+// sqlWordFunctions with a gap before '(' only in a SQL context.
 func hasCall(s string, fns map[string]bool) bool {
 	for i := strings.IndexByte(s, '('); i >= 0; {
 		j := i
@@ -259,8 +384,11 @@ func hasCall(s string, fns map[string]bool) bool {
 				j--
 			}
 			if j >= 4 && s[j-2:j] == "*/" {
-				if k := strings.LastIndex(s[:j-2], "/*"); k >= 0 {
-					j = k
+				// A comment of at most 128 bytes: an unbounded search back from every '(' would
+				// make "*/(*/(*/(…" quadratic.
+				from := max(0, j-2-128)
+				if k := strings.LastIndex(s[from:j-2], "/*"); k >= 0 {
+					j = from + k
 					continue
 				}
 			}
@@ -274,7 +402,7 @@ func hasCall(s string, fns map[string]bool) bool {
 		if k := strings.LastIndexByte(name, '.'); k >= 0 {
 			name = name[k+1:]
 		}
-		if fns[name] && !strings.HasPrefix(s[i+1:], "s)") {
+		if fns[name] && !strings.HasPrefix(s[i+1:], "s)") && (!sqlWordFunctions[name] || end == i || sqlContext(s, j)) {
 			return true
 		}
 		k := strings.IndexByte(s[i+1:], '(')

@@ -1,8 +1,11 @@
 package sanitize
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wasmward/wasmward/shared/audit"
 )
@@ -62,6 +65,9 @@ type scan struct {
 	budget int
 	// exhausted is set once the budget ran out.
 	exhausted bool
+	// nested is set while inspecting what a value decoded to (decodeNested): decoding happens
+	// once, never again inside the decoded value.
+	nested bool
 	// count is the number of findings recorded in the phase.
 	count                    int
 	reject, sanitize, detect *finding
@@ -138,6 +144,91 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 	if rule, detail := s.r.detect(v, loc); rule != "" {
 		s.add(finding{rule: rule, loc: loc, part: part, excerpt: excerpt(raw, loc), detail: detail, t: t})
 	}
+	if part == "value" && !s.nested {
+		s.decodeNested(v, loc, t)
+	}
+}
+
+// decodeNested inspects what a value holds once decoded, once (not again inside it), each
+// decoded value charged to the budget like any other and its findings acting on the outer
+// value's target (a form field, a query parameter, a JSON string):
+//   - JSON text (an object or an array, well-formed) is walked like a JSON body at
+//     "<loc>|json…" ("form.data|json.user.name"), under the route's JSON limits;
+//   - a base64 value (standard or URL alphabet, at least minBase64 characters, upper and lower
+//     case letters) that decodes to printable text (looksLikeText) is inspected at
+//     "<loc>|base64". Random tokens and binary data decode to bytes that are not UTF-8 text
+//     and are left alone.
+func (s *scan) decodeNested(v normalized, loc string, t target) {
+	text := strings.TrimSpace(v.text)
+	if len(text) < 2 {
+		return
+	}
+	switch first, last := text[0], text[len(text)-1]; {
+	case first == '{' && last == '}' || first == '[' && last == ']':
+		if s.spend(len(text), loc) && json.Valid([]byte(text)) {
+			outer := t // declared here: it escapes, only for values that are JSON
+			w := jsonWalker{data: []byte(text), text: text, lim: s.r.json, s: s, outer: &outer}
+			s.nested = true
+			w.value(loc+"|json", 1)
+			s.nested = false
+		}
+	case len(text) >= minBase64 && isBase64Alphabet(&v.bytes) && v.bytes[1]&upperBytes[1] != 0 && v.bytes[1]&lowerBytes[1] != 0:
+		if dec, ok := decodeBase64(text); ok && s.spend(len(text), loc) {
+			s.nested = true
+			s.value(dec, encNone, loc+"|base64", "value", t)
+			s.nested = false
+		}
+	}
+}
+
+// minBase64 is the shortest value tried as base64 (9 bytes of text: "<svg/onl…").
+const minBase64 = 12
+
+var (
+	lowerBytes  = bytesOf("abcdefghijklmnopqrstuvwxyz")
+	base64Bytes = bytesOf("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=")
+)
+
+// isBase64Alphabet reports a value whose bytes are all of the base64 alphabets.
+func isBase64Alphabet(b *byteSet) bool {
+	for i := range b {
+		if b[i]&^base64Bytes[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeBase64 decodes s in whichever base64 form it is (standard or URL alphabet, padded or
+// not) and returns it when it is text (looksLikeText).
+func decodeBase64(s string) (string, bool) {
+	enc := base64.StdEncoding
+	if strings.ContainsAny(s, "-_") {
+		enc = base64.URLEncoding
+	}
+	if !strings.HasSuffix(s, "=") {
+		enc = enc.WithPadding(base64.NoPadding)
+	}
+	dec, err := enc.DecodeString(s)
+	if err != nil || !looksLikeText(dec) {
+		return "", false
+	}
+	return string(dec), true
+}
+
+// looksLikeText reports valid UTF-8 of which at most one byte in ten is a control character
+// (tab, CR and LF are text).
+func looksLikeText(b []byte) bool {
+	if len(b) == 0 || !utf8.Valid(b) {
+		return false
+	}
+	ctl := 0
+	for _, c := range b {
+		if c < ' ' && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			ctl++
+		}
+	}
+	return ctl*10 <= len(b)
 }
 
 // secretNames are substrings of field names (matched case-insensitively anywhere in a location)

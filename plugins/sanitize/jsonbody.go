@@ -10,17 +10,31 @@ import (
 // "json" for the root, "json.user.name" for members and "json.items[2]" for elements.
 type jsonWalker struct {
 	data []byte
+	// text is data as a string, converted once: decoded strings without escapes are its
+	// substrings, not copies.
+	text string
 	pos  int
 	keys int
 	lim  JSONLimits
 	s    *scan
 	// over is set once a limit is exceeded; the walk stops.
 	over bool
+	// outer, when set, is the target of every finding: the value the JSON was nested in (a
+	// form field holding JSON), not a span of data.
+	outer *target
+}
+
+// at is the target of the JSON string at data[start:end].
+func (w *jsonWalker) at(start, end int) target {
+	if w.outer != nil {
+		return *w.outer
+	}
+	return target{kind: inJSON, start: start, end: end}
 }
 
 // walkJSON inspects data (valid JSON) on scan s.
 func (s *scan) walkJSON(data []byte) {
-	w := jsonWalker{data: data, lim: s.r.json, s: s}
+	w := jsonWalker{data: data, text: string(data), lim: s.r.json, s: s}
 	w.value("json", 1)
 }
 
@@ -85,7 +99,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 				return
 			}
 			sub := extendLoc(loc, ".", key)
-			w.s.value(key, encNone, sub, "name", target{kind: inJSON, start: start, end: end})
+			w.s.value(key, encNone, sub, "name", w.at(start, end))
 			w.ws()
 			w.pos++ // ':'
 			w.value(sub, depth+1)
@@ -118,7 +132,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 		}
 	case '"':
 		if v, start, end, ok := w.str(loc); ok {
-			w.s.value(v, encNone, loc, "value", target{kind: inJSON, start: start, end: end})
+			w.s.value(v, encNone, loc, "value", w.at(start, end))
 		}
 	default: // number, true, false, null
 		for w.pos < len(w.data) {
@@ -170,14 +184,14 @@ func (w *jsonWalker) str(loc string) (s string, start, end int, ok bool) {
 		w.fail(loc)
 		return "", 0, 0, false
 	}
-	raw := w.data[start+1 : end-1]
 	if !escaped {
-		return string(raw), start, end, true
+		return w.text[start+1 : end-1], start, end, true
 	}
-	if err := json.Unmarshal(w.data[start:end], &s); err != nil {
+	var dec string // declared here: it escapes to the heap, only for strings with escapes
+	if err := json.Unmarshal(w.data[start:end], &dec); err != nil {
 		return "", 0, 0, false
 	}
-	return s, start, end, true
+	return dec, start, end, true
 }
 
 // blankStrings returns data with every span replaced by "" (an empty JSON string). Spans are

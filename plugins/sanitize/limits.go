@@ -8,13 +8,19 @@ import (
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
-// checkLimits records the protocol findings of the request headers on route r: method,
-// header count and sizes, CR/LF in values, path and query length, declared body size and
-// content type.
+// checkLimits records the protocol findings of the request headers on route r: method and
+// method override headers, protocol, header count and sizes, CR/LF in values, path and query
+// length, declared body size and content type.
 func (s *scan) checkLimits(req *policy.Request) {
 	l := s.r.limits
-	if len(l.Methods) > 0 && !contains(l.Methods, req.Method) {
-		s.limit(RuleMethod, "method")
+	s.checkMethod(req.Method, "method")
+	for _, h := range req.Headers {
+		if contains(methodOverrideHeaders, h.Name) {
+			s.checkMethod(strings.ToUpper(strings.TrimSpace(h.Value)), "header."+h.Name)
+		}
+	}
+	if p := req.Protocol(); p != "" && !contains(knownProtocols, p) {
+		s.limit(RuleProtocol, "protocol")
 	}
 	if len(req.Headers) > l.MaxHeaders {
 		s.limit(RuleHeaderCount, "headers")
@@ -45,6 +51,34 @@ func (s *scan) checkLimits(req *policy.Request) {
 		if mt := mediaType(req); !contains(s.r.contentTypes, mt) {
 			s.limit(RuleContentType, "header.content-type")
 		}
+	}
+}
+
+// usualMethods are the methods of web and API traffic. Any other method (TRACE and TRACK echo
+// the request, CONNECT opens tunnels, DEBUG is IIS's, WebDAV's PROPFIND and friends, made-up
+// and lower-case ones used to slip past method-based rules) is method_unusual unless
+// limits.methods lists it.
+var usualMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
+
+// methodOverrideHeaders make frameworks (Rails, Laravel, Express method-override, ASP.NET)
+// handle a POST as the method they name: their value is checked like the method.
+var methodOverrideHeaders = []string{"x-http-method-override", "x-http-method", "x-method-override"}
+
+// knownProtocols are the request protocols as Envoy and nginx name them. HTTP/0.9 (no headers
+// at all) and made-up versions are protocol findings; an absent property is none.
+var knownProtocols = []string{"HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0", "HTTP/3", "HTTP/3.0"}
+
+// checkMethod records a method (at loc: "method" or an override header) that limits.methods
+// does not allow (method), or, without limits.methods, one that is not an HTTP token or not a
+// usual method (method_unusual).
+func (s *scan) checkMethod(m, loc string) {
+	switch allowed := s.r.limits.Methods; {
+	case len(allowed) > 0:
+		if !contains(allowed, m) {
+			s.limit(RuleMethod, loc)
+		}
+	case !contains(usualMethods, m):
+		s.limit(RuleMethodUnusual, loc)
 	}
 }
 

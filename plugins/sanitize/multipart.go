@@ -13,39 +13,71 @@ import (
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
+// maxMultipartDepth bounds multipart parts nested in parts (multipart/mixed in a form field).
+const maxMultipartDepth = 2
+
 // inspectMultipart parses a multipart body with mime/multipart (quoted-printable parts are
 // decoded by it, base64 parts here) and inspects every part at "form.<name>": the part name, each
-// Content-Disposition parameter ("form.<name>.filename" and others), every other part header
-// ("form.<name>.header.<header>") and the content. A file part (a filename parameter) whose
-// content is binary (a NUL byte, and a part type that is not text/*) is not run through the
-// detectors; its name, file name and headers are.
+// Content-Disposition parameter ("form.<name>.filename" and others; RFC 2231 "filename*" is
+// decoded by mime.ParseMediaType), every other part header ("form.<name>.header.<header>") and
+// the content. A part that is multipart itself is parsed the same way, its parts at
+// "form.<name>.<subname>", up to maxMultipartDepth levels. A file part (a filename parameter)
+// whose content is binary (a NUL byte, and a part type that is not text/*) is not run through
+// the detectors; its name, file name and headers are. Text before the first boundary and after
+// the last (the preamble and epilogue parsers skip) is inspected at "multipart.preamble" and
+// "multipart.epilogue".
 //
 // It fails closed: a body without a boundary, one that does not parse, a part whose
 // Content-Disposition does not parse or is repeated, and a body with no part at all are
-// multipart_malformed; more than maxParts parts is multipart_limits. Multipart findings cannot
-// be sanitized (the body is not rewritten): they are rejected.
-func (s *scan) inspectMultipart(req *policy.Request, maxParts int) {
+// multipart_malformed, and it returns false so that the caller inspects the body as what it
+// looks like; more than maxParts parts is multipart_limits. Multipart findings cannot be
+// sanitized (the body is not rewritten): they are rejected.
+func (s *scan) inspectMultipart(req *policy.Request, maxParts int) bool {
 	boundary := multipartBoundary(req)
 	if boundary == "" {
 		s.limit(RuleMultipartMalformed, "multipart")
-		return
+		return false
 	}
-	mr := multipart.NewReader(bytes.NewReader(req.Body), boundary)
+	parts := 0
+	return s.inspectParts(req.Body, boundary, "form", 1, &parts, maxParts)
+}
+
+// inspectParts inspects the parts of body (boundary) at prefix.<name>, depth levels deep, and
+// reports whether it parsed. parts counts the parts of the whole body against maxParts.
+func (s *scan) inspectParts(body []byte, boundary, prefix string, depth int, parts *int, maxParts int) bool {
+	s.multipartFrame(body, boundary)
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	for n := 0; ; n++ {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) && n > 0 {
-			return
+			return true
 		}
 		if err != nil {
 			s.limit(RuleMultipartMalformed, "multipart")
-			return
+			return false
 		}
-		if n == maxParts {
+		if *parts++; *parts > maxParts {
 			s.limit(RuleMultipartLimits, "multipart")
-			return
+			return true
 		}
-		if !s.inspectPart(part) || s.exhausted {
-			return
+		if !s.inspectPart(part, prefix, depth, parts, maxParts) || s.exhausted {
+			return !s.exhausted
+		}
+	}
+}
+
+// multipartFrame inspects the preamble (before the first boundary) and the epilogue (after the
+// closing one) of a multipart body when they hold more than white space.
+func (s *scan) multipartFrame(body []byte, boundary string) {
+	delim := []byte("--" + boundary)
+	if i := bytes.Index(body, delim); i > 0 {
+		if pre := bytes.TrimSpace(body[:i]); len(pre) > 0 {
+			s.value(string(pre), encNone, "multipart.preamble", "value", target{})
+		}
+	}
+	if i := bytes.LastIndex(body, append(delim, '-', '-')); i >= 0 {
+		if epi := bytes.TrimSpace(body[i+len(delim)+2:]); len(epi) > 0 {
+			s.value(string(epi), encNone, "multipart.epilogue", "value", target{})
 		}
 	}
 }
@@ -65,8 +97,8 @@ func multipartBoundary(req *policy.Request) string {
 	return strings.Trim(strings.TrimSpace(b), `"`)
 }
 
-// inspectPart inspects one part and reports whether the body may be read on.
-func (s *scan) inspectPart(part *multipart.Part) bool {
+// inspectPart inspects one part at prefix.<name> and reports whether the body may be read on.
+func (s *scan) inspectPart(part *multipart.Part, prefix string, depth int, parts *int, maxParts int) bool {
 	cds := part.Header.Values("Content-Disposition")
 	var params map[string]string
 	var err error
@@ -78,7 +110,7 @@ func (s *scan) inspectPart(part *multipart.Part) bool {
 		params = nil
 	}
 	name := params["name"]
-	loc := "form." + name
+	loc := prefix + "." + name
 	s.value(name, encNone, loc, "name", target{})
 	for _, k := range sortedKeys(params) {
 		if k != "name" {
@@ -111,6 +143,11 @@ func (s *scan) inspectPart(part *multipart.Part) bool {
 	}
 	_, file := params["filename"]
 	ct := lower(part.Header.Get("Content-Type"))
+	if mt, ps, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil && strings.HasPrefix(mt, "multipart/") && ps["boundary"] != "" && depth < maxMultipartDepth {
+		if s.inspectParts(data, ps["boundary"], loc, depth+1, parts, maxParts) {
+			return true
+		}
+	}
 	if file && !strings.HasPrefix(ct, "text/") && bytes.IndexByte(data, 0) >= 0 {
 		return true
 	}

@@ -3,9 +3,9 @@ package sanitize
 import (
 	"errors"
 	"html"
-	"strings"
 	"unicode/utf8"
 
+	"github.com/corazawaf/libinjection-go"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -38,52 +38,125 @@ const (
 
 // normalized is a value after the pipeline.
 type normalized struct {
-	text   string // decoded, NFKC (case preserved: libinjection folds case itself)
-	folded string // text in ASCII lower case
+	text   string  // decoded, NFKC (case preserved: libinjection folds case itself)
+	folded string  // text in ASCII lower case
+	bytes  byteSet // the bytes text holds, for the detectors' prefilters
 }
+
+// byteSet is the set of byte values a string holds, filled in one pass: the detectors ask it
+// whether a value can match at all ('<', quotes, '(') instead of scanning it once per question.
+type byteSet [4]uint64
+
+// bytesOf returns the bytes s holds.
+func bytesOf(s string) byteSet {
+	var b byteSet
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		b[c>>6] |= 1 << (c & 63)
+	}
+	return b
+}
+
+// has reports byte c.
+func (b *byteSet) has(c byte) bool { return b[c>>6]&(1<<(c&63)) != 0 }
+
+// hasAny reports any byte of chars.
+func (b *byteSet) hasAny(chars string) bool {
+	for i := 0; i < len(chars); i++ {
+		if b.has(chars[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// nonASCII reports a byte of 0x80 or more.
+func (b *byteSet) nonASCII() bool { return b[2]|b[3] != 0 }
+
+// onlyWord reports a non-empty value of ASCII letters, digits and '_' only: one or two SQL
+// tokens (a number and a word) that hold no operator, quote, comment or markup.
+func (b *byteSet) onlyWord() bool {
+	return *b != byteSet{} && b[0]&^wordBytes[0] == 0 && b[1]&^wordBytes[1] == 0 && !b.nonASCII()
+}
+
+// wordBytes is [A-Za-z0-9_].
+var wordBytes = func() byteSet {
+	var b byteSet
+	for c := 0; c < 128; c++ {
+		if isIdent(byte(c)) {
+			b[c>>6] |= 1 << (c & 63)
+		}
+	}
+	return b
+}()
+
+// upperBytes is [A-Z].
+var upperBytes = bytesOf("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+// mayNeedClean reports a NUL byte or a lead byte of an overlong UTF-8 sequence, what cleanBytes
+// looks for.
+func (b *byteSet) mayNeedClean() bool { return b.hasAny("\x00\xc0\xc1\xe0\xf0") }
 
 // normalize runs the pipeline on raw and always returns the decoded value, for the detectors.
 // The error reports what was wrong with the encoding on the way (errMalformed, errOverlong,
 // errNUL, several joined; test with errors.Is): it is a finding of its own, never a reason to
 // skip inspection. Invalid escapes are kept literally, NUL bytes removed and overlong UTF-8
 // decoded (cleanBytes).
+//
+// Most values hold nothing to decode: one pass over the value (bytesOf) tells which layers can
+// change it, and the others are skipped without scanning the value again.
 func (n normalizer) normalize(raw string, enc encoding) (normalized, error) {
 	s := raw
+	set := bytesOf(s)
 	var errs []error
-	if enc != encNone {
+	if enc != encNone && (set.has('%') || enc == encQuery && set.has('+')) {
 		var malformed bool
 		if s, malformed = percentDecode(raw, enc == encQuery); malformed {
 			errs = append(errs, errMalformed)
 		}
+		set = bytesOf(s)
 	}
-	s, err := cleanBytes(s)
-	errs = append(errs, err)
-	for i := 0; i < n.maxIter; i++ {
+	if set.mayNeedClean() {
+		var err error
+		if s, err = cleanBytes(s); err != nil {
+			errs = append(errs, err)
+		}
+		set = bytesOf(s)
+	}
+	for i := 0; i < n.maxIter && (set.has('%') || set.has('&')); i++ {
 		t := s
-		if strings.IndexByte(t, '&') >= 0 {
+		if set.has('&') {
 			t = html.UnescapeString(t)
 		}
 		t, _ = percentDecode(t, false)
 		if t == s {
 			break
 		}
-		t, err = cleanBytes(t)
-		errs = append(errs, err)
-		s = t
+		t, err := cleanBytes(t)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		s, set = t, bytesOf(t)
 	}
-	if !isASCII(s) && utf8.ValidString(s) && !norm.NFKC.IsNormalString(s) {
+	if set.nonASCII() && utf8.ValidString(s) && !norm.NFKC.IsNormalString(s) {
 		if t := norm.NFKC.String(s); len(t) <= n.maxBytes {
-			s = t
+			s, set = t, bytesOf(t)
 		}
 	}
-	return normalized{text: s, folded: lower(s)}, errors.Join(errs...)
+	v := normalized{text: s, folded: s, bytes: set}
+	if set[1]&upperBytes[1] != 0 {
+		v.folded = lower(s)
+	}
+	return v, errors.Join(errs...)
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
+// isSQLiToken is libinjection's SQL tokenizer on v, skipped on a value of letters, digits and
+// '_' only: the tokenizer needs an operator, quote, comment or space between two tokens to
+// fire, and such a value is at most a number followed by a word (TestLibinjectionSkipsWords
+// pins this against the library).
+func isSQLiToken(v normalized) (bool, string) {
+	if v.bytes.onlyWord() {
+		return false, ""
 	}
-	return true
+	return libinjection.IsSQLi(v.text)
 }

@@ -39,10 +39,15 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 			s.value(c.value, encURL, "cookie."+c.name, "value", target{kind: inCookie, index: i})
 		}
 	}
-	for _, name := range p.headers {
-		for _, v := range req.Headers.Values(name) {
-			s.value(v, encNone, "header."+name, "value", target{kind: inHeader, name: name})
+	for _, h := range req.Headers {
+		t := target{kind: inHeader, name: h.Name}
+		if !contains(p.headers, h.Name) {
+			if !p.allHeaders || skipHeader(h.Name) {
+				continue
+			}
+			t = target{} // removing it would need the proxy to know it (ProxyNeeds): reject
 		}
+		s.value(h.Value, encNone, "header."+h.Name, "value", t)
 	}
 	if s.count == 0 {
 		return policy.Allowed()
@@ -50,6 +55,17 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 	return s.decide(func(d *policy.Decision, drop []target) {
 		sanitizeHeaders(d, req, query, cookies, drop)
 	})
+}
+
+// skipHeader reports a header "*" does not inspect: credentials (Authorization,
+// Proxy-Authorization, and any name secretNames flags: X-Api-Key, X-Auth-Token, X-Session-Id,
+// X-Hub-Signature), whose random values would only be false positives and must never reach an
+// audit line; Cookie, inspected cookie by cookie; Content-Length, checked by the limits; and
+// the Sec-CH-UA brand lists every Chromium browser sends, whose deliberately random "GREASE"
+// brands ("Not/A)Brand";v="8") hold quotes, parentheses and semicolons.
+func skipHeader(name string) bool {
+	return name == "content-length" || name == "proxy-authorization" || secretNames.in(name) ||
+		strings.HasPrefix(name, "sec-ch-ua")
 }
 
 // inspectPath checks the path's encoding and each segment. Segments are reported as

@@ -78,7 +78,7 @@ func compileRoute(es *config.Errors, path string, rs RouteSpec, parent *route) *
 		case !validMode(m):
 			es.Add(at, "must be reject, sanitize or detect")
 		case m == Sanitize && !isInjection(rule):
-			es.Add(at, "sanitize applies to injection rules only (sqli, xss, path_traversal, cmd_injection)")
+			es.Add(at, "sanitize applies to injection rules only (%s)", strings.Join(injectionRules, ", "))
 		}
 		r.rules[rule] = m
 	}
@@ -107,7 +107,7 @@ func compileRoute(es *config.Errors, path string, rs RouteSpec, parent *route) *
 	for i, a := range rs.Allow {
 		at := config.Index(config.JoinPath(path, "allow"), i)
 		if a.Rule != "*" && !isInjection(a.Rule) {
-			es.Add(at+".rule", "must be an injection rule id (sqli, xss, path_traversal, cmd_injection) or *")
+			es.Add(at+".rule", "must be an injection rule id (%s) or *", strings.Join(injectionRules, ", "))
 		}
 		if a.Location == "" {
 			es.Add(at+".location", "must not be empty")

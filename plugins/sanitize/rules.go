@@ -4,7 +4,12 @@ package sanitize
 // audit detail "rule" and as keys of the "rules" mode overrides. Each constant names the check
 // that produces it; grep for the constant to find the code.
 const (
-	RuleMethod        = "method"         // limits.methods (limits.go)
+	RuleMethod = "method" // limits.methods (limits.go)
+	// RuleMethodUnusual: a method (or a method override header's value) that is not an HTTP
+	// token or not one of usualMethods, unless limits.methods lists it (limits.go).
+	RuleMethodUnusual = "method_unusual"
+	// RuleProtocol: a request protocol other than HTTP/1.0, 1.1, 2 and 3 (limits.go).
+	RuleProtocol      = "protocol"
 	RuleHeaderCount   = "header_count"   // limits.maxHeaders (limits.go)
 	RuleHeaderSize    = "header_size"    // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
 	RuleHeaderCRLF    = "header_crlf"    // CR or LF in a header value (limits.go)
@@ -28,16 +33,32 @@ const (
 	RuleSQLi             = "sqli"           // SQL injection, libinjection tokenizer (detect.go)
 	RuleXSS              = "xss"            // cross-site scripting, libinjection HTML5 tokenizer (detect.go)
 	RuleTraversal        = "path_traversal" // ../ sequences and well-known sensitive files (detect.go)
-	RuleCmdInjection     = "cmd_injection"  // shell metacharacters in routes[].commandFields (detect.go)
+	// RuleCmdInjection: a shell command after a command separator or substitution anywhere,
+	// or any shell metacharacter in routes[].commandFields (detect_cmd.go)
+	RuleCmdInjection = "cmd_injection"
+	RuleCRLF         = "crlf"           // CR/LF followed by a header line or status line: response splitting (detect_crlf.go)
+	RuleSSTI         = "ssti"           // server-side template expressions (detect_ssti.go)
+	RuleLDAP         = "ldap"           // LDAP filter injection (detect_ldap.go)
+	RuleXXE          = "xxe"            // DTD entity declarations and external identifiers in any value (detect_xxe.go)
+	RuleJNDI         = "jndi"           // Log4j lookups, log4shell (detect_jndi.go)
+	RuleNoSQL        = "nosql"          // MongoDB query operators (detect_nosql.go)
+	RuleScanner      = "scanner"        // a vulnerability scanner's User-Agent (detect_scanner.go)
+	RulePHP          = "php_injection"  // PHP code: tags, superglobals, wrappers, PHP-only calls (detect_php.go)
+	RuleJava         = "java_injection" // Java gadget and engine classes, serialized objects (detect_java.go)
+	RuleCode         = "code_injection" // Node.js, Ruby, Perl code and prototype pollution (detect_code.go)
+	RuleSSRF         = "ssrf"           // metadata endpoints, internal and IP-literal URLs (detect_ssrf.go)
 )
 
 // injectionRules are the content detectors: they run on every inspected value, may be
 // sanitized, and may be allow-listed per route and location.
-var injectionRules = []string{RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection}
+var injectionRules = []string{
+	RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection, RuleCRLF, RuleSSTI, RuleLDAP, RuleXXE,
+	RuleJNDI, RuleNoSQL, RuleScanner, RulePHP, RuleJava, RuleCode, RuleSSRF,
+}
 
 // validationRules are the protocol and body checks: reject or detect only.
 var validationRules = []string{
-	RuleMethod, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
+	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
 	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
 	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleXMLDTD, RuleInspectionBudget,
 }
@@ -79,8 +100,10 @@ func isRule(rule string) bool {
 // status is the reply status of a rejected rule.
 func status(rule string) int {
 	switch rule {
-	case RuleMethod:
+	case RuleMethod, RuleMethodUnusual:
 		return 405
+	case RuleProtocol:
+		return 505
 	case RuleHeaderCount, RuleHeaderSize:
 		return 431
 	case RulePathLength, RuleQueryLength:
@@ -89,7 +112,8 @@ func status(rule string) int {
 		return 413
 	case RuleContentType:
 		return 415
-	case RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection:
+	}
+	if isInjection(rule) {
 		return 403
 	}
 	return 400

@@ -1,8 +1,8 @@
 // Package sanitize is wasmward's request validation and injection defence plugin.
 //
-// In the request-headers phase it enforces protocol limits (methods, header count and sizes,
-// path and query length, body size, content types, CR/LF in header values) and inspects query
-// parameters, path segments, cookies and selected headers. In the body phase it checks JSON
+// In the request-headers phase it enforces protocol limits (methods and method overrides,
+// protocol, header count and sizes, path and query length, body size, content types, CR/LF in
+// header values) and inspects query parameters, path segments, cookies and headers. In the body phase it checks JSON
 // bodies (well-formed, depth, member count, string length, a JSON Schema per route) and form
 // bodies, and inspects their values. Every inspected value runs through a bounded normalization
 // pipeline (normalize.go) before the detectors (detect.go): SQL injection and XSS with the
@@ -34,12 +34,14 @@ var Definition = policy.Definition{Name: "sanitize", Schema: schema, Parse: Pars
 
 // Policy is a compiled sanitize config.
 type Policy struct {
-	routes  []*route
-	def     *route
-	headers []string
-	cookies bool
-	path    bool
-	norm    normalizer
+	routes []*route
+	def    *route
+	// headers are the inspected headers named in inspect.headers; allHeaders is set by "*".
+	headers    []string
+	allHeaders bool
+	cookies    bool
+	path       bool
+	norm       normalizer
 	// maxParts is multipart.maxParts.
 	maxParts int
 }
@@ -52,7 +54,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	}
 	var es config.Errors
 	p := &Policy{
-		headers: DefaultHeaders, cookies: true, path: true,
+		allHeaders: true, cookies: true, path: true,
 		maxParts: inherit(spec.Multipart.MaxParts, DefaultMaxParts),
 		norm: normalizer{
 			maxIter:  inherit(spec.Normalize.MaxIterations, DefaultMaxIterations),
@@ -69,10 +71,15 @@ func Parse(data []byte) (policy.Policy, error) {
 		es.Add("normalize.maxBytes", "must be positive")
 	}
 	if spec.Inspect.Headers != nil {
-		p.headers = *spec.Inspect.Headers
-		for i, h := range p.headers {
-			if h == "" || h != lower(h) {
-				es.Add(config.Index("inspect.headers", i), "must be a lower-case header name")
+		p.allHeaders = false
+		for i, h := range *spec.Inspect.Headers {
+			switch {
+			case h == AllHeaders:
+				p.allHeaders = true
+			case h == "" || h != lower(h):
+				es.Add(config.Index("inspect.headers", i), "must be a lower-case header name or *")
+			default:
+				p.headers = append(p.headers, h)
 			}
 		}
 	}

@@ -31,7 +31,8 @@ type Spec struct {
 
 // Limits are protocol limits. A zero or absent number inherits the enclosing default.
 type Limits struct {
-	// Methods allowed (upper case); empty allows any.
+	// Methods allowed (upper case; others are "method"); empty allows usualMethods (others
+	// are "method_unusual").
 	Methods             []string `json:"methods"`
 	MaxHeaders          int      `json:"maxHeaders"`          // default 100
 	MaxHeaderNameBytes  int      `json:"maxHeaderNameBytes"`  // default 256
@@ -54,8 +55,9 @@ type JSONLimits struct {
 
 // Inspect selects inputs for the injection detectors.
 type Inspect struct {
-	// Headers are the header names (lower case) whose values are inspected.
-	// Default ["user-agent", "referer"].
+	// Headers are the header names (lower case) whose values are inspected; "*" is every
+	// header but the ones skipHeader excludes (credentials, cookie, content-length). Only
+	// named headers can be sanitized (removed). Default ["*"].
 	Headers *[]string `json:"headers"`
 	// Cookies inspects cookie values (default true).
 	Cookies *bool `json:"cookies"`
@@ -127,8 +129,11 @@ const (
 	DefaultInspectFactor   = 8
 )
 
-// DefaultHeaders are the headers inspected when inspect.headers is absent.
-var DefaultHeaders = []string{"user-agent", "referer"}
+// AllHeaders in inspect.headers stands for every request header skipHeader does not exclude.
+const AllHeaders = "*"
+
+// DefaultHeaders are the headers inspected when inspect.headers is absent: all of them.
+var DefaultHeaders = []string{AllHeaders}
 
 // inherit returns v, or def when v is zero.
 func inherit(v, def int) int {

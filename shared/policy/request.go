@@ -64,6 +64,7 @@ type Request struct {
 	source   string
 	peer     PeerIdentity
 	route    string
+	protocol string
 	destPort int
 	id       *Identity
 
@@ -80,6 +81,7 @@ const (
 	loadedIdentity
 	loadedDestPort
 	loadedNormPath
+	loadedProtocol
 )
 
 // NewRequest builds a request from header pairs as the host gives them (pseudo-headers included),
@@ -200,6 +202,24 @@ func validPort(n int) int {
 
 // SetRoute sets the route name for tests and embedded hosts.
 func (r *Request) SetRoute(name string) { r.route, r.loaded = name, r.loaded|loadedRoute }
+
+// SetProtocol sets the request's protocol for tests and embedded hosts.
+func (r *Request) SetProtocol(p string) { r.protocol, r.loaded = p, r.loaded|loadedProtocol }
+
+// Protocol returns the request's protocol as the host reports it (property request.protocol:
+// "HTTP/1.1", Envoy's "HTTP/2", nginx's "HTTP/2.0"), or "" when the host does not say. Read on
+// first use only.
+func (r *Request) Protocol() string {
+	if r.loaded&loadedProtocol == 0 {
+		r.loaded |= loadedProtocol
+		if r.props != nil {
+			if v, ok := r.props.Property("request", "protocol"); ok {
+				r.protocol = string(v)
+			}
+		}
+	}
+	return r.protocol
+}
 
 // SetIdentity sets the verified identity (used by an in-VM chain and by tests).
 func (r *Request) SetIdentity(id *Identity) { r.id, r.loaded = id, r.loaded|loadedIdentity }

@@ -1,0 +1,107 @@
+package sanitize
+
+import "strings"
+
+// crlfLocation reports locations whose values a backend may copy into a response or upstream
+// request header (redirect targets, cookie values, file names): query, form, JSON and XML values,
+// cookies, the path and inspected headers (which cannot hold a raw CR or LF, header_crlf, but
+// may hold an encoded one: "Referer: …?q=%0D%0ASet-Cookie:…").
+func crlfLocation(loc string) bool {
+	for _, p := range []string{"query.", "form.", "json", "xml.", "cookie.", "path", "header."} {
+		if strings.HasPrefix(loc, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isCRLFAt reports header injection in a value at loc: isCRLF at the locations of crlfLocation,
+// and any CR or LF in the path (no file name holds one).
+func isCRLFAt(folded, loc string) bool {
+	if !crlfLocation(loc) {
+		return false
+	}
+	if strings.HasPrefix(loc, "path") && strings.ContainsAny(folded, "\r\n") {
+		return true
+	}
+	return isCRLF(folded)
+}
+
+// injectableHeaders are header names whose line after a CR or LF is header injection (response
+// splitting, request header smuggling). Names that open ordinary lines of prose in a multi-line
+// field ("Date:", "Host:", "Origin:", "Server:", "Accept:") are left out; "x-" headers are all in.
+var injectableHeaders = setOf(
+	"set-cookie", "set-cookie2", "location", "refresh", "content-type", "content-length",
+	"content-disposition", "content-encoding", "transfer-encoding", "content-security-policy",
+	"strict-transport-security", "cache-control", "www-authenticate", "access-control-allow-origin",
+	"access-control-allow-credentials", "access-control-allow-headers", "access-control-allow-methods",
+	"cookie", "authorization", "proxy-authorization", "user-agent", "referer", "upgrade",
+	"content-location", "link", "keep-alive", "if-modified-since",
+)
+
+// urlHeaders must be followed by something URL-like to count ("Location: http…", "Refresh: 0;
+// url=…"): "Location: Dublin" is a line of an address.
+var urlHeaders = setOf("location", "content-location", "refresh", "link")
+
+// httpMethods open a request line.
+var httpMethods = []string{"get ", "post ", "head ", "put ", "delete ", "options ", "connect ", "trace ", "patch "}
+
+// isCRLF reports header injection in a folded value: a CR or LF followed by a header line of an
+// injectable header or a status or request line ("HTTP/1.1 200"), a request line inside the
+// value ("GET http://x HTTP/1.1"), or any CR or LF in the path.
+func isCRLF(folded string) bool {
+	if strings.Contains(folded, " http/") {
+		for _, m := range httpMethods {
+			if i := strings.Index(folded, m); i >= 0 && (i == 0 || !isIdent(folded[i-1])) && requestLine(folded[i+len(m):]) {
+				return true
+			}
+		}
+	}
+	for i := strings.IndexAny(folded, "\r\n"); i >= 0; {
+		rest := strings.TrimLeft(folded[i:], "\r\n \t")
+		if headerLine(rest) {
+			return true
+		}
+		j := strings.IndexAny(rest, "\r\n")
+		if j < 0 {
+			return false
+		}
+		folded = rest
+		i = j
+	}
+	return false
+}
+
+// requestLine reports "<target> http/<digit>" at the start of s.
+func requestLine(s string) bool {
+	target, rest, ok := strings.Cut(s, " ")
+	return ok && target != "" && strings.HasPrefix(rest, "http/") && len(rest) > 5 && rest[5] >= '0' && rest[5] <= '9'
+}
+
+// headerLine reports a status line or "<injectable header>:" at the start of s.
+func headerLine(s string) bool {
+	if strings.HasPrefix(s, "http/1.") || strings.HasPrefix(s, "http/2") {
+		return true
+	}
+	n := 0
+	for n < len(s) && n < 64 && (isIdent(s[n]) || s[n] == '-') {
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	name := s[:n]
+	rest := strings.TrimLeft(s[n:], " \t")
+	if !strings.HasPrefix(rest, ":") {
+		return false
+	}
+	value := strings.TrimLeft(rest[1:], " \t")
+	switch {
+	case urlHeaders[name]:
+		return strings.HasPrefix(value, "http") || strings.HasPrefix(value, "/") || strings.Contains(value, "url=") || strings.HasPrefix(value, "www.") ||
+			strings.HasPrefix(value, "<") || strings.HasPrefix(value, "javascript:")
+	case injectableHeaders[name]:
+		return true
+	}
+	return strings.HasPrefix(name, "x-") && len(name) > 3
+}

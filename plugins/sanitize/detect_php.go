@@ -1,0 +1,159 @@
+package sanitize
+
+import "strings"
+
+// PHP code injection (CRS 933): code an application would hand to eval(), include() or
+// unserialize(). Everything is matched on the folded value:
+//
+//   - an opening tag: "<?php", "<?=", "<? echo", "[php]", "[/php]";
+//   - a superglobal ("$_GET[", "$_SERVER[", "$GLOBALS[") or a stream wrapper ("php://input",
+//     "phar://", "expect://", "data://text/plain");
+//   - a call of a function only PHP code calls ("shell_exec(", "base64_decode (", "phpinfo()",
+//     "call_user_func(", comments and whitespace allowed before the parenthesis); functions
+//     named like words ("system", "exec", "include", "file") only with the parenthesis glued and
+//     an argument that is code ("system('id')", "include($f)", "exec()");
+//   - a dynamic call: a variable, variable variable or indexed variable called
+//     ("$_(1)", "$__['o'](5)", "${'a'}(11)", "$f->$m()"), a function name in quotes or
+//     parentheses called ("(system)('uname')", "\"system\"(ls)");
+//   - a serialized object ("O:8:\"stdClass\":0:{}").
+//
+// Prose ("the system (which is down)", "file (pdf)", "$5 (approx)") does not match.
+
+// phpMarkers fire anywhere.
+var phpMarkers = newKeywordSet(
+	"<?php", "<?=", "[php]", "[/php]", "[\\php]", "php://", "phar://", "zlib://", "glob://",
+	"expect://", "compress.zlib://", "compress.bzip2://", "data://text/plain", "ogg://", "rar://",
+	"$_get[", "$_post[", "$_server[", "$_cookie[", "$_request[", "$_files[", "$_env[",
+	"$_session[", "$globals[", "$http_raw_post_data", "$_get)", "$_post)", "$_request)",
+)
+
+// phpFunctions are functions only PHP code calls.
+var phpFunctions = setOf(
+	"shell_exec", "passthru", "proc_open", "pcntl_exec", "phpinfo", "base64_decode", "gzinflate",
+	"gzuncompress", "gzdecode", "str_rot13", "zlib_decode", "call_user_func", "call_user_func_array",
+	"create_function", "assert_options", "get_defined_vars", "get_defined_functions",
+	"get_defined_constants", "curl_init", "curl_exec", "fsockopen", "pfsockopen",
+	"file_get_contents", "file_put_contents", "move_uploaded_file", "highlight_file", "show_source",
+	"print_r", "var_dump", "var_export", "posix_getpwuid", "posix_kill", "posix_setuid",
+	"posix_getuid", "posix_uname", "ini_set", "ini_get", "ini_restore", "proc_nice", "escapeshellcmd",
+	"escapeshellarg", "unserialize", "hex2bin", "convert_uudecode", "stream_get_contents",
+	"stream_socket_client", "putenv", "apache_setenv", "preg_replace_callback", "array_map",
+	"array_filter", "usort", "uasort", "register_shutdown_function", "register_tick_function",
+	"mb_ereg_replace", "filegroup", "fileowner", "fileperms", "file_exists", "is_writable",
+	"strip_tags", "strrev", "gzcompress", "parse_str", "extract", "import_request_variables",
+	"get_current_user", "getmypid", "php_uname", "phpversion", "symlink", "readlink", "chgrp",
+	"lchown", "disk_free_space", "opendir", "readdir", "scandir", "glob", "include_once",
+	"require_once", "popen", "fwrite", "fputs", "readfile", "unlink", "proc_terminate",
+)
+
+// phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.
+// Output functions (print, printf, echo) are left out: C and Python snippets call them too.
+var phpWordFunctions = setOf("system", "exec", "eval", "assert", "include", "require", "unpack")
+
+// isPHP reports PHP code injection in a folded value (see above).
+func isPHP(folded string) bool {
+	if !strings.ContainsAny(folded, "<[$:(") {
+		return false
+	}
+	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) {
+		return true
+	}
+	return strings.IndexByte(folded, '(') >= 0 && phpCall(folded)
+}
+
+// phpOpenTag reports "<?" followed (after whitespace) by "php" or a PHP statement keyword.
+func phpOpenTag(s string) bool {
+	return someIndex(s, "<?", func(i int) bool {
+		rest := strings.TrimLeft(s[i+2:min(len(s), i+66)], " \t\r\n")
+		for _, kw := range []string{"php", "echo", "system", "print", "eval", "include", "require", "passthru", "exec", "$"} {
+			if strings.HasPrefix(rest, kw) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// serializedObject reports "o:<digits>:\"" or "c:<digits>:\"" (PHP serialize of an object).
+func serializedObject(s string) bool {
+	return someIndex(s, ":\"", func(i int) bool {
+		j := i
+		for j > 0 && i-j < 8 && s[j-1] >= '0' && s[j-1] <= '9' {
+			j--
+		}
+		return j < i && j >= 2 && s[j-1] == ':' && (s[j-2] == 'o' || s[j-2] == 'c') && !isIdent(at(s, j-3))
+	})
+}
+
+// phpCall reports a call of a PHP function or a dynamic call at one of the '(' of s.
+func phpCall(s string) bool { return someIndex(s, "(", func(i int) bool { return phpCallAt(s, i) }) }
+
+// phpCallAt looks at what precedes the '(' at i: whitespace and comments, then quotes, ')' or
+// ']' closing a callee, then a name or a variable.
+func phpCallAt(s string, i int) bool {
+	j := skipBackSpaceComments(s, i)
+	glued := j == i
+	closers := 0
+	for j > 0 && closers < 4 && strings.IndexByte("'\")]}", s[j-1]) >= 0 {
+		if s[j-1] == ']' || s[j-1] == '}' {
+			// "$x['o'](", "${'a'}(": an indexed or braced variable called.
+			if open := strings.LastIndexAny(s[max(0, j-40):j-1], "[{"); open >= 0 && strings.IndexByte(s[max(0, j-40):j], '$') >= 0 {
+				return true
+			}
+		}
+		j--
+		closers++
+	}
+	end := j
+	for j > 0 && end-j < 40 && isIdent(s[j-1]) {
+		j--
+	}
+	name := s[j:end]
+	if j > 0 && s[j-1] == '$' {
+		// "$_(3)", "$__(…)", "->$m()", "::$v()": a variable called.
+		return strings.HasPrefix(name, "_") || j > 2 && (s[j-3:j-1] == "->" || s[j-3:j-1] == "::") || j > 1 && s[j-2] == '$'
+	}
+	if name == "" {
+		return false
+	}
+	for k := 0; k < len(name); k++ {
+		// Any suffix: "FOOcall_user_func()".
+		if phpFunctions[name[k:]] && (k == 0 || len(name)-k >= 6) {
+			return true
+		}
+	}
+	if !phpWordFunctions[name] || isIdent(at(s, j-1)) {
+		return false
+	}
+	if closers > 0 {
+		return true // "(system)(", "\"system\"("
+	}
+	if !glued {
+		return false
+	}
+	arg := strings.TrimLeft(s[i+1:min(len(s), i+4)], " ")
+	if arg == "" || strings.IndexByte("'\"$)`_", arg[0]) >= 0 {
+		return true
+	}
+	// "system(whoami)": a shell command as the argument.
+	w, _ := shellWord(s, i+1)
+	return strongCommands[w] || weakCommands[w] && at(s, i+1+len(w)) == ')'
+}
+
+// skipBackSpaceComments returns the index before i past whitespace and /* */ comments.
+func skipBackSpaceComments(s string, i int) int {
+	j := i
+	for n := 0; n < 8; n++ {
+		for j > 0 && strings.IndexByte(" \t\r\n", s[j-1]) >= 0 && i-j < 64 {
+			j--
+		}
+		if j >= 2 && s[j-2:j] == "*/" {
+			if k := strings.LastIndex(s[max(0, j-128):j-2], "/*"); k >= 0 {
+				j = max(0, j-128) + k
+				continue
+			}
+		}
+		break
+	}
+	return j
+}

@@ -1,0 +1,111 @@
+package sanitize
+
+import "strings"
+
+// ssrfMarkers are cloud metadata endpoints and URL schemes a server-side fetch must never be
+// pointed at.
+var ssrfMarkers = newKeywordSet(
+	"169.254.169.254", "169.254.170.2", "metadata.google.internal", "metadata.packet.net",
+	"100.100.100.200", "fd00:ec2::254", "metadata.tencentyun.com", "/computemetadata/v1",
+	"/latest/meta-data", "/latest/user-data", "/metadata/instance", "gopher://", "dict://",
+	"tftp://", "jar:http", "netdoc://", "ldap://", "file://", "host.docker.internal",
+	"gateway.docker.internal", "host.containers.internal", "kubernetes.default.svc", "localtest.me",
+)
+
+// isSSRF reports a URL a server-side request forgery or remote file inclusion points at: a
+// metadata endpoint or a dangerous scheme anywhere, a URL (or, opening the value, a scheme-less
+// host) whose host is a loopback or unspecified name or address, an IP address in decimal, hex
+// or octal form, or any IPv4 literal ("http://66.240.183.75/x.php", CRS 931), or a value that is
+// a URL ending in '?' ("https://evil.example/shell.txt?").
+func isSSRF(folded string) bool {
+	if ssrfMarkers.in(folded) {
+		return true
+	}
+	if someIndex(folded, "http", func(i int) bool {
+		rest := strings.TrimPrefix(folded[i+4:], "s")
+		return strings.HasPrefix(rest, ":") && !isLetter(at(folded, i-1)) && internalHost(strings.TrimLeft(rest[1:], "/\\"))
+	}) {
+		return true
+	}
+	return internalName(folded) && internalHost(folded) || truncatedURL(folded)
+}
+
+// truncatedURL reports a value that is a URL ending in '?': the trick that turns an application's
+// suffix ("page=" + x + ".php") into a query string of the attacker's remote file.
+func truncatedURL(s string) bool {
+	if !strings.HasSuffix(s, "?") {
+		return false
+	}
+	for _, scheme := range []string{"http://", "https://", "ftp://", "ftps://"} {
+		if strings.HasPrefix(s, scheme) && len(s) > len(scheme)+1 && !strings.ContainsAny(s, " \t") {
+			return true
+		}
+	}
+	return false
+}
+
+// internalName reports a value opening with a scheme-less internal host name: "localhost/",
+// "ipv6-localhost:8080", "db.cluster.local/", "metadata.internal".
+func internalName(s string) bool {
+	end := 0
+	for end < len(s) && end < 256 && strings.IndexByte("/?#:", s[end]) < 0 {
+		end++
+	}
+	return strings.Contains(s[:end], "localhost") || strings.HasSuffix(s[:end], ".internal") ||
+		strings.HasSuffix(s[:end], ".cluster.local") || strings.HasSuffix(s[:end], ".svc")
+}
+
+// internalHost reports a URL authority (what follows the scheme) naming a loopback or
+// unspecified host, or an IP literal in any notation.
+func internalHost(s string) bool {
+	end := 0
+	for end < len(s) && end < 256 && strings.IndexByte("/?#\\", s[end]) < 0 {
+		end++
+	}
+	host := s[:end]
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		host = host[at+1:]
+	}
+	if strings.HasPrefix(host, "[") {
+		return true // an IPv6 literal
+	}
+	if c := strings.LastIndexByte(host, ':'); c >= 0 {
+		host = host[:c]
+	}
+	if strings.HasSuffix(host, ".internal") || strings.HasSuffix(host, ".cluster.local") || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	switch host {
+	case "localhost", "localhost.localdomain", "localhost4", "localhost6", "ip6-localhost",
+		"ipv6-localhost", "localhost4.localdomain4", "localhost6.localdomain6", "0", "0.0.0.0":
+		return true
+	}
+	if host == "" {
+		return false
+	}
+	// Every label numeric (decimal, 0x hex, 0-prefixed octal): an IP literal.
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || !numericLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func numericLabel(s string) bool {
+	if strings.HasPrefix(s, "0x") {
+		s = s[2:]
+		for i := 0; i < len(s); i++ {
+			if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
+				return false
+			}
+		}
+		return s != ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

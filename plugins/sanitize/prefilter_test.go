@@ -1,0 +1,82 @@
+package sanitize
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/corazawaf/libinjection-go"
+)
+
+// TestLibinjectionSkipsWords pins the prefilter of isSQLiToken against the library: no value
+// of ASCII letters, digits and '_' only is SQL injection to libinjection, whether it is a SQL
+// keyword, a number, a number glued to a keyword ("1union", "0x1or") or random.
+func TestLibinjectionSkipsWords(t *testing.T) {
+	keywords := []string{"union", "select", "or", "and", "1", "0", "0x1", "0b1", "1e1", "null",
+		"sleep", "benchmark", "xor", "div", "like", "rlike", "regexp", "sounds", "between", "is",
+		"not", "as", "from", "where", "into", "load_file", "char", "exec", "declare", "waitfor",
+		"drop", "delete", "insert", "update", "order", "by", "group", "having", "limit", "case",
+		"when", "then", "else", "end", "true", "false", "utc_time", "sp_password", "x", "_"}
+	check := func(s string) {
+		if ok, fp := libinjection.IsSQLi(s); ok {
+			t.Fatalf("libinjection.IsSQLi(%q) = true (%s): the onlyWord prefilter would miss it", s, fp)
+		}
+		if b := bytesOf(s); !b.onlyWord() {
+			t.Fatalf("%q is not onlyWord", s)
+		}
+	}
+	for _, a := range keywords {
+		check(a)
+		for _, b := range keywords {
+			check(a + b)
+			check(a + "_" + b)
+			for _, c := range keywords[:12] {
+				check(a + b + c)
+			}
+		}
+	}
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+	r := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 0, 24)
+	for i := 0; i < 200_000; i++ {
+		buf = buf[:0]
+		for n := 1 + r.IntN(20); n > 0; n-- {
+			buf = append(buf, alphabet[r.IntN(len(alphabet))])
+		}
+		check(string(buf))
+	}
+	for _, s := range []string{"", "a b", "1'", "a-b", "a.b", "é", "a\x00"} {
+		if b := bytesOf(s); b.onlyWord() {
+			t.Errorf("onlyWord(%q) = true", s)
+		}
+	}
+}
+
+// TestKeywordSet checks the pair bitmap against a plain substring search.
+func TestKeywordSet(t *testing.T) {
+	k := newKeywordSet("ab", "abc", "x", "zz", "/etc/")
+	for s, want := range map[string]bool{
+		"": false, "a": false, "b": false, "ab": true, "cab": true, "a b": false, "yyx": true,
+		"z": false, "zaz": false, "azz": true, "/etc": false, "/etc/passwd": true, "/et/etc/": true,
+	} {
+		if got := k.in(s); got != want {
+			t.Errorf("in(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := k.inAfter('/', s), k.in("/"+s); got != want {
+			t.Errorf("inAfter('/', %q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestCompactJS pins compactJS to the replacements it is documented to make.
+func TestCompactJS(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain": "plain", "a b\tc": "abc", `window["alert"](1)`: "window.alert(1)",
+		`w['x']`: "w.x", `a"]b`: "ab", `["`: ".", "java&tab;script&colon;x": "javascript:x",
+		"a&newline;b": "ab", "a&amp;b": "a&amp;b", "ja/* c */va": "java", `["x`: `.x`, "[1]": "[1]",
+		`"`: `"`, "&": "&",
+	} {
+		if got := compactJS(in); got != want {
+			t.Errorf("compactJS(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
