@@ -139,9 +139,11 @@ func progress(name string, t0 time.Time) {
 }
 
 // harnessRequest is a corpus request for the harness: the request-target as the path, the Host
-// header as the authority (the protocol has no place there).
+// header as the authority, the protocol as the host property request.protocol (set on every
+// request: the harness keeps a property from one request to the next).
 func harnessRequest(r corpus.Request) harness.Request {
-	hr := harness.Request{Method: r.Method, Path: r.Target, Body: string(r.Body), Authority: corpus.DefaultHost}
+	hr := harness.Request{Method: r.Method, Path: r.Target, Body: string(r.Body), Authority: corpus.DefaultHost,
+		Properties: map[string]string{"request/protocol": r.Protocol()}}
 	for _, h := range r.WireHeaders() {
 		if strings.EqualFold(h[0], "host") {
 			hr.Authority = h[1]

@@ -38,6 +38,14 @@ type Request struct {
 	Body    []byte
 }
 
+// Protocol is the protocol token of the request line: Proto, or HTTP/1.1 when empty.
+func (r Request) Protocol() string {
+	if r.Proto == "" {
+		return "HTTP/1.1"
+	}
+	return r.Proto
+}
+
 // Header returns the first value of a header (case-insensitive).
 func (r Request) Header(name string) (string, bool) {
 	for _, h := range r.Headers {
@@ -74,10 +82,7 @@ func (r Request) WireHeaders() [][2]string {
 // header; without it "Connection: close" replaces any.
 func (r Request) Raw(keepAlive bool) []byte {
 	var b bytes.Buffer
-	proto := r.Proto
-	if proto == "" {
-		proto = "HTTP/1.1"
-	}
+	proto := r.Protocol()
 	fmt.Fprintf(&b, "%s %s %s\r\n", r.Method, r.Target, proto)
 	for _, h := range r.WireHeaders() {
 		if !keepAlive && strings.EqualFold(h[0], "connection") {
