@@ -129,6 +129,8 @@ var detectorCases = []struct {
 	{RuleCRLF, "cookie.c", "a%0d%0aX-Injected:%201"},
 	{RuleCRLF, "query.q", "%250d%250aSet-Cookie:x=1"},
 	{RuleCRLF, "path[0]", "a%0d%0ab"},
+	{RuleCRLF, "query.next", "/x%E5%98%8D%E5%98%8ASet-Cookie:%20x=1"},
+	{RuleCRLF, "query.next", "/x\u2028Location: http://evil.example/"},
 	{RuleCRLF, "query.a", "GET http://example.com/ HTTP/1.1"},
 	{RuleCRLF, "header.referer", "https://www.example.com/search?q=%0D%0ASet-Cookie%3A%20session%3Devil"},
 	{RuleCRLF, "xml.note", "&#xD;&#xA;Set-Cookie: session=evil"},
