@@ -256,6 +256,8 @@ var detectorCases = []struct {
 	{RuleJNDI, "query.q", "${ jndi:ldap://x/a}"},
 	{RuleJNDI, "json.q", "$\\u007Bjndi:dns://x/a}"},
 	{RuleJNDI, "json.q", "$&LBRACE;jndi:dns://x/a}"},
+	{RuleJNDI, "query.q", "\\u0024\\u007Bjndi:dns://x/a}"},
+	{RuleJNDI, "query.q", "\\x24\\x7Bjndi:dns://x/a}"},
 	{"", "json.code", "const s = `${user.name}: ${count}`;"},
 	{"", "json.text", "costs ${price} dollars"},
 
