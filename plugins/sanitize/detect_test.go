@@ -209,6 +209,8 @@ var detectorCases = []struct {
 	{RuleSSRF, "query.url", "http://db.cluster.local/x"},
 	{RuleSSRF, "query.url", "host.docker.internal/"},
 	{RulePHP, "query.x", "system(whoami)"},
+	{RulePHP, "query.x", "shell_exec //comment\n ('id')"},
+	{"", "json.text", "see the file # notes\n(attached)"},
 	{"", "query.q", "solar system(s) explained"},
 	{"", "query.url", "https://example.com/callback?state=xyz"},
 	{"", "header.referer", "http://localhost:3000/dashboard"},
