@@ -46,10 +46,18 @@ var urlHeaders = setOf("location", "content-location", "refresh", "link")
 // httpMethods open a request line.
 var httpMethods = []string{"get ", "post ", "head ", "put ", "delete ", "options ", "connect ", "trace ", "patch "}
 
+// unicodeLineBreaks are read as CR and LF: U+560D and U+560A, whose low bytes some HTTP stacks
+// (Node.js before 8.x) wrote as CR and LF, and the Unicode line and paragraph separators and
+// NEL.
+var unicodeLineBreaks = strings.NewReplacer("\u560d", "\r", "\u560a", "\n", "\u2028", "\n", "\u2029", "\n", "\u0085", "\n")
+
 // isCRLF reports header injection in a folded value: a CR or LF followed by a header line of an
 // injectable header or a status or request line ("HTTP/1.1 200"), a request line inside the
 // value ("GET http://x HTTP/1.1"), or any CR or LF in the path.
 func isCRLF(folded string) bool {
+	if strings.Contains(folded, "\xe5\x98") || strings.Contains(folded, "\u2028") || strings.Contains(folded, "\u0085") {
+		folded = unicodeLineBreaks.Replace(folded)
+	}
 	if strings.Contains(folded, " http/") {
 		for _, m := range httpMethods {
 			if i := strings.Index(folded, m); i >= 0 && (i == 0 || !isIdent(folded[i-1])) && requestLine(folded[i+len(m):]) {

@@ -12,8 +12,10 @@ var log4jLookups = newKeywordSet(
 	"${event:", "${::-",
 )
 
-// braceSpellings are other spellings of '{' after '$'.
-var braceSpellings = strings.NewReplacer("$\\u007b", "${", "$&lbrace;", "${", "$&lbrace", "${", "$\\u0026lbrace;", "${", "$\\u0026lbrace", "${")
+// braceSpellings are other spellings of "${": JSON, Java and C escapes of '$' or '{' and the
+// HTML entity.
+var braceSpellings = strings.NewReplacer("$\\u007b", "${", "$&lbrace;", "${", "$&lbrace", "${", "$\\u0026lbrace;", "${",
+	"$\\u0026lbrace", "${", "\\u0024\\u007b", "${", "\\u0024{", "${", "\\x24\\x7b", "${", "$\\x7b", "${", "\\x24{", "${")
 
 // jndiSpace is removed before matching: "${ jndi : ldap" is a lookup too.
 var jndiSpace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "")
@@ -23,7 +25,7 @@ var jndiSpace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "")
 // ndi:", "${${::-j}${::-n}di:") is a finding by itself, no legitimate value does that; so is a
 // lookup with a default value ("${j${x:-n}di:", "${env:NOPE:-j}"), whatever its prefix.
 func isJNDI(folded string) bool {
-	if strings.Contains(folded, "$\\u") || strings.Contains(folded, "$&") {
+	if strings.Contains(folded, "\\u") || strings.Contains(folded, "\\x") || strings.Contains(folded, "$&") {
 		// "$\u007bjndi:", "$&lbrace;jndi:": the brace written as a JSON or Java escape or an
 		// HTML entity the normalizer does not decode (upper case, no ';').
 		folded = braceSpellings.Replace(folded)

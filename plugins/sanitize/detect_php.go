@@ -91,7 +91,7 @@ func phpCall(s string) bool { return someIndex(s, "(", func(i int) bool { return
 // phpCallAt looks at what precedes the '(' at i: whitespace and comments, then quotes, ')' or
 // ']' closing a callee, then a name or a variable.
 func phpCallAt(s string, i int) bool {
-	j := skipBackSpaceComments(s, i)
+	j, comment := skipBackSpaceComments(s, i)
 	glued := j == i
 	closers := 0
 	for j > 0 && closers < 4 && strings.IndexByte("'\")]}", s[j-1]) >= 0 {
@@ -125,8 +125,8 @@ func phpCallAt(s string, i int) bool {
 	if !phpWordFunctions[name] || isIdent(at(s, j-1)) {
 		return false
 	}
-	if closers > 0 {
-		return true // "(system)(", "\"system\"("
+	if closers > 0 || comment {
+		return true // "(system)(", "\"system\"(", "exec /*x*/ (": code, not prose
 	}
 	if !glued {
 		return false
@@ -140,20 +140,39 @@ func phpCallAt(s string, i int) bool {
 	return strongCommands[w] || weakCommands[w] && at(s, i+1+len(w)) == ')'
 }
 
-// skipBackSpaceComments returns the index before i past whitespace and /* */ comments.
-func skipBackSpaceComments(s string, i int) int {
-	j := i
+// skipBackSpaceComments returns the index before i past whitespace, /* */ comments and, when a
+// line break was crossed, a // or # comment ending the line before ("exec //x\n (…)"), and
+// whether it passed a comment.
+func skipBackSpaceComments(s string, i int) (j int, comment bool) {
+	j = i
 	for n := 0; n < 8; n++ {
+		newline := false
 		for j > 0 && strings.IndexByte(" \t\r\n", s[j-1]) >= 0 && i-j < 64 {
+			newline = newline || s[j-1] == '\n'
 			j--
 		}
 		if j >= 2 && s[j-2:j] == "*/" {
 			if k := strings.LastIndex(s[max(0, j-128):j-2], "/*"); k >= 0 {
-				j = max(0, j-128) + k
+				j, comment = max(0, j-128)+k, true
+				continue
+			}
+		}
+		if newline {
+			from := max(0, j-128)
+			line := s[from:j]
+			if nl := strings.LastIndexByte(line, '\n'); nl >= 0 {
+				from, line = from+nl+1, line[nl+1:]
+			}
+			if k := strings.IndexByte(line, '#'); k >= 0 {
+				j, comment = from+k, true
+				continue
+			}
+			if k := strings.Index(line, "//"); k >= 0 {
+				j, comment = from+k, true
 				continue
 			}
 		}
 		break
 	}
-	return j
+	return j, comment
 }
