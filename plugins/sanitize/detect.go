@@ -15,7 +15,7 @@ type detector struct {
 	match func(r *route, v normalized, loc string) (bool, string)
 }
 
-// v.bytes gates a detector on the bytes its first check needs ('$' for a
+// v.bytes gates a detector on the bytes its first check needs ('$' or a '\' escaping it for a
 // Log4j lookup, '<', a quote or '%' for a DTD, an external identifier or a parameter entity,
 // '(' or ')' for an LDAP filter): a set lookup instead of a scan.
 //
@@ -42,7 +42,9 @@ var detectors = []detector{
 		return mayBeXSS(&v.bytes) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
 	}},
 	{RuleTraversal, func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
-	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) { return v.bytes.has('$') && isJNDI(v.folded), "" }},
+	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) {
+		return v.bytes.hasAny("$\\") && isJNDI(v.folded), ""
+	}},
 	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("{%_#?|$") && isSSTI(v.folded), ""
 	}},
