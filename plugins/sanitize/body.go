@@ -132,7 +132,7 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 		s.inspectXML(req.Body)
 		s.inspectLookalike(kind, req.Body)
 	case bodyText:
-		s.value(string(req.Body), encNone, "body", "value", target{})
+		s.inspectText(req.Body)
 	}
 	if s.count == 0 {
 		return policy.Allowed()
@@ -151,7 +151,19 @@ func (s *scan) inspectAs(kind bodyKind, body []byte) {
 	case bodyXML:
 		s.inspectXML(body)
 	default:
-		s.value(string(body), encNone, "body", "value", target{})
+		s.inspectText(body)
+	}
+}
+
+// inspectText inspects a raw text body as one value at "body" and, when it holds a '+' and no
+// whitespace, once more with '+' read as a space: a body sent without a content type is parsed
+// as a form by many backends (and by ModSecurity and Coraza), which read "union+select" as
+// "union select". Percent escapes are undone by normalization either way; the body is not
+// decoded as a form in the first step, so a lone '%' in text is no bad_encoding finding.
+func (s *scan) inspectText(body []byte) {
+	s.value(string(body), encNone, "body", "value", target{})
+	if bytes.IndexByte(body, '+') >= 0 && !bytes.ContainsAny(body, " \t\r\n") {
+		s.value(strings.ReplaceAll(string(body), "+", " "), encNone, "body", "value", target{})
 	}
 }
 
