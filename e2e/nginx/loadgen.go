@@ -130,7 +130,7 @@ func (l Load) Run() LoadResult {
 					}
 					t0 := time.Now()
 					conn.SetDeadline(t0.Add(timeout))
-					status, keep, err := roundTrip(conn, br, l.Request)
+					status, keep, err := RoundTrip(conn, br, l.Request)
 					if err != nil {
 						conn.Close()
 						conn = nil
@@ -159,8 +159,9 @@ func (l Load) Run() LoadResult {
 	return res
 }
 
-// roundTrip writes req and reads one response, discarding its body.
-func roundTrip(conn net.Conn, br *bufio.Reader, req []byte) (status int, keepAlive bool, err error) {
+// RoundTrip writes req (raw bytes, sent as they are) on conn and reads one response from br,
+// discarding its body; keepAlive reports whether the server keeps the connection open.
+func RoundTrip(conn net.Conn, br *bufio.Reader, req []byte) (status int, keepAlive bool, err error) {
 	if _, err := conn.Write(req); err != nil {
 		return 0, false, err
 	}

@@ -62,25 +62,19 @@ func (c *client) send(r corpus.Request) (int, time.Duration) {
 		}
 		start := time.Now()
 		c.conn.SetDeadline(start.Add(10 * time.Second))
-		_, err := c.conn.Write(raw)
-		var resp *http.Response
-		if err == nil {
-			resp, err = http.ReadResponse(c.br, nil)
-		}
+		status, keepAlive, err := nginx.RoundTrip(c.conn, c.br, raw)
+		d := time.Since(start)
 		if err != nil {
 			c.close()
 			if attempt == 0 {
 				continue // a keep-alive connection nginx had closed: once more on a new one
 			}
-			return 0, time.Since(start)
+			return 0, d
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		d := time.Since(start)
-		if resp.Close {
+		if !keepAlive {
 			c.close()
 		}
-		return resp.StatusCode, d
+		return status, d
 	}
 	return 0, 0
 }
