@@ -93,6 +93,7 @@ func (p *Policy) RequestBodyLimit(req *policy.Request) int { return p.route(req)
 // deflate) is inspected decompressed, as what it looks like, and cannot be sanitized.
 func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
+	s.foreignReferer = foreignReferer(req)
 	apply := func(*policy.Decision, []target) {}
 	kind := kindOf(declaredType(req), req.Body)
 	body, compressed := s.decompressed(req)

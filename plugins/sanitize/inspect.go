@@ -65,6 +65,9 @@ type scan struct {
 	budget int
 	// exhausted is set once the budget ran out.
 	exhausted bool
+	// foreignReferer is set when the request's Referer is absent or names another host
+	// (detect_session.go): session identifiers in its query or form are session fixation.
+	foreignReferer bool
 	// nested is set while inspecting what a value decoded to (decodeNested): decoding happens
 	// once, never again inside the decoded value.
 	nested bool
@@ -269,4 +272,7 @@ func (s *scan) field(prefix string, enc encoding, rawName, rawValue string, t ta
 	loc := prefix + "." + name
 	s.value(rawName, enc, loc, "name", t)
 	s.value(rawValue, enc, loc, "value", t)
+	if s.foreignReferer && (prefix == "query" || prefix == "form") && isSessionParam(name) && !s.r.allowed(RuleSessionFixation, loc) {
+		s.add(finding{rule: RuleSessionFixation, loc: loc, part: "name", excerpt: excerpt(rawName, loc), t: t})
+	}
 }

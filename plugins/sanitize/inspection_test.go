@@ -250,3 +250,36 @@ func TestInspection_Compressed(t *testing.T) {
 	}
 	harness.RunCases(t, mustDefinition(), envelope(`{"limits":{"maxBodyBytes":4096}}`), cases)
 }
+
+// TestInspection_SessionFixation: a session identifier in the query or a form, from another
+// site or from no page, is session_fixation; the same from the application's own pages, or a
+// parameter that merely mentions a session, is not.
+func TestInspection_SessionFixation(t *testing.T) {
+	page := func(path string, headers ...[2]string) harness.Request {
+		return harness.Request{Path: path, Authority: "app.example.com", Headers: headers}
+	}
+	form := func(body string, headers ...[2]string) harness.Request {
+		r := post("/login", "application/x-www-form-urlencoded", body)
+		r.Authority = "app.example.com"
+		r.Headers = append(r.Headers, headers...)
+		return r
+	}
+	evil := [2]string{"referer", "https://app.example.com.attacker.net/x"}
+	own := [2]string{"referer", "https://app.example.com:8443/account"}
+	cases := []harness.Case{
+		denied("jsessionid without a referer", page("/login.php?jsessionid=74B0CB414BD77D17B5680A6386EF1666"), 403, "session_fixation"),
+		denied("PHPSESSID, mixed case, from a lookalike host", page("/get?PHPSESSid=abc123", evil), 403, "session_fixation"),
+		denied("percent-encoded name", page("/auth?connect%2Esid=s%3Aj8jK9", evil), 403, "session_fixation"),
+		denied("sessionid in a login form from another site", form("sessionid=abc123&username=test", evil), 403, "session_fixation"),
+		denied("unparsable referer", page("/?laravel_session=eyJpdiI6", [2]string{"referer", "http://%zz"}), 403, "session_fixation"),
+		passes("control: the same parameter from the application's own page", page("/login.php?jsessionid=74B0CB41", own)),
+		passes("control: a login form from the application's own page", form("sessionid=abc123&username=test", own)),
+		passes("control: a parameter that only mentions a session", page("/help?topic=session+id&session_length=30")),
+		passes("control: a session cookie is where it belongs", page("/", [2]string{"cookie", "JSESSIONID=74B0CB41"})),
+	}
+	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+	harness.RunCases(t, mustDefinition(), envelope(`{"allow":[{"rule":"session_fixation","location":"query.jsessionid"}]}`), []harness.Case{
+		passes("allow-listed location", page("/login.php?jsessionid=74B0CB41")),
+		denied("another session parameter is still refused", page("/?phpsessid=abc"), 403, "session_fixation"),
+	})
+}

@@ -47,13 +47,16 @@ const (
 	RuleJava         = "java_injection" // Java gadget and engine classes, serialized objects (detect_java.go)
 	RuleCode         = "code_injection" // Node.js, Ruby, Perl code and prototype pollution (detect_code.go)
 	RuleSSRF         = "ssrf"           // metadata endpoints, internal and IP-literal URLs (detect_ssrf.go)
+	// RuleSessionFixation: a session identifier in the query or a form from another site or no
+	// page (detect_session.go).
+	RuleSessionFixation = "session_fixation"
 )
 
 // injectionRules are the content detectors: they run on every inspected value, may be
 // sanitized, and may be allow-listed per route and location.
 var injectionRules = []string{
 	RuleSQLi, RuleXSS, RuleTraversal, RuleCmdInjection, RuleCRLF, RuleSSTI, RuleLDAP, RuleXXE,
-	RuleJNDI, RuleNoSQL, RuleScanner, RulePHP, RuleJava, RuleCode, RuleSSRF,
+	RuleJNDI, RuleNoSQL, RuleScanner, RulePHP, RuleJava, RuleCode, RuleSSRF, RuleSessionFixation,
 }
 
 // validationRules are the protocol and body checks: reject or detect only.
