@@ -283,3 +283,23 @@ func TestInspection_SessionFixation(t *testing.T) {
 		denied("another session parameter is still refused", page("/?phpsessid=abc"), 403, "session_fixation"),
 	})
 }
+
+// TestInspection_MultipartCharset: a part in a charset the detectors do not read (UTF-7 hides
+// "<script>" as "+ADw-script+AD4-"), declared on the part or through the "_charset_" field, is
+// multipart_charset; UTF-8, ASCII and Latin-1 parts pass.
+func TestInspection_MultipartCharset(t *testing.T) {
+	typed := func(name, ctype, content string) string {
+		return `Content-Disposition: form-data; name="` + name + `"` + "\r\nContent-Type: " + ctype + "\r\n\r\n" + content
+	}
+	cases := []harness.Case{
+		denied("a UTF-7 part", post("/s", multipartType, multipartBody(typed("q", "text/plain; charset=utf-7", "+ADw-script+AD4-alert(1)+ADw-/script+AD4-"))), 400, "multipart_charset"),
+		denied("a quoted UTF-16 charset", post("/s", multipartType, multipartBody(typed("q", `text/plain; charset="UTF-16"`, "x"))), 400, "multipart_charset"),
+		denied("the form's _charset_ field", post("/s", multipartType, multipartBody(field("_charset_", "utf-7"), field("q", "+ADw-script+AD4-"))), 400, "multipart_charset"),
+		denied("a Shift_JIS file part", post("/s", multipartType, multipartBody(file("f", "a.txt", "text/plain; charset=shift_jis", "x"))), 400, "multipart_charset"),
+		passes("control: a UTF-8 part", post("/s", multipartType, multipartBody(typed("q", "text/plain; charset=utf-8", "Crème brûlée")))),
+		passes("control: a Latin-1 part", post("/s", multipartType, multipartBody(typed("q", "text/plain; charset=ISO-8859-1", "caf\xe9")))),
+		passes("control: _charset_ UTF-8 as browsers send it", post("/s", multipartType, multipartBody(field("_charset_", "UTF-8"), field("q", "hello")))),
+		passes("control: a part without a charset", post("/s", multipartType, multipartBody(file("f", "a.png", "image/png", "\x89PNG\x00\x01")))),
+	}
+	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+}

@@ -143,7 +143,11 @@ func (s *scan) inspectPart(part *multipart.Part, prefix string, depth int, parts
 	}
 	_, file := params["filename"]
 	ct := lower(part.Header.Get("Content-Type"))
-	if mt, ps, err := mime.ParseMediaType(part.Header.Get("Content-Type")); err == nil && strings.HasPrefix(mt, "multipart/") && ps["boundary"] != "" && depth < maxMultipartDepth {
+	mt, ps, err := mime.ParseMediaType(part.Header.Get("Content-Type"))
+	if cs, ok := ps["charset"]; ok && !allowedCharset(cs) || name == "_charset_" && !allowedCharset(string(data)) {
+		s.limit(RuleMultipartCharset, loc)
+	}
+	if err == nil && strings.HasPrefix(mt, "multipart/") && ps["boundary"] != "" && depth < maxMultipartDepth {
 		if s.inspectParts(data, ps["boundary"], loc, depth+1, parts, maxParts) {
 			return true
 		}
@@ -153,6 +157,18 @@ func (s *scan) inspectPart(part *multipart.Part, prefix string, depth int, parts
 	}
 	s.value(string(data), encNone, loc, "value", target{})
 	return true
+}
+
+// allowedCharset reports a charset every backend decodes the same way as the detectors read the
+// bytes: UTF-8, ASCII and the Latin-1 family (CRS 922100/922110's default list). A part in
+// UTF-7, UTF-16, Shift_JIS or EUC-JP (or a form whose "_charset_" field names one) is read by
+// the backend as text the detectors never saw: "+ADw-script+AD4-" is "<script>" in UTF-7.
+func allowedCharset(cs string) bool {
+	switch lower(strings.Trim(strings.TrimSpace(cs), `"`)) {
+	case "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "iso-8859-15", "latin1", "windows-1252":
+		return true
+	}
+	return false
 }
 
 // sortedKeys returns the keys of m in order, so findings are reported deterministically.

@@ -26,7 +26,10 @@ const (
 	// Content-Disposition (multipart.go).
 	RuleMultipartMalformed = "multipart_malformed"
 	RuleMultipartLimits    = "multipart_limits" // multipart.maxParts (multipart.go)
-	RuleXMLDTD             = "xml_dtd"          // DOCTYPE, ENTITY or another declaration in an XML body: XXE (xmlbody.go)
+	// RuleMultipartCharset: a multipart part (or its "_charset_" field) in a charset other than
+	// UTF-8, ASCII or Latin-1 (multipart.go).
+	RuleMultipartCharset = "multipart_charset"
+	RuleXMLDTD           = "xml_dtd" // DOCTYPE, ENTITY or another declaration in an XML body: XXE (xmlbody.go)
 	// RuleInspectionBudget: limits.maxInspectBytes ran out before every value of the phase was
 	// inspected (inspect.go). Reject whatever the route's mode, unless rules names it.
 	RuleInspectionBudget = "inspection_budget"
@@ -63,7 +66,7 @@ var injectionRules = []string{
 var validationRules = []string{
 	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
 	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
-	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleXMLDTD, RuleInspectionBudget,
+	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleMultipartCharset, RuleXMLDTD, RuleInspectionBudget,
 }
 
 // Mode is what a finding does to the request.
