@@ -46,7 +46,7 @@ func main() {
 	out := flag.String("out", "dist/waf-bench.md", "where the table is written too")
 	match := flag.String("match", "", "keep only items whose ID starts with this (debugging one class)")
 	only := flag.String("only", "", "run only the engines whose name starts with this (debugging one engine)")
-	verbose := flag.Bool("v", false, "print every item each engine let through or blocked wrongly")
+	verbose := flag.Bool("v", false, "print every in-sample item each engine let through or blocked wrongly (never a held-out one: tuning must not see them)")
 	flag.Parse()
 	start := time.Now()
 	root := harness.RepoRoot()
@@ -103,7 +103,7 @@ func main() {
 	if *verbose {
 		for _, r := range runs {
 			for i, it := range items {
-				if r.blocked != nil && r.blocked[i] == it.Benign() {
+				if r.blocked != nil && r.blocked[i] == it.Benign() && !it.HeldOut {
 					fmt.Fprintf(os.Stderr, "%s: %s %s %q\n", r.name, map[bool]string{true: "BLOCKED", false: "passed"}[r.blocked[i]], it.ID, clip(it.Req.Raw(true)))
 				}
 			}
