@@ -33,7 +33,7 @@ var detectors = []detector{
 		if ok, fp := isSQLiToken(v); ok {
 			return true, fp
 		}
-		return isSQLHeuristic(v.folded), "heuristic"
+		return isSQLHeuristic(v.folded, &v.bytes), "heuristic"
 	}},
 	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("<'\"%") && isXXE(v.folded), ""

@@ -136,7 +136,8 @@ func FuzzTokenizers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		libinjection.IsSQLi(s)
 		libinjection.IsXSS(s)
-		isSQLHeuristic(lower(s))
+		b := bytesOf(s)
+		isSQLHeuristic(lower(s), &b)
 		isXSSHeuristic(lower(s))
 		isTraversal(lower(s))
 		f := lower(s)

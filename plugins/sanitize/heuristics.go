@@ -28,7 +28,7 @@ var sqlFunctions = setOf(
 	"suser_name", "host_name", "ascii_str", "string_agg", "array_agg", "xmlagg", "xmlelement",
 	"waitfor", "exec", "execute", "dbms_lock", "sleep_for", "insert", "trim", "ltrim", "rtrim",
 	"pow", "power", "sin", "tan", "sysdate", "strcmp", "json_extract", "json_value", "if",
-	"pg_sleep",
+	"pg_sleep", "user",
 )
 
 // sqlNames are catalog objects and statements that have no business in user input.
@@ -42,7 +42,7 @@ var sqlNames = newKeywordSet(
 	"union select", "union all select", "union distinct select", "union distinctrow select",
 	"select @@", "declare @", "exec @", "exec(@", "create table", "drop table", "alter table",
 	"truncate table", "drop database", "shutdown with nowait", "having 1=1", "' or '", "\" or \"",
-	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "/*!", "regexp binary",
+	"' and '", "or 1=1", "and 1=1", "or true--", "' --", "regexp binary",
 	"select char(", "select load_file", "order by 1--", "::jsonb", "::json", "::int", "::text",
 	"::bool", "::varchar", "or '{", "or '[", "' <@", "' @>", "' ?|", "' ?&", "' #>", "msdb",
 	"exec master.", "execute immediate", "declare @", "pg_sleep", "having count(", "having `",
@@ -51,16 +51,25 @@ var sqlNames = newKeywordSet(
 	"(select(", ",(select", "select (case", "(case when", ",(case", "count(*) from", "sysibm.",
 	"sysmaster:", "rdb$database", "generate_series(", "raise_error(", "utl_http.", "else 1/(",
 	"end) from", "then 1 else", "from dual", "from sysdummy",
+	// Conditions on a closed subquery, PHP's and Java's floating-point parser hang (the "magic
+	// number" 2.2250738585072011e-308), hex literals selected, user
+	// variables set after a stacked ';', Oracle's and MSSQL's network and remote-data functions.
+	")like(", ") like (", ")like (", ") like(", "2.225073858507201", "select 0x", ";set @", "( select ", "utl_http", "utl_inaddr", "openrowset", "opendatasource",
 )
 
-// isSQLHeuristic reports a SQL function call, catalog name or statement fragment in a folded
-// value.
-func isSQLHeuristic(folded string) bool {
-	folded = sqlSpaces(folded)
-	if hasCall(folded, sqlFunctions) {
+// isSQLHeuristic reports a SQL function call, catalog name, statement fragment or injection
+// shape (detect_sqli.go) in a folded value; b holds the value's bytes (case aside), for the
+// prefilters.
+func isSQLHeuristic(folded string, b *byteSet) bool {
+	spaced := sqlSpaces(folded)
+	if hasCall(spaced, sqlFunctions) {
 		return true
 	}
-	return sqlName(folded) || quoteThenComment(folded) || tautology(folded) || quoteThenStatement(folded)
+	if b.has('+') && !b.has(' ') && sqlName(strings.ReplaceAll(spaced, "+", " ")) {
+		return true // a path segment or header in form encoding: "24'union+all+select+1"
+	}
+	return sqlName(spaced) || quoteThenComment(spaced) || tautology(spaced, b.has('/') && strings.Contains(folded, "/*")) ||
+		quoteThenStatement(spaced) || sqlShape(folded, spaced, b)
 }
 
 // sqlName reports an entry of sqlNames; one that starts with a letter must not be glued to a
@@ -76,22 +85,52 @@ var sqlStatements = []string{
 	"replace", "merge", "copy", "handler", "show", "--", "#", "/*", "%00",
 }
 
-// quoteThenStatement reports a closing quote, ';' and then the end of the value, a comment or a
-// stacked statement ("x';", "1'; drop table t", "a\";--"). A quoted list in a header
-// ("\"Chromium\";v=\"128\"", Sec-CH-UA) or prose does not match.
+// quoteThenStatement reports a closing quote, ';' (spaces or a comment between) and then the end
+// of the value, a comment or a stacked statement ("x';", "1'; drop table t", "a\";--",
+// "x'/* c */;"); after a backtick ("x`;") only the end of the value or a comment, since
+// Markdown quotes code in backticks. A quoted list in a header ("\"Chromium\";v=\"128\"",
+// Sec-CH-UA) or prose does not match.
 func quoteThenStatement(s string) bool {
-	for _, q := range []string{"';", "\";"} {
-		if someIndex(s, q, func(i int) bool {
-			rest := strings.TrimLeft(s[i+2:min(len(s), i+64)], " \t\r\n")
-			if rest == "" && i+64 > len(s) {
+	ticks := -1 // the value's backticks, counted once when needed
+	return someIndex(s, ";", func(i int) bool {
+		j := i
+		for j > 0 && i-j < 16 && s[j-1] == ' ' {
+			j--
+		}
+		q := at(s, j-1)
+		if !isQuote(q) {
+			return false
+		}
+		rest := strings.TrimLeft(s[i+1:min(len(s), i+64)], " \t\r\n")
+		atEnd := rest == "" && i+64 > len(s)
+		if q == '`' {
+			// Markdown closes its code spans: only a backtick that is the value's only one.
+			if ticks < 0 {
+				ticks = strings.Count(s, "`")
+			}
+			return ticks == 1 && (atEnd || strings.HasPrefix(rest, "--") || strings.HasPrefix(rest, "#"))
+		}
+		if atEnd {
+			return true
+		}
+		for _, kw := range sqlStatements {
+			if strings.HasPrefix(rest, kw) {
 				return true
 			}
-			for _, kw := range sqlStatements {
-				if strings.HasPrefix(rest, kw) {
-					return true
-				}
-			}
-			return false
+		}
+		return false
+	})
+}
+
+// tautology reports a boolean operator followed by a comparison of two equal numbers or quoted
+// strings, the probe of blind SQL injection: "or 2=2", "and 5914=5914", "||1=1", "and
+// (('vxqt'='vxqt" (comments already turned into spaces by sqlSpaces). Prose compares different
+// things ("1 or 2=3" is not equal); different numbers count too when a comment follows them
+// ("and 2=0#") or the value held a /* */ comment (commented, "/*x*/and/**/2=0").
+func tautology(s string, commented bool) bool {
+	for _, op := range []string{"or ", "and ", "||", "&&"} {
+		if someIndex(s, op, func(i int) bool {
+			return (i == 0 || !isIdent(s[i-1])) && (numberComparison(s[i+len(op):], commented) || equalStrings(s[i+len(op):]))
 		}) {
 			return true
 		}
@@ -99,29 +138,43 @@ func quoteThenStatement(s string) bool {
 	return false
 }
 
-// tautology reports a boolean operator followed by a comparison of two equal numbers, the
-// probe of blind SQL injection: "or 2=2", "and 5914=5914", "||1=1" (comments already turned
-// into spaces by sqlSpaces). Prose compares different things ("1 or 2=3" is not equal).
-func tautology(s string) bool {
-	for _, op := range []string{"or ", "and ", "||", "&&"} {
-		if someIndex(s, op, func(i int) bool { return (i == 0 || !isIdent(s[i-1])) && equalNumbers(s[i+len(op):]) }) {
-			return true
-		}
-	}
-	return false
-}
-
-// equalNumbers reports "<n>=<n>" (the same digits, spaces and '(' allowed) at the start of s.
-func equalNumbers(s string) bool {
+// numberComparison reports "<n>=<m>" or "<n>==<m>" (spaces and '(' allowed) at the start of s
+// with n equal to m, or, when any is true or a comment ('#', "--") follows, any m.
+func numberComparison(s string, any bool) bool {
 	rest := strings.TrimLeft(s[:min(len(s), 64)], " (")
 	a, b, ok := strings.Cut(rest, "=")
-	b = strings.TrimLeft(b, " ")
+	b = strings.TrimLeft(strings.TrimPrefix(b, "="), " ")
 	n := 0
 	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
 		n++
 	}
 	a = strings.TrimRight(a, " ")
-	return ok && n > 0 && b[:n] == a && !isIdent(at(b, n)) && isNumber(a)
+	if !ok || n == 0 || isIdent(at(b, n)) || !isNumber(a) {
+		return false
+	}
+	after := strings.TrimLeft(b[n:], " )")
+	return b[:n] == a || any || strings.HasPrefix(after, "#") || strings.HasPrefix(after, "--")
+}
+
+// equalStrings reports "'<x>'='<x>" (the same quote and text, at most 32 bytes; the last closing
+// quote may be missing: the application adds it) at the start of s, spaces and '(' allowed.
+func equalStrings(s string) bool {
+	rest := strings.TrimLeft(s[:min(len(s), 96)], " (")
+	if rest == "" || !isQuote(rest[0]) {
+		return false
+	}
+	q := rest[0]
+	k := strings.IndexByte(rest[1:], q)
+	if k < 0 || k > 32 {
+		return false
+	}
+	x := rest[1 : 1+k]
+	b := strings.TrimLeft(rest[2+k:], " ")
+	if !strings.HasPrefix(b, "=") {
+		return false
+	}
+	b = strings.TrimLeft(b[1:], " ")
+	return len(b) > 0 && b[0] == q && strings.HasPrefix(b[1:], x) && (len(b) == 1+len(x) || b[1+len(x)] == q)
 }
 
 func isNumber(s string) bool {
@@ -339,12 +392,13 @@ func hasEventHandler(s string) bool {
 // sqlWordFunctions are the SQL functions named like English words: prose writes "coalesce (79)",
 // "benchmark (2024)", "version (2)" in the middle of a sentence. Called with a space before '('
 // they count only in a SQL context (see sqlContext); "sleep(5)", "char(65)" glued always count.
+// "user" counts glued only: prose writes "the 'admin' user (not group)".
 var sqlWordFunctions = setOf(
 	"sleep", "char", "ascii", "ord", "mid", "database", "schema", "coalesce", "compress",
 	"uncompress", "decode", "encode", "div", "cos", "hex", "bin", "exp", "floor", "rand", "version",
 	"convert", "cast", "procedure", "analyse", "locate", "position", "quote", "insert", "trim",
 	"power", "pow", "sin", "tan", "if", "exec", "execute", "substring", "polygon", "benchmark",
-	"concat", "instr",
+	"concat", "instr", "user",
 )
 
 // sqlContextWords precede a function call in SQL.
@@ -379,6 +433,10 @@ func sqlContext(s string, j int) bool {
 func hasCall(s string, fns map[string]bool) bool {
 	for i := strings.IndexByte(s, '('); i >= 0; {
 		j := i
+		if at(s, j-1) == '\\' {
+			j-- // "md5\(": an escaped parenthesis is still a call to a shell-quoting backend
+		}
+		glued := j
 		for {
 			for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t' || s[j-1] == '\n') {
 				j--
@@ -402,7 +460,7 @@ func hasCall(s string, fns map[string]bool) bool {
 		if k := strings.LastIndexByte(name, '.'); k >= 0 {
 			name = name[k+1:]
 		}
-		if fns[name] && !strings.HasPrefix(s[i+1:], "s)") && (!sqlWordFunctions[name] || end == i || sqlContext(s, j)) {
+		if fns[name] && !strings.HasPrefix(s[i+1:], "s)") && (end == glued || !sqlWordFunctions[name] || name != "user" && sqlContext(s, j)) {
 			return true
 		}
 		k := strings.IndexByte(s[i+1:], '(')
