@@ -301,6 +301,7 @@ var sqlCallNames = setOf(
 	"ascii", "sleep", "benchmark", "database", "schema", "cast", "convert", "coalesce", "ifnull",
 	"nullif", "md5", "sha1", "hex", "unhex", "rand", "sqrt", "power", "sign", "greatest", "least",
 	"instr", "locate", "position", "reverse", "repeat", "space", "soundex", "elt", "field",
+	"password", "exists", "in",
 )
 
 // openCall reports a value that ends in a SQL function name and an opening parenthesis with

@@ -157,6 +157,9 @@ var detectorCases = []struct {
 	{RuleSQLi, "query.pay", "length||("},
 	{RuleSQLi, "query.pay", "user%28"},
 	{RuleSQLi, "query.pay", "md5%5C%28"},
+	{RuleSQLi, "query.pay", "password/?("},
+	{"", "json.text", "Decrypts `buffer` with `key`.`buffer` was encrypted"},
+	{"", "json.text", "is it in (see above)"},
 	// statement pieces: a closed subquery, a value list, a stacked statement, a JSON path
 	{RuleSQLi, "query.v", ") AS orders FROM"},
 	{RuleSQLi, "query.v", "VALUES ('192.168.0.1', 'test')"},
@@ -434,9 +437,10 @@ func TestDetectorsLinear(t *testing.T) {
 	r := p.(*Policy).def
 	best := func(v, loc string) time.Duration {
 		d := time.Duration(1 << 62)
+		nv := normalized{text: v, folded: v, bytes: bytesOf(v)} // the prefilters' byte set, as normalize fills it
 		for i := 0; i < 3; i++ {
 			start := time.Now()
-			r.detect(normalized{text: v, folded: v}, loc)
+			r.detect(nv, loc)
 			d = min(d, time.Since(start))
 		}
 		return d
@@ -477,7 +481,7 @@ func BenchmarkDetectors(b *testing.B) {
 		"jane.doe@example.com", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
 		"7f3a9c2e41", "dark", "TSHIRT-RED-M", "Please select your plan before checkout",
 	} {
-		values = append(values, normalized{text: w, folded: lower(w)})
+		values = append(values, normalized{text: w, folded: lower(w), bytes: bytesOf(w)})
 	}
 	for _, d := range detectors {
 		b.Run(d.rule, func(b *testing.B) {
