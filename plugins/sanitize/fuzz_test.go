@@ -23,6 +23,8 @@ var fuzzSeeds = []string{
 	"if exist x echo", "() { :; }", "a\r\nSet-Cookie: x", "GET / HTTP/1.1", "{{7*7}}", "<%= 7*7 %>",
 	"${${lower:j}ndi:", "${x:-j}", "*)(uid=*", "(&(cn=", "<!ENTITY x SYSTEM \"file:///\">", "%xxe;",
 	"sqlmap/1.0", "${PATH#*/}", "[a-z]", "\\",
+	"x'|email--", "'alter a", "\\'or'1", "/*!50000select", "and 7639=(", "max(", ") as t from",
+	"values ('a',", "x' like '", "'$.a'", "\\x27", "a`;", "1 and ('a'='a",
 }
 
 func FuzzPercentDecode(f *testing.F) {
