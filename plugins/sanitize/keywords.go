@@ -30,6 +30,15 @@ func newKeywordSet(patterns ...string) *keywordSet {
 	return k
 }
 
+// list returns the patterns of k (for a gate's keywords, detect.go).
+func (k *keywordSet) list() []string {
+	var out []string
+	for _, bucket := range k.byFirst {
+		out = append(out, bucket...)
+	}
+	return out
+}
+
 // mayStart reports whether a pattern can start at index i of s.
 func (k *keywordSet) mayStart(s string, i int) bool {
 	c := s[i]
@@ -89,6 +98,109 @@ func someIndex(s, sub string, f func(i int) bool) bool {
 			return false
 		}
 		i += 1 + k
+	}
+	return false
+}
+
+// keywordMatcher finds in one pass over a value which groups of substrings occur in it, each
+// group a bit of the result: an Aho-Corasick automaton over every group's patterns, so that the
+// detectors' gates (detect.go) ask a bitmask instead of each scanning the value for its own list.
+// The root has a transition for every byte; other nodes keep their few children in a list, and
+// a node's output holds the groups of every pattern ending there or at its failure chain.
+//
+// Hand-written: the Go Aho-Corasick package at hand (github.com/petar-dambovaliev/aho-corasick,
+// in go.sum through Coraza) allocates on every search (the haystack as []byte, the iterator,
+// each match) and dispatches through interfaces on every byte, which in Go on Wasm costs more
+// than the scans it would replace; this walk allocates nothing and does a table lookup per byte.
+type keywordMatcher struct {
+	root  [256]int32
+	fail  []int32
+	out   []uint64
+	first []int32 // node i's children are edges first[i]:first[i+1]
+	label []byte
+	next  []int32
+}
+
+// newKeywordMatcher builds the automaton of groups: group i's patterns set bit i.
+func newKeywordMatcher(groups [][]string) *keywordMatcher {
+	children := []map[byte]int32{{}}
+	out := []uint64{0}
+	for g, patterns := range groups {
+		for _, p := range patterns {
+			n := int32(0)
+			for i := 0; i < len(p); i++ {
+				c, ok := children[n][p[i]]
+				if !ok {
+					c = int32(len(children))
+					children = append(children, map[byte]int32{})
+					out = append(out, 0)
+					children[n][p[i]] = c
+				}
+				n = c
+			}
+			if n != 0 {
+				out[n] |= 1 << g
+			}
+		}
+	}
+	m := &keywordMatcher{fail: make([]int32, len(children)), out: out, first: make([]int32, len(children)+1)}
+	for c, n := range children[0] {
+		m.root[c] = n
+	}
+	// Breadth first: a node's failure is the longest proper suffix of its path that is a path
+	// too, found from its parent's failure.
+	queue := make([]int32, 0, len(children))
+	for _, n := range children[0] {
+		queue = append(queue, n)
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		m.out[n] |= m.out[m.fail[n]]
+		for c, child := range children[n] {
+			f := m.fail[n]
+			for f != 0 && children[f][c] == 0 {
+				f = m.fail[f]
+			}
+			m.fail[child] = children[f][c]
+			queue = append(queue, child)
+		}
+	}
+	for n := range children {
+		m.first[n] = int32(len(m.label))
+		for c, child := range children[n] {
+			m.label = append(m.label, c)
+			m.next = append(m.next, child)
+		}
+	}
+	m.first[len(children)] = int32(len(m.label))
+	return m
+}
+
+// groups returns the bits of the groups with a pattern occurring in s.
+func (m *keywordMatcher) groups(s string) uint64 {
+	var found uint64
+	n := int32(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		for n != 0 && !m.step(&n, c) {
+			n = m.fail[n]
+		}
+		if n == 0 {
+			n = m.root[c]
+		}
+		found |= m.out[n]
+	}
+	return found
+}
+
+// step moves node *n to its child on c, if it has one.
+func (m *keywordMatcher) step(n *int32, c byte) bool {
+	for e := m.first[*n]; e < m.first[*n+1]; e++ {
+		if m.label[e] == c {
+			*n = m.next[e]
+			return true
+		}
 	}
 	return false
 }

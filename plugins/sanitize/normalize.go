@@ -41,6 +41,9 @@ type normalized struct {
 	text   string  // decoded, NFKC (case preserved: libinjection folds case itself)
 	folded string  // text in ASCII lower case
 	bytes  byteSet // the bytes text holds, for the detectors' prefilters
+	// words are the bits of the detectors' gates whose keywords folded contains, filled by
+	// detect (gateMatcher).
+	words uint64
 }
 
 // byteSet is the set of byte values a string holds, filled in one pass: the detectors ask it
@@ -68,6 +71,16 @@ func (b *byteSet) hasAny(chars string) bool {
 		}
 	}
 	return false
+}
+
+// hasAll reports every byte of chars.
+func (b *byteSet) hasAll(chars string) bool {
+	for i := 0; i < len(chars); i++ {
+		if !b.has(chars[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // nonASCII reports a byte of 0x80 or more.
