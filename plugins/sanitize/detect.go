@@ -27,13 +27,15 @@ type needs struct {
 	bytes    string
 	keywords []string
 	also     func(r *route, v normalized, loc string) bool
-	// bit is the keywords' bit in a value's words (gateMatcher), assigned at init.
+	// set is bytes as a set and bit the keywords' bit in a value's words (gateMatcher), both
+	// filled at init.
+	set byteSet
 	bit uint64
 }
 
 // passes reports whether v at loc may make the detector fire.
 func (n *needs) passes(r *route, v normalized, loc string) bool {
-	return v.words&n.bit != 0 || v.bytes.hasAny(n.bytes) || n.also != nil && n.also(r, v, loc)
+	return v.words&n.bit != 0 || v.bytes.intersects(&n.set) || n.also != nil && n.also(r, v, loc)
 }
 
 // detectors run in this order; the first that fires names the finding. More specific rules come
@@ -58,9 +60,9 @@ var detectors = []detector{
 	{RuleXSS, &needs{bytes: "<=`:"}, func(_ *route, v normalized, _ string) (bool, string) {
 		return libinjection.IsXSS(v.text), ""
 	}},
-	// Tags need '<', event handlers '='; the script sinks hold one of the bytes but for
-	// xssWords, which compactJS may also have joined from pieces.
-	{RuleXSS, &needs{bytes: xssBytes, keywords: xssWords, also: mayJoinXSSWord}, func(_ *route, v normalized, _ string) (bool, string) {
+	// Tags need '<', event handlers '='; the script sinks are matched after compactJS, which
+	// leaves values without compactable bytes as they are (mayCompactToXSS).
+	{RuleXSS, &needs{bytes: "<=", keywords: xssMarkers.list(), also: mayCompactToXSS}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isXSSHeuristic(v.folded), ""
 	}},
 	// ".." segments; the file names, also after the '/' inAfter puts before the value and with
@@ -105,6 +107,9 @@ var detectors = []detector{
 var gateMatcher = func() *keywordMatcher {
 	var groups [][]string
 	for _, d := range detectors {
+		if n := d.needs; n != nil {
+			n.set = bytesOf(n.bytes)
+		}
 		if n := d.needs; n != nil && len(n.keywords) > 0 {
 			if len(groups) == 64 {
 				n.bit = ^uint64(0)
@@ -136,6 +141,9 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	return "", ""
 }
 
+// compactable are the bytes without which compactJS returns a value as it is.
+const compactable = " \t\n\r\f\v[]&/"
+
 // xssBytes are the bytes of every xssMarkers entry but xssWords (a ':' compactJS reads from
 // "&colon;", a '.' from `["`).
 const xssBytes = "<=(:.!+$`-[&"
@@ -150,11 +158,15 @@ var xssWords = func() (words []string) {
 	return words
 }()
 
-// mayJoinXSSWord reports a value that compactJS may shorten (whitespace, a comment, a quote
-// before ']') and that holds every letter of one of xssWords: the word may appear once joined.
-func mayJoinXSSWord(_ *route, v normalized, _ string) bool {
-	if !v.bytes.hasAny(" \t\n\r\f\v/]") {
+// mayCompactToXSS reports a value that compactJS shortens (its prefilter's bytes) and that may
+// then hold a script sink: one of xssBytes, or every letter of one of xssWords, which the
+// shortening may join from pieces ("from charcode").
+func mayCompactToXSS(_ *route, v normalized, _ string) bool {
+	if !v.bytes.hasAny(compactable) {
 		return false
+	}
+	if v.bytes.hasAny(xssBytes) {
+		return true
 	}
 	for _, w := range xssWords {
 		if v.bytes.hasAll(w) {

@@ -73,6 +73,11 @@ func (b *byteSet) hasAny(chars string) bool {
 	return false
 }
 
+// intersects reports a byte of c.
+func (b *byteSet) intersects(c *byteSet) bool {
+	return b[0]&c[0]|b[1]&c[1]|b[2]&c[2]|b[3]&c[3] != 0
+}
+
 // hasAll reports every byte of chars.
 func (b *byteSet) hasAll(chars string) bool {
 	for i := 0; i < len(chars); i++ {
