@@ -22,6 +22,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	s.foreignReferer = foreignReferer(req)
+	s.clean = p.clean
 	s.checkLimits(req)
 	if p.path {
 		s.inspectPath(req.PathOnly())
