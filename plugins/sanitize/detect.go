@@ -212,8 +212,20 @@ func mayBeCommand(r *route, v normalized, loc string) bool {
 		i++
 	}
 	w, _ := shellWord(s, i)
-	return strongCommands[w] || weakCommands[w] || commandWrappers[w] || w == "if" || w == "for" || r.commandField(loc)
+	return firstWords[w] || r.commandField(loc)
 }
+
+// firstWords are the words isCommandAt may find a command with at the start of a value: the
+// commands, the wrappers, and "if" and "for" for Windows batch.
+var firstWords = func() map[string]bool {
+	m := setOf("if", "for")
+	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers} {
+		for w := range list {
+			m[w] = true
+		}
+	}
+	return m
+}()
 
 // sensitiveFiles are well-known file paths read through path traversal or file inclusion
 // (matched in the case-folded value, '\' treated as '/').
