@@ -13,7 +13,7 @@ import (
 func gateViolations(table []detector, r *route, v normalized, loc string) (rules []string) {
 	v.words = gateMatcher.groups(v.folded)
 	for _, d := range table {
-		if ok, _ := d.match(r, v, loc); ok && d.needs != nil && !d.needs.passes(r, v, loc) {
+		if ok, _ := d.match(r, v, loc); ok && d.needs != nil && !d.needs.passes(r, &v, loc) {
 			rules = append(rules, d.rule)
 		}
 	}
