@@ -33,9 +33,9 @@ type needs struct {
 	bit uint64
 }
 
-// passes reports whether v at loc may make the detector fire.
+// passes reports whether v at loc may make the detector fire; a nil gate always passes.
 func (n *needs) passes(r *route, v *normalized, loc string) bool {
-	return v.words&n.bit != 0 || v.bytes.intersects(&n.set) || n.also != nil && n.also(r, *v, loc)
+	return n == nil || v.words&n.bit != 0 || v.bytes.intersects(&n.set) || n.also != nil && n.also(r, *v, loc)
 }
 
 // detectors run in this order; the first that fires names the finding. More specific rules come
@@ -131,7 +131,7 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	}
 	v.words = gateMatcher.groups(v.folded)
 	for _, d := range detectors {
-		if d.needs != nil && !d.needs.passes(r, &v, loc) || r.allowed(d.rule, loc) {
+		if !d.needs.passes(r, &v, loc) || r.allowed(d.rule, loc) {
 			continue
 		}
 		if ok, detail := d.match(r, v, loc); ok {
