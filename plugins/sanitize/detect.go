@@ -212,20 +212,40 @@ func mayBeCommand(r *route, v normalized, loc string) bool {
 		i++
 	}
 	w, _ := shellWord(s, i)
-	return firstWords[w] || r.commandField(loc)
+	return firstWords.has(w) || r.commandField(loc)
 }
 
 // firstWords are the words isCommandAt may find a command with at the start of a value: the
 // commands, the wrappers, and "if" and "for" for Windows batch.
-var firstWords = func() map[string]bool {
-	m := setOf("if", "for")
+var firstWords = func() *wordSet {
+	ws := &wordSet{words: setOf("if", "for")}
 	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers} {
 		for w := range list {
-			m[w] = true
+			ws.words[w] = true
 		}
 	}
-	return m
+	for w := range ws.words {
+		if len(w) < 64 {
+			ws.lengths[w[0]] |= 1 << len(w)
+		}
+	}
+	return ws
 }()
+
+// wordSet is a set of words with a filter that rejects most other words without hashing them:
+// the lengths under 64 of the set's words, by first byte.
+type wordSet struct {
+	words   map[string]bool
+	lengths [256]uint64
+}
+
+// has reports w in the set.
+func (ws *wordSet) has(w string) bool {
+	if len(w) >= 64 {
+		return ws.words[w]
+	}
+	return w != "" && ws.lengths[w[0]]&(1<<len(w)) != 0 && ws.words[w]
+}
 
 // sensitiveFiles are well-known file paths read through path traversal or file inclusion
 // (matched in the case-folded value, '\' treated as '/').
