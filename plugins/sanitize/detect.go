@@ -122,6 +122,27 @@ var gateMatcher = func() *keywordMatcher {
 	return newKeywordMatcher(groups)
 }()
 
+// wordDetectors are the detectors (by index in the table) whose gate may pass on a value of
+// letters, digits and '_' holding none of the gates' keywords (most JSON keys, path segments,
+// identifiers): those without a gate or with a check, and those that need a word byte. The
+// others are not even asked.
+var wordDetectors = func() (m detectorSet) {
+	for i, d := range detectors {
+		if n := d.needs; n == nil || n.also != nil || strings.ContainsAny(n.bytes, wordChars) {
+			m |= 1 << i
+		}
+	}
+	return m
+}()
+
+// wordChars are the bytes of wordBytes.
+const wordChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
+// detectorSet is a set of detectors by index in the table; the 65th and later are always in it.
+type detectorSet uint64
+
+func (m detectorSet) has(i int) bool { return i >= 64 || m&(1<<i) != 0 }
+
 // detect runs the injection detectors on a normalized value at loc and returns the first rule
 // that fires and is not allow-listed there, with a detail (the libinjection SQL fingerprint), or
 // "" when the value is clean. A detector runs only when the value passes its needs.
@@ -130,8 +151,9 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 		return "", ""
 	}
 	v.words = gateMatcher.groups(v.folded)
-	for _, d := range detectors {
-		if !d.needs.passes(r, &v, loc) || r.allowed(d.rule, loc) {
+	word := v.words == 0 && v.bytes.onlyWord()
+	for i, d := range detectors {
+		if word && !wordDetectors.has(i) || !d.needs.passes(r, &v, loc) || r.allowed(d.rule, loc) {
 			continue
 		}
 		if ok, detail := d.match(r, v, loc); ok {

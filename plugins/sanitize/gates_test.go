@@ -9,11 +9,12 @@ import (
 )
 
 // gateViolations runs every detector of table on v at loc, gates ignored, and returns the rules
-// that fire on a value their needs would have skipped.
-func gateViolations(table []detector, r *route, v normalized, loc string) (rules []string) {
+// that fire on a value their needs, or wordDetectors, would have skipped.
+func gateViolations(table []detector, wordTable detectorSet, r *route, v normalized, loc string) (rules []string) {
 	v.words = gateMatcher.groups(v.folded)
-	for _, d := range table {
-		if ok, _ := d.match(r, v, loc); ok && d.needs != nil && !d.needs.passes(r, &v, loc) {
+	word := v.words == 0 && v.bytes.onlyWord()
+	for i, d := range table {
+		if ok, _ := d.match(r, v, loc); ok && (!d.needs.passes(r, &v, loc) || word && !wordTable.has(i)) {
 			rules = append(rules, d.rule)
 		}
 	}
@@ -21,15 +22,15 @@ func gateViolations(table []detector, r *route, v normalized, loc string) (rules
 }
 
 // withGateCheck makes every value the policy inspects go through check, with the detector
-// table, instead of detect's dispatch (no finding is recorded), until the returned func
+// table and its wordDetectors, instead of detect's dispatch (no finding is recorded), until the returned func
 // restores the table.
-func withGateCheck(check func(table []detector, r *route, v normalized, loc string)) (restore func()) {
-	saved := detectors
-	detectors = []detector{{rule: "gate_check", match: func(r *route, v normalized, loc string) (bool, string) {
-		check(saved, r, v, loc)
+func withGateCheck(check func(table []detector, wordTable detectorSet, r *route, v normalized, loc string)) (restore func()) {
+	saved, savedWord := detectors, wordDetectors
+	detectors, wordDetectors = []detector{{rule: "gate_check", match: func(r *route, v normalized, loc string) (bool, string) {
+		check(saved, savedWord, r, v, loc)
 		return false, ""
-	}}}
-	return func() { detectors = saved }
+	}}}, ^detectorSet(0)
+	return func() { detectors, wordDetectors = saved, savedWord }
 }
 
 // TestGatesChangeNothing checks the detectors' needs (detect.go) against the detectors on every
@@ -52,9 +53,9 @@ func TestGatesChangeNothing(t *testing.T) {
 	items := append(append([]corpus.Item(nil), c.Attacks...), c.Benign...)
 	values := 0
 	violations := map[string]int{}
-	restore := withGateCheck(func(table []detector, r *route, v normalized, loc string) {
+	restore := withGateCheck(func(table []detector, wordTable detectorSet, r *route, v normalized, loc string) {
 		values++
-		for _, rule := range gateViolations(table, r, v, loc) {
+		for _, rule := range gateViolations(table, wordTable, r, v, loc) {
 			if violations[rule]++; violations[rule] <= 3 {
 				t.Errorf("%s fires at %s on %q, which its needs skip", rule, loc, v.text)
 			}
@@ -82,7 +83,7 @@ func TestGatesChangeNothing(t *testing.T) {
 
 // FuzzGates checks the detectors' needs on arbitrary values at a few locations.
 func FuzzGates(f *testing.F) {
-	for _, s := range fuzzSeeds {
+	for _, s := range append(fuzzSeeds, "whoami", "ifconfig", "localhost", "sqlmap", "information_schema", "Dublin") {
 		f.Add(s)
 	}
 	for _, d := range detectors {
@@ -103,7 +104,7 @@ func FuzzGates(f *testing.F) {
 		for _, enc := range []encoding{encNone, encQuery} {
 			v, _ := n.normalize(s, enc)
 			for _, loc := range []string{"query.q", "query.cmd", "header.user-agent", "header.referer", "path[0]", "json.a"} {
-				if rules := gateViolations(detectors, r, v, loc); len(rules) > 0 {
+				if rules := gateViolations(detectors, wordDetectors, r, v, loc); len(rules) > 0 {
 					t.Fatalf("%v fire at %s on %q, which their needs skip", rules, loc, v.text)
 				}
 			}
