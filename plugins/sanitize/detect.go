@@ -21,8 +21,9 @@ type detector struct {
 // over the value found (the bytes it holds, the keywords it contains): the value must hold one
 // of bytes, or contain one of keywords (in its folded form), or pass also. It must never be
 // false on a value match fires on (through any decoding or rewriting match does first): when a
-// detector changes, its needs must change with it. TestGatesChangeNothing runs the whole
-// wafbench corpus with and without the gates and TestGateKeywords checks the lists they copy.
+// detector changes, its needs must change with it: TestGatesChangeNothing runs every detector on
+// every value of the whole wafbench corpus and fails, naming the rule and the value, when one
+// fires where its gate would have skipped it (FuzzGates does the same on arbitrary values).
 type needs struct {
 	bytes    string
 	keywords []string
@@ -105,40 +106,35 @@ var detectors = []detector{
 }
 
 // gateMatcher finds every gate's keywords in a value in one pass: the detectors' keyword lists
-// as needs copy them, one bit each. A gate past the 64th with keywords always passes.
-var gateMatcher = func() *keywordMatcher {
+// as needs copy them, one bit each. wordDetectors are the detectors (by index in the table)
+// whose gate may pass on a value of letters, digits and '_' holding none of the gates' keywords
+// (most JSON keys, path segments, identifiers): those without a gate or with a check, and those
+// that need a word byte; the others are not even asked. Both are compiled from the table at
+// init; a gate with keywords past the 64th is dropped (its detector runs on every value).
+var gateMatcher, wordDetectors = compileGates()
+
+func compileGates() (*keywordMatcher, detectorSet) {
 	var groups [][]string
-	for _, d := range detectors {
-		if n := d.needs; n != nil {
+	var word detectorSet
+	for i := range detectors {
+		n := detectors[i].needs
+		if n != nil && len(n.keywords) > 0 {
+			if len(groups) == 64 {
+				detectors[i].needs, n = nil, nil
+			} else {
+				n.bit = 1 << len(groups)
+				groups = append(groups, n.keywords)
+			}
+		}
+		if n != nil {
 			n.set = bytesOf(n.bytes)
 		}
-		if n := d.needs; n != nil && len(n.keywords) > 0 {
-			if len(groups) == 64 {
-				n.bit = ^uint64(0)
-				continue
-			}
-			n.bit = 1 << len(groups)
-			groups = append(groups, n.keywords)
+		if i < 64 && (n == nil || n.also != nil || strings.ContainsAny(n.bytes, wordChars)) {
+			word |= 1 << i
 		}
 	}
-	return newKeywordMatcher(groups)
-}()
-
-// wordDetectors are the detectors (by index in the table) whose gate may pass on a value of
-// letters, digits and '_' holding none of the gates' keywords (most JSON keys, path segments,
-// identifiers): those without a gate or with a check, and those that need a word byte. The
-// others are not even asked.
-var wordDetectors = func() (m detectorSet) {
-	for i, d := range detectors {
-		if n := d.needs; n == nil || n.also != nil || strings.ContainsAny(n.bytes, wordChars) {
-			m |= 1 << i
-		}
-	}
-	return m
-}()
-
-// wordChars are the bytes of wordBytes.
-const wordChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+	return newKeywordMatcher(groups), word
+}
 
 // detectorSet is a set of detectors by index in the table; the 65th and later are always in it.
 type detectorSet uint64

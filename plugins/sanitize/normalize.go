@@ -97,16 +97,11 @@ func (b *byteSet) onlyWord() bool {
 	return *b != byteSet{} && b[0]&^wordBytes[0] == 0 && b[1]&^wordBytes[1] == 0 && !b.nonASCII()
 }
 
-// wordBytes is [A-Za-z0-9_].
-var wordBytes = func() byteSet {
-	var b byteSet
-	for c := 0; c < 128; c++ {
-		if isIdent(byte(c)) {
-			b[c>>6] |= 1 << (c & 63)
-		}
-	}
-	return b
-}()
+// wordBytes is [A-Za-z0-9_], wordChars.
+var wordBytes = bytesOf(wordChars)
+
+// wordChars are the letters, digits and '_'.
+const wordChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 
 // upperBytes is [A-Z].
 var upperBytes = bytesOf("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
