@@ -7,74 +7,154 @@ import (
 )
 
 // detector is one injection rule's check of a normalized value at a location: whether it fires
-// and a detail for the audit line (the libinjection SQL fingerprint). Every check starts with a
-// cheap prefilter (a byte scan or a few substring searches) and is linear in the value; nothing
-// is compiled per request.
+// and a detail for the audit line (the libinjection SQL fingerprint). Every check is linear in
+// the value; nothing is compiled per request.
 type detector struct {
-	rule  string
+	rule string
+	// needs, when set, is what a value must hold for match to have any chance: match runs only
+	// on values that pass it (see needs). A detector without needs runs on every value.
+	needs *needs
 	match func(r *route, v normalized, loc string) (bool, string)
 }
 
-// v.bytes gates a detector on the bytes its first check needs ('$' or a '\' escaping it for a
-// Log4j lookup, '<', a quote or '%' for a DTD, an external identifier or a parameter entity,
-// '(' or ')' for an LDAP filter): a set lookup instead of a scan.
-//
+// needs is a detector's gate, a necessary condition of its match computed from what one pass
+// over the value found (the bytes it holds, the keywords it contains): the value must hold one
+// of bytes, or contain one of keywords (in its folded form), or pass also. It must never be
+// false on a value match fires on (through any decoding or rewriting match does first): when a
+// detector changes, its needs must change with it: TestGatesChangeNothing runs every detector on
+// every value of the whole wafbench corpus and fails, naming the rule and the value, when one
+// fires where its gate would have skipped it (FuzzGates does the same on arbitrary values).
+type needs struct {
+	bytes    string
+	keywords []string
+	also     func(r *route, v normalized, loc string) bool
+	// set is bytes as a set and bit the keywords' bit in a value's words (gateMatcher), both
+	// filled at init.
+	set byteSet
+	bit uint64
+}
+
+// passes reports whether v at loc may make the detector fire; a nil gate always passes.
+func (n *needs) passes(r *route, v *normalized, loc string) bool {
+	return n == nil || v.words&n.bit != 0 || v.bytes.intersects(&n.set) || n.also != nil && n.also(r, *v, loc)
+}
+
 // detectors run in this order; the first that fires names the finding. More specific rules come
 // before the broader ones that may also match the same value (a log4shell string also looks like
 // a template expression, a DTD like markup).
 var detectors = []detector{
-	{RuleScanner, func(_ *route, v normalized, loc string) (bool, string) {
+	{RuleScanner, &needs{keywords: scannerAgents.list()}, func(_ *route, v normalized, loc string) (bool, string) {
 		return loc == "header.user-agent" && isScanner(v.folded), ""
 	}},
-	{RuleNoSQL, func(_ *route, v normalized, _ string) (bool, string) {
+	{RuleNoSQL, &needs{keywords: append(mongoJS.list(), mongoOperators...)}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isNoSQL(v.folded), ""
 	}},
-	{RuleSQLi, func(_ *route, v normalized, _ string) (bool, string) {
-		if ok, fp := isSQLiToken(v); ok {
-			return true, fp
-		}
-		return isSQLHeuristic(v.folded, &v.bytes), "heuristic"
-	}},
-	{RuleXXE, func(_ *route, v normalized, _ string) (bool, string) {
+	// isSQLiToken skips values of letters and digits by itself.
+	{RuleSQLi, nil, func(_ *route, v normalized, _ string) (bool, string) { return isSQLiToken(v) }},
+	// A call needs '(', the quote and tautology checks a quote or '='; sqlSpaces rewrites
+	// comments and whitespace before the catalog names are looked for; the injection shapes
+	// of detect_sqli.go need what sqlShapeNeeds adds.
+	{RuleSQLi, &needs{bytes: "('\"=\t\n\r\v\f" + sqlShapeBytes, keywords: append(sqlNames.list(), append(sqlShapeKeywords(), "/*", "  ", "; ")...)},
+		func(_ *route, v normalized, _ string) (bool, string) {
+			return isSQLHeuristic(v.folded, &v.bytes), "heuristic"
+		}},
+	{RuleXXE, &needs{bytes: "%", keywords: []string{"<!entity", "<!doctype", "system", "public"}}, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("<'\"%") && isXXE(v.folded), ""
 	}},
-	{RuleXSS, func(_ *route, v normalized, _ string) (bool, string) {
-		return mayBeXSS(&v.bytes) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
+	// libinjection's XSS tokenizer fires on tags (after '<') and attribute values (after '=');
+	// TestLibinjectionXSSNeedsLtOrEq pins this against the library.
+	{RuleXSS, &needs{bytes: "<="}, func(_ *route, v normalized, _ string) (bool, string) {
+		return libinjection.IsXSS(v.text), ""
 	}},
-	{RuleTraversal, func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
-	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) {
+	// Tags need '<', event handlers '='; the script sinks are matched after compactJS, which
+	// leaves values without compactable bytes as they are (mayCompactToXSS).
+	{RuleXSS, &needs{bytes: "<=", keywords: xssMarkers.list(), also: mayCompactToXSS}, func(_ *route, v normalized, _ string) (bool, string) {
+		return isXSSHeuristic(v.folded), ""
+	}},
+	// ".." segments; the file names, also after the '/' inAfter puts before the value and with
+	// '\' read as '/'.
+	{RuleTraversal, &needs{bytes: "\\", keywords: append(sensitiveFiles.list(), append(afterSlash(sensitiveFiles.list()), "..")...)},
+		func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
+	{RuleJNDI, &needs{keywords: append(braceSpellingsFrom(), "${")}, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("$\\") && isJNDI(v.folded), ""
 	}},
-	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) {
+	{RuleSSTI, &needs{keywords: append(sstiMarkers.list(), templateOpenerList()...)}, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("{%_#?|$") && isSSTI(v.folded), ""
 	}},
-	{RuleJava, func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
-	{RuleCmdInjection, func(r *route, v normalized, loc string) (bool, string) {
+	// The serialization stream markers are matched in the text; folded holds them in lower case.
+	{RuleJava, &needs{keywords: append(javaClasses.list(), append(javaPackages.list(), "ro0ab", "cs7qaf", "kztaau", "\xac\xed\x00\x05", "aced0005")...)},
+		func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
+	// Without a separator, substitution, quote, expansion, assignment or path, only the value's
+	// first word can be a command.
+	{RuleCmdInjection, &needs{bytes: ";|&\n\r{`($'\"\\=/%", keywords: cmdMarkers.list(), also: mayBeCommand}, func(r *route, v normalized, loc string) (bool, string) {
 		// A command field is strict: any metacharacter, on top of what fires everywhere.
 		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded), ""
 	}},
-	{RuleCode, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
-	{RulePHP, func(_ *route, v normalized, _ string) (bool, string) { return isPHP(v.folded), "" }},
+	{RuleCode, &needs{keywords: codeMarkers.list()}, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
+	{RulePHP, &needs{bytes: "(", keywords: append(phpMarkers.list(), "<?", ":\"")}, func(_ *route, v normalized, _ string) (bool, string) {
+		return isPHP(v.folded), ""
+	}},
 	// A Referer or Origin names the client's page (http://localhost:3000 in development), not a
 	// URL the server fetches: request headers are no SSRF location.
-	{RuleSSRF, func(_ *route, v normalized, loc string) (bool, string) {
-		return !strings.HasPrefix(loc, "header.") && isSSRF(v.folded), ""
-	}},
-	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
-	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) {
-		return v.bytes.hasAny("()") && isLDAP(v.folded), ""
-	}},
+	{RuleSSRF, &needs{keywords: append(ssrfMarkers.list(), "http", "ftp", "localhost", ".internal", ".cluster.local", ".svc")},
+		func(_ *route, v normalized, loc string) (bool, string) {
+			return !strings.HasPrefix(loc, "header.") && isSSRF(v.folded), ""
+		}},
+	// The line breaks isCRLF reads as CR and LF are the keywords but " http/".
+	{RuleCRLF, &needs{bytes: "\r\n", keywords: []string{" http/", "\xe5\x98", "\u2028", "\u0085"}},
+		func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
+	// Breakouts hold ')', filters "(attribute=".
+	{RuleLDAP, &needs{bytes: ")", also: func(_ *route, v normalized, _ string) bool { return v.bytes.has('(') && v.bytes.has('=') }},
+		func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
 }
+
+// gateMatcher finds every gate's keywords in a value in one pass: the detectors' keyword lists
+// as needs copy them, one bit each. wordDetectors are the detectors (by index in the table)
+// whose gate may pass on a value of letters, digits and '_' holding none of the gates' keywords
+// (most JSON keys, path segments, identifiers): those without a gate or with a check, and those
+// that need a word byte; the others are not even asked. Both are compiled from the table at
+// init; a gate with keywords past the 64th is dropped (its detector runs on every value).
+var gateMatcher, wordDetectors = compileGates()
+
+func compileGates() (*keywordMatcher, detectorSet) {
+	var groups [][]string
+	var word detectorSet
+	for i := range detectors {
+		n := detectors[i].needs
+		if n != nil && len(n.keywords) > 0 {
+			if len(groups) == 64 {
+				detectors[i].needs, n = nil, nil
+			} else {
+				n.bit = 1 << len(groups)
+				groups = append(groups, n.keywords)
+			}
+		}
+		if n != nil {
+			n.set = bytesOf(n.bytes)
+		}
+		if i < 64 && (n == nil || n.also != nil || strings.ContainsAny(n.bytes, wordChars)) {
+			word |= 1 << i
+		}
+	}
+	return newKeywordMatcher(groups), word
+}
+
+// detectorSet is a set of detectors by index in the table; the 65th and later are always in it.
+type detectorSet uint64
+
+func (m detectorSet) has(i int) bool { return i >= 64 || m&(1<<i) != 0 }
 
 // detect runs the injection detectors on a normalized value at loc and returns the first rule
 // that fires and is not allow-listed there, with a detail (the libinjection SQL fingerprint), or
-// "" when the value is clean.
+// "" when the value is clean. A detector runs only when the value passes its needs.
 func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	if v.text == "" {
 		return "", ""
 	}
-	for _, d := range detectors {
-		if r.allowed(d.rule, loc) {
+	v.words = gateMatcher.groups(v.folded)
+	word := v.words == 0 && v.bytes.onlyWord()
+	for i, d := range detectors {
+		if word && !wordDetectors.has(i) || !d.needs.passes(r, &v, loc) || r.allowed(d.rule, loc) {
 			continue
 		}
 		if ok, detail := d.match(r, v, loc); ok {
@@ -84,9 +164,111 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	return "", ""
 }
 
-// mayBeXSS is a cheap prefilter: libinjection's XSS tokenizer only fires on markup ('<'),
-// attribute syntax ('=', '`') or URLs with a scheme (':'), so values without any skip it.
-func mayBeXSS(b *byteSet) bool { return b.hasAny("<=`:") }
+// compactable are the bytes without which compactJS returns a value as it is.
+const compactable = " \t\n\r\f\v[]&/"
+
+// xssBytes are the bytes of every xssMarkers entry but xssWords (a ':' compactJS reads from
+// "&colon;", a '.' from `["`).
+const xssBytes = "<=(:.!+$`-[&"
+
+// xssWords are the xssMarkers entries without any of xssBytes: letters only.
+var xssWords = func() (words []string) {
+	for _, m := range xssMarkers.list() {
+		if !strings.ContainsAny(m, xssBytes) {
+			words = append(words, m)
+		}
+	}
+	return words
+}()
+
+// mayCompactToXSS reports a value that compactJS shortens (its prefilter's bytes) and that may
+// then hold a script sink: one of xssBytes, or every letter of one of xssWords, which the
+// shortening may join from pieces ("from charcode").
+func mayCompactToXSS(_ *route, v normalized, _ string) bool {
+	if !v.bytes.hasAny(compactable) {
+		return false
+	}
+	if v.bytes.hasAny(xssBytes) {
+		return true
+	}
+	for _, w := range xssWords {
+		if v.bytes.hasAll(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// braceSpellingsFrom returns what braceSpellings rewrites to "${".
+func braceSpellingsFrom() (out []string) {
+	for i := 0; i < len(braceSpellingPairs); i += 2 {
+		out = append(out, braceSpellingPairs[i])
+	}
+	return out
+}
+
+// templateOpenerList returns the opening delimiters of templateOpeners.
+func templateOpenerList() (out []string) {
+	for _, d := range templateOpeners {
+		out = append(out, d.open)
+	}
+	return out
+}
+
+// afterSlash returns the patterns that start with '/' without it.
+func afterSlash(patterns []string) (out []string) {
+	for _, p := range patterns {
+		if len(p) > 1 && p[0] == '/' {
+			out = append(out, p[1:])
+		}
+	}
+	return out
+}
+
+// mayBeCommand is the gate of cmd_injection for a value without separators, substitutions,
+// quotes, expansions, assignments or paths (the bytes of its needs): a command field, or a value
+// whose first word, after the bytes isCommandAt skips, is a command, a wrapper, "if" or "for".
+func mayBeCommand(r *route, v normalized, loc string) bool {
+	s := v.folded
+	i := 0
+	for n := 0; n < 8 && i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0; n++ {
+		i++
+	}
+	w, _ := shellWord(s, i)
+	return firstWords.has(w) || r.commandField(loc)
+}
+
+// firstWords are the words isCommandAt may find a command with at the start of a value: the
+// commands, the wrappers, and "if" and "for" for Windows batch.
+var firstWords = func() *wordSet {
+	ws := &wordSet{words: setOf("if", "for")}
+	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers} {
+		for w := range list {
+			ws.words[w] = true
+		}
+	}
+	for w := range ws.words {
+		if len(w) < 64 {
+			ws.lengths[w[0]] |= 1 << len(w)
+		}
+	}
+	return ws
+}()
+
+// wordSet is a set of words with a filter that rejects most other words without hashing them:
+// the lengths under 64 of the set's words, by first byte.
+type wordSet struct {
+	words   map[string]bool
+	lengths [256]uint64
+}
+
+// has reports w in the set.
+func (ws *wordSet) has(w string) bool {
+	if len(w) >= 64 {
+		return ws.words[w]
+	}
+	return w != "" && ws.lengths[w[0]]&(1<<len(w)) != 0 && ws.words[w]
+}
 
 // sensitiveFiles are well-known file paths read through path traversal or file inclusion
 // (matched in the case-folded value, '\' treated as '/').

@@ -14,8 +14,11 @@ var log4jLookups = newKeywordSet(
 
 // braceSpellings are other spellings of "${": JSON, Java and C escapes of '$' or '{' and the
 // HTML entity.
-var braceSpellings = strings.NewReplacer("$\\u007b", "${", "$&lbrace;", "${", "$&lbrace", "${", "$\\u0026lbrace;", "${",
-	"$\\u0026lbrace", "${", "\\u0024\\u007b", "${", "\\u0024{", "${", "\\x24\\x7b", "${", "$\\x7b", "${", "\\x24{", "${")
+var braceSpellings = strings.NewReplacer(braceSpellingPairs...)
+
+// braceSpellingPairs are braceSpellings' old, new pairs.
+var braceSpellingPairs = []string{"$\\u007b", "${", "$&lbrace;", "${", "$&lbrace", "${", "$\\u0026lbrace;", "${",
+	"$\\u0026lbrace", "${", "\\u0024\\u007b", "${", "\\u0024{", "${", "\\x24\\x7b", "${", "$\\x7b", "${", "\\x24{", "${"}
 
 // jndiSpace is removed before matching: "${ jndi : ldap" is a lookup too.
 var jndiSpace = strings.NewReplacer(" ", "", "\t", "", "\n", "", "\r", "")

@@ -13,6 +13,22 @@ import "strings"
 // prose has apostrophes, "or", "and", "like", parentheses and dashes, but not a closing quote
 // followed by a SQL operator and a trailing comment.
 
+// sqlShapeBytes and sqlShapeKeywords are what the shapes need on top of the heuristics' gate
+// (detect.go: '(', quotes, '=', whitespace, "/*", the catalog names): a backtick; ')' opening
+// "as x from" (spaces collapsed by sqlSpaces); ";--" or ";#" ending a statement; a \x escape;
+// a catalog name spelled with '+' for spaces.
+const sqlShapeBytes = "`"
+
+func sqlShapeKeywords() []string {
+	kw := []string{") as", ")as", ";--", ";#", "\\x2"}
+	for _, p := range sqlNames.list() {
+		if strings.Contains(p, " ") {
+			kw = append(kw, strings.ReplaceAll(p, " ", "+"))
+		}
+	}
+	return kw
+}
+
 // sqlShape reports one of the shapes above in folded (the case-folded value, b the bytes of the
 // value) or spaced (folded after sqlSpaces: comments turned into spaces, whitespace collapsed).
 func sqlShape(folded, spaced string, b *byteSet) bool {

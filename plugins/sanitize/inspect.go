@@ -71,6 +71,8 @@ type scan struct {
 	// nested is set while inspecting what a value decoded to (decodeNested): decoding happens
 	// once, never again inside the decoded value.
 	nested bool
+	// clean, when set, remembers the header values found clean (cleancache.go).
+	clean *cleanHeaders
 	// count is the number of findings recorded in the phase.
 	count                    int
 	reject, sanitize, detect *finding
@@ -131,6 +133,11 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 	if raw == "" || !s.spend(len(raw)+len(loc), loc) {
 		return
 	}
+	keep := part == "value" && !s.nested && s.clean.keeps(loc, raw)
+	if keep && s.clean.has(s.r, loc, raw) {
+		return
+	}
+	count, budget := s.count, s.budget
 	if part == "name" {
 		t = target{}
 	}
@@ -149,6 +156,9 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 	}
 	if part == "value" && !s.nested {
 		s.decodeNested(v, loc, t)
+	}
+	if keep && s.count == count && s.budget == budget {
+		s.clean.add(s.r, loc, raw)
 	}
 }
 

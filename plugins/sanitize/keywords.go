@@ -30,6 +30,15 @@ func newKeywordSet(patterns ...string) *keywordSet {
 	return k
 }
 
+// list returns the patterns of k (for a gate's keywords, detect.go).
+func (k *keywordSet) list() []string {
+	var out []string
+	for _, bucket := range k.byFirst {
+		out = append(out, bucket...)
+	}
+	return out
+}
+
 // mayStart reports whether a pattern can start at index i of s.
 func (k *keywordSet) mayStart(s string, i int) bool {
 	c := s[i]
@@ -91,4 +100,105 @@ func someIndex(s, sub string, f func(i int) bool) bool {
 		i += 1 + k
 	}
 	return false
+}
+
+// keywordMatcher finds in one pass over a value which groups of substrings occur in it, each
+// group a bit of the result, so that the detectors' gates (detect.go) ask a bitmask instead of
+// each scanning the value for its own list: an Aho-Corasick automaton compiled to a DFA (one
+// table lookup per byte). Bytes no pattern holds share one class, so do the ten digits, and
+// patterns are cut to their first matcherPrefix bytes, which keeps the table small (about
+// 1,900 states × 69 byte classes, 260 KB, here): the matcher may then report a group on a value
+// holding only a pattern's prefix or other digits, which a gate, a necessary condition, allows.
+//
+// Hand-written: the Go Aho-Corasick package at hand (github.com/petar-dambovaliev/aho-corasick,
+// in go.sum through Coraza) allocates on every search (the haystack as []byte, the iterator,
+// each match) and dispatches through interfaces on every byte, which in Go on Wasm costs more
+// than the scans it would replace; this walk allocates nothing.
+type keywordMatcher struct {
+	class   [256]uint8
+	classes int
+	// next is the transition table, state*classes + class; out the groups found on entering
+	// a state (its patterns' and those of its failure chain).
+	next []uint16
+	out  []uint64
+}
+
+// matcherPrefix is the length patterns are cut to.
+const matcherPrefix = 6
+
+// newKeywordMatcher builds the automaton of groups: group i's patterns set bit i.
+func newKeywordMatcher(groups [][]string) *keywordMatcher {
+	m := &keywordMatcher{classes: 1}
+	for _, patterns := range groups {
+		for _, p := range patterns {
+			for i := 0; i < len(p) && i < matcherPrefix; i++ {
+				if m.class[p[i]] != 0 {
+					continue
+				}
+				if c := p[i]; c >= '0' && c <= '9' {
+					for d := '0'; d <= '9'; d++ {
+						m.class[d] = uint8(m.classes)
+					}
+				} else {
+					m.class[c] = uint8(m.classes)
+				}
+				m.classes++
+			}
+		}
+	}
+	// The trie, then failure links breadth first (a state's failure is the longest proper
+	// suffix of its path that is a path too), filling the table as it goes: a missing
+	// transition is the failure's.
+	trie := [][]uint16{make([]uint16, m.classes)}
+	m.out = []uint64{0}
+	for g, patterns := range groups {
+		for _, p := range patterns {
+			n := 0
+			for i := 0; i < len(p) && i < matcherPrefix; i++ {
+				k := m.class[p[i]]
+				if trie[n][k] == 0 {
+					trie[n][k] = uint16(len(trie))
+					trie = append(trie, make([]uint16, m.classes))
+					m.out = append(m.out, 0)
+				}
+				n = int(trie[n][k])
+			}
+			if n != 0 {
+				m.out[n] |= 1 << g
+			}
+		}
+	}
+	m.next = make([]uint16, len(trie)*m.classes)
+	fail := make([]uint16, len(trie))
+	queue := []uint16{0}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		m.out[n] |= m.out[fail[n]]
+		for k, child := range trie[n] {
+			switch {
+			case child == 0 && n == 0:
+			case child == 0:
+				m.next[int(n)*m.classes+k] = m.next[int(fail[n])*m.classes+k]
+			default:
+				m.next[int(n)*m.classes+k] = child
+				if n != 0 {
+					fail[child] = m.next[int(fail[n])*m.classes+k]
+				}
+				queue = append(queue, child)
+			}
+		}
+	}
+	return m
+}
+
+// groups returns the bits of the groups with a pattern occurring in s.
+func (m *keywordMatcher) groups(s string) uint64 {
+	var found uint64
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = int(m.next[n*m.classes+int(m.class[s[i]])])
+		found |= m.out[n]
+	}
+	return found
 }

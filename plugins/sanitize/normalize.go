@@ -41,6 +41,9 @@ type normalized struct {
 	text   string  // decoded, NFKC (case preserved: libinjection folds case itself)
 	folded string  // text in ASCII lower case
 	bytes  byteSet // the bytes text holds, for the detectors' prefilters
+	// words are the bits of the detectors' gates whose keywords folded contains, filled by
+	// detect (gateMatcher).
+	words uint64
 }
 
 // byteSet is the set of byte values a string holds, filled in one pass: the detectors ask it
@@ -70,6 +73,21 @@ func (b *byteSet) hasAny(chars string) bool {
 	return false
 }
 
+// intersects reports a byte of c.
+func (b *byteSet) intersects(c *byteSet) bool {
+	return b[0]&c[0]|b[1]&c[1]|b[2]&c[2]|b[3]&c[3] != 0
+}
+
+// hasAll reports every byte of chars.
+func (b *byteSet) hasAll(chars string) bool {
+	for i := 0; i < len(chars); i++ {
+		if !b.has(chars[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // nonASCII reports a byte of 0x80 or more.
 func (b *byteSet) nonASCII() bool { return b[2]|b[3] != 0 }
 
@@ -79,16 +97,11 @@ func (b *byteSet) onlyWord() bool {
 	return *b != byteSet{} && b[0]&^wordBytes[0] == 0 && b[1]&^wordBytes[1] == 0 && !b.nonASCII()
 }
 
-// wordBytes is [A-Za-z0-9_].
-var wordBytes = func() byteSet {
-	var b byteSet
-	for c := 0; c < 128; c++ {
-		if isIdent(byte(c)) {
-			b[c>>6] |= 1 << (c & 63)
-		}
-	}
-	return b
-}()
+// wordBytes is [A-Za-z0-9_], wordChars.
+var wordBytes = bytesOf(wordChars)
+
+// wordChars are the letters, digits and '_'.
+const wordChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 
 // upperBytes is [A-Z].
 var upperBytes = bytesOf("ABCDEFGHIJKLMNOPQRSTUVWXYZ")

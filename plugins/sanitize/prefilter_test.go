@@ -2,6 +2,7 @@ package sanitize
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/corazawaf/libinjection-go"
@@ -77,6 +78,34 @@ func TestCompactJS(t *testing.T) {
 	} {
 		if got := compactJS(in); got != want {
 			t.Errorf("compactJS(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLibinjectionXSSNeedsLtOrEq pins the gate of the libinjection XSS detector against the
+// library: its HTML5 tokenizer reports tags, comments and doctypes only after '<', and judges
+// an attribute's value only after '=' (a black attribute, a URL attribute, style), so a value
+// without either is never XSS to it, whatever else it holds (schemes, quotes, back quotes,
+// event handler names, '>').
+func TestLibinjectionXSSNeedsLtOrEq(t *testing.T) {
+	pieces := []string{"javascript:", "vbscript:", "data:text/html,", "alert(1)", "onerror", "onload",
+		"style", "href", "src", "srcdoc", "formaction", "`", "'", "\"", " ", "\t", "\n", "/", ">", "!",
+		"--", "?", "&#x3a;", "&colon;", "x", "svg", "script", "expression(", "url(", "import", "entity",
+		"[if", "xml", "\x00", ":", ";", "(", ")", "\\", "%3c", "&lt;", "·", "é", "view-source:"}
+	r := rand.New(rand.NewPCG(3, 4))
+	var b strings.Builder
+	for i := 0; i < 200_000; i++ {
+		b.Reset()
+		for n := 1 + r.IntN(8); n > 0; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		if s := b.String(); libinjection.IsXSS(s) {
+			t.Fatalf("libinjection.IsXSS(%q) = true without '<' or '=': the XSS gate would miss it", s)
+		}
+	}
+	for _, s := range []string{"<svg onload=alert(1)>", "x onerror=alert(1)", "' onfocus=alert(1) autofocus '"} {
+		if !libinjection.IsXSS(s) {
+			t.Errorf("libinjection.IsXSS(%q) = false: the pieces above no longer exercise the library", s)
 		}
 	}
 }

@@ -22,6 +22,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	s.foreignReferer = foreignReferer(req)
+	s.clean = p.clean
 	s.checkLimits(req)
 	if p.path {
 		s.inspectPath(req.PathOnly())
@@ -77,7 +78,7 @@ func (s *scan) inspectPath(path string) {
 	seg := 0
 	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
 		part, tail, more := strings.Cut(rest, "/")
-		loc := "path[" + strconv.Itoa(seg) + "]"
+		loc := pathLoc(seg)
 		s.value(part, encURL, loc, "value", target{})
 		if len(part) > 1 && part[0] == '.' && part != ".." && part != ".well-known" && !s.r.allowed(RuleTraversal, loc) {
 			s.add(finding{rule: RuleTraversal, loc: loc})
@@ -91,9 +92,38 @@ func (s *scan) inspectPath(path string) {
 		return
 	}
 	decoded, _ := percentDecode(path, false)
-	if decoded, _ = cleanBytes(decoded); isTraversal(lower(decoded)) {
+	decoded, _ = cleanBytes(decoded)
+	v := normalized{text: decoded, folded: lower(decoded)}
+	v.bytes, v.words = bytesOf(v.folded), gateMatcher.groups(v.folded)
+	if traversalNeeds.passes(s.r, &v, "path") && isTraversal(v.folded) {
 		s.add(finding{rule: RuleTraversal, loc: "path"})
 	}
+}
+
+// traversalNeeds is the gate of the path_traversal detector, for the whole path.
+var traversalNeeds = func() *needs {
+	for _, d := range detectors {
+		if d.rule == RuleTraversal {
+			return d.needs
+		}
+	}
+	return nil
+}()
+
+// pathLocs are the locations of the first path segments, built once.
+var pathLocs = func() (locs [16]string) {
+	for i := range locs {
+		locs[i] = "path[" + strconv.Itoa(i) + "]"
+	}
+	return locs
+}()
+
+// pathLoc is the location of path segment i: "path[<i>]".
+func pathLoc(i int) string {
+	if i < len(pathLocs) {
+		return pathLocs[i]
+	}
+	return "path[" + strconv.Itoa(i) + "]"
 }
 
 // sanitizeHeaders applies header-phase sanitize targets: query parameters are dropped from

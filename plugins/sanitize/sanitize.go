@@ -44,6 +44,8 @@ type Policy struct {
 	norm       normalizer
 	// maxParts is multipart.maxParts.
 	maxParts int
+	// clean remembers the header values found clean (cleancache.go).
+	clean *cleanHeaders
 }
 
 // Parse strictly decodes and compiles the spec.
@@ -54,7 +56,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	}
 	var es config.Errors
 	p := &Policy{
-		allHeaders: true, cookies: true, path: true,
+		allHeaders: true, cookies: true, path: true, clean: &cleanHeaders{},
 		maxParts: inherit(spec.Multipart.MaxParts, DefaultMaxParts),
 		norm: normalizer{
 			maxIter:  inherit(spec.Normalize.MaxIterations, DefaultMaxIterations),

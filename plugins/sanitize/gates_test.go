@@ -1,0 +1,149 @@
+package sanitize
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wasmward/wasmward/shared/policy"
+	"github.com/wasmward/wasmward/tools/wafbench/corpus"
+)
+
+// gateViolations runs every detector of table on v at loc, gates ignored, and returns the rules
+// that fire on a value their needs, or wordDetectors, would have skipped.
+func gateViolations(table []detector, wordTable detectorSet, r *route, v normalized, loc string) (rules []string) {
+	v.words = gateMatcher.groups(v.folded)
+	word := v.words == 0 && v.bytes.onlyWord()
+	for i, d := range table {
+		if ok, _ := d.match(r, v, loc); ok && (!d.needs.passes(r, &v, loc) || word && !wordTable.has(i)) {
+			rules = append(rules, d.rule)
+		}
+	}
+	return rules
+}
+
+// withGateCheck makes every value the policy inspects go through check, with the detector
+// table and its wordDetectors, instead of detect's dispatch (no finding is recorded), until the returned func
+// restores the table.
+func withGateCheck(check func(table []detector, wordTable detectorSet, r *route, v normalized, loc string)) (restore func()) {
+	saved, savedWord := detectors, wordDetectors
+	detectors, wordDetectors = []detector{{rule: "gate_check", match: func(r *route, v normalized, loc string) (bool, string) {
+		check(saved, savedWord, r, v, loc)
+		return false, ""
+	}}}, ^detectorSet(0)
+	return func() { detectors, wordDetectors = saved, savedWord }
+}
+
+// TestGatesChangeNothing checks the detectors' needs (detect.go) against the detectors on every
+// value of the whole wafbench corpus (CRS tests, Debian payloads in every position, benign
+// sets; both splits: this measures nothing, it checks an equivalence), under the default config
+// and with every location a command field: no detector fires on a value its gate skips, so
+// detection is what it is without the gates. The Debian sets need `make test-deps`.
+func TestGatesChangeNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole corpus")
+	}
+	dir, err := corpus.CRSDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := corpus.Build(corpus.Options{CRSDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := append(append([]corpus.Item(nil), c.Attacks...), c.Benign...)
+	values := 0
+	violations := map[string]int{}
+	restore := withGateCheck(func(table []detector, wordTable detectorSet, r *route, v normalized, loc string) {
+		values++
+		for _, rule := range gateViolations(table, wordTable, r, v, loc) {
+			if violations[rule]++; violations[rule] <= 3 {
+				t.Errorf("%s fires at %s on %q, which its needs skip", rule, loc, v.text)
+			}
+		}
+	})
+	defer restore()
+	for _, spec := range []string{`{}`, `{"commandFields":["*"]}`} {
+		p, err := Parse([]byte(spec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.(*Policy).clean = nil // every value, repeated header values too
+		for _, it := range items {
+			pairs := append([][2]string{{":method", it.Req.Method}, {":path", it.Req.Target}}, it.Req.Headers...)
+			req := policy.NewRequest(pairs, nil, nil)
+			p.OnRequest(req)
+			if len(it.Req.Body) > 0 {
+				req.Body = it.Req.Body
+				p.(policy.RequestBodyPolicy).OnRequestBody(req)
+			}
+		}
+	}
+	t.Logf("%d requests, %d values checked; violations by rule: %v", len(items), values, violations)
+}
+
+// FuzzGates checks the detectors' needs on arbitrary values at a few locations.
+func FuzzGates(f *testing.F) {
+	for _, s := range append(fuzzSeeds, "whoami", "ifconfig", "localhost", "sqlmap", "information_schema", "Dublin") {
+		f.Add(s)
+	}
+	for _, d := range detectors {
+		if d.needs != nil {
+			for _, k := range d.needs.keywords {
+				f.Add(k)
+				f.Add("x " + strings.ToUpper(k) + "(1)")
+			}
+		}
+	}
+	p, err := Parse([]byte(`{"commandFields":["query.cmd"]}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	r := p.(*Policy).route(policy.NewRequest([][2]string{{":method", "GET"}, {":path", "/"}}, nil, nil))
+	n := normalizer{maxIter: 3, maxBytes: 1 << 16}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, enc := range []encoding{encNone, encQuery} {
+			v, _ := n.normalize(s, enc)
+			for _, loc := range []string{"query.q", "query.cmd", "header.user-agent", "header.referer", "path[0]", "json.a"} {
+				if rules := gateViolations(detectors, wordDetectors, r, v, loc); len(rules) > 0 {
+					t.Fatalf("%v fire at %s on %q, which their needs skip", rules, loc, v.text)
+				}
+			}
+		}
+	})
+}
+
+// TestKeywordMatcher checks the automaton against a substring search of each group's patterns
+// cut to matcherPrefix bytes, digits all read as '0', on overlapping and nested patterns.
+func TestKeywordMatcher(t *testing.T) {
+	groups := [][]string{{"he", "she", "hers"}, {"his"}, {"ushers"}, {"a"}, {"/etc/", "etc/passwd"}, {"1=1"}}
+	m := newKeywordMatcher(groups)
+	want := func(s string) (bits uint64) {
+		for g, patterns := range groups {
+			for _, p := range patterns {
+				if strings.Contains(digitsAs0(s), digitsAs0(p[:min(len(p), matcherPrefix)])) {
+					bits |= 1 << g
+				}
+			}
+		}
+		return bits
+	}
+	inputs := []string{"", "h", "ushers", "xhishe", "shhis", "hhers", "/etc/passwd", "etc/passw", "a", "/etc", "uusherss", "2=3", "1="}
+	for _, s := range inputs {
+		for _, t2 := range inputs {
+			if got := m.groups(s + t2); got != want(s+t2) {
+				t.Errorf("groups(%q) = %b, want %b", s+t2, got, want(s+t2))
+			}
+		}
+	}
+}
+
+// digitsAs0 is s with every digit replaced by '0'.
+func digitsAs0(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			b[i] = '0'
+		}
+	}
+	return string(b)
+}
