@@ -61,15 +61,15 @@ func parse(b []byte) (*module, error) {
 	r := &reader{b: b, off: 8}
 	for r.off < len(b) {
 		id := r.byte()
-		size := int(r.uint())
-		if r.err != nil || size > len(b)-r.off {
+		size := r.uint()
+		if r.err != nil || size > uint64(len(b)-r.off) {
 			return nil, fmt.Errorf("truncated section at %d", r.off)
 		}
-		sec := &reader{b: b[r.off : r.off+size]}
+		sec := &reader{b: b[r.off : r.off+int(size)]}
 		switch id {
 		case 0: // custom
 			if sec.name() == "name" {
-				m.names = int64(size)
+				m.names = int64(len(sec.b))
 				readFunctionNames(sec, names)
 			}
 		case 2: // imports: they take the first function indices
@@ -91,19 +91,19 @@ func parse(b []byte) (*module, error) {
 				}
 			}
 		case 10: // code
-			m.code = int64(size)
+			m.code = int64(len(sec.b))
 			for n := sec.uint(); n > 0 && sec.err == nil; n-- {
 				l := sec.uint()
 				bodies = append(bodies, int64(l))
-				sec.off += int(l)
+				sec.skip(l)
 			}
 		case 11:
-			m.data = int64(size)
+			m.data = int64(len(sec.b))
 		}
 		if sec.err != nil {
 			return nil, fmt.Errorf("section %d: %w", id, sec.err)
 		}
-		r.off += size
+		r.off += len(sec.b)
 	}
 	for i, l := range bodies {
 		m.perPackage[goPackage(names[imported+i])] += l
@@ -115,15 +115,18 @@ func parse(b []byte) (*module, error) {
 func readFunctionNames(r *reader, names map[int]string) {
 	for r.off < len(r.b) && r.err == nil {
 		id := r.byte()
-		size := int(r.uint())
-		end := r.off + size
+		size := r.uint()
+		if r.err != nil || size > uint64(len(r.b)-r.off) {
+			return
+		}
+		sub := &reader{b: r.b[r.off : r.off+int(size)]}
 		if id == 1 {
-			for n := r.uint(); n > 0 && r.err == nil; n-- {
-				idx := int(r.uint())
-				names[idx] = r.name()
+			for n := sub.uint(); n > 0 && sub.err == nil; n-- {
+				idx := int(sub.uint())
+				names[idx] = sub.name()
 			}
 		}
-		r.off = end
+		r.off += len(sub.b)
 	}
 }
 
@@ -221,13 +224,24 @@ func (r *reader) uint() uint64 {
 }
 
 func (r *reader) name() string {
-	n := int(r.uint())
-	if r.err != nil || n > len(r.b)-r.off {
-		r.err = fmt.Errorf("bad name at %d", r.off)
+	n := r.uint()
+	start := r.off
+	if !r.skip(n) {
 		return ""
 	}
-	r.off += n
-	return string(r.b[r.off-n : r.off])
+	return string(r.b[start:r.off])
+}
+
+// skip moves past n bytes; it fails, and reports false, when fewer remain.
+func (r *reader) skip(n uint64) bool {
+	if r.err == nil && n > uint64(len(r.b)-r.off) {
+		r.err = fmt.Errorf("%d bytes past the end at %d", n, r.off)
+	}
+	if r.err != nil {
+		return false
+	}
+	r.off += int(n)
+	return true
 }
 
 func (r *reader) limits() {
