@@ -392,8 +392,12 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 	if len(knobs) > 0 {
 		env = strings.Join(knobs, " ")
 	}
-	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s\n\n",
-		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, total-benchWarmup, env)
+	malloc := "glibc's default malloc (" + MallocDefaultEnv + "=default)"
+	if m := mallocEnv(); len(m) > 0 {
+		malloc = m[0]
+	}
+	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s; wasm nginx started with %s\n\n",
+		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, total-benchWarmup, env, malloc)
 	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | worker CPU µs/req | RSS/worker warm MiB | RSS/worker @" + kilo(total) + " MiB | of which anonymous MiB | start s | compile cache | statuses |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range results {

@@ -86,7 +86,7 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 	if realIP {
 		conf.HTTP = append(slices.Clone(conf.HTTP), "set_real_ip_from 127.0.0.1;", "real_ip_header "+sourceHeader+";")
 	}
-	env := testEnv()
+	env := append(testEnv(), mallocEnv()...)
 	var ready []string
 	for _, s := range sites {
 		srv := gen.NginxServer{Listen: s.addr, BodyBuffer: s.bodyBuffer}

@@ -90,6 +90,27 @@ func Main(workers int) []string {
 	return main
 }
 
+// MallocEnv is the process environment nginx/README.md recommends for ngx_wasm_module's nginx,
+// and what the e2e and the benchmark start it with: glibc's malloc with a fixed mmap threshold.
+// With glibc's default the threshold rises to the largest block freed so far (up to 32 MiB); the
+// multi-MB buffers a worker frees after loading a module (the .wasm file, Wasmtime's cache entry)
+// raise it, and the worker's later multi-MB allocations then stay on the brk heap, which glibc
+// does not give back: 6–10 MiB per worker measured (docs/performance.md). glibc only; the variable
+// must be in nginx's own environment (nginx's `env` directive comes too late).
+const MallocEnv = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304"
+
+// MallocDefaultEnv names the variable that, set to "default", starts the e2e's nginx without
+// MallocEnv (to measure glibc's default).
+const MallocDefaultEnv = "WASMWARD_NGINX_MALLOC"
+
+// mallocEnv returns MallocEnv unless MallocDefaultEnv asks for glibc's default.
+func mallocEnv() []string {
+	if os.Getenv(MallocDefaultEnv) == "default" {
+		return nil
+	}
+	return []string{MallocEnv}
+}
+
 // HTTP are the http-level directives of every e2e nginx.
 var HTTP = []string{"access_log off;"}
 

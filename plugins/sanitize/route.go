@@ -4,7 +4,7 @@ import (
 	"mime"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/pathnorm"

@@ -13,7 +13,8 @@
 // (reject, sanitize, detect) comes from the route and the per-rule overrides, and allow-list
 // entries suppress injection rules per location. See docs/sanitize.md.
 //
-// JSON Schema validation uses github.com/santhosh-tekuri/jsonschema/v6 (draft 2020-12),
+// JSON Schema validation uses github.com/santhosh-tekuri/jsonschema/v5 (draft 2020-12; why v5:
+// jsonschema.go),
 // compiled once at Parse. The JSON walker (jsonbody.go) is hand-written because it must report
 // byte offsets of string values for sanitize mode and enforce limits while scanning, which no
 // library offers; it only runs on bodies encoding/json.Valid accepted.
