@@ -25,9 +25,12 @@ const (
 type httpContext struct {
 	types.DefaultHttpContext
 	p    *pluginContext
-	id   uint32 // the host's context id, to resume the stream from a callout (see await.go)
-	req  *policy.Request
+	id   uint32          // the host's context id, to resume the stream from a callout (see await.go)
+	req  *policy.Request // &request once the request headers are read
 	resp *policy.Response
+	// request is the storage of req: kept in the stream's context, one allocation less per
+	// request.
+	request policy.Request
 
 	replied    bool // a local reply was sent: later callbacks (including our own reply's) pass
 	bufferBody bool // the request body is being buffered for the body phase
@@ -37,8 +40,10 @@ type httpContext struct {
 	// handoffCopies counts the identity handoff headers the client sent (identity producers).
 	handoffCopies int
 	// sent is the request headers as the host holds them, which policies (a chain) may edit in
-	// their own view (see sentCount); nil until read.
-	sent [][2]string
+	// their own view (see sentCount); nil until read. setHeaders: this stream set a request
+	// header since (see removeRequestHeader).
+	sent       [][2]string
+	setHeaders bool
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
 	// that ended meanwhile. done: the stream is over.
 	waiting, bodyEnded, done bool
@@ -91,8 +96,8 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	if c.p.producer {
 		pairs = c.stripHandoffHeader(pairs)
 	}
-	c.req = policy.NewRequest(pairs, hostProperties{caps: &c.p.host.caps}, c.loadIdentity)
-	c.sent = pairs
+	policy.InitRequest(&c.request, pairs, hostProperties{caps: &c.p.host.caps}, c.p)
+	c.req, c.sent = &c.request, pairs
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
@@ -264,7 +269,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	c.done = true // a callout answering later must not resume it (resume)
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
 	// outlives the stream even where the delete never comes (proxytest's wasm host).
-	c.req, c.resp, c.sent = nil, nil, nil
+	c.req, c.resp, c.sent, c.request = nil, nil, nil, policy.Request{}
 	yieldToRuntime()
 }
 
