@@ -25,12 +25,9 @@ const (
 type httpContext struct {
 	types.DefaultHttpContext
 	p    *pluginContext
-	id   uint32          // the host's context id, to resume the stream from a callout (see await.go)
-	req  *policy.Request // &request once the request headers are read
+	id   uint32 // the host's context id, to resume the stream from a callout (see await.go)
+	req  *policy.Request
 	resp *policy.Response
-	// request is the storage of req: kept in the stream's context, one allocation less per
-	// request.
-	request policy.Request
 
 	replied    bool // a local reply was sent: later callbacks (including our own reply's) pass
 	bufferBody bool // the request body is being buffered for the body phase
@@ -40,14 +37,13 @@ type httpContext struct {
 	// handoffCopies counts the identity handoff headers the client sent (identity producers).
 	handoffCopies int
 	// sent is the request headers as the host holds them, which policies (a chain) may edit in
-	// their own view (see sentCount); nil until read. setHeaders: this stream set a request
-	// header since (see removeRequestHeader).
-	sent       [][2]string
-	setHeaders bool
+	// their own view (see sentCount); nil until read.
+	sent [][2]string
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
-	// that ended meanwhile. done: the stream is over.
-	waiting, bodyEnded, done bool
-	awaits                   int // Defer decisions waited for (settle)
+	// that ended meanwhile. done: the stream is over. setHeaders: this stream set a request
+	// header since sent was read (see removeRequestHeader).
+	waiting, bodyEnded, done, setHeaders bool
+	awaits                               int // Defer decisions waited for (settle)
 	// hostPath is the :path the host gave where it differs from the request's raw target
 	// (nginx: its decoded, normalized URI; see useRawPath).
 	hostPath string
@@ -96,8 +92,10 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	if c.p.producer {
 		pairs = c.stripHandoffHeader(pairs)
 	}
-	policy.InitRequest(&c.request, pairs, hostProperties{caps: &c.p.host.caps}, c.p)
-	c.req, c.sent = &c.request, pairs
+	// A Request of its own, not one kept in the stream's context: a host that never deletes
+	// contexts (proxytest's) would keep its space for every stream.
+	c.req, c.sent = new(policy.Request), pairs
+	policy.InitRequest(c.req, pairs, hostProperties{caps: &c.p.host.caps}, c.p)
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
@@ -269,7 +267,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	c.done = true // a callout answering later must not resume it (resume)
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
 	// outlives the stream even where the delete never comes (proxytest's wasm host).
-	c.req, c.resp, c.sent, c.request = nil, nil, nil, policy.Request{}
+	c.req, c.resp, c.sent = nil, nil, nil
 	yieldToRuntime()
 }
 

@@ -109,8 +109,8 @@ func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) 
 }
 
 // InitRequest sets *r to the request NewRequest would build, with the identity loaded by load
-// (may be nil) on first use. r is storage the caller owns: the glue keeps it in its stream
-// context, which saves an allocation per request.
+// (may be nil) on first use: the glue's loader is one per plugin, where NewRequest's func would
+// be a closure allocated per request.
 func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityLoader) {
 	*r = Request{props: props, identity: load, Headers: make(Headers, 0, len(pairs))}
 	for _, p := range pairs {
