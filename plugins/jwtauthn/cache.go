@@ -38,7 +38,10 @@ func newTokenCache(max int, ttl time.Duration) *tokenCache {
 }
 
 func keyOf(token string, p *provider) cacheKey {
-	return cacheKey{sum: sha256.Sum256([]byte(token)), provider: p.index}
+	// Hashed from a stack buffer: converting the token (hundreds of bytes) would allocate on
+	// every request. A longer token grows the buffer on the heap, as the conversion would.
+	var buf [1024]byte
+	return cacheKey{sum: sha256.Sum256(append(buf[:0], token...)), provider: p.index}
 }
 
 // get returns the live entry for k, removing it if expired.

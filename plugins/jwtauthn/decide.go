@@ -34,8 +34,10 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if r.requires == nil {
 		return d
 	}
-	e := evalCtx{req: req, now: pol.host.Now(), mayWait: !req.Awaited}
-	o := r.requires.eval(&e)
+	e := &pol.scratch
+	*e = evalCtx{req: req, now: pol.host.Now(), mayWait: !req.Awaited}
+	defer func() { *e = evalCtx{} }() // keep nothing of the request (its tokens)
+	o := r.requires.eval(e)
 	if !o.ok && len(e.pending) > 0 {
 		return policy.Decision{Verdict: policy.Defer, Rule: r.id, Await: pol.awaitKeys(e.pending, e.now)}
 	}
@@ -100,13 +102,15 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 	return d
 }
 
-// evalCtx memoizes each provider's result within one request.
+// evalCtx memoizes each provider's result within one request. The Policy keeps one (scratch),
+// reused by every request: the glue calls a policy for one request at a time.
 type evalCtx struct {
 	req     *policy.Request
 	now     time.Time
 	memo    []memo
-	buf     [4]memo // backs memo for the usual few providers
-	mayWait bool    // the request may wait for keys (not yet waited)
+	buf     [4]memo   // backs memo for the usual few providers
+	results [4]result // backs each of those providers' results (see check)
+	mayWait bool      // the request may wait for keys (not yet waited)
 	pending []*provider
 }
 
@@ -171,7 +175,13 @@ func (e *evalCtx) check(p *provider) outcome {
 		} else if err != nil {
 			o.err, o.failed = err, p
 		} else {
-			o.ok, o.results = true, []result{{p, v, raw}}
+			o.ok = true
+			if k := len(e.memo); k < len(e.results) { // capped: an append copies (requirement.eval)
+				e.results[k] = result{p, v, raw}
+				o.results = e.results[k : k+1 : k+1]
+			} else {
+				o.results = []result{{p, v, raw}}
+			}
 		}
 	}
 	if e.memo == nil {

@@ -59,6 +59,7 @@ type Policy struct {
 	stripAuthz   []string     // strip + "authorization", for providers with removeAuthorization
 	sources      tokenSources // of every provider: unverified tokens there are removed
 	host         policy.Host
+	scratch      evalCtx // the request being decided (see evalCtx)
 }
 
 var (

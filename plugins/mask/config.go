@@ -2,6 +2,7 @@ package mask
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/config"
@@ -215,6 +216,7 @@ func compile(s *Spec) (*Policy, error) {
 	p.reqRemove = checkHeaderNames(&es, "headers.request.remove", s.Headers.Request.Remove)
 	p.respSet = checkHeaderValues(&es, "headers.response.set", s.Headers.Response.Set)
 	p.reqSet = checkHeaderValues(&es, "headers.request.set", s.Headers.Request.Set)
+	p.reqSetIdentity = slices.Clip(append(p.reqSet[:len(p.reqSet):len(p.reqSet)], [2]string{"accept-encoding", "identity"}))
 	if err := es.Err(); err != nil {
 		return nil, err
 	}

@@ -64,6 +64,7 @@ type Policy struct {
 	compressedPass        bool // response.compressed "pass"
 	respRemove, reqRemove []string
 	respSet, reqSet       [][2]string
+	reqSetIdentity        [][2]string // reqSet and Accept-Encoding: identity, built once (OnRequest)
 	keyEnv, tokenPrefix   string
 	needsKey              bool
 	tok                   *tokenizer
@@ -79,7 +80,7 @@ type Policy struct {
 func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	d := policy.Decision{RemoveHeaders: p.reqRemove, SetHeaders: p.reqSet}
 	if p.resp != nil && !p.respOff { // masked responses come uncompressed (encoding.go)
-		d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{"accept-encoding", "identity"})
+		d.SetHeaders = p.reqSetIdentity
 	}
 	if p.req != nil {
 		switch ct, ok := req.Headers.Get("content-type"); {

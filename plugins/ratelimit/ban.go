@@ -32,13 +32,17 @@ func (b *ban) matches(status int) bool {
 	return b.statuses[status] || b.classes&(1<<(status/100)) != 0
 }
 
-// checkBan denies the request when its key is banned. Looking up only reads shared data.
-func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow) (policy.Decision, bool) {
+// checkBan denies the request when its key is banned. Looking up only reads shared data: the
+// ban horizon, and the key's slots unless the horizon says no local ban is live.
+func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow, noBans *lazyHorizon) (policy.Decision, bool) {
 	owner, ok := p.banKey(b, req)
 	if !ok {
 		return policy.Decision{}, false
 	}
 	now := clock.get()
+	if noBans.get(p.horizon, now) {
+		return policy.Decision{}, false
+	}
 	s, found, err := p.banned.find(owner, now)
 	if err != nil {
 		return p.conflict(b.id, ReasonStoreError)
@@ -99,6 +103,9 @@ func (bp BanningPolicy) OnResponse(req *policy.Request, resp *policy.Response) p
 			rec.IdleAt = max(now+int64(p.keys.idle), rec.A+int64(b.window), rec.B)
 			return true
 		})
+		if err == nil && started { // the slot first, then the horizon (see horizon)
+			err = p.horizon.raise(now + int64(b.duration))
+		}
 		switch {
 		case errors.Is(err, errAtCap):
 			out = labelled(out, b.id, ReasonKeyCap)

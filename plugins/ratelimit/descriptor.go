@@ -223,10 +223,12 @@ const anonymousValue = "\x00anonymous"
 // address at all gives anonymousValue. shared reports a value that stands for more than one
 // client (a trusted proxy's address, or anonymousValue), which a ban never keys on.
 func clientIP(req *policy.Request, hops int, proxies cidrSet) (value string, shared bool) {
-	cur, ok := parseIP(req.SourceAddress())
+	src := req.SourceAddress()
+	cur, ok := parseIP(src)
 	if !ok {
 		return anonymousValue, true
 	}
+	fromPeer := true // cur is src's address (see ipText)
 	if hops > 0 && proxies.contains(cur) {
 		xff := strings.Join(req.Headers.Values("x-forwarded-for"), ",")
 		for i := 0; i < hops && proxies.contains(cur) && xff != ""; i++ {
@@ -240,21 +242,55 @@ func clientIP(req *policy.Request, hops int, proxies cidrSet) (value string, sha
 			if !ok {
 				break
 			}
-			cur = a
+			cur, fromPeer = a, false
 		}
 	}
-	return cur.String(), proxies.contains(cur)
+	if !fromPeer {
+		return cur.String(), proxies.contains(cur)
+	}
+	return ipText(src, cur), proxies.contains(cur)
 }
 
-// parseIP parses "ip", "ip:port" or "[ipv6]:port" (IPv4-mapped IPv6 unmapped, no zone).
-func parseIP(s string) (netip.Addr, bool) {
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		ap, err := netip.ParseAddrPort(s)
-		if err != nil {
-			return netip.Addr{}, false
+// ipText is a.String() without building it when s, the text a was parsed from, starts with it
+// ("203.0.113.7" or "203.0.113.7:4711": IPv4 text netip accepts is canonical); the per-request
+// allocation is then saved.
+func ipText(s string, a netip.Addr) string {
+	if host, _, _ := strings.Cut(s, ":"); a.Is4() && isIPv4Text(host) {
+		return host
+	}
+	return a.String()
+}
+
+// isIPv4Text reports dotted-decimal text: digits and exactly three dots.
+func isIPv4Text(s string) bool {
+	dots := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.':
+			dots++
+		case c < '0' || c > '9':
+			return false
 		}
+	}
+	return dots == 3
+}
+
+// parseIP parses "ip", "ip:port" or "[ipv6]:port" (IPv4-mapped IPv6 unmapped, no zone). Text with
+// one colon (IPv4 and port) or a bracket is parsed with its port directly: trying it as a bare
+// address first would fail and allocate the error, on every request from a host that reports
+// the port.
+func parseIP(s string) (netip.Addr, bool) {
+	var a netip.Addr
+	var err error
+	if i := strings.IndexByte(s, ':'); i >= 0 && strings.LastIndexByte(s, ':') == i || strings.HasPrefix(s, "[") {
+		var ap netip.AddrPort
+		ap, err = netip.ParseAddrPort(s)
 		a = ap.Addr()
+	} else {
+		a, err = netip.ParseAddr(s)
+	}
+	if err != nil {
+		return netip.Addr{}, false
 	}
 	if a.Zone() != "" {
 		return netip.Addr{}, false

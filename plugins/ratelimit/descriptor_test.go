@@ -111,3 +111,38 @@ func FuzzDescriptor(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseIP checks the shortcuts of parseIP and ipText against the plain forms: the address
+// netip reads from the text (bare, then with a port) and its String.
+func FuzzParseIP(f *testing.F) {
+	for _, s := range []string{"203.0.113.7", "203.0.113.7:4711", "[2001:db8::1]:80", "2001:db8::1", "::ffff:1.2.3.4",
+		"[::ffff:1.2.3.4]:9", "1.2.3.4:80:90", "01.2.3.4", "fe80::1%eth0", "[fe80::1%eth0]:1", "1.2.3.4%x", "", ":", "[1.2.3.4]:5", "2001:DB8::A"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantOK := plainParseIP(s)
+		got, ok := parseIP(s)
+		if ok != wantOK || got != want {
+			t.Fatalf("parseIP(%q) = %v, %v; want %v, %v", s, got, ok, want, wantOK)
+		}
+		if ok && ipText(s, got) != got.String() {
+			t.Fatalf("ipText(%q) = %q; want %q", s, ipText(s, got), got.String())
+		}
+	})
+}
+
+// plainParseIP is parseIP without its shortcut: the address, else the address and port.
+func plainParseIP(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
+	}
+	if a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}

@@ -58,6 +58,7 @@ type Policy struct {
 	hash    hasher
 	buckets *table
 	banned  *table
+	horizon *horizon // of the local bans (see horizon); nil without
 
 	// Scratch buffers: the glue calls a policy from one thread at a time.
 	vals []string
@@ -143,6 +144,10 @@ func (p *Policy) Start(h policy.Host) error {
 	}
 	if len(p.bans) > 0 {
 		p.banned = newTable(store, prefix+"x.", p.keys.max, p.shared.retries, p.keys.evict)
+		p.horizon = newHorizon(store, prefix+"x.until", p.shared.retries)
+		if err := p.horizon.create(); err != nil { // one key: per VM too
+			return fmt.Errorf("creating shared ban horizon: %w", err)
+		}
 	}
 	if !perVM { // a per-VM store needs no pre-created keys: one VM cannot race itself
 		for _, t := range []*table{p.buckets, p.banned} {
@@ -168,6 +173,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 		return p.resumeRLS(req)
 	}
 	now := lazyNow{host: p.host}
+	var noBans lazyHorizon
 	var out outcome
 	var calls []rlsCall
 	for _, b := range p.bans {
@@ -184,7 +190,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			}
 			continue
 		}
-		if out.add(p.checkBan(b, req, &now)) {
+		if out.add(p.checkBan(b, req, &now, &noBans)) {
 			return out.enforced
 		}
 	}
@@ -222,6 +228,16 @@ func (c *lazyNow) get() int64 {
 		c.ns, c.read = c.host.Now().UnixNano(), true
 	}
 	return c.ns
+}
+
+// lazyHorizon reads the ban horizon at most once per request, and only when a ban applies.
+type lazyHorizon struct{ read, passed bool }
+
+func (l *lazyHorizon) get(h *horizon, now int64) bool {
+	if !l.read {
+		l.passed, l.read = h.passed(now), true
+	}
+	return l.passed
 }
 
 // outcome accumulates the checks of one request: the first enforced deny ends it; a shadow deny

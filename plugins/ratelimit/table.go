@@ -70,6 +70,17 @@ type table struct {
 	cursor  uint64 // next slot the sweep looks at
 	keyBuf  []byte
 	valBuf  []byte
+	keys    [keyCacheSize]cachedKey // see key
+}
+
+// keyCacheSize is how many slot keys a table remembers (direct-mapped by slot index).
+const keyCacheSize = 256
+
+// cachedKey is a slot's key string; ok tells an entry from the zero value.
+type cachedKey struct {
+	idx uint64
+	key string
+	ok  bool
 }
 
 func newTable(store policy.SharedStore, prefix string, slots, retries int, evict bool) *table {
@@ -77,9 +88,17 @@ func newTable(store policy.SharedStore, prefix string, slots, retries int, evict
 		keyBuf: make([]byte, 0, len(prefix)+8), valBuf: make([]byte, 0, recordSize)}
 }
 
+// key is slot i's key in the store. A request reads up to candidates slots and writes one of
+// them, each needing its key as a string: the keys of recently used slots are remembered
+// (they never change), so that a returning client's request builds none.
 func (t *table) key(i uint64) string {
+	c := &t.keys[i%keyCacheSize]
+	if c.ok && c.idx == i {
+		return c.key
+	}
 	t.keyBuf = strconv.AppendUint(append(t.keyBuf[:0], t.prefix...), i, 10)
-	return string(t.keyBuf)
+	*c = cachedKey{idx: i, key: string(t.keyBuf), ok: true}
+	return c.key
 }
 
 // create writes an empty record into every slot that does not exist yet. It runs at start, so

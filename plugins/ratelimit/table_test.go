@@ -195,3 +195,17 @@ func (t *table) used(now int64) int {
 	}
 	return n
 }
+
+// TestSlotKeys: a slot's key is "<prefix><index>" whether remembered or built, also for slots
+// that share a place in the key cache; a remembered key costs no allocation.
+func TestSlotKeys(t *testing.T) {
+	tb := newTable(nil, "p.", 100000, 0, false)
+	for _, i := range []uint64{0, 1, keyCacheSize, 1, 2*keyCacheSize + 1, 0, 99999, keyCacheSize} {
+		if got, want := tb.key(i), "p."+strconv.FormatUint(i, 10); got != want {
+			t.Fatalf("key(%d) = %q, want %q", i, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { tb.key(7) }); n != 0 {
+		t.Errorf("a remembered key allocates %v times", n)
+	}
+}

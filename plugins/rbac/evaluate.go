@@ -255,13 +255,29 @@ func (c *evalCtx) claims() string {
 	if c.loaded&loadedClaims == 0 {
 		c.loaded |= loadedClaims
 		if id := c.identity(); id != nil && len(id.Claims) > 0 {
-			s := string(id.Claims)
-			if gjson.Valid(s) && strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "{") {
-				c.claimStr = s
-			}
+			c.claimStr = c.p.lastClaims.check(id.Claims)
 		}
 	}
 	return c.claimStr
+}
+
+// claimsCheck remembers the last claims checked: consecutive requests of one caller carry the
+// same claims, which are then neither copied nor validated again.
+type claimsCheck struct {
+	raw string // the claims last checked
+	ok  bool   // raw is a well-formed JSON object
+}
+
+// check returns claims as a string when they are a well-formed JSON object, else "".
+func (cc *claimsCheck) check(claims []byte) string {
+	if string(claims) != cc.raw || cc.raw == "" { // the comparison copies nothing
+		cc.raw = string(claims)
+		cc.ok = gjson.Valid(cc.raw) && strings.HasPrefix(strings.TrimLeft(cc.raw, " \t\r\n"), "{")
+	}
+	if !cc.ok {
+		return ""
+	}
+	return cc.raw
 }
 
 func (c *evalCtx) peer() *policy.PeerIdentity {

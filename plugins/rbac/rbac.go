@@ -86,7 +86,8 @@ type Policy struct {
 
 	// scratch is the evalCtx of the request being evaluated: a Policy serves one request at a
 	// time (policy.Policy's contract), so the context is reused instead of allocated.
-	scratch evalCtx
+	scratch    evalCtx
+	lastClaims claimsCheck // see evalCtx.claims
 
 	clock         policy.Clock
 	defaultDetail map[string]string // shadow deny over a default allow

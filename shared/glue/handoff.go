@@ -29,14 +29,15 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 	return out
 }
 
-// loadIdentity reads the identity handed off by an earlier plugin: the host property first, then
-// the signed header when this VM holds the handoff key. See package identity. The last value
-// decoded on each channel is remembered (identityCache): consecutive requests of one caller
-// carry the same value, and decoding it (JSON; for the header an HMAC too) was the largest part
-// of a consumer's per-request cost. Each request gets its own copy of the Identity struct; its
-// Scopes and Claims are shared and, as everywhere, read-only.
-func (c *httpContext) loadIdentity() *policy.Identity {
-	ic := &c.p.idCache
+// LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
+// the host property first, then the signed header when this VM holds the handoff key. See
+// package identity. The last value decoded on each channel is remembered (identityCache):
+// consecutive requests of one caller carry the same value, and decoding it (JSON; for the
+// header an HMAC too) was the largest part of a consumer's per-request cost. Each request gets
+// its own copy of the Identity struct; its Scopes and Claims are shared and, as everywhere,
+// read-only. The plugin context is the loader of every request (no closure per request).
+func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
+	ic := &p.idCache
 	if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
 		if ic.prop != nil && string(v) == ic.propRaw {
 			return copyIdentity(ic.prop)
@@ -46,14 +47,14 @@ func (c *httpContext) loadIdentity() *policy.Identity {
 			return copyIdentity(id)
 		}
 	}
-	if c.p.handoffKey == nil || c.p.producer {
+	if p.handoffKey == nil || p.producer {
 		return nil
 	}
-	v, ok := c.req.Headers.Get(identity.HeaderName)
+	v, ok := req.Headers.Get(identity.HeaderName)
 	if !ok {
 		return nil
 	}
-	now, binding := c.p.host.Now(), c.handoffBinding()
+	now, binding := p.host.Now(), p.handoffBinding()
 	if ic.header != nil && v == ic.headerRaw && binding == ic.headerBinding {
 		// Same signature verified before on this connection: only its age can have changed
 		// (identity.Verify).
@@ -61,9 +62,9 @@ func (c *httpContext) loadIdentity() *policy.Identity {
 			return copyIdentity(ic.header)
 		}
 	}
-	id, err := identity.Verify(v, c.p.handoffKey, now, binding)
+	id, err := identity.Verify(v, p.handoffKey, now, binding)
 	if err != nil {
-		c.p.count("", "handoff_rejected", "error")
+		p.count("", "handoff_rejected", "error")
 		return nil
 	}
 	if _, rest, ok := strings.Cut(v, "."); ok { // "v1.<iat>.<payload>.<mac>", verified above
@@ -104,7 +105,7 @@ func (c *httpContext) handOff(id *policy.Identity) {
 	}
 	propertySet := proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
 	if c.p.handoffKey != nil {
-		v, err := c.p.signIdentity(id, c.handoffBinding())
+		v, err := c.p.signIdentity(id, c.p.handoffBinding())
 		if err == nil {
 			c.setRequestHeader(identity.HeaderName, v)
 			return
@@ -169,10 +170,10 @@ func (p *pluginContext) encodeIdentity(id *policy.Identity) ([]byte, error) {
 	return b, nil
 }
 
-// handoffBinding is what a signed handoff header is bound to: the request's connection id, the
-// same for every filter of one proxy and not chosen by the client. A header captured from one
-// request does not verify on another connection.
-func (c *httpContext) handoffBinding() string {
-	v, _ := c.p.host.Property("connection", "id")
+// handoffBinding is what a signed handoff header is bound to: the current request's connection
+// id, the same for every filter of one proxy and not chosen by the client. A header captured
+// from one request does not verify on another connection.
+func (p *pluginContext) handoffBinding() string {
+	v, _ := p.host.Property("connection", "id")
 	return string(v)
 }

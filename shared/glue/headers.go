@@ -48,13 +48,20 @@ func (c *httpContext) useRawPath() {
 	}
 }
 
-// removeRequestHeader removes name from the request headers.
+// removeRequestHeader removes name from the request headers. A header the request does not
+// carry costs no host call: policies strip the headers they own on every request (jwtauthn's
+// claim headers), and most requests carry none of them. On Envoy that holds while this stream
+// set no request header (a header set here is not in sent); on nginx a removal is a replace,
+// which would add an absent header, so an absent one is never touched there.
 func (c *httpContext) removeRequestHeader(name string) {
+	absent := c.sent != nil && c.sentCount(name) == 0
 	if !c.p.host.caps.MarksRemovedHeaders {
-		_ = proxywasm.RemoveHttpRequestHeader(name)
+		if !absent || c.setHeaders {
+			_ = proxywasm.RemoveHttpRequestHeader(name)
+		}
 		return
 	}
-	if c.sent != nil && c.sentCount(name) == 0 {
+	if absent {
 		return
 	}
 	_ = proxywasm.ReplaceHttpRequestHeader(name, "")
@@ -73,11 +80,13 @@ func (c *httpContext) setRequestHeader(name, value string) {
 		}
 		value = path + "?" + query
 	}
+	c.setHeaders = true
 	_ = proxywasm.ReplaceHttpRequestHeader(name, value)
 }
 
 // setRequestBodyLength follows a request body replace.
 func (c *httpContext) setRequestBodyLength(n int) {
+	c.setHeaders = true
 	if c.p.host.caps.MarksRemovedHeaders {
 		_ = proxywasm.ReplaceHttpRequestHeader("content-length", strconv.Itoa(n))
 		return

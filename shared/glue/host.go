@@ -195,7 +195,23 @@ func nginxPath(path []string) []string {
 // table in its ngx_proxy_wasm_properties.c, commit 3bed2783): Envoy's xDS properties, gRPC
 // and certificate details it does not implement.
 func nginxLacks(path []string) bool {
-	return len(path) == 0 || nginxMissingProperties[strings.Join(path, ".")] || nginxMissingRoots[path[0]]
+	if len(path) == 0 || nginxMissingRoots[path[0]] {
+		return true
+	}
+	// The table is keyed by the path's two parts, so that a read builds no string.
+	var key [2]string
+	switch len(path) {
+	case 1: // "response.flags" as one part
+		var ok bool
+		if key[0], key[1], ok = strings.Cut(path[0], "."); !ok {
+			return false
+		}
+	case 2:
+		key = [2]string{path[0], path[1]}
+	default:
+		return false
+	}
+	return nginxMissingProperties[key]
 }
 
 var (
@@ -204,16 +220,19 @@ var (
 		"listener_metadata": true, "route_name": true, "route_metadata": true,
 		"upstream_host_metadata": true, "plugin_vm_id": true, "xds": true,
 	}
-	nginxMissingProperties = map[string]bool{
-		"response.grpc_status": true, "response.trailers": true, "response.code_details": true,
-		"response.flags": true, "connection.termination_details": true,
-		"connection.subject_peer_certificate": true, "connection.dns_san_local_certificate": true,
-		"connection.dns_san_peer_certificate": true, "connection.uri_san_local_certificate": true,
-		"connection.uri_san_peer_certificate": true, "connection.sha256_peer_certificate_digest": true,
-		"upstream.tls_version": true, "upstream.subject_local_certificate": true,
-		"upstream.subject_peer_certificate": true, "upstream.dns_san_local_certificate": true,
-		"upstream.dns_san_peer_certificate": true, "upstream.uri_san_local_certificate": true,
-		"upstream.uri_san_peer_certificate": true, "upstream.sha256_peer_certificate_digest": true,
-		"upstream.local_address": true, "upstream.transport_failure_reason": true,
+	nginxMissingProperties = map[[2]string]bool{
+		{"response", "grpc_status"}: true, {"response", "trailers"}: true,
+		{"response", "code_details"}: true, {"response", "flags"}: true,
+		{"connection", "termination_details"}: true, {"connection", "subject_peer_certificate"}: true,
+		{"connection", "dns_san_local_certificate"}:      true,
+		{"connection", "dns_san_peer_certificate"}:       true,
+		{"connection", "uri_san_local_certificate"}:      true,
+		{"connection", "uri_san_peer_certificate"}:       true,
+		{"connection", "sha256_peer_certificate_digest"}: true, {"upstream", "tls_version"}: true,
+		{"upstream", "subject_local_certificate"}: true, {"upstream", "subject_peer_certificate"}: true,
+		{"upstream", "dns_san_local_certificate"}: true, {"upstream", "dns_san_peer_certificate"}: true,
+		{"upstream", "uri_san_local_certificate"}: true, {"upstream", "uri_san_peer_certificate"}: true,
+		{"upstream", "sha256_peer_certificate_digest"}: true, {"upstream", "local_address"}: true,
+		{"upstream", "transport_failure_reason"}: true,
 	}
 )

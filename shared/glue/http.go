@@ -40,9 +40,10 @@ type httpContext struct {
 	// their own view (see sentCount); nil until read.
 	sent [][2]string
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
-	// that ended meanwhile. done: the stream is over.
-	waiting, bodyEnded, done bool
-	awaits                   int // Defer decisions waited for (settle)
+	// that ended meanwhile. done: the stream is over. setHeaders: this stream set a request
+	// header since sent was read (see removeRequestHeader).
+	waiting, bodyEnded, done, setHeaders bool
+	awaits                               int // Defer decisions waited for (settle)
 	// hostPath is the :path the host gave where it differs from the request's raw target
 	// (nginx: its decoded, normalized URI; see useRawPath).
 	hostPath string
@@ -91,8 +92,10 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	if c.p.producer {
 		pairs = c.stripHandoffHeader(pairs)
 	}
-	c.req = policy.NewRequest(pairs, hostProperties{caps: &c.p.host.caps}, c.loadIdentity)
-	c.sent = pairs
+	// A Request of its own, not one kept in the stream's context: a host that never deletes
+	// contexts (proxytest's) would keep its space for every stream.
+	c.req, c.sent = new(policy.Request), pairs
+	policy.InitRequest(c.req, pairs, hostProperties{caps: &c.p.host.caps}, c.p)
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)

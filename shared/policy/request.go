@@ -59,7 +59,7 @@ type Request struct {
 	Trailers                        Headers
 
 	props    Properties
-	identity func() *Identity
+	identity IdentityLoader
 	loaded   uint8
 	source   string
 	peer     PeerIdentity
@@ -84,12 +84,37 @@ const (
 	loadedProtocol
 )
 
+// IdentityLoader loads the identity handed off to a request by an earlier plugin (see
+// Request.Identity); the glue's reads it from the host.
+type IdentityLoader interface {
+	LoadIdentity(*Request) *Identity
+}
+
+// IdentityFunc is an IdentityLoader that ignores the request.
+type IdentityFunc func() *Identity
+
+// LoadIdentity calls f.
+func (f IdentityFunc) LoadIdentity(*Request) *Identity { return f() }
+
 // NewRequest builds a request from header pairs as the host gives them (pseudo-headers included),
 // a property reader (may be nil) and an identity loader (may be nil).
 func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) *Request {
-	r := &Request{props: props, identity: identity, Headers: make(Headers, 0, len(pairs))}
+	r := new(Request)
+	var load IdentityLoader
+	if identity != nil {
+		load = IdentityFunc(identity)
+	}
+	InitRequest(r, pairs, props, load)
+	return r
+}
+
+// InitRequest sets *r to the request NewRequest would build, with the identity loaded by load
+// (may be nil) on first use: the glue's loader is one per plugin, where NewRequest's func would
+// be a closure allocated per request.
+func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityLoader) {
+	*r = Request{props: props, identity: load, Headers: make(Headers, 0, len(pairs))}
 	for _, p := range pairs {
-		name := strings.ToLower(p[0])
+		name := lowerName(p[0])
 		switch name {
 		case ":method":
 			r.Method = p[1]
@@ -108,7 +133,6 @@ func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) 
 			r.Headers = append(r.Headers, Header{name, p[1]})
 		}
 	}
-	return r
 }
 
 // Header returns the first value of the named header (case-insensitive name).
@@ -271,7 +295,7 @@ func (r *Request) Identity() *Identity {
 	if r.loaded&loadedIdentity == 0 {
 		r.loaded |= loadedIdentity
 		if r.identity != nil {
-			r.id = r.identity()
+			r.id = r.identity.LoadIdentity(r)
 		}
 	}
 	return r.id
@@ -288,7 +312,7 @@ type Response struct {
 func NewResponse(pairs [][2]string) *Response {
 	resp := &Response{Headers: make(Headers, 0, len(pairs))}
 	for _, p := range pairs {
-		name := strings.ToLower(p[0])
+		name := lowerName(p[0])
 		if name == ":status" {
 			resp.Status = atoiStatus(p[1])
 			continue

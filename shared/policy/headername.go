@@ -1,0 +1,58 @@
+package policy
+
+import "strings"
+
+// lowerName returns a header name in lower case, as strings.ToLower does. Hosts that pass the
+// client's spelling on (ngx_wasm_module: "Host", "User-Agent", an upstream's "Content-Type")
+// would make strings.ToLower allocate a new string for most headers of most requests, and each
+// allocation is a measurable share of a request's cost in Go on Wasm; the common names come
+// from commonNames instead, without allocating. Hand-written: a few lines, no library interns
+// strings without a map lookup that costs as much.
+func lowerName(name string) string {
+	upper := false
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 0x80: // Unicode rules (and invalid UTF-8 replaced) are strings.ToLower's
+			return strings.ToLower(name)
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		}
+	}
+	if !upper {
+		return name
+	}
+	for _, common := range commonNames {
+		if asciiEqualFold(name, common) {
+			return common
+		}
+	}
+	return strings.ToLower(name)
+}
+
+// commonNames are the request and response header names most messages carry, lower case.
+var commonNames = [...]string{
+	"host", "user-agent", "accept", "accept-encoding", "accept-language", "connection",
+	"content-type", "content-length", "cookie", "authorization", "referer", "origin",
+	"cache-control", "x-forwarded-for", "x-forwarded-proto", "x-request-id", "x-real-ip",
+	"date", "server", "transfer-encoding", "content-encoding", "etag", "last-modified",
+	"location", "set-cookie", "vary", "keep-alive", "pragma", "if-none-match",
+	"if-modified-since", "upgrade-insecure-requests", "x-powered-by",
+}
+
+// asciiEqualFold reports whether s, in any ASCII case, is lower (an all-lower-case ASCII
+// string). Non-ASCII bytes never match, so the answer agrees with strings.ToLower(s) == lower.
+func asciiEqualFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
