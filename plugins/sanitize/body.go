@@ -95,6 +95,11 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	s.foreignReferer = foreignReferer(req)
 	apply := func(*policy.Decision, []target) {}
+	if _, typed := req.Headers.Get("content-type"); !typed && len(req.Body) > 0 && !hasBody(req) {
+		// A body the headers did not announce (HTTP/2 or 3 without content-length): the header
+		// phase could not see it was untyped.
+		s.limit(RuleContentTypeMissing, "header.content-type")
+	}
 	kind := kindOf(declaredType(req), req.Body)
 	body, compressed := s.decompressed(req)
 	if compressed {

@@ -61,5 +61,7 @@ func TestSQLiShapes(t *testing.T) {
 		passes("control: a user", get("/s?q=remove+the+%27operator%27+user+(not+group)")),
 		passes("control: a text body with prose", post("/s", text, "Delete from my cart; thanks")),
 	}
-	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+	// The untyped bodies are read as the backend would read them: content_type_missing (which
+	// would refuse them first) only records.
+	harness.RunCases(t, mustDefinition(), envelope(`{"rules":{"content_type_missing":"detect"}}`), cases)
 }

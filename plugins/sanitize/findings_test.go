@@ -214,7 +214,9 @@ func TestFinding6_EveryBodyIsInspected(t *testing.T) {
 		passes("control: binary upload", post("/s", "application/octet-stream", png)),
 		passes("control: empty body", post("/s", "text/plain", "")),
 	}
-	harness.RunCases(t, mustDefinition(), envelope(`{"multipart":{"maxParts":4}}`), cases)
+	// content_type_missing (on by default) would refuse the untyped bodies before they are
+	// read: in detect mode they are inspected as the backend would read them.
+	harness.RunCases(t, mustDefinition(), envelope(`{"multipart":{"maxParts":4},"rules":{"content_type_missing":"detect"}}`), cases)
 }
 
 // Finding 9: audit excerpts quoted secrets (password fields, Authorization values).

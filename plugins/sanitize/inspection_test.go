@@ -47,7 +47,9 @@ func TestInspection_ContentTypeLies(t *testing.T) {
 		passes("control: XML declared as XML", post("/s", "application/xml", `<order id="7"><note>a &lt; b</note></order>`)),
 		passes("control: a form whose value starts with a brace", post("/s", "application/x-www-form-urlencoded", "q=%7Bnot+json")),
 	}
-	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+	// The untyped bodies are read as the backend would read them: content_type_missing (which
+	// would refuse them first) only records.
+	harness.RunCases(t, mustDefinition(), envelope(`{"rules":{"content_type_missing":"detect"}}`), cases)
 	// In detect mode for the malformed-body rules, the body is still inspected: the attack is
 	// found by the detectors, not only by the structure check.
 	harness.RunCases(t, mustDefinition(), envelope(`{"rules":{"json_malformed":"detect","multipart_malformed":"detect"}}`), []harness.Case{
@@ -302,4 +304,31 @@ func TestInspection_MultipartCharset(t *testing.T) {
 		passes("control: a part without a charset", post("/s", multipartType, multipartBody(file("f", "a.png", "image/png", "\x89PNG\x00\x01")))),
 	}
 	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+}
+
+// TestInspection_ContentTypeMissing: a body without a Content-Type is content_type_missing
+// (415), whatever it holds and however its length is announced; requests without a body, an
+// empty one or a typed one pass, and in detect mode the untyped body is still inspected.
+func TestInspection_ContentTypeMissing(t *testing.T) {
+	chunked := func(r harness.Request) harness.Request {
+		return withHeaders(r, [2]string{"transfer-encoding", "chunked"})
+	}
+	cases := []harness.Case{
+		denied("prose without a type", post("/s", "", "is this your parents' or yours?"), 415, "content_type_missing"),
+		denied("SQL keywords without a type", post("/s", "", "1 IS NULL"), 415, "content_type_missing"),
+		denied("a form without a type", post("/s", "", "a=1&b=2"), 415, "content_type_missing"),
+		denied("JSON without a type", post("/s", "", `{"a":1}`), 415, "content_type_missing"),
+		denied("a PUT upload without a type", harness.Request{Method: "PUT", Path: "/files/a.bin", Body: "\x89PNG\r\n"}, 415, "content_type_missing"),
+		denied("chunked without a type", chunked(post("/s", "", "a=1")), 415, "content_type_missing"),
+		passes("control: a GET without a body", get("/s?q=1")),
+		passes("control: a POST with an empty body", post("/s", "", "")),
+		passes("control: a typed form", post("/s", "application/x-www-form-urlencoded", "a=1&b=2")),
+		passes("control: a typed binary upload", harness.Request{Method: "PUT", Path: "/files/a.bin", Body: "\x89PNG\r\n", Headers: [][2]string{{"content-type", "application/octet-stream"}}}),
+		passes("control: a malformed but present type", post("/s", "application/json; charset", `{"a":1}`)),
+	}
+	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+	harness.RunCases(t, mustDefinition(), envelope(`{"rules":{"content_type_missing":"detect"}}`), []harness.Case{
+		passes("detect mode: a benign untyped body passes", post("/s", "", "a=1&b=2")),
+		denied("detect mode: an untyped body is still inspected", post("/s", "", "q="+url.QueryEscape(sqliPayload)), 403, "sqli"),
+	})
 }

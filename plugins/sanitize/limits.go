@@ -47,8 +47,10 @@ func (s *scan) checkLimits(req *policy.Request) {
 			s.limit(RuleBodySize, "body")
 		}
 	}
-	if len(s.r.contentTypes) > 0 && hasBody(req) {
-		if mt := mediaType(req); !contains(s.r.contentTypes, mt) {
+	if hasBody(req) {
+		if _, typed := req.Headers.Get("content-type"); !typed {
+			s.limit(RuleContentTypeMissing, "header.content-type")
+		} else if len(s.r.contentTypes) > 0 && !contains(s.r.contentTypes, mediaType(req)) {
 			s.limit(RuleContentType, "header.content-type")
 		}
 	}

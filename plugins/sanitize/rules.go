@@ -9,19 +9,24 @@ const (
 	// token or not one of usualMethods, unless limits.methods lists it (limits.go).
 	RuleMethodUnusual = "method_unusual"
 	// RuleProtocol: a request protocol other than HTTP/1.0, 1.1, 2 and 3 (limits.go).
-	RuleProtocol      = "protocol"
-	RuleHeaderCount   = "header_count"   // limits.maxHeaders (limits.go)
-	RuleHeaderSize    = "header_size"    // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
-	RuleHeaderCRLF    = "header_crlf"    // CR or LF in a header value (limits.go)
-	RulePathLength    = "path_length"    // limits.maxPathBytes (limits.go)
-	RuleQueryLength   = "query_length"   // limits.maxQueryBytes (limits.go)
-	RuleBodySize      = "body_too_large" // limits.maxBodyBytes (limits.go; the glue's 413 past the buffer)
-	RuleContentType   = "content_type"   // routes[].contentTypes (limits.go)
-	RuleBadEncoding   = "bad_encoding"   // malformed percent-encoding, overlong UTF-8 (decode.go)
-	RuleNulByte       = "nul_byte"       // NUL in a value at any decoding layer (decode.go)
-	RuleJSONMalformed = "json_malformed" // body is not well-formed JSON (jsonbody.go)
-	RuleJSONLimits    = "json_limits"    // json.maxDepth, json.maxKeys, json.maxStringBytes (jsonbody.go)
-	RuleJSONSchema    = "json_schema"    // routes[].jsonSchema (jsonschema.go)
+	RuleProtocol    = "protocol"
+	RuleHeaderCount = "header_count"   // limits.maxHeaders (limits.go)
+	RuleHeaderSize  = "header_size"    // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
+	RuleHeaderCRLF  = "header_crlf"    // CR or LF in a header value (limits.go)
+	RulePathLength  = "path_length"    // limits.maxPathBytes (limits.go)
+	RuleQueryLength = "query_length"   // limits.maxQueryBytes (limits.go)
+	RuleBodySize    = "body_too_large" // limits.maxBodyBytes (limits.go; the glue's 413 past the buffer)
+	RuleContentType = "content_type"   // routes[].contentTypes (limits.go)
+	// RuleContentTypeMissing: a body (announced by content-length other than 0 or
+	// transfer-encoding, or arriving unannounced) without a Content-Type, which RFC 9110 asks senders to give and CRS refuses at paranoia level 1
+	// (920340, 920640): the backend guesses what the body is while the WAF cannot know which
+	// guess (limits.go).
+	RuleContentTypeMissing = "content_type_missing"
+	RuleBadEncoding        = "bad_encoding"   // malformed percent-encoding, overlong UTF-8 (decode.go)
+	RuleNulByte            = "nul_byte"       // NUL in a value at any decoding layer (decode.go)
+	RuleJSONMalformed      = "json_malformed" // body is not well-formed JSON (jsonbody.go)
+	RuleJSONLimits         = "json_limits"    // json.maxDepth, json.maxKeys, json.maxStringBytes (jsonbody.go)
+	RuleJSONSchema         = "json_schema"    // routes[].jsonSchema (jsonschema.go)
 	// RuleMultipartMalformed: a multipart body without a boundary, with a malformed part or
 	// Content-Disposition (multipart.go).
 	RuleMultipartMalformed = "multipart_malformed"
@@ -65,7 +70,7 @@ var injectionRules = []string{
 // validationRules are the protocol and body checks: reject or detect only.
 var validationRules = []string{
 	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
-	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
+	RuleBodySize, RuleContentType, RuleContentTypeMissing, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
 	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleMultipartCharset, RuleXMLDTD, RuleInspectionBudget,
 }
 
@@ -116,7 +121,7 @@ func status(rule string) int {
 		return 414
 	case RuleBodySize, RuleInspectionBudget, RuleMultipartLimits:
 		return 413
-	case RuleContentType:
+	case RuleContentType, RuleContentTypeMissing:
 		return 415
 	}
 	if isInjection(rule) {
