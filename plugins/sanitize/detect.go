@@ -54,7 +54,9 @@ var detectors = []detector{
 		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded), ""
 	}},
 	{RuleCode, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
-	{RulePHP, func(_ *route, v normalized, _ string) (bool, string) { return isPHP(v.folded), "" }},
+	{RulePHP, func(_ *route, v normalized, loc string) (bool, string) {
+		return isPHP(v.folded) || isPHPUploadName(loc, v.folded), ""
+	}},
 	// A Referer or Origin names the client's page (http://localhost:3000 in development), not a
 	// URL the server fetches: request headers are no SSRF location.
 	{RuleSSRF, func(_ *route, v normalized, loc string) (bool, string) {

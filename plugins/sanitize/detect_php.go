@@ -15,7 +15,10 @@ import "strings"
 //   - a dynamic call: a variable, variable variable or indexed variable called
 //     ("$_(1)", "$__['o'](5)", "${'a'}(11)", "$f->$m()"), a function name in quotes or
 //     parentheses called ("(system)('uname')", "\"system\"(ls)");
-//   - a serialized object ("O:8:\"stdClass\":0:{}").
+//   - a serialized object ("O:8:\"stdClass\":0:{}");
+//   - a variable variable, a call of a PHP extension's function ("array_diff(", "pg_connect("),
+//     a PHP-only function name assigned or ended by ';', a php.ini directive assigned, a PHP
+//     script or session file name as an upload's file name (detect_php_upload.go).
 //
 // Prose ("the system (which is down)", "file (pdf)", "$5 (approx)") does not match.
 
@@ -46,19 +49,97 @@ var phpFunctions = setOf(
 	"require_once", "popen", "fwrite", "fputs", "readfile", "unlink", "proc_terminate",
 )
 
+// phpExtensionPrefixes name PHP extensions whose functions are "<prefix>_<name>" (array_map,
+// mysqli_query, openssl_decrypt): such a name called is PHP code.
+var phpExtensionPrefixes = setOf(
+	"array", "bcmath", "bzip2", "ctype", "curl", "date", "dba", "exif", "fastcgi", "ftp", "gmp",
+	"iconv", "ibase", "imap", "intl", "ldap", "libxml", "mb", "mcrypt", "mysql", "mysqli", "ob",
+	"oci", "odbc", "openssl", "pcntl", "pg", "posix", "preg", "readline", "sodium", "sqlite",
+	"stream", "socket", "xmlrpc", "yaml", "zend", "zip", "zlib",
+)
+
 // phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.
 // Output functions (print, printf, echo) are left out: C and Python snippets call them too.
 var phpWordFunctions = setOf("system", "exec", "eval", "assert", "include", "require", "unpack")
 
 // isPHP reports PHP code injection in a folded value (see above).
 func isPHP(folded string) bool {
-	if !strings.ContainsAny(folded, "<[$:(") {
+	if !strings.ContainsAny(folded, "<[$:(=;") {
 		return false
 	}
-	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) {
+	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) {
 		return true
 	}
-	return strings.IndexByte(folded, '(') >= 0 && phpCall(folded)
+	if strings.IndexByte(folded, '$') >= 0 && phpVariableVariable(folded) {
+		return true
+	}
+	return strings.ContainsAny(folded, "(=;") && phpNamedFunction(folded) ||
+		strings.IndexByte(folded, '(') >= 0 && phpCall(folded)
+}
+
+// phpVariableVariable reports PHP's variable variables: "${…}" holding a variable or a string
+// ("${$a}", "$ { $a }", "${'_VAR'.'IABLE'}"), or a bare name with white space between the '$'
+// and the brace ("$ {a}", "$ { CONSTANT }"). "${name}" alone is left to templates (shell,
+// JavaScript template literals, "Total: ${price}").
+func phpVariableVariable(s string) bool {
+	return someIndex(s, "$", func(i int) bool {
+		j := i + 1
+		for j < len(s) && j-i < 32 && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if at(s, j) != '{' {
+			return false
+		}
+		end := strings.IndexByte(s[j+1:min(len(s), j+128)], '}')
+		if end < 0 {
+			return false
+		}
+		inner := strings.TrimSpace(s[j+1 : j+1+end])
+		if inner == "" {
+			return false
+		}
+		switch c := inner[0]; {
+		case c == '$' || c == '\'' || c == '"':
+			return true
+		case j > i+1 && isIdent(c) && (c < '0' || c > '9'):
+			// "$ {a}", "$ { CONSTANT }": a bare name; "$ {user.name}" or "$ {7*7}" is not one.
+			for k := 0; k < len(inner); k++ {
+				if !isIdent(inner[k]) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	})
+}
+
+// phpRiskyFunctions are PHP functions named by code only (not words of prose or other
+// languages' library names), reported by name alone when followed by '(', '=' or ';': a call,
+// a callback assignment ("cb=shell_exec;"), a call split by a filter ("shell_exec=(…)").
+var phpRiskyFunctions = newKeywordSet(
+	"shell_exec", "base64_decode", "call_user_func", "create_function", "file_get_contents",
+	"file_put_contents", "proc_open", "pcntl_exec", "str_rot13", "zlib_decode", "gzinflate",
+	"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
+	"escapeshellarg", "fsockopen", "pfsockopen", "phpinfo", "passthru", "get_defined_vars",
+	"assert_options", "preg_replace_callback", "register_shutdown_function", "posix_setuid",
+	"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen",
+)
+
+// phpNamedFunction reports a phpRiskyFunctions name as a whole word followed, after white
+// space, by '(', '=' (not "==") or ';'.
+func phpNamedFunction(s string) bool {
+	return phpRiskyFunctions.some(s, func(i int, p string) bool {
+		if isIdent(at(s, i-1)) || isIdent(at(s, i+len(p))) {
+			return false
+		}
+		j := i + len(p)
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		c := at(s, j)
+		return c == '(' || c == ';' || c == '=' && at(s, j+1) != '='
+	})
 }
 
 // phpOpenTag reports "<?" followed (after whitespace) by "php" or a PHP statement keyword.
@@ -93,6 +174,9 @@ func phpCall(s string) bool { return someIndex(s, "(", func(i int) bool { return
 func phpCallAt(s string, i int) bool {
 	j, comment := skipBackSpaceComments(s, i)
 	glued := j == i
+	if expr, escaped := dynamicCallee(s, j); escaped || expr && phpCallArgument(s, i) {
+		return true
+	}
 	closers := 0
 	for j > 0 && closers < 4 && strings.IndexByte("'\")]}", s[j-1]) >= 0 {
 		if s[j-1] == ']' || s[j-1] == '}' {
@@ -110,8 +194,10 @@ func phpCallAt(s string, i int) bool {
 	}
 	name := s[j:end]
 	if j > 0 && s[j-1] == '$' {
-		// "$_(3)", "$__(…)", "->$m()", "::$v()": a variable called.
-		return strings.HasPrefix(name, "_") || j > 2 && (s[j-3:j-1] == "->" || s[j-3:j-1] == "::") || j > 1 && s[j-2] == '$'
+		// "$_(3)", "$__(…)", "->$m()", "::$v()", "$f(1)": a variable called ("$5 (approx)" is
+		// no variable).
+		return strings.HasPrefix(name, "_") || j > 2 && (s[j-3:j-1] == "->" || s[j-3:j-1] == "::") || j > 1 && s[j-2] == '$' ||
+			name != "" && (name[0] < '0' || name[0] > '9') && (glued || comment)
 	}
 	if name == "" {
 		return false
@@ -121,6 +207,9 @@ func phpCallAt(s string, i int) bool {
 		if phpFunctions[name[k:]] && (k == 0 || len(name)-k >= 6) {
 			return true
 		}
+	}
+	if prefix, _, ok := strings.Cut(name, "_"); ok && phpExtensionPrefixes[prefix] && len(name) > len(prefix)+2 {
+		return true // "array_diff (", "ldap_get_entries()", "pg_connect("
 	}
 	if !phpWordFunctions[name] || isIdent(at(s, j-1)) {
 		return false
@@ -175,4 +264,27 @@ func skipBackSpaceComments(s string, i int) (j int, comment bool) {
 		break
 	}
 	return j, comment
+}
+
+// dynamicCallee reports whether the callee ending before index j is an expression rather than
+// a name (expr: a parenthesized or indexed expression, "(sy.(st).em)(", "(['system'])[0](",
+// "{[system][0]} (") or a quoted name spelled with escapes (escaped: "\"\x73y\x73tem\"(").
+func dynamicCallee(s string, j int) (expr, escaped bool) {
+	switch at(s, j-1) {
+	case ')', ']', '}':
+		return true, false
+	case '"', '\'':
+		from := max(0, j-64)
+		open := strings.LastIndexByte(s[from:j-1], s[j-1])
+		return false, open >= 0 && strings.Contains(s[from+open:j], "\\x")
+	}
+	return false, false
+}
+
+// phpCallArgument reports that the argument list opened at i starts (after white space) with
+// a string, a variable or an error-suppressed expression ('\”, '"', '$', '@') and is closed:
+// "('uname')", "(@id)", "($y)".
+func phpCallArgument(s string, i int) bool {
+	arg := strings.TrimLeft(s[i+1:min(len(s), i+16)], " \t")
+	return arg != "" && strings.IndexByte("'\"$@", arg[0]) >= 0 && strings.IndexByte(s[i+1:], ')') >= 0
 }
