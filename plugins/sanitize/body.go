@@ -95,6 +95,7 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	s.foreignReferer = foreignReferer(req)
 	apply := func(*policy.Decision, []target) {}
+	s.checkBodyType(req)
 	kind := kindOf(declaredType(req), req.Body)
 	body, compressed := s.decompressed(req)
 	if compressed {

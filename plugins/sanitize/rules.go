@@ -9,10 +9,15 @@ const (
 	// token or not one of usualMethods, unless limits.methods lists it (limits.go).
 	RuleMethodUnusual = "method_unusual"
 	// RuleProtocol: a request protocol other than HTTP/1.0, 1.1, 2 and 3 (limits.go).
-	RuleProtocol      = "protocol"
-	RuleHeaderCount   = "header_count"   // limits.maxHeaders (limits.go)
-	RuleHeaderSize    = "header_size"    // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
-	RuleHeaderCRLF    = "header_crlf"    // CR or LF in a header value (limits.go)
+	RuleProtocol    = "protocol"
+	RuleHeaderCount = "header_count" // limits.maxHeaders (limits.go)
+	RuleHeaderSize  = "header_size"  // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
+	RuleHeaderCRLF  = "header_crlf"  // CR or LF in a header value (limits.go)
+	// RuleHeaderDenied: a header of limits.deniedHeaders (protocol.go).
+	RuleHeaderDenied = "header_denied"
+	// RuleHeaderInvalid: a malformed or ambiguous Content-Type, Accept, Connection or Range, or
+	// an IP address as Host with limits.requireHostName (protocol.go).
+	RuleHeaderInvalid = "header_invalid"
 	RulePathLength    = "path_length"    // limits.maxPathBytes (limits.go)
 	RuleQueryLength   = "query_length"   // limits.maxQueryBytes (limits.go)
 	RuleBodySize      = "body_too_large" // limits.maxBodyBytes (limits.go; the glue's 413 past the buffer)
@@ -64,7 +69,7 @@ var injectionRules = []string{
 
 // validationRules are the protocol and body checks: reject or detect only.
 var validationRules = []string{
-	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
+	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RuleHeaderDenied, RuleHeaderInvalid, RulePathLength, RuleQueryLength,
 	RuleBodySize, RuleContentType, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
 	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleMultipartCharset, RuleXMLDTD, RuleInspectionBudget,
 }
