@@ -162,10 +162,16 @@ func (s *scan) inspectAs(kind bodyKind, body []byte) {
 // as a form by many backends (and by ModSecurity and Coraza), which read "union+select" as
 // "union select". Percent escapes are undone by normalization either way; the body is not
 // decoded as a form in the first step, so a lone '%' in text is no bad_encoding finding.
+// A text body that starts like a form ("name=" with a token as the name) but holds white space
+// ("cmd=ls -la /tmp\n", which isFormLike refuses) is inspected as a form too: those backends
+// read its fields the same, and a detector that looks at a value's start must see "ls -la".
 func (s *scan) inspectText(body []byte) {
 	s.value(string(body), encNone, "body", "value", target{})
 	if bytes.IndexByte(body, '+') >= 0 && !bytes.ContainsAny(body, " \t\r\n") {
 		s.value(strings.ReplaceAll(string(body), "+", " "), encNone, "body", "value", target{})
+	}
+	if name, _, ok := bytes.Cut(body, []byte("=")); ok && len(name) <= 256 && isToken(string(name)) {
+		s.inspectForm(body, false)
 	}
 }
 

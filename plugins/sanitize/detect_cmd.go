@@ -85,7 +85,11 @@ var networkCommands = setOf(
 var numberCommands = setOf("sleep", "ping", "timeout", "kill", "usleep", "exit", "sleep.exe")
 
 // aloneCommands fire at the start of a value even without an argument.
-var aloneCommands = setOf("whoami", "ifconfig", "ipconfig", "systeminfo", "uname", "netstat", "printenv", "tasklist")
+var aloneCommands = setOf(
+	"whoami", "ifconfig", "ipconfig", "systeminfo", "uname", "netstat", "printenv", "tasklist",
+	"visudo", "crontab", "msfconsole", "msfvenom", "cscli", "getent", "useradd", "adduser",
+	"userdel", "usermod", "lsblk", "lspci", "dmesg", "nproc",
+)
 
 // cmdMarkers fire anywhere in the unquoted value.
 var cmdMarkers = newKeywordSet(
@@ -96,13 +100,16 @@ var cmdMarkers = newKeywordSet(
 	"downloadfile(", "frombase64string(", "-encodedcommand", "-executionpolicy", "-windowstyle hidden",
 	"iex(", "mkfifo /", "/bin/sh", "/bin/bash", "/bin/zsh", "/bin/dash", "/bin/ksh", "bash -i",
 	"sh -i", "bash -c", "sh -c", "%comspec%", "$((", "|sh", "| sh", "|bash",
-	"| bash", "/etc/passwd", "/etc/shadow",
+	"| bash", "/etc/passwd", "/etc/shadow", "rm -rf ", "rm -fr ",
 )
 
 // isCmdInjection reports a shell command in a folded value (see above).
 func isCmdInjection(folded string) bool {
 	if strings.HasPrefix(strings.TrimLeft(folded, " \t\r\n"), "() {") {
 		return true // shellshock
+	}
+	if strings.IndexByte(folded, '~') >= 0 && dirStackExpansion(strings.TrimSpace(folded)) {
+		return true
 	}
 	if strings.Contains(folded, "${") && isParameterExpansion(folded) {
 		return true
@@ -112,6 +119,16 @@ func isCmdInjection(folded string) bool {
 		return true
 	}
 	return commandAtPosition(s, 0, posStart)
+}
+
+// dirStackExpansion reports a value that is a shell tilde expansion of the directory stack or
+// the previous directory and nothing else: "~+", "~-", "~+2", "~-1" (the shell expands it to a
+// path the application never meant to take).
+func dirStackExpansion(v string) bool {
+	if len(v) < 2 || v[0] != '~' || v[1] != '+' && v[1] != '-' {
+		return false
+	}
+	return strings.Trim(v[2:], "0123456789") == ""
 }
 
 // hasMarker reports a cmdMarkers entry that ends at a word boundary ("| sh" but not "| shoes").
@@ -211,15 +228,15 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	shellArg := shellLikeArgument(w, rest)
 	switch {
 	case strong:
-		if kind != posStart || shellArg || hasOption(rest) {
-			return true
+		if kind != posStart || shellArg || hasOption(rest) || strings.IndexByte(w, '-') > 0 {
+			return true // "ansible-config dump", "chef-shell": a hyphenated tool name is no word
 		}
 		return aloneCommands[w] && (rest == "" || strings.IndexByte(";|&`\n\r", rest[0]) >= 0)
 	case weak:
 		if kind == posSubst || shellArg && (kind != posStart || pathLikeArgument(rest)) {
 			return true
 		}
-		if w == "net" && netSubcommand(rest) || w == "alias" && isAssignment(rest) {
+		if w == "net" && netSubcommand(rest) || w == "alias" && isAssignment(skipOptions(rest)) {
 			return true
 		}
 		return (kind == posTight || kind == posPipe) && (rest == "" || strings.IndexByte(";|&`)\n\r", rest[0]) >= 0)
@@ -252,6 +269,18 @@ func hasOption(rest string) bool {
 	})
 }
 
+// skipOptions drops the options ("-p", "+m") before the first operand of a command's rest.
+func skipOptions(rest string) string {
+	for n := 0; n < 4 && rest != "" && (rest[0] == '-' || rest[0] == '+'); n++ {
+		w, next := shellWord(rest, 0)
+		if w == "" {
+			break
+		}
+		rest = strings.TrimLeft(next, " \t")
+	}
+	return rest
+}
+
 // isAssignment reports "name=" at the start of s.
 func isAssignment(s string) bool {
 	w, _ := shellWord(s, 0)
@@ -282,7 +311,7 @@ func shellLikeArgument(cmd, rest string) bool {
 		return len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
 	case c == '/':
 		// "cd /" alone; otherwise a path ("/etc", "/???/", "/[e]tc") or a Windows switch ("/c").
-		return cmd == "cd" && (len(rest) == 1 || rest[1] == ' ') || len(rest) > 1 && (isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '[')
+		return cmd == "cd" && (len(rest) == 1 || strings.IndexByte(" ;|&\n", rest[1]) >= 0) || len(rest) > 1 && (isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '[')
 	case c == '~' || c == '$' || c == '%' || c == '>' || c == '<' || c == '|' || c == '`' || c == '\\':
 		return true
 	case c == '.':
@@ -504,7 +533,13 @@ func batchIf(rest string) bool {
 	// "if a==b cmd", "if [%1]==[] goto x": a comparison then a command word, no code around it
 	// ("if a == b:", "if (a == b) {").
 	i := strings.Index(rest, "==")
-	if i < 0 || strings.ContainsAny(rest, "{}:;") || strings.HasPrefix(rest, "(") {
+	if i < 0 {
+		return false
+	}
+	if batchVariable(rest) {
+		return true // "if "%~1" == "%~2" (exit /b 0)", "if not {%1} == {}"
+	}
+	if strings.ContainsAny(rest, "{}:;") || strings.HasPrefix(rest, "(") {
 		return false
 	}
 	right := strings.TrimLeft(rest[i+2:], " ")
@@ -516,6 +551,22 @@ func batchIf(rest string) bool {
 	}
 	after = strings.TrimLeft(after, " ")
 	return operand != "" && after != "" && isLetter(after[0])
+}
+
+// batchVariable reports a batch parameter or variable: '%' followed by a digit, '~' or '*'
+// ("%1", "%~dp0"), or "%name%".
+func batchVariable(s string) bool {
+	return someIndex(s, "%", func(i int) bool {
+		c := at(s, i+1)
+		if c >= '0' && c <= '9' || c == '~' || c == '*' {
+			return true
+		}
+		j := i + 1
+		for j < len(s) && j-i < 32 && isIdent(s[j]) {
+			j++
+		}
+		return j > i+1 && at(s, j) == '%'
+	})
 }
 
 // unquoteShell undoes the quoting and expansion tricks that split a command word: quotes
