@@ -42,7 +42,8 @@ var detectors = []detector{
 		return mayBeXSS(&v.bytes) && libinjection.IsXSS(v.text) || isXSSHeuristic(v.folded), ""
 	}},
 	{RuleTraversal, func(_ *route, v normalized, loc string) (bool, string) {
-		return isTraversal(v.folded) || strings.HasPrefix(loc, "path[") && isBackupFile(v.folded), ""
+		return isTraversal(v.folded) || strings.HasPrefix(loc, "path[") && isBackupFile(v.folded) ||
+			isRestrictedUploadName(loc, v.folded), ""
 	}},
 	{RuleJNDI, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("$\\") && isJNDI(v.folded), ""

@@ -2,6 +2,12 @@ package sanitize
 
 import "strings"
 
+// Upload file names (CRS 932180, part of path_traversal): at a file name location
+// (isFileNameLocation), a hidden file (".htaccess", ".user.ini", ".env", ".bashrc") or a server
+// or credential file ("web.config", "wp-config.php.txt", "php.ini", "authorized_keys",
+// "id_rsa"): files that change how the server runs code or whom it lets in, once written
+// where it serves from.
+//
 // PHP through uploads and configuration (CRS 933110, 933120, 933220), part of php_injection:
 //
 //   - a file name (a multipart part's filename, or an X-Filename, X_Filename, X.Filename or
@@ -35,6 +41,33 @@ func isPHPUploadName(loc, folded string) bool {
 	exts := strings.Split(strings.TrimRight(name, "."), ".")
 	for _, ext := range exts[1:] {
 		if phpExtension(ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// restrictedUploadNames are server configuration and credential file names (folded), matched as
+// the start of an upload's base name ("wp-config-php.bak" too).
+var restrictedUploadNames = []string{
+	"web.config", "wp-config", "php.ini", "php5.ini", "httpd.conf", "nginx.conf", "authorized_keys",
+	"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "known_hosts", "crontab", "passwd", "shadow",
+	"sudoers",
+}
+
+// isRestrictedUploadName reports a hidden file or a restrictedUploadNames file at a file name
+// location.
+func isRestrictedUploadName(loc, folded string) bool {
+	if !isFileNameLocation(loc) {
+		return false
+	}
+	name := strings.TrimSpace(folded)
+	name = name[strings.LastIndexAny(name, "/\\")+1:]
+	if len(name) > 1 && name[0] == '.' && strings.Trim(name, ".") != "" {
+		return true
+	}
+	for _, r := range restrictedUploadNames {
+		if strings.HasPrefix(name, r) {
 			return true
 		}
 	}
