@@ -51,7 +51,9 @@ var detectors = []detector{
 	{RuleSSTI, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("{%_#?|$") && isSSTI(v.folded), ""
 	}},
-	{RuleJava, func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
+	{RuleJava, func(_ *route, v normalized, loc string) (bool, string) {
+		return isJava(v) || isJSPUploadName(loc, v.folded), ""
+	}},
 	{RuleCmdInjection, func(r *route, v normalized, loc string) (bool, string) {
 		// A command field is strict: any metacharacter, on top of what fires everywhere.
 		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded), ""

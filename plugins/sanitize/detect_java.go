@@ -20,7 +20,8 @@ var javaClasses = newKeywordSet(
 	"instantiatefactory", "transformedmap", "lazymap", "templatesimpl", "jdbcrowsetimpl",
 	"#_memberaccess", "@java.lang", "class.forname", "getclass().forname", ".getdeclaredmethod(",
 	"defineclass(", "scriptenginemanager", "getenginebyname(", "xmldecoder", "whileclosure",
-	"prototypeclonefactory", "prototypeserializationfactory", "org.omg.corba",
+	"prototypeclonefactory", "prototypeserializationfactory", "org.omg.corba", "forclosure",
+	"switchtransformer", "closuretransformer", "factorytransformer", "transformerclosure",
 )
 
 // javaPackages open a fully qualified name of the Java platform: "java.io.ObjectOutputStream",
@@ -42,6 +43,9 @@ func isJava(v normalized) bool {
 	}
 	if javaClasses.some(v.folded, func(i int, c string) bool { return !isIdent(c[len(c)-1]) || !isLetter(at(v.folded, i+len(c))) }) {
 		return true
+	}
+	if strings.HasSuffix(strings.TrimRight(v.folded, " \t\r\n\"'"), "org.apache.commons") {
+		return true // the package alone, as a probe; its classes are javaPackages' business
 	}
 	if strings.Contains(v.folded, ".java:") {
 		// A stack trace ("at java.lang.Thread.run(Thread.java:750)"): only the gadget list above.

@@ -25,6 +25,21 @@ func isPHPUploadName(loc, folded string) bool {
 	if !isFileNameLocation(loc) || !strings.Contains(folded, "ph") && !strings.Contains(folded, "sess_") {
 		return false
 	}
+	name := uploadBaseName(folded)
+	return sessionFileName(name) || hasExtension(name, phpExtension)
+}
+
+// isJSPUploadName reports a Java server page (".jsp", ".jspx", ".jspf") as an upload's file
+// name (CRS 944140, part of java_injection), spelled as isPHPUploadName reads names.
+func isJSPUploadName(loc, folded string) bool {
+	if !isFileNameLocation(loc) || !strings.Contains(folded, "jsp") {
+		return false
+	}
+	return hasExtension(uploadBaseName(folded), func(ext string) bool { return ext == "jsp" || ext == "jspx" || ext == "jspf" })
+}
+
+// uploadBaseName is a folded file name without white space and directories.
+func uploadBaseName(folded string) string {
 	name := folded
 	if strings.ContainsAny(name, " \t") {
 		name = strings.Map(func(r rune) rune {
@@ -34,13 +49,15 @@ func isPHPUploadName(loc, folded string) bool {
 			return r
 		}, name)
 	}
-	name = name[strings.LastIndexAny(name, "/\\")+1:]
-	if sessionFileName(name) {
-		return true
-	}
+	return name[strings.LastIndexAny(name, "/\\")+1:]
+}
+
+// hasExtension reports an extension of name (the last, or one before it: "a.php.png"; trailing
+// dots ignored) that is.
+func hasExtension(name string, is func(ext string) bool) bool {
 	exts := strings.Split(strings.TrimRight(name, "."), ".")
 	for _, ext := range exts[1:] {
-		if phpExtension(ext) {
+		if is(ext) {
 			return true
 		}
 	}
