@@ -27,7 +27,16 @@ func isSSRF(folded string) bool {
 	}) {
 		return true
 	}
-	return internalName(folded) && internalHost(folded) || truncatedURL(folded)
+	return internalName(folded) && internalHost(folded) || truncatedURL(folded) || unixSocketURL(folded)
+}
+
+// unixSocketURL reports Apache mod_proxy's Unix socket syntax, "unix:<path>|<scheme>://…"
+// (CVE-2021-40438: a long path makes mod_proxy forward to the URL after the '|').
+func unixSocketURL(s string) bool {
+	return someIndex(s, "unix:", func(i int) bool {
+		bar := strings.IndexByte(s[i:], '|')
+		return bar > 0 && strings.Contains(s[i+bar:min(len(s), i+bar+16)], "://")
+	})
 }
 
 // truncatedURL reports a value that is a URL ending in '?': the trick that turns an application's

@@ -81,6 +81,11 @@ var detectorCases = []struct {
 	{RuleCmdInjection, "query.foo", `IF "%~1" == "%~2" (EXIT /B 0)`},
 	{RuleCmdInjection, "query.foo", "if not {%1} == {}"},
 	{"", "query.q", "well-known tools"},
+	{RuleSSRF, "query.x", "unix:AAAAAAAAA|http://example.com/"},
+	{"", "query.q", "unix: a|b"},
+	{RuleCRLF, "body", "bar\r\nSomething: GET /b.html HTTP/1.1\r\nHost: foo.com"},
+	{"", "body", "line one\r\nX-Note: two\r\n"},
+	{RuleCRLF, "query.v", "%0d%0aRemote-addr:%20foo.bar.com"},
 	{RuleCmdInjection, "query.x", "~-"},
 	{RuleCmdInjection, "query.x", "~%2B5"},
 	{"", "query.q", "~-5 degrees"},
@@ -382,9 +387,9 @@ func TestDetectors(t *testing.T) {
 	n := p.(*Policy).norm
 	for _, c := range detectorCases {
 		enc := encNone
-		if c.loc[:5] == "query" || c.loc[:4] == "form" {
+		if strings.HasPrefix(c.loc, "query") || strings.HasPrefix(c.loc, "form") {
 			enc = encQuery
-		} else if c.loc[:4] == "path" || c.loc[:6] == "cookie" {
+		} else if strings.HasPrefix(c.loc, "path") || strings.HasPrefix(c.loc, "cookie") {
 			enc = encURL
 		}
 		v, _ := n.normalize(c.value, enc)

@@ -31,6 +31,9 @@ func TestHeaderChecksDefaultOn(t *testing.T) {
 		denied("multipart field name with ';'", mp(`name=";zzz"; filename="t"`), 400, "multipart_malformed"),
 		denied("multipart file name with escapes", mp(`name="f"; filename="1.j\s\p"`), 400, "multipart_malformed"),
 		denied("backup file in the path", get("/app/index.php~"), 403, "path_traversal"),
+		denied("RFC 2109 cookie", h("cookie", `$Version=1; session="deadbeef; PHPSESSID=secret"`), 400, "header_invalid"),
+		denied("media type in a boundary", post("/s", `application/x-www-form-urlencoded;boundary="application/json"`, "a=b"), 400, "header_invalid"),
+		denied("line break in a parameter name", get("/s?parameter%0d%0a=test"), 403, "crlf"),
 		denied("database dump in the path", get("/backup/db.sql"), 403, "path_traversal"),
 		passes("control: browser headers", harness.Request{Path: "/s", Headers: [][2]string{
 			{"accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"},

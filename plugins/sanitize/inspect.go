@@ -273,6 +273,11 @@ func (s *scan) field(prefix string, enc encoding, rawName, rawValue string, t ta
 	loc := prefix + "." + name
 	s.value(rawName, enc, loc, "name", t)
 	s.value(rawValue, enc, loc, "value", t)
+	if strings.ContainsAny(name, "\r\n") && !s.r.allowed(RuleCRLF, loc) {
+		// No application names a parameter with a line break ("parameter%0d%0a=…"): a backend
+		// that copies names into headers or logs is being probed.
+		s.add(finding{rule: RuleCRLF, loc: loc, part: "name", excerpt: excerpt(rawName, loc), t: t})
+	}
 	if name == methodOverrideParam {
 		m, _ := percentDecode(rawValue, enc == encQuery)
 		s.checkMethod(strings.ToUpper(strings.TrimSpace(m)), loc)

@@ -49,6 +49,10 @@ func (s *scan) checkHeaderValues(req *policy.Request) {
 			ok = validConnection(h.Value)
 		case "range":
 			ok = validRange(h.Value, l.MaxRanges)
+		case "cookie":
+			// RFC 2109 attributes ("$Version=1; session=\"a; b=c\""): servers that still parse
+			// them read quoted values spanning several cookies; no browser sends them.
+			ok = !strings.Contains(lower(h.Value), "$version")
 		default:
 			continue
 		}
@@ -140,12 +144,23 @@ func validContentType(v string) bool {
 		if !ok || !isToken(name) || contains(seen, name) || !paramValue(strings.TrimRight(val, " \t")) {
 			return false
 		}
-		if name == "charset" && !allowedCharset(val) {
+		if name == "charset" && !allowedCharset(val) || (name == "boundary" || name == "charset") && looksLikeMediaType(val) {
 			return false
 		}
 		seen = append(seen, name)
 	}
 	return true
+}
+
+// looksLikeMediaType reports a parameter value that is a media type ("boundary=\"application/json\""):
+// a second content type for a parser that looks for one anywhere in the header.
+func looksLikeMediaType(v string) bool {
+	typ, _, ok := strings.Cut(lower(strings.Trim(strings.TrimSpace(v), `"`)), "/")
+	switch typ {
+	case "application", "text", "multipart", "image", "audio", "video", "message", "font", "model":
+		return ok
+	}
+	return false
 }
 
 // paramValue reports a parameter value: a quoted string, or text without white space, control

@@ -24,6 +24,8 @@ func TestHeaderValueChecks(t *testing.T) {
 		{"content-type", "application/x-www-form-urlencoded; charset=utf-8; CHARSET=utf-7", false},
 		{"content-type", "application/x-www-form-urlencoded;charset=ibm037", false},
 		{"content-type", `application/json; charset="utf-88"`, false},
+		{"content-type", `application/x-www-form-urlencoded;boundary="application/json"`, false},
+		{"content-type", `multipart/related; type="application/xop+xml"; boundary=b`, true},
 		{"accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", true},
 		{"accept", "text/html; charset=utf-8", true},
 		{"accept", "text/html; charset=CP1026", false},
