@@ -24,6 +24,10 @@ func isSSRF(folded string) bool {
 	if someIndex(folded, "http", func(i int) bool {
 		rest := strings.TrimPrefix(folded[i+4:], "s")
 		return strings.HasPrefix(rest, ":") && !isLetter(at(folded, i-1)) && internalHost(strings.TrimLeft(rest[1:], "/\\"))
+	}) || someIndex(folded, "ftp", func(i int) bool {
+		// "ftp://1.1.1.1": the FTP wrapper of PHP's include fetches remote files too.
+		rest := strings.TrimPrefix(folded[i+3:], "s")
+		return strings.HasPrefix(rest, "://") && !isLetter(at(folded, i-1)) && internalHost(rest[3:])
 	}) {
 		return true
 	}
@@ -44,6 +48,11 @@ func unixSocketURL(s string) bool {
 func truncatedURL(s string) bool {
 	if !strings.HasSuffix(s, "?") {
 		return false
+	}
+	for _, scheme := range []string{"http?", "https?", "ftp?", "ftps?", "file?"} {
+		if strings.HasPrefix(s, scheme) && strings.Trim(s[len(scheme):], "?") == "" {
+			return true // "https?", "file??": a probe of the truncation itself
+		}
 	}
 	for _, scheme := range []string{"http://", "https://", "ftp://", "ftps://"} {
 		if strings.HasPrefix(s, scheme) && len(s) > len(scheme)+1 && !strings.ContainsAny(s, " \t") {
