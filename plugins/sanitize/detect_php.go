@@ -30,7 +30,8 @@ var phpMarkers = newKeywordSet(
 	"$_session[", "$globals[", "$http_raw_post_data", "$_get)", "$_post)", "$_request)",
 )
 
-// phpFunctions are functions only PHP code calls.
+// phpFunctions are functions only PHP code calls (names C, Python, JavaScript or SQL call too,
+// "chr", "substr", "sprintf", "md5", "serialize", "gethostbyname", are left out).
 var phpFunctions = setOf(
 	"shell_exec", "passthru", "proc_open", "pcntl_exec", "phpinfo", "base64_decode", "gzinflate",
 	"gzuncompress", "gzdecode", "str_rot13", "zlib_decode", "call_user_func", "call_user_func_array",
@@ -47,6 +48,13 @@ var phpFunctions = setOf(
 	"get_current_user", "getmypid", "php_uname", "phpversion", "symlink", "readlink", "chgrp",
 	"lchown", "disk_free_space", "opendir", "readdir", "scandir", "glob", "include_once",
 	"require_once", "popen", "fwrite", "fputs", "readfile", "unlink", "proc_terminate",
+	"fopen", "fread", "fgets", "fgetc", "fpassthru", "tmpfile", "tempnam", "getenv", "dl",
+	"get_cfg_var", "getmyuid", "getmygid", "getmyinode", "getlastmod", "dns_get_record",
+	"sys_get_temp_dir", "highlight_string", "php_strip_whitespace", "get_included_files",
+	"get_loaded_extensions", "phpcredits", "zend_version", "debug_zval_dump", "array_walk",
+	"iterator_apply", "ob_start", "htmlspecialchars", "htmlentities", "addslashes", "stripslashes",
+	"implode", "str_replace", "strtolower", "strtoupper", "ucfirst", "vsprintf", "preg_match",
+	"preg_replace", "checkdate", "mt_rand",
 )
 
 // phpExtensionPrefixes name PHP extensions whose functions are "<prefix>_<name>" (array_map,
@@ -55,7 +63,8 @@ var phpExtensionPrefixes = setOf(
 	"array", "bcmath", "bzip2", "ctype", "curl", "date", "dba", "exif", "fastcgi", "ftp", "gmp",
 	"iconv", "ibase", "imap", "intl", "ldap", "libxml", "mb", "mcrypt", "mysql", "mysqli", "ob",
 	"oci", "odbc", "openssl", "pcntl", "pg", "posix", "preg", "readline", "sodium", "sqlite",
-	"stream", "socket", "xmlrpc", "yaml", "zend", "zip", "zlib",
+	"stream", "socket", "xmlrpc", "yaml", "zend", "zip", "zlib", "str", "proc", "base64", "json",
+	"spl", "iterator", "php", "html", "gz", "bz", "apache", "session", "ob", "func",
 )
 
 // phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.
@@ -217,10 +226,12 @@ func phpCallAt(s string, i int) bool {
 	if closers > 0 || comment {
 		return true // "(system)(", "\"system\"(", "exec /*x*/ (": code, not prose
 	}
-	if !glued {
-		return false
-	}
 	arg := strings.TrimLeft(s[i+1:min(len(s), i+4)], " ")
+	if !glued {
+		// "file\r\n()", "system ('id')": an empty or string argument after white space is code;
+		// "file (pdf)" is prose.
+		return arg != "" && strings.IndexByte("'\"$)", arg[0]) >= 0
+	}
 	if arg == "" || strings.IndexByte("'\"$)`_", arg[0]) >= 0 {
 		return true
 	}
