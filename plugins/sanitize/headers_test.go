@@ -1,6 +1,7 @@
 package sanitize_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wasmward/wasmward/shared/harness"
@@ -31,6 +32,11 @@ func TestHeaderChecksDefaultOn(t *testing.T) {
 		denied("multipart field name with ';'", mp(`name=";zzz"; filename="t"`), 400, "multipart_malformed"),
 		denied("multipart file name with escapes", mp(`name="f"; filename="1.j\s\p"`), 400, "multipart_malformed"),
 		denied("backup file in the path", get("/app/index.php~"), 403, "path_traversal"),
+		denied("Content-Encoding on a GET", h("content-encoding", "deflate"), 400, "header_invalid"),
+		denied("WebDAV If on a GET", h("if", "(<urn:uuid:x>)"), 400, "header_invalid"),
+		denied("huge Accept-Encoding", h("accept-encoding", strings.Repeat("gzip,", 30)), 400, "header_invalid"),
+		passes("control: gzip upload", harness.Request{Method: "POST", Path: "/s", Headers: [][2]string{{"content-encoding", "identity"}, {"content-type", "text/plain"}}, Body: "hi"}),
+		passes("control: WebDAV PUT with If", harness.Request{Method: "PUT", Path: "/s", Headers: [][2]string{{"if", "(<urn:uuid:x>)"}}, Body: "hi"}),
 		denied("RFC 2109 cookie", h("cookie", `$Version=1; session="deadbeef; PHPSESSID=secret"`), 400, "header_invalid"),
 		denied("media type in a boundary", post("/s", `application/x-www-form-urlencoded;boundary="application/json"`, "a=b"), 400, "header_invalid"),
 		denied("line break in a parameter name", get("/s?parameter%0d%0a=test"), 403, "crlf"),

@@ -22,7 +22,9 @@ import (
 //     an Accept asking for a response in such a charset; a Connection that repeats a token or
 //     says both close and keep-alive; a bytes Range whose range is malformed or ends before it
 //     starts, or that asks for more than limits.maxRanges ranges (overlapping ranges amplify a
-//     response: CVE-2011-3192).
+//     response: CVE-2011-3192); Content-Encoding or Content-Range on a GET or HEAD (no body to
+//     describe); WebDAV's If or Lock-Token on GET, HEAD, POST or OPTIONS; an Accept-Encoding
+//     longer than maxAcceptEncoding.
 //
 // Off by default, because ordinary traffic may do it (limits.requireHostName and
 // limits.requireContentType):
@@ -30,6 +32,10 @@ import (
 //   - header_invalid at header.host: a Host (:authority) that is an IP address (scanners and
 //     worms address servers by IP; health checks and local clients do too);
 //   - content_type: a body without a Content-Type (fetch() of an untyped Blob sends one).
+
+// maxAcceptEncoding bounds Accept-Encoding: browsers send about 30 bytes ("gzip, deflate, br,
+// zstd"); hundreds are a parser stress test.
+const maxAcceptEncoding = 100
 
 // checkHeaderValues records the header_denied and header_invalid findings above.
 func (s *scan) checkHeaderValues(req *policy.Request) {
@@ -49,6 +55,14 @@ func (s *scan) checkHeaderValues(req *policy.Request) {
 			ok = validConnection(h.Value)
 		case "range":
 			ok = validRange(h.Value, l.MaxRanges)
+		case "content-encoding", "content-range":
+			// They describe a body: a GET or HEAD has none to describe.
+			ok = req.Method != "GET" && req.Method != "HEAD"
+		case "if", "lock-token":
+			// WebDAV preconditions and lock tokens go with PUT, DELETE, LOCK, UNLOCK, MOVE, COPY…
+			ok = req.Method != "GET" && req.Method != "HEAD" && req.Method != "POST" && req.Method != "OPTIONS"
+		case "accept-encoding":
+			ok = len(h.Value) <= maxAcceptEncoding
 		case "cookie":
 			// RFC 2109 attributes ("$Version=1; session=\"a; b=c\""): servers that still parse
 			// them read quoted values spanning several cookies; no browser sends them.
