@@ -258,6 +258,11 @@ var detectorCases = []struct {
 	{RuleJava, "header.x_filename", "B.jsp.."},
 	{RuleJava, "json.test", "org.apache.commons"},
 	{RuleJava, "query.test", "runtime.forclosure"},
+	{RuleJava, "form.test", "cnVudGltZQ"},
+	{RuleJava, "form.test", "BydW50aW1l"},
+	{RuleJava, "json.x", "HByb2Nlc3NidWlsZGVy"},
+	{"", "form.token", "dGhlIHF1aWNrIGJyb3duIGZveA"},
+	{"", "form.id", "AbCdEfGhIjKlMnOp"},
 	{"", "form.f.filename", "jsp-tutorial.pdf"},
 	{"", "query.q", "apache commons"},
 	{RuleJava, "json.x", "rO0ABXNyABdqYXZh"},
@@ -432,7 +437,7 @@ func TestDetectorsLinear(t *testing.T) {
 		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
 		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
 		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](", "http:", "@{[",
-		"$ {", "$ {'", "engine=", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
+		"$ {", "$ {'", "cnVudGltZQ", "engine=", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
 	} {
 		small, large := strings.Repeat(unit, 4096/len(unit)), strings.Repeat(unit, 65536/len(unit))
 		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
