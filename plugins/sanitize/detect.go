@@ -65,7 +65,7 @@ var detectors = []detector{
 	// A Referer or Origin names the client's page (http://localhost:3000 in development), not a
 	// URL the server fetches: request headers are no SSRF location.
 	{RuleSSRF, func(_ *route, v normalized, loc string) (bool, string) {
-		return !strings.HasPrefix(loc, "header.") && isSSRF(v.folded), ""
+		return !strings.HasPrefix(loc, "header.") && (isSSRF(v.folded) || rfiParameter(loc) && remoteURL(v.folded)), ""
 	}},
 	{RuleCRLF, func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	{RuleLDAP, func(_ *route, v normalized, _ string) (bool, string) {

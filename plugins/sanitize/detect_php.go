@@ -28,6 +28,8 @@ var phpMarkers = newKeywordSet(
 	"expect://", "compress.zlib://", "compress.bzip2://", "data://text/plain", "ogg://", "rar://",
 	"$_get[", "$_post[", "$_server[", "$_cookie[", "$_request[", "$_files[", "$_env[",
 	"$_session[", "$globals[", "$http_raw_post_data", "$_get)", "$_post)", "$_request)",
+	"ssh2.shell://", "ssh2.exec://", "ssh2.tunnel://", "ssh2.sftp://", "ssh2.scp://", "zip://",
+	"<script language=php", "<script language=\"php\"", "<script language='php'",
 )
 
 // phpFunctions are functions only PHP code calls (names C, Python, JavaScript or SQL call too,
@@ -73,13 +75,16 @@ var phpWordFunctions = setOf("system", "exec", "eval", "assert", "include", "req
 
 // isPHP reports PHP code injection in a folded value (see above).
 func isPHP(folded string) bool {
+	if len(folded) <= 32 && phpRiskyName[strings.TrimSpace(folded)] {
+		return true // the name alone, a probe: "x=shell_exec"
+	}
 	if !strings.ContainsAny(folded, "<[$:(=;") {
 		return false
 	}
 	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) {
 		return true
 	}
-	if strings.IndexByte(folded, '$') >= 0 && phpVariableVariable(folded) {
+	if strings.IndexByte(folded, '$') >= 0 && (phpVariableVariable(folded) || spacedSuperglobal(folded)) {
 		return true
 	}
 	return strings.ContainsAny(folded, "(=;") && phpNamedFunction(folded) ||
@@ -126,13 +131,18 @@ func phpVariableVariable(s string) bool {
 // phpRiskyFunctions are PHP functions named by code only (not words of prose or other
 // languages' library names), reported by name alone when followed by '(', '=' or ';': a call,
 // a callback assignment ("cb=shell_exec;"), a call split by a filter ("shell_exec=(…)").
-var phpRiskyFunctions = newKeywordSet(
-	"shell_exec", "base64_decode", "call_user_func", "create_function", "file_get_contents",
-	"file_put_contents", "proc_open", "pcntl_exec", "str_rot13", "zlib_decode", "gzinflate",
-	"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
-	"escapeshellarg", "fsockopen", "pfsockopen", "phpinfo", "passthru", "get_defined_vars",
-	"assert_options", "preg_replace_callback", "register_shutdown_function", "posix_setuid",
-	"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen",
+var phpRiskyFunctions = newKeywordSet(phpRiskyNames...)
+
+// phpRiskyNames lists phpRiskyFunctions, and phpRiskyName holds them for a whole-value lookup.
+var (
+	phpRiskyName  = setOf(phpRiskyNames...)
+	phpRiskyNames = []string{"shell_exec", "base64_decode", "call_user_func", "create_function", "file_get_contents",
+		"file_put_contents", "proc_open", "pcntl_exec", "str_rot13", "zlib_decode", "gzinflate",
+		"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
+		"escapeshellarg", "fsockopen", "pfsockopen", "phpinfo", "passthru", "get_defined_vars",
+		"assert_options", "preg_replace_callback", "register_shutdown_function", "posix_setuid",
+		"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen",
+	}
 )
 
 // phpNamedFunction reports a phpRiskyFunctions name as a whole word followed, after white
@@ -148,6 +158,31 @@ func phpNamedFunction(s string) bool {
 		}
 		c := at(s, j)
 		return c == '(' || c == ';' || c == '=' && at(s, j+1) != '='
+	})
+}
+
+// superglobalNames are PHP's superglobals without "$_".
+var superglobalNames = setOf("get", "post", "server", "cookie", "request", "files", "env", "session")
+
+// spacedSuperglobal reports "$_" and a superglobal's letters with white space among them, then
+// '[' ("$_S ERVER['X']"): a filter that removes white space turns it into "$_SERVER[".
+func spacedSuperglobal(s string) bool {
+	return someIndex(s, "$_", func(i int) bool {
+		var name [8]byte
+		n, spaced := 0, false
+		j := i + 2
+		for ; j < len(s) && j-i < 40; j++ {
+			switch c := s[j]; {
+			case c == ' ' || c == '\t':
+				spaced = true
+			case c >= 'a' && c <= 'z' && n < len(name):
+				name[n] = c
+				n++
+			default:
+				return spaced && c == '[' && superglobalNames[string(name[:n])]
+			}
+		}
+		return false
 	})
 }
 
@@ -226,6 +261,9 @@ func phpCallAt(s string, i int) bool {
 	if closers > 0 || comment {
 		return true // "(system)(", "\"system\"(", "exec /*x*/ (": code, not prose
 	}
+	if (name == "include" || name == "require") && (glued || closers > 0) && remoteOrPathArgument(s[i+1:]) {
+		return true // "include(http://evil.example/x.txt)", "require(/etc/passwd)"
+	}
 	arg := strings.TrimLeft(s[i+1:min(len(s), i+4)], " ")
 	if !glued {
 		// "file\r\n()", "system ('id')": an empty or string argument after white space is code;
@@ -238,6 +276,18 @@ func phpCallAt(s string, i int) bool {
 	// "system(whoami)": a shell command as the argument.
 	w, _ := shellWord(s, i+1)
 	return strongCommands[w] || weakCommands[w] && at(s, i+1+len(w)) == ')'
+}
+
+// remoteOrPathArgument reports an argument list opening (after white space and a quote) with a
+// URL of a scheme PHP includes from or an absolute path.
+func remoteOrPathArgument(s string) bool {
+	s = strings.TrimLeft(s, " \t'\"")
+	for _, p := range []string{"http:", "https:", "ftp:", "ftps:", "php:", "data:", "file:", "/"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // skipBackSpaceComments returns the index before i past whitespace, /* */ comments and, when a

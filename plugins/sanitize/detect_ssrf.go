@@ -34,6 +34,37 @@ func isSSRF(folded string) bool {
 	return internalName(folded) && internalHost(folded) || truncatedURL(folded) || unixSocketURL(folded)
 }
 
+// rfiParameter reports a query parameter or form field named like the include-path settings of
+// PHP applications that remote file inclusion overwrites: a bracketed path, root or directory
+// key ("_CONF[path]", "path[docroot]", "config[root_dir]", "_SERVER[DOCUMENT_ROOT]") or a
+// base-directory name ("mosConfig_absolute_path", "GALLERY_BASEDIR", "appserv_root").
+func rfiParameter(loc string) bool {
+	name, ok := strings.CutPrefix(loc, "query.")
+	if !ok {
+		if name, ok = strings.CutPrefix(loc, "form."); !ok {
+			return false
+		}
+	}
+	name = lower(name)
+	if strings.HasSuffix(name, "]") && strings.IndexByte(name, '[') > 0 {
+		key := name[strings.LastIndexByte(name, '[')+1 : len(name)-1]
+		return strings.HasSuffix(key, "path") || strings.HasSuffix(key, "root") || strings.HasSuffix(key, "dir")
+	}
+	return strings.HasSuffix(name, "_absolute_path") || strings.HasSuffix(name, "basedir") || strings.HasSuffix(name, "_root_dir") ||
+		strings.HasSuffix(name, "serv_root")
+}
+
+// remoteURL reports a value that opens with a URL of a scheme PHP includes from.
+func remoteURL(s string) bool {
+	s = strings.TrimSpace(s)
+	for _, p := range []string{"http://", "https://", "ftp://", "ftps://"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // unixSocketURL reports Apache mod_proxy's Unix socket syntax, "unix:<path>|<scheme>://…"
 // (CVE-2021-40438: a long path makes mod_proxy forward to the URL after the '|').
 func unixSocketURL(s string) bool {
