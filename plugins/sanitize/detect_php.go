@@ -32,6 +32,23 @@ var phpMarkers = newKeywordSet(
 	"<script language=php", "<script language=\"php\"", "<script language='php'",
 )
 
+// phpVariables are PHP's superglobals and predefined variables, reported as whole names
+// ("$_SERVER", "$GLOBALS)", "$argv;"): no other language spells them so.
+var phpVariables = newKeywordSet(
+	"$_get", "$_post", "$_server", "$_cookie", "$_request", "$_files", "$_env", "$_session",
+	"$globals", "$http_raw_post_data", "$http_response_header", "$php_errormsg", "$argv", "$argc",
+	"$http_get_vars", "$http_post_vars", "$http_cookie_vars", "$http_server_vars", "$http_env_vars",
+	"$http_post_files", "$http_session_vars",
+)
+
+// phpVariable reports a phpVariables name not followed by an identifier character.
+func phpVariable(s string) bool {
+	if strings.IndexByte(s, '$') < 0 {
+		return false
+	}
+	return phpVariables.some(s, func(i int, p string) bool { return !isIdent(at(s, i+len(p))) })
+}
+
 // phpFunctions are functions only PHP code calls (names C, Python, JavaScript or SQL call too,
 // "chr", "substr", "sprintf", "md5", "serialize", "gethostbyname", are left out).
 var phpFunctions = setOf(
@@ -71,7 +88,10 @@ var phpExtensionPrefixes = setOf(
 
 // phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.
 // Output functions (print, printf, echo) are left out: C and Python snippets call them too.
-var phpWordFunctions = setOf("system", "exec", "eval", "assert", "include", "require", "unpack")
+var phpWordFunctions = setOf(
+	"system", "exec", "eval", "assert", "include", "require", "unpack", "copy", "mail", "header",
+	"chmod", "chown", "mkdir", "rmdir", "touch", "rename", "link",
+)
 
 // isPHP reports PHP code injection in a folded value (see above).
 func isPHP(folded string) bool {
@@ -81,7 +101,7 @@ func isPHP(folded string) bool {
 	if !strings.ContainsAny(folded, "<[$:(=;") {
 		return false
 	}
-	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) {
+	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) || phpVariable(folded) {
 		return true
 	}
 	if strings.IndexByte(folded, '$') >= 0 && (phpVariableVariable(folded) || spacedSuperglobal(folded)) {
@@ -199,12 +219,16 @@ func phpOpenTag(s string) bool {
 	})
 }
 
-// serializedObject reports "o:<digits>:\"" or "c:<digits>:\"" (PHP serialize of an object).
+// serializedObject reports "o:<digits>:\"" or "c:<digits>:\"" (PHP serialize of an object), the
+// length signed or not.
 func serializedObject(s string) bool {
 	return someIndex(s, ":\"", func(i int) bool {
 		j := i
 		for j > 0 && i-j < 8 && s[j-1] >= '0' && s[j-1] <= '9' {
 			j--
+		}
+		if j < i && j > 0 && s[j-1] == '+' {
+			j-- // "O:+8:\"…": unserialize() reads a signed length
 		}
 		return j < i && j >= 2 && s[j-1] == ':' && (s[j-2] == 'o' || s[j-2] == 'c') && !isIdent(at(s, j-3))
 	})
@@ -270,8 +294,11 @@ func phpCallAt(s string, i int) bool {
 		// "file (pdf)" is prose.
 		return arg != "" && strings.IndexByte("'\"$)", arg[0]) >= 0
 	}
-	if arg == "" || strings.IndexByte("'\"$)`_", arg[0]) >= 0 {
+	if arg == "" || strings.IndexByte("'\"$)`_@", arg[0]) >= 0 {
 		return true
+	}
+	if w, _ := shellWord(s, i+1); isIdent(at(s, i+1)) && at(s, i+1+len(w)) == '(' {
+		return true // a call as the argument: "system(chr(105).chr(100))"
 	}
 	// "system(whoami)": a shell command as the argument.
 	w, _ := shellWord(s, i+1)
