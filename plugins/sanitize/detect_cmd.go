@@ -46,7 +46,7 @@ var strongCommands = setOf(
 	"findstr", "icacls", "schtasks", "reg.exe", "pip3", "readlink", "realpath", "xterm",
 	"nproc", "arp", "shred", "mktemp", "regedit", "bcdedit", "bcdboot", "diskpart", "vssadmin",
 	"wevtutil", "takeown", "fsutil", "ntdsutil", "dsquery", "nltest", "klist", "cmdkey", "runas",
-	"auditpol", "gpresult", "qwinsta", "quser", "aptitude", "apt-get", "cpulimit",
+	"auditpol", "gpresult", "qwinsta", "quser", "aptitude", "apt-get", "cpulimit", "ssh-copy-id",
 )
 
 // weakCommands are commands that are also words of prose or of lists ("cat", "sleep", "more",
@@ -114,6 +114,12 @@ func isCmdInjection(folded string) bool {
 	if strings.Contains(folded, "${") && isParameterExpansion(folded) {
 		return true
 	}
+	if strings.ContainsAny(folded, "$'\"\\`<>") && obfuscatedCommand(folded) {
+		return true
+	}
+	if strings.Contains(folded, "{") && forkBomb(folded) {
+		return true
+	}
 	s := unquoteShell(folded)
 	if hasMarker(s) {
 		return true
@@ -129,6 +135,63 @@ func dirStackExpansion(v string) bool {
 		return false
 	}
 	return strings.Trim(v[2:], "0123456789") == ""
+}
+
+// wordSplitters are what shell payloads put inside a command's name to hide it from filters,
+// which the shell drops: special parameters ("c$@url", "una$$me"), empty quotes and
+// substitutions ("w”hoami", "p“ing"), process substitutions ("pi<()ng"), backslashes
+// ("c\\at").
+var wordSplitters = []string{"$@", "$*", "$$", "''", `""`, "``", "<()", ">()", "\\"}
+
+// obfuscatedCommand reports a command name with a wordSplitters entry between two of its
+// letters, anywhere in the value: no one writes a name so but to hide it, so the command's
+// position and arguments do not matter.
+func obfuscatedCommand(s string) bool {
+	for _, m := range wordSplitters {
+		if someIndex(s, m, func(i int) bool {
+			if !isLetter(at(s, i-1)) || !isLetter(at(s, i+len(m))) {
+				return false
+			}
+			start, end := i, i+len(m)
+			for start > 0 && i-start < 32 && (isLetter(s[start-1]) || isSplitterByte(s[start-1])) {
+				start--
+			}
+			for end < len(s) && end-i < 32 && (isIdent(s[end]) || isSplitterByte(s[end]) || s[end] == '-') {
+				end++
+			}
+			w := unquoteShell(s[start:end])
+			w = strings.NewReplacer("$$", "", "<()", "", ">()", "", "$@", "", "$*", "", "\\", "").Replace(w)
+			return len(w) >= 2 && (strongCommands[w] || weakCommands[w])
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSplitterByte reports a byte of a wordSplitters entry.
+func isSplitterByte(c byte) bool { return strings.IndexByte("$@*'\"`<>()\\", c) >= 0 }
+
+// forkBomb reports a shell function that calls itself twice, piped or in the background, in
+// its own body (":(){ :|:& };:", "f(){ f|f& };f", "f() { f() & f(); }"): white space and "()"
+// dropped, "<name>{<name>|<name>" or "<name>{<name>&<name>".
+func forkBomb(s string) bool {
+	if !strings.Contains(s, "()") {
+		return false
+	}
+	t := strings.NewReplacer(" ", "", "\t", "", "()", "").Replace(s)
+	return someIndex(t, "{", func(i int) bool {
+		start := i
+		for start > 0 && i-start < 32 && (isIdent(t[start-1]) || t[start-1] == ':' || t[start-1] == '.') {
+			start--
+		}
+		name := t[start:i]
+		if name == "" {
+			return false
+		}
+		body := t[i+1:]
+		return strings.HasPrefix(body, name+"|"+name) || strings.HasPrefix(body, name+"&"+name)
+	})
 }
 
 // hasMarker reports a cmdMarkers entry that ends at a word boundary ("| sh" but not "| shoes").

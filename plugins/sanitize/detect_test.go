@@ -97,6 +97,14 @@ var detectorCases = []struct {
 	{"", "body", "line one\r\nX-Note: two\r\n"},
 	{RuleCRLF, "query.v", "%0d%0aRemote-addr:%20foo.bar.com"},
 	{RuleCmdInjection, "query.x", "~-"},
+	{RuleCmdInjection, "form.cmd", "cu$@rl google.com"},
+	{RuleCmdInjection, "cookie.c", "una$$me -a"},
+	{RuleCmdInjection, "query.x", "pi<()ng 127.0.0.1"},
+	{RuleCmdInjection, "form.cmd", ":(){ :|:& };:"},
+	{RuleCmdInjection, "form.cmd", "f() { f() & f(); }; f"},
+	{"", "query.q", "it costs US$$5"},
+	{"", "query.q", "don''t stop"},
+	{"", "json.code", "function f() { return g() || h(); }"},
 	{RuleCmdInjection, "query.x", "~%2B5"},
 	{"", "query.q", "~-5 degrees"},
 	{"", "query.q", "~"},
@@ -453,7 +461,7 @@ func TestDetectorsLinear(t *testing.T) {
 		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
 		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
 		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](", "http:", "@{[",
-		"$ {", "$ {'", "cnVudGltZQ", "engine=", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
+		"$ {", "$ {'", "cnVudGltZQ", "engine=", "a$@", "f(){ f|", "f(){", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
 	} {
 		small, large := strings.Repeat(unit, 4096/len(unit)), strings.Repeat(unit, 65536/len(unit))
 		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
