@@ -97,6 +97,12 @@ var detectorCases = []struct {
 	{"", "body", "line one\r\nX-Note: two\r\n"},
 	{RuleCRLF, "query.v", "%0d%0aRemote-addr:%20foo.bar.com"},
 	{RuleCmdInjection, "query.x", "~-"},
+	{RuleCode, "query.eval", "while(!false)"},
+	{RuleCode, "query.eval", "while(-Infinity);"},
+	{RuleCode, "query.eval", "while(!!'');"},
+	{RuleCode, "query.eval", "while((true)))"},
+	{"", "query.q", "wait a while (1 hour) please"},
+	{"", "json.code", "while (queue.length) run(queue.shift())"},
 	{RuleCmdInjection, "form.cmd", "cu$@rl google.com"},
 	{RuleCmdInjection, "cookie.c", "una$$me -a"},
 	{RuleCmdInjection, "query.x", "pi<()ng 127.0.0.1"},
@@ -461,7 +467,7 @@ func TestDetectorsLinear(t *testing.T) {
 		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
 		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
 		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](", "http:", "@{[",
-		"$ {", "$ {'", "cnVudGltZQ", "engine=", "a$@", "f(){ f|", "f(){", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
+		"$ {", "$ {'", "cnVudGltZQ", "engine=", "a$@", "f(){ f|", "f(){", "while(", "while((", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
 	} {
 		small, large := strings.Repeat(unit, 4096/len(unit)), strings.Repeat(unit, 65536/len(unit))
 		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
