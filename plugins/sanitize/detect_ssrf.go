@@ -24,14 +24,34 @@ func isSSRF(folded string) bool {
 	if someIndex(folded, "http", func(i int) bool {
 		rest := strings.TrimPrefix(folded[i+4:], "s")
 		return strings.HasPrefix(rest, ":") && !isLetter(at(folded, i-1)) && internalHost(strings.TrimLeft(rest[1:], "/\\"))
-	}) || someIndex(folded, "ftp", func(i int) bool {
-		// "ftp://1.1.1.1": the FTP wrapper of PHP's include fetches remote files too.
-		rest := strings.TrimPrefix(folded[i+3:], "s")
-		return strings.HasPrefix(rest, "://") && !isLetter(at(folded, i-1)) && internalHost(rest[3:])
 	}) {
 		return true
 	}
+	if strings.Contains(folded, "://") && otherSchemeInternal(folded) {
+		return true
+	}
 	return internalName(folded) && internalHost(folded) || truncatedURL(folded) || unixSocketURL(folded)
+}
+
+// ideographicDots are full stops that URL parsers following IDNA read as '.'
+// ("169。254。169。254").
+var ideographicDots = strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61", ".")
+
+// otherSchemeInternal reports a URL of any scheme ("ftp://1.1.1.1", "ssh://0177.0.0.1",
+// "rtmp://017700000001", "irc://localhost") whose host is internal, or an internal host after
+// an '@' of a URL ("http://a.example:80 &@b.example# @127.88.23.245:22/": parsers disagree on
+// which '@' ends the user information), ideographic full stops read as dots.
+func otherSchemeInternal(s string) bool {
+	if strings.ContainsAny(s, "\u3002\uff0e\uff61") {
+		s = ideographicDots.Replace(s)
+	}
+	return someIndex(s, "://", func(i int) bool {
+		j := i
+		for j > 0 && i-j < 16 && (isLetter(s[j-1]) || s[j-1] >= '0' && s[j-1] <= '9' || s[j-1] == '+' || s[j-1] == '.' || s[j-1] == '-') {
+			j--
+		}
+		return j < i && internalHost(s[i+3:])
+	}) || someIndex(s, "@", func(i int) bool { return internalHost(strings.TrimLeft(s[i+1:], " ")) })
 }
 
 // rfiParameter reports a query parameter or form field named like the include-path settings of
