@@ -120,6 +120,9 @@ func isCmdInjection(folded string) bool {
 	if strings.Contains(folded, "{") && forkBomb(folded) {
 		return true
 	}
+	if strings.Contains(folded, "$[") && shellArithmetic(folded) || strings.Contains(folded, "<<<") && hereString(folded) {
+		return true
+	}
 	s := unquoteShell(folded)
 	if hasMarker(s) {
 		return true
@@ -171,6 +174,32 @@ func obfuscatedCommand(s string) bool {
 
 // isSplitterByte reports a byte of a wordSplitters entry.
 func isSplitterByte(c byte) bool { return strings.IndexByte("$@*'\"`<>()\\", c) >= 0 }
+
+// shellArithmetic reports bash's old arithmetic expansion "$[<digits><operator><digits>]"
+// ("$[2+2]"); JSONPath's "$[0]" and "$[-1]" have no operator between numbers.
+func shellArithmetic(s string) bool {
+	return someIndex(s, "$[", func(i int) bool {
+		j := i + 2
+		k := j
+		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+			k++
+		}
+		if k == j || k >= len(s) || strings.IndexByte("+-*/%", s[k]) < 0 {
+			return false
+		}
+		m := k + 1
+		for m < len(s) && s[m] >= '0' && s[m] <= '9' {
+			m++
+		}
+		return m > k+1 && at(s, m) == ']'
+	})
+}
+
+// hereString reports a here-string glued to a word ("gcc<<<'int main(){}'", "cat<<<$x"):
+// arrows in prose ("<<< back") stand alone.
+func hereString(s string) bool {
+	return someIndex(s, "<<<", func(i int) bool { return isIdent(at(s, i-1)) && at(s, i+3) != '<' })
+}
 
 // forkBomb reports a shell function that calls itself twice, piped or in the background, in
 // its own body (":(){ :|:& };:", "f(){ f|f& };f", "f() { f() & f(); }"): white space and "()"

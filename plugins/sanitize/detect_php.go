@@ -73,7 +73,9 @@ var phpFunctions = setOf(
 	"get_loaded_extensions", "phpcredits", "zend_version", "debug_zval_dump", "array_walk",
 	"iterator_apply", "ob_start", "htmlspecialchars", "htmlentities", "addslashes", "stripslashes",
 	"implode", "str_replace", "strtolower", "strtoupper", "ucfirst", "vsprintf", "preg_match",
-	"preg_replace", "checkdate", "mt_rand",
+	"preg_replace", "checkdate", "mt_rand", "uksort", "set_error_handler", "set_exception_handler",
+	"forward_static_call", "forward_static_call_array", "header_register_callback", "filter_var",
+	"bzdecompress", "sqlite_create_function", "xml_set_element_handler", "array_reduce",
 )
 
 // phpExtensionPrefixes name PHP extensions whose functions are "<prefix>_<name>" (array_map,
@@ -99,7 +101,7 @@ func isPHP(folded string) bool {
 		return true // the name alone, a probe: "x=shell_exec"
 	}
 	if !strings.ContainsAny(folded, "<[$:(=;") {
-		return false
+		return strings.IndexByte(folded, '_') >= 0 && phpNamedFunction(folded)
 	}
 	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) || phpVariable(folded) {
 		return true
@@ -165,12 +167,17 @@ var (
 	}
 )
 
-// phpNamedFunction reports a phpRiskyFunctions name as a whole word followed, after white
-// space, by '(', '=' (not "==") or ';'.
+// phpNamedFunction reports a phpRiskyFunctions name as a whole word: anywhere when it holds an
+// underscore ("shell_exec", "base64_decode": no word of prose or of another language's library
+// is spelled so), otherwise followed, after white space, by '(', '=' (not "==") or ';'
+// ("passthru;", "cb=popen").
 func phpNamedFunction(s string) bool {
 	return phpRiskyFunctions.some(s, func(i int, p string) bool {
 		if isIdent(at(s, i-1)) || isIdent(at(s, i+len(p))) {
 			return false
+		}
+		if strings.IndexByte(p, '_') >= 0 {
+			return true
 		}
 		j := i + len(p)
 		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {

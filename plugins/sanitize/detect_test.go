@@ -112,6 +112,10 @@ var detectorCases = []struct {
 	{RuleCmdInjection, "cookie.c", "una$$me -a"},
 	{RuleCmdInjection, "query.x", "pi<()ng 127.0.0.1"},
 	{RuleCmdInjection, "form.cmd", ":(){ :|:& };:"},
+	{RuleCmdInjection, "query.x", "$[2%2B2]"},
+	{RuleCmdInjection, "form.arg", ";gcc10.1<<<void main(){}"},
+	{"", "query.path", "$[0].name"},
+	{"", "query.q", "go back <<< here"},
 	{RuleCmdInjection, "form.cmd", "f() { f() & f(); }; f"},
 	{"", "query.q", "it costs US$$5"},
 	{"", "query.q", "don''t stop"},
@@ -260,7 +264,8 @@ var detectorCases = []struct {
 	{"", "query.q", "a ${b} c"},
 	{RulePHP, "form.test", "Shell_exec=(bla)"},
 	{RulePHP, "query.cb", "base64_decode;"},
-	{"", "query.q", "how to use file_get_contents in php"},
+	{RulePHP, "query.q", "x base64_decode y"},
+	{"", "query.q", "how to use passthru in php"},
 	{RulePHP, "query.x", "$s_func(22)"},
 	{"", "query.q", "$USD (approx)"},
 	{RulePHP, "query.x", "(sy.(st).em)('uname');"},
@@ -282,7 +287,7 @@ var detectorCases = []struct {
 	{"", "query.q", "$argument and $_serverless"},
 	{"", "query.q", "copy (paste) this"},
 	{"", "query.q", "$_ fees [a]"},
-	{"", "query.q", "how to use shell_exec safely"},
+	{"", "query.q", "my_shell_exec_notes"},
 	{RulePHP, "query.x", "str_repeat('a', 5)"},
 	{"", "json.code", "print(len(name))"},
 	{"", "query.q", "the battery may explode (rarely)"},
@@ -472,7 +477,7 @@ func TestDetectorsLinear(t *testing.T) {
 		"$", "${x}", "(", ")(", "(&(uid=", "%abc", "system \"", "<!doctype", "\n", "\nx-a", "get ",
 		" -", "/???/", "[", "$((", "`", "if ", "for /", "${${", "${j${x:-", "'", "\\", "a=b ",
 		"nmap", "dirb", "*/(", "on", "union/**/", "$_(", "o:1:", "<?", "java.", "](", "http:", "@{[",
-		"$ {", "$ {'", "cnVudGltZQ", "engine=", "a$@", "f(){ f|", "f(){", "while(", "while((", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
+		"$ {", "$ {'", "cnVudGltZQ", "engine=", "a$@", "f(){ f|", "f(){", "while(", "while((", "$[1+", "a<<<", "opcache.a=", "shell_exec ", ")('", "\"\\x", "$a(",
 	} {
 		small, large := strings.Repeat(unit, 4096/len(unit)), strings.Repeat(unit, 65536/len(unit))
 		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
