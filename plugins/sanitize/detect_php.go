@@ -29,6 +29,7 @@ var phpMarkers = newKeywordSet(
 	"$_get[", "$_post[", "$_server[", "$_cookie[", "$_request[", "$_files[", "$_env[",
 	"$_session[", "$globals[", "$http_raw_post_data", "$_get)", "$_post)", "$_request)",
 	"ssh2.shell://", "ssh2.exec://", "ssh2.tunnel://", "ssh2.sftp://", "ssh2.scp://", "zip://",
+	"data:text/plain", "data:application/x-httpd-php", "data://application", "bzip2://",
 	"<script language=php", "<script language=\"php\"", "<script language='php'",
 )
 
@@ -272,7 +273,7 @@ func phpCallAt(s string, i int) bool {
 		// "$_(3)", "$__(…)", "->$m()", "::$v()", "$f(1)": a variable called ("$5 (approx)" is
 		// no variable).
 		return strings.HasPrefix(name, "_") || j > 2 && (s[j-3:j-1] == "->" || s[j-3:j-1] == "::") || j > 1 && s[j-2] == '$' ||
-			name != "" && (name[0] < '0' || name[0] > '9') && (glued || comment)
+			name != "" && (name[0] < '0' || name[0] > '9') && (glued || comment || phpCallArgument(s, i))
 	}
 	if name == "" {
 		return false
@@ -299,7 +300,11 @@ func phpCallAt(s string, i int) bool {
 	if !glued {
 		// "file\r\n()", "system ('id')": an empty or string argument after white space is code;
 		// "file (pdf)" is prose.
-		return arg != "" && strings.IndexByte("'\"$)", arg[0]) >= 0
+		if arg != "" && strings.IndexByte("'\"$)@", arg[0]) >= 0 {
+			return true
+		}
+		w, _ := shellWord(s, len(s)-len(strings.TrimLeft(s[i+1:], " \t")))
+		return w != "" && phpFunctions[w] // "eval (base64_decode(…))"
 	}
 	if arg == "" || strings.IndexByte("'\"$)`_@", arg[0]) >= 0 {
 		return true

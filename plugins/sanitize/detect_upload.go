@@ -138,7 +138,9 @@ var phpINISections = setOf(
 	"mail", "mbstring", "mcrypt", "memcache", "memcached", "mysql", "mysqli", "mysqlnd", "oci8",
 	"odbc", "opcache", "openssl", "pcre", "pdo", "pdo_odbc", "pgsql", "phar", "phpdbg", "runkit",
 	"session", "soap", "sqlite3", "swoole", "syslog", "tidy", "uopz", "url_rewriter", "user_ini",
-	"xdebug", "yac", "yaf", "zend", "zlib",
+	"xdebug", "yac", "yaf", "zend", "zlib", "pdo_mysql", "pdo_pgsql", "pdo_sqlite", "sqlite", "mssql",
+	"sybase", "sybct", "imagick", "geoip", "xsl", "sysvshm", "windows", "wincache", "apcu",
+	"blackfire", "newrelic", "ibm_db2", "v8js", "readline", "sodium", "gmp", "bz2",
 )
 
 // phpINIDirectives are php.ini directives without a section prefix.
@@ -160,6 +162,13 @@ var phpINIDirectives = setOf(
 	"short_open_tag", "smtp", "smtp_port", "sql.safe_mode", "sys_temp_dir", "track_errors",
 	"unserialize_callback_func", "unserialize_max_depth", "upload_max_filesize", "upload_tmp_dir",
 	"user_agent", "user_dir", "variables_order", "xbithack", "xmlrpc_errors", "zend_extension",
+	"register_globals", "register_long_arrays", "always_populate_raw_post_data", "asp_tags",
+	"safe_mode_exec_dir", "safe_mode_gid", "safe_mode_include_dir", "safe_mode_allowed_env_vars",
+	"safe_mode_protected_env_vars", "y2k_compliance", "define_syslog_variables",
+	"magic_quotes_sybase", "allow_call_time_pass_reference", "error_log_mode", "syslog.ident",
+	"mail.log", "session.save_handler", "highlight.string", "max_input_nesting_level",
+	"cgi.fix_pathinfo", "fastcgi.impersonate", "zend.enable_gc", "opcache.preload", "hard_timeout",
+	"enable_dl", "docref_root", "realpath_cache_ttl", "log_errors_max_len", "track_vars",
 )
 
 // phpINIAssignment reports a php.ini directive followed by '=' (white space allowed before it,
