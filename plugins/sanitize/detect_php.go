@@ -98,11 +98,11 @@ var phpWordFunctions = setOf(
 
 // isPHP reports PHP code injection in a folded value (see above).
 func isPHP(folded string) bool {
-	if len(folded) <= 32 && phpRiskyName[strings.TrimSpace(folded)] {
-		return true // the name alone, a probe: "x=shell_exec"
+	if phpNamedFunction(folded) {
+		return true
 	}
 	if !strings.ContainsAny(folded, "<[$:(=;") {
-		return strings.IndexByte(folded, '_') >= 0 && phpNamedFunction(folded)
+		return false
 	}
 	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) || phpVariable(folded) {
 		return true
@@ -110,8 +110,7 @@ func isPHP(folded string) bool {
 	if strings.IndexByte(folded, '$') >= 0 && (phpVariableVariable(folded) || spacedSuperglobal(folded)) {
 		return true
 	}
-	return strings.ContainsAny(folded, "(=;") && phpNamedFunction(folded) ||
-		strings.IndexByte(folded, '(') >= 0 && phpCall(folded)
+	return strings.IndexByte(folded, '(') >= 0 && phpCall(folded)
 }
 
 // phpVariableVariable reports PHP's variable variables: "${…}" holding a variable or a string
@@ -156,9 +155,8 @@ func phpVariableVariable(s string) bool {
 // a callback assignment ("cb=shell_exec;"), a call split by a filter ("shell_exec=(…)").
 var phpRiskyFunctions = newKeywordSet(phpRiskyNames...)
 
-// phpRiskyNames lists phpRiskyFunctions, and phpRiskyName holds them for a whole-value lookup.
+// phpRiskyNames lists phpRiskyFunctions.
 var (
-	phpRiskyName  = setOf(phpRiskyNames...)
 	phpRiskyNames = []string{"shell_exec", "base64_decode", "call_user_func", "create_function", "file_get_contents",
 		"file_put_contents", "proc_open", "pcntl_exec", "str_rot13", "zlib_decode", "gzinflate",
 		"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
@@ -168,24 +166,14 @@ var (
 	}
 )
 
-// phpNamedFunction reports a phpRiskyFunctions name as a whole word: anywhere when it holds an
-// underscore ("shell_exec", "base64_decode": no word of prose or of another language's library
-// is spelled so), otherwise followed, after white space, by '(', '=' (not "==") or ';'
-// ("passthru;", "cb=popen").
+// phpNamedFunction reports a phpRiskyFunctions name as a whole word, anywhere ("shell_exec",
+// "base64_decode", "passthru": no word of prose is spelled so).
 func phpNamedFunction(s string) bool {
 	return phpRiskyFunctions.some(s, func(i int, p string) bool {
 		if isIdent(at(s, i-1)) || isIdent(at(s, i+len(p))) {
 			return false
 		}
-		if strings.IndexByte(p, '_') >= 0 {
-			return true
-		}
-		j := i + len(p)
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-			j++
-		}
-		c := at(s, j)
-		return c == '(' || c == ';' || c == '=' && at(s, j+1) != '='
+		return true
 	})
 }
 
@@ -214,9 +202,13 @@ func spacedSuperglobal(s string) bool {
 	})
 }
 
-// phpOpenTag reports "<?" followed (after whitespace) by "php" or a PHP statement keyword.
+// phpOpenTag reports "<?" followed by white space or nothing (PHP's short open tag), or by "php"
+// or a PHP statement keyword.
 func phpOpenTag(s string) bool {
 	return someIndex(s, "<?", func(i int) bool {
+		if c := at(s, i+2); c == 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			return true // a short open tag, "<? …": XML declarations and processing instructions name a target
+		}
 		rest := strings.TrimLeft(s[i+2:min(len(s), i+66)], " \t\r\n")
 		for _, kw := range []string{"php", "echo", "system", "print", "eval", "include", "require", "passthru", "exec", "$"} {
 			if strings.HasPrefix(rest, kw) {
@@ -382,9 +374,13 @@ func dynamicCallee(s string, j int) (expr, escaped bool) {
 }
 
 // phpCallArgument reports that the argument list opened at i starts (after white space) with
-// a string, a variable or an error-suppressed expression ('\”, '"', '$', '@') and is closed:
-// "('uname')", "(@id)", "($y)".
+// a string, a variable or an error-suppressed expression (a quote, '$' or '@') and is closed,
+// or is a number alone: "('uname')", "(@id)", "($y)", "(22)".
 func phpCallArgument(s string, i int) bool {
 	arg := strings.TrimLeft(s[i+1:min(len(s), i+16)], " \t")
+	if arg != "" && arg[0] >= '0' && arg[0] <= '9' {
+		// "(22)": a number alone; "(2 items)" is prose.
+		return strings.TrimLeft(arg, "0123456789") != "" && strings.TrimLeft(arg, "0123456789")[0] == ')'
+	}
 	return arg != "" && strings.IndexByte("'\"$@", arg[0]) >= 0 && strings.IndexByte(s[i+1:], ')') >= 0
 }

@@ -265,7 +265,10 @@ var detectorCases = []struct {
 	{RulePHP, "form.test", "Shell_exec=(bla)"},
 	{RulePHP, "query.cb", "base64_decode;"},
 	{RulePHP, "query.q", "x base64_decode y"},
-	{"", "query.q", "how to use passthru in php"},
+	{RulePHP, "query.q", "how to use passthru in php"},
+	{RulePHP, "query.x", "<? foo(); ?>"},
+	{RulePHP, "query.x", "$a (1)"},
+	{"", "query.q", "I paid $total (2 items)"},
 	{RulePHP, "query.x", "$s_func(22)"},
 	{"", "query.q", "$USD (approx)"},
 	{RulePHP, "query.x", "(sy.(st).em)('uname');"},
@@ -527,4 +530,15 @@ func BenchmarkDetectors(b *testing.B) {
 			r.detect(values[i%len(values)], "query.q")
 		}
 	})
+}
+
+func TestPHPOpenTag(t *testing.T) {
+	for s, want := range map[string]bool{
+		"<? foo(); ?>": true, "a <?": true, "<?php x": true, "<?=1": false, "<?xml version=\"1.0\"?>": false,
+		"<?mso-application progid=\"Word.Document\"?>": false,
+	} {
+		if got := phpOpenTag(s); got != want {
+			t.Errorf("phpOpenTag(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
