@@ -27,6 +27,9 @@ func isCRLFAt(folded, loc string) bool {
 	if strings.HasPrefix(loc, "path") && strings.ContainsAny(folded, "\r\n") {
 		return true
 	}
+	if strings.HasPrefix(loc, "header.") && strings.ContainsAny(folded, "\r\n") && anyHeaderLine(folded) {
+		return true // a header value holds no line of its own: any "Name:" after a break is injected
+	}
 	return isCRLF(folded)
 }
 
@@ -90,6 +93,26 @@ func smuggledRequest(folded string) bool {
 		if someIndex(folded, m, func(i int) bool { return (i == 0 || !isIdent(folded[i-1])) && requestLine(folded[i+len(m):]) }) {
 			return true
 		}
+	}
+	return false
+}
+
+// anyHeaderLine reports a line break followed by "<token>:" (any header name).
+func anyHeaderLine(s string) bool {
+	for i := strings.IndexAny(s, "\r\n"); i >= 0; {
+		rest := strings.TrimLeft(s[i:], "\r\n")
+		n := 0
+		for n < len(rest) && n < 64 && (isIdent(rest[n]) || rest[n] == '-') {
+			n++
+		}
+		if n > 0 && at(rest, n) == ':' {
+			return true
+		}
+		j := strings.IndexAny(rest, "\r\n")
+		if j < 0 {
+			return false
+		}
+		s, i = rest, j
 	}
 	return false
 }

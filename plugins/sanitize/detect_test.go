@@ -101,6 +101,8 @@ var detectorCases = []struct {
 	{RuleCRLF, "body", "bar\r\nSomething: GET /b.html HTTP/1.1\r\nHost: foo.com"},
 	{"", "body", "line one\r\nX-Note: two\r\n"},
 	{RuleCRLF, "query.v", "%0d%0aRemote-addr:%20foo.bar.com"},
+	{RuleCRLF, "header.someheader", "Headerdata%0dInjectedHeader: response_splitting_code"},
+	{"", "query.addr", "12 Main St%0D%0ANote: ring twice"},
 	{RuleCmdInjection, "query.x", "~-"},
 	{RuleCode, "query.eval", "while(!false)"},
 	{RuleCode, "query.eval", "while(-Infinity);"},
