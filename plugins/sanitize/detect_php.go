@@ -17,8 +17,8 @@ import "strings"
 //     parentheses called ("(system)('uname')", "\"system\"(ls)");
 //   - a serialized object ("O:8:\"stdClass\":0:{}");
 //   - a variable variable, a call of a PHP extension's function ("array_diff(", "pg_connect("),
-//     a PHP-only function name assigned or ended by ';', a php.ini directive assigned, a PHP
-//     script or session file name as an upload's file name (detect_php_upload.go).
+//     a PHP-only function name as a word, a superglobal as a whole name, a php.ini directive
+//     assigned, a PHP script or session file name as an upload's file name (detect_upload.go).
 //
 // Prose ("the system (which is down)", "file (pdf)", "$5 (approx)") does not match.
 
@@ -86,7 +86,7 @@ var phpExtensionPrefixes = setOf(
 	"iconv", "ibase", "imap", "intl", "ldap", "libxml", "mb", "mcrypt", "mysql", "mysqli", "ob",
 	"oci", "odbc", "openssl", "pcntl", "pg", "posix", "preg", "readline", "sodium", "sqlite",
 	"stream", "socket", "xmlrpc", "yaml", "zend", "zip", "zlib", "str", "proc", "base64", "json",
-	"spl", "iterator", "php", "html", "gz", "bz", "apache", "session", "ob", "func",
+	"spl", "iterator", "php", "html", "gz", "bz", "apache", "session", "func",
 )
 
 // phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.
@@ -151,19 +151,14 @@ func phpVariableVariable(s string) bool {
 }
 
 // phpRiskyFunctions are PHP functions named by code only (not words of prose or other
-// languages' library names), reported by name alone when followed by '(', '=' or ';': a call,
-// a callback assignment ("cb=shell_exec;"), a call split by a filter ("shell_exec=(…)").
-var phpRiskyFunctions = newKeywordSet(phpRiskyNames...)
-
-// phpRiskyNames lists phpRiskyFunctions.
-var (
-	phpRiskyNames = []string{"shell_exec", "base64_decode", "call_user_func", "create_function", "file_get_contents",
-		"file_put_contents", "proc_open", "pcntl_exec", "str_rot13", "zlib_decode", "gzinflate",
-		"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
-		"escapeshellarg", "fsockopen", "pfsockopen", "phpinfo", "passthru", "get_defined_vars",
-		"assert_options", "preg_replace_callback", "register_shutdown_function", "posix_setuid",
-		"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen",
-	}
+// languages' library names): reported as whole words wherever they stand (phpNamedFunction).
+var phpRiskyFunctions = newKeywordSet(
+	"shell_exec", "base64_decode", "call_user_func", "create_function", "file_get_contents",
+	"file_put_contents", "proc_open", "pcntl_exec", "str_rot13", "zlib_decode", "gzinflate",
+	"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
+	"escapeshellarg", "fsockopen", "pfsockopen", "phpinfo", "passthru", "get_defined_vars",
+	"assert_options", "preg_replace_callback", "register_shutdown_function", "posix_setuid",
+	"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen",
 )
 
 // phpNamedFunction reports a phpRiskyFunctions name as a whole word, anywhere ("shell_exec",

@@ -252,6 +252,8 @@ var detectorCases = []struct {
 	{RuleTraversal, "header.x-filename", "wp-config_php.txt"},
 	{RuleTraversal, "form.f.filename", "C:\\Users\\a\\.ssh\\authorized_keys"},
 	{"", "form.f.filename", "passport.jpg"},
+	{"", "form.f.filename", "shadow.png"},
+	{RuleTraversal, "header.x-filename", "shadow"},
 	{"", "form.f.filename", "...."},
 	{"", "query.file", ".htaccess tips"},
 	{RulePHP, "form.v", "allow_url_include=1"},

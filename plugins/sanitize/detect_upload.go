@@ -65,12 +65,15 @@ func hasExtension(name string, is func(ext string) bool) bool {
 }
 
 // restrictedUploadNames are server configuration and credential file names (folded), matched as
-// the start of an upload's base name ("wp-config-php.bak" too).
-var restrictedUploadNames = []string{
-	"web.config", "wp-config", "php.ini", "php5.ini", "httpd.conf", "nginx.conf", "authorized_keys",
-	"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "known_hosts", "crontab", "passwd", "shadow",
-	"sudoers",
-}
+// the start of an upload's base name ("wp-config-php.bak" too); restrictedUploadFiles are
+// matched whole ("shadow" alone, not "shadow.png").
+var (
+	restrictedUploadNames = []string{
+		"web.config", "wp-config", "php.ini", "php5.ini", "httpd.conf", "nginx.conf",
+		"authorized_keys", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "known_hosts", "sudoers",
+	}
+	restrictedUploadFiles = setOf("passwd", "shadow", "crontab")
+)
 
 // isRestrictedUploadName reports a hidden file or a restrictedUploadNames file at a file name
 // location.
@@ -81,6 +84,9 @@ func isRestrictedUploadName(loc, folded string) bool {
 	name := strings.TrimSpace(folded)
 	name = name[strings.LastIndexAny(name, "/\\")+1:]
 	if len(name) > 1 && name[0] == '.' && strings.Trim(name, ".") != "" {
+		return true
+	}
+	if restrictedUploadFiles[name] {
 		return true
 	}
 	for _, r := range restrictedUploadNames {
