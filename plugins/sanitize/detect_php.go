@@ -28,7 +28,7 @@ var phpMarkers = newKeywordSet(
 	"expect://", "compress.zlib://", "compress.bzip2://", "data://text/plain", "ogg://", "rar://",
 	"$_get[", "$_post[", "$_server[", "$_cookie[", "$_request[", "$_files[", "$_env[",
 	"$_session[", "$globals[", "$http_raw_post_data", "$_get)", "$_post)", "$_request)",
-	"ssh2.shell://", "ssh2.exec://", "ssh2.tunnel://", "ssh2.sftp://", "ssh2.scp://", "zip://",
+	"ssh2.shell://", "ssh2.exec://", "ssh2.tunnel://", "ssh2.sftp://", "ssh2.scp://", "ssh2://", "zip://",
 	"data:text/plain", "data:application/x-httpd-php", "data://application", "bzip2://",
 	"<script language=php", "<script language=\"php\"", "<script language='php'",
 )
@@ -370,12 +370,12 @@ func dynamicCallee(s string, j int) (expr, escaped bool) {
 
 // phpCallArgument reports that the argument list opened at i starts (after white space) with
 // a string, a variable or an error-suppressed expression (a quote, '$' or '@') and is closed,
-// or is a number alone: "('uname')", "(@id)", "($y)", "(22)".
+// or is empty or a number alone: "('uname')", "(@id)", "($y)", "()", "(22)".
 func phpCallArgument(s string, i int) bool {
 	arg := strings.TrimLeft(s[i+1:min(len(s), i+16)], " \t")
 	if arg != "" && arg[0] >= '0' && arg[0] <= '9' {
 		// "(22)": a number alone; "(2 items)" is prose.
 		return strings.TrimLeft(arg, "0123456789") != "" && strings.TrimLeft(arg, "0123456789")[0] == ')'
 	}
-	return arg != "" && strings.IndexByte("'\"$@", arg[0]) >= 0 && strings.IndexByte(s[i+1:], ')') >= 0
+	return arg != "" && (arg[0] == ')' || strings.IndexByte("'\"$@", arg[0]) >= 0 && strings.IndexByte(s[i+1:], ')') >= 0)
 }

@@ -272,6 +272,8 @@ var detectorCases = []struct {
 	{RulePHP, "query.q", "how to use passthru in php"},
 	{RulePHP, "query.x", "<? foo(); ?>"},
 	{RulePHP, "query.x", "$a (1)"},
+	{RulePHP, "query.x", "$fn /* x */ ()"},
+	{RulePHP, "query.x", "$fn\n()"},
 	{"", "query.q", "I paid $total (2 items)"},
 	{RulePHP, "query.x", "$s_func(22)"},
 	{"", "query.q", "$USD (approx)"},
