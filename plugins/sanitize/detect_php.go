@@ -77,6 +77,21 @@ var phpFunctions = setOf(
 	"preg_replace", "checkdate", "mt_rand", "uksort", "set_error_handler", "set_exception_handler",
 	"forward_static_call", "forward_static_call_array", "header_register_callback", "filter_var",
 	"bzdecompress", "sqlite_create_function", "xml_set_element_handler", "array_reduce",
+	"strpos", "stripos", "strripos", "substr_count", "ucwords", "lcfirst", "nl2br", "wordwrap",
+	"number_format", "in_array", "isset", "compact", "settype", "gettype", "intval", "floatval",
+	"strval", "boolval", "is_numeric", "is_array", "is_string", "is_callable", "urlencode",
+	"rawurlencode", "urldecode", "rawurldecode", "parse_url", "http_build_query", "md5_file",
+	"sha1_file", "hash_file", "hash_hmac", "password_hash", "password_verify", "gzopen", "gzread",
+	"gzwrite", "bzopen", "filemtime", "filesize", "filetype", "fileatime", "is_dir", "is_file",
+	"is_link", "is_readable", "is_executable", "is_uploaded_file", "pathinfo", "error_log",
+	"error_reporting", "set_time_limit", "set_include_path", "get_class", "get_object_vars",
+	"get_parent_class", "get_called_class", "debug_backtrace", "debug_print_backtrace",
+	"class_exists", "method_exists", "function_exists", "property_exists", "mktime", "strtotime",
+	"gmdate", "microtime", "uniqid", "lcg_value", "random_bytes", "ereg", "eregi", "ereg_replace",
+	"eregi_replace", "spliti", "quotemeta", "gc_collect_cycles", "headers_sent", "headers_list",
+	"setcookie", "setrawcookie", "http_response_code", "htmlspecialchars_decode",
+	"html_entity_decode", "get_headers", "get_meta_tags", "getimagesize", "exif_read_data",
+	"simplexml_load_string", "simplexml_load_file", "mb_send_mail", "imap_open",
 )
 
 // phpExtensionPrefixes name PHP extensions whose functions are "<prefix>_<name>" (array_map,
@@ -86,7 +101,7 @@ var phpExtensionPrefixes = setOf(
 	"iconv", "ibase", "imap", "intl", "ldap", "libxml", "mb", "mcrypt", "mysql", "mysqli", "ob",
 	"oci", "odbc", "openssl", "pcntl", "pg", "posix", "preg", "readline", "sodium", "sqlite",
 	"stream", "socket", "xmlrpc", "yaml", "zend", "zip", "zlib", "str", "proc", "base64", "json",
-	"spl", "iterator", "php", "html", "gz", "bz", "apache", "session", "func",
+	"spl", "iterator", "php", "html", "gz", "bz", "apache", "session", "func", "ini", "mt", "gc",
 )
 
 // phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.

@@ -273,6 +273,8 @@ var detectorCases = []struct {
 	{RulePHP, "query.x", "<? foo(); ?>"},
 	{RulePHP, "query.x", "$a (1)"},
 	{RulePHP, "query.x", "$fn /* x */ ()"},
+	{RulePHP, "query.x", "strpos($a, 'x')"},
+	{RulePHP, "query.x", "ini_alter('x', 1)"},
 	{RulePHP, "query.x", "$fn\n()"},
 	{"", "query.q", "I paid $total (2 items)"},
 	{RulePHP, "query.x", "$s_func(22)"},
