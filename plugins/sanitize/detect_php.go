@@ -173,7 +173,13 @@ var phpRiskyFunctions = newKeywordSet(
 	"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
 	"escapeshellarg", "fsockopen", "pfsockopen", "phpinfo", "passthru", "get_defined_vars",
 	"assert_options", "preg_replace_callback", "register_shutdown_function", "posix_setuid",
-	"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen",
+	"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen", "gzdecode",
+	"include_once", "require_once", "invokeargs", "mb_ereg_replace", "mb_eregi_replace",
+	"stream_get_contents", "unserialize", "proc_nice", "proc_get_status", "proc_close",
+	"posix_getpwuid", "posix_uname", "posix_getuid", "highlight_string", "get_cfg_var",
+	"php_strip_whitespace", "call_user_func_array", "forward_static_call", "pcntl_fork",
+	"pcntl_signal", "fpassthru", "readfile", "hex2bin", "convert_uuencode", "get_defined_functions",
+	"get_defined_constants", "ini_get_all", "ini_restore", "php_sapi_name", "set_error_handler",
 )
 
 // phpNamedFunction reports a phpRiskyFunctions name as a whole word, anywhere ("shell_exec",

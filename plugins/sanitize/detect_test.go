@@ -275,6 +275,7 @@ var detectorCases = []struct {
 	{RulePHP, "query.x", "$fn /* x */ ()"},
 	{RulePHP, "query.x", "strpos($a, 'x')"},
 	{RulePHP, "query.x", "ini_alter('x', 1)"},
+	{RulePHP, "query.x", "a unserialize b"},
 	{RulePHP, "query.x", "$fn\n()"},
 	{"", "query.q", "I paid $total (2 items)"},
 	{RulePHP, "query.x", "$s_func(22)"},
