@@ -108,8 +108,12 @@ var phpExtensionPrefixes = setOf(
 // Output functions (print, printf, echo) are left out: C and Python snippets call them too.
 var phpWordFunctions = setOf(
 	"system", "exec", "eval", "assert", "include", "require", "unpack", "copy", "mail", "header",
-	"chmod", "chown", "mkdir", "rmdir", "touch", "rename", "link",
+	"chmod", "chown", "mkdir", "rmdir", "touch", "rename", "link", "file",
 )
+
+// phpOutputFunctions are PHP's output and exit functions, which C, Python and shell snippets
+// call too: only a '$' variable as their argument makes them PHP.
+var phpOutputFunctions = setOf("print", "printf", "echo", "sprintf", "vprintf", "die", "exit", "print_r")
 
 // isPHP reports PHP code injection in a folded value (see above).
 func isPHP(folded string) bool {
@@ -295,11 +299,16 @@ func phpCallAt(s string, i int) bool {
 	if prefix, _, ok := strings.Cut(name, "_"); ok && phpExtensionPrefixes[prefix] && len(name) > len(prefix)+2 {
 		return true // "array_diff (", "ldap_get_entries()", "pg_connect("
 	}
+	if phpOutputFunctions[name] && glued && !isIdent(at(s, j-1)) && strings.HasPrefix(strings.TrimLeft(s[i+1:], " "), "$") {
+		return true // "printf($_GET['f'])", "die($x)": C and Python name no variable with '$'
+	}
 	if !phpWordFunctions[name] || isIdent(at(s, j-1)) {
 		return false
 	}
-	if closers > 0 || comment {
-		return true // "(system)(", "\"system\"(", "exec /*x*/ (": code, not prose
+	if closers > 0 || comment && name != "file" {
+		// "(system)(", "\"system\"(", "exec /*x*/ (": code, not prose; a comment before
+		// "file (" is more likely prose ("the file # notes\n(attached)").
+		return true
 	}
 	if (name == "include" || name == "require") && (glued || closers > 0) && remoteOrPathArgument(s[i+1:]) {
 		return true // "include(http://evil.example/x.txt)", "require(/etc/passwd)"
