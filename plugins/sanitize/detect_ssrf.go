@@ -42,7 +42,8 @@ var ideographicDots = strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61"
 // an '@' of a URL ("http://a.example:80 &@b.example# @127.88.23.245:22/": parsers disagree on
 // which '@' ends the user information), ideographic full stops read as dots.
 func otherSchemeInternal(s string) bool {
-	if strings.ContainsAny(s, "\u3002\uff0e\uff61") {
+	dotted := strings.ContainsAny(s, "\u3002\uff0e\uff61")
+	if dotted {
 		s = ideographicDots.Replace(s)
 	}
 	return someIndex(s, "://", func(i int) bool {
@@ -50,7 +51,9 @@ func otherSchemeInternal(s string) bool {
 		for j > 0 && i-j < 16 && (isLetter(s[j-1]) || s[j-1] >= '0' && s[j-1] <= '9' || s[j-1] == '+' || s[j-1] == '.' || s[j-1] == '-') {
 			j--
 		}
-		return j < i && internalHost(s[i+3:])
+		scheme := s[j:i]
+		// http and https URLs were looked at by isSSRF already, unless dots were replaced.
+		return j < i && (dotted || scheme != "http" && scheme != "https") && internalHost(s[i+3:])
 	}) || someIndex(s, "@", func(i int) bool { return internalHost(strings.TrimLeft(s[i+1:], " ")) })
 }
 
