@@ -95,11 +95,7 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm)
 	s.foreignReferer = foreignReferer(req)
 	apply := func(*policy.Decision, []target) {}
-	if _, typed := req.Headers.Get("content-type"); !typed && len(req.Body) > 0 && !hasBody(req) {
-		// A body the headers did not announce (HTTP/2 or 3 without content-length): the header
-		// phase could not see it was untyped.
-		s.limit(RuleContentTypeMissing, "header.content-type")
-	}
+	s.checkBodyType(req)
 	kind := kindOf(declaredType(req), req.Body)
 	body, compressed := s.decompressed(req)
 	if compressed {
@@ -166,10 +162,16 @@ func (s *scan) inspectAs(kind bodyKind, body []byte) {
 // as a form by many backends (and by ModSecurity and Coraza), which read "union+select" as
 // "union select". Percent escapes are undone by normalization either way; the body is not
 // decoded as a form in the first step, so a lone '%' in text is no bad_encoding finding.
+// A text body that starts like a form ("name=" with a token as the name) but holds white space
+// ("cmd=ls -la /tmp\n", which isFormLike refuses) is inspected as a form too: those backends
+// read its fields the same, and a detector that looks at a value's start must see "ls -la".
 func (s *scan) inspectText(body []byte) {
 	s.value(string(body), encNone, "body", "value", target{})
 	if bytes.IndexByte(body, '+') >= 0 && !bytes.ContainsAny(body, " \t\r\n") {
 		s.value(strings.ReplaceAll(string(body), "+", " "), encNone, "body", "value", target{})
+	}
+	if name, _, ok := bytes.Cut(body, []byte("=")); ok && len(name) <= 256 && isToken(string(name)) {
+		s.inspectForm(body, false)
 	}
 }
 

@@ -75,6 +75,10 @@ var detectors = []detector{
 	// '\' read as '/'.
 	{RuleTraversal, &needs{bytes: "\\", keywords: append(sensitiveFiles.list(), append(afterSlash(sensitiveFiles.list()), "..")...)},
 		func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
+	// Backup copies in the path, hidden or server files as upload names: the location decides.
+	{RuleTraversal, nil, func(_ *route, v normalized, loc string) (bool, string) {
+		return strings.HasPrefix(loc, "path[") && isBackupFile(v.folded) || isRestrictedUploadName(loc, v.folded), ""
+	}},
 	{RuleJNDI, &needs{keywords: append(braceSpellingsFrom(), "${")}, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("$\\") && isJNDI(v.folded), ""
 	}},
@@ -82,24 +86,30 @@ var detectors = []detector{
 		return v.bytes.hasAny("{%_#?|$") && isSSTI(v.folded), ""
 	}},
 	// The serialization stream markers are matched in the text; folded holds them in lower case.
-	{RuleJava, &needs{keywords: append(javaClasses.list(), append(javaPackages.list(), "ro0ab", "cs7qaf", "kztaau", "\xac\xed\x00\x05", "aced0005")...)},
+	{RuleJava, &needs{keywords: append(javaClasses.list(), append(javaPackages.list(), "ro0ab", "cs7qaf", "kztaau", "\xac\xed\x00\x05", "aced0005", "org.apache.commons")...), also: mayBeBase64},
 		func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
+	{RuleJava, nil, func(_ *route, v normalized, loc string) (bool, string) { return isJSPUploadName(loc, v.folded), "" }},
 	// Without a separator, substitution, quote, expansion, assignment or path, only the value's
 	// first word can be a command.
-	{RuleCmdInjection, &needs{bytes: ";|&\n\r{`($'\"\\=/%", keywords: cmdMarkers.list(), also: mayBeCommand}, func(r *route, v normalized, loc string) (bool, string) {
+	{RuleCmdInjection, &needs{bytes: ";|&\n\r{`($'\"\\=/%~@*<>", keywords: cmdMarkers.list(), also: mayBeCommand}, func(r *route, v normalized, loc string) (bool, string) {
 		// A command field is strict: any metacharacter, on top of what fires everywhere.
 		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded), ""
 	}},
-	{RuleCode, &needs{keywords: codeMarkers.list()}, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
-	{RulePHP, &needs{bytes: "(", keywords: append(phpMarkers.list(), "<?", ":\"")}, func(_ *route, v normalized, _ string) (bool, string) {
+	{RuleCode, &needs{keywords: append(codeMarkers.list(), "while")}, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
+	{RulePHP, &needs{bytes: "<[$:(=;", keywords: phpRiskyFunctions.list()}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isPHP(v.folded), ""
 	}},
+	{RulePHP, nil, func(_ *route, v normalized, loc string) (bool, string) { return isPHPUploadName(loc, v.folded), "" }},
 	// A Referer or Origin names the client's page (http://localhost:3000 in development), not a
 	// URL the server fetches: request headers are no SSRF location.
-	{RuleSSRF, &needs{keywords: append(ssrfMarkers.list(), "http", "ftp", "localhost", ".internal", ".cluster.local", ".svc")},
+	{RuleSSRF, &needs{bytes: "@", keywords: append(ssrfMarkers.list(), "http", "ftp", "localhost", ".internal", ".cluster.local", ".svc", "://", "file", "unix:")},
 		func(_ *route, v normalized, loc string) (bool, string) {
 			return !strings.HasPrefix(loc, "header.") && isSSRF(v.folded), ""
 		}},
+	// A URL in a parameter named for a file or page to include (CRS 931).
+	{RuleSSRF, nil, func(_ *route, v normalized, loc string) (bool, string) {
+		return !strings.HasPrefix(loc, "header.") && rfiParameter(loc) && remoteURL(v.folded), ""
+	}},
 	// The line breaks isCRLF reads as CR and LF are the keywords but " http/".
 	{RuleCRLF, &needs{bytes: "\r\n", keywords: []string{" http/", "\xe5\x98", "\u2028", "\u0085"}},
 		func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
@@ -326,4 +336,9 @@ func oddSeparators(s string) bool {
 // characters have no business; elsewhere isCmdInjection needs a command too.
 func hasShellMeta(s string) bool {
 	return strings.ContainsAny(s, ";|&`$<>\n\r")
+}
+
+// mayBeBase64 reports a value isJava decodes as base64 (of the alphabet, both cases, 8 bytes or more).
+func mayBeBase64(_ *route, v normalized, _ string) bool {
+	return len(v.text) >= 8 && isBase64Alphabet(&v.bytes) && v.bytes[1]&upperBytes[1] != 0 && v.bytes[1]&lowerBytes[1] != 0
 }

@@ -46,7 +46,7 @@ var strongCommands = setOf(
 	"findstr", "icacls", "schtasks", "reg.exe", "pip3", "readlink", "realpath", "xterm",
 	"nproc", "arp", "shred", "mktemp", "regedit", "bcdedit", "bcdboot", "diskpart", "vssadmin",
 	"wevtutil", "takeown", "fsutil", "ntdsutil", "dsquery", "nltest", "klist", "cmdkey", "runas",
-	"auditpol", "gpresult", "qwinsta", "quser", "aptitude", "apt-get", "cpulimit",
+	"auditpol", "gpresult", "qwinsta", "quser", "aptitude", "apt-get", "cpulimit", "ssh-copy-id",
 )
 
 // weakCommands are commands that are also words of prose or of lists ("cat", "sleep", "more",
@@ -85,7 +85,11 @@ var networkCommands = setOf(
 var numberCommands = setOf("sleep", "ping", "timeout", "kill", "usleep", "exit", "sleep.exe")
 
 // aloneCommands fire at the start of a value even without an argument.
-var aloneCommands = setOf("whoami", "ifconfig", "ipconfig", "systeminfo", "uname", "netstat", "printenv", "tasklist")
+var aloneCommands = setOf(
+	"whoami", "ifconfig", "ipconfig", "systeminfo", "uname", "netstat", "printenv", "tasklist",
+	"visudo", "crontab", "msfconsole", "msfvenom", "cscli", "getent", "useradd", "adduser",
+	"userdel", "usermod", "lsblk", "lspci", "dmesg", "nproc",
+)
 
 // cmdMarkers fire anywhere in the unquoted value.
 var cmdMarkers = newKeywordSet(
@@ -96,7 +100,7 @@ var cmdMarkers = newKeywordSet(
 	"downloadfile(", "frombase64string(", "-encodedcommand", "-executionpolicy", "-windowstyle hidden",
 	"iex(", "mkfifo /", "/bin/sh", "/bin/bash", "/bin/zsh", "/bin/dash", "/bin/ksh", "bash -i",
 	"sh -i", "bash -c", "sh -c", "%comspec%", "$((", "|sh", "| sh", "|bash",
-	"| bash", "/etc/passwd", "/etc/shadow",
+	"| bash", "/etc/passwd", "/etc/shadow", "rm -rf ", "rm -fr ",
 )
 
 // isCmdInjection reports a shell command in a folded value (see above).
@@ -104,7 +108,19 @@ func isCmdInjection(folded string) bool {
 	if strings.HasPrefix(strings.TrimLeft(folded, " \t\r\n"), "() {") {
 		return true // shellshock
 	}
+	if strings.IndexByte(folded, '~') >= 0 && dirStackExpansion(strings.TrimSpace(folded)) {
+		return true
+	}
 	if strings.Contains(folded, "${") && isParameterExpansion(folded) {
+		return true
+	}
+	if strings.ContainsAny(folded, "$'\"\\`<>") && obfuscatedCommand(folded) {
+		return true
+	}
+	if strings.Contains(folded, "{") && forkBomb(folded) {
+		return true
+	}
+	if strings.Contains(folded, "$[") && shellArithmetic(folded) || strings.Contains(folded, "<<<") && hereString(folded) {
 		return true
 	}
 	s := unquoteShell(folded)
@@ -112,6 +128,99 @@ func isCmdInjection(folded string) bool {
 		return true
 	}
 	return commandAtPosition(s, 0, posStart)
+}
+
+// dirStackExpansion reports a value that is a shell tilde expansion of the directory stack or
+// the previous directory and nothing else: "~+", "~-", "~+2", "~-1" (the shell expands it to a
+// path the application never meant to take).
+func dirStackExpansion(v string) bool {
+	if len(v) < 2 || v[0] != '~' || v[1] != '+' && v[1] != '-' {
+		return false
+	}
+	return strings.Trim(v[2:], "0123456789") == ""
+}
+
+// wordSplitters are what shell payloads put inside a command's name to hide it from filters,
+// which the shell drops: special parameters ("c$@url", "una$$me"), empty quotes and
+// substitutions ("w”hoami", "p“ing"), process substitutions ("pi<()ng"), backslashes
+// ("c\\at").
+var wordSplitters = []string{"$@", "$*", "$$", "''", `""`, "``", "<()", ">()", "\\"}
+
+// obfuscatedCommand reports a command name with a wordSplitters entry between two of its
+// letters, anywhere in the value: no one writes a name so but to hide it, so the command's
+// position and arguments do not matter.
+func obfuscatedCommand(s string) bool {
+	for _, m := range wordSplitters {
+		if someIndex(s, m, func(i int) bool {
+			if !isLetter(at(s, i-1)) || !isLetter(at(s, i+len(m))) {
+				return false
+			}
+			start, end := i, i+len(m)
+			for start > 0 && i-start < 32 && (isLetter(s[start-1]) || isSplitterByte(s[start-1])) {
+				start--
+			}
+			for end < len(s) && end-i < 32 && (isIdent(s[end]) || isSplitterByte(s[end]) || s[end] == '-') {
+				end++
+			}
+			w := unquoteShell(s[start:end])
+			w = strings.NewReplacer("$$", "", "<()", "", ">()", "", "$@", "", "$*", "", "\\", "").Replace(w)
+			return len(w) >= 2 && (strongCommands[w] || weakCommands[w])
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSplitterByte reports a byte of a wordSplitters entry.
+func isSplitterByte(c byte) bool { return strings.IndexByte("$@*'\"`<>()\\", c) >= 0 }
+
+// shellArithmetic reports bash's old arithmetic expansion "$[<digits><operator><digits>]"
+// ("$[2+2]"); JSONPath's "$[0]" and "$[-1]" have no operator between numbers.
+func shellArithmetic(s string) bool {
+	return someIndex(s, "$[", func(i int) bool {
+		j := i + 2
+		k := j
+		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+			k++
+		}
+		if k == j || k >= len(s) || strings.IndexByte("+-*/%", s[k]) < 0 {
+			return false
+		}
+		m := k + 1
+		for m < len(s) && s[m] >= '0' && s[m] <= '9' {
+			m++
+		}
+		return m > k+1 && at(s, m) == ']'
+	})
+}
+
+// hereString reports a here-string glued to a word ("gcc<<<'int main(){}'", "cat<<<$x"):
+// arrows in prose ("<<< back") stand alone.
+func hereString(s string) bool {
+	return someIndex(s, "<<<", func(i int) bool { return isIdent(at(s, i-1)) && at(s, i+3) != '<' })
+}
+
+// forkBomb reports a shell function that calls itself twice, piped or in the background, in
+// its own body (":(){ :|:& };:", "f(){ f|f& };f", "f() { f() & f(); }"): white space and "()"
+// dropped, "<name>{<name>|<name>" or "<name>{<name>&<name>".
+func forkBomb(s string) bool {
+	if !strings.Contains(s, "()") {
+		return false
+	}
+	t := strings.NewReplacer(" ", "", "\t", "", "()", "").Replace(s)
+	return someIndex(t, "{", func(i int) bool {
+		start := i
+		for start > 0 && i-start < 32 && (isIdent(t[start-1]) || t[start-1] == ':' || t[start-1] == '.') {
+			start--
+		}
+		name := t[start:i]
+		if name == "" {
+			return false
+		}
+		body := t[i+1:]
+		return strings.HasPrefix(body, name+"|"+name) || strings.HasPrefix(body, name+"&"+name)
+	})
 }
 
 // hasMarker reports a cmdMarkers entry that ends at a word boundary ("| sh" but not "| shoes").
@@ -211,15 +320,15 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	shellArg := shellLikeArgument(w, rest)
 	switch {
 	case strong:
-		if kind != posStart || shellArg || hasOption(rest) {
-			return true
+		if kind != posStart || shellArg || hasOption(rest) || strings.IndexByte(w, '-') > 0 {
+			return true // "ansible-config dump", "chef-shell": a hyphenated tool name is no word
 		}
 		return aloneCommands[w] && (rest == "" || strings.IndexByte(";|&`\n\r", rest[0]) >= 0)
 	case weak:
 		if kind == posSubst || shellArg && (kind != posStart || pathLikeArgument(rest)) {
 			return true
 		}
-		if w == "net" && netSubcommand(rest) || w == "alias" && isAssignment(rest) {
+		if w == "net" && netSubcommand(rest) || w == "alias" && isAssignment(skipOptions(rest)) {
 			return true
 		}
 		return (kind == posTight || kind == posPipe) && (rest == "" || strings.IndexByte(";|&`)\n\r", rest[0]) >= 0)
@@ -252,6 +361,18 @@ func hasOption(rest string) bool {
 	})
 }
 
+// skipOptions drops the options ("-p", "+m") before the first operand of a command's rest.
+func skipOptions(rest string) string {
+	for n := 0; n < 4 && rest != "" && (rest[0] == '-' || rest[0] == '+'); n++ {
+		w, next := shellWord(rest, 0)
+		if w == "" {
+			break
+		}
+		rest = strings.TrimLeft(next, " \t")
+	}
+	return rest
+}
+
 // isAssignment reports "name=" at the start of s.
 func isAssignment(s string) bool {
 	w, _ := shellWord(s, 0)
@@ -282,7 +403,7 @@ func shellLikeArgument(cmd, rest string) bool {
 		return len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
 	case c == '/':
 		// "cd /" alone; otherwise a path ("/etc", "/???/", "/[e]tc") or a Windows switch ("/c").
-		return cmd == "cd" && (len(rest) == 1 || rest[1] == ' ') || len(rest) > 1 && (isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '[')
+		return cmd == "cd" && (len(rest) == 1 || strings.IndexByte(" ;|&\n", rest[1]) >= 0) || len(rest) > 1 && (isIdent(rest[1]) || rest[1] == '?' || rest[1] == '*' || rest[1] == '[')
 	case c == '~' || c == '$' || c == '%' || c == '>' || c == '<' || c == '|' || c == '`' || c == '\\':
 		return true
 	case c == '.':
@@ -504,7 +625,13 @@ func batchIf(rest string) bool {
 	// "if a==b cmd", "if [%1]==[] goto x": a comparison then a command word, no code around it
 	// ("if a == b:", "if (a == b) {").
 	i := strings.Index(rest, "==")
-	if i < 0 || strings.ContainsAny(rest, "{}:;") || strings.HasPrefix(rest, "(") {
+	if i < 0 {
+		return false
+	}
+	if batchVariable(rest) {
+		return true // "if "%~1" == "%~2" (exit /b 0)", "if not {%1} == {}"
+	}
+	if strings.ContainsAny(rest, "{}:;") || strings.HasPrefix(rest, "(") {
 		return false
 	}
 	right := strings.TrimLeft(rest[i+2:], " ")
@@ -516,6 +643,22 @@ func batchIf(rest string) bool {
 	}
 	after = strings.TrimLeft(after, " ")
 	return operand != "" && after != "" && isLetter(after[0])
+}
+
+// batchVariable reports a batch parameter or variable: '%' followed by a digit, '~' or '*'
+// ("%1", "%~dp0"), or "%name%".
+func batchVariable(s string) bool {
+	return someIndex(s, "%", func(i int) bool {
+		c := at(s, i+1)
+		if c >= '0' && c <= '9' || c == '~' || c == '*' {
+			return true
+		}
+		j := i + 1
+		for j < len(s) && j-i < 32 && isIdent(s[j]) {
+			j++
+		}
+		return j > i+1 && at(s, j) == '%'
+	})
 }
 
 // unquoteShell undoes the quoting and expansion tricks that split a command word: quotes

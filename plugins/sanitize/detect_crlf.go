@@ -18,11 +18,17 @@ func crlfLocation(loc string) bool {
 // isCRLFAt reports header injection in a value at loc: isCRLF at the locations of crlfLocation,
 // and any CR or LF in the path (no file name holds one).
 func isCRLFAt(folded, loc string) bool {
+	if loc == "body" {
+		return smuggledRequest(folded) // a raw text body: lines are its own, not header injection
+	}
 	if !crlfLocation(loc) {
 		return false
 	}
 	if strings.HasPrefix(loc, "path") && strings.ContainsAny(folded, "\r\n") {
 		return true
+	}
+	if strings.HasPrefix(loc, "header.") && strings.ContainsAny(folded, "\r\n") && anyHeaderLine(folded) {
+		return true // a header value holds no line of its own: any "Name:" after a break is injected
 	}
 	return isCRLF(folded)
 }
@@ -36,7 +42,8 @@ var injectableHeaders = setOf(
 	"strict-transport-security", "cache-control", "www-authenticate", "access-control-allow-origin",
 	"access-control-allow-credentials", "access-control-allow-headers", "access-control-allow-methods",
 	"cookie", "authorization", "proxy-authorization", "user-agent", "referer", "upgrade",
-	"content-location", "link", "keep-alive", "if-modified-since",
+	"content-location", "link", "keep-alive", "if-modified-since", "remote-addr", "remote-host",
+	"client-ip", "true-client-ip", "forwarded",
 )
 
 // urlHeaders must be followed by something URL-like to count ("Location: http…", "Refresh: 0;
@@ -58,12 +65,8 @@ func isCRLF(folded string) bool {
 	if strings.Contains(folded, "\xe5\x98") || strings.Contains(folded, "\u2028") || strings.Contains(folded, "\u0085") {
 		folded = unicodeLineBreaks.Replace(folded)
 	}
-	if strings.Contains(folded, " http/") {
-		for _, m := range httpMethods {
-			if i := strings.Index(folded, m); i >= 0 && (i == 0 || !isIdent(folded[i-1])) && requestLine(folded[i+len(m):]) {
-				return true
-			}
-		}
+	if smuggledRequest(folded) {
+		return true
 	}
 	for i := strings.IndexAny(folded, "\r\n"); i >= 0; {
 		rest := strings.TrimLeft(folded[i:], "\r\n \t")
@@ -76,6 +79,40 @@ func isCRLF(folded string) bool {
 		}
 		folded = rest
 		i = j
+	}
+	return false
+}
+
+// smuggledRequest reports a request line inside a folded value ("GET http://x HTTP/1.1"): a
+// second request for a proxy or backend that reads the value as part of the stream.
+func smuggledRequest(folded string) bool {
+	if !strings.Contains(folded, " http/") {
+		return false
+	}
+	for _, m := range httpMethods {
+		if someIndex(folded, m, func(i int) bool { return (i == 0 || !isIdent(folded[i-1])) && requestLine(folded[i+len(m):]) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyHeaderLine reports a line break followed by "<token>:" (any header name).
+func anyHeaderLine(s string) bool {
+	for i := strings.IndexAny(s, "\r\n"); i >= 0; {
+		rest := strings.TrimLeft(s[i:], "\r\n")
+		n := 0
+		for n < len(rest) && n < 64 && (isIdent(rest[n]) || rest[n] == '-') {
+			n++
+		}
+		if n > 0 && at(rest, n) == ':' {
+			return true
+		}
+		j := strings.IndexAny(rest, "\r\n")
+		if j < 0 {
+			return false
+		}
+		s, i = rest, j
 	}
 	return false
 }

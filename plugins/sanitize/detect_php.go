@@ -15,7 +15,10 @@ import "strings"
 //   - a dynamic call: a variable, variable variable or indexed variable called
 //     ("$_(1)", "$__['o'](5)", "${'a'}(11)", "$f->$m()"), a function name in quotes or
 //     parentheses called ("(system)('uname')", "\"system\"(ls)");
-//   - a serialized object ("O:8:\"stdClass\":0:{}").
+//   - a serialized object ("O:8:\"stdClass\":0:{}");
+//   - a variable variable, a call of a PHP extension's function ("array_diff(", "pg_connect("),
+//     a PHP-only function name as a word, a superglobal as a whole name, a php.ini directive
+//     assigned, a PHP script or session file name as an upload's file name (detect_upload.go).
 //
 // Prose ("the system (which is down)", "file (pdf)", "$5 (approx)") does not match.
 
@@ -25,9 +28,30 @@ var phpMarkers = newKeywordSet(
 	"expect://", "compress.zlib://", "compress.bzip2://", "data://text/plain", "ogg://", "rar://",
 	"$_get[", "$_post[", "$_server[", "$_cookie[", "$_request[", "$_files[", "$_env[",
 	"$_session[", "$globals[", "$http_raw_post_data", "$_get)", "$_post)", "$_request)",
+	"ssh2.shell://", "ssh2.exec://", "ssh2.tunnel://", "ssh2.sftp://", "ssh2.scp://", "ssh2://", "zip://",
+	"data:text/plain", "data:application/x-httpd-php", "data://application", "bzip2://",
+	"<script language=php", "<script language=\"php\"", "<script language='php'",
 )
 
-// phpFunctions are functions only PHP code calls.
+// phpVariables are PHP's superglobals and predefined variables, reported as whole names
+// ("$_SERVER", "$GLOBALS)", "$argv;"): no other language spells them so.
+var phpVariables = newKeywordSet(
+	"$_get", "$_post", "$_server", "$_cookie", "$_request", "$_files", "$_env", "$_session",
+	"$globals", "$http_raw_post_data", "$http_response_header", "$php_errormsg", "$argv", "$argc",
+	"$http_get_vars", "$http_post_vars", "$http_cookie_vars", "$http_server_vars", "$http_env_vars",
+	"$http_post_files", "$http_session_vars",
+)
+
+// phpVariable reports a phpVariables name not followed by an identifier character.
+func phpVariable(s string) bool {
+	if strings.IndexByte(s, '$') < 0 {
+		return false
+	}
+	return phpVariables.some(s, func(i int, p string) bool { return !isIdent(at(s, i+len(p))) })
+}
+
+// phpFunctions are functions only PHP code calls (names C, Python, JavaScript or SQL call too,
+// "chr", "substr", "sprintf", "md5", "serialize", "gethostbyname", are left out).
 var phpFunctions = setOf(
 	"shell_exec", "passthru", "proc_open", "pcntl_exec", "phpinfo", "base64_decode", "gzinflate",
 	"gzuncompress", "gzdecode", "str_rot13", "zlib_decode", "call_user_func", "call_user_func_array",
@@ -44,26 +68,167 @@ var phpFunctions = setOf(
 	"get_current_user", "getmypid", "php_uname", "phpversion", "symlink", "readlink", "chgrp",
 	"lchown", "disk_free_space", "opendir", "readdir", "scandir", "glob", "include_once",
 	"require_once", "popen", "fwrite", "fputs", "readfile", "unlink", "proc_terminate",
+	"fopen", "fread", "fgets", "fgetc", "fpassthru", "tmpfile", "tempnam", "getenv", "dl",
+	"get_cfg_var", "getmyuid", "getmygid", "getmyinode", "getlastmod", "dns_get_record",
+	"sys_get_temp_dir", "highlight_string", "php_strip_whitespace", "get_included_files",
+	"get_loaded_extensions", "phpcredits", "zend_version", "debug_zval_dump", "array_walk",
+	"iterator_apply", "ob_start", "htmlspecialchars", "htmlentities", "addslashes", "stripslashes",
+	"implode", "str_replace", "strtolower", "strtoupper", "ucfirst", "vsprintf", "preg_match",
+	"preg_replace", "checkdate", "mt_rand", "uksort", "set_error_handler", "set_exception_handler",
+	"forward_static_call", "forward_static_call_array", "header_register_callback", "filter_var",
+	"bzdecompress", "sqlite_create_function", "xml_set_element_handler", "array_reduce",
+	"strpos", "stripos", "strripos", "substr_count", "ucwords", "lcfirst", "nl2br", "wordwrap",
+	"number_format", "in_array", "isset", "compact", "settype", "gettype", "intval", "floatval",
+	"strval", "boolval", "is_numeric", "is_array", "is_string", "is_callable", "urlencode",
+	"rawurlencode", "urldecode", "rawurldecode", "parse_url", "http_build_query", "md5_file",
+	"sha1_file", "hash_file", "hash_hmac", "password_hash", "password_verify", "gzopen", "gzread",
+	"gzwrite", "bzopen", "filemtime", "filesize", "filetype", "fileatime", "is_dir", "is_file",
+	"is_link", "is_readable", "is_executable", "is_uploaded_file", "pathinfo", "error_log",
+	"error_reporting", "set_time_limit", "set_include_path", "get_class", "get_object_vars",
+	"get_parent_class", "get_called_class", "debug_backtrace", "debug_print_backtrace",
+	"class_exists", "method_exists", "function_exists", "property_exists", "mktime", "strtotime",
+	"gmdate", "microtime", "uniqid", "lcg_value", "random_bytes", "ereg", "eregi", "ereg_replace",
+	"eregi_replace", "spliti", "quotemeta", "gc_collect_cycles", "headers_sent", "headers_list",
+	"setcookie", "setrawcookie", "http_response_code", "htmlspecialchars_decode",
+	"html_entity_decode", "get_headers", "get_meta_tags", "getimagesize", "exif_read_data",
+	"simplexml_load_string", "simplexml_load_file", "mb_send_mail", "imap_open",
+)
+
+// phpExtensionPrefixes name PHP extensions whose functions are "<prefix>_<name>" (array_map,
+// mysqli_query, openssl_decrypt): such a name called is PHP code.
+var phpExtensionPrefixes = setOf(
+	"array", "bcmath", "bzip2", "ctype", "curl", "date", "dba", "exif", "fastcgi", "ftp", "gmp",
+	"iconv", "ibase", "imap", "intl", "ldap", "libxml", "mb", "mcrypt", "mysql", "mysqli", "ob",
+	"oci", "odbc", "openssl", "pcntl", "pg", "posix", "preg", "readline", "sodium", "sqlite",
+	"stream", "socket", "xmlrpc", "yaml", "zend", "zip", "zlib", "str", "proc", "base64", "json",
+	"spl", "iterator", "php", "html", "gz", "bz", "apache", "session", "func", "ini", "mt", "gc",
 )
 
 // phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.
 // Output functions (print, printf, echo) are left out: C and Python snippets call them too.
-var phpWordFunctions = setOf("system", "exec", "eval", "assert", "include", "require", "unpack")
+var phpWordFunctions = setOf(
+	"system", "exec", "eval", "assert", "include", "require", "unpack", "copy", "mail", "header",
+	"chmod", "chown", "mkdir", "rmdir", "touch", "rename", "link", "file",
+)
+
+// phpOutputFunctions are PHP's output and exit functions, which C, Python and shell snippets
+// call too: only a '$' variable as their argument makes them PHP.
+var phpOutputFunctions = setOf("print", "printf", "echo", "sprintf", "vprintf", "die", "exit", "print_r")
 
 // isPHP reports PHP code injection in a folded value (see above).
 func isPHP(folded string) bool {
-	if !strings.ContainsAny(folded, "<[$:(") {
+	if phpNamedFunction(folded) {
+		return true
+	}
+	if !strings.ContainsAny(folded, "<[$:(=;") {
 		return false
 	}
-	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) {
+	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) || phpVariable(folded) {
+		return true
+	}
+	if strings.IndexByte(folded, '$') >= 0 && (phpVariableVariable(folded) || spacedSuperglobal(folded)) {
 		return true
 	}
 	return strings.IndexByte(folded, '(') >= 0 && phpCall(folded)
 }
 
-// phpOpenTag reports "<?" followed (after whitespace) by "php" or a PHP statement keyword.
+// phpVariableVariable reports PHP's variable variables: "${…}" holding a variable or a string
+// ("${$a}", "$ { $a }", "${'_VAR'.'IABLE'}"), or a bare name with white space between the '$'
+// and the brace ("$ {a}", "$ { CONSTANT }"). "${name}" alone is left to templates (shell,
+// JavaScript template literals, "Total: ${price}").
+func phpVariableVariable(s string) bool {
+	return someIndex(s, "$", func(i int) bool {
+		j := i + 1
+		for j < len(s) && j-i < 32 && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if at(s, j) != '{' {
+			return false
+		}
+		end := strings.IndexByte(s[j+1:min(len(s), j+128)], '}')
+		if end < 0 {
+			return false
+		}
+		inner := strings.TrimSpace(s[j+1 : j+1+end])
+		if inner == "" {
+			return false
+		}
+		switch c := inner[0]; {
+		case c == '$' || c == '\'' || c == '"':
+			return true
+		case j > i+1 && isIdent(c) && (c < '0' || c > '9'):
+			// "$ {a}", "$ { CONSTANT }": a bare name; "$ {user.name}" or "$ {7*7}" is not one.
+			for k := 0; k < len(inner); k++ {
+				if !isIdent(inner[k]) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	})
+}
+
+// phpRiskyFunctions are PHP functions named by code only (not words of prose or other
+// languages' library names): reported as whole words wherever they stand (phpNamedFunction).
+var phpRiskyFunctions = newKeywordSet(
+	"shell_exec", "base64_decode", "call_user_func", "create_function", "file_get_contents",
+	"file_put_contents", "proc_open", "pcntl_exec", "str_rot13", "zlib_decode", "gzinflate",
+	"gzuncompress", "move_uploaded_file", "highlight_file", "show_source", "escapeshellcmd",
+	"escapeshellarg", "fsockopen", "pfsockopen", "phpinfo", "passthru", "get_defined_vars",
+	"assert_options", "preg_replace_callback", "register_shutdown_function", "posix_setuid",
+	"posix_kill", "php_uname", "stream_socket_client", "convert_uudecode", "popen", "gzdecode",
+	"include_once", "require_once", "invokeargs", "mb_ereg_replace", "mb_eregi_replace",
+	"stream_get_contents", "unserialize", "proc_nice", "proc_get_status", "proc_close",
+	"posix_getpwuid", "posix_uname", "posix_getuid", "highlight_string", "get_cfg_var",
+	"php_strip_whitespace", "call_user_func_array", "forward_static_call", "pcntl_fork",
+	"pcntl_signal", "fpassthru", "readfile", "hex2bin", "convert_uuencode", "get_defined_functions",
+	"get_defined_constants", "ini_get_all", "ini_restore", "php_sapi_name", "set_error_handler",
+)
+
+// phpNamedFunction reports a phpRiskyFunctions name as a whole word, anywhere ("shell_exec",
+// "base64_decode", "passthru": no word of prose is spelled so).
+func phpNamedFunction(s string) bool {
+	return phpRiskyFunctions.some(s, func(i int, p string) bool {
+		if isIdent(at(s, i-1)) || isIdent(at(s, i+len(p))) {
+			return false
+		}
+		return true
+	})
+}
+
+// superglobalNames are PHP's superglobals without "$_".
+var superglobalNames = setOf("get", "post", "server", "cookie", "request", "files", "env", "session")
+
+// spacedSuperglobal reports "$_" and a superglobal's letters with white space among them, then
+// '[' ("$_S ERVER['X']"): a filter that removes white space turns it into "$_SERVER[".
+func spacedSuperglobal(s string) bool {
+	return someIndex(s, "$_", func(i int) bool {
+		var name [8]byte
+		n, spaced := 0, false
+		j := i + 2
+		for ; j < len(s) && j-i < 40; j++ {
+			switch c := s[j]; {
+			case c == ' ' || c == '\t':
+				spaced = true
+			case c >= 'a' && c <= 'z' && n < len(name):
+				name[n] = c
+				n++
+			default:
+				return spaced && c == '[' && superglobalNames[string(name[:n])]
+			}
+		}
+		return false
+	})
+}
+
+// phpOpenTag reports "<?" followed by white space or nothing (PHP's short open tag), or by "php"
+// or a PHP statement keyword.
 func phpOpenTag(s string) bool {
 	return someIndex(s, "<?", func(i int) bool {
+		if c := at(s, i+2); c == 0 || c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			return true // a short open tag, "<? …": XML declarations and processing instructions name a target
+		}
 		rest := strings.TrimLeft(s[i+2:min(len(s), i+66)], " \t\r\n")
 		for _, kw := range []string{"php", "echo", "system", "print", "eval", "include", "require", "passthru", "exec", "$"} {
 			if strings.HasPrefix(rest, kw) {
@@ -74,12 +239,16 @@ func phpOpenTag(s string) bool {
 	})
 }
 
-// serializedObject reports "o:<digits>:\"" or "c:<digits>:\"" (PHP serialize of an object).
+// serializedObject reports "o:<digits>:\"" or "c:<digits>:\"" (PHP serialize of an object), the
+// length signed or not.
 func serializedObject(s string) bool {
 	return someIndex(s, ":\"", func(i int) bool {
 		j := i
 		for j > 0 && i-j < 8 && s[j-1] >= '0' && s[j-1] <= '9' {
 			j--
+		}
+		if j < i && j > 0 && s[j-1] == '+' {
+			j-- // "O:+8:\"…": unserialize() reads a signed length
 		}
 		return j < i && j >= 2 && s[j-1] == ':' && (s[j-2] == 'o' || s[j-2] == 'c') && !isIdent(at(s, j-3))
 	})
@@ -93,6 +262,9 @@ func phpCall(s string) bool { return someIndex(s, "(", func(i int) bool { return
 func phpCallAt(s string, i int) bool {
 	j, comment := skipBackSpaceComments(s, i)
 	glued := j == i
+	if expr, escaped := dynamicCallee(s, j); escaped || expr && phpCallArgument(s, i) {
+		return true
+	}
 	closers := 0
 	for j > 0 && closers < 4 && strings.IndexByte("'\")]}", s[j-1]) >= 0 {
 		if s[j-1] == ']' || s[j-1] == '}' {
@@ -110,8 +282,10 @@ func phpCallAt(s string, i int) bool {
 	}
 	name := s[j:end]
 	if j > 0 && s[j-1] == '$' {
-		// "$_(3)", "$__(…)", "->$m()", "::$v()": a variable called.
-		return strings.HasPrefix(name, "_") || j > 2 && (s[j-3:j-1] == "->" || s[j-3:j-1] == "::") || j > 1 && s[j-2] == '$'
+		// "$_(3)", "$__(…)", "->$m()", "::$v()", "$f(1)": a variable called ("$5 (approx)" is
+		// no variable).
+		return strings.HasPrefix(name, "_") || j > 2 && (s[j-3:j-1] == "->" || s[j-3:j-1] == "::") || j > 1 && s[j-2] == '$' ||
+			name != "" && (name[0] < '0' || name[0] > '9') && (glued || comment || phpCallArgument(s, i))
 	}
 	if name == "" {
 		return false
@@ -122,22 +296,54 @@ func phpCallAt(s string, i int) bool {
 			return true
 		}
 	}
+	if prefix, _, ok := strings.Cut(name, "_"); ok && phpExtensionPrefixes[prefix] && len(name) > len(prefix)+2 {
+		return true // "array_diff (", "ldap_get_entries()", "pg_connect("
+	}
+	if phpOutputFunctions[name] && glued && !isIdent(at(s, j-1)) && strings.HasPrefix(strings.TrimLeft(s[i+1:], " "), "$") {
+		return true // "printf($_GET['f'])", "die($x)": C and Python name no variable with '$'
+	}
 	if !phpWordFunctions[name] || isIdent(at(s, j-1)) {
 		return false
 	}
-	if closers > 0 || comment {
-		return true // "(system)(", "\"system\"(", "exec /*x*/ (": code, not prose
+	if closers > 0 || comment && name != "file" {
+		// "(system)(", "\"system\"(", "exec /*x*/ (": code, not prose; a comment before
+		// "file (" is more likely prose ("the file # notes\n(attached)").
+		return true
 	}
-	if !glued {
-		return false
+	if (name == "include" || name == "require") && (glued || closers > 0) && remoteOrPathArgument(s[i+1:]) {
+		return true // "include(http://evil.example/x.txt)", "require(/etc/passwd)"
 	}
 	arg := strings.TrimLeft(s[i+1:min(len(s), i+4)], " ")
-	if arg == "" || strings.IndexByte("'\"$)`_", arg[0]) >= 0 {
+	if !glued {
+		// "file\r\n()", "system ('id')": an empty or string argument after white space is code;
+		// "file (pdf)" is prose.
+		if arg != "" && strings.IndexByte("'\"$)@", arg[0]) >= 0 {
+			return true
+		}
+		w, _ := shellWord(s, len(s)-len(strings.TrimLeft(s[i+1:], " \t")))
+		return w != "" && phpFunctions[w] // "eval (base64_decode(…))"
+	}
+	if arg == "" || strings.IndexByte("'\"$)`_@", arg[0]) >= 0 {
 		return true
+	}
+	if w, _ := shellWord(s, i+1); isIdent(at(s, i+1)) && at(s, i+1+len(w)) == '(' {
+		return true // a call as the argument: "system(chr(105).chr(100))"
 	}
 	// "system(whoami)": a shell command as the argument.
 	w, _ := shellWord(s, i+1)
 	return strongCommands[w] || weakCommands[w] && at(s, i+1+len(w)) == ')'
+}
+
+// remoteOrPathArgument reports an argument list opening (after white space and a quote) with a
+// URL of a scheme PHP includes from or an absolute path.
+func remoteOrPathArgument(s string) bool {
+	s = strings.TrimLeft(s, " \t'\"")
+	for _, p := range []string{"http:", "https:", "ftp:", "ftps:", "php:", "data:", "file:", "/"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // skipBackSpaceComments returns the index before i past whitespace, /* */ comments and, when a
@@ -175,4 +381,31 @@ func skipBackSpaceComments(s string, i int) (j int, comment bool) {
 		break
 	}
 	return j, comment
+}
+
+// dynamicCallee reports whether the callee ending before index j is an expression rather than
+// a name (expr: a parenthesized or indexed expression, "(sy.(st).em)(", "(['system'])[0](",
+// "{[system][0]} (") or a quoted name spelled with escapes (escaped: "\"\x73y\x73tem\"(").
+func dynamicCallee(s string, j int) (expr, escaped bool) {
+	switch at(s, j-1) {
+	case ')', ']', '}':
+		return true, false
+	case '"', '\'':
+		from := max(0, j-64)
+		open := strings.LastIndexByte(s[from:j-1], s[j-1])
+		return false, open >= 0 && strings.Contains(s[from+open:j], "\\x")
+	}
+	return false, false
+}
+
+// phpCallArgument reports that the argument list opened at i starts (after white space) with
+// a string, a variable or an error-suppressed expression (a quote, '$' or '@') and is closed,
+// or is empty or a number alone: "('uname')", "(@id)", "($y)", "()", "(22)".
+func phpCallArgument(s string, i int) bool {
+	arg := strings.TrimLeft(s[i+1:min(len(s), i+16)], " \t")
+	if arg != "" && arg[0] >= '0' && arg[0] <= '9' {
+		// "(22)": a number alone; "(2 items)" is prose.
+		return strings.TrimLeft(arg, "0123456789") != "" && strings.TrimLeft(arg, "0123456789")[0] == ')'
+	}
+	return arg != "" && (arg[0] == ')' || strings.IndexByte("'\"$@", arg[0]) >= 0 && strings.IndexByte(s[i+1:], ')') >= 0)
 }

@@ -27,7 +27,74 @@ func isSSRF(folded string) bool {
 	}) {
 		return true
 	}
-	return internalName(folded) && internalHost(folded) || truncatedURL(folded)
+	if strings.Contains(folded, "://") && otherSchemeInternal(folded) {
+		return true
+	}
+	return internalName(folded) && internalHost(folded) || truncatedURL(folded) || unixSocketURL(folded)
+}
+
+// ideographicDots are full stops that URL parsers following IDNA read as '.'
+// ("169。254。169。254").
+var ideographicDots = strings.NewReplacer("\u3002", ".", "\uff0e", ".", "\uff61", ".")
+
+// otherSchemeInternal reports a URL of any scheme ("ftp://1.1.1.1", "ssh://0177.0.0.1",
+// "rtmp://017700000001", "irc://localhost") whose host is internal, or an internal host after
+// an '@' of a URL ("http://a.example:80 &@b.example# @127.88.23.245:22/": parsers disagree on
+// which '@' ends the user information), ideographic full stops read as dots.
+func otherSchemeInternal(s string) bool {
+	dotted := strings.ContainsAny(s, "\u3002\uff0e\uff61")
+	if dotted {
+		s = ideographicDots.Replace(s)
+	}
+	return someIndex(s, "://", func(i int) bool {
+		j := i
+		for j > 0 && i-j < 16 && (isLetter(s[j-1]) || s[j-1] >= '0' && s[j-1] <= '9' || s[j-1] == '+' || s[j-1] == '.' || s[j-1] == '-') {
+			j--
+		}
+		scheme := s[j:i]
+		// http and https URLs were looked at by isSSRF already, unless dots were replaced.
+		return j < i && (dotted || scheme != "http" && scheme != "https") && internalHost(s[i+3:])
+	}) || someIndex(s, "@", func(i int) bool { return internalHost(strings.TrimLeft(s[i+1:], " ")) })
+}
+
+// rfiParameter reports a query parameter or form field named like the include-path settings of
+// PHP applications that remote file inclusion overwrites: a bracketed path, root or directory
+// key ("_CONF[path]", "path[docroot]", "config[root_dir]", "_SERVER[DOCUMENT_ROOT]") or a
+// base-directory name ("mosConfig_absolute_path", "GALLERY_BASEDIR", "appserv_root").
+func rfiParameter(loc string) bool {
+	name, ok := strings.CutPrefix(loc, "query.")
+	if !ok {
+		if name, ok = strings.CutPrefix(loc, "form."); !ok {
+			return false
+		}
+	}
+	name = lower(name)
+	if strings.HasSuffix(name, "]") && strings.IndexByte(name, '[') > 0 {
+		key := name[strings.LastIndexByte(name, '[')+1 : len(name)-1]
+		return strings.HasSuffix(key, "path") || strings.HasSuffix(key, "root") || strings.HasSuffix(key, "dir")
+	}
+	return strings.HasSuffix(name, "_absolute_path") || strings.HasSuffix(name, "basedir") || strings.HasSuffix(name, "_root_dir") ||
+		strings.HasSuffix(name, "serv_root")
+}
+
+// remoteURL reports a value that opens with a URL of a scheme PHP includes from.
+func remoteURL(s string) bool {
+	s = strings.TrimSpace(s)
+	for _, p := range []string{"http://", "https://", "ftp://", "ftps://"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// unixSocketURL reports Apache mod_proxy's Unix socket syntax, "unix:<path>|<scheme>://…"
+// (CVE-2021-40438: a long path makes mod_proxy forward to the URL after the '|').
+func unixSocketURL(s string) bool {
+	return someIndex(s, "unix:", func(i int) bool {
+		bar := strings.IndexByte(s[i:], '|')
+		return bar > 0 && strings.Contains(s[i+bar:min(len(s), i+bar+16)], "://")
+	})
 }
 
 // truncatedURL reports a value that is a URL ending in '?': the trick that turns an application's
@@ -35,6 +102,11 @@ func isSSRF(folded string) bool {
 func truncatedURL(s string) bool {
 	if !strings.HasSuffix(s, "?") {
 		return false
+	}
+	for _, scheme := range []string{"http?", "https?", "ftp?", "ftps?", "file?"} {
+		if strings.HasPrefix(s, scheme) && strings.Trim(s[len(scheme):], "?") == "" {
+			return true // "https?", "file??": a probe of the truncation itself
+		}
 	}
 	for _, scheme := range []string{"http://", "https://", "ftp://", "ftps://"} {
 		if strings.HasPrefix(s, scheme) && len(s) > len(scheme)+1 && !strings.ContainsAny(s, " \t") {

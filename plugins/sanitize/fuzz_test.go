@@ -217,3 +217,26 @@ func FuzzMultipart(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHeaderValues: the header-value parsers of protocol.go never panic, and a Content-Type
+// split into parameters loses no byte.
+func FuzzHeaderValues(f *testing.F) {
+	for _, s := range []string{
+		"multipart/form-data; boundary=\"a;b\"", "text/plain;;charset", "bytes=0-1,-5,9-", "a\"\\",
+		"keep-alive, close", "text/html; charset=\"x", "bytes=-,", "%{(#a)}", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got := strings.Join(mediaParams(s), ";"); got != s {
+			t.Fatalf("mediaParams(%q) rejoined %q", s, got)
+		}
+		validContentType(s)
+		acceptCharsetsAllowed(s)
+		validConnection(s)
+		validRange(s, DefaultMaxRanges)
+		ambiguousPartName(s, s)
+		isIPHost(s)
+		base64Gadget(s)
+	})
+}

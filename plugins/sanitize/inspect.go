@@ -276,12 +276,22 @@ func looksLikeCredential(raw string) bool {
 	return credentialMarkers.in(lower(raw))
 }
 
-// field inspects a name=value pair (query, form, cookie) at prefix.name.
+// field inspects a name=value pair (query, form) at prefix.name, and checks a method override
+// parameter's value like the method (methodOverrideParam).
 func (s *scan) field(prefix string, enc encoding, rawName, rawValue string, t target) {
 	name, _ := percentDecode(rawName, enc == encQuery)
 	loc := prefix + "." + name
 	s.value(rawName, enc, loc, "name", t)
 	s.value(rawValue, enc, loc, "value", t)
+	if strings.ContainsAny(name, "\r\n") && !s.r.allowed(RuleCRLF, loc) {
+		// No application names a parameter with a line break ("parameter%0d%0a=…"): a backend
+		// that copies names into headers or logs is being probed.
+		s.add(finding{rule: RuleCRLF, loc: loc, part: "name", excerpt: excerpt(rawName, loc), t: t})
+	}
+	if name == methodOverrideParam {
+		m, _ := percentDecode(rawValue, enc == encQuery)
+		s.checkMethod(strings.ToUpper(strings.TrimSpace(m)), loc)
+	}
 	if s.foreignReferer && (prefix == "query" || prefix == "form") && isSessionParam(name) && !s.r.allowed(RuleSessionFixation, loc) {
 		s.add(finding{rule: RuleSessionFixation, loc: loc, part: "name", excerpt: excerpt(rawName, loc), t: t})
 	}

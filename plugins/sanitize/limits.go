@@ -10,7 +10,7 @@ import (
 
 // checkLimits records the protocol findings of the request headers on route r: method and
 // method override headers, protocol, header count and sizes, CR/LF in values, path and query
-// length, declared body size and content type.
+// length, declared body size, denied and malformed headers (protocol.go) and content type.
 func (s *scan) checkLimits(req *policy.Request) {
 	l := s.r.limits
 	s.checkMethod(req.Method, "method")
@@ -47,6 +47,7 @@ func (s *scan) checkLimits(req *policy.Request) {
 			s.limit(RuleBodySize, "body")
 		}
 	}
+	s.checkHeaderValues(req)
 	if hasBody(req) {
 		if _, typed := req.Headers.Get("content-type"); !typed {
 			s.limit(RuleContentTypeMissing, "header.content-type")
@@ -65,6 +66,11 @@ var usualMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OP
 // methodOverrideHeaders make frameworks (Rails, Laravel, Express method-override, ASP.NET)
 // handle a POST as the method they name: their value is checked like the method.
 var methodOverrideHeaders = []string{"x-http-method-override", "x-http-method", "x-method-override"}
+
+// methodOverrideParam is the query parameter or form field that Rails, Laravel, Symfony and
+// Express method-override read as the method of a POST: its value is checked like the method
+// ("_method=TRACE" is method_unusual, "_method=DELETE" is not).
+const methodOverrideParam = "_method"
 
 // knownProtocols are the request protocols as Envoy and nginx name them. HTTP/0.9 (no headers
 // at all) and made-up versions are protocol findings; an absent property is none.

@@ -117,6 +117,9 @@ func (s *scan) inspectPart(part *multipart.Part, prefix string, depth int, parts
 			s.value(params[k], encNone, loc+"."+lower(k), "value", target{})
 		}
 	}
+	if ambiguousPartName(name, params["filename"]) {
+		s.limit(RuleMultipartMalformed, loc)
+	}
 	for _, k := range sortedKeys(part.Header) {
 		if k == "Content-Disposition" {
 			continue
@@ -157,6 +160,23 @@ func (s *scan) inspectPart(part *multipart.Part, prefix string, depth int, parts
 	}
 	s.value(string(data), encNone, loc, "value", target{})
 	return true
+}
+
+// ambiguousPartName reports a part name or file name that multipart parsers read differently
+// (CRS 920120): a field name holding ';', '=', '"' or '\' ("name=\";zzz\"" is one parameter
+// to one parser and two to another; HTML forms never name fields so), a file name holding an
+// escaped quote, or a backslash other than in the Windows path old browsers send
+// ("C:\Users\a\cv.pdf"): "1.j\s\p" is "1.jsp" once a parser drops the escapes. Apostrophes,
+// ';' and '=' in file names are left alone: users name files so.
+func ambiguousPartName(name, filename string) bool {
+	if strings.ContainsAny(name, ";=\"\\") || strings.IndexByte(filename, '"') >= 0 {
+		return true
+	}
+	if strings.IndexByte(filename, '\\') < 0 {
+		return false
+	}
+	windows := len(filename) > 3 && filename[1] == ':' && filename[2] == '\\' || strings.HasPrefix(filename, `\\`)
+	return !windows
 }
 
 // allowedCharset reports a charset every backend decodes the same way as the detectors read the

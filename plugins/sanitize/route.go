@@ -134,10 +134,15 @@ func checkLimits(es *config.Errors, path string, l Limits) {
 		{"maxHeaders", l.MaxHeaders}, {"maxHeaderNameBytes", l.MaxHeaderNameBytes},
 		{"maxHeaderValueBytes", l.MaxHeaderValueBytes}, {"maxPathBytes", l.MaxPathBytes},
 		{"maxQueryBytes", l.MaxQueryBytes}, {"maxBodyBytes", l.MaxBodyBytes},
-		{"maxInspectBytes", l.MaxInspectBytes},
+		{"maxInspectBytes", l.MaxInspectBytes}, {"maxRanges", l.MaxRanges},
 	} {
 		if f.v < 0 {
 			es.Add(config.JoinPath(path, f.name), "must be positive")
+		}
+	}
+	for i, h := range l.DeniedHeaders {
+		if !isToken(h) || h != lower(h) {
+			es.Add(config.Index(config.JoinPath(path, "deniedHeaders"), i), "must be a lower-case header name")
 		}
 	}
 	for i, m := range l.Methods {

@@ -10,17 +10,22 @@ const (
 	RuleMethodUnusual = "method_unusual"
 	// RuleProtocol: a request protocol other than HTTP/1.0, 1.1, 2 and 3 (limits.go).
 	RuleProtocol    = "protocol"
-	RuleHeaderCount = "header_count"   // limits.maxHeaders (limits.go)
-	RuleHeaderSize  = "header_size"    // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
-	RuleHeaderCRLF  = "header_crlf"    // CR or LF in a header value (limits.go)
-	RulePathLength  = "path_length"    // limits.maxPathBytes (limits.go)
-	RuleQueryLength = "query_length"   // limits.maxQueryBytes (limits.go)
-	RuleBodySize    = "body_too_large" // limits.maxBodyBytes (limits.go; the glue's 413 past the buffer)
-	RuleContentType = "content_type"   // routes[].contentTypes (limits.go)
+	RuleHeaderCount = "header_count" // limits.maxHeaders (limits.go)
+	RuleHeaderSize  = "header_size"  // limits.maxHeaderNameBytes, limits.maxHeaderValueBytes (limits.go)
+	RuleHeaderCRLF  = "header_crlf"  // CR or LF in a header value (limits.go)
+	// RuleHeaderDenied: a header of limits.deniedHeaders (protocol.go).
+	RuleHeaderDenied = "header_denied"
+	// RuleHeaderInvalid: a malformed or ambiguous Content-Type, Accept, Connection or Range, or
+	// an IP address as Host with limits.requireHostName (protocol.go).
+	RuleHeaderInvalid = "header_invalid"
+	RulePathLength    = "path_length"    // limits.maxPathBytes (limits.go)
+	RuleQueryLength   = "query_length"   // limits.maxQueryBytes (limits.go)
+	RuleBodySize      = "body_too_large" // limits.maxBodyBytes (limits.go; the glue's 413 past the buffer)
+	RuleContentType   = "content_type"   // routes[].contentTypes (limits.go)
 	// RuleContentTypeMissing: a body (announced by content-length other than 0 or
-	// transfer-encoding, or arriving unannounced) without a Content-Type, which RFC 9110 asks senders to give and CRS refuses at paranoia level 1
-	// (920340, 920640): the backend guesses what the body is while the WAF cannot know which
-	// guess (limits.go).
+	// transfer-encoding, or arriving unannounced) without a Content-Type, which RFC 9110 asks
+	// senders to give and CRS refuses at paranoia level 1 (920340, 920640): the backend guesses
+	// what the body is while the WAF cannot know which guess (limits.go, protocol.go).
 	RuleContentTypeMissing = "content_type_missing"
 	RuleBadEncoding        = "bad_encoding"   // malformed percent-encoding, overlong UTF-8 (decode.go)
 	RuleNulByte            = "nul_byte"       // NUL in a value at any decoding layer (decode.go)
@@ -69,7 +74,7 @@ var injectionRules = []string{
 
 // validationRules are the protocol and body checks: reject or detect only.
 var validationRules = []string{
-	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RulePathLength, RuleQueryLength,
+	RuleMethod, RuleMethodUnusual, RuleProtocol, RuleHeaderCount, RuleHeaderSize, RuleHeaderCRLF, RuleHeaderDenied, RuleHeaderInvalid, RulePathLength, RuleQueryLength,
 	RuleBodySize, RuleContentType, RuleContentTypeMissing, RuleBadEncoding, RuleNulByte, RuleJSONMalformed, RuleJSONLimits,
 	RuleJSONSchema, RuleMultipartMalformed, RuleMultipartLimits, RuleMultipartCharset, RuleXMLDTD, RuleInspectionBudget,
 }

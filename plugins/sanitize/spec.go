@@ -44,6 +44,13 @@ type Limits struct {
 	// inspected value plus its location. Past it the phase is denied inspection_budget (413).
 	// Default: 8 × MaxBodyBytes, at least 8 MiB.
 	MaxInspectBytes int `json:"maxInspectBytes"`
+	// DeniedHeaders are request headers (lower case) refused as header_denied; empty inherits
+	// (default ["proxy", "request-range"]).
+	DeniedHeaders []string `json:"deniedHeaders"`
+	// MaxRanges is the number of byte ranges a Range header may ask for (default 5).
+	MaxRanges int `json:"maxRanges"`
+	// RequireHostName refuses a Host that is an IP address (header_invalid); default false.
+	RequireHostName *bool `json:"requireHostName"`
 }
 
 // JSONLimits bound JSON bodies. Zero inherits.
@@ -123,6 +130,7 @@ const (
 	MaxMaxIterations           = 8
 	DefaultNormalizeBytes      = 16384
 	DefaultMaxParts            = 100
+	DefaultMaxRanges           = 5
 	// DefaultMaxInspectBytes is the smallest default inspection budget per phase; the default is
 	// DefaultInspectFactor × limits.maxBodyBytes when that is larger.
 	DefaultMaxInspectBytes = 8 << 20
@@ -155,6 +163,13 @@ func (l Limits) merge(def Limits) Limits {
 	l.MaxQueryBytes = inherit(l.MaxQueryBytes, def.MaxQueryBytes)
 	l.MaxBodyBytes = inherit(l.MaxBodyBytes, def.MaxBodyBytes)
 	l.MaxInspectBytes = inherit(l.MaxInspectBytes, def.MaxInspectBytes)
+	if len(l.DeniedHeaders) == 0 {
+		l.DeniedHeaders = def.DeniedHeaders
+	}
+	l.MaxRanges = inherit(l.MaxRanges, def.MaxRanges)
+	if l.RequireHostName == nil {
+		l.RequireHostName = def.RequireHostName
+	}
 	return l
 }
 
@@ -169,7 +184,12 @@ var builtinLimits = Limits{
 	MaxHeaders: DefaultMaxHeaders, MaxHeaderNameBytes: DefaultMaxHeaderNameBytes,
 	MaxHeaderValueBytes: DefaultMaxHeaderValueBytes, MaxPathBytes: DefaultMaxPathBytes,
 	MaxQueryBytes: DefaultMaxQueryBytes, MaxBodyBytes: DefaultMaxBodyBytes,
+	DeniedHeaders: DefaultDeniedHeaders, MaxRanges: DefaultMaxRanges,
 }
+
+// DefaultDeniedHeaders are the headers refused when limits.deniedHeaders is absent: Proxy
+// ("httpoxy": CGI programs read it as HTTP_PROXY) and Request-Range (obsolete, a second Range).
+var DefaultDeniedHeaders = []string{"proxy", "request-range"}
 
 var builtinJSON = JSONLimits{
 	MaxDepth: DefaultJSONMaxDepth, MaxKeys: DefaultJSONMaxKeys, MaxStringBytes: DefaultJSONMaxStringBytes,

@@ -1,0 +1,208 @@
+package sanitize
+
+import "strings"
+
+// Upload file names (CRS 932180, part of path_traversal): at a file name location
+// (isFileNameLocation), a hidden file (".htaccess", ".user.ini", ".env", ".bashrc") or a server
+// or credential file ("web.config", "wp-config.php.txt", "php.ini", "authorized_keys",
+// "id_rsa"): files that change how the server runs code or whom it lets in, once written
+// where it serves from.
+//
+// PHP through uploads and configuration (CRS 933110, 933120, 933220), part of php_injection:
+//
+//   - a file name (a multipart part's filename, or an X-Filename, X_Filename, X.Filename or
+//     X-File-Name header, the names upload scripts read) with an extension a PHP server runs
+//     (".php", ".php5", ".phtml", ".phar", ".phps", ".pht", ".phpt"), last or before another
+//     one ("shell.php.png": Apache's multiple extensions run it), white space and trailing dots
+//     ignored ("a. php", "a.php...": Windows drops them);
+//   - a file name of a PHP session file ("sess_" and a session id): overwriting one forges a
+//     session;
+//   - a php.ini directive assigned ("allow_url_include=1", "opcache.jit=off"): input that an
+//     application writes to a .user.ini or hands to ini_set().
+
+// isPHPUploadName reports a PHP script or session file name at a file name location.
+func isPHPUploadName(loc, folded string) bool {
+	if !isFileNameLocation(loc) || !strings.Contains(folded, "ph") && !strings.Contains(folded, "sess_") {
+		return false
+	}
+	name := uploadBaseName(folded)
+	return sessionFileName(name) || hasExtension(name, phpExtension)
+}
+
+// isJSPUploadName reports a Java server page (".jsp", ".jspx", ".jspf") as an upload's file
+// name (CRS 944140, part of java_injection), spelled as isPHPUploadName reads names.
+func isJSPUploadName(loc, folded string) bool {
+	if !isFileNameLocation(loc) || !strings.Contains(folded, "jsp") {
+		return false
+	}
+	return hasExtension(uploadBaseName(folded), func(ext string) bool { return ext == "jsp" || ext == "jspx" || ext == "jspf" })
+}
+
+// uploadBaseName is a folded file name without white space and directories.
+func uploadBaseName(folded string) string {
+	name := folded
+	if strings.ContainsAny(name, " \t") {
+		name = strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, name)
+	}
+	return name[strings.LastIndexAny(name, "/\\")+1:]
+}
+
+// hasExtension reports an extension of name (the last, or one before it: "a.php.png"; trailing
+// dots ignored) that is.
+func hasExtension(name string, is func(ext string) bool) bool {
+	exts := strings.Split(strings.TrimRight(name, "."), ".")
+	for _, ext := range exts[1:] {
+		if is(ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// restrictedUploadNames are server configuration and credential file names (folded), matched as
+// the start of an upload's base name ("wp-config-php.bak" too); restrictedUploadFiles are
+// matched whole ("shadow" alone, not "shadow.png").
+var (
+	restrictedUploadNames = []string{
+		"web.config", "wp-config", "php.ini", "php5.ini", "httpd.conf", "nginx.conf",
+		"authorized_keys", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "known_hosts", "sudoers",
+	}
+	restrictedUploadFiles = setOf("passwd", "shadow", "crontab")
+)
+
+// isRestrictedUploadName reports a hidden file or a restrictedUploadNames file at a file name
+// location.
+func isRestrictedUploadName(loc, folded string) bool {
+	if !isFileNameLocation(loc) {
+		return false
+	}
+	name := strings.TrimSpace(folded)
+	name = name[strings.LastIndexAny(name, "/\\")+1:]
+	if len(name) > 1 && name[0] == '.' && strings.Trim(name, ".") != "" {
+		return true
+	}
+	if restrictedUploadFiles[name] {
+		return true
+	}
+	for _, r := range restrictedUploadNames {
+		if strings.HasPrefix(name, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// isFileNameLocation reports a location holding a client's file name: a multipart part's
+// filename parameter, or a header named like X-Filename with any of '-', '_', '.' between the
+// words.
+func isFileNameLocation(loc string) bool {
+	if h, ok := strings.CutPrefix(loc, "header.x"); ok {
+		return len(h) <= len("-file-name") && fileNameHeader.Replace(h) == "filename"
+	}
+	return strings.HasPrefix(loc, "form.") && strings.HasSuffix(loc, ".filename")
+}
+
+// fileNameHeader drops the separators of a header name's words.
+var fileNameHeader = strings.NewReplacer("-", "", "_", "", ".", "")
+
+// phpExtension reports an extension PHP handlers are commonly mapped to: php, php followed by
+// digits (php3, php7, php907), phtml, pht, phpt, phps, phar.
+func phpExtension(ext string) bool {
+	switch ext {
+	case "phtml", "pht", "phpt", "phps", "phar":
+		return true
+	}
+	digits, ok := strings.CutPrefix(ext, "php")
+	return ok && strings.Trim(digits, "0123456789") == ""
+}
+
+// sessionFileName reports "sess_" followed by at least 20 characters of a PHP session id
+// (letters, digits, '-', ',').
+func sessionFileName(name string) bool {
+	id, ok := strings.CutPrefix(name, "sess_")
+	if !ok || len(id) < 20 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !isIdent(c) && c != '-' && c != ',' || c == '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// phpINISections are the prefixes of php.ini directives of PHP's extensions and SAPIs
+// ("opcache.enable", "session.save_path"): any of their keys assigned is a directive.
+var phpINISections = setOf(
+	"apc", "assert", "bcmath", "cgi", "cli_server", "curl", "date", "dba", "exif",
+	"expect", "fastcgi", "ffi", "filter", "gd", "highlight", "ibase", "iconv", "intl", "ldap",
+	"mail", "mbstring", "mcrypt", "memcache", "memcached", "mysql", "mysqli", "mysqlnd", "oci8",
+	"odbc", "opcache", "openssl", "pcre", "pdo", "pdo_odbc", "pgsql", "phar", "phpdbg", "runkit",
+	"session", "soap", "sqlite3", "swoole", "syslog", "tidy", "uopz", "url_rewriter", "user_ini",
+	"xdebug", "yac", "yaf", "zend", "zlib", "pdo_mysql", "pdo_pgsql", "pdo_sqlite", "sqlite", "mssql",
+	"sybase", "sybct", "imagick", "geoip", "xsl", "sysvshm", "windows", "wincache", "apcu",
+	"blackfire", "newrelic", "ibm_db2", "v8js", "readline", "sodium", "gmp", "bz2",
+)
+
+// phpINIDirectives are php.ini directives without a section prefix.
+var phpINIDirectives = setOf(
+	"allow_url_fopen", "allow_url_include", "auto_prepend_file", "auto_append_file",
+	"auto_detect_line_endings", "auto_globals_jit", "arg_separator.input", "arg_separator.output",
+	"browscap", "child_terminate", "default_charset", "default_mimetype", "default_socket_timeout",
+	"disable_classes", "disable_functions", "display_errors", "display_startup_errors", "doc_root",
+	"docref_ext", "docref_root", "enable_dl", "enable_post_data_reading", "engine",
+	"error_append_string", "error_log", "error_prepend_string", "error_reporting", "exit_on_timeout",
+	"expose_php", "extension", "extension_dir", "file_uploads", "hard_timeout", "html_errors",
+	"ignore_repeated_errors", "ignore_repeated_source", "ignore_user_abort", "implicit_flush",
+	"include_path", "input_encoding", "internal_encoding", "log_errors", "log_errors_max_len",
+	"magic_quotes_gpc", "magic_quotes_runtime", "max_execution_time", "max_file_uploads",
+	"max_input_nesting_level", "max_input_time", "max_input_vars", "memory_limit", "open_basedir",
+	"output_buffering", "output_encoding", "output_handler", "post_max_size", "precision",
+	"realpath_cache_size", "realpath_cache_ttl", "register_argc_argv", "report_memleaks",
+	"request_order", "safe_mode", "sendmail_from", "sendmail_path", "serialize_precision",
+	"short_open_tag", "smtp", "smtp_port", "sql.safe_mode", "sys_temp_dir", "track_errors",
+	"unserialize_callback_func", "unserialize_max_depth", "upload_max_filesize", "upload_tmp_dir",
+	"user_agent", "user_dir", "variables_order", "xbithack", "xmlrpc_errors", "zend_extension",
+	"register_globals", "register_long_arrays", "always_populate_raw_post_data", "asp_tags",
+	"safe_mode_exec_dir", "safe_mode_gid", "safe_mode_include_dir", "safe_mode_allowed_env_vars",
+	"safe_mode_protected_env_vars", "y2k_compliance", "define_syslog_variables",
+	"magic_quotes_sybase", "allow_call_time_pass_reference", "error_log_mode", "syslog.ident",
+	"mail.log", "session.save_handler", "highlight.string", "max_input_nesting_level",
+	"cgi.fix_pathinfo", "fastcgi.impersonate", "zend.enable_gc", "opcache.preload", "hard_timeout",
+	"enable_dl", "docref_root", "realpath_cache_ttl", "log_errors_max_len", "track_vars",
+)
+
+// phpINIAssignment reports a php.ini directive followed by '=' (white space allowed before it,
+// "==" a comparison and not an assignment), the directive starting a word.
+func phpINIAssignment(folded string) bool {
+	if strings.IndexByte(folded, '=') < 0 {
+		return false
+	}
+	return someIndex(folded, "=", func(i int) bool {
+		if at(folded, i+1) == '=' || at(folded, i-1) == '=' || at(folded, i-1) == '!' {
+			return false
+		}
+		end := i
+		for end > 0 && i-end < 8 && (folded[end-1] == ' ' || folded[end-1] == '\t') {
+			end--
+		}
+		start := end
+		for start > 0 && end-start < 48 && (isIdent(folded[start-1]) || folded[start-1] == '.') {
+			start--
+		}
+		if start == end || start > 0 && folded[start-1] == '$' {
+			return false
+		}
+		name := folded[start:end]
+		if phpINIDirectives[name] {
+			return true
+		}
+		section, key, ok := strings.Cut(name, ".")
+		return ok && key != "" && phpINISections[section] && !strings.Contains(key, ".")
+	})
+}
