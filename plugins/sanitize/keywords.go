@@ -121,6 +121,9 @@ type keywordMatcher struct {
 	// a state (its patterns' and those of its failure chain).
 	next []uint16
 	out  []uint64
+	// overflow is set when the patterns need more states than uint16 numbers: the matcher then
+	// reports every group on every value (a gate passes, never fails wrongly).
+	overflow bool
 }
 
 // matcherPrefix is the length patterns are cut to.
@@ -159,6 +162,10 @@ func newKeywordMatcher(groups [][]string) *keywordMatcher {
 		}
 	}
 	states := 1 + len(prefixes)
+	if states > 1<<16 {
+		m.overflow = true // too many states for uint16: every group is reported
+		return m
+	}
 	m.next = make([]uint16, states*m.classes)
 	m.out = make([]uint64, states)
 	used := 1
@@ -211,6 +218,9 @@ func (m *keywordMatcher) classesOf(s string) string {
 
 // groups returns the bits of the groups with a pattern occurring in s.
 func (m *keywordMatcher) groups(s string) uint64 {
+	if m.overflow {
+		return ^uint64(0)
+	}
 	var found uint64
 	n := 0
 	for i := 0; i < len(s); i++ {
