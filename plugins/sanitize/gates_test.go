@@ -137,6 +137,26 @@ func TestKeywordMatcher(t *testing.T) {
 	}
 }
 
+// TestKeywordMatcherOverflow checks that a matcher with more states than its table numbers
+// reports every group (its gates pass) instead of wrong transitions.
+func TestKeywordMatcherOverflow(t *testing.T) {
+	var patterns []string
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, matcherPrefix)
+		for j, n := 0, i*7919; j < len(b); j, n = j+1, n/26 {
+			b[j] = byte('a' + (n+j*j)%26)
+		}
+		patterns = append(patterns, string(b))
+	}
+	m := newKeywordMatcher([][]string{patterns, {"zz"}})
+	if !m.overflow {
+		t.Skip("the patterns fit: make more")
+	}
+	if got := m.groups("nothing here"); got != ^uint64(0) {
+		t.Errorf("groups = %b, want every group", got)
+	}
+}
+
 // digitsAs0 is s with every digit replaced by '0'.
 func digitsAs0(s string) string {
 	b := []byte(s)

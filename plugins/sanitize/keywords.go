@@ -121,6 +121,9 @@ type keywordMatcher struct {
 	// a state (its patterns' and those of its failure chain).
 	next []uint16
 	out  []uint64
+	// overflow is set when the patterns need more states than uint16 numbers: the matcher then
+	// reports every group on every value (a gate passes, never fails wrongly).
+	overflow bool
 }
 
 // matcherPrefix is the length patterns are cut to.
@@ -146,54 +149,78 @@ func newKeywordMatcher(groups [][]string) *keywordMatcher {
 			}
 		}
 	}
-	// The trie, then failure links breadth first (a state's failure is the longest proper
-	// suffix of its path that is a path too), filling the table as it goes: a missing
-	// transition is the failure's.
-	trie := [][]uint16{make([]uint16, m.classes)}
-	m.out = []uint64{0}
+	// The trie is built in the table itself (a state per distinct pattern prefix, counted first
+	// so that the table is allocated once at its size), then failure links breadth first (a
+	// state's failure is the longest proper suffix of its path that is a path too), filling in
+	// each missing transition as its failure's while the state is visited.
+	prefixes := map[string]bool{}
+	for _, patterns := range groups {
+		for _, p := range patterns {
+			for i := 1; i <= len(p) && i <= matcherPrefix; i++ {
+				prefixes[m.classesOf(p[:i])] = true
+			}
+		}
+	}
+	states := 1 + len(prefixes)
+	if states > 1<<16 {
+		m.overflow = true // too many states for uint16: every group is reported
+		return m
+	}
+	m.next = make([]uint16, states*m.classes)
+	m.out = make([]uint64, states)
+	used := 1
 	for g, patterns := range groups {
 		for _, p := range patterns {
 			n := 0
 			for i := 0; i < len(p) && i < matcherPrefix; i++ {
-				k := m.class[p[i]]
-				if trie[n][k] == 0 {
-					trie[n][k] = uint16(len(trie))
-					trie = append(trie, make([]uint16, m.classes))
-					m.out = append(m.out, 0)
+				t := &m.next[n*m.classes+int(m.class[p[i]])]
+				if *t == 0 {
+					*t = uint16(used)
+					used++
 				}
-				n = int(trie[n][k])
+				n = int(*t)
 			}
 			if n != 0 {
 				m.out[n] |= 1 << g
 			}
 		}
 	}
-	m.next = make([]uint16, len(trie)*m.classes)
-	fail := make([]uint16, len(trie))
-	queue := []uint16{0}
+	fail := make([]uint16, states)
+	queue := make([]uint16, 1, states)
 	for len(queue) > 0 {
-		n := queue[0]
+		n := int(queue[0])
 		queue = queue[1:]
 		m.out[n] |= m.out[fail[n]]
-		for k, child := range trie[n] {
+		for k := 0; k < m.classes; k++ {
+			t := &m.next[n*m.classes+k]
 			switch {
-			case child == 0 && n == 0:
-			case child == 0:
-				m.next[int(n)*m.classes+k] = m.next[int(fail[n])*m.classes+k]
-			default:
-				m.next[int(n)*m.classes+k] = child
+			case *t == 0 && n != 0:
+				*t = m.next[int(fail[n])*m.classes+k]
+			case *t != 0:
 				if n != 0 {
-					fail[child] = m.next[int(fail[n])*m.classes+k]
+					fail[*t] = m.next[int(fail[n])*m.classes+k]
 				}
-				queue = append(queue, child)
+				queue = append(queue, *t)
 			}
 		}
 	}
 	return m
 }
 
+// classesOf is s with every byte replaced by its class, the trie path s takes.
+func (m *keywordMatcher) classesOf(s string) string {
+	b := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		b[i] = m.class[s[i]]
+	}
+	return string(b)
+}
+
 // groups returns the bits of the groups with a pattern occurring in s.
 func (m *keywordMatcher) groups(s string) uint64 {
+	if m.overflow {
+		return ^uint64(0)
+	}
 	var found uint64
 	n := 0
 	for i := 0; i < len(s); i++ {
