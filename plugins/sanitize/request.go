@@ -50,6 +50,9 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 			t = target{} // removing it would need the proxy to know it (ProxyNeeds): reject
 		}
 		s.value(h.Value, encNone, "header."+h.Name, "value", t)
+		if h.Name == "referer" || h.Name == "origin" {
+			s.inspectURLQuery(h.Value, "header."+h.Name, t)
+		}
 	}
 	if s.count == 0 {
 		return policy.Allowed()
@@ -70,11 +73,31 @@ func skipHeader(name string) bool {
 		strings.HasPrefix(name, "sec-ch-ua")
 }
 
+// inspectURLQuery inspects the query parameters of the URL a header names (Referer, Origin) as
+// values at "<loc>|query.<name>" ("header.referer|query.q"), decoded like the request's own
+// query: a payload the client's page sent in its own query string arrives percent-encoded
+// inside the header, where the header's inspection reads it as sent. Their findings act on the
+// header (t). The fragment is not part of the query.
+func (s *scan) inspectURLQuery(raw, loc string, t target) {
+	_, q, ok := strings.Cut(raw, "?")
+	if !ok {
+		return
+	}
+	q, _, _ = strings.Cut(q, "#")
+	for _, p := range splitPairs(q, '&', false) {
+		s.field(loc+"|query", encQuery, p.name, p.value, t)
+	}
+}
+
 // inspectPath checks the path's encoding and each segment. Segments are reported as
 // "path[<index>]" (zero-based, after the leading '/'); a traversal across segments ("/a/%2e%2e/")
 // is caught on the whole decoded path, and so is a hidden file or directory (a segment starting
-// with '.', other than ".well-known": .git, .env, editor and agent settings).
+// with '.', other than ".well-known": .git, .env, editor and agent settings). SQL injection is
+// also looked for in the whole decoded path when no segment held a finding: a payload whose
+// spaces are '/' ("/*x*/and/**/2=0") is split into harmless segments, as CRS, which reads the
+// whole path, does not split it.
 func (s *scan) inspectPath(path string) {
+	count := s.count
 	seg := 0
 	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
 		part, tail, more := strings.Cut(rest, "/")
@@ -88,16 +111,33 @@ func (s *scan) inspectPath(path string) {
 		}
 		rest = tail
 	}
-	if s.r.allowed(RuleTraversal, "path") || !s.spend(len(path), "path") {
+	traversal, sqli := !s.r.allowed(RuleTraversal, "path"), seg > 0 && s.count == count && !s.r.allowed(RuleSQLi, "path")
+	if !traversal && !sqli || !s.spend(len(path), "path") {
 		return
 	}
 	decoded, _ := percentDecode(path, false)
 	decoded, _ = cleanBytes(decoded)
 	v := normalized{text: decoded, folded: lower(decoded)}
 	v.bytes, v.words = bytesOf(v.folded), gateMatcher.groups(v.folded)
-	if traversalNeeds.passes(s.r, &v, "path") && isTraversal(v.folded) {
+	if traversal && traversalNeeds.passes(s.r, &v, "path") && isTraversal(v.folded) {
 		s.add(finding{rule: RuleTraversal, loc: "path"})
 	}
+	if sqli && !plainPath(&v.bytes) {
+		if ok, detail := s.r.detectSQLi(v); ok {
+			s.add(finding{rule: RuleSQLi, loc: "path", part: "value", excerpt: excerpt(path, "path"), detail: detail})
+		}
+	}
+}
+
+// plainPathBytes are the bytes of an ordinary path: letters, digits and "_/.-~".
+var plainPathBytes = bytesOf(wordChars + "/.-~")
+
+// plainPath reports a path of plainPathBytes and non-ASCII bytes only (words of any language
+// between slashes): without an operator, quote, comment, space or parenthesis, what its
+// segments do not hold (inspected one by one) it does not hold whole either, so the whole-path
+// SQL injection check skips it. Most paths are plain: the check costs them nothing.
+func plainPath(b *byteSet) bool {
+	return b[0]&^plainPathBytes[0] == 0 && b[1]&^plainPathBytes[1] == 0
 }
 
 // traversalNeeds is the gate of the path_traversal detector, for the whole path.
