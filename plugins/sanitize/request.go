@@ -50,8 +50,8 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 			t = target{} // removing it would need the proxy to know it (ProxyNeeds): reject
 		}
 		s.value(h.Value, encNone, "header."+h.Name, "value", t)
-		if h.Name == "referer" || h.Name == "origin" {
-			s.inspectURLQuery(h.Value, "header."+h.Name, t)
+		if prefix, ok := urlQueryHeaders[h.Name]; ok {
+			s.inspectURLQuery(h.Value, prefix, t)
 		}
 	}
 	if s.count == 0 {
@@ -73,19 +73,29 @@ func skipHeader(name string) bool {
 		strings.HasPrefix(name, "sec-ch-ua")
 }
 
+// urlQueryHeaders are the headers naming a URL whose query parameters are inspected, and the
+// locations' prefix.
+var urlQueryHeaders = map[string]string{"referer": "header.referer|query", "origin": "header.origin|query"}
+
 // inspectURLQuery inspects the query parameters of the URL a header names (Referer, Origin) as
-// values at "<loc>|query.<name>" ("header.referer|query.q"), decoded like the request's own
-// query: a payload the client's page sent in its own query string arrives percent-encoded
-// inside the header, where the header's inspection reads it as sent. Their findings act on the
-// header (t). The fragment is not part of the query.
-func (s *scan) inspectURLQuery(raw, loc string, t target) {
+// fields at "<prefix>.<name>" ("header.referer|query.q"), decoded like the request's own query:
+// a payload the client's page sent in its own query string arrives percent-encoded inside the
+// header, where the header's inspection reads it as sent. Their findings act on the header (t).
+// The fragment is not part of the query. The items are walked in place (no slice of pairs: most
+// Referers hold one or two parameters).
+func (s *scan) inspectURLQuery(raw, prefix string, t target) {
 	_, q, ok := strings.Cut(raw, "?")
 	if !ok {
 		return
 	}
 	q, _, _ = strings.Cut(q, "#")
-	for _, p := range splitPairs(q, '&', false) {
-		s.field(loc+"|query", encQuery, p.name, p.value, t)
+	for q != "" {
+		var item string
+		item, q, _ = strings.Cut(q, "&")
+		if item != "" {
+			name, value, _ := strings.Cut(item, "=")
+			s.field(prefix, encQuery, name, value, t)
+		}
 	}
 }
 
