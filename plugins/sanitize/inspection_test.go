@@ -340,6 +340,8 @@ func TestInspection_WholePath(t *testing.T) {
 		denied("comments as spaces between segments", get("/items/1/**/union/**/select/**/password/**/from/**/users"), 403, "sqli"),
 		denied("encoded comments between segments", get("/items/%2A%2A/or/%2A%2A/1%3D1"), 403, "sqli"),
 		denied("tautology across segments", get("/api/files/x'/or/'1'='1"), 403, "sqli"),
+		denied("double-encoded comments between segments", get("/items/%252A%252A/or/%252A%252A/1%253D1"), 403, "sqli"),
+		denied("fullwidth equals between segments", get("/items/**/or/**/1%EF%BC%9D1"), 403, "sqli"),
 		denied("encoded slashes: one segment", get("/items/1%2F%2A%2A%2Funion%2F%2A%2A%2Fselect%2F%2A%2A%2Fpassword%2F%2A%2A%2Ffrom%2F%2A%2A%2Fusers"), 403, "sqli"),
 		passes("control: keywords as path words", get("/select/union-station/")),
 		passes("control: a blog path", get("/blog/2024/05/select-a-plan/or/drop-the-old-one")),
@@ -350,6 +352,9 @@ func TestInspection_WholePath(t *testing.T) {
 	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
 	harness.RunCases(t, mustDefinition(), envelope(`{"allow":[{"rule":"sqli","location":"path"}]}`), []harness.Case{
 		passes("allowed at path", get("/items/1/**/union/**/select/**/password/**/from/**/users")),
+	})
+	harness.RunCases(t, mustDefinition(), envelope(`{"rules":{"bad_encoding":"detect"}}`), []harness.Case{
+		denied("a malformed escape in another segment hides nothing", get("/items/%zz/**/or/**/1=1"), 403, "sqli"),
 	})
 }
 

@@ -103,11 +103,10 @@ func (s *scan) inspectURLQuery(raw, prefix string, t target) {
 // "path[<index>]" (zero-based, after the leading '/'); a traversal across segments ("/a/%2e%2e/")
 // is caught on the whole decoded path, and so is a hidden file or directory (a segment starting
 // with '.', other than ".well-known": .git, .env, editor and agent settings). SQL injection is
-// also looked for in the whole decoded path when no segment held a finding: a payload whose
-// spaces are '/' ("/*x*/and/**/2=0") is split into harmless segments, as CRS, which reads the
-// whole path, does not split it.
+// also looked for in the whole decoded path of more than one segment (plainPath skips most):
+// a payload whose spaces are '/' ("/*x*/and/**/2=0") is split into harmless segments, which
+// CRS, reading the whole path, does not do.
 func (s *scan) inspectPath(path string) {
-	count := s.count
 	seg := 0
 	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
 		part, tail, more := strings.Cut(rest, "/")
@@ -121,7 +120,7 @@ func (s *scan) inspectPath(path string) {
 		}
 		rest = tail
 	}
-	traversal, sqli := !s.r.allowed(RuleTraversal, "path"), seg > 0 && s.count == count && !s.r.allowed(RuleSQLi, "path")
+	traversal, sqli := !s.r.allowed(RuleTraversal, "path"), seg > 0 && !s.r.allowed(RuleSQLi, "path")
 	if !traversal && !sqli || !s.spend(len(path), "path") {
 		return
 	}
@@ -133,7 +132,11 @@ func (s *scan) inspectPath(path string) {
 		s.add(finding{rule: RuleTraversal, loc: "path"})
 	}
 	if sqli && !plainPath(&v.bytes) {
-		if ok, detail := s.r.detectSQLi(v); ok {
+		// Normalized as a segment is (every decoding round, NFKC); its encoding problems were
+		// the segments' findings already.
+		w, _ := s.n.normalize(path, encURL)
+		w.words = gateMatcher.groups(w.folded)
+		if ok, detail := s.r.detectSQLi(w); ok {
 			s.add(finding{rule: RuleSQLi, loc: "path", part: "value", excerpt: excerpt(path, "path"), detail: detail})
 		}
 	}
