@@ -29,6 +29,7 @@ func TestCleanHeaders(t *testing.T) {
 		{"allowed on a route", "/lenient/x", "x-note", "<script>alert(1)</script>", true, false},
 		{"not allowed on another", "/", "x-note", "<script>alert(1)</script>", false, true},
 		{"decoded inside", "/", "x-data", nested, false, false},
+		{"referer query", "/", "referer", "https://shop.example/search?q=1%20HAVING%205914%3D5914%20%23%20x", true, true},
 		{"credential", "/", "x-session-token", "plain", false, false},
 		{"long", "/", "x-long", strings.Repeat("a ", maxCleanValue), false, false},
 	} {

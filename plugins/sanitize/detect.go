@@ -174,6 +174,19 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	return "", ""
 }
 
+// detectSQLi runs the sql_injection detectors alone on v (the whole path, inspectPath), each
+// behind its gate, and reports whether one fired, with its detail.
+func (r *route) detectSQLi(v normalized) (bool, string) {
+	for i := range detectors {
+		if d := &detectors[i]; d.rule == RuleSQLi && d.needs.passes(r, &v, "path") {
+			if ok, detail := d.match(r, v, "path"); ok {
+				return true, detail
+			}
+		}
+	}
+	return false, ""
+}
+
 // compactable are the bytes without which compactJS returns a value as it is.
 const compactable = " \t\n\r\f\v[]&/"
 

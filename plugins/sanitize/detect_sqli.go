@@ -49,7 +49,7 @@ func sqlShape(folded, spaced string, b *byteSet) bool {
 	case b.hasAny("=<>!") && openComparison(spaced):
 		return true
 	}
-	return b.has('(') && (openCall(spaced) || valuesList(spaced)) || b.has(')') && closedParenAlias(spaced) ||
+	return b.has('(') && (openCall(spaced) || emptyCall(spaced) || valuesList(spaced)) || b.has(')') && closedParenAlias(spaced) ||
 		b.has(';') && terminatedStatement(spaced) || quotes && likeOpenQuote(folded, spaced)
 }
 
@@ -317,7 +317,9 @@ var sqlCallNames = setOf(
 	"ascii", "sleep", "benchmark", "database", "schema", "cast", "convert", "coalesce", "ifnull",
 	"nullif", "md5", "sha1", "hex", "unhex", "rand", "sqrt", "power", "sign", "greatest", "least",
 	"instr", "locate", "position", "reverse", "repeat", "space", "soundex", "elt", "field",
-	"password", "exists", "in",
+	"password", "exists", "in", "current_user", "session_user", "system_user", "uuid", "sysdate",
+	"curdate", "curtime", "current_date", "current_time", "current_timestamp", "localtimestamp",
+	"getdate", "connection_id", "last_insert_id", "row_count", "found_rows",
 )
 
 // openCall reports a value that ends in a SQL function name and an opening parenthesis with
@@ -339,6 +341,22 @@ func openCall(s string) bool {
 		j--
 	}
 	return sqlCallNames[t[j:end]] && !isIdent(at(t, j-1)) && at(t, j-1) != '.'
+}
+
+// emptyCall reports a value that is only a call of a SQL function without arguments, spaces
+// allowed around it and its parentheses ("now()", "version ( )", "PI()"): a probe of what the
+// backend evaluates. A name with a call in a sentence ("call now() to…"), a method
+// ("Date.now()") or any other name ("open()") does not count.
+func emptyCall(s string) bool {
+	t := strings.Trim(s, " ")
+	if !strings.HasSuffix(t, ")") {
+		return false
+	}
+	t = strings.TrimRight(t[:len(t)-1], " ")
+	if !strings.HasSuffix(t, "(") {
+		return false
+	}
+	return sqlCallNames[strings.TrimRight(t[:len(t)-1], " ")]
 }
 
 // closedParenAlias reports a value that opens with ')' and goes on "as <alias> from": the rest of

@@ -115,12 +115,13 @@ func FuzzOnRequest(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add("/p/"+s+"?q="+s, s)
 	}
-	p, err := Parse([]byte(`{"mode":"sanitize","commandFields":["query.*"],"inspect":{"headers":["x-a"]}}`))
+	p, err := Parse([]byte(`{"mode":"sanitize","commandFields":["query.*"],"inspect":{"headers":["x-a","referer"]}}`))
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, path, header string) {
-		req := policy.NewRequest([][2]string{{":method", "GET"}, {":path", path}, {"x-a", header}, {"cookie", header}}, nil, nil)
+		req := policy.NewRequest([][2]string{{":method", "GET"}, {":path", path}, {"x-a", header}, {"cookie", header},
+			{"referer", "https://x.example/p?" + header}}, nil, nil)
 		d := p.OnRequest(req)
 		for k, v := range d.Details {
 			if !utf8.ValidString(v) || len(v) > 200 {

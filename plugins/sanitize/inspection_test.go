@@ -332,3 +332,57 @@ func TestInspection_ContentTypeMissing(t *testing.T) {
 		denied("detect mode: an untyped body is still inspected", post("/s", "", "q="+url.QueryEscape(sqliPayload)), 403, "sqli"),
 	})
 }
+
+// TestInspection_WholePath: SQL injection split into path segments by '/' is found in the whole
+// decoded path; ordinary paths whose words are SQL keywords pass.
+func TestInspection_WholePath(t *testing.T) {
+	cases := []harness.Case{
+		denied("comments as spaces between segments", get("/items/1/**/union/**/select/**/password/**/from/**/users"), 403, "sqli"),
+		denied("encoded comments between segments", get("/items/%2A%2A/or/%2A%2A/1%3D1"), 403, "sqli"),
+		denied("tautology across segments", get("/api/files/x'/or/'1'='1"), 403, "sqli"),
+		denied("double-encoded comments between segments", get("/items/%252A%252A/or/%252A%252A/1%253D1"), 403, "sqli"),
+		denied("fullwidth equals between segments", get("/items/**/or/**/1%EF%BC%9D1"), 403, "sqli"),
+		denied("encoded slashes: one segment", get("/items/1%2F%2A%2A%2Funion%2F%2A%2A%2Fselect%2F%2A%2A%2Fpassword%2F%2A%2A%2Ffrom%2F%2A%2A%2Fusers"), 403, "sqli"),
+		passes("control: keywords as path words", get("/select/union-station/")),
+		passes("control: a blog path", get("/blog/2024/05/select-a-plan/or/drop-the-old-one")),
+		passes("control: parentheses in a wiki title", get("/wiki/Order_(disambiguation)/history")),
+		passes("control: a query after such a path", get("/select/union-station/?q=timetable")),
+		passes("control: a sort path", get("/products/sort/price/desc/page/2")),
+	}
+	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+	harness.RunCases(t, mustDefinition(), envelope(`{"allow":[{"rule":"sqli","location":"path"}]}`), []harness.Case{
+		passes("allowed at path", get("/items/1/**/union/**/select/**/password/**/from/**/users")),
+	})
+	harness.RunCases(t, mustDefinition(), envelope(`{"rules":{"bad_encoding":"detect"}}`), []harness.Case{
+		denied("a malformed escape in another segment hides nothing", get("/items/%zz/**/or/**/1=1"), 403, "sqli"),
+	})
+}
+
+// TestInspection_RefererQuery: the query parameters of a Referer or Origin URL are inspected
+// decoded, as values of the header; ordinary search Referers pass.
+func TestInspection_RefererQuery(t *testing.T) {
+	ref := func(name, value string) harness.Request {
+		return withHeaders(get("/api/items/7"), [2]string{name, value})
+	}
+	cases := []harness.Case{
+		denied("percent-encoded tautology", ref("referer", "https://shop.example/search?q=1%27%20or%20%271%27%3D%271"), 403, "sqli"),
+		denied("plus as space, second parameter", ref("referer", "https://shop.example/search?page=2&q=1+HAVING+5914%3D5914+%23+x"), 403, "sqli"),
+		denied("union select", ref("referer", "http://localhost:3000/list?id=1%20UNION%20SELECT%20password%20FROM%20users--"), 403, "sqli"),
+		denied("before a fragment", ref("referer", "https://shop.example/?q=1%27%20or%20%271%27%3D%271#top"), 403, "sqli"),
+		denied("xss in a Referer parameter", ref("referer", "https://shop.example/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"), 403, "xss"),
+		denied("in an Origin", ref("origin", "https://shop.example?id=1%27%20or%20%271%27%3D%271"), 403, "sqli"),
+		passes("control: a search engine Referer", ref("referer", "https://www.google.com/search?q=select+a+plan&hl=en")),
+		passes("control: a sort order", ref("referer", "https://shop.example/list?sort=price&order=desc&page=3")),
+		passes("control: prose with an apostrophe", ref("referer", "https://www.example.com/search?q=don%27t+drop+the+ball")),
+		passes("control: a URL parameter", ref("referer", "https://app.example/login?next=https%3A%2F%2Fapp.example%2Fhome%3Ftab%3D1")),
+		passes("control: an Origin", ref("origin", "https://shop.example")),
+	}
+	harness.RunCases(t, mustDefinition(), envelope(`{}`), cases)
+	harness.RunCases(t, mustDefinition(), envelope(`{"allow":[{"rule":"sqli","location":"header.referer*"}]}`), []harness.Case{
+		passes("allowed at the header and what it holds", ref("referer", "https://shop.example/search?q=1%27%20or%20%271%27%3D%271")),
+	})
+	harness.RunCases(t, mustDefinition(), envelope(`{"mode":"sanitize","inspect":{"headers":["*","referer"]}}`), []harness.Case{
+		{Name: "sanitize removes the Referer", Request: ref("referer", "https://shop.example/search?q=1%27%20or%20%271%27%3D%271"),
+			Want: harness.Expect{Status: 200, ForwardedAbsent: []string{"referer"}}},
+	})
+}

@@ -50,6 +50,9 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 			t = target{} // removing it would need the proxy to know it (ProxyNeeds): reject
 		}
 		s.value(h.Value, encNone, "header."+h.Name, "value", t)
+		if prefix, ok := urlQueryHeaders[h.Name]; ok {
+			s.inspectURLQuery(h.Value, prefix, t)
+		}
 	}
 	if s.count == 0 {
 		return policy.Allowed()
@@ -70,10 +73,39 @@ func skipHeader(name string) bool {
 		strings.HasPrefix(name, "sec-ch-ua")
 }
 
+// urlQueryHeaders are the headers naming a URL whose query parameters are inspected, and the
+// locations' prefix.
+var urlQueryHeaders = map[string]string{"referer": "header.referer|query", "origin": "header.origin|query"}
+
+// inspectURLQuery inspects the query parameters of the URL a header names (Referer, Origin) as
+// fields at "<prefix>.<name>" ("header.referer|query.q"), decoded like the request's own query:
+// a payload the client's page sent in its own query string arrives percent-encoded inside the
+// header, where the header's inspection reads it as sent. Their findings act on the header (t).
+// The fragment is not part of the query. The items are walked in place (no slice of pairs: most
+// Referers hold one or two parameters).
+func (s *scan) inspectURLQuery(raw, prefix string, t target) {
+	_, q, ok := strings.Cut(raw, "?")
+	if !ok {
+		return
+	}
+	q, _, _ = strings.Cut(q, "#")
+	for q != "" {
+		var item string
+		item, q, _ = strings.Cut(q, "&")
+		if item != "" {
+			name, value, _ := strings.Cut(item, "=")
+			s.field(prefix, encQuery, name, value, t)
+		}
+	}
+}
+
 // inspectPath checks the path's encoding and each segment. Segments are reported as
 // "path[<index>]" (zero-based, after the leading '/'); a traversal across segments ("/a/%2e%2e/")
 // is caught on the whole decoded path, and so is a hidden file or directory (a segment starting
-// with '.', other than ".well-known": .git, .env, editor and agent settings).
+// with '.', other than ".well-known": .git, .env, editor and agent settings). SQL injection is
+// also looked for in the whole decoded path of more than one segment (plainPath skips most):
+// a payload whose spaces are '/' ("/*x*/and/**/2=0") is split into harmless segments, which
+// CRS, reading the whole path, does not do.
 func (s *scan) inspectPath(path string) {
 	seg := 0
 	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
@@ -88,16 +120,37 @@ func (s *scan) inspectPath(path string) {
 		}
 		rest = tail
 	}
-	if s.r.allowed(RuleTraversal, "path") || !s.spend(len(path), "path") {
+	traversal, sqli := !s.r.allowed(RuleTraversal, "path"), seg > 0 && !s.r.allowed(RuleSQLi, "path")
+	if !traversal && !sqli || !s.spend(len(path), "path") {
 		return
 	}
 	decoded, _ := percentDecode(path, false)
 	decoded, _ = cleanBytes(decoded)
 	v := normalized{text: decoded, folded: lower(decoded)}
 	v.bytes, v.words = bytesOf(v.folded), gateMatcher.groups(v.folded)
-	if traversalNeeds.passes(s.r, &v, "path") && isTraversal(v.folded) {
+	if traversal && traversalNeeds.passes(s.r, &v, "path") && isTraversal(v.folded) {
 		s.add(finding{rule: RuleTraversal, loc: "path"})
 	}
+	if sqli && !plainPath(&v.bytes) {
+		// Normalized as a segment is (every decoding round, NFKC); its encoding problems were
+		// the segments' findings already.
+		w, _ := s.n.normalize(path, encURL)
+		w.words = gateMatcher.groups(w.folded)
+		if ok, detail := s.r.detectSQLi(w); ok {
+			s.add(finding{rule: RuleSQLi, loc: "path", part: "value", excerpt: excerpt(path, "path"), detail: detail})
+		}
+	}
+}
+
+// plainPathBytes are the bytes of an ordinary path: letters, digits and "_/.-~".
+var plainPathBytes = bytesOf(wordChars + "/.-~")
+
+// plainPath reports a path of plainPathBytes and non-ASCII bytes only (words of any language
+// between slashes): without an operator, quote, comment, space or parenthesis, what its
+// segments do not hold (inspected one by one) it does not hold whole either, so the whole-path
+// SQL injection check skips it. Most paths are plain: the check costs them nothing.
+func plainPath(b *byteSet) bool {
+	return b[0]&^plainPathBytes[0] == 0 && b[1]&^plainPathBytes[1] == 0
 }
 
 // traversalNeeds is the gate of the path_traversal detector, for the whole path.
