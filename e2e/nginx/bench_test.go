@@ -37,6 +37,23 @@ const (
 // requests against its reading after the warm-up, which must stay within benchGrowthSlack.
 const BenchRequestsEnv = "WASMWARD_BENCH_REQUESTS"
 
+// BenchWorkersEnv sets nginx's worker_processes in every row (default 2): per-worker PSS falls
+// as more workers share the same pages, per-worker RSS does not.
+const BenchWorkersEnv = "WASMWARD_BENCH_WORKERS"
+
+// benchWorkers is the number of workers per nginx (BenchWorkersEnv, default 2).
+func benchWorkers(t *testing.T) int {
+	v := os.Getenv(BenchWorkersEnv)
+	if v == "" {
+		return 2
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 64 {
+		t.Fatalf("%s=%q: want a number of workers from 1 to 64", BenchWorkersEnv, v)
+	}
+	return n
+}
+
 // benchGrowthSlack is how much a worker's mean RSS may grow per VM (filter) between the warm-up
 // and the end of a row: the Go heaps settle within the warm-up, so more is a leak.
 const benchGrowthSlack = 4 << 20
@@ -163,14 +180,17 @@ type benchResult struct {
 	rate            float64
 	p50, p99        time.Duration
 	rssWarm, rssEnd int64
-	anonEnd         int64         // the anonymous (not file-backed) part of rssEnd
+	anonEnd         int64 // the anonymous (not file-backed) part of rssEnd
+	pssEnd          Smaps // mean over the workers at the end; pssRead false when unreadable
+	pssRead         bool
+	pssTotal        int64         // PSS of the master and all workers at the end: what nginx occupies
 	cpu             time.Duration // the workers' CPU time per measured request
 	statuses        string
 	skipped         string
 }
 
 // TestBenchNginx is `make bench-nginx`: one table, one run, one machine. Every row starts its
-// own nginx (2 workers) on 127.0.0.1 proxying to the same in-process upstream, serves
+// own nginx (2 workers, BenchWorkersEnv) on 127.0.0.1 proxying to the same in-process upstream, serves
 // benchWarmup then benchMeasured keep-alive GETs from benchClients clients (a request with a
 // valid identity-provider token that every plugin allows), and stops it before the next row.
 // Rows: nginx without wasm, pass-through, each plugin, the full chain as separate filters and
@@ -245,7 +265,9 @@ func TestBenchNginx(t *testing.T) {
 				r = benchDebianRow(t, w, row, req)
 			}
 		}
-		t.Logf("%s: %.0f req/s, p50 %v, CPU %v/req, RSS %.1f → %.1f MiB (anon %.1f), start %.2fs (%s) %s %s", row.name, r.rate, r.p50, r.cpu, mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd), r.ready.Seconds(), r.cached, r.statuses, r.skipped)
+		t.Logf("%s: %.0f req/s, p50 %v, CPU %v/req, RSS %.1f → %.1f MiB (anon %.1f), PSS %.1f MiB (anon/file/shmem %s, total %.1f), start %.2fs (%s) %s %s",
+			row.name, r.rate, r.p50, r.cpu, mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd), mib(r.pssEnd.PSS), pssParts(r), mib(r.pssTotal),
+			r.ready.Seconds(), r.cached, r.statuses, r.skipped)
 		results = append(results, r)
 	}
 	table := benchTable(t, bin, results, knobs)
@@ -261,7 +283,7 @@ func benchWasmRow(t *testing.T, w *world, bin string, row benchRow, req []byte) 
 		t.Fatal(err)
 	}
 	before := cacheEntries()
-	n := w.startNginx(t, bin, 2, []site{{addr: addr[0], filters: row.filters}})
+	n := w.startNginx(t, bin, benchWorkers(t), []site{{addr: addr[0], filters: row.filters}})
 	defer n.Stop()
 	r := benchResult{row: row, ready: n.Ready, cached: "-"}
 	if len(row.filters) > 0 {
@@ -282,7 +304,7 @@ func benchDebianRow(t *testing.T, w *world, row benchRow, req []byte) benchResul
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	conf, err := ModSecConf(dir, Main(2), addr[0], w.upAddr, row.debian == "modsec")
+	conf, err := ModSecConf(dir, Main(benchWorkers(t)), addr[0], w.upAddr, row.debian == "modsec")
 	if err != nil {
 		return benchResult{row: row, skipped: "skipped: " + err.Error()}
 	}
@@ -322,6 +344,7 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 		anon[pid] = RSSAnon(pid)
 	}
 	r.anonEnd = avg(anon)
+	r.pssEnd, r.pssTotal, r.pssRead = nginxPSS(n)
 	if res.Requests > 0 {
 		r.cpu = (workersCPU(n) - cpu0) / time.Duration(res.Requests)
 	}
@@ -343,6 +366,45 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 		t.Errorf("%s: %d transport errors", r.row.name, warm.Errors+res.Errors)
 	}
 	ensureNoProblems(t, n)
+}
+
+// nginxPSS reads smaps_rollup of every process of n: the mean over the workers and the PSS of
+// the master and the workers together. ok is false when one cannot be read (a kernel without
+// smaps_rollup, before Linux 4.14, or a process gone).
+func nginxPSS(n *Nginx) (mean Smaps, total int64, ok bool) {
+	workers := n.Workers()
+	if len(workers) == 0 {
+		return Smaps{}, 0, false
+	}
+	mean.HasBreakdown = true
+	for _, pid := range append([]int{n.Master()}, workers...) {
+		s, err := ReadSmaps(pid)
+		if err != nil {
+			return Smaps{}, 0, false
+		}
+		total += s.PSS
+		if pid == n.Master() {
+			continue
+		}
+		mean.RSS += s.RSS
+		mean.PSS += s.PSS
+		mean.PSSAnon += s.PSSAnon
+		mean.PSSFile += s.PSSFile
+		mean.PSSShmem += s.PSSShmem
+		mean.HasBreakdown = mean.HasBreakdown && s.HasBreakdown
+	}
+	k := int64(len(workers))
+	mean.RSS, mean.PSS, mean.PSSAnon, mean.PSSFile, mean.PSSShmem = mean.RSS/k, mean.PSS/k, mean.PSSAnon/k, mean.PSSFile/k, mean.PSSShmem/k
+	return mean, total, true
+}
+
+// pssParts renders a row's mean worker PSS breakdown as "anon / file / shmem" MiB, "-" when
+// the kernel gives none.
+func pssParts(r benchResult) string {
+	if !r.pssRead || !r.pssEnd.HasBreakdown {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f / %.1f / %.1f", mib(r.pssEnd.PSSAnon), mib(r.pssEnd.PSSFile), mib(r.pssEnd.PSSShmem))
 }
 
 // workersCPU is the CPU time all of nginx's workers have used so far.
@@ -396,10 +458,10 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 	if m := mallocEnv(); len(m) > 0 {
 		malloc = m[0]
 	}
-	fmt.Fprintf(&b, "\nbench-nginx %s — %s; 2 workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s; wasm nginx started with %s\n\n",
-		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchClients, benchWarmup, total-benchWarmup, env, malloc)
-	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | worker CPU µs/req | RSS/worker warm MiB | RSS/worker @" + kilo(total) + " MiB | of which anonymous MiB | start s | compile cache | statuses |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
+	fmt.Fprintf(&b, "\nbench-nginx %s — %s; %d workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s; wasm nginx started with %s\n\n",
+		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchWorkers(t), benchClients, benchWarmup, total-benchWarmup, env, malloc)
+	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | worker CPU µs/req | RSS/worker warm MiB | RSS/worker @" + kilo(total) + " MiB | of which anonymous MiB | PSS/worker @" + kilo(total) + " MiB | PSS anon / file / shmem MiB | PSS master + workers MiB | start s | compile cache | statuses |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range results {
 		if r.skipped != "" {
 			fmt.Fprintf(&b, "| %s | %s |\n", r.row.name, r.skipped)
@@ -419,16 +481,26 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 			}
 			return us(a - b)
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f | %.2f | %s | %s |\n",
+		pss, pssTotal := "-", "-"
+		if r.pssRead {
+			pss, pssTotal = fmt.Sprintf("%.1f", mib(r.pssEnd.PSS)), fmt.Sprintf("%.1f", mib(r.pssTotal))
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f | %s | %s | %s | %.2f | %s | %s |\n",
 			r.row.name, r.rate, ratio(r.rate, base.rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
 			added(r.p50, ref.p50), added(r.p99, ref.p99), us(r.cpu), mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd),
-			r.ready.Seconds(), r.cached, r.statuses)
+			pss, pssParts(r), pssTotal, r.ready.Seconds(), r.cached, r.statuses)
 	}
 	b.WriteString("\nadded: against nginx without wasm (ModSecurity: against Debian's nginx without it). RSS: mean over the\n")
 	fmt.Fprintf(&b, "workers, after the warm-up and after %d requests (a worker that compiled a module itself, compile\n", total)
 	b.WriteString("cache miss, keeps the compiler's memory: about 70 MiB more than loading it from the cache).\n")
 	b.WriteString("anonymous: the part of that RSS that is the worker's own (RssAnon); the rest is file-backed pages\n")
 	b.WriteString("(nginx, libraries, compiled modules mapped from Wasmtime's cache file) held once in the page cache.\n")
+	b.WriteString("RSS counts every page a worker maps in full, shared ones too (the 4 MiB shm_kv zone, nginx and\n")
+	b.WriteString("its libraries, pages shared with the master since fork): the issue's goals are stated in RSS.\n")
+	b.WriteString("PSS (/proc/<pid>/smaps_rollup) charges a shared page to each process mapping it in equal parts:\n")
+	b.WriteString("PSS/worker is the mean worker's share (anon / file / shmem: Pss_Anon, Pss_File, Pss_Shmem), and\n")
+	b.WriteString("master + workers is nginx's whole footprint, what sizing a machine needs; both fall as workers\n")
+	b.WriteString("are added while RSS/worker does not. Pages shared with other programs (libc) are split with them.\n")
 	b.WriteString("worker CPU: user + system time of all workers over the measured requests, per request (less\n")
 	b.WriteString("sensitive to the machine's other load than req/s).\n")
 	b.WriteString("start: nginx started → first request served; compile cache: Wasmtime's, hit or miss at that start.\n\n")

@@ -227,9 +227,12 @@ func (n *Nginx) ErrorLogTail(lines int) string {
 	return strings.Join(all[max(0, len(all)-lines):], "\n")
 }
 
+// Master returns the master process's pid.
+func (n *Nginx) Master() int { return n.cmd.Process.Pid }
+
 // Workers returns the pids of the master's children.
 func (n *Nginx) Workers() []int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", n.cmd.Process.Pid, n.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", n.Master(), n.Master()))
 	if err != nil {
 		return nil
 	}
@@ -240,29 +243,6 @@ func (n *Nginx) Workers() []int {
 		}
 	}
 	return pids
-}
-
-// RSS returns the resident set size of pid in bytes, 0 if it is gone.
-func RSS(pid int) int64 { return statusKB(pid, "VmRSS:") }
-
-// RSSAnon is the part of RSS (in bytes) that is the process's own anonymous memory: RSS less the
-// file-backed pages (binaries, shared libraries, a Wasmtime cache file's code mapped from disk),
-// which the page cache holds once for every worker that maps them, and shared memory.
-func RSSAnon(pid int) int64 { return statusKB(pid, "RssAnon:") }
-
-// statusKB reads a "kB" field of /proc/<pid>/status, in bytes; 0 when it cannot be read.
-func statusKB(pid int, field string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // CPUTime is the CPU time (user + system) a process has used so far, from /proc (clock ticks
