@@ -145,7 +145,9 @@ func startWasmNginx(bin string, up *upstream, cfgPath string) (*httpEngine, erro
 	}
 	conf := gen.NginxConf{Note: "make waf-bench (tools/wafbench)", Main: nginx.Main(1), HTTP: nginx.HTTP, Wasm: cache,
 		WasmDir: filepath.Join(root, "dist"), Upstream: up.addr(), Servers: []gen.NginxServer{srv}}
-	n, err := nginx.Start(bin, dir, conf.Render(), nil, []string{addr}, 10*time.Minute)
+	// Started as nginx/README.md recommends and make bench-nginx measures (nginx.MallocEnv), so
+	// that its worker RSS compares with docs/performance.md.
+	n, err := nginx.Start(bin, dir, conf.Render(), []string{nginx.MallocEnv}, []string{addr}, 10*time.Minute)
 	if err != nil {
 		return nil, err
 	}
