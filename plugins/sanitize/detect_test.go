@@ -578,10 +578,10 @@ func TestDetectorsLinear(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := p.(*Policy).def
-	best := func(v, loc string) time.Duration {
+	best := func(v, loc string, runs int) time.Duration {
 		d := time.Duration(1 << 62)
 		nv := normalized{text: v, folded: v, bytes: bytesOf(v)} // the prefilters' byte set, as normalize fills it
-		for i := 0; i < 3; i++ {
+		for i := 0; i < runs; i++ {
 			start := time.Now()
 			r.detect(nv, loc)
 			d = min(d, time.Since(start))
@@ -599,7 +599,12 @@ func TestDetectorsLinear(t *testing.T) {
 	} {
 		small, large := strings.Repeat(unit, 4096/len(unit)), strings.Repeat(unit, 65536/len(unit))
 		for _, loc := range []string{"query.q", "header.user-agent", "path[0]"} {
-			ts, tl := best(small, loc), best(large, loc)
+			ts, tl := best(small, loc, 3), best(large, loc, 3)
+			if tl > 64*ts+10*time.Millisecond {
+				// A busy machine (a GC, another process) can stretch every one of three runs:
+				// measure both again, best of more runs, before calling it quadratic.
+				ts, tl = min(ts, best(small, loc, 10)), min(tl, best(large, loc, 10))
+			}
 			if tl > 64*ts+10*time.Millisecond {
 				t.Errorf("%q at %s: %d bytes took %v, %d bytes %v: not linear", unit, loc, len(small), ts, len(large), tl)
 			}
