@@ -44,38 +44,41 @@ func (s *scan) checkHeaderValues(req *policy.Request) {
 			s.limit(RuleHeaderDenied, "header."+h.Name)
 			continue
 		}
-		var ok bool
-		switch h.Name {
-		case "content-type":
-			ok = validContentType(h.Value)
-		case "accept":
-			ok = acceptCharsetsAllowed(h.Value)
-		case "connection":
-			ok = validConnection(h.Value)
-		case "range":
-			ok = validRange(h.Value, l.MaxRanges)
-		case "content-encoding", "content-range":
-			// They describe a body: a GET or HEAD has none to describe.
-			ok = req.Method != "GET" && req.Method != "HEAD"
-		case "if", "lock-token":
-			// WebDAV preconditions and lock tokens go with PUT, DELETE, LOCK, UNLOCK, MOVE, COPY…
-			ok = req.Method != "GET" && req.Method != "HEAD" && req.Method != "POST" && req.Method != "OPTIONS"
-		case "accept-encoding":
-			ok = len(h.Value) <= maxAcceptEncoding
-		case "cookie":
-			// RFC 2109 attributes ("$Version=1; session=\"a; b=c\""): servers that still parse
-			// them read quoted values spanning several cookies; no browser sends them.
-			ok = !strings.Contains(lower(h.Value), "$version")
-		default:
-			continue
-		}
-		if !ok {
+		if !validHeaderValue(h.Name, h.Value, req.Method, l.MaxRanges) {
 			s.limit(RuleHeaderInvalid, "header."+h.Name)
 		}
 	}
 	if l.RequireHostName != nil && *l.RequireHostName && isIPHost(req.Authority) {
 		s.limit(RuleHeaderInvalid, "header.host")
 	}
+}
+
+// validHeaderValue reports whether a request header's value passes the header_invalid checks
+// above for a request of method; headers without a check pass.
+func validHeaderValue(name, value, method string, maxRanges int) bool {
+	switch name {
+	case "content-type":
+		return validContentType(value)
+	case "accept":
+		return acceptCharsetsAllowed(value)
+	case "connection":
+		return validConnection(value)
+	case "range":
+		return validRange(value, maxRanges)
+	case "content-encoding", "content-range":
+		// They describe a body: a GET or HEAD has none to describe.
+		return method != "GET" && method != "HEAD"
+	case "if", "lock-token":
+		// WebDAV preconditions and lock tokens go with PUT, DELETE, LOCK, UNLOCK, MOVE, COPY…
+		return method != "GET" && method != "HEAD" && method != "POST" && method != "OPTIONS"
+	case "accept-encoding":
+		return len(value) <= maxAcceptEncoding
+	case "cookie":
+		// RFC 2109 attributes ("$Version=1; session=\"a; b=c\""): servers that still parse
+		// them read quoted values spanning several cookies; no browser sends them.
+		return !strings.Contains(lower(value), "$version")
+	}
+	return true
 }
 
 // checkBodyType records content_type_missing for an untyped body the headers did not announce
