@@ -15,6 +15,12 @@ import "strings"
 //   - a dynamic call: a variable, variable variable or indexed variable called
 //     ("$_(1)", "$__['o'](5)", "${'a'}(11)", "$f->$m()"), a function name in quotes or
 //     parentheses called ("(system)('uname')", "\"system\"(ls)");
+//   - a PHP built-in C, Python or SQL share the name of ("printf", "chr", "strlen") on a '$'
+//     variable, quoted, parenthesized or with a comment before its parenthesis, and as the whole
+//     value on no data ("printf(foo)", "chroot\t()"), a built-in named like a word ("floor",
+//     "count") as the whole value on nothing or variables (phpLoneCall);
+//   - a value that is nothing but "${name}" (phpLoneVariable), a callee expression or quoted
+//     name called as a statement ("{0}(ls);", "'sys'.'tem'(ls);");
 //   - a serialized object ("O:8:\"stdClass\":0:{}");
 //   - a variable variable, a call of a PHP extension's function ("array_diff(", "pg_connect("),
 //     a PHP-only function name as a word, a superglobal as a whole name, a php.ini directive
@@ -39,7 +45,7 @@ var phpVariables = newKeywordSet(
 	"$_get", "$_post", "$_server", "$_cookie", "$_request", "$_files", "$_env", "$_session",
 	"$globals", "$http_raw_post_data", "$http_response_header", "$php_errormsg", "$argv", "$argc",
 	"$http_get_vars", "$http_post_vars", "$http_cookie_vars", "$http_server_vars", "$http_env_vars",
-	"$http_post_files", "$http_session_vars",
+	"$http_post_files", "$http_session_vars", "$http_request_vars",
 )
 
 // phpVariable reports a phpVariables name not followed by an identifier character.
@@ -91,7 +97,14 @@ var phpFunctions = setOf(
 	"eregi_replace", "spliti", "quotemeta", "gc_collect_cycles", "headers_sent", "headers_list",
 	"setcookie", "setrawcookie", "http_response_code", "htmlspecialchars_decode",
 	"html_entity_decode", "get_headers", "get_meta_tags", "getimagesize", "exif_read_data",
-	"simplexml_load_string", "simplexml_load_file", "mb_send_mail", "imap_open",
+	"simplexml_load_string", "simplexml_load_file", "mb_send_mail", "imap_open", "is_a", "imagegif",
+	"imagejpeg", "imagepng", "imagewbmp", "imagexbm", "imagecreatefromgif", "imagecreatefromjpeg",
+	"imagecreatefrompng", "imagecreatefromstring", "imagecreatefromwbmp", "imagecreatefromxbm",
+	"imagecreatefromxpm", "image2wbmp", "imagegd", "imagegd2", "iptcembed", "bson_decode",
+	"bson_encode", "get_class_methods", "get_class_vars", "gzdeflate", "gzencode", "gzfile",
+	"readgzfile", "hash_hmac_file", "hash_update_file", "is_int", "is_null", "is_object",
+	"is_writeable", "parse_ini_file", "read_exif_data", "rename_function", "set_magic_quotes_runtime",
+	"setdefaultstub", "stripcslashes",
 )
 
 // phpExtensionPrefixes name PHP extensions whose functions are "<prefix>_<name>" (array_map,
@@ -102,6 +115,7 @@ var phpExtensionPrefixes = setOf(
 	"oci", "odbc", "openssl", "pcntl", "pg", "posix", "preg", "readline", "sodium", "sqlite",
 	"stream", "socket", "xmlrpc", "yaml", "zend", "zip", "zlib", "str", "proc", "base64", "json",
 	"spl", "iterator", "php", "html", "gz", "bz", "apache", "session", "func", "ini", "mt", "gc",
+	"runkit", "finfo",
 )
 
 // phpWordFunctions are PHP functions named like words: they need a glued parenthesis and code.
@@ -115,6 +129,22 @@ var phpWordFunctions = setOf(
 // call too: only a '$' variable as their argument makes them PHP.
 var phpOutputFunctions = setOf("print", "printf", "echo", "sprintf", "vprintf", "die", "exit", "print_r")
 
+// phpSharedFunctions are PHP built-ins (CRS 933160 and 933161 name them) whose names C, Python,
+// SQL or the shell call too ("printf", "chr", "md5", "substr", "chroot", "stat"): a call of one is
+// PHP only in a shape those languages do not write: on a '$' variable ("md5($x)"), the name
+// quoted or parenthesized ("\"printf\"(x)", "(chr)(112)"), a comment before the parenthesis
+// ("chr/**/(112)"), or as the whole value on no data (phpLoneCall). Names that are English
+// words ("count", "date", "floor", "end") and mathematical functions a calculator's input calls
+// ("exp(1)", "sqrt(2)", "abs(x)") are left out.
+var phpSharedFunctions = setOf(
+	"printf", "sprintf", "vprintf", "chr", "ord", "md5", "sha1", "crc32", "stat", "lstat", "substr",
+	"rtrim", "ltrim", "prev", "chroot", "basename", "dirname", "crypt", "decoct", "dechex", "hexdec",
+	"octdec", "bindec", "decbin", "explode", "idate", "syslog", "strlen", "strcmp", "strncmp",
+	"strcasecmp", "strstr", "strchr", "strrchr", "fclose", "fflush", "feof", "fseek", "ftell",
+	"rewind", "getcwd", "chdir", "umask", "gethostbyname", "gethostbyaddr", "gethostname",
+	"getservbyname", "getprotobyname", "fileinode", "fileatime", "filectime",
+)
+
 // isPHP reports PHP code injection in a folded value (see above).
 func isPHP(folded string) bool {
 	if phpNamedFunction(folded) {
@@ -126,10 +156,10 @@ func isPHP(folded string) bool {
 	if phpMarkers.in(folded) || phpOpenTag(folded) || serializedObject(folded) || phpINIAssignment(folded) || phpVariable(folded) {
 		return true
 	}
-	if strings.IndexByte(folded, '$') >= 0 && (phpVariableVariable(folded) || spacedSuperglobal(folded)) {
+	if strings.IndexByte(folded, '$') >= 0 && (phpVariableVariable(folded) || spacedSuperglobal(folded) || phpLoneVariable(folded)) {
 		return true
 	}
-	return strings.IndexByte(folded, '(') >= 0 && phpCall(folded)
+	return strings.IndexByte(folded, '(') >= 0 && (phpCall(folded) || phpLoneCall(folded))
 }
 
 // phpVariableVariable reports PHP's variable variables: "${…}" holding a variable or a string
@@ -264,6 +294,8 @@ func phpCallAt(s string, i int) bool {
 	glued := j == i
 	if expr, escaped := dynamicCallee(s, j); escaped || expr && phpCallArgument(s, i) {
 		return true
+	} else if glued && (expr || quotedName(s, j)) && calledAsStatement(s, i) {
+		return true
 	}
 	closers := 0
 	for j > 0 && closers < 4 && strings.IndexByte("'\")]}", s[j-1]) >= 0 {
@@ -299,8 +331,11 @@ func phpCallAt(s string, i int) bool {
 	if prefix, _, ok := strings.Cut(name, "_"); ok && phpExtensionPrefixes[prefix] && len(name) > len(prefix)+2 {
 		return true // "array_diff (", "ldap_get_entries()", "pg_connect("
 	}
-	if phpOutputFunctions[name] && glued && !isIdent(at(s, j-1)) && strings.HasPrefix(strings.TrimLeft(s[i+1:], " "), "$") {
-		return true // "printf($_GET['f'])", "die($x)": C and Python name no variable with '$'
+	if (phpOutputFunctions[name] || phpSharedFunctions[name]) && glued && !isIdent(at(s, j-1)) && strings.HasPrefix(strings.TrimLeft(s[i+1:], " "), "$") {
+		return true // "printf($_GET['f'])", "die($x)", "md5($x)": C and Python name no variable with '$'
+	}
+	if phpSharedFunctions[name] && !isIdent(at(s, j-1)) && (comment || sharedCalleeQuoted(s, j, end)) {
+		return true // "chr/**/(112)", "\"printf\"(x)", "(chr)(112)"
 	}
 	if !phpWordFunctions[name] || isIdent(at(s, j-1)) {
 		return false
@@ -332,6 +367,89 @@ func phpCallAt(s string, i int) bool {
 	// "system(whoami)": a shell command as the argument.
 	w, _ := shellWord(s, i+1)
 	return strongCommands[w] || weakCommands[w] && at(s, i+1+len(w)) == ')'
+}
+
+// sharedCalleeQuoted reports the name s[j:end] closed by a quote it opened ("\"printf\"(",
+// "'chr'(") or by a parenthesis it opened ("(chr)("): a quoted or parenthesized callee, which C
+// and Python do not call; a markdown link "[printf](…)" is no such callee.
+func sharedCalleeQuoted(s string, j, end int) bool {
+	switch c := at(s, end); c {
+	case '"', '\'':
+		return at(s, j-1) == c
+	case ')':
+		return at(s, j-1) == '('
+	}
+	return false
+}
+
+// phpWordBuiltins are PHP built-ins CRS 933161 names that are English words or mathematical
+// functions ("date", "floor", "count", "sqrt"): only a value that is nothing but one of them
+// called on nothing or on '$' variables is PHP ("floor\t()", "count($a)"; phpLoneCall), not a
+// calculator's "sqrt(2)" or prose.
+var phpWordBuiltins = setOf(
+	"abs", "acos", "asin", "atan", "ceil", "compact", "constant", "cos", "cosh", "count",
+	"current", "date", "define", "defined", "dir", "end", "exp", "extract", "flock", "floor",
+	"flush", "hash", "key", "log", "max", "min", "next", "pi", "pow", "rand", "range", "reset",
+	"round", "serialize", "shuffle", "sin", "sinh", "sleep", "sort", "sqrt", "tan", "tanh",
+	"time", "trim", "virtual",
+)
+
+// phpLoneCall reports a value that is nothing but one call, an '@' before and a ';' after
+// allowed, white space and comments before the parenthesis: of a phpSharedFunctions name on no
+// data (nothing, or names, numbers and '$' variables separated by commas: "printf(foo)",
+// "chroot\t()", "@chr(112);"), or of a phpWordBuiltins name on nothing or '$' variables. That is
+// an eval() probe: prose does not consist of a call, and code samples call these functions on
+// data ("printf(\"%d\", n)", "basename('/a/b')") in statements among others.
+func phpLoneCall(s string) bool {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, "@"), ";"))
+	open := strings.IndexByte(s, '(')
+	if open <= 0 || len(s) > 128 || s[len(s)-1] != ')' {
+		return false
+	}
+	end, _ := skipBackSpaceComments(s, open)
+	name := s[:end]
+	shared := phpSharedFunctions[name]
+	if !shared && !phpWordBuiltins[name] {
+		return false
+	}
+	args := strings.TrimSpace(s[open+1 : len(s)-1])
+	if args == "" {
+		return true
+	}
+	for _, arg := range strings.Split(args, ",") {
+		arg = strings.TrimSpace(arg)
+		word := strings.TrimPrefix(arg, "$")
+		if word == "" || !shared && word == arg {
+			return false
+		}
+		for k := 0; k < len(word); k++ {
+			if !isIdent(word[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// phpLoneVariable reports a value that is nothing but a braced variable, "${a}" (a ';' after and
+// white space around allowed): PHP reads it as $a (CRS 933135). Template text puts words around
+// its placeholders ("Total: ${price}"), which are not findings.
+func phpLoneVariable(s string) bool {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), ";"))
+	if len(s) < 4 || len(s) > 66 || !strings.HasPrefix(s, "${") || s[len(s)-1] != '}' {
+		return false
+	}
+	name := strings.TrimSpace(s[2 : len(s)-1])
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for k := 0; k < len(name); k++ {
+		if !isIdent(name[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 // remoteOrPathArgument reports an argument list opening (after white space and a quote) with a
@@ -396,6 +514,39 @@ func dynamicCallee(s string, j int) (expr, escaped bool) {
 		return false, open >= 0 && strings.Contains(s[from+open:j], "\\x")
 	}
 	return false, false
+}
+
+// quotedName reports a quoted name ending at j: letters, digits, '_', '-' and '\\' escapes between
+// quotes ("'system'", "\"\\163ystem\"").
+func quotedName(s string, j int) bool {
+	q := at(s, j-1)
+	if q != '"' && q != '\'' {
+		return false
+	}
+	k := j - 2
+	for k >= 0 && j-k < 66 && (isIdent(s[k]) || s[k] == '-' || s[k] == '\\') {
+		k--
+	}
+	return k >= 0 && k < j-2 && s[k] == q
+}
+
+// calledAsStatement reports that the argument list opened at i closes with ");" (CRS 933210): with
+// a callee expression or a quoted name glued before the parenthesis, a call as a PHP statement,
+// "(s.y.s.t.e.m)(id);", "{0}(ls);", "'sys'.'tem'(ls);" (prose puts a space there: "said \"yes\"
+// (sort of);").
+func calledAsStatement(s string, i int) bool {
+	depth := 0
+	for k := i; k < len(s) && k-i < 512; k++ {
+		switch s[k] {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				return strings.HasPrefix(strings.TrimLeft(s[k+1:min(len(s), k+9)], " \t"), ";")
+			}
+		}
+	}
+	return false
 }
 
 // phpCallArgument reports that the argument list opened at i starts (after white space) with

@@ -328,6 +328,44 @@ var detectorCases = []struct {
 	{"", "json.code", "print(\"hello\")"},
 	{"", "json.code", "printf(\"%s\", name)"},
 	{"", "query.q", "exec summary (draft)"},
+	// A value that is nothing but "${name}" or one call of a built-in C, Python or SQL share the
+	// name of; such a built-in on a '$' variable, quoted, parenthesized or with a comment before
+	// its parenthesis; a callee expression or quoted name called as a statement.
+	{RulePHP, "query.x", "${a}"},
+	{RulePHP, "cookie.x", " ${foo} ;"},
+	{RulePHP, "query.test", "printf(foo)"},
+	{RulePHP, "query.foo", "chroot%09%28%29"},
+	{RulePHP, "query.x", "getcwd()"},
+	{RulePHP, "json.x", "dirname(__FILE__)"},
+	{RulePHP, "query.x", "count($a)"},
+	{RulePHP, "query.x", "time($t)"},
+	{RulePHP, "query.x", "strlen($x)"},
+	{RulePHP, "json.x", "x = fclose($f);"},
+	{RulePHP, "query.x", "\"printf\"(x)"},
+	{RulePHP, "query.x", "(chr)(112)"},
+	{RulePHP, "query.x", "{0}(ls);"},
+	{RulePHP, "query.x", "'sys'.'tem'(ls);"},
+	{RulePHP, "query.x", "(s.y.s.t.e.m)(id);"},
+	{RulePHP, "query.x", "\"\\163ystem\"('id');"},
+	{RulePHP, "query.x", "bson_decode()"},
+	{RulePHP, "query.x", "is_null($x)"},
+	{RulePHP, "query.x", "runkit_function_add('a','','b')"},
+	{RulePHP, "query.x", "$HTTP_REQUEST_VARS"},
+	{RulePHP, "form.v", "cli.pager=1"},
+	{RulePHP, "form.v", "com.allow_dcom=1"},
+	{RulePHP, "form.v", "seaslog.level=1"},
+	{RulePHP, "form.v", "session.upload_progress.enabled=1"},
+	{"", "query.q", "total ${price}"},
+	{"", "json.code", "x = `${price}`"},
+	{"", "json.code", "basename('/a/b')"},
+	{"", "json.code", "strlen(name) > 3 && ok"},
+	{"", "json.code", "x = printf(foo) + 1"},
+	{"", "query.q", "use printf() to print"},
+	{"", "json.code", "[printf](https://example.com/printf)"},
+	{"", "query.q", "count the floor (2nd)"},
+	{"", "query.q", "max 2 per customer (limit)"},
+	{"", "json.text", "He said \"yes\" (sort of);"},
+	{"", "query.q", "com.example=1"},
 	// PHP uploads, php.ini directives, variable variables and dynamic calls.
 	{RulePHP, "form.file.filename", "shell.php"},
 	{RulePHP, "form.file.filename", "dir/Shell.PHP5..."},
@@ -646,6 +684,29 @@ func BenchmarkDetectors(b *testing.B) {
 			r.detect(values[i%len(values)], "query.q")
 		}
 	})
+}
+
+// TestPHPLone pins phpLoneCall and phpLoneVariable, whose attacks the table above mostly sees
+// fired by sql_injection first (SQL calls "floor(", "chr(", "md5(" too).
+func TestPHPLone(t *testing.T) {
+	for s, want := range map[string]bool{
+		"printf(foo)": true, "chroot\t()": true, "@chr(112);": true, "floor\t()": true, "md5/**/(x)": true,
+		"substr($a, 1)": true, " sleep() ": true, "count($a, $b)": true,
+		"printf(\"%d\", n)": false, "sqrt(2)": false, "floor(x)": false, "count(1)": false, "my_fn()": false,
+		"printf(foo) + 1": false, "chr(a.b)": false, "printf(": false, "(printf)": false,
+	} {
+		if got := phpLoneCall(s); got != want {
+			t.Errorf("phpLoneCall(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for s, want := range map[string]bool{
+		"${a}": true, " ${ CONSTANT } ;": true, "${_x1}": true,
+		"${7}": false, "${a.b}": false, "a ${b}": false, "${a} text": false, "${}": false, "${a": false,
+	} {
+		if got := phpLoneVariable(s); got != want {
+			t.Errorf("phpLoneVariable(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
 
 func TestPHPOpenTag(t *testing.T) {

@@ -146,7 +146,9 @@ var phpINISections = setOf(
 	"session", "soap", "sqlite3", "swoole", "syslog", "tidy", "uopz", "url_rewriter", "user_ini",
 	"xdebug", "yac", "yaf", "zend", "zlib", "pdo_mysql", "pdo_pgsql", "pdo_sqlite", "sqlite", "mssql",
 	"sybase", "sybct", "imagick", "geoip", "xsl", "sysvshm", "windows", "wincache", "apcu",
-	"blackfire", "newrelic", "ibm_db2", "v8js", "readline", "sodium", "gmp", "bz2",
+	"blackfire", "newrelic", "ibm_db2", "v8js", "readline", "sodium", "gmp", "bz2", "igbinary",
+	"imap", "mailparse", "seaslog", "stomp", "taint", "trader", "vld", "wkhtmltox", "xhprof",
+	"yaconf", "yaml", "yar", "yaz", "zookeeper",
 )
 
 // phpINIDirectives are php.ini directives without a section prefix.
@@ -175,6 +177,12 @@ var phpINIDirectives = setOf(
 	"mail.log", "session.save_handler", "highlight.string", "max_input_nesting_level",
 	"cgi.fix_pathinfo", "fastcgi.impersonate", "zend.enable_gc", "opcache.preload", "hard_timeout",
 	"enable_dl", "docref_root", "realpath_cache_ttl", "log_errors_max_len", "track_vars",
+	"report_zend_debug", "xmlrpc_error_number", "cli.pager", "cli.prompt", "com.allow_dcom",
+	"com.autoregister_casesensitive", "com.autoregister_verbose", "com.autoregister_typelib",
+	"com.code_page", "com.typelib_file", "com.dotnet_version", "session.upload_progress.cleanup",
+	"session.upload_progress.enabled", "session.upload_progress.freq",
+	"session.upload_progress.min_freq", "session.upload_progress.name",
+	"session.upload_progress.prefix", "uploadprogress.file.filename_template",
 )
 
 // phpINIAssignment reports a php.ini directive followed by '=' (white space allowed before it,
