@@ -59,8 +59,9 @@ var httpMethods = []string{"get ", "post ", "head ", "put ", "delete ", "options
 var unicodeLineBreaks = strings.NewReplacer("\u560d", "\r", "\u560a", "\n", "\u2028", "\n", "\u2029", "\n", "\u0085", "\n")
 
 // isCRLF reports header injection in a folded value: a CR or LF followed by a header line of an
-// injectable header or a status or request line ("HTTP/1.1 200"), a request line inside the
-// value ("GET http://x HTTP/1.1"), or any CR or LF in the path.
+// injectable header or a status or request line ("HTTP/1.1 200") or by a mail server command
+// (mailCommand), a request line inside the value ("GET http://x HTTP/1.1"), or any CR or LF in
+// the path.
 func isCRLF(folded string) bool {
 	if strings.Contains(folded, "\xe5\x98") || strings.Contains(folded, "\u2028") || strings.Contains(folded, "\u0085") {
 		folded = unicodeLineBreaks.Replace(folded)
@@ -70,7 +71,7 @@ func isCRLF(folded string) bool {
 	}
 	for i := strings.IndexAny(folded, "\r\n"); i >= 0; {
 		rest := strings.TrimLeft(folded[i:], "\r\n \t")
-		if headerLine(rest) {
+		if headerLine(rest) || mailCommand(rest) {
 			return true
 		}
 		j := strings.IndexAny(rest, "\r\n")
@@ -81,6 +82,53 @@ func isCRLF(folded string) bool {
 		i = j
 	}
 	return false
+}
+
+// mailCommand reports an SMTP or POP3 command in the protocol's syntax opening s, a line after a
+// CR or LF (CRS 932300, 932301, 932320, 932321): what a value copied into a mail server's
+// dialogue injects ("\r\nRCPT TO:<a@b.example>", "\r\nRETR 1"). Verbs that are words need the
+// whole line to be the command with its exact arguments ("quit", "list 3", "top 1 2", "auth
+// plain dGVzdA=="); "Quit smoking", "List of items", "Top 10 tips" are lines of prose, and
+// "Data", "Help", "User" and "Pass" lines are left alone.
+func mailCommand(s string) bool {
+	if strings.HasPrefix(s, "mail from:") || strings.HasPrefix(s, "rcpt to:") {
+		_, addr, _ := strings.Cut(s, ":")
+		return strings.HasPrefix(strings.TrimLeft(addr, " \t"), "<")
+	}
+	line := s
+	if end := strings.IndexAny(s, "\r\n"); end >= 0 {
+		line = s[:end]
+	}
+	verb, args, _ := strings.Cut(strings.TrimRight(line, " \t"), " ")
+	words := strings.Fields(args)
+	switch verb {
+	case "ehlo", "helo", "vrfy", "expn":
+		return len(words) == 1
+	case "starttls", "rset", "noop", "capa", "quit", "stat":
+		return len(words) == 0
+	case "retr", "dele", "list", "uidl":
+		return len(words) == 1 && isDigits(words[0])
+	case "top":
+		return len(words) == 2 && isDigits(words[0]) && isDigits(words[1])
+	case "apop":
+		return len(words) == 2 && len(words[1]) == 32 && strings.Trim(words[1], "0123456789abcdef") == ""
+	case "auth":
+		return len(words) == 2 && len(words[0]) <= 20 && strings.HasSuffix(words[1], "=") && isBase64Word(words[1])
+	}
+	return false
+}
+
+// isDigits reports a non-empty run of ASCII digits.
+func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+
+// isBase64Word reports s made of base64's alphabet and padding.
+func isBase64Word(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isIdent(c) && c != '+' && c != '/' && c != '=' || c == '_' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // smuggledRequest reports a request line inside a folded value ("GET http://x HTTP/1.1"): a

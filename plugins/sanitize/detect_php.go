@@ -294,7 +294,7 @@ func phpCallAt(s string, i int) bool {
 	glued := j == i
 	if expr, escaped := dynamicCallee(s, j); escaped || expr && phpCallArgument(s, i) {
 		return true
-	} else if glued && (expr || quotedName(s, j)) && calledAsStatement(s, i) {
+	} else if (expr || quotedName(s, j)) && (glued || comment || phpCallArgument(s, i) || oneWordArgument(s, i)) && calledAsStatement(s, i) {
 		return true
 	}
 	closers := 0
@@ -531,9 +531,10 @@ func quotedName(s string, j int) bool {
 }
 
 // calledAsStatement reports that the argument list opened at i closes with ");" (CRS 933210): with
-// a callee expression or a quoted name glued before the parenthesis, a call as a PHP statement,
-// "(s.y.s.t.e.m)(id);", "{0}(ls);", "'sys'.'tem'(ls);" (prose puts a space there: "said \"yes\"
-// (sort of);").
+// a callee expression or a quoted name before it, a call as a PHP statement, "(s.y.s.t.e.m)(id);",
+// "{0}(ls);", "'sys'.'tem'(ls);". PHP allows white space before the parenthesis; the caller then
+// wants arguments that read as code (phpCallArgument, oneWordArgument): a parenthesis of prose
+// holds a phrase ("said \"yes\" (sort of);").
 func calledAsStatement(s string, i int) bool {
 	depth := 0
 	for k := i; k < len(s) && k-i < 512; k++ {
@@ -547,6 +548,17 @@ func calledAsStatement(s string, i int) bool {
 		}
 	}
 	return false
+}
+
+// oneWordArgument reports that the argument list opened at i holds one word and is closed:
+// "(ls)", "( id )".
+func oneWordArgument(s string, i int) bool {
+	arg := strings.TrimLeft(s[i+1:min(len(s), i+66)], " \t")
+	n := 0
+	for n < len(arg) && isIdent(arg[n]) {
+		n++
+	}
+	return n > 0 && strings.HasPrefix(strings.TrimLeft(arg[n:], " \t"), ")")
 }
 
 // phpCallArgument reports that the argument list opened at i starts (after white space) with

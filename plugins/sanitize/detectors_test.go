@@ -49,6 +49,9 @@ func TestDetectorsDefaultOn(t *testing.T) {
 		denied("crlf: double-encoded Location", get("/s?r=x%250d%250aLocation:%20http://evil.example/"), 403, "crlf"),
 		denied("crlf: LF in a path segment", get("/s/a%0Ab"), 403, "crlf"),
 		passes("control: multi-line address", post("/s", form, "addr=12+Main+St%0D%0ALocation%3A+Dublin%0D%0ADate%3A+Monday")),
+		denied("crlf: SMTP command after CRLF in a query", get("/s?to=%0D%0ARCPT%20TO%3A%3Cpostmaster%3E"), 403, "crlf"),
+		denied("crlf: POP3 command after CRLF in a form", post("/s", form, "m=%0D%0ARETR+1"), 403, "crlf"),
+		passes("control: lines of prose that open with mail verbs", post("/s", form, "m=Hello%0D%0AQuit+smoking%0D%0AList+of+items%0D%0AData")),
 
 		// ssti
 		denied("ssti: {{7*7}}", get("/s?name=%7B%7B7*7%7D%7D"), 403, "ssti"),
