@@ -66,13 +66,71 @@ func hasExtension(name string, is func(ext string) bool) bool {
 
 // restrictedUploadNames are server configuration and credential file names (folded), matched as
 // the start of an upload's base name ("wp-config-php.bak" too); restrictedUploadFiles are
-// matched whole ("shadow" alone, not "shadow.png").
+// matched whole ("shadow" alone, not "shadow.png"): those and CRS 932180's restricted-upload.data
+// names that are not hidden files (which any leading '.' refuses): application configuration,
+// dependency manifests and lock files, credentials, logs, /proc and /sys file names
+// ("config.yml", "package.json", "composer.lock", "secrets.json", "mtrr", "cpuinfo").
 var (
 	restrictedUploadNames = []string{
 		"web.config", "wp-config", "php.ini", "php5.ini", "httpd.conf", "nginx.conf",
 		"authorized_keys", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "known_hosts", "sudoers",
+		"gitlab_config_",
 	}
-	restrictedUploadFiles = setOf("passwd", "shadow", "crontab")
+	restrictedUploadFiles = setOf("passwd", "shadow", "crontab",
+		"blockcypher.log", "acpi", "asound", "auth.json", "aws-key.yaml", "aws-key.yml", "aws.yaml",
+		"aws.yml", "boot.ini", "bootconfig", "bower.json", "buddyinfo", "cgroups", "cmdline",
+		"compose.yaml", "compose.yml", "composer.json", "composer.lock", "config-dev.asp",
+		"config-dev.ini", "config-dev.json", "config-dev.php", "config-dev.pl", "config-dev.py",
+		"config-dev.rb", "config-dev.toml", "config-dev.txt", "config-dev.xml", "config-dev.yaml",
+		"config-dev.yml", "config-prod.asp", "config-prod.ini", "config-prod.json", "config-prod.php",
+		"config-prod.pl", "config-prod.py", "config-prod.rb", "config-prod.toml", "config-prod.txt",
+		"config-prod.xml", "config-prod.yaml", "config-prod.yml", "config-sample.asp",
+		"config-sample.ini", "config-sample.json", "config-sample.php", "config-sample.pl",
+		"config-sample.py", "config-sample.rb", "config-sample.toml", "config-sample.txt",
+		"config-sample.xml", "config-sample.yaml", "config-sample.yml", "config-test.asp",
+		"config-test.ini", "config-test.json", "config-test.php", "config-test.pl", "config-test.py",
+		"config-test.rb", "config-test.toml", "config-test.txt", "config-test.xml", "config-test.yaml",
+		"config-test.yml", "config.asp", "config.dev.asp", "config.dev.ini", "config.dev.json",
+		"config.dev.php", "config.dev.pl", "config.dev.py", "config.dev.rb", "config.dev.toml",
+		"config.dev.txt", "config.dev.xml", "config.dev.yaml", "config.dev.yml", "config.gz",
+		"config.inc.php", "config.ini", "config.json", "config.php", "config.pl", "config.prod.asp",
+		"config.prod.ini", "config.prod.json", "config.prod.php", "config.prod.pl", "config.prod.py",
+		"config.prod.rb", "config.prod.toml", "config.prod.txt", "config.prod.xml", "config.prod.yaml",
+		"config.prod.yml", "config.py", "config.rb", "config.sample.asp", "config.sample.inc.php",
+		"config.sample.ini", "config.sample.json", "config.sample.php", "config.sample.pl",
+		"config.sample.py", "config.sample.rb", "config.sample.toml", "config.sample.txt",
+		"config.sample.xml", "config.sample.yaml", "config.sample.yml", "config.test.asp",
+		"config.test.ini", "config.test.json", "config.test.php", "config.test.pl", "config.test.py",
+		"config.test.rb", "config.test.toml", "config.test.txt", "config.test.xml", "config.test.yaml",
+		"config.test.yml", "config.toml", "config.txt", "config.xml", "config.yaml", "config.yml",
+		"config_dev.asp", "config_dev.ini", "config_dev.json", "config_dev.php", "config_dev.pl",
+		"config_dev.py", "config_dev.rb", "config_dev.toml", "config_dev.txt", "config_dev.xml",
+		"config_dev.yaml", "config_dev.yml", "config_prod.asp", "config_prod.ini", "config_prod.json",
+		"config_prod.php", "config_prod.pl", "config_prod.py", "config_prod.rb", "config_prod.toml",
+		"config_prod.txt", "config_prod.xml", "config_prod.yaml", "config_prod.yml", "config_sample.asp",
+		"config_sample.ini", "config_sample.json", "config_sample.php", "config_sample.pl",
+		"config_sample.py", "config_sample.rb", "config_sample.toml", "config_sample.txt",
+		"config_sample.xml", "config_sample.yaml", "config_sample.yml", "config_test.asp",
+		"config_test.ini", "config_test.json", "config_test.php", "config_test.pl", "config_test.py",
+		"config_test.rb", "config_test.toml", "config_test.txt", "config_test.xml", "config_test.yaml",
+		"config_test.yml", "coverage.xml", "cpuinfo", "credentials.json", "database.yaml",
+		"database.yml", "debian.cnf", "debug.log", "default.settings.php", "defaults.inc.php",
+		"desktop.ini", "diskstats", "dockerfile", "dynamic_debug", "env.php", "execdomains",
+		"filesystems", "fish_variables", "ftp-sync.json", "gitlab.rb", "gruntfile.js", "hplip.conf",
+		"hypervisor", "initial_root_password", "iomem", "ioports", "ipmi", "kallsyms", "kcore",
+		"key-users", "kmsg", "kpagecgroup", "kpagecount", "kpageflags", "latency_stats",
+		"ldap-authentication-report.csv", "loadavg", "local.xml", "mdstat", "meminfo", "mtrr", "my.cnf",
+		"mysql.cnf", "mysqldump.cnf", "notify-osd.log", "npm-debug.log", "npm-shrinkwrap.json",
+		"package-lock.json", "package.json", "packages.json", "pagetypeinfo", "parameters.php",
+		"parameters.yml", "php.ini", "php_error.log", "php_errors.log", "phpcs.xml", "phpcs.xml.dist",
+		"phpinfo.php", "pm2.log", "routing.yml", "sched_debug", "schedstat", "scsi", "secrets.json",
+		"secrets.yaml", "secrets.yml", "security.yml", "sendgrid.env", "services.yml",
+		"settings.inc.php", "settings.local.php", "settings.php", "sftp.json", "slabinfo", "softirqs",
+		"sslvpn_websession", "sysrq-trigger", "system.ini", "sysvipc", "thread-self", "thumbs.db",
+		"timer_list", "timer_stats", "user_secrets.yml", "version_signature", "vmallocinfo", "vmstat",
+		"web.config", "weblogic.xml", "webpack.config.js", "win.ini", "yarn-debug.log", "yarn-error.log",
+		"yarn.lock", "zoneinfo",
+	)
 )
 
 // isRestrictedUploadName reports a hidden file or a restrictedUploadNames file at a file name
@@ -86,7 +144,7 @@ func isRestrictedUploadName(loc, folded string) bool {
 	if len(name) > 1 && name[0] == '.' && strings.Trim(name, ".") != "" {
 		return true
 	}
-	if restrictedUploadFiles[name] {
+	if restrictedUploadFiles[strings.TrimRight(name, ". ")] {
 		return true
 	}
 	for _, r := range restrictedUploadNames {
