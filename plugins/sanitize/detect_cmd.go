@@ -146,13 +146,20 @@ func dirStackExpansion(v string) bool {
 // ("c\\at").
 var wordSplitters = []string{"$@", "$*", "$$", "''", `""`, "``", "<()", ">()", "\\"}
 
+// oneSidedSplitters are the wordSplitters that hide a name glued to one of its ends too (an empty
+// backquote substitution after "ping", "$@whoami"); quotes and backslashes there are prose or
+// escapes.
+var oneSidedSplitters = setOf("``", "$@", "$*", "<()", ">()")
+
 // obfuscatedCommand reports a command name with a wordSplitters entry between two of its
-// letters, anywhere in the value: no one writes a name so but to hide it, so the command's
-// position and arguments do not matter.
+// letters, or a oneSidedSplitters entry glued to its start or end, anywhere in the value: no one
+// writes a name so but to hide it, so the command's position and arguments do not matter. A
+// name between two of the same (markdown's double-backquoted code) is not hidden.
 func obfuscatedCommand(s string) bool {
 	for _, m := range wordSplitters {
 		if someIndex(s, m, func(i int) bool {
-			if !isLetter(at(s, i-1)) || !isLetter(at(s, i+len(m))) {
+			before, after := isLetter(at(s, i-1)), isLetter(at(s, i+len(m)))
+			if !before && !after || (!before || !after) && !oneSidedSplitters[m] {
 				return false
 			}
 			start, end := i, i+len(m)
@@ -161,6 +168,9 @@ func obfuscatedCommand(s string) bool {
 			}
 			for end < len(s) && end-i < 32 && (isIdent(s[end]) || isSplitterByte(s[end]) || s[end] == '-') {
 				end++
+			}
+			if (!before || !after) && strings.HasPrefix(s[start:end], m) && strings.HasSuffix(s[start:end], m) {
+				return false
 			}
 			w := unquoteShell(s[start:end])
 			w = strings.NewReplacer("$$", "", "<()", "", ">()", "", "$@", "", "$*", "", "\\", "").Replace(w)
@@ -690,7 +700,7 @@ func unquoteShell(s string) string {
 				inner := s[i+1 : i+1+j]
 				if strings.IndexByte(inner, ',') >= 0 && !strings.ContainsAny(inner, " {") {
 					b = append(b, ';')
-					b = append(b, strings.ReplaceAll(inner, ",", " ")...)
+					b = append(b, unquoteShell(strings.ReplaceAll(inner, ",", " "))...)
 					b = append(b, ';')
 					i += j + 1
 					continue
@@ -731,6 +741,8 @@ func shellExpansion(s string, glued bool) (int, string) {
 	switch c := at(s, 1); {
 	case c == '@' || c == '*' || c == '!':
 		return 2, ""
+	case c == '\'' || c == '"':
+		return 1, "" // ANSI-C and locale quoting, $'…' and $"…": a quote like the others
 	case c == '(' && at(s, 2) == ')':
 		return 3, ""
 	case c == '{':
