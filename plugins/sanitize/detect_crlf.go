@@ -2,6 +2,13 @@ package sanitize
 
 import "strings"
 
+// bareCR reports a CR not followed by an LF: HTML forms send every line break as CR LF (the
+// HTML standard's form serialization normalizes them), and some HTTP stacks end a header line at
+// a bare CR, so a query or form value holding one was made to split a header ("test\rnext=more").
+func bareCR(s string) bool {
+	return someIndex(s, "\r", func(i int) bool { return at(s, i+1) != '\n' })
+}
+
 // crlfLocation reports locations whose values a backend may copy into a response or upstream
 // request header (redirect targets, cookie values, file names): query, form, JSON and XML values,
 // cookies, the path and inspected headers (which cannot hold a raw CR or LF, header_crlf, but
@@ -16,7 +23,8 @@ func crlfLocation(loc string) bool {
 }
 
 // isCRLFAt reports header injection in a value at loc: isCRLF at the locations of crlfLocation,
-// and any CR or LF in the path (no file name holds one).
+// any CR or LF in the path (no file name holds one), and a bare CR in a query or form value
+// (bareCR, CRS 921151).
 func isCRLFAt(folded, loc string) bool {
 	if loc == "body" {
 		return smuggledRequest(folded) // a raw text body: lines are its own, not header injection
@@ -25,6 +33,9 @@ func isCRLFAt(folded, loc string) bool {
 		return false
 	}
 	if strings.HasPrefix(loc, "path") && strings.ContainsAny(folded, "\r\n") {
+		return true
+	}
+	if (strings.HasPrefix(loc, "query.") || strings.HasPrefix(loc, "form.")) && bareCR(folded) {
 		return true
 	}
 	if strings.HasPrefix(loc, "header.") && strings.ContainsAny(folded, "\r\n") && anyHeaderLine(folded) {

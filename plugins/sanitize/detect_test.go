@@ -305,6 +305,12 @@ var detectorCases = []struct {
 	{"", "form.message", "Overview\r\nData\r\nHelp\r\nUser guide"},
 	{"", "form.message", "Mail from: John\r\nMail from: Mary"},
 	{"", "form.message", "QUIT"},
+	// A bare CR in a query or form value (CRS 921151); CR LF line breaks are a textarea's.
+	{RuleCRLF, "query.q", "test%0Dnext=more"},
+	{RuleCRLF, "form.q", "a\rb"},
+	{RuleCRLF, "query.q", "a%0D"},
+	{"", "query.q", "line1%0D%0Aline2"},
+	{"", "json.text", "old mac\rline"},
 	{RuleCRLF, "json.note", "a\r\nSet-Cookie: x=1"},
 	{"", "json.note", "Dear team,\r\nDate: Monday\r\nOrigin: Ireland\r\nServer: rack 4"},
 	{"", "query.q", "Set-Cookie header explained"},

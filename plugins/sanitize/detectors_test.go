@@ -51,6 +51,8 @@ func TestDetectorsDefaultOn(t *testing.T) {
 		passes("control: multi-line address", post("/s", form, "addr=12+Main+St%0D%0ALocation%3A+Dublin%0D%0ADate%3A+Monday")),
 		denied("crlf: SMTP command after CRLF in a query", get("/s?to=%0D%0ARCPT%20TO%3A%3Cpostmaster%3E"), 403, "crlf"),
 		denied("crlf: POP3 command after CRLF in a form", post("/s", form, "m=%0D%0ARETR+1"), 403, "crlf"),
+		denied("crlf: a bare CR in a query", get("/s?a=test%0Dnext=more"), 403, "crlf"),
+		passes("control: a textarea's CR LF in a form", post("/s", form, "m=line1%0D%0Aline2")),
 		passes("control: lines of prose that open with mail verbs", post("/s", form, "m=Hello%0D%0AQuit+smoking%0D%0AList+of+items%0D%0AData")),
 
 		// ssti
