@@ -118,9 +118,9 @@ func mailCommand(s string) bool {
 	case "starttls", "rset", "noop", "capa", "quit", "stat":
 		return len(words) == 0
 	case "retr", "dele", "list", "uidl":
-		return len(words) == 1 && isDigits(words[0])
+		return len(words) == 1 && isNumber(words[0])
 	case "top":
-		return len(words) == 2 && isDigits(words[0]) && isDigits(words[1])
+		return len(words) == 2 && isNumber(words[0]) && isNumber(words[1])
 	case "apop":
 		return len(words) == 2 && len(words[1]) == 32 && strings.Trim(words[1], "0123456789abcdef") == ""
 	case "auth":
@@ -128,9 +128,6 @@ func mailCommand(s string) bool {
 	}
 	return false
 }
-
-// isDigits reports a non-empty run of ASCII digits.
-func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
 
 // isBase64Word reports s made of base64's alphabet and padding.
 func isBase64Word(s string) bool {

@@ -420,13 +420,8 @@ func phpLoneCall(s string) bool {
 	for _, arg := range strings.Split(args, ",") {
 		arg = strings.TrimSpace(arg)
 		word := strings.TrimPrefix(arg, "$")
-		if word == "" || !shared && word == arg {
+		if !isName(word) || !shared && word == arg {
 			return false
-		}
-		for k := 0; k < len(word); k++ {
-			if !isIdent(word[k]) {
-				return false
-			}
 		}
 	}
 	return true
@@ -441,15 +436,7 @@ func phpLoneVariable(s string) bool {
 		return false
 	}
 	name := strings.TrimSpace(s[2 : len(s)-1])
-	if name == "" || name[0] >= '0' && name[0] <= '9' {
-		return false
-	}
-	for k := 0; k < len(name); k++ {
-		if !isIdent(name[k]) {
-			return false
-		}
-	}
-	return true
+	return isName(name) && (name[0] < '0' || name[0] > '9')
 }
 
 // remoteOrPathArgument reports an argument list opening (after white space and a quote) with a

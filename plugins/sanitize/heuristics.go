@@ -476,6 +476,16 @@ func isIdent(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
+// isName reports a non-empty s of identifier bytes only (isIdent).
+func isName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isIdent(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // at returns s[i], or 0 outside s.
 func at(s string, i int) byte {
 	if i < 0 || i >= len(s) {
