@@ -24,7 +24,9 @@ type verified struct {
 // tokenCache is the bounded verified-token cache. Entries are evicted first-in first-out when
 // full, expire at the token's exp or the TTL (whichever is first), and are all dropped when any
 // provider's keys change. Only successes are cached. Not safe for concurrent use (the glue calls
-// a policy from one thread).
+// a policy from one thread). It grows as tokens arrive: a VM's linear memory never shrinks, and
+// room for 1,024 tokens made at start (150 KB, the largest part of the heap the chain's config
+// builds) would be resident in every worker whether or not that many distinct tokens come.
 type tokenCache struct {
 	max     int
 	ttl     time.Duration
@@ -34,7 +36,7 @@ type tokenCache struct {
 }
 
 func newTokenCache(max int, ttl time.Duration) *tokenCache {
-	return &tokenCache{max: max, ttl: ttl, entries: make(map[cacheKey]*verified, min(max, 1024)), order: make([]cacheKey, 0, min(max, 1024))}
+	return &tokenCache{max: max, ttl: ttl, entries: map[cacheKey]*verified{}}
 }
 
 func keyOf(token string, p *provider) cacheKey {

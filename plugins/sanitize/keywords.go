@@ -3,53 +3,69 @@ package sanitize
 import "strings"
 
 // keywordSet finds whether any of a fixed list of substrings occurs in a value in one pass:
-// patterns are bucketed by their first byte, and a bitmap of the byte pairs that open a pattern
-// skips most positions without comparing anything, so each position of the value is compared
-// only with the few patterns that can start there. Built once at package init.
+// patterns are bucketed by their first byte, and a bitmap of the bytes that follow it in a
+// pattern skips most positions without comparing anything, so each position of the value is
+// compared only with the few patterns that can start there. Built once at package init. Only the
+// bytes that open a pattern get a bucket: full 256-entry tables took 15 KB per set, resident in
+// every worker for good (a VM's heap pages never return; docs/performance.md).
 type keywordSet struct {
-	byFirst [256][]string
-	// pairs has bit b of word a*4+b/64 set when a pattern starts with bytes a, b; short is set
-	// for a first byte that is a whole pattern by itself.
-	pairs [256 * 4]uint64
-	short [256]bool
+	// first numbers the bytes that open a pattern from 1; heads[0], for the others, is empty.
+	first [256]uint16
+	heads []keywordHead
+}
+
+// keywordHead is the bucket of the patterns opening with one byte.
+type keywordHead struct {
+	patterns []string
+	// second has bit b%64 of word b/64 set when a pattern is this byte then b; short is set when
+	// the byte is a whole pattern by itself.
+	second [4]uint64
+	short  bool
 }
 
 func newKeywordSet(patterns ...string) *keywordSet {
-	k := &keywordSet{}
+	k := &keywordSet{heads: make([]keywordHead, 1)}
 	for _, p := range patterns {
 		if p == "" {
 			continue
 		}
-		k.byFirst[p[0]] = append(k.byFirst[p[0]], p)
+		if k.first[p[0]] == 0 {
+			k.first[p[0]] = uint16(len(k.heads))
+			k.heads = append(k.heads, keywordHead{})
+		}
+		h := &k.heads[k.first[p[0]]]
+		h.patterns = append(h.patterns, p)
 		if len(p) == 1 {
-			k.short[p[0]] = true
+			h.short = true
 		} else {
-			k.pairs[int(p[0])*4+int(p[1])/64] |= 1 << (p[1] % 64)
+			h.second[p[1]/64] |= 1 << (p[1] % 64)
 		}
 	}
 	return k
 }
 
-// list returns the patterns of k (for a gate's keywords, detect.go).
+// list returns the patterns of k by first byte (for a gate's keywords, detect.go).
 func (k *keywordSet) list() []string {
 	var out []string
-	for _, bucket := range k.byFirst {
-		out = append(out, bucket...)
+	for _, i := range k.first {
+		if i != 0 {
+			out = append(out, k.heads[i].patterns...)
+		}
 	}
 	return out
 }
 
 // mayStart reports whether a pattern can start at index i of s.
 func (k *keywordSet) mayStart(s string, i int) bool {
-	c := s[i]
-	if k.short[c] {
+	h := &k.heads[k.first[s[i]]]
+	if h.short {
 		return true
 	}
 	if i+1 >= len(s) {
 		return false
 	}
 	d := s[i+1]
-	return k.pairs[int(c)*4+int(d)/64]&(1<<(d%64)) != 0
+	return h.second[d/64]&(1<<(d%64)) != 0
 }
 
 // in reports whether some pattern occurs in s.
@@ -63,7 +79,7 @@ func (k *keywordSet) some(s string, ok func(i int, p string) bool) bool {
 		if !k.mayStart(s, i) {
 			continue
 		}
-		for _, p := range k.byFirst[s[i]] {
+		for _, p := range k.heads[k.first[s[i]]].patterns {
 			if strings.HasPrefix(s[i:], p) && ok(i, p) {
 				return true
 			}
@@ -74,10 +90,11 @@ func (k *keywordSet) some(s string, ok func(i int, p string) bool) bool {
 
 // inAfter reports whether some pattern occurs in c followed by s, without building that string.
 func (k *keywordSet) inAfter(c byte, s string) bool {
-	if k.short[c] {
+	h := &k.heads[k.first[c]]
+	if h.short {
 		return true
 	}
-	for _, p := range k.byFirst[c] {
+	for _, p := range h.patterns {
 		if len(p) > 1 && strings.HasPrefix(s, p[1:]) {
 			return true
 		}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -61,6 +63,8 @@ func newPluginContext(vm *vmContext) *pluginContext {
 // names the field; the plugin never runs on defaults it was not given. How a refusal shows
 // depends on the host (see refuse).
 func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatus) {
+	startGC.tighten()
+	defer startGC.started()
 	defer func() {
 		if r := recover(); r != nil {
 			status = p.refuse("internal error while starting: " + panicText(r))
@@ -196,6 +200,74 @@ func (p *pluginContext) OnTick() {
 	yieldToRuntime()
 }
 
+// startGCPercent is the collector's target (GOGC) while a plugin starts. Linear memory never
+// shrinks and every page the Go heap touches stays resident for the worker's life, so the heap's
+// peak, not its steady size, is what a VM costs. Parsing and compiling a config makes garbage
+// (JSON trees, schema and regexp compilers) that the default target (GOGC=100: twice the live
+// heap, at least 4 MiB) lets pile up before a collection completes, and the first target after
+// start is twice a heap still holding it. A tight target collects it as it goes; it is kept only
+// until a collection has run wholly after the start, so the extra collections are few.
+const startGCPercent = 10
+
+// startGC is the VM's collector target around plugin starts. The target is per VM, and per
+// process in native tests, whose VMs may run on several goroutines: hence the lock.
+var startGC gcTarget
+
+// gcTarget holds the collector's target at startGCPercent from the first plugin start until a
+// collection has run wholly after the last one. debug.SetGCPercent arms no timer and forces no
+// collection (the Go-on-Wasm rules): collections run as allocation triggers them.
+type gcTarget struct {
+	mu      sync.Mutex
+	tight   bool
+	prev    int    // the target to restore
+	relaxAt uint32 // restore once this many collections have completed
+}
+
+// tighten sets the target to startGCPercent. A target the operator set lower, or off (GOGC=off),
+// is left alone.
+func (g *gcTarget) tighten() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.tight {
+		return
+	}
+	prev := debug.SetGCPercent(startGCPercent)
+	if prev <= startGCPercent { // GOGC=off is -1
+		debug.SetGCPercent(prev)
+		return
+	}
+	g.tight, g.prev = true, prev
+}
+
+// started notes the end of a plugin start: the collection under way may have marked the start's
+// garbage live, the one after it starts after the start.
+func (g *gcTarget) started() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.tight {
+		g.relaxAt = gcCycles() + 2
+	}
+}
+
+// relax restores the target once the collections noted by started have completed; streams call
+// it as they end.
+func (g *gcTarget) relax() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.tight || gcCycles() < g.relaxAt {
+		return
+	}
+	debug.SetGCPercent(g.prev)
+	g.tight = false
+}
+
+// gcCycles is the number of collections completed in this VM.
+func gcCycles() uint32 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.NumGC
+}
+
 // yieldToRuntime lets the Go runtime's other goroutines run before control returns to the host.
 // In a wasip1 module the host calls in and out on one thread, and the garbage collector's
 // background mark workers are goroutines: without a yield they rarely run and the heap grows far
@@ -244,9 +316,11 @@ func (p *pluginContext) count(rule, reason, decision string) {
 	c.id.Increment(1)
 }
 
-// streamDone samples the VM heap every metrics.HeapSampleEvery streams.
+// streamDone relaxes the collector's start target (startGC) when due and samples the VM heap
+// every metrics.HeapSampleEvery streams.
 func (p *pluginContext) streamDone() {
 	p.streams++
+	startGC.relax()
 	if p.streams%metrics.HeapSampleEvery == 0 {
 		p.sampleHeap()
 	}
