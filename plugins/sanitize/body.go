@@ -2,7 +2,6 @@ package sanitize
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/policy"
@@ -58,7 +57,7 @@ func sniffBody(body []byte) bodyKind {
 	switch {
 	case len(b) == 0:
 		return bodyText
-	case (b[0] == '{' || b[0] == '[') && json.Valid(b):
+	case (b[0] == '{' || b[0] == '[') && validJSON(b):
 		return bodyJSON
 	case bytes.HasPrefix(b, []byte("<?")) || bytes.HasPrefix(b, []byte("<!")):
 		return bodyXML
@@ -105,7 +104,7 @@ func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	case bodyCompressed:
 		s.inspectAs(sniffBody(body), body)
 	case bodyJSON:
-		if !json.Valid(req.Body) {
+		if !validJSON(req.Body) {
 			s.limit(RuleJSONMalformed, "json")
 			s.inspectAs(sniffBody(req.Body), req.Body)
 			break

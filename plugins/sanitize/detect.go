@@ -36,7 +36,14 @@ type needs struct {
 
 // passes reports whether v at loc may make the detector fire; a nil gate always passes.
 func (n *needs) passes(r *route, v *normalized, loc string) bool {
-	return n == nil || v.words&n.bit != 0 || v.bytes.intersects(&n.set) || n.also != nil && n.also(r, *v, loc)
+	return n.found(v) || n.also != nil && n.also(r, *v, loc)
+}
+
+// found is passes without also: a nil gate, or one of the gate's keywords or bytes in v. It is
+// small enough to be inlined, which passes is not (detect spells passes out with it: in wasm a
+// call per detector and value is a large part of a value's cost).
+func (n *needs) found(v *normalized) bool {
+	return n == nil || v.words&n.bit != 0 || v.bytes.intersects(&n.set)
 }
 
 // detectors run in this order; the first that fires names the finding. More specific rules come
@@ -49,8 +56,10 @@ var detectors = []detector{
 	{RuleNoSQL, &needs{keywords: append(mongoJS.list(), mongoOperators...)}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isNoSQL(v.folded), ""
 	}},
-	// isSQLiToken skips values of letters and digits by itself.
-	{RuleSQLi, nil, func(_ *route, v normalized, _ string) (bool, string) { return isSQLiToken(v) }},
+	// libinjection's SQL tokenizer, skipped on values whose tokens cannot make a blacklisted
+	// fingerprint (sqlTokensInert).
+	{RuleSQLi, &needs{also: func(_ *route, v normalized, _ string) bool { return !sqlTokensInert(&v) }},
+		func(_ *route, v normalized, _ string) (bool, string) { return libinjection.IsSQLi(v.text) }},
 	// A call needs '(', the quote and tautology checks a quote or '='; sqlSpaces rewrites
 	// comments and whitespace before the catalog names are looked for; the injection shapes
 	// of detect_sqli.go need what sqlShapeNeeds adds.
@@ -163,9 +172,10 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	}
 	v.words = gateMatcher.groups(v.folded)
 	word := v.words == 0 && v.bytes.onlyWord()
-	for i, d := range detectors {
-		if word && !wordDetectors.has(i) || !d.needs.passes(r, &v, loc) || r.allowed(d.rule, loc) {
-			continue
+	for i := range detectors {
+		d := &detectors[i]
+		if word && !wordDetectors.has(i) || !d.needs.found(&v) && (d.needs.also == nil || !d.needs.also(r, v, loc)) || r.allowed(d.rule, loc) {
+			continue // the same as !d.needs.passes(r, &v, loc), without a call on most values
 		}
 		if ok, detail := d.match(r, v, loc); ok {
 			return d.rule, detail

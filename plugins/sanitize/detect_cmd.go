@@ -319,8 +319,10 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	if kind != posStart && strings.ContainsAny(w, "?*[") && globCommand(w) {
 		return true
 	}
-	strong, weak := strongCommands[w], weakCommands[w]
-	if !strong && !weak && !commandWrappers[w] {
+	// firstWords holds every command and wrapper and rejects most other words without hashing.
+	known := firstWords.has(w)
+	strong, weak := known && strongCommands[w], known && weakCommands[w]
+	if !strong && !weak && !(known && commandWrappers[w]) {
 		// Any word glued to a separator and followed by an option: ";rmt --version", "|foo -x".
 		return kind == posTight && isWord(w) && strings.HasPrefix(rest, "-") && len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
 	}
@@ -394,11 +396,15 @@ func isAssignment(s string) bool {
 // brace or comma. It returns the word and what follows it.
 func shellWord(s string, i int) (string, string) {
 	j := i
-	for j < len(s) && strings.IndexByte(" \t\r\n;|&`()<>,{}'\"", s[j]) < 0 {
+	for j < len(s) && !shellWordEnds.has(s[j]) {
 		j++
 	}
 	return s[i:j], s[j:]
 }
+
+// shellWordEnds are the bytes that end a shellWord: a set rather than a strings.IndexByte per
+// byte, which in wasm is a call per byte of every value the command detector reads.
+var shellWordEnds = bytesOf(" \t\r\n;|&`()<>,{}'\"")
 
 // shellLikeArgument reports an argument that only a shell command takes: an option ("-la",
 // "--version", "/c" after a Windows command), a path (absolute, home, relative, Windows drive),

@@ -241,3 +241,32 @@ func FuzzHeaderValues(f *testing.F) {
 		base64Gadget(s)
 	})
 }
+
+// TestValidJSON pins validJSON to encoding/json.Valid on the edge cases of the grammar and
+// on nesting at and past encoding/json's limit.
+func TestValidJSON(t *testing.T) {
+	cases := []string{"", " ", "{}", "[]", `""`, "0", "-0", "01", "-", "1.", "1.e5", "1e", "1e+", "1E-2", ".5", "1.5e+10",
+		"true", "tru", "nul", "null ", " false\n", `{"a":1,}`, `[1,]`, `{"a" 1}`, `{a:1}`, `"\u12"`, `"\u12G4"`, `"\x"`,
+		`"\/\b\f\n\r\t\"\\"`, "\"\x01\"", "\"\xff\xfe\"", `{"a":[1,{"b":null}]}`, "[1 2]", "\ufeff{}", "{}{}", "{}\x00",
+		"[\t1\r,\n2 ]", `{"a":"b"`, "[", "]", "\"", "1 ", " 1", "+1", "0x1", "[-]", "[1e5]", "Infinity", "NaN"}
+	for _, depth := range []int{9999, 10000, 10001, 10002} {
+		cases = append(cases, strings.Repeat("[", depth)+strings.Repeat("]", depth), strings.Repeat(`{"a":`, depth)+"1"+strings.Repeat("}", depth))
+	}
+	for _, c := range cases {
+		if got, want := validJSON([]byte(c)), json.Valid([]byte(c)); got != want {
+			t.Errorf("validJSON(%.40q) = %v, encoding/json.Valid %v", c, got, want)
+		}
+	}
+}
+
+// FuzzValidJSON checks validJSON against encoding/json.Valid.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2.5e-3,"x\u00e9",true,false,null,{}]}`, "[01]", `"\u00"`, "-0.0E+1"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Fatalf("validJSON(%q) = %v, encoding/json.Valid %v", b, got, want)
+		}
+	})
+}

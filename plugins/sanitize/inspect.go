@@ -2,7 +2,6 @@ package sanitize
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -87,6 +86,7 @@ func newScan(r *route, n normalizer) *scan {
 
 // add records f under its rule's mode on the route.
 func (s *scan) add(f finding) {
+	f.loc = strings.Clone(f.loc) // a JSON location may be a view of the walker's buffer (jsonWalker.child)
 	s.count++
 	if len(s.sample) < maxAuditFindings {
 		s.sample = append(s.sample, f)
@@ -178,7 +178,7 @@ func (s *scan) decodeNested(v normalized, loc string, t target) {
 	}
 	switch first, last := text[0], text[len(text)-1]; {
 	case first == '{' && last == '}' || first == '[' && last == ']':
-		if s.spend(len(text), loc) && json.Valid([]byte(text)) {
+		if s.spend(len(text), loc) && validJSON([]byte(text)) {
 			outer := t // declared here: it escapes, only for values that are JSON
 			w := jsonWalker{data: []byte(text), text: text, lim: s.r.json, s: s, outer: &outer}
 			s.nested = true

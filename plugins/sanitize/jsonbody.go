@@ -1,11 +1,30 @@
 package sanitize
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
+	"unsafe" // locations as views of one buffer (child)
+
+	"github.com/tidwall/gjson"
 )
 
-// jsonWalker walks a JSON body that encoding/json.Valid accepted, enforcing the route's JSON
+// validJSON is encoding/json.Valid, computed by gjson's validator: in wasm, encoding/json's
+// scanner (a state function called per byte) cost several times more. They agree on every
+// input (FuzzValidJSON, TestValidJSON) but one kind: encoding/json refuses nesting deeper than
+// 10000 levels, gjson does not; a body that may nest so deep (more than 10000 '[' and '{') is
+// left to encoding/json.
+func validJSON(b []byte) bool {
+	if len(b) > maxJSONNesting && bytes.Count(b, []byte("["))+bytes.Count(b, []byte("{")) > maxJSONNesting {
+		return json.Valid(b)
+	}
+	return gjson.ValidBytes(b)
+}
+
+// maxJSONNesting is encoding/json's nesting limit (scanner.go, maxNestingDepth).
+const maxJSONNesting = 10000
+
+// jsonWalker walks a JSON body that validJSON accepted, enforcing the route's JSON
 // limits and inspecting every string (keys as names, values as values). Locations are
 // "json" for the root, "json.user.name" for members and "json.items[2]" for elements.
 type jsonWalker struct {
@@ -22,6 +41,8 @@ type jsonWalker struct {
 	// outer, when set, is the target of every finding: the value the JSON was nested in (a
 	// form field holding JSON), not a span of data.
 	outer *target
+	// locs holds the location being walked (see child).
+	locs []byte
 }
 
 // at is the target of the JSON string at data[start:end].
@@ -98,7 +119,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 			if !ok {
 				return
 			}
-			sub := extendLoc(loc, ".", key)
+			sub := w.child(loc, ".", key, -1)
 			w.s.value(key, encNone, sub, "name", w.at(start, end))
 			w.ws()
 			w.pos++ // ':'
@@ -122,7 +143,7 @@ func (w *jsonWalker) value(loc string, depth int) {
 			}
 			switch w.peek() {
 			case '{', '[', '"': // scalars other than strings need no location
-				sub := extendLoc(loc, "", "["+strconv.Itoa(i)+"]")
+				sub := w.child(loc, "", "", i)
 				if w.peek() == '"' || w.s.spend(len(sub), sub) {
 					w.value(sub, depth+1)
 				}
@@ -149,13 +170,29 @@ func (w *jsonWalker) value(loc string, depth int) {
 // cut there, so long keys cannot make every nested location a copy of them.
 const maxLocBuild = 256
 
-// extendLoc is loc+sep+name, cut to maxLocBuild bytes.
-func extendLoc(loc, sep, name string) string {
+// child is the location of a member (name) or an element (index >= 0, "[index]") of the value
+// at loc: loc+sep+name cut to maxLocBuild bytes. It is written in w.locs right after loc, which
+// is either the walk's root or the location child returned for the enclosing value (whose bytes
+// are already there), and returned as a view of w.locs rather than a new string: a JSON body
+// would otherwise allocate one per key and element. A view is valid until the walk moves to the
+// value's next sibling; a location kept beyond that (a finding's) is copied (scan.add).
+func (w *jsonWalker) child(loc, sep, name string, index int) string {
 	room := maxLocBuild - len(loc) - len(sep)
 	if room <= 0 {
 		return loc
 	}
-	return loc + sep + name[:min(len(name), room)]
+	if w.locs == nil {
+		w.locs = make([]byte, 0, maxLocBuild)
+	}
+	b := append(append(w.locs[:0], loc...), sep...)
+	if index >= 0 {
+		var digits [24]byte
+		elem := strconv.AppendInt(append(digits[:0], '['), int64(index), 10)
+		b = append(b, append(elem, ']')[:min(len(elem)+1, room)]...)
+	} else {
+		b = append(b, name[:min(len(name), room)]...)
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // str reads the string at pos and returns it decoded with its byte span (quotes included).

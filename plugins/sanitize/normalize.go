@@ -5,7 +5,6 @@ import (
 	"html"
 	"unicode/utf8"
 
-	"github.com/corazawaf/libinjection-go"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -161,15 +160,4 @@ func (n normalizer) normalize(raw string, enc encoding) (normalized, error) {
 		v.folded = lower(s)
 	}
 	return v, errors.Join(errs...)
-}
-
-// isSQLiToken is libinjection's SQL tokenizer on v, skipped on a value of letters, digits and
-// '_' only: the tokenizer needs an operator, quote, comment or space between two tokens to
-// fire, and such a value is at most a number followed by a word (TestLibinjectionSkipsWords
-// pins this against the library).
-func isSQLiToken(v normalized) (bool, string) {
-	if v.bytes.onlyWord() {
-		return false, ""
-	}
-	return libinjection.IsSQLi(v.text)
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/corazawaf/libinjection-go"
 )
 
-// TestLibinjectionSkipsWords pins the prefilter of isSQLiToken against the library: no value
+// TestLibinjectionSkipsWords pins the first case of sqlTokensInert against the library: no value
 // of ASCII letters, digits and '_' only is SQL injection to libinjection, whether it is a SQL
 // keyword, a number, a number glued to a keyword ("1union", "0x1or") or random.
 func TestLibinjectionSkipsWords(t *testing.T) {

@@ -17,7 +17,7 @@
 // jsonschema.go),
 // compiled once at Parse. The JSON walker (jsonbody.go) is hand-written because it must report
 // byte offsets of string values for sanitize mode and enforce limits while scanning, which no
-// library offers; it only runs on bodies encoding/json.Valid accepted.
+// library offers; it only runs on bodies validJSON (encoding/json.Valid's verdict) accepted.
 package sanitize
 
 import (

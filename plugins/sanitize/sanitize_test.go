@@ -85,6 +85,10 @@ func TestJSONLocationsAndAllowList(t *testing.T) {
 	for _, tc := range []struct{ name, body, rule, loc string }{
 		{"nested member", `{"user":{"name":"<script>alert(1)</script>"}}`, "xss", "json.user.name"},
 		{"array element", `{"items":[{"q":"ok"},{"q":"1' or '1'='1"}]}`, "sqli", "json.items[1].q"},
+		// Locations are views of the walker's buffer, which later siblings overwrite: the
+		// finding keeps its own copy.
+		{"first of several elements", `{"items":[{"q":"1' or '1'='1"},{"q":"ok"},{"long_name":"x"}],"z":1}`, "sqli", "json.items[0].q"},
+		{"member before a longer sibling", `{"a":{"b":"<script>alert(1)</script>","longer_key":{"c":1}}}`, "xss", "json.a.b"},
 		{"allow-listed location", `{"user":{"bio":"<script>alert(1)</script>"}}`, "", ""},
 		{"escaped string decoded before detection", `{"a":"\u003cscript\u003ealert(1)\u003c/script\u003e"}`, "xss", "json.a"},
 		{"injection in a key", `{"<svg onload=alert(1)>":1}`, "xss", "json.<svg onload=alert(1)>"},

@@ -1,0 +1,146 @@
+package sanitize
+
+import "strings"
+
+// The gate of libinjection's SQL tokenizer (github.com/corazawaf/libinjection-go v0.3.5,
+// sqli.go and sqli_parse.go). The library reports SQL injection only when the fingerprint of a
+// value (the types of its first five tokens, after folding) is in its blacklist. A value whose
+// tokens can only be of the types sqlInertTypes cannot have such a fingerprint: no blacklisted
+// fingerprint is made of them alone (TestSQLInertFingerprints checks the library's table).
+// sqlTokensInert recognises such values from two things, without running the tokenizer:
+//
+//   - their bytes are all of sqlInertBytes, and "--" does not occur: letters, digits, '_' and
+//     bytes of 0x80 and above make words (parseWord) or numbers and dots (parseNumber),
+//     white space separates tokens (parseWhite), '+', '-', '%' and '/' are one-byte operators
+//     ("--" would be a comment, "/*" needs '*'), ',' and ';' are their own types, ':' is a colon
+//     or the operator "::". Everything that opens a string, a comment, a variable, a
+//     parenthesis or a brace, and the other operators, is left out;
+//   - none of their words is a word of the library's keyword table (sqlKeywordList, whose
+//     phrases are split into words, so two barewords never fold into a phrase): a word is then a
+//     bareword. Words are read as parseWord reads them: a run of letters, digits, '_', '.' and
+//     bytes of 0x80 and above but 0xA0 (white space to the library), looked up whole and up to
+//     each '.', upper-cased like the library does (strings.ToUpper). A run that starts with a
+//     digit or '.' is read by parseNumber, which may stop anywhere in it; such runs must be
+//     digits and dots only.
+//
+// This is hand-written because the library exports no way to ask which words it reads as
+// keywords, and running its tokenizer on every value was the largest part of the plugin's cost
+// in wasm (it allocates per token). TestSQLKeywordListIsLibinjections pins the copy of the
+// table, TestSQLInertFingerprints and TestSQLInertOperators the reasoning above, and
+// TestGatesChangeNothing and FuzzGates check the gate against the library on the whole corpus
+// and on arbitrary values.
+
+// sqlInertBytes are the bytes of values whose tokens can only be of sqlInertTypes (as long as no
+// word is a keyword and "--" does not occur).
+var sqlInertBytes = func() byteSet {
+	b := bytesOf(wordChars + ". \t\n\v\f\r+-%/,;:")
+	b[2], b[3] = ^uint64(0), ^uint64(0) // 0x80 to 0xFF: word bytes, 0xA0 white space
+	return b
+}()
+
+// sqlInertTypes are the token types the values sqlTokensInert accepts can hold: barewords,
+// numbers, dots, operators, commas, semicolons and colons.
+const sqlInertTypes = "n1.o,;:"
+
+// sqlKeywordWords are the words of sqlKeywordList's entries (phrases split at spaces).
+var sqlKeywordWords, sqlKeywordMaxLen = func() (map[string]bool, int) {
+	words, longest := map[string]bool{}, 0
+	for _, k := range sqlKeywordList {
+		for _, w := range strings.Split(k, " ") {
+			words[w] = true
+			longest = max(longest, len(w))
+		}
+	}
+	return words, longest
+}()
+
+// sqlTokensInert reports a value libinjection's SQL tokenizer cannot find injection in (see
+// above): it is skipped. A value of letters, digits and '_' only is one too
+// (TestLibinjectionSkipsWords).
+func sqlTokensInert(v *normalized) bool {
+	if v.bytes.onlyWord() {
+		return true
+	}
+	for i := range v.bytes {
+		if v.bytes[i]&^sqlInertBytes[i] != 0 {
+			return false
+		}
+	}
+	if v.bytes.has('-') && strings.Contains(v.text, "--") {
+		return false
+	}
+	s := v.text
+	for i := 0; i < len(s); {
+		if !isSQLRunByte(s[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isSQLRunByte(s[j]) {
+			j++
+		}
+		if !sqlRunInert(s[i:j]) {
+			return false
+		}
+		i = j
+	}
+	return true
+}
+
+// isSQLRunByte reports a byte libinjection's parseWord reads as part of a word (of
+// sqlInertBytes: 0xA0 and the punctuation end a word).
+func isSQLRunByte(c byte) bool {
+	return c >= 0x80 && c != 0xa0 || c == '.' || c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// sqlRunInert reports a run of word bytes that the tokenizer reads as barewords, numbers and
+// dots only.
+func sqlRunInert(run string) bool {
+	if c := run[0]; c == '.' || c >= '0' && c <= '9' {
+		for i := 1; i < len(run); i++ {
+			if c := run[i]; c != '.' && (c < '0' || c > '9') {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 1; i < min(len(run), maxSQLKeywordBytes+1); i++ {
+		if run[i] == '.' && isSQLKeywordWord(run[:i]) {
+			return false
+		}
+	}
+	return !isSQLKeywordWord(run)
+}
+
+// maxSQLKeywordBytes bounds the words that may upper-case to a keyword: strings.ToUpper maps
+// rune to rune, a rune is at most 4 bytes and the keywords are ASCII. It keeps sqlRunInert
+// linear in runs with many dots.
+var maxSQLKeywordBytes = 4 * sqlKeywordMaxLen
+
+// isSQLKeywordWord reports a word the library's table holds, upper-cased as the library does.
+func isSQLKeywordWord(w string) bool {
+	if len(w) > maxSQLKeywordBytes {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			return sqlKeywordWords[strings.ToUpper(w)]
+		}
+	}
+	if len(w) > sqlKeywordMaxLen {
+		return false
+	}
+	var buf [64]byte
+	if len(w) > len(buf) {
+		return sqlKeywordWords[strings.ToUpper(w)]
+	}
+	up := buf[:len(w)]
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up[i] = c
+	}
+	return sqlKeywordWords[string(up)]
+}
