@@ -1,0 +1,43 @@
+package ratelimit
+
+import (
+	"fmt"
+
+	"github.com/wasmward/wasmward/shared/policy"
+)
+
+// ZoneBytesPerSlot is what one slot takes of an ngx_wasm_module shm_kv zone, the zone's own
+// overhead included: its key ("wasmward.ratelimit.<namespace>.<b|x>.<n>"), its 49-byte record
+// and the zone's node fit one 256-byte slab chunk (whatever the namespace's length, up to 64),
+// and the zone's slab pages take under 1% more. Measured in nginx 1.27.4 + ngx_wasm_module
+// (e2e/nginx TestShmKVEviction: a 1 MiB zone keeps 4,063 slots, 4 MiB 16,271).
+const ZoneBytesPerSlot = 260
+
+// checkEvicted logs, once per VM, that the host evicted missing slots of the tables: a shared
+// store that evicts (ngx_wasm_module's shm_kv zone when full; Envoy's never does) silently
+// resets the evicted keys' buckets and bans. Rate limiting fails safe here: the plugin keeps
+// enforcing with the slots that survive (an evicted slot reads as free and is written again)
+// rather than refusing every request, and says so in one error line naming keys.max and the
+// zone size needed.
+func (p *Policy) checkEvicted(missing int) {
+	if missing == 0 || p.evictionLogged {
+		return
+	}
+	p.evictionLogged = true
+	p.host.Log(policy.LogError, p.evictionLine(missing))
+}
+
+// evictionLine is checkEvicted's message.
+func (p *Policy) evictionLine(missing int) string {
+	tables := 0
+	for _, t := range []*table{p.buckets, p.banned} {
+		if t != nil {
+			tables++
+		}
+	}
+	need := (tables*p.keys.max*ZoneBytesPerSlot + 1<<20 - 1) >> 20 // MiB, rounded up
+	return fmt.Sprintf("shared data evicted %d of %d rate-limit slots (keys.max %d × %d table(s)): "+
+		"the store is too small to hold them (nginx: the shm_kv zone), so evicted keys' buckets and bans silently reset; "+
+		"give the shm_kv zone at least %dm (about %d bytes per slot) or lower keys.max; "+
+		"limits stay enforced with the slots that remain", missing, tables*p.keys.max, p.keys.max, tables, need, ZoneBytesPerSlot)
+}
