@@ -29,15 +29,32 @@ func (p *Policy) checkEvicted(missing int) {
 
 // evictionLine is checkEvicted's message.
 func (p *Policy) evictionLine(missing int) string {
-	tables := 0
-	for _, t := range []*table{p.buckets, p.banned} {
-		if t != nil {
-			tables++
-		}
-	}
-	need := (tables*p.keys.max*ZoneBytesPerSlot + 1<<20 - 1) >> 20 // MiB, rounded up
+	need := (p.ZoneBytes() + 1<<20 - 1) >> 20 // MiB, rounded up
 	return fmt.Sprintf("shared data evicted %d of %d rate-limit slots (keys.max %d × %d table(s)): "+
 		"the store is too small to hold them (nginx: the shm_kv zone), so evicted keys' buckets and bans silently reset; "+
 		"give the shm_kv zone at least %dm (about %d bytes per slot) or lower keys.max; "+
-		"limits stay enforced with the slots that remain", missing, tables*p.keys.max, p.keys.max, tables, need, ZoneBytesPerSlot)
+		"limits stay enforced with the slots that remain", missing, p.tables()*p.keys.max, p.keys.max, p.tables(), need, ZoneBytesPerSlot)
+}
+
+// tables is how many slot tables the policy keeps: one for its limits, one for its bans.
+func (p *Policy) tables() int {
+	n := 0
+	if len(p.limits) > 0 {
+		n++
+	}
+	if len(p.bans) > 0 {
+		n++
+	}
+	return n
+}
+
+// ZoneBytes is what the policy's shared data takes of an ngx_wasm_module shm_kv zone: keys.max
+// slots per table, and the ban horizon's key with bans (ZoneBytesPerSlot each). The zone, shared
+// by every ratelimit filter of the nginx, must hold the sum of theirs.
+func (p *Policy) ZoneBytes() int {
+	keys := p.tables() * p.keys.max
+	if len(p.bans) > 0 {
+		keys++ // the horizon
+	}
+	return keys * ZoneBytesPerSlot
 }
