@@ -24,27 +24,45 @@ var evictedLine = regexp.MustCompile(`shared data evicted (\d+) of (\d+) rate-li
 func TestShmKVEviction(t *testing.T) {
 	bin := hostOrSkip(t)
 	long := strings.Repeat("n", 64) // the longest namespace
+	limited := []int{200, 200, 429} // ratelimitFilter's limit, for one client
 	for _, tc := range []struct {
-		name      string
-		zoneMiB   int
-		namespace string
-		keysMax   int
-		evicted   bool
+		name    string
+		zoneMiB int // 0: the shipped examples' zone (gen.ShmKVSize)
+		filter  func(t *testing.T) gen.NginxFilter
+		keysMax int
+		replies []int
+		evicted bool
 	}{
-		{"fits", 1, "edge", 1 << 20 / ratelimit.ZoneBytesPerSlot, false},
-		{"too small", 1, "edge", 20000, true},
-		{"too small, longest namespace", 4, long, 40000, true},
+		{"fits", 1, func(t *testing.T) gen.NginxFilter {
+			return ratelimitFilter(t, "edge", 1<<20/ratelimit.ZoneBytesPerSlot)
+		},
+			1 << 20 / ratelimit.ZoneBytesPerSlot, limited, false},
+		{"shipped full config, two workers", 0, func(t *testing.T) gen.NginxFilter {
+			return filterOf(t, "ratelimit", "plugins/ratelimit/testdata/valid/full.json", nil)
+		}, 0, []int{200}, false},
+		{"too small", 1, func(t *testing.T) gen.NginxFilter { return ratelimitFilter(t, "edge", 20000) }, 20000, limited, true},
+		{"too small, longest namespace", 4, func(t *testing.T) gen.NginxFilter { return ratelimitFilter(t, long, 40000) },
+			40000, limited, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)
-			w.shmKV = strconv.Itoa(tc.zoneMiB) + "m"
+			workers := 2
+			if tc.zoneMiB > 0 {
+				w.shmKV, workers = strconv.Itoa(tc.zoneMiB)+"m", 1
+			}
 			addrs, err := FreeAddrs(1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := w.startNginx(t, bin, 1, []site{{addr: addrs[0], filters: []gen.NginxFilter{ratelimitFilter(t, tc.namespace, tc.keysMax)}}})
-			time.Sleep(200 * time.Millisecond) // the VM starts with the first request's worker
-			for i, want := range []int{200, 200, 429} {
+			n := w.startNginx(t, bin, workers, []site{{addr: addrs[0], filters: []gen.NginxFilter{tc.filter(t)}}})
+			// Every worker's VM has started (and checked its tables) before the log is read.
+			for deadline := time.Now().Add(time.Minute); strings.Count(n.ErrorLog(), "wasmward ratelimit: started") < workers; {
+				if time.Now().After(deadline) {
+					t.Fatalf("not every worker started:\n%s", n.ErrorLogTail(20))
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			for i, want := range tc.replies {
 				reply, _, err := w.roundTrip(addrs[0], harness.Request{Path: "/", Source: "198.51.100.7"})
 				if err != nil || reply.Status != want {
 					t.Fatalf("request %d: %v status %d, want %d", i, err, reply.Status, want)
@@ -67,8 +85,8 @@ func TestShmKVEviction(t *testing.T) {
 			missing, _ := strconv.Atoi(lines[0][1])
 			kept := tc.keysMax - missing
 			perSlot := tc.zoneMiB << 20 / max(kept, 1)
-			t.Logf("a %d MiB shm_kv zone kept %d of %d slots (namespace of %d bytes): %d bytes of zone per slot",
-				tc.zoneMiB, kept, tc.keysMax, len(tc.namespace), perSlot)
+			t.Logf("%s: a %d MiB shm_kv zone kept %d of %d slots: %d bytes of zone per slot",
+				tc.name, tc.zoneMiB, kept, tc.keysMax, perSlot)
 			if perSlot > ratelimit.ZoneBytesPerSlot {
 				t.Errorf("a slot takes %d bytes of zone, more than the %d the plugin sizes with", perSlot, ratelimit.ZoneBytesPerSlot)
 			}
