@@ -47,6 +47,7 @@ type world struct {
 	upstream *e2ekit.Upstream
 	upAddr   string
 	idpAddr  string
+	shmKV    string // the shm_kv zone's size; empty: the shipped examples' (gen.ShmKVSize)
 }
 
 func newWorld(t *testing.T) *world {
@@ -82,7 +83,7 @@ func (w *world) startNginx(t *testing.T, bin string, workers int, sites []site) 
 		cache = []string{strings.TrimSuffix(cache[0], "}") + strings.Join(extraWasmtime, " ") + " }"}
 	}
 	conf := gen.NginxConf{Note: "the real-host e2e (e2e/nginx)", Main: append(Main(workers), extraMain...), HTTP: HTTP, Wasm: cache,
-		WasmDir: filepath.Join(harness.RepoRoot(), "dist"), Upstream: w.upAddr}
+		WasmDir: filepath.Join(harness.RepoRoot(), "dist"), Upstream: w.upAddr, ShmKV: w.shmKV}
 	if realIP {
 		conf.HTTP = append(slices.Clone(conf.HTTP), "set_real_ip_from 127.0.0.1;", "real_ip_header "+sourceHeader+";")
 	}

@@ -59,6 +59,9 @@ type Policy struct {
 	buckets *table
 	banned  *table
 	horizon *horizon // of the local bans (see horizon); nil without
+	perVM   bool     // the store is per VM (no shared data): slots are not pre-created
+
+	evictionLogged bool // checkEvicted has logged
 
 	// Scratch buffers: the glue calls a policy from one thread at a time.
 	vals []string
@@ -149,16 +152,32 @@ func (p *Policy) Start(h policy.Host) error {
 			return fmt.Errorf("creating shared ban horizon: %w", err)
 		}
 	}
-	if !perVM { // a per-VM store needs no pre-created keys: one VM cannot race itself
-		for _, t := range []*table{p.buckets, p.banned} {
-			if t == nil {
-				continue
-			}
-			if err := t.create(); err != nil {
-				return err
-			}
+	p.perVM = perVM
+	if perVM { // a per-VM store needs no pre-created keys: one VM cannot race itself
+		return nil
+	}
+	for _, t := range []*table{p.buckets, p.banned} {
+		if t == nil {
+			continue
+		}
+		if err := t.create(); err != nil {
+			return err
 		}
 	}
+	// Only after every table is written: a store too small for them evicts the first slots
+	// written, while the last ones are being created.
+	missing := 0
+	for _, t := range []*table{p.buckets, p.banned} {
+		if t == nil {
+			continue
+		}
+		n, err := t.missing()
+		if err != nil {
+			return err
+		}
+		missing += n
+	}
+	p.checkEvicted(missing)
 	return nil
 }
 
@@ -315,8 +334,9 @@ func (p *Policy) conflict(rule, reason string) (policy.Decision, bool) {
 // TickPeriod is keys.sweepInterval.
 func (p *Policy) TickPeriod() time.Duration { return p.keys.sweepEvery }
 
-// Tick sweeps the next batch of slots of each table, freeing idle keys. A batch is sized so that
-// every slot is visited at least once per keys.idleTimeout.
+// Tick sweeps the next batch of slots of each table, freeing idle keys, and reports slots found
+// evicted (checkEvicted). A batch is sized so that every slot is visited at least once per
+// keys.idleTimeout.
 func (p *Policy) Tick(now time.Time) {
 	p.prunePending(now.UnixNano())
 	batch := p.sweepBatch()
@@ -324,8 +344,12 @@ func (p *Policy) Tick(now time.Time) {
 		if t == nil {
 			continue
 		}
-		if _, err := t.sweep(now.UnixNano(), batch); err != nil {
+		missing, err := t.sweep(now.UnixNano(), batch)
+		if err != nil {
 			p.host.Log(policy.LogWarn, "sweep: "+err.Error())
+		}
+		if !p.perVM { // shared slots all exist after Start: a missing one was evicted since
+			p.checkEvicted(missing)
 		}
 	}
 }

@@ -158,14 +158,21 @@ func (t *table) find(owner uint64, now int64) (slot, bool, error) {
 }
 
 func (t *table) read(idx uint64) (slot, error) {
+	s, _, err := t.readSlot(idx)
+	return s, err
+}
+
+// readSlot reads slot idx; absent reports a slot missing from the store, which reads as free
+// (written with cas 0, see create).
+func (t *table) readSlot(idx uint64) (s slot, absent bool, err error) {
 	v, cas, err := t.store.Get(t.key(idx))
 	if errors.Is(err, policy.ErrNotFound) {
-		return slot{idx: idx}, nil // written with cas 0 (see create)
+		return slot{idx: idx}, true, nil
 	}
 	if err != nil {
-		return slot{}, fmt.Errorf("reading shared slot: %w", err)
+		return slot{}, false, fmt.Errorf("reading shared slot: %w", err)
 	}
-	return slot{idx: idx, cas: cas, rec: decode(v)}, nil
+	return slot{idx: idx, cas: cas, rec: decode(v)}, false, nil
 }
 
 // claim finds owner's slot among its candidates, or picks one for it: a free slot of the less
@@ -239,26 +246,43 @@ func (t *table) update(owner uint64, now int64, fn func(rec *record, fresh bool)
 
 // sweep frees up to n slots, starting at the cursor, whose keys are idle at now, by writing an
 // empty record (shared data cannot delete). A slot changed meanwhile is left to the next sweep.
-// It returns how many it freed.
-func (t *table) sweep(now int64, n int) (freed int, err error) {
+// It returns how many of the slots it looked at were missing from the store: after create, a
+// missing slot is one the host evicted (see evictionLine).
+func (t *table) sweep(now int64, n int) (missing int, err error) {
 	empty := (&record{}).encode(nil)
 	for i := 0; i < n && uint64(i) < t.slots; i++ {
 		idx := t.cursor
 		t.cursor = (t.cursor + 1) % t.slots
-		s, err := t.read(idx)
+		s, absent, err := t.readSlot(idx)
 		if err != nil {
-			return freed, err
+			return missing, err
+		}
+		if absent {
+			missing++
 		}
 		if s.cas == 0 || s.rec.Owner == 0 || s.rec.live(now) {
 			continue
 		}
 		err = t.store.CompareAndSwap(t.key(idx), empty, s.cas)
-		switch {
-		case err == nil:
-			freed++
-		case !errors.Is(err, policy.ErrCASMismatch):
-			return freed, fmt.Errorf("sweeping shared slot: %w", err)
+		if err != nil && !errors.Is(err, policy.ErrCASMismatch) {
+			return missing, fmt.Errorf("sweeping shared slot: %w", err)
 		}
 	}
-	return freed, nil
+	return missing, nil
+}
+
+// missing counts the slots absent from the store. Right after create every slot exists, so on a
+// host that evicts (ngx_wasm_module's shm_kv zone, when full) any absent slot was evicted.
+func (t *table) missing() (int, error) {
+	n := 0
+	for i := uint64(0); i < t.slots; i++ {
+		_, absent, err := t.readSlot(i)
+		if err != nil {
+			return n, err
+		}
+		if absent {
+			n++
+		}
+	}
+	return n, nil
 }

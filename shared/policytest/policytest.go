@@ -110,11 +110,16 @@ type Store struct {
 	// BeforeWrite, when set, runs before every CompareAndSwap: contention tests use it to
 	// interleave another worker's write between a read and its CAS.
 	BeforeWrite func(key string)
+	// MaxKeys, when > 0, makes the store evict as ngx_wasm_module's full shm_kv zone does: a
+	// write adding a key beyond MaxKeys first removes the least recently written key.
+	MaxKeys int
+	writes  uint64 // write sequence, for MaxKeys
 }
 
 type entry struct {
-	value []byte
-	cas   uint32
+	value   []byte
+	cas     uint32
+	written uint64 // the write sequence number of the last write
 }
 
 // NewStore returns an empty store.
@@ -136,12 +141,27 @@ func (s *Store) CompareAndSwap(key string, value []byte, cas uint32) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.data[key]
+	e, exists := s.data[key]
 	if cas != 0 && cas != e.cas {
 		return policy.ErrCASMismatch
 	}
-	s.data[key] = entry{value: append([]byte(nil), value...), cas: e.cas + 1}
+	if !exists && s.MaxKeys > 0 && len(s.data) >= s.MaxKeys {
+		s.evictOldest()
+	}
+	s.writes++
+	s.data[key] = entry{value: append([]byte(nil), value...), cas: e.cas + 1, written: s.writes}
 	return nil
+}
+
+// evictOldest removes the least recently written key (a scan: test stores are small).
+func (s *Store) evictOldest() {
+	oldest, first := "", true
+	for k, e := range s.data {
+		if first || e.written < s.data[oldest].written {
+			oldest, first = k, false
+		}
+	}
+	delete(s.data, oldest)
 }
 
 // Len is the number of keys stored.

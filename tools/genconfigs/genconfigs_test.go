@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/wasmward/wasmward/plugins/ratelimit"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
@@ -71,6 +74,38 @@ func TestNginxQuote(t *testing.T) {
 	} {
 		if got := gen.NginxQuote(in); got != want {
 			t.Errorf("NginxQuote(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestRatelimitFitsShmKV: every generated nginx conf's shm_kv zone (gen.ShmKVSize) holds the
+// shared data of the ratelimit configs it runs, so ngx_wasm_module never evicts their slots
+// (docs/ratelimit.md "Sizing the shm_kv zone").
+func TestRatelimitFitsShmKV(t *testing.T) {
+	mib, err := strconv.Atoi(strings.TrimSuffix(gen.ShmKVSize, "m"))
+	if err != nil {
+		t.Fatalf("gen.ShmKVSize %q: %v", gen.ShmKVSize, err)
+	}
+	plugins, err := gen.Load(harness.RepoRoot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plugins {
+		if p.Def.Name != "ratelimit" {
+			continue
+		}
+		for _, c := range p.Configs {
+			parsed, err := ratelimit.Parse(c.Env.Spec)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Path, err)
+			}
+			core, ok := parsed.(*ratelimit.Policy)
+			if !ok {
+				core = parsed.(ratelimit.BanningPolicy).Policy
+			}
+			if need := core.ZoneBytes(); need > mib<<20 {
+				t.Errorf("%s needs %d bytes of shm_kv zone, the generated confs give %s: lower keys.max", c.Path, need, gen.ShmKVSize)
+			}
 		}
 	}
 }

@@ -52,6 +52,7 @@ type NginxConf struct {
 	Wasm     []string // extra wasm-block directives (the e2e's Wasmtime compilation cache)
 	WasmDir  string   // where the .wasm modules are
 	Upstream string   // host:port of the upstream
+	ShmKV    string   // the shm_kv zone's size; empty: ShmKVSize
 	Servers  []NginxServer
 }
 
@@ -160,7 +161,11 @@ func (n NginxConf) Render() []byte {
 		}
 		fmt.Fprintf(&b, "    module %s %s;\n", m, file)
 	}
-	fmt.Fprintf(&b, "    shm_kv * %s;\n", ShmKVSize)
+	zone := n.ShmKV
+	if zone == "" {
+		zone = ShmKVSize
+	}
+	fmt.Fprintf(&b, "    shm_kv * %s;\n", zone)
 	for _, line := range n.Wasm {
 		b.WriteString("    " + line + "\n")
 	}

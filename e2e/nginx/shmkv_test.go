@@ -1,0 +1,110 @@
+package nginx
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmward/wasmward/plugins/ratelimit"
+	"github.com/wasmward/wasmward/shared/config"
+	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/tools/genconfigs/gen"
+)
+
+// evictedLine is ratelimit's eviction report (plugins/ratelimit/eviction.go).
+var evictedLine = regexp.MustCompile(`shared data evicted (\d+) of (\d+) rate-limit slots \(keys\.max (\d+) `)
+
+// TestShmKVEviction: a ratelimit table larger than the shm_kv zone is evicted by the host as it
+// is created; the plugin says so in one error line naming keys.max and keeps limiting. A table
+// sized by the plugin's figure (ratelimit.ZoneBytesPerSlot) gets no such line. The slots that
+// survived in a full zone measure what one slot takes of it (logged; the figure must cover it).
+func TestShmKVEviction(t *testing.T) {
+	bin := hostOrSkip(t)
+	long := strings.Repeat("n", 64) // the longest namespace
+	limited := []int{200, 200, 429} // ratelimitFilter's limit, for one client
+	for _, tc := range []struct {
+		name    string
+		zoneMiB int // 0: the shipped examples' zone (gen.ShmKVSize)
+		filter  func(t *testing.T) gen.NginxFilter
+		keysMax int
+		replies []int
+		evicted bool
+	}{
+		{"fits", 1, func(t *testing.T) gen.NginxFilter {
+			return ratelimitFilter(t, "edge", 1<<20/ratelimit.ZoneBytesPerSlot)
+		},
+			1 << 20 / ratelimit.ZoneBytesPerSlot, limited, false},
+		{"shipped full config, two workers", 0, func(t *testing.T) gen.NginxFilter {
+			return filterOf(t, "ratelimit", "plugins/ratelimit/testdata/valid/full.json", nil)
+		}, 0, []int{200}, false},
+		{"too small", 1, func(t *testing.T) gen.NginxFilter { return ratelimitFilter(t, "edge", 20000) }, 20000, limited, true},
+		{"too small, longest namespace", 4, func(t *testing.T) gen.NginxFilter { return ratelimitFilter(t, long, 40000) },
+			40000, limited, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			workers := 2
+			if tc.zoneMiB > 0 {
+				w.shmKV, workers = strconv.Itoa(tc.zoneMiB)+"m", 1
+			}
+			addrs, err := FreeAddrs(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := w.startNginx(t, bin, workers, []site{{addr: addrs[0], filters: []gen.NginxFilter{tc.filter(t)}}})
+			// Every worker's VM has started (and checked its tables) before the log is read.
+			for deadline := time.Now().Add(time.Minute); strings.Count(n.ErrorLog(), "wasmward ratelimit: started") < workers; {
+				if time.Now().After(deadline) {
+					t.Fatalf("not every worker started:\n%s", n.ErrorLogTail(20))
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			for i, want := range tc.replies {
+				reply, _, err := w.roundTrip(addrs[0], harness.Request{Path: "/", Source: "198.51.100.7"})
+				if err != nil || reply.Status != want {
+					t.Fatalf("request %d: %v status %d, want %d", i, err, reply.Status, want)
+				}
+			}
+			lines := evictedLine.FindAllStringSubmatch(n.ErrorLog(), -1)
+			if !tc.evicted {
+				if len(lines) != 0 {
+					t.Fatalf("eviction reported for a table that fits: %s", lines[0][0])
+				}
+				ensureNoProblems(t, n)
+				return
+			}
+			if len(lines) != 1 {
+				t.Fatalf("%d eviction lines, want 1:\n%s", len(lines), n.ErrorLogTail(20))
+			}
+			if lines[0][3] != strconv.Itoa(tc.keysMax) {
+				t.Errorf("line names keys.max %s, want %d", lines[0][3], tc.keysMax)
+			}
+			missing, _ := strconv.Atoi(lines[0][1])
+			kept := tc.keysMax - missing
+			perSlot := tc.zoneMiB << 20 / max(kept, 1)
+			t.Logf("%s: a %d MiB shm_kv zone kept %d of %d slots: %d bytes of zone per slot",
+				tc.name, tc.zoneMiB, kept, tc.keysMax, perSlot)
+			if perSlot > ratelimit.ZoneBytesPerSlot {
+				t.Errorf("a slot takes %d bytes of zone, more than the %d the plugin sizes with", perSlot, ratelimit.ZoneBytesPerSlot)
+			}
+			ensureNoProblems(t, n)
+		})
+	}
+}
+
+// ratelimitFilter is a one-limit ratelimit config (2 requests per minute per client address)
+// with keys.max slots, in namespace "edge" as the shipped examples.
+func ratelimitFilter(t *testing.T, namespace string, keysMax int) gen.NginxFilter {
+	t.Helper()
+	data := []byte(fmt.Sprintf(`{"apiVersion":"wasmward/v1","plugin":"ratelimit","spec":{"limits":[{"id":"per-ip",`+
+		`"descriptor":[{"key":"remote_address","type":"sourceIP"}],"bucket":{"capacity":2,"fillInterval":"1m"}}],`+
+		`"keys":{"max":%d},"shared":{"namespace":%q}}}`, keysMax, namespace))
+	env, err := config.ParseEnvelope(data, "ratelimit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen.NginxFilter{Plugin: "ratelimit", Config: gen.Config{Name: "keys-" + strconv.Itoa(keysMax), Path: "(test)", Data: data, Env: env}}
+}
