@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	_ "unsafe" // go:linkname, see exportHostABI
+	_ "unsafe" // go:linkname, see withPluginContextID
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/tetratelabs/wazero"
@@ -35,8 +35,8 @@ import (
 // asks of the host in each phase.
 //
 // proxytest builds its wazero runtime inside NewWasmVMContext with the permissive WASI and no
-// hook to replace it, so this file builds the runtime itself and borrows proxytest's host ABI
-// (the "env" module, which forwards to the emulator the tests drive) through go:linkname.
+// hook to replace it, so this file builds the runtime itself, with the harness's host ABI (the
+// "env" module, which forwards to the emulator the tests drive; see wasmhost.go).
 
 // HostProfile names a real host's gaps for the strict host.
 type HostProfile struct {
@@ -191,17 +191,15 @@ type strictVM struct {
 	gauges    map[uint32]bool // metric ids of gauges
 	gaugeIDAt uint32          // where the gauge being defined gets its id
 	stream    stream
+	exports   map[string]api.Function // the guest's exports called so far, looked up once
 }
-
-//go:linkname exportHostABI github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest.exportHostABI
-func exportHostABI(ctx context.Context, r wazero.Runtime) error
 
 //go:linkname withPluginContextID github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest.withPluginContextID
 func withPluginContextID(ctx context.Context, id uint32) context.Context
 
 // newStrictVM compiles and instantiates bin in a strict host with profile.
 func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
-	vm := &strictVM{profile: profile, trapping: map[string]bool{}, gauges: map[uint32]bool{},
+	vm := &strictVM{profile: profile, trapping: map[string]bool{}, gauges: map[uint32]bool{}, exports: map[string]api.Function{},
 		stats: StrictStats{Calls: map[string]map[string]int{}}}
 	for _, name := range profile.Trapping {
 		vm.trapping[name] = true
@@ -221,7 +219,7 @@ func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
 	if _, err := wasi.Instantiate(ctx); err != nil {
 		return nil, err
 	}
-	if err := exportHostABI(ctx, r); err != nil {
+	if err := exportEnv(ctx, r); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)
@@ -391,7 +389,12 @@ func (vm *strictVM) noteRandom(_ context.Context, _ api.Module, _ api.FunctionDe
 // the emulator has no other way to report it.
 func (vm *strictVM) call(name string, params ...uint64) uint64 {
 	vm.note(func(s *StrictStats) { vm.callback = name })
-	res, err := vm.mod.ExportedFunction(name).Call(vm.ctx, params...)
+	f, ok := vm.exports[name]
+	if !ok {
+		f = vm.mod.ExportedFunction(name)
+		vm.exports[name] = f
+	}
+	res, err := f.Call(vm.ctx, params...)
 	if err != nil {
 		vm.note(func(s *StrictStats) { s.Traps = append(s.Traps, name+": "+err.Error()) })
 		panic(fmt.Errorf("%w in %s: %v", errTrap, name, err))
