@@ -38,13 +38,15 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 // read-only. The plugin context is the loader of every request (no closure per request).
 func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	ic := &p.idCache
-	if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
-		if ic.prop != nil && string(v) == ic.propRaw {
-			return copyIdentity(ic.prop)
-		}
-		if id, err := identity.Unmarshal(v); err == nil {
-			ic.propRaw, ic.prop = string(v), id
-			return copyIdentity(id)
+	if p.identityProperty() {
+		if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
+			if ic.prop != nil && string(v) == ic.propRaw {
+				return copyIdentity(ic.prop)
+			}
+			if id, err := identity.Unmarshal(v); err == nil {
+				ic.propRaw, ic.prop = string(v), id
+				return copyIdentity(id)
+			}
 		}
 	}
 	if p.handoffKey == nil || p.producer {
@@ -124,7 +126,7 @@ func (c *httpContext) handOff(id *policy.Identity) {
 		c.p.host.Log(policy.LogWarn, "identity not handed off: "+err.Error())
 		return
 	}
-	propertySet := proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
+	propertySet := c.p.identityProperty() && proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
 	if c.p.handoffKey != nil {
 		v, err := c.p.signIdentity(id, c.p.handoffBinding())
 		if err == nil {
@@ -138,6 +140,12 @@ func (c *httpContext) handOff(id *policy.Identity) {
 			" in every wasmward VM to hand identities off by signed header")
 	}
 }
+
+// identityProperty reports whether the host can carry the identity property between filters
+// (Envoy's filter state). ngx_wasm_module answers a get or set of any path outside ngx.*,
+// wasmx.* and its own attributes with "not found" (ngx_proxy_wasm_properties.c, 3bed2783):
+// there the glue makes neither call, two host calls per request that could never succeed.
+func (p *pluginContext) identityProperty() bool { return p.host.caps.Kind != policy.HostNginx }
 
 // signIdentity signs id for the header channel bound to binding (the connection), reusing the
 // signature made for the same *Identity on the same connection within the same second (the
