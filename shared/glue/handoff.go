@@ -38,15 +38,13 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 // read-only. The plugin context is the loader of every request (no closure per request).
 func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	ic := &p.idCache
-	if p.identityProperty() {
-		if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
-			if ic.prop != nil && string(v) == ic.propRaw {
-				return copyIdentity(ic.prop)
-			}
-			if id, err := identity.Unmarshal(v); err == nil {
-				ic.propRaw, ic.prop = string(v), id
-				return copyIdentity(id)
-			}
+	if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
+		if ic.prop != nil && string(v) == ic.propRaw {
+			return copyIdentity(ic.prop)
+		}
+		if id, err := identity.Unmarshal(v); err == nil {
+			ic.propRaw, ic.prop = string(v), id
+			return copyIdentity(id)
 		}
 	}
 	if p.handoffKey == nil || p.producer {
@@ -142,9 +140,10 @@ func (c *httpContext) handOff(id *policy.Identity) {
 }
 
 // identityProperty reports whether the host can carry the identity property between filters
-// (Envoy's filter state). ngx_wasm_module answers a get or set of any path outside ngx.*,
-// wasmx.* and its own attributes with "not found" (ngx_proxy_wasm_properties.c, 3bed2783):
-// there the glue makes neither call, two host calls per request that could never succeed.
+// (Envoy's filter state). ngx_wasm_module answers a set of any path outside ngx.*, wasmx.* and
+// its own attributes with "not found" (ngx_proxy_wasm_properties.c, 3bed2783): a producer makes
+// no such call there. (A consumer still reads the property on nginx: the strict host's nginx
+// profile, which the policy case files run on, hands identities off that way.)
 func (p *pluginContext) identityProperty() bool { return p.host.caps.Kind != policy.HostNginx }
 
 // signIdentity signs id for the header channel bound to binding (the connection), reusing the
