@@ -460,52 +460,35 @@ func (p *strictPlugin) OnTick() { p.vm.callIn(p.ctx, "proxy_on_tick", p.id) }
 
 func (p *strictPlugin) NewHttpContext(id uint32) types.HttpContext {
 	p.vm.callIn(p.ctx, "proxy_on_context_create", uint64(id), p.id)
-	return &strictStream{p: p, id: uint64(id)}
+	return &strictStream{guestStream: guestStream{p: p, id: uint64(id)}, p: p}
 }
 
 // close deletes the plugin context in the guest, as a host does when its configuration goes.
 func (p *strictPlugin) close() { p.vm.callIn(p.ctx, "proxy_on_delete", p.id) }
 
+// strictStream is a guest stream as the profile's host runs it: a pause of the response headers
+// may be ignored, and the stream is deleted after its log callback.
 type strictStream struct {
-	p  *strictPlugin
-	id uint64
+	guestStream
+	p *strictPlugin
 }
 
-func (s *strictStream) call(name string, params ...uint64) types.Action {
-	return types.Action(s.p.vm.callIn(s.p.ctx, name, append([]uint64{s.id}, params...)...))
-}
-
-func (s *strictStream) OnHttpRequestHeaders(n int, end bool) types.Action {
-	return s.call("proxy_on_request_headers", uint64(n), wasmBool(end))
-}
-
-func (s *strictStream) OnHttpRequestBody(n int, end bool) types.Action {
-	return s.call("proxy_on_request_body", uint64(n), wasmBool(end))
-}
-
-func (s *strictStream) OnHttpRequestTrailers(n int) types.Action {
-	return s.call("proxy_on_request_trailers", uint64(n))
+// callGuest implements streamCaller.
+func (p *strictPlugin) callGuest(name string, params ...uint64) uint64 {
+	return p.vm.callIn(p.ctx, name, params...)
 }
 
 func (s *strictStream) OnHttpResponseHeaders(n int, end bool) types.Action {
-	a := s.call("proxy_on_response_headers", uint64(n), wasmBool(end))
+	a := s.guestStream.OnHttpResponseHeaders(n, end)
 	if a == types.ActionPause && s.p.vm.profile.IgnoresResponsePause {
 		return types.ActionContinue
 	}
 	return a
 }
 
-func (s *strictStream) OnHttpResponseBody(n int, end bool) types.Action {
-	return s.call("proxy_on_response_body", uint64(n), wasmBool(end))
-}
-
-func (s *strictStream) OnHttpResponseTrailers(n int) types.Action {
-	return s.call("proxy_on_response_trailers", uint64(n))
-}
-
 // OnHttpStreamDone logs and then deletes the stream, as Envoy and nginx do.
 func (s *strictStream) OnHttpStreamDone() {
-	s.call("proxy_on_log")
+	s.guestStream.OnHttpStreamDone()
 	s.p.vm.callIn(s.p.ctx, "proxy_on_delete", s.id)
 }
 

@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"unsafe"
 
@@ -357,7 +356,7 @@ var envFuncs = []hostFunc{
 // driven as proxytest's NewWasmVMContext drives it (a permissive WASI; contexts are never
 // deleted, as proxytest never calls proxy_on_delete).
 type wasmGuest struct {
-	runtime wazero.Runtime
+	runtime wazero.Runtime // the module's runtime, for as long as the VM lives (never closed, as proxytest's)
 	ctx     context.Context
 	calls   map[string]api.Function // the guest's exports, looked up once
 }
@@ -414,11 +413,6 @@ func (g *wasmGuest) call(ctx context.Context, name string, params ...uint64) uin
 	return res[0]
 }
 
-var _ io.Closer = (*wasmGuest)(nil)
-
-// Close releases the runtime.
-func (g *wasmGuest) Close() error { return g.runtime.Close(g.ctx) }
-
 func (g *wasmGuest) OnVMStart(size int) types.OnVMStartStatus {
 	return g.call(g.ctx, "proxy_on_vm_start", 0, uint64(size)) == 1
 }
@@ -450,40 +444,53 @@ func (p *wasmPlugin) NewTcpContext(uint32) types.TcpContext { return nil }
 
 func (p *wasmPlugin) NewHttpContext(id uint32) types.HttpContext {
 	p.g.call(p.ctx, "proxy_on_context_create", uint64(id), p.id)
-	return &wasmStream{p: p, id: uint64(id)}
+	return &guestStream{p: p, id: uint64(id)}
 }
 
-type wasmStream struct {
-	p  *wasmPlugin
+// callGuest implements streamCaller.
+func (p *wasmPlugin) callGuest(name string, params ...uint64) uint64 {
+	return p.g.call(p.ctx, name, params...)
+}
+
+// streamCaller runs a guest export for a stream's plugin context.
+type streamCaller interface {
+	callGuest(name string, params ...uint64) uint64
+}
+
+// guestStream is one HTTP stream in the guest: each callback is the export of the same name,
+// called with the stream's id first (Wasm mode; the Strict mode's strictStream adds its host's
+// rules).
+type guestStream struct {
+	p  streamCaller
 	id uint64
 }
 
-func (s *wasmStream) call(name string, params ...uint64) types.Action {
-	return types.Action(s.p.g.call(s.p.ctx, name, append([]uint64{s.id}, params...)...))
+func (s *guestStream) call(name string, params ...uint64) types.Action {
+	return types.Action(s.p.callGuest(name, append([]uint64{s.id}, params...)...))
 }
 
-func (s *wasmStream) OnHttpRequestHeaders(n int, end bool) types.Action {
+func (s *guestStream) OnHttpRequestHeaders(n int, end bool) types.Action {
 	return s.call("proxy_on_request_headers", uint64(n), wasmBool(end))
 }
 
-func (s *wasmStream) OnHttpRequestBody(n int, end bool) types.Action {
+func (s *guestStream) OnHttpRequestBody(n int, end bool) types.Action {
 	return s.call("proxy_on_request_body", uint64(n), wasmBool(end))
 }
 
-func (s *wasmStream) OnHttpRequestTrailers(n int) types.Action {
+func (s *guestStream) OnHttpRequestTrailers(n int) types.Action {
 	return s.call("proxy_on_request_trailers", uint64(n))
 }
 
-func (s *wasmStream) OnHttpResponseHeaders(n int, end bool) types.Action {
+func (s *guestStream) OnHttpResponseHeaders(n int, end bool) types.Action {
 	return s.call("proxy_on_response_headers", uint64(n), wasmBool(end))
 }
 
-func (s *wasmStream) OnHttpResponseBody(n int, end bool) types.Action {
+func (s *guestStream) OnHttpResponseBody(n int, end bool) types.Action {
 	return s.call("proxy_on_response_body", uint64(n), wasmBool(end))
 }
 
-func (s *wasmStream) OnHttpResponseTrailers(n int) types.Action {
+func (s *guestStream) OnHttpResponseTrailers(n int) types.Action {
 	return s.call("proxy_on_response_trailers", uint64(n))
 }
 
-func (s *wasmStream) OnHttpStreamDone() { s.call("proxy_on_log") }
+func (s *guestStream) OnHttpStreamDone() { s.call("proxy_on_log") }
