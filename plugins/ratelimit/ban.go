@@ -76,11 +76,15 @@ func (bp BanningPolicy) OnResponse(req *policy.Request, resp *policy.Response) p
 	if p.host == nil {
 		return policy.Decision{}
 	}
-	now := p.host.Now().UnixNano()
+	var now int64 // read when a ban first counts this status: most responses match none
+	clockRead := false
 	var out policy.Decision
 	for _, b := range p.bans {
 		if !b.matches(resp.Status) {
 			continue
+		}
+		if !clockRead {
+			now, clockRead = p.host.Now().UnixNano(), true
 		}
 		owner, ok := p.banKey(b, req)
 		if !ok {

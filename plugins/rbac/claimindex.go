@@ -47,22 +47,31 @@ func (x *claimIndex) add(path, value string) (pathIdx int, bit uint16, ok bool) 
 	return pathIdx, bit, true
 }
 
-// claimBits is one request's indexed claims: which paths were read, and which value bits are
-// set by a string claim (scalar) or by a string element of an array claim (elem).
+// claimBits is the indexed claims of one claims value: which paths were read, and which value
+// bits are set by a string claim (scalar) or by a string element of an array claim (elem).
 type claimBits struct {
 	loaded       uint8
 	scalar, elem [maxIndexedValues / 64]uint64
 }
 
-// indexed reads indexed path pi once per request and returns the request's bits.
+// noClaims is the bits of a request without claims: none set. Read only.
+var noClaims claimBits
+
+// indexed returns the bits of the request's claims with path pi read. The bits belong to the
+// claims last checked (claimsCheck), which the request's are: consecutive requests of one
+// caller share them, and each path is read with gjson once per claims value, not per request.
 func (c *evalCtx) indexed(pi int) *claimBits {
-	b := &c.claimBits
+	claims := c.claims()
+	if claims == "" {
+		return &noClaims
+	}
+	b := &c.p.lastClaims.bits
 	if b.loaded&(1<<pi) != 0 {
 		return b
 	}
 	b.loaded |= 1 << pi
 	x := &c.p.claimIndex
-	r := gjson.Get(c.claims(), x.paths[pi])
+	r := gjson.Get(claims, x.paths[pi])
 	values := x.values[pi]
 	switch {
 	case r.Type == gjson.String:

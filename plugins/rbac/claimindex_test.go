@@ -29,3 +29,20 @@ func TestClaimIndexOverflowFallsBack(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimBitsFollowTheClaims: the indexed bits are kept for the claims last checked; callers
+// with other claims, interleaved, each get their own answer, and a request without claims none.
+func TestClaimBitsFollowTheClaims(t *testing.T) {
+	p := mustParse(t, `{"rules":[{"id":"r","action":"ALLOW","principals":[{"claim":{"path":"roles","contains":"reader"}}],"permissions":[{"any":true}]}]}`)
+	reader, other := ident("a", `{"roles":["reader"]}`), ident("b", `{"roles":["writer"]}`)
+	for i := 0; i < 3; i++ {
+		for _, tc := range []struct {
+			id   *policy.Identity
+			want policy.Verdict
+		}{{reader, policy.Allow}, {other, policy.Deny}, {nil, policy.Deny}, {reader, policy.Allow}} {
+			if got := p.OnRequest(rq{path: "/x", id: tc.id}.build()).Verdict; got != tc.want {
+				t.Fatalf("round %d, %v: %v, want %v", i, tc.id, got, tc.want)
+			}
+		}
+	}
+}

@@ -235,7 +235,6 @@ type evalCtx struct {
 	device   uint8
 	roleSeen [maxRoles / 64]uint64
 	roleHeld [maxRoles / 64]uint64
-	claimBits
 }
 
 const (
@@ -262,10 +261,12 @@ func (c *evalCtx) claims() string {
 }
 
 // claimsCheck remembers the last claims checked: consecutive requests of one caller carry the
-// same claims, which are then neither copied nor validated again.
+// same claims, which are then neither copied nor validated again, nor their indexed paths read
+// again (bits, see evalCtx.indexed).
 type claimsCheck struct {
-	raw string // the claims last checked
-	ok  bool   // raw is a well-formed JSON object
+	raw  string // the claims last checked
+	ok   bool   // raw is a well-formed JSON object
+	bits claimBits
 }
 
 // check returns claims as a string when they are a well-formed JSON object, else "".
@@ -273,6 +274,7 @@ func (cc *claimsCheck) check(claims []byte) string {
 	if string(claims) != cc.raw || cc.raw == "" { // the comparison copies nothing
 		cc.raw = string(claims)
 		cc.ok = gjson.Valid(cc.raw) && strings.HasPrefix(strings.TrimLeft(cc.raw, " \t\r\n"), "{")
+		cc.bits = claimBits{}
 	}
 	if !cc.ok {
 		return ""

@@ -31,8 +31,8 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 
 // LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
 // the host property first, then the signed header when this VM holds the handoff key. See
-// package identity. The last value decoded on each channel is remembered (identityCache):
-// consecutive requests of one caller carry the same value, and decoding it (JSON; for the
+// package identity. The last value decoded on each channel is remembered (identityCache; the
+// header's on each connection): consecutive requests of one caller carry the same value, and decoding it (JSON; for the
 // header an HMAC too) was the largest part of a consumer's per-request cost. Each request gets
 // its own copy of the Identity struct; its Scopes and Claims are shared and, as everywhere,
 // read-only. The plugin context is the loader of every request (no closure per request).
@@ -55,11 +55,11 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 		return nil
 	}
 	now, binding := p.host.Now(), p.handoffBinding()
-	if ic.header != nil && v == ic.headerRaw && binding == ic.headerBinding {
+	if c, ok := ic.headers[binding]; ok && v == c.raw {
 		// Same signature verified before on this connection: only its age can have changed
 		// (identity.Verify).
-		if age := now.Unix() - ic.headerIat; age >= -5 && age <= int64(identity.MaxAge/time.Second) {
-			return copyIdentity(ic.header)
+		if age := now.Unix() - c.iat; age >= -5 && age <= int64(identity.MaxAge/time.Second) {
+			return copyIdentity(c.id)
 		}
 	}
 	id, err := identity.Verify(v, p.handoffKey, now, binding)
@@ -70,23 +70,44 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	if _, rest, ok := strings.Cut(v, "."); ok { // "v1.<iat>.<payload>.<mac>", verified above
 		if iat, _, ok := strings.Cut(rest, "."); ok {
 			if n, err := strconv.ParseInt(iat, 10, 64); err == nil {
-				ic.headerRaw, ic.header, ic.headerIat, ic.headerBinding = v, id, n, binding
+				ic.rememberHeader(binding, verifiedHeader{raw: v, id: id, iat: n})
 			}
 		}
 	}
 	return copyIdentity(id)
 }
 
-// identityCache is the last identity decoded from each handoff channel, per plugin context.
+// identityCache is the last identity decoded from each handoff channel, per plugin context:
+// the property's last value, and the signed header's last value on each connection. Keep-alive
+// connections of one worker interleave, and the producer signs per connection (signIdentity),
+// so one remembered header would be verified again on almost every request.
 type identityCache struct {
-	propRaw   string
-	prop      *policy.Identity
-	headerRaw string
-	header    *policy.Identity
-	headerIat int64 // the header's signing time (Unix seconds), for its age check
-	// headerBinding is the connection the header was verified for: on another one the same
-	// header is verified again (and fails: it was replayed).
-	headerBinding string
+	propRaw string
+	prop    *policy.Identity
+	// headers is the last header verified on each connection (by its binding): on another
+	// connection the same header is verified again (and fails: it was replayed).
+	headers map[string]verifiedHeader
+}
+
+// verifiedHeader is a signed handoff header that verified, and what it carried.
+type verifiedHeader struct {
+	raw string
+	id  *policy.Identity
+	iat int64 // the header's signing time (Unix seconds), for its age check
+}
+
+// maxVerifiedBindings bounds the connections whose last verified header is remembered; when
+// full, the table starts again empty (the cost is one verification per connection).
+const maxVerifiedBindings = 256
+
+func (ic *identityCache) rememberHeader(binding string, h verifiedHeader) {
+	if ic.headers == nil {
+		ic.headers = map[string]verifiedHeader{}
+	}
+	if _, ok := ic.headers[binding]; !ok && len(ic.headers) >= maxVerifiedBindings {
+		clear(ic.headers)
+	}
+	ic.headers[binding] = h
 }
 
 func copyIdentity(id *policy.Identity) *policy.Identity {
@@ -103,7 +124,7 @@ func (c *httpContext) handOff(id *policy.Identity) {
 		c.p.host.Log(policy.LogWarn, "identity not handed off: "+err.Error())
 		return
 	}
-	propertySet := proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
+	propertySet := c.p.identityProperty() && proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
 	if c.p.handoffKey != nil {
 		v, err := c.p.signIdentity(id, c.p.handoffBinding())
 		if err == nil {
@@ -117,6 +138,13 @@ func (c *httpContext) handOff(id *policy.Identity) {
 			" in every wasmward VM to hand identities off by signed header")
 	}
 }
+
+// identityProperty reports whether the host can carry the identity property between filters
+// (Envoy's filter state). ngx_wasm_module answers a set of any path outside ngx.*, wasmx.* and
+// its own attributes with "not found" (ngx_proxy_wasm_properties.c, 3bed2783): a producer makes
+// no such call there. (A consumer still reads the property on nginx: the strict host's nginx
+// profile, which the policy case files run on, hands identities off that way.)
+func (p *pluginContext) identityProperty() bool { return p.host.caps.Kind != policy.HostNginx }
 
 // signIdentity signs id for the header channel bound to binding (the connection), reusing the
 // signature made for the same *Identity on the same connection within the same second (the

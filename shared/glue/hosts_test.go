@@ -89,3 +89,21 @@ func TestNginxEditsOfRepeatedHeaders(t *testing.T) {
 	assert.Equal(t, 200, res.Reply.Status, "a plain allow edits nothing, repeated headers or not")
 	assert.Empty(t, h.StrictStats().Traps)
 }
+
+// A response-phase removal of a header the response does not carry costs no host call; a
+// header it carries, in any case, is removed.
+func TestResponseRemovalOnlyWhenPresent(t *testing.T) {
+	h := start(t, harness.Strict, probeConfig("", ""))
+	removals := func(req harness.Request) (harness.Result, int) { // the VM's stats are shared
+		before := h.StrictStats().Calls["proxy_on_response_headers"]["proxy_remove_header_map_value"]
+		res := h.Do(req)
+		return res, h.StrictStats().Calls["proxy_on_response_headers"]["proxy_remove_header_map_value"] - before
+	}
+	res, n := removals(harness.Request{Upstream: &harness.Reply{Status: 200}})
+	assert.Equal(t, 200, res.Reply.Status)
+	assert.Zero(t, n, "no server header: no call")
+	res, n = removals(harness.Request{Upstream: &harness.Reply{Status: 200, Headers: [][2]string{{"Server", "gunicorn"}}}})
+	_, has := res.Reply.Header("server")
+	assert.False(t, has, "removed")
+	assert.Equal(t, 1, n)
+}

@@ -2,6 +2,7 @@ package glue
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -378,15 +379,29 @@ func (c *httpContext) mutate(d policy.Decision, ph phase) {
 }
 
 // removeHeaders removes the named headers of the current phase's message (request headers:
-// see removeRequestHeader).
+// see removeRequestHeader). In the response headers phase a header the response does not carry
+// costs no host call: policies strip the same headers from every response (mask's hygiene), and
+// the list was read in this callback, before any edit (removals come before sets).
 func (c *httpContext) removeHeaders(names []string, ph phase) {
 	for _, name := range names {
-		if ph == requestHeaders || ph == requestBody {
+		switch {
+		case ph == requestHeaders || ph == requestBody:
 			c.removeRequestHeader(name)
-		} else {
+		case ph == responseHeaders && c.resp != nil && !carries(c.resp.Headers, name):
+		default:
 			_ = proxywasm.RemoveHttpResponseHeader(name)
 		}
 	}
+}
+
+// carries reports whether hs holds a header named name, in any case.
+func carries(hs policy.Headers, name string) bool {
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *httpContext) fillAudit(line *audit.Line) {

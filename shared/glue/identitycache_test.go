@@ -54,6 +54,39 @@ func TestIdentityCacheKeepsChecks(t *testing.T) {
 	})
 }
 
+// On interleaved connections (keep-alive clients of one worker take turns) each connection's
+// header is remembered for that connection: each still verifies, and a header seen on one
+// connection is refused on another even after it was remembered.
+func TestIdentityCachePerConnection(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	withKey := probeOptions(harness.Options{Env: map[string]string{identity.KeyEnv: key}})
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := harness.MustStart(t, mode, probe.Definition, probeConfig("", `{"role":"consumer"}`), withKey)
+		subject := func(conn, v string) string {
+			r := harness.Request{Headers: [][2]string{{identity.HeaderName, v}}, Properties: map[string]string{"connection/id": conn}}
+			got, _ := h.Do(r).Forwarded.Header("x-probe-subject")
+			return got
+		}
+		sign := func(sub, conn string) string {
+			v, err := identity.Sign(&policy.Identity{Subject: sub}, []byte(key), h.Now(), conn)
+			require.NoError(t, err)
+			return v
+		}
+		alice, bob := sign("alice", "7"), sign("bob", "8")
+		for range 3 {
+			assert.Equal(t, "alice", subject("7", alice))
+			assert.Equal(t, "bob", subject("8", bob))
+		}
+		assert.Equal(t, "none", subject("8", alice), "replayed on another connection")
+		assert.Equal(t, "none", subject("9", bob), "replayed on a new connection")
+		assert.Equal(t, "alice", subject("7", alice), "still valid on its own")
+		h.Advance(identity.MaxAge + 2*time.Second)
+		assert.Equal(t, "none", subject("7", alice), "a remembered header expires as a fresh one does")
+		assert.Equal(t, "none", subject("8", bob))
+		assert.EqualValues(t, 4, h.Counter(metrics.DecisionName("probe", "", "handoff_rejected", metrics.Error)))
+	})
+}
+
 // A producer handing off the same identity within one second reuses the signature; a second
 // later it signs again, with the new time.
 func TestIdentitySignatureReuse(t *testing.T) {
@@ -102,4 +135,21 @@ func TestIdentitySignaturePerConnection(t *testing.T) {
 		h.Advance(2 * time.Second)
 		assert.NotEqual(t, a, sig("7"), "signed again with the new time")
 	})
+}
+
+// On nginx there is no identity property to set (ngx_wasm_module answers "not found" for it):
+// a producer hands off by signed header alone, without a proxy_set_property call.
+func TestNginxNoIdentityProperty(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	opts := probeOptions(harness.Options{Profile: harness.Nginx, Env: map[string]string{identity.KeyEnv: key}})
+	h := harness.MustStart(t, harness.Strict, probe.Definition, probeConfig(`"host":{"kind":"nginx"},`, `{"role":"producer"}`), opts)
+	sets := func() int { return h.StrictStats().Calls["proxy_on_request_headers"]["proxy_set_property"] } // shared VM
+	before := sets()
+	res := h.Do(probeReq("identity"))
+	v, signed := res.Forwarded.Header(identity.HeaderName)
+	require.True(t, signed, "handed off by header")
+	id, err := identity.Verify(v, []byte(key), h.Now(), "")
+	require.NoError(t, err)
+	assert.Equal(t, "alice", id.Subject)
+	assert.Equal(t, before, sets(), "no property set")
 }

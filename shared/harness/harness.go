@@ -333,7 +333,7 @@ func wasmVM(path string, fresh bool) (types.VMContext, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := proxytest.NewWasmVMContext(bin)
+	vm, err := newWasmGuest(bin)
 	if err != nil {
 		return nil, fmt.Errorf("harness: load %s: %w", path, err)
 	}

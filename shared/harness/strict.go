@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	_ "unsafe" // go:linkname, see exportHostABI
+	_ "unsafe" // go:linkname, see withPluginContextID
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 	"github.com/tetratelabs/wazero"
@@ -35,8 +35,8 @@ import (
 // asks of the host in each phase.
 //
 // proxytest builds its wazero runtime inside NewWasmVMContext with the permissive WASI and no
-// hook to replace it, so this file builds the runtime itself and borrows proxytest's host ABI
-// (the "env" module, which forwards to the emulator the tests drive) through go:linkname.
+// hook to replace it, so this file builds the runtime itself, with the harness's host ABI (the
+// "env" module, which forwards to the emulator the tests drive; see wasmhost.go).
 
 // HostProfile names a real host's gaps for the strict host.
 type HostProfile struct {
@@ -191,17 +191,15 @@ type strictVM struct {
 	gauges    map[uint32]bool // metric ids of gauges
 	gaugeIDAt uint32          // where the gauge being defined gets its id
 	stream    stream
+	exports   map[string]api.Function // the guest's exports called so far, looked up once
 }
-
-//go:linkname exportHostABI github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest.exportHostABI
-func exportHostABI(ctx context.Context, r wazero.Runtime) error
 
 //go:linkname withPluginContextID github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest.withPluginContextID
 func withPluginContextID(ctx context.Context, id uint32) context.Context
 
 // newStrictVM compiles and instantiates bin in a strict host with profile.
 func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
-	vm := &strictVM{profile: profile, trapping: map[string]bool{}, gauges: map[uint32]bool{},
+	vm := &strictVM{profile: profile, trapping: map[string]bool{}, gauges: map[uint32]bool{}, exports: map[string]api.Function{},
 		stats: StrictStats{Calls: map[string]map[string]int{}}}
 	for _, name := range profile.Trapping {
 		vm.trapping[name] = true
@@ -221,7 +219,7 @@ func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
 	if _, err := wasi.Instantiate(ctx); err != nil {
 		return nil, err
 	}
-	if err := exportHostABI(ctx, r); err != nil {
+	if err := exportEnv(ctx, r); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)
@@ -391,7 +389,12 @@ func (vm *strictVM) noteRandom(_ context.Context, _ api.Module, _ api.FunctionDe
 // the emulator has no other way to report it.
 func (vm *strictVM) call(name string, params ...uint64) uint64 {
 	vm.note(func(s *StrictStats) { vm.callback = name })
-	res, err := vm.mod.ExportedFunction(name).Call(vm.ctx, params...)
+	f, ok := vm.exports[name]
+	if !ok {
+		f = vm.mod.ExportedFunction(name)
+		vm.exports[name] = f
+	}
+	res, err := f.Call(vm.ctx, params...)
 	if err != nil {
 		vm.note(func(s *StrictStats) { s.Traps = append(s.Traps, name+": "+err.Error()) })
 		panic(fmt.Errorf("%w in %s: %v", errTrap, name, err))
@@ -457,52 +460,35 @@ func (p *strictPlugin) OnTick() { p.vm.callIn(p.ctx, "proxy_on_tick", p.id) }
 
 func (p *strictPlugin) NewHttpContext(id uint32) types.HttpContext {
 	p.vm.callIn(p.ctx, "proxy_on_context_create", uint64(id), p.id)
-	return &strictStream{p: p, id: uint64(id)}
+	return &strictStream{guestStream: guestStream{p: p, id: uint64(id)}, p: p}
 }
 
 // close deletes the plugin context in the guest, as a host does when its configuration goes.
 func (p *strictPlugin) close() { p.vm.callIn(p.ctx, "proxy_on_delete", p.id) }
 
+// strictStream is a guest stream as the profile's host runs it: a pause of the response headers
+// may be ignored, and the stream is deleted after its log callback.
 type strictStream struct {
-	p  *strictPlugin
-	id uint64
+	guestStream
+	p *strictPlugin
 }
 
-func (s *strictStream) call(name string, params ...uint64) types.Action {
-	return types.Action(s.p.vm.callIn(s.p.ctx, name, append([]uint64{s.id}, params...)...))
-}
-
-func (s *strictStream) OnHttpRequestHeaders(n int, end bool) types.Action {
-	return s.call("proxy_on_request_headers", uint64(n), wasmBool(end))
-}
-
-func (s *strictStream) OnHttpRequestBody(n int, end bool) types.Action {
-	return s.call("proxy_on_request_body", uint64(n), wasmBool(end))
-}
-
-func (s *strictStream) OnHttpRequestTrailers(n int) types.Action {
-	return s.call("proxy_on_request_trailers", uint64(n))
+// callGuest implements streamCaller.
+func (p *strictPlugin) callGuest(name string, params ...uint64) uint64 {
+	return p.vm.callIn(p.ctx, name, params...)
 }
 
 func (s *strictStream) OnHttpResponseHeaders(n int, end bool) types.Action {
-	a := s.call("proxy_on_response_headers", uint64(n), wasmBool(end))
+	a := s.guestStream.OnHttpResponseHeaders(n, end)
 	if a == types.ActionPause && s.p.vm.profile.IgnoresResponsePause {
 		return types.ActionContinue
 	}
 	return a
 }
 
-func (s *strictStream) OnHttpResponseBody(n int, end bool) types.Action {
-	return s.call("proxy_on_response_body", uint64(n), wasmBool(end))
-}
-
-func (s *strictStream) OnHttpResponseTrailers(n int) types.Action {
-	return s.call("proxy_on_response_trailers", uint64(n))
-}
-
 // OnHttpStreamDone logs and then deletes the stream, as Envoy and nginx do.
 func (s *strictStream) OnHttpStreamDone() {
-	s.call("proxy_on_log")
+	s.guestStream.OnHttpStreamDone()
 	s.p.vm.callIn(s.p.ctx, "proxy_on_delete", s.id)
 }
 
