@@ -11,10 +11,18 @@ TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm dist/test/floor.was
 WASM_OVERLAY := dist/_runtimepatch/overlay.json  # "_": never a package of ./...
 WASM_BUILD = GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -overlay $(WASM_OVERLAY)
 # WASM_OPT=-Oz (make build WASM_OPT=-Oz) runs binaryen's wasm-opt on each plugin module after the
-# Go build, installing Debian's binaryen when wasm-opt is missing. Off by default: measured in
-# docs/performance.md ("Where the memory goes"), about -1 MiB per nginx worker per module (-1.8 for the chain),
-# at 2-3 minutes and 1 GB of memory per large module on a 2-core machine.
+# Go build, installing Debian's binaryen when wasm-opt is missing. Measured in docs/performance.md
+# ("Where the memory goes"): about -1 MiB per nginx worker per module (-1.8 for the chain), at 2-3
+# minutes and 1 GB of memory per large module on a 2-core machine. Off by default for the single
+# plugins; the chain (the one-VM deployment, whose per-worker memory is the goal) is optimized by
+# default with CHAIN_WASM_OPT (CHAIN_WASM_OPT= skips it; -Oz drops the wasm name section, so
+# Wasmtime's native backtraces show offsets: a Go panic's own traceback, printed by the runtime
+# from its own tables, keeps its function names). Results are cached by content under
+# ~/.cache/wasmward/wasm-opt, so a module whose Go build did not change is not optimized again.
 WASM_OPT ?=
+CHAIN_WASM_OPT ?= -Oz
+dist/chain.wasm: WASM_OPT := $(or $(WASM_OPT),$(CHAIN_WASM_OPT))
+WASM_OPT_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wasmward/wasm-opt
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
 # Tools run as pinned `go run module@version`.
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
@@ -31,10 +39,14 @@ $(WASM_OVERLAY): FORCE
 dist/%.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./plugins/$*/wasm
-ifneq ($(WASM_OPT),)
-	@command -v wasm-opt >/dev/null || apt-get install -y -qq binaryen >/dev/null
-	wasm-opt $(WASM_OPT) $(WASM_OPT_FEATURES) $@ -o $@
-endif
+	@if [ -n "$(WASM_OPT)" ]; then \
+	  sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  command -v wasm-opt >/dev/null || { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq binaryen; } >/dev/null; \
+	  out="$(WASM_OPT_CACHE)/$$(cat $@ | sha256sum | cut -c1-40)$$(echo '$(WASM_OPT)' | tr -c 'A-Za-z0-9\n' _).wasm"; \
+	  if [ ! -f "$$out" ]; then echo "wasm-opt $(WASM_OPT) $@"; mkdir -p "$(WASM_OPT_CACHE)" && \
+	    wasm-opt $(WASM_OPT) $(WASM_OPT_FEATURES) $@ -o "$$out.tmp" && mv "$$out.tmp" "$$out"; fi; \
+	  cp "$$out" $@; \
+	fi
 dist/test/probe.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./shared/harness/probe/wasm
