@@ -7,12 +7,16 @@ import (
 	"github.com/wasmward/wasmward/plugins/chain"
 	"github.com/wasmward/wasmward/plugins/registry"
 	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/shared/identity"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
 // soakRequests is how many requests each plugin serves per host profile in the strict host:
 // enough for dozens of garbage collections in every module.
 const soakRequests = 20000
+
+// soakHandoffKey is the identity handoff key of the soak's nginx VMs (identity.KeyEnv).
+const soakHandoffKey = "soak-handoff-key-0123456789abcdef0123456789"
 
 // TestStrictHostSoak runs every plugin's .wasm, with its testdata configs and case files, in the
 // strict host (a WASI whose poll_oneoff and sched_yield fail, as on stock ngx_wasm_module and
@@ -36,7 +40,13 @@ func soak(t *testing.T, def policy.Definition, profile harness.HostProfile) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := harness.Soak(def, sets, soakRequests, harness.Options{Profile: profile})
+	opts := harness.Options{Profile: profile}
+	if profile.Nginx {
+		// nginx refuses the identity property (HostProfile.RefusedProperties): identities are
+		// handed off by signed header, with the key in every VM as the generated nginx configs set it.
+		opts.Env = map[string]string{identity.KeyEnv: soakHandoffKey}
+	}
+	res, err := harness.Soak(def, sets, soakRequests, opts)
 	if err != nil {
 		harness.FailOrSkipMissing(t, err)
 	}

@@ -30,7 +30,7 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 }
 
 // LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
-// the host property first, then the signed header when this VM holds the handoff key. See
+// the host property first (not on nginx, see identityProperty), then the signed header when this VM holds the handoff key. See
 // package identity. The last value decoded on each channel is remembered (identityCache; the
 // header's on each connection): consecutive requests of one caller carry the same value, and decoding it (JSON; for the
 // header an HMAC too) was the largest part of a consumer's per-request cost. Each request gets
@@ -38,13 +38,15 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 // read-only. The plugin context is the loader of every request (no closure per request).
 func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	ic := &p.idCache
-	if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
-		if ic.prop != nil && string(v) == ic.propRaw {
-			return copyIdentity(ic.prop)
-		}
-		if id, err := identity.Unmarshal(v); err == nil {
-			ic.propRaw, ic.prop = string(v), id
-			return copyIdentity(id)
+	if p.identityProperty() {
+		if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
+			if ic.prop != nil && string(v) == ic.propRaw {
+				return copyIdentity(ic.prop)
+			}
+			if id, err := identity.Unmarshal(v); err == nil {
+				ic.propRaw, ic.prop = string(v), id
+				return copyIdentity(id)
+			}
 		}
 	}
 	if p.handoffKey == nil || p.producer {
@@ -140,10 +142,11 @@ func (c *httpContext) handOff(id *policy.Identity) {
 }
 
 // identityProperty reports whether the host can carry the identity property between filters
-// (Envoy's filter state). ngx_wasm_module answers a set of any path outside ngx.*, wasmx.* and
-// its own attributes with "not found" (ngx_proxy_wasm_properties.c, 3bed2783): a producer makes
-// no such call there. (A consumer still reads the property on nginx: the strict host's nginx
-// profile, which the policy case files run on, hands identities off that way.)
+// (Envoy's filter state). ngx_wasm_module answers a get or set of any path outside ngx.*,
+// wasmx.* and its own attributes with "not found" (ngx_proxy_wasm_properties.c, 3bed2783; the
+// strict host's nginx profile reproduces it, harness.HostProfile.RefusedProperties): there
+// neither a producer nor a consumer makes the call, which could never succeed. The signed
+// header is the channel there.
 func (p *pluginContext) identityProperty() bool { return p.host.caps.Kind != policy.HostNginx }
 
 // signIdentity signs id for the header channel bound to binding (the connection), reusing the

@@ -137,19 +137,40 @@ func TestIdentitySignaturePerConnection(t *testing.T) {
 	})
 }
 
-// On nginx there is no identity property to set (ngx_wasm_module answers "not found" for it):
-// a producer hands off by signed header alone, without a proxy_set_property call.
+// On nginx there is no identity property (ngx_wasm_module answers "not found" to its set and get;
+// the nginx profile reproduces it, harness TestNginxProfile_IdentityPropertyRefused): a producer
+// hands off by signed header alone, without a proxy_set_property call, and a consumer takes the
+// signed header without a proxy_get_property call for the property.
 func TestNginxNoIdentityProperty(t *testing.T) {
 	key := strings.Repeat("k", 32)
 	opts := probeOptions(harness.Options{Profile: harness.Nginx, Env: map[string]string{identity.KeyEnv: key}})
-	h := harness.MustStart(t, harness.Strict, probe.Definition, probeConfig(`"host":{"kind":"nginx"},`, `{"role":"producer"}`), opts)
-	sets := func() int { return h.StrictStats().Calls["proxy_on_request_headers"]["proxy_set_property"] } // shared VM
-	before := sets()
+	nginx := `"host":{"kind":"nginx"},`
+	calls := func(h *harness.Host, name string) int { return h.StrictStats().Calls["proxy_on_request_headers"][name] } // shared VM
+
+	h := harness.MustStart(t, harness.Strict, probe.Definition, probeConfig(nginx, `{"role":"producer"}`), opts)
+	before := calls(h, "proxy_set_property")
 	res := h.Do(probeReq("identity"))
 	v, signed := res.Forwarded.Header(identity.HeaderName)
 	require.True(t, signed, "handed off by header")
 	id, err := identity.Verify(v, []byte(key), h.Now(), "")
 	require.NoError(t, err)
 	assert.Equal(t, "alice", id.Subject)
-	assert.Equal(t, before, sets(), "no property set")
+	assert.Equal(t, before, calls(h, "proxy_set_property"), "no property set")
+	h.Close()
+
+	h = harness.MustStart(t, harness.Strict, probe.Definition, probeConfig(nginx, `{"role":"consumer"}`), opts)
+	bob, err := identity.Sign(&policy.Identity{Subject: "bob"}, []byte(key), h.Now(), "")
+	require.NoError(t, err)
+	got, _ := h.Do(harness.Request{Headers: [][2]string{{identity.HeaderName, bob}}}).Forwarded.Header("x-probe-subject")
+	assert.Equal(t, "bob", got, "the signed header is the channel")
+	reads := func(h *harness.Host) int {
+		before := calls(h, "proxy_get_property")
+		h.Do(harness.Request{})
+		return calls(h, "proxy_get_property") - before
+	}
+	consumerReads := reads(h)
+	h.Close()
+	h = harness.MustStart(t, harness.Strict, probe.Definition, probeConfig(nginx, `{}`), opts)
+	defer h.Close()
+	assert.Equal(t, reads(h), consumerReads, "without a header a consumer reads no more properties than a plugin taking no identity")
 }

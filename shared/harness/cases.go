@@ -38,6 +38,9 @@ type Expect struct {
 	Forwarded map[string]string `json:"forwarded,omitempty"`
 	// ForwardedAbsent headers the upstream must not receive.
 	ForwardedAbsent []string `json:"forwardedAbsent,omitempty"`
+	// ForwardedNot headers the upstream may receive, but never with these values (a client's
+	// forged value the plugin must have replaced with its own).
+	ForwardedNot map[string]string `json:"forwardedNot,omitempty"`
 	// ForwardedBody, when set, is the exact body the upstream must receive.
 	ForwardedBody *string `json:"forwardedBody,omitempty"`
 }
@@ -69,7 +72,7 @@ func (e Expect) Check(res Result) []string {
 			add("reply body: must not contain %q", clip(s))
 		}
 	}
-	if len(e.Forwarded) > 0 || len(e.ForwardedAbsent) > 0 || e.ForwardedBody != nil {
+	if len(e.Forwarded) > 0 || len(e.ForwardedAbsent) > 0 || len(e.ForwardedNot) > 0 || e.ForwardedBody != nil {
 		if res.Forwarded == nil {
 			add("forwarded: the request did not reach the upstream")
 			return diffs
@@ -86,6 +89,11 @@ func (e Expect) Check(res Result) []string {
 	for _, name := range e.ForwardedAbsent {
 		if got, ok := res.Forwarded.Header(name); ok {
 			add("forwarded header %s: want absent, got %q", name, clip(got))
+		}
+	}
+	for name, bad := range e.ForwardedNot {
+		if got, ok := res.Forwarded.Header(name); ok && got == bad {
+			add("forwarded header %s: must not be %q", name, clip(bad))
 		}
 	}
 	if e.ForwardedBody != nil && res.Forwarded.Body != *e.ForwardedBody {

@@ -111,6 +111,10 @@ type Host struct {
 	strict *strictVM // Strict mode only
 	root   *rootRemap
 	absent []string // properties the emulated host never has
+	// refused are the properties the emulated host answers NotFound (HostProfile.RefusedProperties);
+	// handoffKey is the VM's identity.KeyEnv, with which Do hands a refused identity property off.
+	refused    []string
+	handoffKey []byte
 	// resetHeaders are the request headers the emulated nginx location re-sets from their
 	// variables (HostProfile.RemovedRequestHeadersForwarded).
 	resetHeaders []string
@@ -122,7 +126,8 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 	h := &Host{Mode: mode, plugin: def.Name, now: StartTime}
 	profile, path := opts.profile(), opts.wasmPath(def.Name)
 	if mode == Strict {
-		h.absent = profile.Absent
+		h.absent, h.refused = profile.Absent, profile.RefusedProperties
+		h.handoffKey = []byte(opts.Env[identity.KeyEnv])
 		if err := checkConfigSize(cfg, profile); err != nil {
 			return nil, err
 		}

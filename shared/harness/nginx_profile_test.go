@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/shared/harness/probe"
+	"github.com/wasmward/wasmward/shared/identity"
 )
 
 // The nginx profile is a recording of ngx_wasm_module (nginx 1.27.4, module 3bed2783, Wasmtime
@@ -203,5 +205,54 @@ func TestNginxProfile_ConfigArgumentLimit(t *testing.T) {
 		require.True(t, bool(h.Status), "%v", h.CriticalLogs())
 		require.Equal(t, 200, h.Do(harness.Request{}).Reply.Status)
 		require.Empty(t, h.StrictStats().Violations)
+	})
+}
+
+// TestNginxProfile_IdentityPropertyRefused: ngx_wasm_module answers "not found" to a set and a
+// get of wasmward.identity (not ngx.*, not wasmx.*, not in its property table:
+// ngx_proxy_wasm_properties.c, 3bed2783), so no filter can hand another one the identity by
+// property there. The glue believing it runs in Envoy calls both and gets nothing: the producer
+// warns, and a consumer sees no identity even when an earlier filter handed one off. With the
+// handoff key, a handed-off identity arrives as the signed header, the way nginx carries it.
+func TestNginxProfile_IdentityPropertyRefused(t *testing.T) {
+	opts := harness.Options{Profile: harness.Nginx, WasmPath: filepath.Join(harness.RepoRoot(), "dist", "test", "probe.wasm"), FreshVM: true}
+	start := func(t *testing.T, role string, opts harness.Options) *harness.Host {
+		cfg := `{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"envoy"},"spec":{"role":"` + role + `"}}`
+		h, err := harness.NewHost(harness.Strict, probe.Definition, []byte(cfg), opts)
+		if err != nil {
+			harness.FailOrSkipMissing(t, err)
+		}
+		t.Cleanup(h.Close)
+		return h
+	}
+	handedOff := map[string]string{identity.PropertyName: `{"sub":"carol","iss":"https://idp.example"}`}
+	subject := func(h *harness.Host, req harness.Request) string {
+		v, _ := h.Do(req).Forwarded.Header("x-probe-subject")
+		return v
+	}
+
+	t.Run("producer", func(t *testing.T) {
+		h := start(t, "producer", opts)
+		require.Equal(t, 200, h.Do(harness.Request{Headers: [][2]string{{"x-probe", "identity"}}}).Reply.Status)
+		require.Equal(t, 1, h.StrictStats().Calls["proxy_on_request_headers"]["proxy_set_property"], "the glue tried")
+		require.Contains(t, strings.Join(h.Logs(), "\n"), "this host rejects the identity property")
+	})
+	t.Run("consumer", func(t *testing.T) {
+		h := start(t, "consumer", opts)
+		require.Equal(t, "none", subject(h, harness.Request{Properties: handedOff}))
+		require.Positive(t, h.StrictStats().Calls["proxy_on_request_headers"]["proxy_get_property"])
+	})
+	t.Run("consumer with the handoff key", func(t *testing.T) {
+		keyed := opts
+		keyed.Env = map[string]string{identity.KeyEnv: strings.Repeat("k", 32)}
+		h := start(t, "consumer", keyed)
+		require.Equal(t, "carol", subject(h, harness.Request{Properties: handedOff}), "by signed header")
+		require.Equal(t, "none", subject(h, harness.Request{}))
+	})
+	t.Run("envoy profile control", func(t *testing.T) {
+		envoy := opts
+		envoy.Profile = harness.OldEnvoy
+		h := start(t, "consumer", envoy)
+		require.Equal(t, "carol", subject(h, harness.Request{Properties: handedOff}), "by property")
 	})
 }

@@ -1,12 +1,15 @@
 package harness
 
 import (
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmward/wasmward/shared/identity"
 )
 
 // Request is one request sent through the plugin, and the upstream's reply if it gets through.
@@ -106,6 +109,7 @@ func (h *Host) Do(req Request) Result {
 	for k, v := range req.Properties {
 		h.setProperty(k, v)
 	}
+	req.Headers = h.handOffRefused(req)
 	path, quoted := req.Path, false
 	if h.decodesPath() {
 		uri, ok := nginxURI(req.PathOnly())
@@ -284,8 +288,31 @@ func (h *Host) local(id uint32) (Result, bool) {
 	return Result{LocalReply: true, Reply: Reply{Status: int(lr.StatusCode), Headers: lr.Headers, Body: body}}, true
 }
 
+// handOffRefused returns req's headers with the identity an earlier filter handed off as the
+// property identity.PropertyName delivered the way a host refusing that property carries it:
+// as the signed header identity.HeaderName, signed with the VM's handoff key at the host clock
+// and bound to the request's connection.id (what a producer filter in front does there). Without
+// the key the identity is not delivered at all, as on such a host. The request's own headers
+// come first, so a case can still send a spoofed copy alongside.
+func (h *Host) handOffRefused(req Request) [][2]string {
+	v, ok := req.Properties[identity.PropertyName]
+	if !ok || !slices.Contains(h.refused, identity.PropertyName) || len(h.handoffKey) == 0 {
+		return req.Headers
+	}
+	id, err := identity.Unmarshal([]byte(v))
+	if err != nil { // a consumer would ignore it on the property too
+		return req.Headers
+	}
+	binding, _ := h.emu.GetProperty([]string{"connection", "id"})
+	signed, err := identity.Sign(id, h.handoffKey, h.now, string(binding))
+	if err != nil {
+		panic(fmt.Errorf("harness: signing the handed-off identity: %w", err))
+	}
+	return append(slices.Clone(req.Headers), [2]string{identity.HeaderName, signed})
+}
+
 func (h *Host) setProperty(key, value string) {
-	if slices.Contains(h.absent, key) {
+	if slices.Contains(h.absent, key) || slices.Contains(h.refused, key) {
 		return
 	}
 	if h.strict != nil && h.strict.profile.Nginx { // nginx's own variables for where it listens

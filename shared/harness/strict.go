@@ -16,6 +16,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/wasmward/wasmward/shared/identity"
 )
 
 // The strict host runs a plugin .wasm the way the least forgiving production hosts do, which
@@ -59,6 +61,12 @@ type HostProfile struct {
 	// NoisyProperties are answered with an error or alert line in the host's log ("route_name
 	// property not supported", "NYI - plugin_vm_id property"): each read is a violation.
 	NoisyProperties []string
+	// RefusedProperties ("wasmward.identity") are answered NotFound to every get and set, whatever
+	// the emulator holds: ngx_wasm_module keeps no property outside ngx.*, wasmx.* and the Envoy
+	// attributes of its table (ngx_proxy_wasm_properties.c, 3bed2783), so a filter cannot hand
+	// another one a property there. A test request's value for one is what an earlier filter
+	// handed off: Host.Do delivers it the way such a host can (see handOffRefused).
+	RefusedProperties []string
 	// StartCrashProperties crash the worker when read while the plugin starts: a trap.
 	StartCrashProperties []string
 	// HeadersPauseHangs: a request paused in on_request_headers resumes only after an HTTP
@@ -109,6 +117,7 @@ var (
 		NoisyProperties: append([]string{"plugin_vm_id", "node", "cluster_name", "cluster_metadata", "listener_direction",
 			"listener_metadata", "route_name", "route_metadata", "upstream_host_metadata"}, peerCertificateProperties...),
 		StartCrashProperties:           []string{"plugin_name"},
+		RefusedProperties:              []string{identity.PropertyName},
 		HeadersPauseHangs:              true,
 		RefusedStartIsFatal:            true,
 		MaxConfigBytes:                 4096 - 2, // the argument's quotes count
@@ -219,7 +228,7 @@ func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
 	if _, err := wasi.Instantiate(ctx); err != nil {
 		return nil, err
 	}
-	if err := exportEnv(ctx, r); err != nil {
+	if err := exportEnv(ctx, r, profile.RefusedProperties); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)
@@ -347,6 +356,7 @@ func (hostCall) Abort(context.Context, api.Module, api.FunctionDefinition, error
 const (
 	mapRequestHeaders = 0
 	metricGauge       = 1
+	statusNotFound    = 1 // a host call's result "not found" (ngx_wasm_module's NGX_PROXY_WASM_RESULT_NOT_FOUND)
 )
 
 // checkProperty enforces NoisyProperties and StartCrashProperties for a property read.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"unsafe"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -164,6 +165,14 @@ func mustAccess(ok bool) {
 type envHost struct {
 	allocFor api.Module
 	allocFn  api.Function
+	// refused are the property paths (segments joined by "/") whose get and set this host
+	// answers NotFound (HostProfile.RefusedProperties).
+	refused []string
+}
+
+// refuses reports whether the host answers NotFound for the property path at off.
+func (g guestMemory) refuses(off, size uint64) bool {
+	return len(g.env.refused) > 0 && slices.Contains(g.env.refused, readPath(g.mod, off, size))
 }
 
 // alloc is the guest's proxy_on_memory_allocate, looked up once. It never runs nested in itself
@@ -187,8 +196,9 @@ type hostFunc struct {
 var i32, i64 = api.ValueTypeI32, api.ValueTypeI64
 
 // exportEnv instantiates the proxy-wasm host ABI (the "env" module) in r; see the file comment.
-func exportEnv(ctx context.Context, r wazero.Runtime) error {
-	env := &envHost{}
+// The host answers NotFound to a get or set of the refused property paths.
+func exportEnv(ctx context.Context, r wazero.Runtime, refused []string) error {
+	env := &envHost{refused: refused}
 	b := r.NewHostModuleBuilder("env")
 	for _, f := range envFuncs {
 		params := make([]api.ValueType, f.params)
@@ -213,9 +223,15 @@ var envFuncs = []hostFunc{
 		return proxyLog(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]))
 	}},
 	{"proxy_set_property", 4, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
+		if g.refuses(p[0], p[1]) {
+			return statusNotFound
+		}
 		return proxySetProperty(g.ptr(p[0], p[1]), int32(p[1]), g.ptr(p[2], p[3]), int32(p[3]))
 	}},
 	{"proxy_get_property", 4, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
+		if g.refuses(p[0], p[1]) {
+			return statusNotFound
+		}
 		var v *byte
 		var n int32
 		ret := proxyGetProperty(g.ptr(p[0], p[1]), int32(p[1]), unsafe.Pointer(&v), &n)
@@ -368,7 +384,7 @@ func newWasmGuest(bin []byte) (*wasmGuest, error) {
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		return nil, err
 	}
-	if err := exportEnv(ctx, r); err != nil {
+	if err := exportEnv(ctx, r, nil); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)
