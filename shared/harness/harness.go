@@ -105,7 +105,6 @@ type Host struct {
 	emu    proxytest.HostEmulator
 	reset  func()
 	now    time.Time
-	env    []string
 	// Status is the plugin's start status; a refused config leaves it false.
 	Status types.OnPluginStartStatus
 	strict *strictVM // Strict mode only
