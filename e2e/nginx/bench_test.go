@@ -83,6 +83,20 @@ type benchRow struct {
 // a managed device behind rbac's trusted proxy (source 172.16.0.5 through the realip module).
 const benchPath = "/orders/7/items/1"
 
+// allowedHeaders are the headers of a request to benchPath that every plugin's preferred config
+// and the full chain allow: a fresh token with the scopes jwtauthn and rbac ask for, a managed
+// device, and (with the realip module) rbac's trusted proxy as the source, which vouches for
+// the device class.
+func allowedHeaders() [][2]string {
+	tok := e2ekit.Mint("alice", "admin orders.read orders:read", time.Now(), 2*time.Hour)
+	headers := [][2]string{{"authorization", "Bearer " + tok}, {"user-agent", "wasmward-bench"}, {"accept", "*/*"},
+		{"x-request-id", "bench"}, {"x-device-class", "managed"}, {"x-forwarded-for", "203.0.113.9"}}
+	if realIP {
+		headers = append(headers, [2]string{sourceHeader, "172.16.0.5"})
+	}
+	return headers
+}
+
 // benchRows are the table's rows: nginx without wasm, the floor (the smallest Go proxy-wasm
 // filter, e2e/nginx/floor: what ngx_wasm_module and the Go runtime cost before any wasmward
 // code), then every plugin with its preferred config (full.json, as the full chain runs it),
@@ -240,12 +254,7 @@ func TestBenchNginx(t *testing.T) {
 		rows = keep
 	}
 
-	tok := e2ekit.Mint("alice", "admin orders.read orders:read", time.Now(), 2*time.Hour)
-	headers := [][2]string{{"authorization", "Bearer " + tok}, {"user-agent", "wasmward-bench"}, {"accept", "*/*"},
-		{"x-request-id", "bench"}, {"x-device-class", "managed"}, {"x-forwarded-for", "203.0.113.9"}}
-	if realIP { // from rbac's trusted proxy, which vouches for the device class
-		headers = append(headers, [2]string{sourceHeader, "172.16.0.5"})
-	}
+	headers := allowedHeaders()
 
 	var results []benchResult
 	modsecErr := error(nil)
