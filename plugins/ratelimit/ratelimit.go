@@ -156,10 +156,7 @@ func (p *Policy) Start(h policy.Host) error {
 	if perVM { // a per-VM store needs no pre-created keys: one VM cannot race itself
 		return nil
 	}
-	for _, t := range []*table{p.buckets, p.banned} {
-		if t == nil {
-			continue
-		}
+	for _, t := range p.slotTables() {
 		if err := t.create(); err != nil {
 			return err
 		}
@@ -167,10 +164,7 @@ func (p *Policy) Start(h policy.Host) error {
 	// Only after every table is written: a store too small for them evicts the first slots
 	// written, while the last ones are being created.
 	missing := 0
-	for _, t := range []*table{p.buckets, p.banned} {
-		if t == nil {
-			continue
-		}
+	for _, t := range p.slotTables() {
 		n, err := t.missing()
 		if err != nil {
 			return err
@@ -340,10 +334,7 @@ func (p *Policy) TickPeriod() time.Duration { return p.keys.sweepEvery }
 func (p *Policy) Tick(now time.Time) {
 	p.prunePending(now.UnixNano())
 	batch := p.sweepBatch()
-	for _, t := range []*table{p.buckets, p.banned} {
-		if t == nil {
-			continue
-		}
+	for _, t := range p.slotTables() {
 		missing, err := t.sweep(now.UnixNano(), batch)
 		if err != nil {
 			p.host.Log(policy.LogWarn, "sweep: "+err.Error())
@@ -352,6 +343,18 @@ func (p *Policy) Tick(now time.Time) {
 			p.checkEvicted(missing)
 		}
 	}
+}
+
+// slotTables are the policy's slot tables after Start: the buckets' with limits, the bans' with
+// bans.
+func (p *Policy) slotTables() []*table {
+	var out []*table
+	for _, t := range []*table{p.buckets, p.banned} {
+		if t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // sweepBatch is max(256, keys.max × sweepInterval / idleTimeout), at most keys.max.
