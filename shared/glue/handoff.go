@@ -30,12 +30,13 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 }
 
 // LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
-// the host property first (not on nginx, see identityProperty), then the signed header when this VM holds the handoff key. See
-// package identity. The last value decoded on each channel is remembered (identityCache; the
-// header's on each connection): consecutive requests of one caller carry the same value, and decoding it (JSON; for the
-// header an HMAC too) was the largest part of a consumer's per-request cost. Each request gets
-// its own copy of the Identity struct; its Scopes and Claims are shared and, as everywhere,
-// read-only. The plugin context is the loader of every request (no closure per request).
+// the host property first (not on nginx, see identityProperty), then the signed header when
+// this VM holds the handoff key. See package identity. The last value decoded on each channel
+// is remembered (identityCache; the header's on each connection): consecutive requests of one
+// caller carry the same value, and decoding it (JSON; for the header an HMAC too) was the
+// largest part of a consumer's per-request cost. Each request gets its own copy of the Identity
+// struct; its Scopes and Claims are shared and, as everywhere, read-only. The plugin context is
+// the loader of every request (no closure per request).
 func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	ic := &p.idCache
 	if p.identityProperty() {
