@@ -76,6 +76,25 @@ type benchRow struct {
 	name    string
 	filters []gen.NginxFilter
 	debian  string // "", or "plain" / "modsec": Debian's nginx (ModSecurity + CRS)
+	// body, when set, makes the row's request a POST of this JSON body (jsonBodyRows).
+	body []byte
+}
+
+// jsonSuffix ends the name of a row whose requests carry the JSON body (jsonBodyRows).
+const jsonSuffix = ", JSON body"
+
+// jsonBodyRows are nginx without wasm, pass-through and sanitize on a POST of sanitize's
+// benchmark body (plugins/sanitize/testdata/bench/order.json, the body of BenchmarkSanitizeJSON):
+// issue 17's JSON goal on the real host. Their ratios are to the pass-through and plain rows of
+// the same body.
+func jsonBodyRows(t *testing.T, passthrough, sanitize gen.NginxFilter) []benchRow {
+	body, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "plugins", "sanitize", "testdata", "bench", "order.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []benchRow{{name: "nginx without wasm" + jsonSuffix, body: body},
+		{name: "passthrough" + jsonSuffix, filters: []gen.NginxFilter{passthrough}, body: body},
+		{name: "sanitize" + jsonSuffix, filters: []gen.NginxFilter{sanitize}, body: body}}
 }
 
 // benchPath is the path every bench request asks for: a route jwtauthn's, rbac's and the
@@ -140,7 +159,7 @@ func benchRows(t *testing.T) []benchRow {
 	onevm.Config.Name = "full-chain"
 	rows = append(rows, benchRow{name: "full chain, separate filters", filters: chain},
 		benchRow{name: "full chain, one VM", filters: []gen.NginxFilter{onevm}})
-	return rows
+	return append(rows, jsonBodyRows(t, preferred("passthrough"), preferred("sanitize"))...)
 }
 
 // benchSpec raises every rate-limit bucket and ban threshold in a config (any plugin, the
@@ -261,6 +280,9 @@ func TestBenchNginx(t *testing.T) {
 	for _, row := range rows {
 		var r benchResult
 		req := GetRequest(benchPath, "api.example.com", headers)
+		if row.body != nil {
+			req = PostRequest(benchPath, "api.example.com", headers, "application/json", row.body)
+		}
 		switch row.debian {
 		case "":
 			r = benchWasmRow(t, w, bin, row, req)
@@ -442,13 +464,14 @@ func cacheEntries() int {
 // benchTable renders the results as one Markdown table, the .wasm sizes and the versions.
 func benchTable(t *testing.T, bin string, results []benchResult, knobs []string) string {
 	total := benchWarmup + benchMeasured(t)
-	var base, pass benchResult
+	// The plain and pass-through rows of each request kind (GET, JSON body).
+	base, pass := map[bool]benchResult{}, map[bool]benchResult{}
 	for _, r := range results {
-		switch r.row.name {
+		switch strings.TrimSuffix(r.row.name, jsonSuffix) {
 		case "nginx without wasm":
-			base = r
+			base[r.row.body != nil] = r
 		case "passthrough":
-			pass = r
+			pass[r.row.body != nil] = r
 		}
 	}
 	ratio := func(a, b float64) string {
@@ -467,7 +490,7 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 	if m := mallocEnv(); len(m) > 0 {
 		malloc = m[0]
 	}
-	fmt.Fprintf(&b, "\nbench-nginx %s — %s; %d workers, loopback, %d keep-alive clients, %d warm-up + %d measured GETs per row; plugin environment: %s; wasm nginx started with %s\n\n",
+	fmt.Fprintf(&b, "\nbench-nginx %s — %s; %d workers, loopback, %d keep-alive clients, %d warm-up + %d measured requests per row (GETs; POSTs of a JSON body in the rows so named); plugin environment: %s; wasm nginx started with %s\n\n",
 		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchWorkers(t), benchClients, benchWarmup, total-benchWarmup, env, malloc)
 	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | worker CPU µs/req | RSS/worker warm MiB | RSS/worker @" + kilo(total) + " MiB | of which anonymous MiB | PSS/worker @" + kilo(total) + " MiB | PSS anon / file / shmem MiB | PSS master + workers MiB | start s | compile cache | statuses |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
@@ -476,7 +499,7 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 			fmt.Fprintf(&b, "| %s | %s |\n", r.row.name, r.skipped)
 			continue
 		}
-		ref := base
+		ref, pass := base[r.row.body != nil], pass[r.row.body != nil]
 		if r.row.debian == "modsec" {
 			for _, o := range results {
 				if o.row.debian == "plain" {
@@ -495,7 +518,7 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 			pss, pssTotal = fmt.Sprintf("%.1f", mib(r.pssEnd.PSS)), fmt.Sprintf("%.1f", mib(r.pssTotal))
 		}
 		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f | %s | %s | %s | %.2f | %s | %s |\n",
-			r.row.name, r.rate, ratio(r.rate, base.rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
+			r.row.name, r.rate, ratio(r.rate, base[r.row.body != nil].rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
 			added(r.p50, ref.p50), added(r.p99, ref.p99), us(r.cpu), mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd),
 			pss, pssParts(r), pssTotal, r.ready.Seconds(), r.cached, r.statuses)
 	}
@@ -512,7 +535,14 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 	b.WriteString("are added while RSS/worker does not. Pages shared with other programs (libc) are split with them.\n")
 	b.WriteString("worker CPU: user + system time of all workers over the measured requests, per request (less\n")
 	b.WriteString("sensitive to the machine's other load than req/s).\n")
-	b.WriteString("start: nginx started → first request served; compile cache: Wasmtime's, hit or miss at that start.\n\n")
+	b.WriteString("start: nginx started → first request served; compile cache: Wasmtime's, hit or miss at that start.\n")
+	b.WriteString("JSON body rows: POSTs of plugins/sanitize/testdata/bench/order.json (BenchmarkSanitizeJSON's body);\n")
+	b.WriteString("their ratios and added columns are to the plain and pass-through rows of the same body.\n")
+	if p, s, n := pass[true], findRow(results, "sanitize"+jsonSuffix), base[true]; p.cpu > n.cpu && s.cpu > 0 {
+		fmt.Fprintf(&b, "JSON body, added worker CPU per request (over nginx without wasm): sanitize %s µs, pass-through %s µs: %.2f × (issue 17: ≤ 3 ×).\n",
+			us(s.cpu-n.cpu), us(p.cpu-n.cpu), float64(s.cpu-n.cpu)/float64(p.cpu-n.cpu))
+	}
+	b.WriteString("\n")
 	b.WriteString("| module | size MiB |\n|---|---:|\n")
 	mods, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "dist", "*.wasm"))
 	for _, m := range append(mods, filepath.Join(harness.RepoRoot(), "dist", "test", "floor.wasm")) {
@@ -521,6 +551,16 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 		}
 	}
 	return b.String()
+}
+
+// findRow returns the result of the row named name, or a zero result.
+func findRow(results []benchResult, name string) benchResult {
+	for _, r := range results {
+		if r.row.name == name {
+			return r
+		}
+	}
+	return benchResult{}
 }
 
 // kilo renders a request count as a column heading does: 20000 → "20k".

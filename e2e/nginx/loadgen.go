@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,12 +72,23 @@ func (r LoadResult) StatusLine() string {
 
 // GetRequest renders a keep-alive GET with the given headers.
 func GetRequest(path, host string, headers [][2]string) []byte {
+	return render("GET", path, host, headers, nil)
+}
+
+// PostRequest renders a keep-alive POST of body, of type contentType, with the given headers.
+func PostRequest(path, host string, headers [][2]string, contentType string, body []byte) []byte {
+	return render("POST", path, host, append(slices.Clone(headers), [2]string{"Content-Type", contentType},
+		[2]string{"Content-Length", strconv.Itoa(len(body))}), body)
+}
+
+func render(method, path, host string, headers [][2]string, body []byte) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\n", path, host)
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, host)
 	for _, h := range headers {
 		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
 	}
 	b.WriteString("\r\n")
+	b.Write(body)
 	return []byte(b.String())
 }
 

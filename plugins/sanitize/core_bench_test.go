@@ -21,10 +21,7 @@ func BenchmarkCore(b *testing.B) {
 		{"referer", "https://example.com/search?q=select+your+plan"},
 		{"cookie", "sid=4f2a9c; theme=dark"}, {"upgrade-insecure-requests", "1"},
 	}
-	json := []byte(`{"customer":{"name":"Siobhán O'Brien","email":"siobhan@example.ie","phone":"+353 1 234 5678"},` +
-		`"items":[{"sku":"TSHIRT-RED-M","qty":2,"price":19.99},{"sku":"MUG-BLUE","qty":1,"price":8.5}],` +
-		`"shipping":{"street":"12 Main St.","city":"Dublin","zip":"D02 X285","country":"IE"},` +
-		`"note":"Please deliver after 5pm; the door code is 1234 & ring twice.","gift":true,"coupon":null}`)
+	json := benchBody(b)
 	b.Run("json", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
