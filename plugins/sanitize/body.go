@@ -91,7 +91,7 @@ func (p *Policy) RequestBodyLimit(req *policy.Request) int { return p.route(req)
 // can be sanitized; a sanitize finding elsewhere is rejected. A compressed body (gzip,
 // deflate) is inspected decompressed, as what it looks like, and cannot be sanitized.
 func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
-	s := newScan(p.route(req), p.norm)
+	s := newScan(p.route(req), p.norm, p.clean)
 	s.foreignReferer = foreignReferer(req)
 	apply := func(*policy.Decision, []target) {}
 	s.checkBodyType(req)

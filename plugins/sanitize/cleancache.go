@@ -5,43 +5,61 @@ import (
 	"sync"
 )
 
-// cleanHeaders remembers header values inspected and found clean, so that the values every
-// request of a client repeats (User-Agent, Accept, Accept-Language, Content-Type) are
-// inspected once rather than on every request. Only values whose whole inspection recorded
-// nothing and charged nothing beyond the value itself are remembered (no finding, no bad
-// encoding, nothing decoded inside them, decodeNested), keyed by route, location and the exact
-// value: a hit skips work that would find nothing and nothing else. Credentials are never kept
-// (locations secretNames flags), nor values longer than maxCleanValue.
+// cleanValues remembers values inspected and found clean, so that what every request of a client
+// or an API repeats is inspected once rather than on every request:
+//   - header values (User-Agent, Accept, Accept-Language, Content-Type), up to maxCleanValue
+//     bytes, never at a credential's location (secretNames);
+//   - path segments ("/api/v1/orders": api, v1, orders) and field names (JSON keys, query,
+//     form and cookie parameter names: an API's vocabulary), up to maxCleanName bytes: longer
+//     ones are identifiers or tokens, which do not repeat and are not worth keeping.
+//
+// Only values whose whole inspection recorded nothing and charged nothing beyond the value
+// itself are remembered (no finding, no bad encoding, nothing decoded inside them,
+// decodeNested), keyed by route, location, part (a name and a value at the same location are
+// inspected differently: only a value is decoded inside) and the exact value: a hit skips work
+// that would find nothing and nothing else.
 //
 // The table is direct-mapped (a slot per hash, the newest value wins): bounded memory, no
 // eviction work, and values that collide only cost their inspection. A mutex guards it for
 // native hosts that share a policy between goroutines; proxy-wasm runs one request at a time.
-type cleanHeaders struct {
+type cleanValues struct {
 	mu    sync.Mutex
 	slots [cleanSlots]cleanEntry
 }
 
-// cleanSlots is the table size and maxCleanValue the longest value kept: at most about
-// 128 × 512 bytes.
+// cleanSlots is the table size, maxCleanValue the longest header value kept and maxCleanName the
+// longest path segment or name: at most about 512 × 512 bytes.
 const (
-	cleanSlots    = 128
+	cleanSlots    = 512
 	maxCleanValue = 512
+	maxCleanName  = 64
 )
 
 type cleanEntry struct {
 	r        *route
+	name     bool
 	loc, raw string
 }
 
-// keeps reports whether a value at loc is one the table may keep.
-func (c *cleanHeaders) keeps(loc, raw string) bool {
-	return c != nil && len(raw) <= maxCleanValue && strings.HasPrefix(loc, "header.") && !secretNames.in(loc)
+// keeps reports whether the table may keep raw, inspected as part ("value" or "name") at loc.
+func (c *cleanValues) keeps(loc, raw, part string) bool {
+	switch {
+	case c == nil:
+		return false
+	case part == "name" || strings.HasPrefix(loc, "path["):
+		return len(raw) <= maxCleanName
+	default:
+		return len(raw) <= maxCleanValue && strings.HasPrefix(loc, "header.") && !secretNames.in(loc)
+	}
 }
 
-// slot is the table slot of loc and raw (FNV-1a: the table only needs a spread, a collision
-// costs an inspection).
-func slot(loc, raw string) int {
+// slot is the table slot of loc, raw and part (FNV-1a: the table only needs a spread, a
+// collision costs an inspection).
+func slot(loc, raw string, name bool) int {
 	h := uint32(2166136261)
+	if name {
+		h = (h ^ 1) * 16777619
+	}
 	for _, s := range [2]string{loc, raw} {
 		for i := 0; i < len(s); i++ {
 			h = (h ^ uint32(s[i])) * 16777619
@@ -50,17 +68,20 @@ func slot(loc, raw string) int {
 	return int(h % cleanSlots)
 }
 
-// has reports raw at loc on route r as found clean before.
-func (c *cleanHeaders) has(r *route, loc, raw string) bool {
+// has reports raw, as part at loc on route r, as found clean before.
+func (c *cleanValues) has(r *route, loc, raw, part string) bool {
+	name := part == "name"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := &c.slots[slot(loc, raw)]
-	return e.r == r && e.loc == loc && e.raw == raw
+	e := &c.slots[slot(loc, raw, name)]
+	return e.r == r && e.name == name && e.loc == loc && e.raw == raw
 }
 
-// add remembers raw at loc on route r as clean, copied: the request's buffers are not kept.
-func (c *cleanHeaders) add(r *route, loc, raw string) {
+// add remembers raw, as part at loc on route r, as clean, copied: the request's buffers are not
+// kept.
+func (c *cleanValues) add(r *route, loc, raw, part string) {
+	name := part == "name"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.slots[slot(loc, raw)] = cleanEntry{r: r, loc: strings.Clone(loc), raw: strings.Clone(raw)}
+	c.slots[slot(loc, raw, name)] = cleanEntry{r: r, name: name, loc: strings.Clone(loc), raw: strings.Clone(raw)}
 }

@@ -39,10 +39,71 @@ func TestCleanHeaders(t *testing.T) {
 			}
 			first := p.OnRequest(req())
 			r := pol.route(req())
-			if got := pol.clean.has(r, "header."+tc.header, tc.value); got != tc.kept {
+			if got := pol.clean.has(r, "header."+tc.header, tc.value, "value"); got != tc.kept {
 				t.Errorf("kept = %v, want %v", got, tc.kept)
 			}
 			second := p.OnRequest(req())
+			if denied := first.Verdict == policy.Deny; denied != tc.denied || (second.Verdict == policy.Deny) != denied || first.Reason != second.Reason {
+				t.Errorf("decisions %v %q then %v %q, want denied %v both times", first.Verdict, first.Reason, second.Verdict, second.Reason, tc.denied)
+			}
+		})
+	}
+}
+
+// TestCleanNamesAndSegments checks what the body and path phases remember: short path segments
+// and field names found clean, never values that are not headers or segments, never a name for
+// a value (a value is decoded inside, a name is not), and that each request decides the same the
+// first and the second time.
+func TestCleanNamesAndSegments(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := p.(*Policy)
+	xss := base64.StdEncoding.EncodeToString([]byte("<script>alert(1)</script>"))
+	long := strings.Repeat("k", maxCleanName+1)
+	type memo struct {
+		loc, raw, part string
+		kept           bool
+	}
+	for _, tc := range []struct {
+		name, path, body string
+		denied           bool
+		memos            []memo
+	}{
+		{"segments", "/api/orders", "", false, []memo{{"path[0]", "api", "value", true}, {"path[1]", "orders", "value", true}}},
+		{"attack segment", "/api/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "", true,
+			[]memo{{"path[1]", "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "value", false}}},
+		{"keys, not values", "/x", `{"customer":{"city":"Dublin"}}`, false,
+			[]memo{{"json.customer", "customer", "name", true}, {"json.customer.city", "city", "name", true}, {"json.customer.city", "Dublin", "value", false}}},
+		{"long key", "/x", `{"` + long + `":1}`, false, []memo{{"json." + long, long, "name", false}}},
+		{"attack key", "/x", `{"<script>alert(1)</script>":1}`, true, []memo{{"json.<script>alert(1)</script>", "<script>alert(1)</script>", "name", false}}},
+		// The same base64 text as a key and as its value: the key is clean as a name and kept,
+		// the value must still be decoded and refused.
+		{"name is no value", "/x", `{"` + xss + `":"` + xss + `"}`, true,
+			[]memo{{"json." + xss, xss, "name", true}, {"json." + xss, xss, "value", false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			decide := func() policy.Decision {
+				h := [][2]string{{":method", "GET"}, {":path", tc.path}}
+				if tc.body != "" {
+					h = [][2]string{{":method", "POST"}, {":path", tc.path}, {"content-type", "application/json"}}
+				}
+				req := policy.NewRequest(h, nil, nil)
+				d := p.OnRequest(req)
+				if d.Verdict == policy.Deny || tc.body == "" {
+					return d
+				}
+				req.Body = []byte(tc.body)
+				return p.(policy.RequestBodyPolicy).OnRequestBody(req)
+			}
+			first := decide()
+			for _, m := range tc.memos {
+				if got := pol.clean.has(pol.def, m.loc, m.raw, m.part); got != m.kept {
+					t.Errorf("%s %q at %s kept = %v, want %v", m.part, m.raw, m.loc, got, m.kept)
+				}
+			}
+			second := decide()
 			if denied := first.Verdict == policy.Deny; denied != tc.denied || (second.Verdict == policy.Deny) != denied || first.Reason != second.Reason {
 				t.Errorf("decisions %v %q then %v %q, want denied %v both times", first.Verdict, first.Reason, second.Verdict, second.Reason, tc.denied)
 			}

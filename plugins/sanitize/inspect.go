@@ -70,8 +70,8 @@ type scan struct {
 	// nested is set while inspecting what a value decoded to (decodeNested): decoding happens
 	// once, never again inside the decoded value.
 	nested bool
-	// clean, when set, remembers the header values found clean (cleancache.go).
-	clean *cleanHeaders
+	// clean, when set, remembers the values found clean (cleancache.go).
+	clean *cleanValues
 	// count is the number of findings recorded in the phase.
 	count                    int
 	reject, sanitize, detect *finding
@@ -79,9 +79,10 @@ type scan struct {
 	sample                   []finding
 }
 
-// newScan starts a phase's scan on route r with the route's inspection budget.
-func newScan(r *route, n normalizer) *scan {
-	return &scan{r: r, n: n, budget: r.inspectBudget()}
+// newScan starts a phase's scan on route r with the route's inspection budget, remembering clean
+// values in clean.
+func newScan(r *route, n normalizer, clean *cleanValues) *scan {
+	return &scan{r: r, n: n, clean: clean, budget: r.inspectBudget()}
 }
 
 // add records f under its rule's mode on the route.
@@ -133,8 +134,8 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 	if raw == "" || !s.spend(len(raw)+len(loc), loc) {
 		return
 	}
-	keep := part == "value" && !s.nested && s.clean.keeps(loc, raw)
-	if keep && s.clean.has(s.r, loc, raw) {
+	keep := !s.nested && s.clean.keeps(loc, raw, part)
+	if keep && s.clean.has(s.r, loc, raw, part) {
 		return
 	}
 	count, budget := s.count, s.budget
@@ -158,7 +159,7 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 		s.decodeNested(v, loc, t)
 	}
 	if keep && s.count == count && s.budget == budget {
-		s.clean.add(s.r, loc, raw)
+		s.clean.add(s.r, loc, raw, part)
 	}
 }
 

@@ -1,6 +1,9 @@
 package sanitize
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestHeaderValueChecks(t *testing.T) {
 	for _, c := range []struct {
@@ -93,4 +96,17 @@ func TestBackupFile(t *testing.T) {
 			t.Errorf("isBackupFile(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// FuzzBreaksAndNUL checks the one-pass scan against the two library calls it replaces.
+func FuzzBreaksAndNUL(f *testing.F) {
+	for _, s := range []string{"", "plain", "a\rb", "a\nb", "a\x00b", "\x0b\x0c\x01", "x\r\n\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		crlf, nul := breaksAndNUL(v)
+		if crlf != strings.ContainsAny(v, "\r\n") || nul != (strings.IndexByte(v, 0) >= 0) {
+			t.Fatalf("breaksAndNUL(%q) = %v, %v", v, crlf, nul)
+		}
+	})
 }

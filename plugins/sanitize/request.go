@@ -20,9 +20,8 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 
 // inspectRequest is OnRequest's inspection of the request headers phase.
 func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
-	s := newScan(p.route(req), p.norm)
+	s := newScan(p.route(req), p.norm, p.clean)
 	s.foreignReferer = foreignReferer(req)
-	s.clean = p.clean
 	s.checkLimits(req)
 	if p.path {
 		s.inspectPath(req.PathOnly())

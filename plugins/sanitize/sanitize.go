@@ -45,8 +45,8 @@ type Policy struct {
 	norm       normalizer
 	// maxParts is multipart.maxParts.
 	maxParts int
-	// clean remembers the header values found clean (cleancache.go).
-	clean *cleanHeaders
+	// clean remembers the values found clean (cleancache.go).
+	clean *cleanValues
 }
 
 // Parse strictly decodes and compiles the spec.
@@ -57,7 +57,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	}
 	var es config.Errors
 	p := &Policy{
-		allHeaders: true, cookies: true, path: true, clean: &cleanHeaders{},
+		allHeaders: true, cookies: true, path: true, clean: &cleanValues{},
 		maxParts: inherit(spec.Multipart.MaxParts, DefaultMaxParts),
 		norm: normalizer{
 			maxIter:  inherit(spec.Normalize.MaxIterations, DefaultMaxIterations),
