@@ -102,7 +102,7 @@ var detectors = []detector{
 	// first word can be a command.
 	{RuleCmdInjection, &needs{bytes: ";|&\n\r{`($'\"\\=/%~@*<>", keywords: cmdMarkers.list(), also: mayBeCommand}, func(r *route, v normalized, loc string) (bool, string) {
 		// A command field is strict: any metacharacter, on top of what fires everywhere.
-		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded), ""
+		return r.commandField(loc) && hasShellMeta(v.text) || isCmdInjection(v.folded, &v.bytes), ""
 	}},
 	{RuleCode, &needs{keywords: append(codeMarkers.list(), "while")}, func(_ *route, v normalized, _ string) (bool, string) { return isCode(v.folded), "" }},
 	{RulePHP, &needs{bytes: "<[$:(=;", keywords: phpRiskyFunctions.list()}, func(_ *route, v normalized, _ string) (bool, string) {

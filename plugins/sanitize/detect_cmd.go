@@ -103,24 +103,25 @@ var cmdMarkers = newKeywordSet(
 	"| bash", "/etc/passwd", "/etc/shadow", "rm -rf ", "rm -fr ",
 )
 
-// isCmdInjection reports a shell command in a folded value (see above).
-func isCmdInjection(folded string) bool {
-	if strings.HasPrefix(strings.TrimLeft(folded, " \t\r\n"), "() {") {
+// isCmdInjection reports a shell command in a folded value (see above); b holds the value's
+// bytes (case aside), which say without a scan which of the special shapes can be there.
+func isCmdInjection(folded string, b *byteSet) bool {
+	if b.has('(') && strings.HasPrefix(strings.TrimLeft(folded, " \t\r\n"), "() {") {
 		return true // shellshock
 	}
-	if strings.IndexByte(folded, '~') >= 0 && dirStackExpansion(strings.TrimSpace(folded)) {
+	if b.has('~') && dirStackExpansion(strings.TrimSpace(folded)) {
 		return true
 	}
-	if strings.Contains(folded, "${") && isParameterExpansion(folded) {
+	if b.has('$') && strings.Contains(folded, "${") && isParameterExpansion(folded) {
 		return true
 	}
-	if strings.ContainsAny(folded, "$'\"\\`<>") && obfuscatedCommand(folded) {
+	if b.hasAny("$'\"\\`<>") && obfuscatedCommand(folded) {
 		return true
 	}
-	if strings.Contains(folded, "{") && forkBomb(folded) {
+	if b.has('{') && forkBomb(folded) {
 		return true
 	}
-	if strings.Contains(folded, "$[") && shellArithmetic(folded) || strings.Contains(folded, "<<<") && hereString(folded) {
+	if b.has('$') && strings.Contains(folded, "$[") && shellArithmetic(folded) || b.has('<') && strings.Contains(folded, "<<<") && hereString(folded) {
 		return true
 	}
 	s := unquoteShell(folded)

@@ -144,7 +144,7 @@ func FuzzTokenizers(f *testing.F) {
 		isXSSHeuristic(lower(s))
 		isTraversal(lower(s))
 		f := lower(s)
-		isCmdInjection(f)
+		isCmdInjection(f, &b)
 		isCRLF(f)
 		isSSTI(f)
 		isLDAP(f)

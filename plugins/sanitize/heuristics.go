@@ -68,8 +68,13 @@ func isSQLHeuristic(folded string, b *byteSet) bool {
 	if b.has('+') && !b.has(' ') && sqlName(strings.ReplaceAll(spaced, "+", " ")) {
 		return true // a path segment or header in form encoding: "24'union+all+select+1"
 	}
-	return sqlName(spaced) || quoteThenComment(spaced) || tautology(spaced, b.has('/') && strings.Contains(folded, "/*")) ||
-		quoteThenStatement(spaced) || sqlShape(folded, spaced, b)
+	// Each check behind what it cannot match without (sqlSpaces only turns bytes into spaces): a
+	// quote for quoteThenComment, '=' for tautology's comparisons, a quote and ';' for
+	// quoteThenStatement. Prose passes this detector's gate ("; ", '&') and would pay every scan.
+	quotes := b.hasAny("'\"`")
+	return sqlName(spaced) || quotes && quoteThenComment(spaced) ||
+		b.has('=') && tautology(spaced, b.has('/') && strings.Contains(folded, "/*")) ||
+		quotes && b.has(';') && quoteThenStatement(spaced) || sqlShape(folded, spaced, b)
 }
 
 // sqlName reports an entry of sqlNames; one that starts with a letter must not be glued to a
