@@ -12,9 +12,14 @@ import "strings"
 //   - their bytes are all of sqlInertBytes, and "--" does not occur: letters, digits, '_' and
 //     bytes of 0x80 and above make words (parseWord) or numbers and dots (parseNumber),
 //     white space separates tokens (parseWhite), '+', '-', '%' and '/' are one-byte operators
-//     ("--" would be a comment, "/*" needs '*'), ',' and ';' are their own types, ':' is a colon
-//     or the operator "::". Everything that opens a string, a comment, a variable, a
+//     ("--" would be a comment, "/*" needs '*'), '&' is one too unless doubled ("&&" is a
+//     logical operator; "&=", an operator as well, needs '='), ',' and ';' are their own types,
+//     ':' is a colon or the operator "::". Everything that opens a string, a comment, a
 //     parenthesis or a brace, and the other operators, is left out;
+//   - '@' opens a variable (parseVar; its name runs to the next punctuation), which only a few
+//     blacklisted fingerprints hold, each after an operator or with ';' ("1ov", "nov;",
+//     "n1v;"): a value with '@' passes only without any operator byte, ';' or ':'
+//     (sqlInertVarBytes, sqlInertVarTypes);
 //   - none of their words is a word of the library's keyword table (sqlKeywordList, whose
 //     phrases are split into words, so two barewords never fold into a phrase): a word is then a
 //     bareword. Words are read as parseWord reads them: a run of letters, digits, '_', '.' and
@@ -32,15 +37,20 @@ import "strings"
 
 // sqlInertBytes are the bytes of values whose tokens can only be of sqlInertTypes (as long as no
 // word is a keyword and "--" does not occur).
-var sqlInertBytes = func() byteSet {
-	b := bytesOf(wordChars + ". \t\n\v\f\r+-%/,;:")
+var sqlInertBytes, sqlInertVarBytes = func() (byteSet, byteSet) {
+	b, v := bytesOf(wordChars+". \t\n\v\f\r+-%/&,;:"), bytesOf(wordChars+". \t\n\v\f\r,@")
 	b[2], b[3] = ^uint64(0), ^uint64(0) // 0x80 to 0xFF: word bytes, 0xA0 white space
-	return b
+	v[2], v[3] = b[2], b[3]
+	return b, v
 }()
 
 // sqlInertTypes are the token types the values sqlTokensInert accepts can hold: barewords,
-// numbers, dots, operators, commas, semicolons and colons.
-const sqlInertTypes = "n1.o,;:"
+// numbers, dots, operators, commas, semicolons and colons; sqlInertVarTypes those of values
+// with '@': barewords, numbers, dots, commas and variables.
+const (
+	sqlInertTypes    = "n1.o,;:"
+	sqlInertVarTypes = "n1.,v"
+)
 
 // sqlKeywordWords are the words of sqlKeywordList's entries (phrases split at spaces).
 var sqlKeywordWords, sqlKeywordMaxLen = func() (map[string]bool, int) {
@@ -61,12 +71,16 @@ func sqlTokensInert(v *normalized) bool {
 	if v.bytes.onlyWord() {
 		return true
 	}
+	allowed := &sqlInertBytes
+	if v.bytes.has('@') {
+		allowed = &sqlInertVarBytes
+	}
 	for i := range v.bytes {
-		if v.bytes[i]&^sqlInertBytes[i] != 0 {
+		if v.bytes[i]&^allowed[i] != 0 {
 			return false
 		}
 	}
-	if v.bytes.has('-') && strings.Contains(v.text, "--") {
+	if v.bytes.has('-') && strings.Contains(v.text, "--") || v.bytes.has('&') && strings.Contains(v.text, "&&") {
 		return false
 	}
 	s := v.text
