@@ -80,6 +80,10 @@ type ProxyNeeds struct {
 	// sends it upstream (and a replace after a remove adds a second value) unless the location
 	// re-sets the header from its variable, which skips removed entries.
 	EditedRequestHeaders []string
+	// SharedDataBytes is what the policy's shared data takes of an ngx_wasm_module shm_kv zone
+	// with every key it may write present (ratelimit's tables). A zone smaller than the sum over
+	// a host's filters evicts entries (Envoy's shared data has no size).
+	SharedDataBytes int
 }
 
 // ProxyNeeder is implemented by policies with ProxyNeeds. The glue's own needs (the identity

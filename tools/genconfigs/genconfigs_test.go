@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmward/wasmward/plugins/ratelimit"
 	"github.com/wasmward/wasmward/shared/harness"
+	"github.com/wasmward/wasmward/shared/policy"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
 
@@ -78,34 +79,60 @@ func TestNginxQuote(t *testing.T) {
 	}
 }
 
-// TestRatelimitFitsShmKV: every generated nginx conf's shm_kv zone (gen.ShmKVSize) holds the
-// shared data of the ratelimit configs it runs, so ngx_wasm_module never evicts their slots
-// (docs/ratelimit.md "Sizing the shm_kv zone").
-func TestRatelimitFitsShmKV(t *testing.T) {
-	mib, err := strconv.Atoi(strings.TrimSuffix(gen.ShmKVSize, "m"))
-	if err != nil {
-		t.Fatalf("gen.ShmKVSize %q: %v", gen.ShmKVSize, err)
+// TestShmKVZoneFitsSharedData: every generated nginx conf's shm_kv zone holds the shared data of
+// the ratelimit configs it runs (ProxyNeeds.SharedDataBytes, summed by NginxConf.Render through
+// ShmKVZone), so ngx_wasm_module never evicts their slots (docs/ratelimit.md "Sizing the shm_kv
+// zone"); a config without shared data keeps the default zone; the default keys.max with bans,
+// 5.2 MB, gets a zone of its own size.
+func TestShmKVZoneFitsSharedData(t *testing.T) {
+	mib := func(zone string) int {
+		n, err := strconv.Atoi(strings.TrimSuffix(zone, "m"))
+		if err != nil {
+			t.Fatalf("zone %q: %v", zone, err)
+		}
+		return n << 20
 	}
 	plugins, err := gen.Load(harness.RepoRoot())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range plugins {
-		if p.Def.Name != "ratelimit" {
-			continue
-		}
 		for _, c := range p.Configs {
-			parsed, err := ratelimit.Parse(c.Env.Spec)
+			needs, err := gen.ProxyNeedsOf(p.Def.Name, c)
 			if err != nil {
 				t.Fatalf("%s: %v", c.Path, err)
 			}
-			core, ok := parsed.(*ratelimit.Policy)
-			if !ok {
-				core = parsed.(ratelimit.BanningPolicy).Policy
+			zone := gen.ShmKVZone(needs.SharedDataBytes)
+			if needs.SharedDataBytes+gen.ShmKVOthers > mib(zone) {
+				t.Errorf("%s needs %d bytes of shm_kv zone, its generated conf gives %s", c.Path, needs.SharedDataBytes, zone)
 			}
-			if need := core.ZoneBytes(); need > mib<<20 {
-				t.Errorf("%s needs %d bytes of shm_kv zone, the generated confs give %s: lower keys.max", c.Path, need, gen.ShmKVSize)
+			if (p.Def.Name == "ratelimit" || p.Def.Name == "chain") && strings.Contains(string(c.Data), `"keys"`) && needs.SharedDataBytes == 0 {
+				t.Errorf("%s: a ratelimit config with keys reports no shared data", c.Path)
 			}
 		}
+	}
+	for _, tc := range []struct {
+		need int
+		zone string
+	}{
+		{0, gen.ShmKVSize},
+		{15001 * ratelimit.ZoneBytesPerSlot, "4m"}, // full.json: keys.max 7,500, limits and bans
+		{20001 * ratelimit.ZoneBytesPerSlot, "6m"}, // the default keys.max 10,000, limits and bans
+		{4<<20 - gen.ShmKVOthers + 1, "5m"},
+	} {
+		if got := gen.ShmKVZone(tc.need); got != tc.zone {
+			t.Errorf("ShmKVZone(%d) = %s, want %s", tc.need, got, tc.zone)
+		}
+	}
+	p, err := ratelimit.Parse([]byte(`{
+		"limits": [{"id": "per-ip", "descriptor": [{"key": "remote_address", "type": "sourceIP"}],
+			"bucket": {"capacity": 100, "fillInterval": "1s", "tokensPerFill": 10}}],
+		"bans": [{"id": "scanners", "descriptor": [{"key": "remote_address", "type": "sourceIP"}],
+			"statusClasses": ["4xx"], "threshold": 50, "window": "1m", "duration": "1h"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if need := p.(policy.ProxyNeeder).ProxyNeeds().SharedDataBytes; need != 20001*ratelimit.ZoneBytesPerSlot {
+		t.Errorf("default keys.max with bans: SharedDataBytes = %d, want %d", need, 20001*ratelimit.ZoneBytesPerSlot)
 	}
 }

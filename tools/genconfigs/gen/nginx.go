@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/config"
@@ -15,8 +16,12 @@ const (
 	NginxPort = 9000
 	// ShmKVSize backs proxy-wasm shared data ("*": every key namespace); without an shm_kv zone
 	// ngx_wasm_module has no shared data (the calls trap), so each config declares it with
-	// host.sharedData.
+	// host.sharedData. It is the smallest zone a generated config declares: one whose filters'
+	// shared data needs more gets that, rounded up to MiB (ShmKVZone).
 	ShmKVSize = "4m"
+	// ShmKVOthers is what ShmKVZone adds to the filters' SharedDataBytes for the shared data
+	// no policy reports (JWKS caches, the identity key): a few KiB in all.
+	ShmKVOthers = 64 << 10
 	// NginxMaxArgument is nginx's limit on one directive argument ("too long parameter"): a
 	// longer plugin config is passed through an environment variable (NginxConfigEnv).
 	NginxMaxArgument = 4096
@@ -126,6 +131,14 @@ func NginxArgument(plugin string, c Config) (arg, line string, long bool) {
 	return line, line, false
 }
 
+// ShmKVZone is the shm_kv zone size for filters whose shared data takes need bytes in all:
+// ShmKVSize, or need plus ShmKVOthers rounded up to MiB when that is more. A smaller zone would
+// evict rate-limit slots, silently resetting their buckets and bans (docs/ratelimit.md).
+func ShmKVZone(need int) string {
+	floor, _ := strconv.Atoi(strings.TrimSuffix(ShmKVSize, "m"))
+	return strconv.Itoa(max(floor, (need+ShmKVOthers+1<<20-1)>>20)) + "m"
+}
+
 // Render writes the whole nginx.conf.
 func (n NginxConf) Render() []byte {
 	var b strings.Builder
@@ -163,7 +176,13 @@ func (n NginxConf) Render() []byte {
 	}
 	zone := n.ShmKV
 	if zone == "" {
-		zone = ShmKVSize
+		var need int
+		for _, s := range n.Servers {
+			for _, f := range s.Filters {
+				need += f.Needs.SharedDataBytes
+			}
+		}
+		zone = ShmKVZone(need)
 	}
 	fmt.Fprintf(&b, "    shm_kv * %s;\n", zone)
 	for _, line := range n.Wasm {
