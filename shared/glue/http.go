@@ -86,7 +86,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		c.replied = true // an earlier filter answered (see repliedMarker)
 		return types.ActionContinue
 	}
-	pairs, err := proxywasm.GetHttpRequestHeaders()
+	pairs, err := getRequestHeaders()
 	if err != nil {
 		panic(err)
 	}
