@@ -84,12 +84,12 @@ func (c *httpContext) decideAgain() policy.Decision {
 // request callbacks after a reply sent from a callout's callback, and a second reply traps the
 // instance ("local response already stashed", measured): a later wasmward filter that finds the
 // marker lets the request pass untouched, the reply being already decided.
-var repliedMarker = []string{"wasmx", "wasmward_replied"}
+var repliedMarker = newPropertyPath("wasmx", "wasmward_replied")
 
 // sendReply sends a local reply, marking the request on nginx (repliedMarker).
 func (c *httpContext) sendReply(status int, headers [][2]string, body []byte) error {
 	if c.p.host.caps.MarksRemovedHeaders {
-		_ = proxywasm.SetProperty(repliedMarker, []byte("1"))
+		_ = proxywasm.SetProperty(repliedMarker.parts, []byte("1"))
 	}
 	return proxywasm.SendHttpResponse(uint32(status), headers, body, -1)
 }
@@ -99,6 +99,6 @@ func (c *httpContext) repliedBefore() bool {
 	if !c.p.host.caps.MarksRemovedHeaders {
 		return false
 	}
-	v, err := proxywasm.GetProperty(repliedMarker)
-	return err == nil && string(v) == "1"
+	v, ok := getProperty(repliedMarker)
+	return ok && string(v) == "1"
 }

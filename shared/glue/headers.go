@@ -36,17 +36,22 @@ import (
 // is its Host header). A client's %2F or %2e%2e must reach path normalization
 // (shared/pathnorm) as sent, a legitimate %20 must not turn into a raw space the normalizer
 // refuses, and host rules must see the host the client asked for.
+//
+// ngx_wasm_module has the property (see nginxLacks), so it is read without hostProperties.
 func (c *httpContext) useRawPath() {
 	if !c.p.host.caps.DecodesPath {
 		return
 	}
-	if raw, ok := c.p.host.Property("request", "path"); ok && len(raw) > 0 && string(raw) != c.req.Path {
+	if raw, ok := getProperty(requestPathProperty); ok && len(raw) > 0 && string(raw) != c.req.Path {
 		c.hostPath, c.req.Path = c.req.Path, string(raw)
 	}
 	if host, ok := c.req.Headers.Get("host"); ok {
 		c.req.Authority = host
 	}
 }
+
+// requestPathProperty is the raw request target's property.
+var requestPathProperty = newPropertyPath("request", "path")
 
 // removeRequestHeader removes name from the request headers. A header the request does not
 // carry costs no host call: policies strip the headers they own on every request (jwtauthn's
@@ -96,7 +101,7 @@ func (c *httpContext) setRequestBodyLength(n int) {
 
 // duplicateEdit returns a header d would edit in the request phase that came more than once,
 // on a host where its copies would reach the upstream (see above), or "".
-func (c *httpContext) duplicateEdit(d policy.Decision) string {
+func (c *httpContext) duplicateEdit(d *policy.Decision) string {
 	if !c.p.host.caps.MarksRemovedHeaders || c.req == nil {
 		return ""
 	}

@@ -29,3 +29,33 @@ func TestNginxLacks(t *testing.T) {
 		}
 	}
 }
+
+// TestNginxLacksTable: every root and property of ngx_wasm_module's table that it lacks (commit
+// 3bed2783) is answered absent, in parts and dotted.
+func TestNginxLacksTable(t *testing.T) {
+	for _, root := range []string{"node", "cluster_name", "cluster_metadata", "listener_direction",
+		"listener_metadata", "route_name", "route_metadata", "upstream_host_metadata", "plugin_vm_id", "xds"} {
+		if !nginxLacks([]string{root}) || !nginxLacks([]string{root, "x"}) {
+			t.Errorf("root %s: read, want absent", root)
+		}
+	}
+	for root, leaves := range map[string][]string{
+		"response": {"grpc_status", "trailers", "code_details", "flags"},
+		"connection": {"termination_details", "subject_peer_certificate", "dns_san_local_certificate",
+			"dns_san_peer_certificate", "uri_san_local_certificate", "uri_san_peer_certificate",
+			"sha256_peer_certificate_digest"},
+		"upstream": {"tls_version", "subject_local_certificate", "subject_peer_certificate",
+			"dns_san_local_certificate", "dns_san_peer_certificate", "uri_san_local_certificate",
+			"uri_san_peer_certificate", "sha256_peer_certificate_digest", "local_address",
+			"transport_failure_reason"},
+	} {
+		for _, leaf := range leaves {
+			if !nginxLacks([]string{root, leaf}) || !nginxLacks([]string{root + "." + leaf}) {
+				t.Errorf("%s.%s: read, want absent", root, leaf)
+			}
+			if nginxLacks([]string{"request", leaf}) {
+				t.Errorf("request.%s: absent, want read", leaf)
+			}
+		}
+	}
+}

@@ -86,7 +86,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		c.replied = true // an earlier filter answered (see repliedMarker)
 		return types.ActionContinue
 	}
-	pairs, err := proxywasm.GetHttpRequestHeaders()
+	pairs, err := getRequestHeaders()
 	if err != nil {
 		panic(err)
 	}
@@ -269,7 +269,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
 	// outlives the stream even where the delete never comes (proxytest's wasm host).
 	c.req, c.resp, c.sent = nil, nil, nil
-	yieldToRuntime()
+	streamEnded()
 }
 
 // apply records and enforces a decision. It returns true when a local reply was sent and the
@@ -279,7 +279,7 @@ func (c *httpContext) OnHttpStreamDone() {
 func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 	shadow := c.p.env.Shadow || d.Shadow
 	if ph <= requestBody && (d.Verdict == policy.Allow || shadow) {
-		if name := c.duplicateEdit(d); name != "" {
+		if name := c.duplicateEdit(&d); name != "" {
 			d, shadow = duplicateHeader(name), false // enforced in shadow mode too, as stripping is
 		}
 	}
@@ -317,7 +317,7 @@ func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
 		}
 		return true
 	}
-	c.mutate(d, ph)
+	c.mutate(&d, ph)
 	return false
 }
 
@@ -354,7 +354,7 @@ func replyStatus(s int) int {
 }
 
 // mutate applies an allowed decision's header, body and identity changes to the current phase.
-func (c *httpContext) mutate(d policy.Decision, ph phase) {
+func (c *httpContext) mutate(d *policy.Decision, ph phase) {
 	request := ph == requestHeaders || ph == requestBody
 	c.removeHeaders(d.RemoveHeaders, ph)
 	for _, h := range d.SetHeaders {

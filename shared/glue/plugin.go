@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -210,7 +211,8 @@ func (p *pluginContext) OnTick() {
 const startGCPercent = 10
 
 // startGC is the VM's collector target around plugin starts. The target is per VM, and per
-// process in native tests, whose VMs may run on several goroutines: hence the lock.
+// process in native tests, whose VMs may run on several goroutines: hence the lock, and the
+// atomic tight that lets relax, which every stream calls, return without it once relaxed.
 var startGC gcTarget
 
 // gcTarget holds the collector's target at startGCPercent from the first plugin start until a
@@ -218,9 +220,9 @@ var startGC gcTarget
 // collection (the Go-on-Wasm rules): collections run as allocation triggers them.
 type gcTarget struct {
 	mu      sync.Mutex
-	tight   bool
-	prev    int    // the target to restore
-	relaxAt uint32 // restore once this many collections have completed
+	tight   atomic.Bool // written under mu
+	prev    int         // the target to restore
+	relaxAt uint32      // restore once this many collections have completed
 }
 
 // tighten sets the target to startGCPercent. A target the operator set lower, or off (GOGC=off),
@@ -228,7 +230,7 @@ type gcTarget struct {
 func (g *gcTarget) tighten() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.tight {
+	if g.tight.Load() {
 		return
 	}
 	prev := debug.SetGCPercent(startGCPercent)
@@ -236,7 +238,8 @@ func (g *gcTarget) tighten() {
 		debug.SetGCPercent(prev)
 		return
 	}
-	g.tight, g.prev = true, prev
+	g.prev = prev
+	g.tight.Store(true)
 }
 
 // started notes the end of a plugin start: the collection under way may have marked the start's
@@ -244,21 +247,24 @@ func (g *gcTarget) tighten() {
 func (g *gcTarget) started() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.tight {
+	if g.tight.Load() {
 		g.relaxAt = gcCycles() + 2
 	}
 }
 
 // relax restores the target once the collections noted by started have completed; streams call
-// it as they end.
+// it as they end. Once relaxed it only loads tight: no lock, no deferred call.
 func (g *gcTarget) relax() {
+	if !g.tight.Load() {
+		return
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if !g.tight || gcCycles() < g.relaxAt {
+	if !g.tight.Load() || gcCycles() < g.relaxAt {
 		return
 	}
 	debug.SetGCPercent(g.prev)
-	g.tight = false
+	g.tight.Store(false)
 }
 
 // gcCycles is the number of collections completed in this VM.
@@ -273,6 +279,26 @@ func gcCycles() uint32 {
 // background mark workers are goroutines: without a yield they rarely run and the heap grows far
 // past its target. Gosched only runs what is runnable; it never sleeps or arms a timer.
 func yieldToRuntime() { runtime.Gosched() }
+
+// yieldEvery is how many stream ends pass between yields (streamEnded). A yield runs the
+// scheduler whether or not a collection is under way, and on every stream it was the largest
+// part of the glue's own cost at stream end (in nginx). A mark worker, once scheduled, marks
+// until the work runs out or it has had its share of the time since the cycle began
+// (GOMAXPROCS is 1 and nothing preempts it), and allocations meanwhile assist the marking:
+// yielding every few streams delays a collection's end by a few streams. Measured
+// (docs/performance.md, "Fifth session"): as many collections as before over the strict host's
+// soak, and the nginx workers' RSS over 100,000 requests where yielding on every stream kept it.
+const yieldEvery = 8
+
+// streamEnds counts the streams ended in this VM (in native tests, in this process).
+var streamEnds atomic.Uint32
+
+// streamEnded yields to the runtime every yieldEvery stream ends.
+func streamEnded() {
+	if streamEnds.Add(1)%yieldEvery == 0 {
+		yieldToRuntime()
+	}
+}
 
 func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	if p.policy == nil { // start refused (see refuse), or the host ignored a failed start

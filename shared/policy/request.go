@@ -115,6 +115,10 @@ func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityL
 	*r = Request{props: props, identity: load, Headers: make(Headers, 0, len(pairs))}
 	for _, p := range pairs {
 		name := lowerName(p[0])
+		if name != "host" && (name == "" || name[0] != ':') { // most headers: no switch to go through
+			r.Headers = append(r.Headers, Header{name, p[1]})
+			continue
+		}
 		switch name {
 		case ":method":
 			r.Method = p[1]

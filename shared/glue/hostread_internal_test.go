@@ -1,0 +1,56 @@
+package glue
+
+import (
+	"encoding/binary"
+	"slices"
+	"testing"
+)
+
+// encodeMap is the proxy-wasm map encoding decodeMap reads (what hosts write).
+func encodeMap(pairs [][2]string) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(pairs)))
+	for _, p := range pairs {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[0])))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p[1])))
+	}
+	for _, p := range pairs {
+		b = append(append(b, p[0]...), 0)
+		b = append(append(b, p[1]...), 0)
+	}
+	return b
+}
+
+// TestDecodeMap: pairs come back as the host encoded them, empty keys and values and NUL-free
+// binary included; malformed input panics (the callers' guards fail the request closed).
+func TestDecodeMap(t *testing.T) {
+	for _, pairs := range [][][2]string{
+		{},
+		{{":method", "GET"}, {":path", "/a?b=c"}, {"Host", "example.com"}, {"x-empty", ""}, {"", "v"}},
+		{{"a", "1"}, {"a", "2"}, {"k", "\xff\x01 é"}},
+	} {
+		if got := decodeMap(encodeMap(pairs)); !slices.Equal(got, pairs) {
+			t.Errorf("decodeMap(encodeMap(%q)) = %q", pairs, got)
+		}
+	}
+	for _, bad := range [][]byte{nil, {1, 0, 0, 0}, slices.Clip(encodeMap([][2]string{{"key", "value"}})[:20])} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("decodeMap(%q): no panic", bad)
+				}
+			}()
+			decodeMap(bad)
+		}()
+	}
+}
+
+// FuzzDecodeMap: any pairs, NUL bytes and invalid UTF-8 included, come back as encoded.
+func FuzzDecodeMap(f *testing.F) {
+	f.Add("host", "example.com", "x", "")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		pairs := [][2]string{{k1, v1}, {k2, v2}}
+		if got := decodeMap(encodeMap(pairs)); !slices.Equal(got, pairs) {
+			t.Errorf("decodeMap(encodeMap(%q)) = %q", pairs, got)
+		}
+	})
+}

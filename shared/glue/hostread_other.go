@@ -1,0 +1,15 @@
+//go:build !wasip1
+
+package glue
+
+import "github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+
+// getProperty reads the property at p through the SDK, whose native build calls the test
+// host (proxytest); the wasip1 build calls the host itself (hostread_wasip1.go).
+func getProperty(p propertyPath) (value []byte, ok bool) {
+	v, err := proxywasm.GetProperty(p.parts)
+	return v, err == nil
+}
+
+// getRequestHeaders is proxywasm.GetHttpRequestHeaders.
+func getRequestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }

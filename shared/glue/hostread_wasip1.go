@@ -1,0 +1,65 @@
+//go:build wasip1
+
+package glue
+
+import (
+	"unsafe"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+)
+
+// The proxy-wasm host calls the SDK's GetProperty and GetHttpRequestHeaders make (its internal
+// package declares the same imports). Hand-written for the reads made on every request: the SDK
+// allocates the pointer the host writes the result's address to on each call, and GetProperty
+// serializes the path each time too; an allocation costs about half a microsecond in Go on
+// Wasm (measured in nginx, docs/performance.md).
+//
+//go:wasmimport env proxy_get_property
+func proxyGetProperty(pathData *byte, pathSize int32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
+
+//go:wasmimport env proxy_get_header_map_pairs
+func proxyGetHeaderMapPairs(mapType uint32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
+
+// statusOK is proxy-wasm's status OK; mapRequestHeaders the request headers' map type.
+const (
+	statusOK          = 0
+	mapRequestHeaders = 0
+)
+
+// The host writes a result's address and size here. They are globals, never stack slots: the
+// host calls back into the module (proxy_on_memory_allocate) before it writes them, and a wasip1
+// module runs one host call at a time.
+var (
+	hostData *byte
+	hostSize int32
+)
+
+// takeHostData returns the result the host wrote and clears hostData, which must not keep it
+// alive.
+func takeHostData() []byte {
+	data, size := hostData, hostSize
+	hostData, hostSize = nil, 0
+	return unsafe.Slice(data, size)
+}
+
+// getProperty reads the property at p, as proxywasm.GetProperty(p.parts) does: ok is false when
+// the host reports any status but OK. The value is the host's copy in guest memory.
+func getProperty(p propertyPath) (value []byte, ok bool) {
+	hostData, hostSize = nil, 0
+	if proxyGetProperty(&p.raw[0], int32(len(p.raw)), unsafe.Pointer(&hostData), &hostSize) != statusOK {
+		hostData = nil
+		return nil, false
+	}
+	return takeHostData(), true
+}
+
+// getRequestHeaders is proxywasm.GetHttpRequestHeaders. When the host fails, the SDK is asked again
+// for its error: the same error as before, on a path never taken in practice.
+func getRequestHeaders() ([][2]string, error) {
+	hostData, hostSize = nil, 0
+	if proxyGetHeaderMapPairs(mapRequestHeaders, unsafe.Pointer(&hostData), &hostSize) != statusOK || hostData == nil {
+		hostData = nil
+		return proxywasm.GetHttpRequestHeaders()
+	}
+	return decodeMap(takeHostData()), nil
+}
