@@ -2,6 +2,7 @@ package jwtauthn
 
 import (
 	"encoding/base64"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,29 @@ func TestRecentTokensBounds(t *testing.T) {
 	for i, r := range off.cache.recent {
 		if r.v != nil || r.token != "" {
 			t.Errorf("recent slot %d holds a token with the cache off", i)
+		}
+	}
+}
+
+// TestScratchKeepsNothing: after each request (allowed, denied, several providers) the policy's
+// evaluation scratch is back to zero: no request, token or result stays.
+func TestScratchKeepsNothing(t *testing.T) {
+	spec := strings.Replace(mainSpec(""), `"rules": [`, `"rules": [
+	    {"id": "all", "match": {"path": {"prefix": "/all"}}, "requires": {"allOf": [
+	      {"provider": "main"}, {"provider": "hs"}, {"provider": "main"}, {"anyOf": [{"provider": "hs"}, {"provider": "main"}]}]}},`, 1)
+	pol, _ := start(t, spec)
+	tok := keyFor("EdDSA").token(claimsAt(now()))
+	for _, path := range []string{"/api", "/api-bad", "/all", "/all-hs", "/open"} {
+		headers := bearer(tok)
+		switch path {
+		case "/api-bad":
+			headers = bearer(flip(tok, len(tok)/2))
+		case "/all-hs":
+			headers = append(headers, "x-token", "not.a.token")
+		}
+		get(pol, path, headers...)
+		if !reflect.ValueOf(pol.scratch).IsZero() {
+			t.Fatalf("scratch after a request to %s: %+v", path, pol.scratch)
 		}
 	}
 }

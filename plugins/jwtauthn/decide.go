@@ -34,9 +34,9 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if r.requires == nil {
 		return d
 	}
-	e := &pol.scratch
-	*e = evalCtx{req: req, now: pol.host.Now(), mayWait: !req.Awaited}
-	defer func() { *e = evalCtx{} }() // keep nothing of the request (its tokens)
+	e := &pol.scratch // zero between requests (reset)
+	e.req, e.now, e.mayWait = req, pol.host.Now(), !req.Awaited
+	defer e.reset() // keep nothing of the request (its tokens)
 	o := r.requires.eval(e)
 	if !o.ok && len(e.pending) > 0 {
 		return policy.Decision{Verdict: policy.Defer, Rule: r.id, Await: pol.awaitKeys(e.pending, e.now)}
@@ -112,6 +112,16 @@ type evalCtx struct {
 	results [4]result // backs each of those providers' results (see check)
 	mayWait bool      // the request may wait for keys (not yet waited)
 	pending []*provider
+}
+
+// reset zeroes what a request set, leaving e as new. Only the entries it used are cleared: the
+// whole struct is a few hundred bytes, which wasm zeroes and copies by host call.
+func (e *evalCtx) reset() {
+	n := len(e.memo)
+	clear(e.memo) // buf, or the array an append past buf made
+	clear(e.buf[:min(n, len(e.buf))])
+	clear(e.results[:min(n, len(e.results))])
+	e.req, e.now, e.memo, e.mayWait, e.pending = nil, time.Time{}, nil, false, nil
 }
 
 // awaitKeys is a Defer decision's Await: the request waits for the fetch of every provider in

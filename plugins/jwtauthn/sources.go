@@ -53,47 +53,59 @@ func compileSources(es *config.Errors, path string, specs []SourceSpec) []source
 // (each value of a repeated header, each query parameter and cookie of the name). The same token
 // in several places is one token; two different ones are errMultipleTokens. "" when none.
 func extract(req *policy.Request, sources []source) (string, error) {
-	var tok string
-	var err error
-	for _, s := range sources {
-		s.each(req, func(t string) {
-			switch {
-			case t == "" || t == tok:
-			case tok == "":
-				tok = t
-			default:
-				err = errMultipleTokens
-			}
-		})
+	var f tokenFinder
+	for i := range sources {
+		sources[i].find(req, &f)
 	}
-	if err != nil {
-		return "", err
+	if f.err != nil {
+		return "", f.err
 	}
-	return tok, nil
+	return f.tok, nil
 }
 
-// each calls fn with the token of every occurrence of s in req ("" for an occurrence holding
-// none, such as a header value without the prefix).
-func (s source) each(req *policy.Request, fn func(tok string)) {
+// tokenFinder collects the tokens extract finds.
+type tokenFinder struct {
+	tok string
+	err error
+}
+
+// add notes the token of one occurrence ("" for an occurrence holding none).
+func (f *tokenFinder) add(t string) {
+	switch {
+	case t == "" || t == f.tok:
+	case f.tok == "":
+		f.tok = t
+	default:
+		f.err = errMultipleTokens
+	}
+}
+
+// find adds to f the token of every occurrence of s in req ("" for an occurrence holding
+// none, such as a header value without the prefix). It runs on every request: no closures.
+func (s *source) find(req *policy.Request, f *tokenFinder) {
 	switch {
 	case s.header != "":
-		for _, h := range req.Headers {
-			if h.Name == s.header {
-				fn(s.headerToken(h.Value))
+		for i := range req.Headers {
+			if h := &req.Headers[i]; h.Name == s.header {
+				f.add(s.headerToken(h.Value))
 			}
 		}
 	case s.query != "":
-		for part := range strings.SplitSeq(req.Query(), "&") {
+		q := req.Query()
+		if q == "" { // no parameters: no part can be named s.query (never "")
+			return
+		}
+		for part := range strings.SplitSeq(q, "&") {
 			if name, val, _ := strings.Cut(part, "="); queryName(name) == s.query {
-				fn(unescape(val))
+				f.add(unescape(val))
 			}
 		}
 	default:
-		for _, h := range req.Headers {
-			if h.Name == "cookie" {
+		for i := range req.Headers {
+			if h := &req.Headers[i]; h.Name == "cookie" {
 				for part := range strings.SplitSeq(h.Value, ";") {
 					if name, val := cookiePair(part); name == s.cookie {
-						fn(val)
+						f.add(val)
 					}
 				}
 			}
@@ -186,13 +198,14 @@ func containsString(list []string, s string) bool {
 // removes that header, as removeAuthorization does), the query parameters and cookies holding
 // one are dropped from :path and the Cookie header. Occurrences of verified tokens stay.
 func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.Decision) {
-	isVerified := func(t string) bool { return containsString(verified, t) }
-	for i, s := range ts.headers {
+	for i := range ts.headers {
+		s := &ts.headers[i]
 		if headerDone(ts.headers[:i], s.header) {
 			continue
 		}
 		dirty, keep := false, ""
-		for _, h := range req.Headers {
+		for j := range req.Headers {
+			h := &req.Headers[j]
 			if h.Name != s.header {
 				continue
 			}
@@ -205,7 +218,7 @@ func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.
 				}
 			}
 			switch {
-			case tok != "" && isVerified(tok):
+			case tok != "" && containsString(verified, tok):
 				if keep == "" {
 					keep = h.Value
 				}
@@ -221,10 +234,10 @@ func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.
 		}
 	}
 	if len(ts.query) > 0 {
-		stripQuery(req, ts.query, isVerified, d)
+		stripQuery(req, ts.query, verified, d)
 	}
 	if len(ts.cookies) > 0 {
-		stripCookies(req, ts.cookies, isVerified, d)
+		stripCookies(req, ts.cookies, verified, d)
 	}
 }
 
@@ -238,7 +251,7 @@ func headerDone(earlier []source, name string) bool {
 	return false
 }
 
-func stripQuery(req *policy.Request, names []string, isVerified func(string) bool, d *policy.Decision) {
+func stripQuery(req *policy.Request, names, verified []string, d *policy.Decision) {
 	q := req.Query()
 	if q == "" {
 		return
@@ -247,7 +260,7 @@ func stripQuery(req *policy.Request, names []string, isVerified func(string) boo
 	dirty := false
 	for part := range strings.SplitSeq(q, "&") {
 		name, val, _ := strings.Cut(part, "=")
-		if containsString(names, queryName(name)) && !isVerified(unescape(val)) {
+		if containsString(names, queryName(name)) && !containsString(verified, unescape(val)) {
 			dirty = true
 			continue
 		}
@@ -263,10 +276,11 @@ func stripQuery(req *policy.Request, names []string, isVerified func(string) boo
 	d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{":path", path})
 }
 
-func stripCookies(req *policy.Request, names []string, isVerified func(string) bool, d *policy.Decision) {
+func stripCookies(req *policy.Request, names, verified []string, d *policy.Decision) {
 	var kept []string
 	dirty := false
-	for _, h := range req.Headers {
+	for i := range req.Headers {
+		h := &req.Headers[i]
 		if h.Name != "cookie" {
 			continue
 		}
@@ -274,7 +288,7 @@ func stripCookies(req *policy.Request, names []string, isVerified func(string) b
 			if strings.TrimSpace(part) == "" {
 				continue
 			}
-			if name, val := cookiePair(part); containsString(names, name) && !isVerified(val) {
+			if name, val := cookiePair(part); containsString(names, name) && !containsString(verified, val) {
 				dirty = true
 				continue
 			}
