@@ -14,10 +14,20 @@ import (
 // stripHandoffHeader removes every incoming identity handoff header before an identity producer
 // runs, from the host's request and from the pairs the policy will see. It counts them: on
 // nginx more than one cannot be stripped (see duplicateEdit).
+//
+// Requests seldom carry the header: the pairs are only rewritten from the first copy on (each
+// pair moved is a 32-byte copy, a host call in Go on Wasm).
 func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
-	out := pairs[:0]
-	for _, p := range pairs {
-		if strings.EqualFold(p[0], identity.HeaderName) {
+	first := 0
+	for first < len(pairs) && !isHandoffHeader(pairs[first][0]) {
+		first++
+	}
+	if first == len(pairs) {
+		return pairs
+	}
+	out := pairs[:first]
+	for _, p := range pairs[first:] {
+		if isHandoffHeader(p[0]) {
 			c.handoffCopies++
 			continue
 		}
@@ -27,6 +37,13 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 		c.removeRequestHeader(identity.HeaderName)
 	}
 	return out
+}
+
+// isHandoffHeader reports whether name is the handoff header in any case (strings.EqualFold).
+// A shorter name never is: each of the header name's ASCII characters matches a rune of at least
+// one byte. Most request header names are shorter, and skip the fold.
+func isHandoffHeader(name string) bool {
+	return len(name) >= len(identity.HeaderName) && strings.EqualFold(name, identity.HeaderName)
 }
 
 // LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
