@@ -129,17 +129,37 @@ func TestScratchKeepsNothing(t *testing.T) {
 	      {"provider": "main"}, {"provider": "hs"}, {"provider": "main"}, {"anyOf": [{"provider": "hs"}, {"provider": "main"}]}]}},`, 1)
 	pol, _ := start(t, spec)
 	tok := keyFor("EdDSA").token(claimsAt(now()))
-	for _, path := range []string{"/api", "/api-bad", "/all", "/all-hs", "/open"} {
+	for _, path := range []string{"/api", "/api-bad", "/all", "/all-hs", "/api-three", "/open"} {
 		headers := bearer(tok)
 		switch path {
 		case "/api-bad":
 			headers = bearer(flip(tok, len(tok)/2))
 		case "/all-hs":
 			headers = append(headers, "x-token", "not.a.token")
+		case "/api-three": // more token headers than the scratch's buffer holds
+			headers = append(append(headers, "x-token", "not.a.token"), bearer(tok)...)
 		}
 		get(pol, path, headers...)
 		if !reflect.ValueOf(pol.scratch).IsZero() {
 			t.Fatalf("scratch after a request to %s: %+v", path, pol.scratch)
 		}
+	}
+}
+
+// TestPickTokenHeaders: pick keeps exactly the headers some source reads, in order, whatever
+// their names' lengths (63 and more share a length bit), and no decoy of the same length.
+func TestPickTokenHeaders(t *testing.T) {
+	long63, long70 := strings.Repeat("a", 63), strings.Repeat("b", 70)
+	var ts tokenSources
+	ts.add([]source{{header: "x-jwt"}, {header: long63}, {header: long70}, {cookie: "session"}, {query: "access_token"}})
+	hs := policy.Headers{{Name: "x-jwt", Value: "1"}, {Name: "x-jwx", Value: "decoy"}, {Name: strings.Repeat("c", 63), Value: "decoy"},
+		{Name: long70, Value: "2"}, {Name: strings.Repeat("b", 80), Value: "decoy"}, {Name: "cookie", Value: "3"},
+		{Name: "access_token", Value: "decoy"}, {Name: long63, Value: "4"}, {Name: "x-jwt", Value: "5"}}
+	var got []string
+	for _, h := range ts.pick(hs, nil) {
+		got = append(got, h.Value)
+	}
+	if strings.Join(got, ",") != "1,2,3,4,5" {
+		t.Errorf("picked %v, want 1,2,3,4,5", got)
 	}
 }

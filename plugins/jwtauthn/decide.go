@@ -36,6 +36,7 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 	}
 	e := &pol.scratch // zero between requests (reset)
 	e.req, e.now, e.mayWait = req, pol.host.Now(), !req.Awaited
+	e.headers = pol.sources.pick(req.Headers, e.hbuf[:0])
 	defer e.reset() // keep nothing of the request (its tokens)
 	o := r.requires.eval(e)
 	if !o.ok && len(e.pending) > 0 {
@@ -73,7 +74,7 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 			d.RemoveHeaders = pol.stripAuthz
 		}
 	}
-	pol.sources.strip(req, verified, &d)
+	pol.sources.strip(req, e.headers, verified, &d)
 	return d
 }
 
@@ -106,6 +107,8 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 // reused by every request: the glue calls a policy for one request at a time.
 type evalCtx struct {
 	req     *policy.Request
+	headers []policy.Header // the request's headers a token source reads (tokenSources.pick)
+	hbuf    [2]policy.Header
 	now     time.Time
 	memo    []memo
 	buf     [4]memo   // backs memo for the usual few providers
@@ -121,7 +124,8 @@ func (e *evalCtx) reset() {
 	clear(e.memo) // buf, or the array an append past buf made
 	clear(e.buf[:min(n, len(e.buf))])
 	clear(e.results[:min(n, len(e.results))])
-	e.req, e.now, e.memo, e.mayWait, e.pending = nil, time.Time{}, nil, false, nil
+	clear(e.hbuf[:min(len(e.headers), len(e.hbuf))])
+	e.req, e.headers, e.now, e.memo, e.mayWait, e.pending = nil, nil, time.Time{}, nil, false, nil
 }
 
 // awaitKeys is a Defer decision's Await: the request waits for the fetch of every provider in
@@ -172,7 +176,7 @@ func (e *evalCtx) check(p *provider) outcome {
 		}
 	}
 	var o outcome
-	raw, err := extract(e.req, p.sources)
+	raw, err := extract(e.req, e.headers, p.sources)
 	switch {
 	case err != nil:
 		o.err, o.failed = err, p

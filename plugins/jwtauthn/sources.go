@@ -52,10 +52,11 @@ func compileSources(es *config.Errors, path string, specs []SourceSpec) []source
 // extract returns the token in the request's sources: every occurrence of every source is read
 // (each value of a repeated header, each query parameter and cookie of the name). The same token
 // in several places is one token; two different ones are errMultipleTokens. "" when none.
-func extract(req *policy.Request, sources []source) (string, error) {
+// headers are the request's headers that any source reads (tokenSources.pick), in order.
+func extract(req *policy.Request, headers []policy.Header, sources []source) (string, error) {
 	var f tokenFinder
 	for i := range sources {
-		sources[i].find(req, &f)
+		sources[i].find(req, headers, &f)
 	}
 	if f.err != nil {
 		return "", f.err
@@ -81,12 +82,13 @@ func (f *tokenFinder) add(t string) {
 }
 
 // find adds to f the token of every occurrence of s in req ("" for an occurrence holding
-// none, such as a header value without the prefix). It runs on every request: no closures.
-func (s *source) find(req *policy.Request, f *tokenFinder) {
+// none, such as a header value without the prefix), reading headers (see extract) for the
+// request's headers. It runs on every request: no closures.
+func (s *source) find(req *policy.Request, headers []policy.Header, f *tokenFinder) {
 	switch {
 	case s.header != "":
-		for i := range req.Headers {
-			if h := &req.Headers[i]; h.Name == s.header {
+		for i := range headers {
+			if h := &headers[i]; h.Name == s.header {
 				f.add(s.headerToken(h.Value))
 			}
 		}
@@ -101,8 +103,8 @@ func (s *source) find(req *policy.Request, f *tokenFinder) {
 			}
 		}
 	default:
-		for i := range req.Headers {
-			if h := &req.Headers[i]; h.Name == "cookie" {
+		for i := range headers {
+			if h := &headers[i]; h.Name == "cookie" {
 				for part := range strings.SplitSeq(h.Value, ";") {
 					if name, val := cookiePair(part); name == s.cookie {
 						f.add(val)
@@ -154,6 +156,8 @@ type tokenSources struct {
 	headers []source // one per (header, prefix)
 	query   []string // parameter names
 	cookies []string // cookie names
+	names   []string // every header name read: the header sources' and "cookie" for cookies
+	lens    uint64   // bit min(len(name), 63) set for each of names
 }
 
 func (ts *tokenSources) add(srcs []source) {
@@ -163,6 +167,7 @@ func (ts *tokenSources) add(srcs []source) {
 			if !containsSource(ts.headers, s) {
 				ts.headers = append(ts.headers, s)
 			}
+			ts.addName(s.header)
 		case s.query != "":
 			if !containsString(ts.query, s.query) {
 				ts.query = append(ts.query, s.query)
@@ -171,8 +176,28 @@ func (ts *tokenSources) add(srcs []source) {
 			if !containsString(ts.cookies, s.cookie) {
 				ts.cookies = append(ts.cookies, s.cookie)
 			}
+			ts.addName("cookie")
 		}
 	}
+}
+
+func (ts *tokenSources) addName(name string) {
+	if !containsString(ts.names, name) {
+		ts.names = append(ts.names, name)
+		ts.lens |= 1 << min(len(name), 63)
+	}
+}
+
+// pick appends to buf the headers of hs that a source reads, in order: the only ones extract
+// and strip look at, so that each of their passes is over these few (usually one) instead of
+// every header. Most names are ruled out by their length alone.
+func (ts *tokenSources) pick(hs policy.Headers, buf []policy.Header) []policy.Header {
+	for i := range hs {
+		if h := &hs[i]; ts.lens&(1<<min(len(h.Name), 63)) != 0 && containsString(ts.names, h.Name) {
+			buf = append(buf, *h)
+		}
+	}
+	return buf
 }
 
 func containsSource(list []source, s source) bool {
@@ -197,15 +222,16 @@ func containsString(list []string, s string) bool {
 // header holding one is removed (and set back to its first verified value, unless d already
 // removes that header, as removeAuthorization does), the query parameters and cookies holding
 // one are dropped from :path and the Cookie header. Occurrences of verified tokens stay.
-func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.Decision) {
+// headers are the request's headers that a source reads (pick).
+func (ts *tokenSources) strip(req *policy.Request, headers []policy.Header, verified []string, d *policy.Decision) {
 	for i := range ts.headers {
 		s := &ts.headers[i]
 		if headerDone(ts.headers[:i], s.header) {
 			continue
 		}
 		dirty, keep := false, ""
-		for j := range req.Headers {
-			h := &req.Headers[j]
+		for j := range headers {
+			h := &headers[j]
 			if h.Name != s.header {
 				continue
 			}
@@ -237,7 +263,7 @@ func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.
 		stripQuery(req, ts.query, verified, d)
 	}
 	if len(ts.cookies) > 0 {
-		stripCookies(req, ts.cookies, verified, d)
+		stripCookies(headers, ts.cookies, verified, d)
 	}
 }
 
@@ -276,11 +302,11 @@ func stripQuery(req *policy.Request, names, verified []string, d *policy.Decisio
 	d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{":path", path})
 }
 
-func stripCookies(req *policy.Request, names, verified []string, d *policy.Decision) {
+func stripCookies(headers []policy.Header, names, verified []string, d *policy.Decision) {
 	var kept []string
 	dirty := false
-	for i := range req.Headers {
-		h := &req.Headers[i]
+	for i := range headers {
+		h := &headers[i]
 		if h.Name != "cookie" {
 			continue
 		}
