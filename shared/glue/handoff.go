@@ -39,12 +39,11 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 	return out
 }
 
-// isHandoffHeader reports whether name is the handoff header in any case (strings.EqualFold).
-// A shorter name never is: each of the header name's ASCII characters matches a rune of at least
-// one byte. Most request header names are shorter, and skip the fold.
-func isHandoffHeader(name string) bool {
-	return len(name) >= len(identity.HeaderName) && strings.EqualFold(name, identity.HeaderName)
-}
+// isHandoffHeader reports whether name is the handoff header in any case (strings.EqualFold),
+// without the fold for most names (foldFilter).
+func isHandoffHeader(name string) bool { return handoffHeader.equal(name) }
+
+var handoffHeader = newFoldFilter(identity.HeaderName)
 
 // LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
 // the host property first (not on nginx, see identityProperty), then the signed header when

@@ -120,9 +120,9 @@ func (c *httpContext) duplicateEdit(d policy.Decision) string {
 // the list on each call instead of indexing it per request: only a request-phase edit asks, and
 // most requests are allowed without one.
 func (c *httpContext) sentCount(name string) int {
-	n := 0
+	n, f := 0, newFoldFilter(name)
 	for _, p := range c.sent {
-		if strings.EqualFold(p[0], name) {
+		if f.equal(p[0]) {
 			n++
 		}
 	}
