@@ -101,29 +101,38 @@ func sameToken(a, b string) bool {
 	return diff == 0
 }
 
-// get returns the live entry for token verified by p, removing it if expired. When it returns
-// nil, k is the token's digest key, for put.
-func (c *tokenCache) get(token string, p *provider, now time.Time) (v *verified, k cacheKey) {
+// recentHit returns the live recent entry holding exactly token, verified by p (see
+// recentToken), emptying its slot if expired. Tried before get: a hit hashes nothing.
+func (c *tokenCache) recentHit(token string, p *provider, now time.Time) *verified {
 	if c.max == 0 {
-		return nil, k
+		return nil
 	}
 	slot := &c.recent[recentSlot(token)]
-	if slot.v != nil && slot.provider == p.index && sameToken(slot.token, token) {
-		if now.Before(slot.v.expires) {
-			return slot.v, k
-		}
-		*slot = recentToken{}
+	if slot.v == nil || slot.provider != p.index || !sameToken(slot.token, token) {
+		return nil
 	}
-	k = keyOf(token, p)
-	v = c.entries[k]
+	if !now.Before(slot.v.expires) {
+		*slot = recentToken{}
+		return nil
+	}
+	return slot.v
+}
+
+// get returns the live entry for k, removing it if expired. A hit also takes token's recent
+// slot: a token used again is likely to come again.
+func (c *tokenCache) get(k *cacheKey, token string, p *provider, now time.Time) *verified {
+	if c.max == 0 {
+		return nil
+	}
+	v := c.entries[*k]
 	if v != nil && !now.Before(v.expires) {
-		delete(c.entries, k)
-		return nil, k
+		delete(c.entries, *k)
+		return nil
 	}
 	if v != nil {
-		slot.set(token, p, v)
+		c.recent[recentSlot(token)].set(token, p, v)
 	}
-	return v, k
+	return v
 }
 
 // set keeps a copy of token in the slot: the request's strings may alias buffers that are
@@ -132,8 +141,8 @@ func (s *recentToken) set(token string, p *provider, v *verified) {
 	*s = recentToken{token: strings.Clone(token), provider: p.index, v: v}
 }
 
-// put stores v as token's entry under k (from get), evicting the oldest entry when full.
-func (c *tokenCache) put(k cacheKey, token string, p *provider, v *verified, now time.Time) {
+// put stores v as token's entry under k, evicting the oldest entry when full.
+func (c *tokenCache) put(k *cacheKey, token string, p *provider, v *verified, now time.Time) {
 	if c.max == 0 {
 		return
 	}
@@ -141,18 +150,18 @@ func (c *tokenCache) put(k cacheKey, token string, p *provider, v *verified, now
 		v.expires = limit
 	}
 	c.recent[recentSlot(token)].set(token, p, v)
-	if _, ok := c.entries[k]; ok {
-		c.entries[k] = v
+	if _, ok := c.entries[*k]; ok {
+		c.entries[*k] = v
 		return
 	}
 	if len(c.order) < c.max {
-		c.order = append(c.order, k)
+		c.order = append(c.order, *k)
 	} else {
 		delete(c.entries, c.order[c.next])
-		c.order[c.next] = k
+		c.order[c.next] = *k
 		c.next = (c.next + 1) % c.max
 	}
-	c.entries[k] = v
+	c.entries[*k] = v
 }
 
 // clear drops every entry, the recent tokens too.

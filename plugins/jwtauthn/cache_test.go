@@ -85,19 +85,19 @@ func TestRecentTokensBounds(t *testing.T) {
 		t.Fatal("the recent slot does not hold its own copy of the token")
 	}
 	c, main, hs := pol.cache, pol.providers[0], pol.providers[1]
-	if v, _ := c.get(s.token, hs, h.Now()); v != nil {
+	if v := c.recentHit(s.token, hs, h.Now()); v != nil {
 		t.Error("a token verified by one provider hits for another")
 	}
 	// Reusing the request's buffer for another token must not change what is cached.
 	copy(buf, flip(string(buf), len(buf)/2))
-	if v, _ := c.get(string(buf), main, h.Now()); v != nil {
+	if v := c.recentHit(string(buf), main, h.Now()); v != nil {
 		t.Error("a token hit after the request's buffer was rewritten")
 	}
-	if v, _ := c.get(s.token, main, h.Now()); v == nil {
+	if v := c.recentHit(s.token, main, h.Now()); v == nil {
 		t.Fatal("the cached token does not hit")
 	}
 	// Expiry: at exp the slot no longer answers (and is emptied), nor does the digest.
-	if v, _ := c.get(s.token, main, h.Now().Add(30*time.Second)); v != nil {
+	if v := c.recentHit(s.token, main, h.Now().Add(30*time.Second)); v != nil {
 		t.Error("an expired token hit")
 	}
 	if c.recent[recentSlot(s.token)].v != nil {

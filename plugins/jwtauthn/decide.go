@@ -51,7 +51,7 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 	}
 	if len(r.scopes) > 0 {
 		if id == nil {
-			return pol.deny(r, outcome{missing: true})
+			return pol.deny(r, &missingOutcome)
 		}
 		for _, s := range r.scopes {
 			if !id.HasScope(s) {
@@ -62,9 +62,10 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 		}
 	}
 	d.Identity = id
-	var vbuf [4]string // the tokens verified, for strip: no allocation for the usual few
+	var vbuf [2]string // the tokens verified, for strip: no allocation for the usual few
 	verified := vbuf[:0]
-	for i, res := range o.results {
+	for i := range o.results {
+		res := &o.results[i]
 		verified = append(verified, res.raw)
 		if i == 0 {
 			d.SetHeaders = res.v.headers // read-only, shared with the cache entry
@@ -80,7 +81,7 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 }
 
 // deny turns a failed or missing outcome into the reply.
-func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
+func (pol *Policy) deny(r *rule, o *outcome) policy.Decision {
 	if o.missing {
 		d := policy.Denied(401, r.id, reasonMissingToken, replyMissing.body, replyMissing.headers...)
 		d.RemoveHeaders = pol.strip // applied even when the deny is shadowed
@@ -154,7 +155,9 @@ type memo struct {
 }
 
 // outcome of a requirement: ok (with the verified tokens, none when relaxed), missing (no token
-// where one was required) or failed (err, from provider failed).
+// where one was required) or failed (err, from provider failed). Outcomes are passed by pointer
+// and read-only once made: in Go on Wasm a copy of a struct this size is a host call
+// (memory.copy), and each requirement level copied one or two per request.
 type outcome struct {
 	ok      bool
 	missing bool
@@ -169,14 +172,30 @@ type result struct {
 	raw string // the token, to tell it from unverified ones (sources.strip)
 }
 
-// check extracts and verifies p's token.
-func (e *evalCtx) check(p *provider) outcome {
-	for _, m := range e.memo {
-		if m.p == p {
-			return m.o
+// okOutcome and missingOutcome are shared outcomes, never modified.
+var (
+	okOutcome      = outcome{ok: true}
+	missingOutcome = outcome{missing: true}
+)
+
+// check extracts and verifies p's token. The outcome is p's memo entry, made in place.
+func (e *evalCtx) check(p *provider) *outcome {
+	for i := range e.memo { // by index: copying a memo is a host call (memory.copy) in Go on Wasm
+		if e.memo[i].p == p {
+			return &e.memo[i].o
 		}
 	}
-	var o outcome
+	k := len(e.memo)
+	if e.memo == nil {
+		e.memo = e.buf[:0]
+	}
+	if k < cap(e.memo) { // the entry is zero (reset), and extended in place: no memo copied
+		e.memo = e.memo[:k+1]
+	} else {
+		e.memo = append(e.memo, memo{})
+	}
+	e.memo[k].p = p
+	o := &e.memo[k].o
 	raw, err := extract(e.req, e.headers, p.sources)
 	switch {
 	case err != nil:
@@ -191,7 +210,7 @@ func (e *evalCtx) check(p *provider) outcome {
 			o.err, o.failed = err, p
 		} else {
 			o.ok = true
-			if k := len(e.memo); k < len(e.results) { // capped: an append copies (requirement.eval)
+			if k < len(e.results) { // capped: an append copies (requirement.eval)
 				e.results[k] = result{p, v, raw}
 				o.results = e.results[k : k+1 : k+1]
 			} else {
@@ -199,22 +218,19 @@ func (e *evalCtx) check(p *provider) outcome {
 			}
 		}
 	}
-	if e.memo == nil {
-		e.memo = e.buf[:0]
-	}
-	e.memo = append(e.memo, memo{p, o})
 	return o
 }
 
 // eval evaluates the requirement: provider, anyOf (the first success wins; all missing is
 // missing; else the first failure) or allOf (every one must succeed), then the relaxations.
-func (r *requirement) eval(e *evalCtx) outcome {
-	var o outcome
+// The outcome is read-only: a provider's (check), a shared one, or one an allOf made.
+func (r *requirement) eval(e *evalCtx) *outcome {
+	var o *outcome
 	switch {
 	case r.provider != nil:
 		o = e.check(r.provider)
 	case r.anyOf != nil:
-		o = outcome{missing: true}
+		o = &missingOutcome
 		for _, sub := range r.anyOf {
 			so := sub.eval(e)
 			if so.ok {
@@ -226,18 +242,19 @@ func (r *requirement) eval(e *evalCtx) outcome {
 			}
 		}
 	default:
-		o = outcome{ok: true}
+		all := &outcome{ok: true}
+		o = all
 		for _, sub := range r.allOf {
 			so := sub.eval(e)
 			if !so.ok {
 				o = so
 				break
 			}
-			o.results = append(o.results, so.results...)
+			all.results = append(all.results, so.results...)
 		}
 	}
 	if !o.ok && (r.allowMissingOrFailed || r.allowMissing && o.missing) {
-		return outcome{ok: true}
+		return &okOutcome
 	}
 	return o
 }

@@ -237,8 +237,11 @@ func (p *provider) verify(raw string, now time.Time, mayWait bool) (*verified, e
 	if mayWait && p.remote != nil && p.remote.refreshDue(now) {
 		return nil, errKeysPending // this request refreshes the keys, then is verified
 	}
-	v, ck := p.pol.cache.get(raw, p, now)
-	if v != nil {
+	if v := p.pol.cache.recentHit(raw, p, now); v != nil {
+		return v, nil
+	}
+	ck := keyOf(raw, p)
+	if v := p.pol.cache.get(&ck, raw, p, now); v != nil {
 		return v, nil
 	}
 	t, err := parseToken(raw, p.maxTokenBytes, p.algs)
@@ -265,7 +268,7 @@ func (p *provider) verify(raw string, now time.Time, mayWait bool) (*verified, e
 	if err := verifySignature(t, cands); err != nil {
 		return nil, err
 	}
-	v = &verified{identity: p.identity(c, t.payload), expires: now.Add(p.pol.cache.ttl)}
+	v := &verified{identity: p.identity(c, t.payload), expires: now.Add(p.pol.cache.ttl)}
 	if c.hasExp {
 		v.expires = time.Unix(c.exp, 0)
 	}
@@ -277,6 +280,6 @@ func (p *provider) verify(raw string, now time.Time, mayWait bool) (*verified, e
 	if p.payloadHeader != "" {
 		v.headers = append(v.headers, [2]string{p.payloadHeader, t.payloadB64})
 	}
-	p.pol.cache.put(ck, raw, p, v, now)
+	p.pol.cache.put(&ck, raw, p, v, now)
 	return v, nil
 }

@@ -117,7 +117,9 @@ func (m pathMatcher) fold() pathMatcher {
 	return f
 }
 
-func (m pathMatcher) match(path string) bool {
+// match reports whether path matches. A pointer receiver: in Go on Wasm a copy of anything over
+// 16 bytes is a host call (memory.copy), and rules are matched on every request.
+func (m *pathMatcher) match(path string) bool {
 	switch {
 	case m.exact != "":
 		return path == m.exact

@@ -117,7 +117,7 @@ func (s *source) find(req *policy.Request, headers []policy.Header, f *tokenFind
 
 // headerToken is the token of a header value: after the prefix (matched case-insensitively),
 // trimmed; "" when the value lacks the prefix.
-func (s source) headerToken(v string) string {
+func (s *source) headerToken(v string) string {
 	if len(v) <= len(s.prefix) || !strings.EqualFold(v[:len(s.prefix)], s.prefix) {
 		return ""
 	}
@@ -236,8 +236,8 @@ func (ts *tokenSources) strip(req *policy.Request, headers []policy.Header, veri
 				continue
 			}
 			var tok string
-			for _, hs := range ts.headers[i:] {
-				if hs.header == s.header {
+			for k := i; k < len(ts.headers); k++ {
+				if hs := &ts.headers[k]; hs.header == s.header {
 					if tok = hs.headerToken(h.Value); tok != "" {
 						break
 					}
@@ -269,8 +269,8 @@ func (ts *tokenSources) strip(req *policy.Request, headers []policy.Header, veri
 
 // headerDone reports whether name was handled by an earlier source of the same header.
 func headerDone(earlier []source, name string) bool {
-	for _, s := range earlier {
-		if s.header == name {
+	for i := range earlier { // by index: a source copied is a host call (memory.copy) on Wasm
+		if earlier[i].header == name {
 			return true
 		}
 	}
