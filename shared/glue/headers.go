@@ -120,13 +120,7 @@ func (c *httpContext) duplicateEdit(d policy.Decision) string {
 // the list on each call instead of indexing it per request: only a request-phase edit asks, and
 // most requests are allowed without one.
 func (c *httpContext) sentCount(name string) int {
-	n, f := 0, newFoldFilter(name)
-	for i := range c.sent { // by index: a [2]string copied is a host call in Go on Wasm (memory.copy)
-		if f.equal(c.sent[i][0]) {
-			n++
-		}
-	}
-	return n
+	return newFoldFilter(name).count(c.sent)
 }
 
 // duplicateHeader is the reply to a request whose header must change but came more than once.
