@@ -95,7 +95,13 @@ func sameToken(a, b string) bool {
 	}
 	b = b[:len(a)]
 	var diff byte
-	for i := 0; i < len(a); i++ {
+	i := 0
+	for ; i+8 <= len(a); i += 8 { // eight bytes a round: a loop round costs more than a byte in Go on Wasm
+		x, y := a[i:i+8], b[i:i+8]
+		diff |= (x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | // ^ and | bind alike
+			(x[4] ^ y[4]) | (x[5] ^ y[5]) | (x[6] ^ y[6]) | (x[7] ^ y[7])
+	}
+	for ; i < len(a); i++ {
 		diff |= a[i] ^ b[i]
 	}
 	return diff == 0

@@ -163,3 +163,29 @@ func TestPickTokenHeaders(t *testing.T) {
 		t.Errorf("picked %v, want 1,2,3,4,5", got)
 	}
 }
+
+// TestSameToken: equal strings only, whichever byte differs and by which bits (each position
+// of lengths around the eight-byte rounds, base64url text and arbitrary bytes).
+func TestSameToken(t *testing.T) {
+	for n := 0; n <= 33; n++ {
+		buf := make([]byte, n)
+		for i := range buf {
+			buf[i] = byte(i*37 + 11)
+		}
+		for _, a := range []string{string(buf), strings.Repeat("x", n), base64.RawURLEncoding.EncodeToString(buf)[:n]} {
+			if !sameToken(a, strings.Clone(a)) {
+				t.Fatalf("length %d: equal strings differ", n)
+			}
+			if n > 0 && (sameToken(a, a[:n-1]) || sameToken(a[:n-1], a)) {
+				t.Fatalf("length %d: a prefix is the same token", n)
+			}
+			for i := 0; i < n; i++ {
+				for _, bit := range []byte{1, 2, 0x10, 0x80, 0xff, 'A' ^ 'B'} {
+					if b := a[:i] + string([]byte{a[i] ^ bit}) + a[i+1:]; sameToken(a, b) || sameToken(b, a) {
+						t.Fatalf("length %d: a difference at %d (bits %#x) is not seen", n, i, bit)
+					}
+				}
+			}
+		}
+	}
+}
