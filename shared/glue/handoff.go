@@ -74,14 +74,14 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 		return nil
 	}
 	now, binding := p.host.Now(), p.handoffBinding()
-	if c, ok := ic.headers[binding]; ok && v == c.raw {
+	if c, ok := ic.headers[string(binding)]; ok && v == c.raw { // string(binding): no allocation
 		// Same signature verified before on this connection: only its age can have changed
 		// (identity.Verify).
 		if age := now.Unix() - c.iat; age >= -5 && age <= int64(identity.MaxAge/time.Second) {
 			return copyIdentity(c.id)
 		}
 	}
-	id, err := identity.Verify(v, p.handoffKey, now, binding)
+	id, err := identity.Verify(v, p.handoffKey, now, string(binding))
 	if err != nil {
 		p.count("", "handoff_rejected", "error")
 		return nil
@@ -89,7 +89,7 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	if _, rest, ok := strings.Cut(v, "."); ok { // "v1.<iat>.<payload>.<mac>", verified above
 		if iat, _, ok := strings.Cut(rest, "."); ok {
 			if n, err := strconv.ParseInt(iat, 10, 64); err == nil {
-				ic.rememberHeader(binding, verifiedHeader{raw: v, id: id, iat: n})
+				ic.rememberHeader(string(binding), verifiedHeader{raw: v, id: id, iat: n})
 			}
 		}
 	}
@@ -170,17 +170,17 @@ func (p *pluginContext) identityProperty() bool { return p.host.caps.Kind != pol
 // signature made for the same *Identity on the same connection within the same second (the
 // signature's iat resolution). Connections are many and interleave (keep-alive clients of one
 // worker take turns), so signatures are remembered per connection, for the current second only.
-func (p *pluginContext) signIdentity(id *policy.Identity, binding string) (string, error) {
+func (p *pluginContext) signIdentity(id *policy.Identity, binding []byte) (string, error) {
 	now := p.host.Now().Unix()
 	sc := &p.signed
 	if id != sc.id || now != sc.at {
 		sc.id, sc.at = id, now
 		clear(sc.byBinding)
 	}
-	if v, ok := sc.byBinding[binding]; ok {
+	if v, ok := sc.byBinding[string(binding)]; ok { // string(binding): no allocation
 		return v, nil
 	}
-	v, err := identity.Sign(id, p.handoffKey, time.Unix(now, 0), binding)
+	v, err := identity.Sign(id, p.handoffKey, time.Unix(now, 0), string(binding))
 	if err != nil {
 		return "", err
 	}
@@ -188,7 +188,7 @@ func (p *pluginContext) signIdentity(id *policy.Identity, binding string) (strin
 		sc.byBinding = map[string]string{}
 	}
 	if len(sc.byBinding) < maxSignedBindings {
-		sc.byBinding[binding] = v
+		sc.byBinding[string(binding)] = v
 	}
 	return v, nil
 }
@@ -221,7 +221,10 @@ func (p *pluginContext) encodeIdentity(id *policy.Identity) ([]byte, error) {
 // handoffBinding is what a signed handoff header is bound to: the current request's connection
 // id, the same for every filter of one proxy and not chosen by the client. A header captured
 // from one request does not verify on another connection.
-func (p *pluginContext) handoffBinding() string {
+//
+// The host's bytes, not a string: on a request whose connection was seen, its map lookups
+// convert it without allocating.
+func (p *pluginContext) handoffBinding() []byte {
 	v, _ := p.host.Property("connection", "id")
-	return string(v)
+	return v
 }
