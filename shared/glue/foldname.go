@@ -27,8 +27,7 @@ func newFoldFilter(want string) foldFilter {
 //   - a name as long matches only if it is ASCII too (a multi-byte rune would leave it fewer
 //     runes than want), and between ASCII strings the fold is the ASCII letters' case;
 //   - a longer name can match only through multi-byte runes folding to ASCII letters ("ſ" to s,
-//     the Kelvin sign to k), so it must start with want's first letter in either case or with
-//     a multi-byte rune; only those go to strings.EqualFold.
+//     the Kelvin sign to k): only a name holding a non-ASCII byte goes to strings.EqualFold.
 func (f foldFilter) equal(name string) bool {
 	if !f.ascii {
 		return strings.EqualFold(name, f.want)
@@ -45,10 +44,12 @@ func (f foldFilter) equal(name string) bool {
 		}
 		return true
 	}
-	if !firstMayFold(name[0], w[0]) {
-		return false
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return strings.EqualFold(name, w)
+		}
 	}
-	return strings.EqualFold(name, w)
+	return false
 }
 
 // firstMayFold reports whether a name starting with byte c may fold to an ASCII name starting
