@@ -70,3 +70,57 @@ func TestPathMatching(t *testing.T) {
 		}
 	}
 }
+
+// splitMatch is template matching as first written, splitting the path: the reference that
+// pathMatcher.match, which walks the segments without a slice, must agree with.
+func splitMatch(template []string, path string) bool {
+	if path == "" || path[0] != '/' {
+		return false
+	}
+	segs := strings.Split(path[1:], "/")
+	for i, want := range template {
+		if want == "**" {
+			return true
+		}
+		if i >= len(segs) || want != "*" && want != segs[i] || want == "*" && segs[i] == "" {
+			return false
+		}
+	}
+	return len(segs) == len(template)
+}
+
+// TestTemplateMatchAgreesWithSplit compares the two on every path of up to five characters
+// over "/", "a", "b" (empty segments, trailing and doubled slashes included) and templates
+// of up to three segments.
+func TestTemplateMatchAgreesWithSplit(t *testing.T) {
+	var paths []string
+	var grow func(p string)
+	grow = func(p string) {
+		paths = append(paths, p)
+		if len(p) < 5 {
+			for _, c := range []string{"/", "a", "b"} {
+				grow(p + c)
+			}
+		}
+	}
+	grow("")
+	var templates [][]string
+	segs := []string{"a", "b", "*", "**", ""}
+	for _, x := range segs {
+		templates = append(templates, []string{x})
+		for _, y := range segs {
+			templates = append(templates, []string{x, y})
+			for _, z := range segs {
+				templates = append(templates, []string{x, y, z})
+			}
+		}
+	}
+	for _, tmpl := range templates {
+		m := pathMatcher{template: tmpl}
+		for _, p := range paths {
+			if got, want := m.match(p), splitMatch(tmpl, p); got != want {
+				t.Errorf("template %q, path %q: %v, want %v", tmpl, p, got, want)
+			}
+		}
+	}
+}

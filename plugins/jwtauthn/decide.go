@@ -34,9 +34,10 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 	if r.requires == nil {
 		return d
 	}
-	e := &pol.scratch
-	*e = evalCtx{req: req, now: pol.host.Now(), mayWait: !req.Awaited}
-	defer func() { *e = evalCtx{} }() // keep nothing of the request (its tokens)
+	e := &pol.scratch // zero between requests (reset)
+	e.req, e.now, e.mayWait = req, pol.host.Now(), !req.Awaited
+	e.headers = pol.sources.pick(req.Headers, e.hbuf[:0])
+	defer e.reset() // keep nothing of the request (its tokens)
 	o := r.requires.eval(e)
 	if !o.ok && len(e.pending) > 0 {
 		return policy.Decision{Verdict: policy.Defer, Rule: r.id, Await: pol.awaitKeys(e.pending, e.now)}
@@ -50,7 +51,7 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 	}
 	if len(r.scopes) > 0 {
 		if id == nil {
-			return pol.deny(r, outcome{missing: true})
+			return pol.deny(r, &missingOutcome)
 		}
 		for _, s := range r.scopes {
 			if !id.HasScope(s) {
@@ -61,8 +62,10 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 		}
 	}
 	d.Identity = id
-	verified := make([]string, 0, len(o.results))
-	for i, res := range o.results {
+	var vbuf [2]string // the tokens verified, for strip: no allocation for the usual few
+	verified := vbuf[:0]
+	for i := range o.results {
+		res := &o.results[i]
 		verified = append(verified, res.raw)
 		if i == 0 {
 			d.SetHeaders = res.v.headers // read-only, shared with the cache entry
@@ -73,12 +76,12 @@ func (pol *Policy) OnRequest(req *policy.Request) policy.Decision {
 			d.RemoveHeaders = pol.stripAuthz
 		}
 	}
-	pol.sources.strip(req, verified, &d)
+	pol.sources.strip(req, e.headers, verified, &d)
 	return d
 }
 
 // deny turns a failed or missing outcome into the reply.
-func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
+func (pol *Policy) deny(r *rule, o *outcome) policy.Decision {
 	if o.missing {
 		d := policy.Denied(401, r.id, reasonMissingToken, replyMissing.body, replyMissing.headers...)
 		d.RemoveHeaders = pol.strip // applied even when the deny is shadowed
@@ -106,12 +109,25 @@ func (pol *Policy) deny(r *rule, o outcome) policy.Decision {
 // reused by every request: the glue calls a policy for one request at a time.
 type evalCtx struct {
 	req     *policy.Request
+	headers []policy.Header // the request's headers a token source reads (tokenSources.pick)
+	hbuf    [2]policy.Header
 	now     time.Time
 	memo    []memo
 	buf     [4]memo   // backs memo for the usual few providers
 	results [4]result // backs each of those providers' results (see check)
 	mayWait bool      // the request may wait for keys (not yet waited)
 	pending []*provider
+}
+
+// reset zeroes what a request set, leaving e as new. Only the entries it used are cleared: the
+// whole struct is a few hundred bytes, which wasm zeroes and copies by host call.
+func (e *evalCtx) reset() {
+	n := len(e.memo)
+	clear(e.memo) // buf, or the array an append past buf made
+	clear(e.buf[:min(n, len(e.buf))])
+	clear(e.results[:min(n, len(e.results))])
+	clear(e.hbuf[:min(len(e.headers), len(e.hbuf))])
+	e.req, e.headers, e.now, e.memo, e.mayWait, e.pending = nil, nil, time.Time{}, nil, false, nil
 }
 
 // awaitKeys is a Defer decision's Await: the request waits for the fetch of every provider in
@@ -139,7 +155,9 @@ type memo struct {
 }
 
 // outcome of a requirement: ok (with the verified tokens, none when relaxed), missing (no token
-// where one was required) or failed (err, from provider failed).
+// where one was required) or failed (err, from provider failed). Outcomes are passed by pointer
+// and read-only once made: in Go on Wasm a copy of a struct this size is a host call
+// (memory.copy), and each requirement level copied one or two per request.
 type outcome struct {
 	ok      bool
 	missing bool
@@ -154,15 +172,31 @@ type result struct {
 	raw string // the token, to tell it from unverified ones (sources.strip)
 }
 
-// check extracts and verifies p's token.
-func (e *evalCtx) check(p *provider) outcome {
-	for _, m := range e.memo {
-		if m.p == p {
-			return m.o
+// okOutcome and missingOutcome are shared outcomes, never modified.
+var (
+	okOutcome      = outcome{ok: true}
+	missingOutcome = outcome{missing: true}
+)
+
+// check extracts and verifies p's token. The outcome is p's memo entry, made in place.
+func (e *evalCtx) check(p *provider) *outcome {
+	for i := range e.memo { // by index: copying a memo is a host call (memory.copy) in Go on Wasm
+		if e.memo[i].p == p {
+			return &e.memo[i].o
 		}
 	}
-	var o outcome
-	raw, err := extract(e.req, p.sources)
+	k := len(e.memo)
+	if e.memo == nil {
+		e.memo = e.buf[:0]
+	}
+	if k < cap(e.memo) { // the entry is zero (reset), and extended in place: no memo copied
+		e.memo = e.memo[:k+1]
+	} else {
+		e.memo = append(e.memo, memo{})
+	}
+	e.memo[k].p = p
+	o := &e.memo[k].o
+	raw, err := extract(e.req, e.headers, p.sources)
 	switch {
 	case err != nil:
 		o.err, o.failed = err, p
@@ -176,7 +210,7 @@ func (e *evalCtx) check(p *provider) outcome {
 			o.err, o.failed = err, p
 		} else {
 			o.ok = true
-			if k := len(e.memo); k < len(e.results) { // capped: an append copies (requirement.eval)
+			if k < len(e.results) { // capped: an append copies (requirement.eval)
 				e.results[k] = result{p, v, raw}
 				o.results = e.results[k : k+1 : k+1]
 			} else {
@@ -184,22 +218,19 @@ func (e *evalCtx) check(p *provider) outcome {
 			}
 		}
 	}
-	if e.memo == nil {
-		e.memo = e.buf[:0]
-	}
-	e.memo = append(e.memo, memo{p, o})
 	return o
 }
 
 // eval evaluates the requirement: provider, anyOf (the first success wins; all missing is
 // missing; else the first failure) or allOf (every one must succeed), then the relaxations.
-func (r *requirement) eval(e *evalCtx) outcome {
-	var o outcome
+// The outcome is read-only: a provider's (check), a shared one, or one an allOf made.
+func (r *requirement) eval(e *evalCtx) *outcome {
+	var o *outcome
 	switch {
 	case r.provider != nil:
 		o = e.check(r.provider)
 	case r.anyOf != nil:
-		o = outcome{missing: true}
+		o = &missingOutcome
 		for _, sub := range r.anyOf {
 			so := sub.eval(e)
 			if so.ok {
@@ -211,18 +242,19 @@ func (r *requirement) eval(e *evalCtx) outcome {
 			}
 		}
 	default:
-		o = outcome{ok: true}
+		all := &outcome{ok: true}
+		o = all
 		for _, sub := range r.allOf {
 			so := sub.eval(e)
 			if !so.ok {
 				o = so
 				break
 			}
-			o.results = append(o.results, so.results...)
+			all.results = append(all.results, so.results...)
 		}
 	}
 	if !o.ok && (r.allowMissingOrFailed || r.allowMissing && o.missing) {
-		return outcome{ok: true}
+		return &okOutcome
 	}
 	return o
 }

@@ -28,7 +28,7 @@
 // Cheap checks run before any signature math: token size, shape, base64url, header (alg never
 // "none" in any case, alg allowed by the provider, no crit), key lookup by kid with the key's
 // algorithms, signature length, then the claims (iss, aud, exp, nbf, iat). Successes are cached
-// by the token's SHA-256 (tokenCache). Keys are refreshed on the host tick (remoteKeys), never
+// by the token's SHA-256, the last few tokens also as they are (tokenCache). Keys are refreshed on the host tick (remoteKeys), never
 // on a request: an unknown kid fails the request and schedules one refetch.
 package jwtauthn
 
@@ -237,8 +237,11 @@ func (p *provider) verify(raw string, now time.Time, mayWait bool) (*verified, e
 	if mayWait && p.remote != nil && p.remote.refreshDue(now) {
 		return nil, errKeysPending // this request refreshes the keys, then is verified
 	}
+	if v := p.pol.cache.recentHit(raw, p, now); v != nil {
+		return v, nil
+	}
 	ck := keyOf(raw, p)
-	if v := p.pol.cache.get(ck, now); v != nil {
+	if v := p.pol.cache.get(&ck, raw, p, now); v != nil {
 		return v, nil
 	}
 	t, err := parseToken(raw, p.maxTokenBytes, p.algs)
@@ -277,6 +280,6 @@ func (p *provider) verify(raw string, now time.Time, mayWait bool) (*verified, e
 	if p.payloadHeader != "" {
 		v.headers = append(v.headers, [2]string{p.payloadHeader, t.payloadB64})
 	}
-	p.pol.cache.put(ck, v, now)
+	p.pol.cache.put(&ck, raw, p, v, now)
 	return v, nil
 }

@@ -117,26 +117,35 @@ func (m pathMatcher) fold() pathMatcher {
 	return f
 }
 
-func (m pathMatcher) match(path string) bool {
+// match reports whether path matches. A pointer receiver: in Go on Wasm a copy of anything over
+// 16 bytes is a host call (memory.copy), and rules are matched on every request.
+func (m *pathMatcher) match(path string) bool {
 	switch {
 	case m.exact != "":
 		return path == m.exact
 	case m.prefix != "":
-		return path == m.prefix || strings.HasPrefix(path, m.prefix+"/")
+		n := len(m.prefix)
+		return strings.HasPrefix(path, m.prefix) && (len(path) == n || path[n] == '/')
 	case m.template != nil:
 		if path == "" || path[0] != '/' {
 			return false
 		}
-		segs := strings.Split(path[1:], "/")
-		for i, want := range m.template {
+		// The segments of path[1:] split at every "/", taken one by one (no slice per request).
+		rest, more := path[1:], true
+		for _, want := range m.template {
 			if want == "**" {
 				return true
 			}
-			if i >= len(segs) || want != "*" && want != segs[i] || want == "*" && segs[i] == "" {
+			if !more {
+				return false
+			}
+			var seg string
+			seg, rest, more = strings.Cut(rest, "/")
+			if want == "*" && seg == "" || want != "*" && want != seg {
 				return false
 			}
 		}
-		return len(segs) == len(m.template)
+		return !more
 	}
 	return true
 }

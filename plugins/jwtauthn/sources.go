@@ -52,48 +52,62 @@ func compileSources(es *config.Errors, path string, specs []SourceSpec) []source
 // extract returns the token in the request's sources: every occurrence of every source is read
 // (each value of a repeated header, each query parameter and cookie of the name). The same token
 // in several places is one token; two different ones are errMultipleTokens. "" when none.
-func extract(req *policy.Request, sources []source) (string, error) {
-	var tok string
-	var err error
-	for _, s := range sources {
-		s.each(req, func(t string) {
-			switch {
-			case t == "" || t == tok:
-			case tok == "":
-				tok = t
-			default:
-				err = errMultipleTokens
-			}
-		})
+// headers are the request's headers that any source reads (tokenSources.pick), in order.
+func extract(req *policy.Request, headers []policy.Header, sources []source) (string, error) {
+	var f tokenFinder
+	for i := range sources {
+		sources[i].find(req, headers, &f)
 	}
-	if err != nil {
-		return "", err
+	if f.err != nil {
+		return "", f.err
 	}
-	return tok, nil
+	return f.tok, nil
 }
 
-// each calls fn with the token of every occurrence of s in req ("" for an occurrence holding
-// none, such as a header value without the prefix).
-func (s source) each(req *policy.Request, fn func(tok string)) {
+// tokenFinder collects the tokens extract finds.
+type tokenFinder struct {
+	tok string
+	err error
+}
+
+// add notes the token of one occurrence ("" for an occurrence holding none).
+func (f *tokenFinder) add(t string) {
+	switch {
+	case t == "" || t == f.tok:
+	case f.tok == "":
+		f.tok = t
+	default:
+		f.err = errMultipleTokens
+	}
+}
+
+// find adds to f the token of every occurrence of s in req ("" for an occurrence holding
+// none, such as a header value without the prefix), reading headers (see extract) for the
+// request's headers. It runs on every request: no closures.
+func (s *source) find(req *policy.Request, headers []policy.Header, f *tokenFinder) {
 	switch {
 	case s.header != "":
-		for _, h := range req.Headers {
-			if h.Name == s.header {
-				fn(s.headerToken(h.Value))
+		for i := range headers {
+			if h := &headers[i]; h.Name == s.header {
+				f.add(s.headerToken(h.Value))
 			}
 		}
 	case s.query != "":
-		for part := range strings.SplitSeq(req.Query(), "&") {
+		q := req.Query()
+		if q == "" { // no parameters: no part can be named s.query (never "")
+			return
+		}
+		for part := range strings.SplitSeq(q, "&") {
 			if name, val, _ := strings.Cut(part, "="); queryName(name) == s.query {
-				fn(unescape(val))
+				f.add(unescape(val))
 			}
 		}
 	default:
-		for _, h := range req.Headers {
-			if h.Name == "cookie" {
+		for i := range headers {
+			if h := &headers[i]; h.Name == "cookie" {
 				for part := range strings.SplitSeq(h.Value, ";") {
 					if name, val := cookiePair(part); name == s.cookie {
-						fn(val)
+						f.add(val)
 					}
 				}
 			}
@@ -103,7 +117,7 @@ func (s source) each(req *policy.Request, fn func(tok string)) {
 
 // headerToken is the token of a header value: after the prefix (matched case-insensitively),
 // trimmed; "" when the value lacks the prefix.
-func (s source) headerToken(v string) string {
+func (s *source) headerToken(v string) string {
 	if len(v) <= len(s.prefix) || !strings.EqualFold(v[:len(s.prefix)], s.prefix) {
 		return ""
 	}
@@ -142,6 +156,8 @@ type tokenSources struct {
 	headers []source // one per (header, prefix)
 	query   []string // parameter names
 	cookies []string // cookie names
+	names   []string // every header name read: the header sources' and "cookie" for cookies
+	lens    uint64   // bit min(len(name), 63) set for each of names
 }
 
 func (ts *tokenSources) add(srcs []source) {
@@ -151,6 +167,7 @@ func (ts *tokenSources) add(srcs []source) {
 			if !containsSource(ts.headers, s) {
 				ts.headers = append(ts.headers, s)
 			}
+			ts.addName(s.header)
 		case s.query != "":
 			if !containsString(ts.query, s.query) {
 				ts.query = append(ts.query, s.query)
@@ -159,8 +176,28 @@ func (ts *tokenSources) add(srcs []source) {
 			if !containsString(ts.cookies, s.cookie) {
 				ts.cookies = append(ts.cookies, s.cookie)
 			}
+			ts.addName("cookie")
 		}
 	}
+}
+
+func (ts *tokenSources) addName(name string) {
+	if !containsString(ts.names, name) {
+		ts.names = append(ts.names, name)
+		ts.lens |= 1 << min(len(name), 63)
+	}
+}
+
+// pick appends to buf the headers of hs that a source reads, in order: the only ones extract
+// and strip look at, so that each of their passes is over these few (usually one) instead of
+// every header. Most names are ruled out by their length alone.
+func (ts *tokenSources) pick(hs policy.Headers, buf []policy.Header) []policy.Header {
+	for i := range hs {
+		if h := &hs[i]; ts.lens&(1<<min(len(h.Name), 63)) != 0 && containsString(ts.names, h.Name) {
+			buf = append(buf, *h)
+		}
+	}
+	return buf
 }
 
 func containsSource(list []source, s source) bool {
@@ -185,27 +222,29 @@ func containsString(list []string, s string) bool {
 // header holding one is removed (and set back to its first verified value, unless d already
 // removes that header, as removeAuthorization does), the query parameters and cookies holding
 // one are dropped from :path and the Cookie header. Occurrences of verified tokens stay.
-func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.Decision) {
-	isVerified := func(t string) bool { return containsString(verified, t) }
-	for i, s := range ts.headers {
+// headers are the request's headers that a source reads (pick).
+func (ts *tokenSources) strip(req *policy.Request, headers []policy.Header, verified []string, d *policy.Decision) {
+	for i := range ts.headers {
+		s := &ts.headers[i]
 		if headerDone(ts.headers[:i], s.header) {
 			continue
 		}
 		dirty, keep := false, ""
-		for _, h := range req.Headers {
+		for j := range headers {
+			h := &headers[j]
 			if h.Name != s.header {
 				continue
 			}
 			var tok string
-			for _, hs := range ts.headers[i:] {
-				if hs.header == s.header {
+			for k := i; k < len(ts.headers); k++ {
+				if hs := &ts.headers[k]; hs.header == s.header {
 					if tok = hs.headerToken(h.Value); tok != "" {
 						break
 					}
 				}
 			}
 			switch {
-			case tok != "" && isVerified(tok):
+			case tok != "" && containsString(verified, tok):
 				if keep == "" {
 					keep = h.Value
 				}
@@ -221,24 +260,24 @@ func (ts *tokenSources) strip(req *policy.Request, verified []string, d *policy.
 		}
 	}
 	if len(ts.query) > 0 {
-		stripQuery(req, ts.query, isVerified, d)
+		stripQuery(req, ts.query, verified, d)
 	}
 	if len(ts.cookies) > 0 {
-		stripCookies(req, ts.cookies, isVerified, d)
+		stripCookies(headers, ts.cookies, verified, d)
 	}
 }
 
 // headerDone reports whether name was handled by an earlier source of the same header.
 func headerDone(earlier []source, name string) bool {
-	for _, s := range earlier {
-		if s.header == name {
+	for i := range earlier { // by index: a source copied is a host call (memory.copy) on Wasm
+		if earlier[i].header == name {
 			return true
 		}
 	}
 	return false
 }
 
-func stripQuery(req *policy.Request, names []string, isVerified func(string) bool, d *policy.Decision) {
+func stripQuery(req *policy.Request, names, verified []string, d *policy.Decision) {
 	q := req.Query()
 	if q == "" {
 		return
@@ -247,7 +286,7 @@ func stripQuery(req *policy.Request, names []string, isVerified func(string) boo
 	dirty := false
 	for part := range strings.SplitSeq(q, "&") {
 		name, val, _ := strings.Cut(part, "=")
-		if containsString(names, queryName(name)) && !isVerified(unescape(val)) {
+		if containsString(names, queryName(name)) && !containsString(verified, unescape(val)) {
 			dirty = true
 			continue
 		}
@@ -263,10 +302,11 @@ func stripQuery(req *policy.Request, names []string, isVerified func(string) boo
 	d.SetHeaders = append(d.SetHeaders[:len(d.SetHeaders):len(d.SetHeaders)], [2]string{":path", path})
 }
 
-func stripCookies(req *policy.Request, names []string, isVerified func(string) bool, d *policy.Decision) {
+func stripCookies(headers []policy.Header, names, verified []string, d *policy.Decision) {
 	var kept []string
 	dirty := false
-	for _, h := range req.Headers {
+	for i := range headers {
+		h := &headers[i]
 		if h.Name != "cookie" {
 			continue
 		}
@@ -274,7 +314,7 @@ func stripCookies(req *policy.Request, names []string, isVerified func(string) b
 			if strings.TrimSpace(part) == "" {
 				continue
 			}
-			if name, val := cookiePair(part); containsString(names, name) && !isVerified(val) {
+			if name, val := cookiePair(part); containsString(names, name) && !containsString(verified, val) {
 				dirty = true
 				continue
 			}

@@ -14,10 +14,20 @@ import (
 // stripHandoffHeader removes every incoming identity handoff header before an identity producer
 // runs, from the host's request and from the pairs the policy will see. It counts them: on
 // nginx more than one cannot be stripped (see duplicateEdit).
+//
+// Requests seldom carry the header: the pairs are only rewritten from the first copy on (each
+// pair moved is a 32-byte copy, a host call in Go on Wasm).
 func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
-	out := pairs[:0]
-	for _, p := range pairs {
-		if strings.EqualFold(p[0], identity.HeaderName) {
+	first := 0
+	for first < len(pairs) && !isHandoffHeader(pairs[first][0]) {
+		first++
+	}
+	if first == len(pairs) {
+		return pairs
+	}
+	out := pairs[:first]
+	for _, p := range pairs[first:] {
+		if isHandoffHeader(p[0]) {
 			c.handoffCopies++
 			continue
 		}
@@ -28,6 +38,12 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 	}
 	return out
 }
+
+// isHandoffHeader reports whether name is the handoff header in any case (strings.EqualFold),
+// without the fold for most names (foldFilter).
+func isHandoffHeader(name string) bool { return handoffHeader.equal(name) }
+
+var handoffHeader = newFoldFilter(identity.HeaderName)
 
 // LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
 // the host property first (not on nginx, see identityProperty), then the signed header when
@@ -58,14 +74,14 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 		return nil
 	}
 	now, binding := p.host.Now(), p.handoffBinding()
-	if c, ok := ic.headers[binding]; ok && v == c.raw {
+	if c, ok := ic.headers[string(binding)]; ok && v == c.raw { // string(binding): no allocation
 		// Same signature verified before on this connection: only its age can have changed
 		// (identity.Verify).
 		if age := now.Unix() - c.iat; age >= -5 && age <= int64(identity.MaxAge/time.Second) {
 			return copyIdentity(c.id)
 		}
 	}
-	id, err := identity.Verify(v, p.handoffKey, now, binding)
+	id, err := identity.Verify(v, p.handoffKey, now, string(binding))
 	if err != nil {
 		p.count("", "handoff_rejected", "error")
 		return nil
@@ -73,7 +89,7 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	if _, rest, ok := strings.Cut(v, "."); ok { // "v1.<iat>.<payload>.<mac>", verified above
 		if iat, _, ok := strings.Cut(rest, "."); ok {
 			if n, err := strconv.ParseInt(iat, 10, 64); err == nil {
-				ic.rememberHeader(binding, verifiedHeader{raw: v, id: id, iat: n})
+				ic.rememberHeader(string(binding), verifiedHeader{raw: v, id: id, iat: n})
 			}
 		}
 	}
@@ -154,17 +170,17 @@ func (p *pluginContext) identityProperty() bool { return p.host.caps.Kind != pol
 // signature made for the same *Identity on the same connection within the same second (the
 // signature's iat resolution). Connections are many and interleave (keep-alive clients of one
 // worker take turns), so signatures are remembered per connection, for the current second only.
-func (p *pluginContext) signIdentity(id *policy.Identity, binding string) (string, error) {
+func (p *pluginContext) signIdentity(id *policy.Identity, binding []byte) (string, error) {
 	now := p.host.Now().Unix()
 	sc := &p.signed
 	if id != sc.id || now != sc.at {
 		sc.id, sc.at = id, now
 		clear(sc.byBinding)
 	}
-	if v, ok := sc.byBinding[binding]; ok {
+	if v, ok := sc.byBinding[string(binding)]; ok { // string(binding): no allocation
 		return v, nil
 	}
-	v, err := identity.Sign(id, p.handoffKey, time.Unix(now, 0), binding)
+	v, err := identity.Sign(id, p.handoffKey, time.Unix(now, 0), string(binding))
 	if err != nil {
 		return "", err
 	}
@@ -172,7 +188,7 @@ func (p *pluginContext) signIdentity(id *policy.Identity, binding string) (strin
 		sc.byBinding = map[string]string{}
 	}
 	if len(sc.byBinding) < maxSignedBindings {
-		sc.byBinding[binding] = v
+		sc.byBinding[string(binding)] = v
 	}
 	return v, nil
 }
@@ -205,7 +221,10 @@ func (p *pluginContext) encodeIdentity(id *policy.Identity) ([]byte, error) {
 // handoffBinding is what a signed handoff header is bound to: the current request's connection
 // id, the same for every filter of one proxy and not chosen by the client. A header captured
 // from one request does not verify on another connection.
-func (p *pluginContext) handoffBinding() string {
+//
+// The host's bytes, not a string: on a request whose connection was seen, its map lookups
+// convert it without allocating.
+func (p *pluginContext) handoffBinding() []byte {
 	v, _ := p.host.Property("connection", "id")
-	return string(v)
+	return v
 }

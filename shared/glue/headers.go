@@ -113,9 +113,9 @@ func (c *httpContext) duplicateEdit(d *policy.Decision) string {
 			return name
 		}
 	}
-	for _, h := range d.SetHeaders {
-		if !strings.HasPrefix(h[0], ":") && c.sentCount(h[0]) > 1 {
-			return h[0]
+	for i := range d.SetHeaders { // by index, as in sentCount
+		if name := d.SetHeaders[i][0]; !strings.HasPrefix(name, ":") && c.sentCount(name) > 1 {
+			return name
 		}
 	}
 	return ""
@@ -125,13 +125,7 @@ func (c *httpContext) duplicateEdit(d *policy.Decision) string {
 // the list on each call instead of indexing it per request: only a request-phase edit asks, and
 // most requests are allowed without one.
 func (c *httpContext) sentCount(name string) int {
-	n := 0
-	for _, p := range c.sent {
-		if strings.EqualFold(p[0], name) {
-			n++
-		}
-	}
-	return n
+	return newFoldFilter(name).count(c.sent)
 }
 
 // duplicateHeader is the reply to a request whose header must change but came more than once.

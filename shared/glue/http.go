@@ -357,7 +357,8 @@ func replyStatus(s int) int {
 func (c *httpContext) mutate(d *policy.Decision, ph phase) {
 	request := ph == requestHeaders || ph == requestBody
 	c.removeHeaders(d.RemoveHeaders, ph)
-	for _, h := range d.SetHeaders {
+	for i := range d.SetHeaders { // by index: a [2]string copied is a host call in Go on Wasm
+		h := &d.SetHeaders[i]
 		if request {
 			c.setRequestHeader(h[0], h[1])
 		} else {
