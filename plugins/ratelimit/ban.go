@@ -68,6 +68,10 @@ func (p *Policy) banKey(b *ban, req *policy.Request) (uint64, bool) {
 // policy.ResponsePolicy, so that configs without bans cost nothing in the response phase.
 type BanningPolicy struct{ *Policy }
 
+// ResponseStatusOnly implements policy.StatusOnlyResponse: OnResponse reads the status alone, so
+// the glue reads no other response header.
+func (BanningPolicy) ResponseStatusOnly() {}
+
 // OnResponse counts responses whose status a ban matches against the request's key, and starts a
 // ban at the threshold. The response itself always passes; a started ban is an allowed decision
 // labelled ban_started and audited, so it is counted and logged once per ban.

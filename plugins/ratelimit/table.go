@@ -70,6 +70,7 @@ type table struct {
 	cursor  uint64 // next slot the sweep looks at
 	keyBuf  []byte
 	valBuf  []byte
+	rec     record                  // update's scratch record
 	keys    [keyCacheSize]cachedKey // see key
 }
 
@@ -225,14 +226,17 @@ func (t *table) update(owner uint64, now int64, fn func(rec *record, fresh bool)
 		if err != nil {
 			return err
 		}
+		// fn edits the table's scratch record, not s.rec: a pointer into s handed to a func
+		// value would move s to the heap, an allocation per update.
+		t.rec = s.rec
 		if fresh {
-			s.rec = record{Owner: owner}
+			t.rec = record{Owner: owner}
 		}
-		if !fn(&s.rec, fresh) {
+		if !fn(&t.rec, fresh) {
 			return nil
 		}
-		s.rec.LastUse = now
-		t.valBuf = s.rec.encode(t.valBuf)
+		t.rec.LastUse = now
+		t.valBuf = t.rec.encode(t.valBuf)
 		err = t.store.CompareAndSwap(t.key(s.idx), t.valBuf, s.cas)
 		if err == nil {
 			return nil

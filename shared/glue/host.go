@@ -193,46 +193,50 @@ func nginxPath(path []string) []string {
 
 // nginxLacks reports whether ngx_wasm_module answers path with "not supported" or "NYI" (the
 // table in its ngx_proxy_wasm_properties.c, commit 3bed2783): Envoy's xDS properties, gRPC
-// and certificate details it does not implement.
+// and certificate details it does not implement. Switches, not maps: this runs on every
+// property read, and hashing the path's parts cost more than the comparisons.
 func nginxLacks(path []string) bool {
-	if len(path) == 0 || nginxMissingRoots[path[0]] {
+	if len(path) == 0 {
 		return true
 	}
-	// The table is keyed by the path's two parts, so that a read builds no string.
-	var key [2]string
+	switch path[0] {
+	case "node", "cluster_name", "cluster_metadata", "listener_direction", "listener_metadata",
+		"route_name", "route_metadata", "upstream_host_metadata", "plugin_vm_id", "xds":
+		return true
+	}
+	var root, leaf string
 	switch len(path) {
 	case 1: // "response.flags" as one part
 		var ok bool
-		if key[0], key[1], ok = strings.Cut(path[0], "."); !ok {
+		if root, leaf, ok = strings.Cut(path[0], "."); !ok {
 			return false
 		}
 	case 2:
-		key = [2]string{path[0], path[1]}
+		root, leaf = path[0], path[1]
 	default:
 		return false
 	}
-	return nginxMissingProperties[key]
+	switch root {
+	case "response":
+		switch leaf {
+		case "grpc_status", "trailers", "code_details", "flags":
+			return true
+		}
+	case "connection":
+		switch leaf {
+		case "termination_details", "subject_peer_certificate", "dns_san_local_certificate",
+			"dns_san_peer_certificate", "uri_san_local_certificate", "uri_san_peer_certificate",
+			"sha256_peer_certificate_digest":
+			return true
+		}
+	case "upstream":
+		switch leaf {
+		case "tls_version", "subject_local_certificate", "subject_peer_certificate",
+			"dns_san_local_certificate", "dns_san_peer_certificate", "uri_san_local_certificate",
+			"uri_san_peer_certificate", "sha256_peer_certificate_digest", "local_address",
+			"transport_failure_reason":
+			return true
+		}
+	}
+	return false
 }
-
-var (
-	nginxMissingRoots = map[string]bool{
-		"node": true, "cluster_name": true, "cluster_metadata": true, "listener_direction": true,
-		"listener_metadata": true, "route_name": true, "route_metadata": true,
-		"upstream_host_metadata": true, "plugin_vm_id": true, "xds": true,
-	}
-	nginxMissingProperties = map[[2]string]bool{
-		{"response", "grpc_status"}: true, {"response", "trailers"}: true,
-		{"response", "code_details"}: true, {"response", "flags"}: true,
-		{"connection", "termination_details"}: true, {"connection", "subject_peer_certificate"}: true,
-		{"connection", "dns_san_local_certificate"}:      true,
-		{"connection", "dns_san_peer_certificate"}:       true,
-		{"connection", "uri_san_local_certificate"}:      true,
-		{"connection", "uri_san_peer_certificate"}:       true,
-		{"connection", "sha256_peer_certificate_digest"}: true, {"upstream", "tls_version"}: true,
-		{"upstream", "subject_local_certificate"}: true, {"upstream", "subject_peer_certificate"}: true,
-		{"upstream", "dns_san_local_certificate"}: true, {"upstream", "dns_san_peer_certificate"}: true,
-		{"upstream", "uri_san_local_certificate"}: true, {"upstream", "uri_san_peer_certificate"}: true,
-		{"upstream", "sha256_peer_certificate_digest"}: true, {"upstream", "local_address"}: true,
-		{"upstream", "transport_failure_reason"}: true,
-	}
-)

@@ -22,7 +22,7 @@ func lowerName(name string) string {
 		return name
 	}
 	for _, common := range commonNames {
-		if asciiEqualFold(name, common) {
+		if ASCIIEqualFold(name, common) {
 			return common
 		}
 	}
@@ -39,9 +39,9 @@ var commonNames = [...]string{
 	"if-modified-since", "upgrade-insecure-requests", "x-powered-by",
 }
 
-// asciiEqualFold reports whether s, in any ASCII case, is lower (an all-lower-case ASCII
+// ASCIIEqualFold reports whether s, in any ASCII case, is lower (an all-lower-case ASCII
 // string). Non-ASCII bytes never match, so the answer agrees with strings.ToLower(s) == lower.
-func asciiEqualFold(s, lower string) bool {
+func ASCIIEqualFold(s, lower string) bool {
 	if len(s) != len(lower) {
 		return false
 	}
