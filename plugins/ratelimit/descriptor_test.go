@@ -49,6 +49,34 @@ func TestClientIP(t *testing.T) {
 	}
 }
 
+// TestSourceIPRemembersThePeerOnly: one descriptor asked about a run of requests answers each as
+// clientIP does, whether the peer repeats, changes, is missing or is a trusted proxy; with
+// trusted hops the same peer behind different X-Forwarded-For values gives different answers.
+func TestSourceIPRemembersThePeerOnly(t *testing.T) {
+	d := descriptor{proxies: cidrSet{netip.MustParsePrefix("10.0.0.0/8")}}
+	for i, tc := range []struct {
+		source, xff string
+		hops        int
+	}{
+		{"203.0.113.1:1", "", 0}, {"203.0.113.1:1", "", 0}, {"203.0.113.1:2", "", 0},
+		{"10.0.0.1:1", "1.2.3.4", 0}, {"10.0.0.1:1", "1.2.3.4", 1}, {"10.0.0.1:1", "5.6.7.8", 1},
+		{"10.0.0.1:1", "5.6.7.8", 0}, {"", "", 0}, {"", "", 0}, {"[2001:db8::1]:443", "", 0},
+		{"203.0.113.1:1", "", 0}, {"not-an-address", "", 0},
+	} {
+		var pairs [][2]string
+		if tc.xff != "" {
+			pairs = [][2]string{{"x-forwarded-for", tc.xff}}
+		}
+		r := policy.NewRequest(pairs, nil, nil)
+		r.SetSourceAddress(tc.source)
+		got, shared := d.sourceIP(r, tc.hops)
+		want, wantShared := clientIP(r, tc.hops, d.proxies)
+		if got != want || shared != wantShared {
+			t.Errorf("request %d (%q, xff %q, hops %d): got %q %v, want %q %v", i, tc.source, tc.xff, tc.hops, got, shared, want, wantShared)
+		}
+	}
+}
+
 func TestPathPatterns(t *testing.T) {
 	for _, tc := range []struct {
 		pattern, path string

@@ -21,13 +21,24 @@ func lowerName(name string) string {
 	if !upper {
 		return name
 	}
-	for _, common := range commonNames {
-		if ASCIIEqualFold(name, common) {
-			return common
+	if len(name) < len(commonByLength) {
+		for _, common := range commonByLength[len(name)] {
+			if ASCIIEqualFold(name, common) {
+				return common
+			}
 		}
 	}
 	return strings.ToLower(name)
 }
+
+// commonByLength is commonNames by length (the longest has 25 bytes): a name is compared with
+// the few of its own length only, not with every one.
+var commonByLength = func() (t [26][]string) {
+	for _, n := range commonNames {
+		t[len(n)] = append(t[len(n)], n)
+	}
+	return t
+}()
 
 // commonNames are the request and response header names most messages carry, lower case.
 var commonNames = [...]string{
