@@ -32,26 +32,27 @@ func (b *ban) matches(status int) bool {
 	return b.statuses[status] || b.classes&(1<<(status/100)) != 0
 }
 
-// checkBan denies the request when its key is banned. Looking up only reads shared data: the
-// ban horizon, and the key's slots unless the horizon says no local ban is live.
-func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow, noBans *lazyHorizon) (policy.Decision, bool) {
+// checkBan denies the request when its key is banned, recording the deny (maybe shadow) or a
+// store error's labelled allow in out, as checkLimit; it returns true when out now holds an
+// enforced deny. Looking up only reads shared data: the ban horizon, and the key's slots unless
+// the horizon says no local ban is live.
+func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow, noBans *lazyHorizon, out *outcome) bool {
 	owner, ok := p.banKey(b, req)
 	if !ok {
-		return policy.Decision{}, false
+		return false
 	}
 	now := clock.get()
 	if noBans.get(p.horizon, now) {
-		return policy.Decision{}, false
+		return false
 	}
 	s, found, err := p.banned.find(owner, now)
 	if err != nil {
-		return p.conflict(b.id, ReasonStoreError)
+		return out.add(p.conflict(b.id, ReasonStoreError))
 	}
 	if !found || s.rec.B <= now {
-		return policy.Decision{}, false
+		return false
 	}
-	d := p.denyBan(b, s.rec.B, now, owner)
-	return d, true
+	return out.add(p.denyBan(b, s.rec.B, now, owner), true)
 }
 
 func (p *Policy) banKey(b *ban, req *policy.Request) (uint64, bool) {
