@@ -203,8 +203,14 @@ func wantsBody(h policy.Headers) bool {
 // (application/problem+json), parameters ignored.
 func isJSON(contentType string) bool {
 	mt, _, _ := strings.Cut(contentType, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
-	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+	mt = strings.TrimSpace(mt)
+	// Compared in ASCII case without lower-casing a copy (this runs on every response), which
+	// answers as strings.ToLower would: a non-ASCII byte never matches. strings.EqualFold would
+	// not: it folds "ſ" (U+017F) to "s".
+	const app, suffix = "application/", "+json"
+	return policy.ASCIIEqualFold(mt, "application/json") ||
+		len(mt) >= len(app)+len(suffix) && policy.ASCIIEqualFold(mt[:len(app)], app) &&
+			policy.ASCIIEqualFold(mt[len(mt)-len(suffix):], suffix)
 }
 
 // encoded reports a Content-Encoding other than identity: the bytes are not the JSON text.

@@ -59,6 +59,13 @@ func TestResponseClassification(t *testing.T) {
 		{"html is skipped_not_json", respWith([2]string{"content-type", "text/html"}), false, reasonSkippedNotJSON},
 		{"json-looking text is skipped_not_json", respWith([2]string{"content-type", "text/json-ish"}), false, reasonSkippedNotJSON},
 		{"no content type is not buffered nor counted", respWith(), false, ""},
+		{"upper-case json is masked", respWith([2]string{"content-type", " Application/JSON ;charset=utf-8"}), true, ""},
+		{"upper-case +json is masked", respWith([2]string{"content-type", "APPLICATION/VND.API+JSON"}), true, ""},
+		{"bare +json subtype is masked", respWith([2]string{"content-type", "application/+json"}), true, ""},
+		{"long s is not an s (Unicode folding)", respWith([2]string{"content-type", "application/j\u017fon"}), false, reasonSkippedNotJSON},
+		{"non-ASCII subtype ending +json is masked", respWith([2]string{"content-type", "application/\u212a+json"}), true, ""},
+		{"+json outside application is skipped", respWith([2]string{"content-type", "text/x+json"}), false, reasonSkippedNotJSON},
+		{"application/json prefix of another type is skipped", respWith([2]string{"content-type", "application/jsonx"}), false, reasonSkippedNotJSON},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			req := reqWith()

@@ -32,26 +32,27 @@ func (b *ban) matches(status int) bool {
 	return b.statuses[status] || b.classes&(1<<(status/100)) != 0
 }
 
-// checkBan denies the request when its key is banned. Looking up only reads shared data: the
-// ban horizon, and the key's slots unless the horizon says no local ban is live.
-func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow, noBans *lazyHorizon) (policy.Decision, bool) {
+// checkBan denies the request when its key is banned, recording the deny (maybe shadow) or a
+// store error's labelled allow in out, as checkLimit; it returns true when out now holds an
+// enforced deny. Looking up only reads shared data: the ban horizon, and the key's slots unless
+// the horizon says no local ban is live.
+func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow, noBans *lazyHorizon, out *outcome) bool {
 	owner, ok := p.banKey(b, req)
 	if !ok {
-		return policy.Decision{}, false
+		return false
 	}
 	now := clock.get()
 	if noBans.get(p.horizon, now) {
-		return policy.Decision{}, false
+		return false
 	}
 	s, found, err := p.banned.find(owner, now)
 	if err != nil {
-		return p.conflict(b.id, ReasonStoreError)
+		return out.add(p.conflict(b.id, ReasonStoreError))
 	}
 	if !found || s.rec.B <= now {
-		return policy.Decision{}, false
+		return false
 	}
-	d := p.denyBan(b, s.rec.B, now, owner)
-	return d, true
+	return out.add(p.denyBan(b, s.rec.B, now, owner), true)
 }
 
 func (p *Policy) banKey(b *ban, req *policy.Request) (uint64, bool) {
@@ -67,6 +68,10 @@ func (p *Policy) banKey(b *ban, req *policy.Request) (uint64, bool) {
 // BanningPolicy is the policy when bans are configured: only then does it implement
 // policy.ResponsePolicy, so that configs without bans cost nothing in the response phase.
 type BanningPolicy struct{ *Policy }
+
+// ResponseStatusOnly implements policy.StatusOnlyResponse: OnResponse reads the status alone, so
+// the glue reads no other response header.
+func (BanningPolicy) ResponseStatusOnly() {}
 
 // OnResponse counts responses whose status a ban matches against the request's key, and starts a
 // ban at the threshold. The response itself always passes; a started ban is an allowed decision

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"encoding/json"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/wasmward/wasmward/shared/config"
@@ -46,6 +47,75 @@ func TestClientIP(t *testing.T) {
 				t.Errorf("got %q %v, want %q %v", got, shared, tc.want, tc.shared)
 			}
 		})
+	}
+}
+
+// TestHeaderEntriesFirst: a descriptor whose header is missing is skipped before its other parts
+// are read, and evaluates as before when the header is there; onMissing "unknown" reads all.
+func TestHeaderEntriesFirst(t *testing.T) {
+	specs := []EntrySpec{{Key: "path", Type: typePath, Patterns: []string{"/orders/**"}}, {Key: "route", Type: typeRoute},
+		{Key: "tenant", Type: typeHeader, Header: "X-Tenant"}}
+	for _, tc := range []struct {
+		onMissing string
+		headers   [][2]string
+		want      []string
+		ok, first bool
+	}{
+		{"skip", nil, nil, false, true},
+		{"skip", [][2]string{{"x-tenant", ""}}, nil, false, true},
+		{"skip", [][2]string{{"x-tenant", "acme"}}, []string{"/orders/**", "r1", "acme"}, true, true},
+		{"unknown", nil, []string{"/orders/**", "r1", unknownValue}, true, false},
+	} {
+		var es config.Errors
+		d := compileDescriptor(&es, "descriptor", specs, tc.onMissing)
+		if err := es.Err(); err != nil {
+			t.Fatal(err)
+		}
+		props := &routeProps{}
+		r := policy.NewRequest(append([][2]string{{":path", "/orders/7"}}, tc.headers...), props, nil)
+		vals, ok := d.eval(r, nil)
+		if d.headersFirst != tc.first || ok != tc.ok || ok && !slices.Equal(vals, tc.want) {
+			t.Errorf("%s %q: headersFirst %v, got %q %v, want %v %q %v", tc.onMissing, tc.headers, d.headersFirst, vals, ok, tc.first, tc.want, tc.ok)
+		}
+		if !ok && props.reads != 0 {
+			t.Errorf("%s %q: skipped, yet the route was read", tc.onMissing, tc.headers)
+		}
+	}
+}
+
+// routeProps answers the route property with "r1" and counts the reads.
+type routeProps struct{ reads int }
+
+func (p *routeProps) Property(path ...string) ([]byte, bool) {
+	p.reads++
+	return []byte("r1"), len(path) == 2 && path[1] == "route_name"
+}
+
+// TestSourceIPRemembersThePeerOnly: one descriptor asked about a run of requests answers each as
+// clientIP does, whether the peer repeats, changes, is missing or is a trusted proxy; with
+// trusted hops the same peer behind different X-Forwarded-For values gives different answers.
+func TestSourceIPRemembersThePeerOnly(t *testing.T) {
+	d := descriptor{proxies: cidrSet{netip.MustParsePrefix("10.0.0.0/8")}}
+	for i, tc := range []struct {
+		source, xff string
+		hops        int
+	}{
+		{"203.0.113.1:1", "", 0}, {"203.0.113.1:1", "", 0}, {"203.0.113.1:2", "", 0},
+		{"10.0.0.1:1", "1.2.3.4", 0}, {"10.0.0.1:1", "1.2.3.4", 1}, {"10.0.0.1:1", "5.6.7.8", 1},
+		{"10.0.0.1:1", "5.6.7.8", 0}, {"", "", 0}, {"", "", 0}, {"[2001:db8::1]:443", "", 0},
+		{"203.0.113.1:1", "", 0}, {"not-an-address", "", 0},
+	} {
+		var pairs [][2]string
+		if tc.xff != "" {
+			pairs = [][2]string{{"x-forwarded-for", tc.xff}}
+		}
+		r := policy.NewRequest(pairs, nil, nil)
+		r.SetSourceAddress(tc.source)
+		got, shared := d.sourceIP(r, tc.hops)
+		want, wantShared := clientIP(r, tc.hops, d.proxies)
+		if got != want || shared != wantShared {
+			t.Errorf("request %d (%q, xff %q, hops %d): got %q %v, want %q %v", i, tc.source, tc.xff, tc.hops, got, shared, want, wantShared)
+		}
 	}
 }
 
@@ -99,6 +169,11 @@ func FuzzDescriptor(f *testing.F) {
 			r.SetSourceAddress(source)
 			r.SetIdentity(&policy.Identity{Claims: json.RawMessage(claims)})
 			vals, ok := d.eval(r, nil)
+			plain := d
+			plain.headersFirst = false // the header pre-check must not change the answer
+			if pv, pok := plain.eval(r, nil); pok != ok || ok && !slices.Equal(pv, vals) {
+				t.Fatalf("with header pre-check %q %v, without %q %v", vals, ok, pv, pok)
+			}
 			if ok && len(vals) != len(d.entries) {
 				t.Fatalf("%d values for %d entries", len(vals), len(d.entries))
 			}

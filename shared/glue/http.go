@@ -183,11 +183,16 @@ func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (a
 	if c.replied || c.req == nil || (c.p.response == nil && c.p.respBody == nil) {
 		return types.ActionContinue
 	}
-	pairs, err := proxywasm.GetHttpResponseHeaders()
-	if err != nil {
-		panic(err)
+	if c.p.statusOnly { // one header, not the whole map (a missing :status reads as 0, as below)
+		status, _ := proxywasm.GetHttpResponseHeader(":status")
+		c.resp = policy.NewStatusResponse(status)
+	} else {
+		pairs, err := proxywasm.GetHttpResponseHeaders()
+		if err != nil {
+			panic(err)
+		}
+		c.resp = policy.NewResponse(pairs)
 	}
-	c.resp = policy.NewResponse(pairs)
 	if c.p.response != nil && c.apply(c.p.response.OnResponse(c.req, c.resp), responseHeaders, false) {
 		return types.ActionPause
 	}
@@ -382,13 +387,14 @@ func (c *httpContext) mutate(d *policy.Decision, ph phase) {
 // removeHeaders removes the named headers of the current phase's message (request headers:
 // see removeRequestHeader). In the response headers phase a header the response does not carry
 // costs no host call: policies strip the same headers from every response (mask's hygiene), and
-// the list was read in this callback, before any edit (removals come before sets).
+// the list was read in this callback, before any edit (removals come before sets). A response
+// read for its status alone (Headers nil, StatusOnlyResponse) says nothing of its headers.
 func (c *httpContext) removeHeaders(names []string, ph phase) {
 	for _, name := range names {
 		switch {
 		case ph == requestHeaders || ph == requestBody:
 			c.removeRequestHeader(name)
-		case ph == responseHeaders && c.resp != nil && !carries(c.resp.Headers, name):
+		case ph == responseHeaders && c.resp != nil && c.resp.Headers != nil && !carries(c.resp.Headers, name):
 		default:
 			_ = proxywasm.RemoveHttpResponseHeader(name)
 		}

@@ -34,13 +34,13 @@ type pluginContext struct {
 	body       policy.RequestBodyPolicy
 	response   policy.ResponsePolicy
 	respBody   policy.ResponseBodyPolicy
+	statusOnly bool // response reads only the status (policy.StatusOnlyResponse), respBody nil
 	ticker     policy.Ticker
 	producer   bool
 	handoffKey []byte
 
 	counters        map[counterKey]counter
-	lastCount       counterKey // the last (rule, reason, decision) counted, as given: see count
-	lastCounter     counter
+	recent          recentCounters   // the counters counted last: see count
 	lastIdentity    *policy.Identity // see encodeIdentity
 	lastEncoded     []byte
 	signed          signedCache   // see signIdentity
@@ -97,6 +97,8 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	p.body, _ = pol.(policy.RequestBodyPolicy)
 	p.response, _ = pol.(policy.ResponsePolicy)
 	p.respBody, _ = pol.(policy.ResponseBodyPolicy)
+	_, statusOnly := pol.(policy.StatusOnlyResponse)
+	p.statusOnly = statusOnly && p.response != nil && p.respBody == nil
 	_, p.producer = pol.(policy.IdentityProducer)
 	if s, ok := pol.(policy.Starter); ok {
 		if err := s.Start(p.host); err != nil {
@@ -323,10 +325,12 @@ type counter struct {
 // must not fail the request, so its panic is dropped here.
 func (p *pluginContext) count(rule, reason, decision string) {
 	defer func() { _ = recover() }()
-	// Most requests count the same decision as the one before (a plain allow): that counter
-	// again, without building its labels or hashing them.
-	if raw := (counterKey{rule, reason, decision}); raw == p.lastCount && p.lastCounter.name != "" {
-		p.lastCounter.id.Increment(1)
+	raw := counterKey{rule, reason, decision}
+	// Most requests count the same few decisions as the ones before (a plain allow; a plugin
+	// with a labelled response-phase decision counts two per request): those counters again,
+	// without building their labels or hashing them.
+	if c, ok := p.recent.find(raw); ok {
+		c.id.Increment(1)
 		return
 	}
 	// The labels as the name carries them: a label that is not one ("invalid") keys as such, so
@@ -338,8 +342,32 @@ func (p *pluginContext) count(rule, reason, decision string) {
 		c.id = proxywasm.DefineCounterMetric(c.name)
 		p.counters[k] = c
 	}
-	p.lastCount, p.lastCounter = counterKey{rule, reason, decision}, c
+	p.recent.add(raw, c)
 	c.id.Increment(1)
+}
+
+// recentCounters remembers the last few distinct counters counted, keyed as count was given
+// them (before labelling). A handful of entries, scanned in order: no hashing, no allocation.
+type recentCounters struct {
+	keys     [4]counterKey
+	counters [4]counter
+	next     int // the entry add overwrites next (the oldest)
+}
+
+// find returns the counter remembered for k.
+func (r *recentCounters) find(k counterKey) (counter, bool) {
+	for i := range r.keys {
+		if r.counters[i].name != "" && r.keys[i] == k {
+			return r.counters[i], true
+		}
+	}
+	return counter{}, false
+}
+
+// add remembers c for k in place of the oldest entry.
+func (r *recentCounters) add(k counterKey, c counter) {
+	r.keys[r.next], r.counters[r.next] = k, c
+	r.next = (r.next + 1) % len(r.keys)
 }
 
 // streamDone relaxes the collector's start target (startGC) when due and samples the VM heap

@@ -21,13 +21,24 @@ func lowerName(name string) string {
 	if !upper {
 		return name
 	}
-	for _, common := range commonNames {
-		if asciiEqualFold(name, common) {
-			return common
+	if len(name) < len(commonByLength) {
+		for _, common := range commonByLength[len(name)] {
+			if ASCIIEqualFold(name, common) {
+				return common
+			}
 		}
 	}
 	return strings.ToLower(name)
 }
+
+// commonByLength is commonNames by length (the longest has 25 bytes): a name is compared with
+// the few of its own length only, not with every one.
+var commonByLength = func() (t [26][]string) {
+	for _, n := range commonNames {
+		t[len(n)] = append(t[len(n)], n)
+	}
+	return t
+}()
 
 // commonNames are the request and response header names most messages carry, lower case.
 var commonNames = [...]string{
@@ -39,9 +50,9 @@ var commonNames = [...]string{
 	"if-modified-since", "upgrade-insecure-requests", "x-powered-by",
 }
 
-// asciiEqualFold reports whether s, in any ASCII case, is lower (an all-lower-case ASCII
+// ASCIIEqualFold reports whether s, in any ASCII case, is lower (an all-lower-case ASCII
 // string). Non-ASCII bytes never match, so the answer agrees with strings.ToLower(s) == lower.
-func asciiEqualFold(s, lower string) bool {
+func ASCIIEqualFold(s, lower string) bool {
 	if len(s) != len(lower) {
 		return false
 	}

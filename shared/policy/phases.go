@@ -49,6 +49,14 @@ type ResponsePolicy interface {
 	OnResponse(req *Request, resp *Response) Decision
 }
 
+// StatusOnlyResponse is implemented by a ResponsePolicy whose OnResponse reads nothing of the
+// response but its status (ratelimit's ban accounting). Unless the policy also reads response
+// bodies (ResponseBodyPolicy), the glue then reads the status alone from the host, one header
+// instead of the whole map, and OnResponse gets a Response with Status set and Headers nil.
+type StatusOnlyResponse interface {
+	ResponseStatusOnly()
+}
+
 // ResponseBodyPolicy is implemented by policies that rewrite or inspect response bodies. The glue
 // buffers the body up to ResponseBodyLimit bytes; past it, OverLimit decides (pass untouched or
 // deny). Hosts that cannot pause the response phase are reported at start (glue.Capabilities).

@@ -36,9 +36,20 @@ func (h Headers) Values(name string) []string {
 }
 
 // Properties reads host properties (Envoy attributes) lazily. A missing property returns ok=false.
+// Property must not modify nor keep path: the request's reads pass shared slices (below).
 type Properties interface {
 	Property(path ...string) (value []byte, ok bool)
 }
+
+// The property paths a Request reads, built once: a variadic argument to an interface method
+// would otherwise be allocated on every read.
+var (
+	propDestinationPort = []string{"destination", "port"}
+	propRequestProtocol = []string{"request", "protocol"}
+	propSourceAddress   = []string{"source", "address"}
+	propXDSRouteName    = []string{"xds", "route_name"}
+	propRouteName       = []string{"route_name"}
+)
 
 // Request is one HTTP request as a policy sees it. Pseudo-headers are split out into Method,
 // Scheme, Authority and Path; Headers holds the rest. Body is set only in the body phase.
@@ -184,7 +195,7 @@ func (r *Request) DestinationPort() int {
 	if r.loaded&loadedDestPort == 0 {
 		r.loaded |= loadedDestPort
 		if r.props != nil {
-			if v, ok := r.props.Property("destination", "port"); ok {
+			if v, ok := r.props.Property(propDestinationPort...); ok {
 				r.destPort = parsePort(v)
 			}
 		}
@@ -241,7 +252,7 @@ func (r *Request) Protocol() string {
 	if r.loaded&loadedProtocol == 0 {
 		r.loaded |= loadedProtocol
 		if r.props != nil {
-			if v, ok := r.props.Property("request", "protocol"); ok {
+			if v, ok := r.props.Property(propRequestProtocol...); ok {
 				r.protocol = string(v)
 			}
 		}
@@ -258,7 +269,7 @@ func (r *Request) SourceAddress() string {
 	if r.loaded&loadedSource == 0 {
 		r.loaded |= loadedSource
 		if r.props != nil {
-			if v, ok := r.props.Property("source", "address"); ok {
+			if v, ok := r.props.Property(propSourceAddress...); ok {
 				r.source = string(v)
 			}
 		}
@@ -283,9 +294,9 @@ func (r *Request) Route() string {
 	if r.loaded&loadedRoute == 0 {
 		r.loaded |= loadedRoute
 		if r.props != nil {
-			if v, ok := r.props.Property("xds", "route_name"); ok {
+			if v, ok := r.props.Property(propXDSRouteName...); ok {
 				r.route = string(v)
-			} else if v, ok := r.props.Property("route_name"); ok {
+			} else if v, ok := r.props.Property(propRouteName...); ok {
 				r.route = string(v)
 			}
 		}
@@ -324,6 +335,12 @@ func NewResponse(pairs [][2]string) *Response {
 		resp.Headers = append(resp.Headers, Header{name, p[1]})
 	}
 	return resp
+}
+
+// NewStatusResponse builds a response from its status alone (the text of the :status header),
+// with Headers nil: for policies that read nothing else (StatusOnlyResponse).
+func NewStatusResponse(status string) *Response {
+	return &Response{Status: atoiStatus(status)}
 }
 
 func atoiStatus(s string) int {
