@@ -51,7 +51,8 @@ var commonNames = [...]string{
 }
 
 // ASCIIEqualFold reports whether s, in any ASCII case, is lower (an all-lower-case ASCII
-// string). Non-ASCII bytes never match, so the answer agrees with strings.ToLower(s) == lower.
+// string). Non-ASCII bytes never match: the answer is strings.ToLower(s) == lower's except where
+// s holds a character that lower-cases to ASCII (the Kelvin sign to "k"), which it refuses.
 func ASCIIEqualFold(s, lower string) bool {
 	if len(s) != len(lower) {
 		return false
