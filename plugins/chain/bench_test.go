@@ -117,8 +117,7 @@ func ownModule(b *testing.B, dir string, i int, plugin string) string {
 
 // benchHost is harness.BenchHost plus "start-heap-B": the VM's Go heap right after the plugin
 // started, before any request. heap-B (after HeapRequests more requests) also counts garbage not
-// yet collected and the per-stream state proxytest never deletes; start-heap-B is what each VM
-// costs at rest.
+// yet collected; start-heap-B is what each VM costs at rest.
 func benchHost(b *testing.B, h *harness.Host, next func(int) harness.Request) {
 	start := h.HeapBytes()
 	harness.BenchHost(b, h, next) // resets the timer, which drops metrics reported before

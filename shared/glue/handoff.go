@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
-
 	"github.com/wasmward/wasmward/shared/identity"
 	"github.com/wasmward/wasmward/shared/policy"
 )
@@ -45,6 +43,10 @@ func isHandoffHeader(name string) bool { return handoffHeader.equal(name) }
 
 var handoffHeader = newFoldFilter(identity.HeaderName)
 
+// identityPropertyPath is the identity property's path, serialized once (getProperty,
+// setProperty).
+var identityPropertyPath = newPropertyPath(identity.PropertyName)
+
 // LoadIdentity reads the identity handed off to req by an earlier plugin (policy.IdentityLoader):
 // the host property first (not on nginx, see identityProperty), then the signed header when
 // this VM holds the handoff key. See package identity. The last value decoded on each channel
@@ -56,7 +58,7 @@ var handoffHeader = newFoldFilter(identity.HeaderName)
 func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	ic := &p.idCache
 	if p.identityProperty() {
-		if v, err := proxywasm.GetProperty([]string{identity.PropertyName}); err == nil && len(v) > 0 {
+		if v, ok := getProperty(identityPropertyPath); ok && len(v) > 0 {
 			if ic.prop != nil && string(v) == ic.propRaw {
 				return copyIdentity(ic.prop)
 			}
@@ -143,7 +145,7 @@ func (c *httpContext) handOff(id *policy.Identity) {
 		c.p.host.Log(policy.LogWarn, "identity not handed off: "+err.Error())
 		return
 	}
-	propertySet := c.p.identityProperty() && proxywasm.SetProperty([]string{identity.PropertyName}, b) == nil
+	propertySet := c.p.identityProperty() && setProperty(identityPropertyPath, b)
 	if c.p.handoffKey != nil {
 		v, err := c.p.signIdentity(id, c.p.handoffBinding())
 		if err == nil {

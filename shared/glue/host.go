@@ -172,8 +172,7 @@ func (hp hostProperties) Property(path ...string) ([]byte, bool) {
 		}
 		path = nginxPath(path)
 	}
-	v, err := proxywasm.GetProperty(path)
-	return v, err == nil
+	return readProperty(path)
 }
 
 // nginxPath maps a property to what ngx_wasm_module answers for it: its destination.address and

@@ -2,13 +2,14 @@ package glue
 
 import (
 	"encoding/binary"
-	"strings"
 	"unsafe"
 )
 
 // Reads from the host on every request: the replied marker and request.path on nginx (see
-// getProperty), and the request headers (getRequestHeaders). The wasip1 build makes these host
-// calls itself (hostread_wasip1.go), other builds through the SDK (hostread_other.go).
+// getProperty), the identity handed off (getProperty, setProperty), the properties policies
+// read (readProperty), and the request headers
+// (getRequestHeaders). The wasip1 build makes these host calls itself (hostread_wasip1.go),
+// other builds through the SDK (hostread_other.go).
 
 // propertyPath is a host property path the glue reads on every request, serialized once (the
 // proxy-wasm encoding: parts joined by NUL bytes) for getProperty.
@@ -18,7 +19,19 @@ type propertyPath struct {
 }
 
 func newPropertyPath(parts ...string) propertyPath {
-	return propertyPath{parts: parts, raw: []byte(strings.Join(parts, "\x00"))}
+	return propertyPath{parts: parts, raw: appendPropertyPath(nil, parts)}
+}
+
+// appendPropertyPath appends path to b in the proxy-wasm encoding: its parts joined by NUL
+// bytes, as the SDK's SerializePropertyPath makes it.
+func appendPropertyPath(b []byte, path []string) []byte {
+	for i, part := range path {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, part...)
+	}
+	return b
 }
 
 // decodeMap decodes a header map in the proxy-wasm encoding, as the SDK's decoder does: the

@@ -54,3 +54,28 @@ func FuzzDecodeMap(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendPropertyPath: the proxy-wasm path encoding (parts joined by NUL, as the SDK's
+// SerializePropertyPath makes it), appended after what the buffer held, which readProperty
+// reuses.
+func TestAppendPropertyPath(t *testing.T) {
+	for _, tc := range []struct {
+		parts []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"request", "protocol"}, "request\x00protocol"},
+		{[]string{"source", "address"}, "source\x00address"},
+		{[]string{"xds", "route_name"}, "xds\x00route_name"},
+		{[]string{"a"}, "a"},
+		{[]string{"", "b", ""}, "\x00b\x00"},
+	} {
+		if got := string(appendPropertyPath(nil, tc.parts)); got != tc.want {
+			t.Errorf("appendPropertyPath(%q) = %q, want %q", tc.parts, got, tc.want)
+		}
+		scratch := append(make([]byte, 0, 64), "stale"...)
+		if got := string(appendPropertyPath(scratch[:0], tc.parts)); got != tc.want {
+			t.Errorf("appendPropertyPath(reused, %q) = %q, want %q", tc.parts, got, tc.want)
+		}
+	}
+}

@@ -11,5 +11,16 @@ func getProperty(p propertyPath) (value []byte, ok bool) {
 	return v, err == nil
 }
 
+// setProperty sets the property at p through the SDK.
+func setProperty(p propertyPath, value []byte) bool {
+	return proxywasm.SetProperty(p.parts, value) == nil
+}
+
+// readProperty reads the property at path through the SDK.
+func readProperty(path []string) (value []byte, ok bool) {
+	v, err := proxywasm.GetProperty(path)
+	return v, err == nil
+}
+
 // getRequestHeaders is proxywasm.GetHttpRequestHeaders.
 func getRequestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }

@@ -17,6 +17,9 @@ import (
 //go:wasmimport env proxy_get_property
 func proxyGetProperty(pathData *byte, pathSize int32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
 
+//go:wasmimport env proxy_set_property
+func proxySetProperty(pathData *byte, pathSize int32, valueData *byte, valueSize int32) uint32
+
 //go:wasmimport env proxy_get_header_map_pairs
 func proxyGetHeaderMapPairs(mapType uint32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
 
@@ -44,9 +47,36 @@ func takeHostData() []byte {
 
 // getProperty reads the property at p, as proxywasm.GetProperty(p.parts) does: ok is false when
 // the host reports any status but OK. The value is the host's copy in guest memory.
-func getProperty(p propertyPath) (value []byte, ok bool) {
+func getProperty(p propertyPath) (value []byte, ok bool) { return getRawProperty(p.raw) }
+
+// setProperty sets the property at p to value, as proxywasm.SetProperty(p.parts, value) does
+// (which serializes the path on every call): false when the host refuses it or value is empty.
+func setProperty(p propertyPath, value []byte) bool {
+	if len(value) == 0 {
+		return false
+	}
+	return proxySetProperty(&p.raw[0], int32(len(p.raw)), &value[0], int32(len(value))) == statusOK
+}
+
+// pathScratch holds the path of the last readProperty, serialized into the same bytes each time
+// (a wasip1 module runs one host call at a time).
+var pathScratch []byte
+
+// readProperty is getProperty for a path known only at the call (policy.Properties): the SDK's
+// GetProperty allocates the serialized path and the result's address on every call, this
+// allocates neither. An empty path is no property (the SDK refuses it too).
+func readProperty(path []string) (value []byte, ok bool) {
+	pathScratch = appendPropertyPath(pathScratch[:0], path)
+	return getRawProperty(pathScratch)
+}
+
+// getRawProperty reads the property at a serialized path.
+func getRawProperty(raw []byte) (value []byte, ok bool) {
+	if len(raw) == 0 {
+		return nil, false
+	}
 	hostData, hostSize = nil, 0
-	if proxyGetProperty(&p.raw[0], int32(len(p.raw)), unsafe.Pointer(&hostData), &hostSize) != statusOK {
+	if proxyGetProperty(&raw[0], int32(len(raw)), unsafe.Pointer(&hostData), &hostSize) != statusOK {
 		hostData = nil
 		return nil, false
 	}

@@ -94,7 +94,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		pairs = c.stripHandoffHeader(pairs)
 	}
 	// A Request of its own, not one kept in the stream's context: a host that never deletes
-	// contexts (proxytest's) would keep its space for every stream.
+	// contexts (proxytest's native one) would keep its space for every stream.
 	c.req, c.sent = new(policy.Request), pairs
 	policy.InitRequest(c.req, pairs, hostProperties{caps: &c.p.host.caps}, c.p)
 	c.req.SetPathOptions(c.p.env.Paths.Options())
@@ -272,7 +272,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	c.p.streamDone()
 	c.done = true // a callout answering later must not resume it (resume)
 	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
-	// outlives the stream even where the delete never comes (proxytest's wasm host).
+	// outlives the stream even where the delete never comes (proxytest).
 	c.req, c.resp, c.sent = nil, nil, nil
 	streamEnded()
 }

@@ -38,10 +38,10 @@ const HeapRequests = 100_000
 // baseline, in the same process, with the same requests, in both modes (Baseline: dist/passthrough.wasm in wasm mode). Sub-benchmarks are
 // "<mode>/baseline" and "<mode>/plugin"; each reports ns/op (one request through every phase),
 // p50-ns and p99-ns, allocs/op (native: the whole request path), and in wasm mode heap-B: the
-// guest's Go heap after HeapRequests more requests, in a VM of its own. proxytest never calls
-// proxy_on_delete, so the SDK's per-stream map entries stay in every guest heap: compare a
-// plugin's heap-B with the baseline's, not with zero. tools/benchtable makes the `make bench`
-// table from the output.
+// guest's Go heap after HeapRequests more requests, in a VM of its own (each stream's context is
+// deleted when it ends, as real hosts do: the heap holds what outlives streams, caches and
+// tables, plus garbage not yet collected). tools/benchtable makes the `make bench` table from
+// the output.
 func Bench(b *testing.B, def policy.Definition, cfg []byte, reqs ...Request) {
 	for _, mode := range Modes {
 		for _, sub := range []struct {

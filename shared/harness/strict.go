@@ -30,8 +30,8 @@ import (
 //   - the host functions a HostProfile lists trap, and the profile's other gaps are enforced
 //     (a pause in the response-headers phase is ignored, a local reply from the response phase
 //     is recorded as a violation: on nginx the client would hang);
-//   - every context is deleted after use (proxy_on_delete), as Envoy and nginx do, so the guest
-//     heap holds only live state.
+//   - (as in the Wasm mode) every stream context is deleted after its log callback
+//     (proxy_on_delete), as Envoy and nginx do, so the guest heap holds only live state.
 //
 // Every host call is recorded per callback (StrictStats.Calls), so a test can list what a plugin
 // asks of the host in each phase.
@@ -494,12 +494,6 @@ func (s *strictStream) OnHttpResponseHeaders(n int, end bool) types.Action {
 		return types.ActionContinue
 	}
 	return a
-}
-
-// OnHttpStreamDone logs and then deletes the stream, as Envoy and nginx do.
-func (s *strictStream) OnHttpStreamDone() {
-	s.guestStream.OnHttpStreamDone()
-	s.p.vm.callIn(s.p.ctx, "proxy_on_delete", s.id)
 }
 
 // stdioWriter forwards the guest's stdout and stderr to the test's stderr.

@@ -369,8 +369,9 @@ var envFuncs = []hostFunc{
 }
 
 // wasmGuest is the Wasm mode's types.VMContext: one module instance in wazero behind exportEnv,
-// driven as proxytest's NewWasmVMContext drives it (a permissive WASI; contexts are never
-// deleted, as proxytest never calls proxy_on_delete).
+// driven as proxytest's NewWasmVMContext drives it (a permissive WASI), except that each stream
+// context is deleted when the stream is over (guestStream.OnHttpStreamDone), as real hosts do and
+// proxytest does not.
 type wasmGuest struct {
 	runtime wazero.Runtime // the module's runtime, for as long as the VM lives (never closed, as proxytest's)
 	ctx     context.Context
@@ -410,7 +411,7 @@ func newWasmGuest(bin []byte) (*wasmGuest, error) {
 var guestCallbacks = []string{"proxy_on_vm_start", "proxy_on_context_create", "proxy_on_configure", "proxy_on_done",
 	"proxy_on_queue_ready", "proxy_on_tick", "proxy_on_request_headers", "proxy_on_request_body",
 	"proxy_on_request_trailers", "proxy_on_response_headers", "proxy_on_response_body",
-	"proxy_on_response_trailers", "proxy_on_log"}
+	"proxy_on_response_trailers", "proxy_on_log", "proxy_on_delete"}
 
 // call runs a guest export with ctx; a trap panics, as in proxytest (the emulator has no other
 // way to report it).
@@ -477,8 +478,9 @@ type streamCaller interface {
 // called with the stream's id first (Wasm mode; the Strict mode's strictStream adds its host's
 // rules).
 type guestStream struct {
-	p  streamCaller
-	id uint64
+	p       streamCaller
+	id      uint64
+	deleted bool // proxy_on_delete was called: the guest knows the context no more
 }
 
 func (s *guestStream) call(name string, params ...uint64) types.Action {
@@ -509,4 +511,14 @@ func (s *guestStream) OnHttpResponseTrailers(n int) types.Action {
 	return s.call("proxy_on_response_trailers", uint64(n))
 }
 
-func (s *guestStream) OnHttpStreamDone() { s.call("proxy_on_log") }
+// OnHttpStreamDone logs the stream and deletes its context, as Envoy and nginx do once a
+// stream is over: the guest's per-stream state (the SDK's map entries, the glue's request) is
+// freed, so the guest heap and its collections are those of a real host.
+func (s *guestStream) OnHttpStreamDone() {
+	if s.deleted {
+		panic(fmt.Sprintf("harness: stream %d ended twice", s.id))
+	}
+	s.call("proxy_on_log")
+	s.call("proxy_on_delete")
+	s.deleted = true
+}

@@ -104,8 +104,8 @@ func printTable(w io.Writer, rows map[key]result) {
 	fmt.Fprintln(w, "\nns/req: mean time of one request through every phase of the emulated host (GC included);")
 	fmt.Fprintln(w, "×baseline: p50 against plugins/passthrough with the same requests in the same process;")
 	fmt.Fprintln(w, "allocs: host+guest in native mode, host side only in wasm mode; heap@100k: the guest's Go heap")
-	fmt.Fprintln(w, "after 100k more requests in a VM of its own (proxytest never calls proxy_on_delete, so compare")
-	fmt.Fprintln(w, "with the baseline's heap, which carries the same per-stream SDK entries).")
+	fmt.Fprintln(w, "after 100k more requests in a VM of its own, each stream's context deleted when it ends (as")
+	fmt.Fprintln(w, "Envoy and nginx do): what outlives streams, plus garbage not yet collected.")
 }
 
 func mib(b float64) string {

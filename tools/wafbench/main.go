@@ -195,7 +195,7 @@ func runSanitizeWasm(items []corpus.Item) engineRun {
 	if _, r.base, baseHeap, err = each(true, harness.BaselineConfig); err != nil {
 		r.notes = append(r.notes, "no latency baseline: "+err.Error())
 	}
-	r.memory = fmt.Sprintf("guest Go heap after the run %s (passthrough.wasm %s; the emulator never deletes stream contexts, so both grow with the requests)", mib(int64(heap)), mib(int64(baseHeap)))
+	r.memory = fmt.Sprintf("guest Go heap after the run %s (passthrough.wasm %s)", mib(int64(heap)), mib(int64(baseHeap)))
 	progress(r.name, t0)
 	return r
 }
