@@ -53,18 +53,18 @@ var identityPropertyPath = newPropertyPath(identity.PropertyName)
 // is remembered (identityCache; the header's on each connection): consecutive requests of one
 // caller carry the same value, and decoding it (JSON; for the header an HMAC too) was the
 // largest part of a consumer's per-request cost. Each request gets its own copy of the Identity
-// struct; its Scopes and Claims are shared and, as everywhere, read-only. The plugin context is
+// struct (Request.CopyIdentity); its Scopes and Claims are shared and, as everywhere, read-only. The plugin context is
 // the loader of every request (no closure per request).
 func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	ic := &p.idCache
 	if p.identityProperty() {
 		if v, ok := getProperty(identityPropertyPath); ok && len(v) > 0 {
 			if ic.prop != nil && string(v) == ic.propRaw {
-				return copyIdentity(ic.prop)
+				return req.CopyIdentity(ic.prop)
 			}
 			if id, err := identity.Unmarshal(v); err == nil {
 				ic.propRaw, ic.prop = string(v), id
-				return copyIdentity(id)
+				return req.CopyIdentity(id)
 			}
 		}
 	}
@@ -80,7 +80,7 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 		// Same signature verified before on this connection: only its age can have changed
 		// (identity.Verify).
 		if age := now.Unix() - c.iat; age >= -5 && age <= int64(identity.MaxAge/time.Second) {
-			return copyIdentity(c.id)
+			return req.CopyIdentity(c.id)
 		}
 	}
 	id, err := identity.Verify(v, p.handoffKey, now, string(binding))
@@ -95,7 +95,7 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 			}
 		}
 	}
-	return copyIdentity(id)
+	return req.CopyIdentity(id)
 }
 
 // identityCache is the last identity decoded from each handoff channel, per plugin context:
@@ -129,11 +129,6 @@ func (ic *identityCache) rememberHeader(binding string, h verifiedHeader) {
 		clear(ic.headers)
 	}
 	ic.headers[binding] = h
-}
-
-func copyIdentity(id *policy.Identity) *policy.Identity {
-	c := *id
-	return &c
 }
 
 // handOff publishes id to later plugins: as the host property, and as the signed header when this

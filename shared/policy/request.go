@@ -78,6 +78,7 @@ type Request struct {
 	protocol string
 	destPort int
 	id       *Identity
+	idCopy   Identity // CopyIdentity's storage
 
 	pathOpts pathnorm.Options // see paths.go
 	normFrom string           // the Path normPath and normErr were computed from
@@ -314,6 +315,14 @@ func (r *Request) Identity() *Identity {
 		}
 	}
 	return r.id
+}
+
+// CopyIdentity stores a copy of id in r and returns it: an IdentityLoader's per-request copy of an
+// identity it keeps, with no allocation of its own (Go on Wasm allocates slowly). The copy is
+// r's: it lives, and may be written, as long as r.
+func (r *Request) CopyIdentity(id *Identity) *Identity {
+	r.idCopy = *id
+	return &r.idCopy
 }
 
 // Response is the upstream response as a policy sees it in the response phase.
