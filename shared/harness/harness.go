@@ -8,6 +8,7 @@ package harness
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +16,6 @@ import (
 	"log"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -306,7 +306,9 @@ func (h *Host) RespondCallout(id uint32, headers [][2]string, body []byte) {
 	h.emu.CallOnHttpCallResponse(id, headers, nil, body)
 }
 
-func clockValue(t time.Time) []byte { return []byte(strconv.FormatInt(t.UnixNano(), 10)) }
+func clockValue(t time.Time) []byte {
+	return binary.LittleEndian.AppendUint64(nil, uint64(t.UnixNano()))
+}
 
 // WasmPath returns dist/<plugin>.wasm under the repository root.
 func WasmPath(plugin string) string {
