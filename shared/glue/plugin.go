@@ -288,7 +288,7 @@ func yieldToRuntime() { runtime.Gosched() }
 // until the work runs out or it has had its share of the time since the cycle began
 // (GOMAXPROCS is 1 and nothing preempts it), and allocations meanwhile assist the marking:
 // yielding every few streams delays a collection's end by a few streams. Measured
-// (docs/performance.md, "Fifth session"): as many collections as before over the strict host's
+// (docs/performance-history.md, "gluecut"): as many collections as before over the strict host's
 // soak, and the nginx workers' RSS over 100,000 requests where yielding on every stream kept it.
 const yieldEvery = 8
 
