@@ -53,8 +53,8 @@ var identityPropertyPath = newPropertyPath(identity.PropertyName)
 // is remembered (identityCache; the header's on each connection): consecutive requests of one
 // caller carry the same value, and decoding it (JSON; for the header an HMAC too) was the
 // largest part of a consumer's per-request cost. Each request gets its own copy of the Identity
-// struct (Request.CopyIdentity); its Scopes and Claims are shared and, as everywhere, read-only. The plugin context is
-// the loader of every request (no closure per request).
+// struct (Request.CopyIdentity); its Scopes and Claims are shared and, as everywhere, read-only.
+// The plugin context is the loader of every request (no closure per request).
 func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	ic := &p.idCache
 	if p.identityProperty() {

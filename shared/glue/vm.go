@@ -25,9 +25,9 @@ func NewVM(def policy.Definition) types.VMContext {
 // fake) or environment variables. A VM configured with {"testHost": true} therefore reads the
 // time from the property TestClockProperty (Unix nanoseconds, 8 bytes little-endian: read on
 // every request that looks at the clock, it costs about what a host's clock_time_get does) and
-// environment variables
-// from the properties TestEnvProperty+name, before the process environment. Production VM
-// configurations never set testHost; properties are set by the host, never by clients.
+// environment variables from the properties TestEnvProperty+name, before the process
+// environment. Production VM configurations never set testHost; properties are set by the host,
+// never by clients.
 var (
 	TestClockProperty = []string{"wasmward_test_clock"}
 	TestEnvProperty   = "wasmward_test_env"

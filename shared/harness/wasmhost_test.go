@@ -1,0 +1,24 @@
+package harness_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmward/wasmward/shared/harness"
+)
+
+// TestWasmModeDeletesStreams: the Wasm mode deletes each stream's context when it ends, as Envoy
+// and nginx do, so the guest heap holds only what outlives streams (plus garbage, below Go's
+// 4 MiB minimum collection target). Before it did, passthrough's guest heap grew by about 270
+// bytes a stream: 5.4 MiB after 20,000 streams, about 11 after 40,000 (1.9 and under 4 since).
+func TestWasmModeDeletesStreams(t *testing.T) {
+	h := harness.MustStart(t, harness.Wasm, harness.Baseline, harness.BaselineConfig, harness.Options{FreshVM: true})
+	req := harness.Request{Path: "/a", Headers: [][2]string{{"user-agent", "test"}}}
+	for i := range 40_000 {
+		if res := h.Do(req); res.Reply.Status != 200 {
+			t.Fatalf("request %d: status %d", i, res.Reply.Status)
+		}
+	}
+	require.Less(t, h.HeapBytes(), uint64(8<<20), "guest heap after 40,000 streams")
+}
