@@ -35,8 +35,14 @@ func (b *ban) matches(status int) bool {
 // checkBan denies the request when its key is banned, recording the deny (maybe shadow) or a
 // store error's labelled allow in out, as checkLimit; it returns true when out now holds an
 // enforced deny. Looking up only reads shared data: the ban horizon, and the key's slots unless
-// the horizon says no local ban is live.
+// the horizon says no local ban is live. A ban keyed by address alone applies to nearly every
+// request, which reads the horizon anyway: it is read first, and while no ban is live the key
+// (the address parsed, hashed) is never made. Other bans make the key first: a request it does
+// not apply to (no such header or claim) reads no shared data.
 func (p *Policy) checkBan(b *ban, req *policy.Request, clock *lazyNow, noBans *lazyHorizon, out *outcome) bool {
+	if b.desc.addressOnly() && noBans.get(p.horizon, clock.get()) {
+		return false
+	}
 	owner, ok := p.banKey(b, req)
 	if !ok {
 		return false

@@ -192,6 +192,17 @@ func (d *descriptor) eval(req *policy.Request, vals []string) (_ []string, ok bo
 	return vals, true
 }
 
+// addressOnly reports a descriptor whose parts are all the client's address or literals: it
+// applies to every request but a trusted proxy's own or one with no address (see eval).
+func (d *descriptor) addressOnly() bool {
+	for i := range d.entries {
+		if t := d.entries[i].typ; t != typeSourceIP && t != typeLiteral {
+			return false
+		}
+	}
+	return true
+}
+
 // hasHeaders reports whether the request has a value for every header entry.
 func (d *descriptor) hasHeaders(req *policy.Request) bool {
 	for i := range d.entries {
