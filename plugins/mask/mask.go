@@ -181,16 +181,8 @@ func (p *Policy) maskBody(set *ruleSet, body []byte, masked, invalid string) pol
 	if !changed {
 		return policy.Allowed()
 	}
-	var ids []string
-	for _, r := range set.rules {
-		if fired[r.index] {
-			ids = append(ids, r.id)
-		}
-	}
-	return policy.Decision{
-		Rule: ids[0], Reason: masked, ReplaceBody: out, Audit: p.auditMasking,
-		Details: map[string]string{"rules": strings.Join(ids, ",")},
-	}
+	rule, details := set.labels(fired)
+	return policy.Decision{Rule: rule, Reason: masked, ReplaceBody: out, Audit: p.auditMasking, Details: details}
 }
 
 // wantsBody reports an uncompressed JSON body.

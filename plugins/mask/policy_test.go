@@ -148,6 +148,24 @@ func TestMaskDecisionLabels(t *testing.T) {
 	}
 }
 
+// TestMaskDecisionLabelsPerResponse: each response's labels are its own fired rules, whether the
+// last response fired the same (the labels are remembered) or others.
+func TestMaskDecisionLabelsPerResponse(t *testing.T) {
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"ssn","patterns":["\\d{3}-\\d{2}-\\d{4}"]},{"id":"mail","detectors":["email"]},{"id":"card","detectors":["card"]}]}`))
+	for i, tc := range []struct{ body, rule, rules string }{
+		{`{"a":"x@y.io","b":"4111111111111111"}`, "mail", "mail,card"},
+		{`{"c":"z@w.io","d":"4111111111111111"}`, "mail", "mail,card"},
+		{`{"a":"4111111111111111"}`, "card", "card"},
+		{`{"a":"123-45-6789","b":"x@y.io"}`, "ssn", "ssn,mail"},
+		{`{"a":"x@y.io","b":"4111111111111111"}`, "mail", "mail,card"},
+	} {
+		d := p.OnResponseBody(reqWith(), &policy.Response{Body: []byte(tc.body)})
+		if d.Rule != tc.rule || d.Details["rules"] != tc.rules {
+			t.Errorf("response %d: rule %q, rules %q; want %q, %q", i, d.Rule, d.Details["rules"], tc.rule, tc.rules)
+		}
+	}
+}
+
 // TestOverLimit: pass (counted) or block with 502, per response.overLimit.
 func TestOverLimit(t *testing.T) {
 	pass := startedPolicy(t, []byte(`{"rules":[{"id":"e","detectors":["email"]}]}`))

@@ -50,7 +50,9 @@ type Decision struct {
 	// Audit asks for an audit line even when the request is allowed (denies always get one).
 	Audit bool
 	// Details are extra audit fields (e.g. "location": "query.q"). Values must be labels or
-	// excerpts passed through audit.Excerpt, never raw request data.
+	// excerpts passed through audit.Excerpt, never raw request data. The map is read-only once
+	// returned (the glue and the chain copy before adding), so a policy may share one between
+	// decisions.
 	Details map[string]string
 
 	// Mutations, applied only when the request continues (allowed, or shadow-denied: no).
