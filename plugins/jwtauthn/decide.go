@@ -120,10 +120,10 @@ type evalCtx struct {
 }
 
 // reset zeroes what a request set, leaving e as new. Only the entries it used are cleared: the
-// whole struct is a few hundred bytes, which wasm zeroes and copies by host call.
+// whole struct is a few hundred bytes, which wasm zeroes and copies by host call. memo is buf,
+// cleared here, or an array an append past buf made, which is dropped (nothing refers to it).
 func (e *evalCtx) reset() {
 	n := len(e.memo)
-	clear(e.memo) // buf, or the array an append past buf made
 	clear(e.buf[:min(n, len(e.buf))])
 	clear(e.results[:min(n, len(e.results))])
 	clear(e.hbuf[:min(len(e.headers), len(e.hbuf))])
