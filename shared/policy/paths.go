@@ -41,8 +41,16 @@ func (r *Request) NormalizedPath() (string, error) {
 }
 
 // NormalizedHost returns the Authority lower-cased, without port and trailing dot
-// (pathnorm.Host): the one form every policy matches host rules on.
-func (r *Request) NormalizedHost() string { return pathnorm.Host(r.Authority) }
+// (pathnorm.Host): the one form every policy matches host rules on. It is computed once per
+// value of Authority (rbac's host conditions ask rule by rule).
+func (r *Request) NormalizedHost() string {
+	if r.loaded&loadedNormHost == 0 || r.hostFrom != r.Authority {
+		r.loaded |= loadedNormHost
+		r.hostFrom = r.Authority
+		r.normHost = pathnorm.Host(r.Authority)
+	}
+	return r.normHost
+}
 
 // PathRejected is the decision on a request whose NormalizedPath failed with err: 400, rule "",
 // reason ReasonAmbiguousPath or ReasonMalformedPath.

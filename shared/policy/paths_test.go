@@ -32,4 +32,11 @@ func TestNormalizedPathAndHost(t *testing.T) {
 	if h := r.NormalizedHost(); h != "api.example.com" {
 		t.Errorf("NormalizedHost() = %q", h)
 	}
+	if h := r.NormalizedHost(); h != "api.example.com" {
+		t.Errorf("NormalizedHost() again = %q", h)
+	}
+	r.Authority = "Other.example.com:8443"
+	if h := r.NormalizedHost(); h != "other.example.com" {
+		t.Errorf("after a new Authority: NormalizedHost() = %q", h)
+	}
 }

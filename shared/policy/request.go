@@ -84,6 +84,8 @@ type Request struct {
 	normFrom string           // the Path normPath and normErr were computed from
 	normPath string
 	normErr  error
+	hostFrom string // the Authority normHost was computed from
+	normHost string
 }
 
 const (
@@ -94,6 +96,7 @@ const (
 	loadedDestPort
 	loadedNormPath
 	loadedProtocol
+	loadedNormHost
 )
 
 // IdentityLoader loads the identity handed off to a request by an earlier plugin (see
