@@ -7,7 +7,8 @@ import (
 
 // Reads from the host on every request: the replied marker and request.path on nginx (see
 // getProperty), the identity handed off (getProperty, setProperty), the properties policies
-// read (readProperty), and the request headers (getRequestHeaders). The wasip1 build makes these
+// read (readProperty), the request headers (getRequestHeaders) and the response's status
+// (getResponseStatus). The wasip1 build makes these
 // host calls itself (hostread_wasip1.go), other builds through the SDK (hostread_other.go).
 
 // propertyPath is a host property path the glue reads on every request, serialized once (the

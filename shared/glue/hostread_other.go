@@ -22,5 +22,11 @@ func readProperty(path []string) (value []byte, ok bool) {
 	return v, err == nil
 }
 
+// getResponseStatus is proxywasm.GetHttpResponseHeader(":status"), "" when absent.
+func getResponseStatus() string {
+	status, _ := proxywasm.GetHttpResponseHeader(":status")
+	return status
+}
+
 // getRequestHeaders is proxywasm.GetHttpRequestHeaders.
 func getRequestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }

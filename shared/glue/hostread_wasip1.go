@@ -20,13 +20,18 @@ func proxyGetProperty(pathData *byte, pathSize int32, returnValueData unsafe.Poi
 //go:wasmimport env proxy_set_property
 func proxySetProperty(pathData *byte, pathSize int32, valueData *byte, valueSize int32) uint32
 
+//go:wasmimport env proxy_get_header_map_value
+func proxyGetHeaderMapValue(mapType uint32, keyData *byte, keySize int32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
+
 //go:wasmimport env proxy_get_header_map_pairs
 func proxyGetHeaderMapPairs(mapType uint32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
 
-// statusOK is proxy-wasm's status OK; mapRequestHeaders the request headers' map type.
+// statusOK is proxy-wasm's status OK; mapRequestHeaders and mapResponseHeaders are header map
+// types.
 const (
-	statusOK          = 0
-	mapRequestHeaders = 0
+	statusOK           = 0
+	mapRequestHeaders  = 0
+	mapResponseHeaders = 2
 )
 
 // The host writes a result's address and size here. They are globals, never stack slots: the
@@ -92,4 +97,20 @@ func getRequestHeaders() ([][2]string, error) {
 		return proxywasm.GetHttpRequestHeaders()
 	}
 	return decodeMap(takeHostData()), nil
+}
+
+// statusHeader is the response's :status header name.
+var statusHeader = []byte(":status")
+
+// getResponseStatus is proxywasm.GetHttpResponseHeader(":status") ("" when the host has none),
+// without its per-call allocations: read on every response of a policy that only needs the
+// status (policy.StatusOnlyResponse).
+func getResponseStatus() string {
+	hostData, hostSize = nil, 0
+	if proxyGetHeaderMapValue(mapResponseHeaders, &statusHeader[0], int32(len(statusHeader)), unsafe.Pointer(&hostData), &hostSize) != statusOK {
+		hostData = nil
+		return ""
+	}
+	b := takeHostData()
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }

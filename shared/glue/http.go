@@ -29,6 +29,8 @@ type httpContext struct {
 	id   uint32 // the host's context id, to resume the stream from a callout (see await.go)
 	req  *policy.Request
 	resp *policy.Response
+	// statusResp is resp for a StatusOnlyResponse policy: the status alone, no allocation.
+	statusResp policy.Response
 
 	replied    bool // a local reply was sent: later callbacks (including our own reply's) pass
 	bufferBody bool // the request body is being buffered for the body phase
@@ -184,8 +186,8 @@ func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (a
 		return types.ActionContinue
 	}
 	if c.p.statusOnly { // one header, not the whole map (a missing :status reads as 0, as below)
-		status, _ := proxywasm.GetHttpResponseHeader(":status")
-		c.resp = policy.NewStatusResponse(status)
+		c.statusResp = policy.Response{Status: policy.StatusOf(getResponseStatus())}
+		c.resp = &c.statusResp
 	} else {
 		pairs, err := proxywasm.GetHttpResponseHeaders()
 		if err != nil {

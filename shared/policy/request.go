@@ -341,7 +341,7 @@ func NewResponse(pairs [][2]string) *Response {
 	for _, p := range pairs {
 		name := lowerName(p[0])
 		if name == ":status" {
-			resp.Status = atoiStatus(p[1])
+			resp.Status = StatusOf(p[1])
 			continue
 		}
 		resp.Headers = append(resp.Headers, Header{name, p[1]})
@@ -349,13 +349,9 @@ func NewResponse(pairs [][2]string) *Response {
 	return resp
 }
 
-// NewStatusResponse builds a response from its status alone (the text of the :status header),
-// with Headers nil: for policies that read nothing else (StatusOnlyResponse).
-func NewStatusResponse(status string) *Response {
-	return &Response{Status: atoiStatus(status)}
-}
-
-func atoiStatus(s string) int {
+// StatusOf is the status a :status header's text holds: its three digits, or 0. A response the
+// glue reads for a StatusOnlyResponse policy is Response{Status: StatusOf(text)}, Headers nil.
+func StatusOf(s string) int {
 	if len(s) != 3 {
 		return 0
 	}
