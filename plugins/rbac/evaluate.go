@@ -227,7 +227,6 @@ type evalCtx struct {
 	missing, negMissing bool
 
 	loaded   uint8
-	hostStr  string
 	claimStr string
 	peerID   policy.PeerIdentity
 	direct   netip.Addr
@@ -245,20 +244,9 @@ const (
 	loadedRemote
 	loadedClock
 	loadedDevice
-	loadedHost
 )
 
 func (c *evalCtx) identity() *policy.Identity { return c.req.Identity() }
-
-// host returns the request's normalized host (policy.Request.NormalizedHost), read once per
-// request: a policy's host conditions ask rule by rule.
-func (c *evalCtx) host() string {
-	if c.loaded&loadedHost == 0 {
-		c.loaded |= loadedHost
-		c.hostStr = c.req.NormalizedHost()
-	}
-	return c.hostStr
-}
 
 // claims returns the verified claims as a JSON object string, or "" when there is no identity
 // or its claims are not a well-formed JSON object (then every claim matcher sees no claim).

@@ -62,4 +62,4 @@ func (c *compiler) host(path string, s *StringSpec) matcher {
 	return hostMatcher{m}
 }
 
-func (m hostMatcher) match(c *evalCtx) bool { return m.m.match(c.host()) }
+func (m hostMatcher) match(c *evalCtx) bool { return m.m.match(c.req.NormalizedHost()) }
