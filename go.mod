@@ -5,7 +5,7 @@ go 1.26
 require (
 	github.com/corazawaf/coraza-coreruleset/v4 v4.25.0
 	github.com/corazawaf/coraza/v3 v3.8.1
-	github.com/corazawaf/libinjection-go v0.3.5
+	github.com/corazawaf/libinjection-go v0.3.6
 	github.com/dchest/siphash v1.2.3
 	github.com/goccy/go-yaml v1.19.2
 	github.com/google/go-containerregistry v0.22.1

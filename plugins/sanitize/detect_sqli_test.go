@@ -53,6 +53,11 @@ func TestSQLiShapes(t *testing.T) {
 		denied("JSON path comparison", get("/s?q='%7B%22a%22:2%7D'%20%3C%20'$.c%5B2%5D.f'%20=%207"), 403, "sqli"),
 		denied("union select in a path segment with '+'", get("/s/24'union+all+select+1,2,3+from+aa"), 403, "sqli"),
 		denied("magic number", get("/s?i=2.2250738585072011e-308"), 403, "sqli"),
+		// MySQL charset introducers (libinjection-go v0.3.6 reads _utf8mb4, _ucs2 and others as
+		// types, as MySQL does)
+		denied("utf8mb4 introducer after OR NOT in a query", get("/s?q=%27%20OR%20NOT%20_utf8mb4%27%27%23"), 403, "sqli"),
+		denied("ucs2 introducer after OR NOT in JSON", post("/s", json, `{"v":"' OR NOT _ucs2''#"}`), 403, "sqli"),
+		passes("control: a charset named in prose", get("/s?q=convert+the+table+to+utf8mb4+before+the+upgrade")),
 		// controls: prose with quotes, operators and SQL words; code; Markdown; HTML
 		passes("control: possessive and or", get("/s?q=is+this+your+parents%27+or+yours%3F")),
 		passes("control: quoted phrase", post("/s", json, `{"t":"'Select' your plan or update it"}`)),

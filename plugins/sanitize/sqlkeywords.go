@@ -1,6 +1,6 @@
 package sanitize
 
-// sqlKeywordList is every entry of libinjection-go v0.3.5's keyword table (sqli_data.go,
+// sqlKeywordList is every entry of libinjection-go v0.3.6's keyword table (sqli_data.go,
 // sqlKeywords) but the fingerprints (type 'F', which all start with "0" and hold no space): the
 // words and phrases its SQL tokenizer reads as keywords, functions, types and operators. The
 // table is not exported, so this copy is kept by hand; TestSQLKeywordListIsLibinjections
@@ -143,8 +143,9 @@ var sqlKeywordList = []string{
 	"XMLCOMMENT", "XMLCONCAT", "XMLELEMENT", "XMLEXISTS", "XMLFOREST", "XMLFORMAT", "XMLPI",
 	"XMLROOT", "XMLTYPE", "XML_IS_WELL_FORMED", "XOR", "XPATH", "XPATH_EXISTS", "XP_EXECRESULTSET",
 	"YEAR", "YEARWEEK", "YEAR_MONTH", "ZEROBLOB", "ZEROFILL", "^=", "_ARMSCII8", "_ASCII", "_BIG5",
-	"_BINARY", "_CP1250", "_CP1251", "_CP1257", "_CP850", "_CP852", "_CP866", "_CP932", "_DEC8",
-	"_EUCJPMS", "_EUCKR", "_GB2312", "_GBK", "_GEOSTD8", "_GREEK", "_HEBREW", "_HP8", "_KEYBCS2",
-	"_KOI8R", "_KOI8U", "_LATIN1", "_LATIN2", "_LATIN5", "_LATIN7", "_MACCE", "_MACROMAN", "_SJIS",
-	"_SWE7", "_TIS620", "_UJIS", "_USC2", "_UTF8", "|/", "|=", "||", "~*",
+	"_BINARY", "_CP1250", "_CP1251", "_CP1256", "_CP1257", "_CP850", "_CP852", "_CP866", "_CP932",
+	"_DEC8", "_EUCJPMS", "_EUCKR", "_GB18030", "_GB2312", "_GBK", "_GEOSTD8", "_GREEK", "_HEBREW",
+	"_HP8", "_KEYBCS2", "_KOI8R", "_KOI8U", "_LATIN1", "_LATIN2", "_LATIN5", "_LATIN7", "_MACCE",
+	"_MACROMAN", "_SJIS", "_SWE7", "_TIS620", "_UCS2", "_UJIS", "_UTF16", "_UTF16LE", "_UTF32",
+	"_UTF8", "_UTF8MB3", "_UTF8MB4", "|/", "|=", "||", "~*",
 }

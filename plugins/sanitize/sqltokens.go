@@ -2,7 +2,7 @@ package sanitize
 
 import "strings"
 
-// The gate of libinjection's SQL tokenizer (github.com/corazawaf/libinjection-go v0.3.5,
+// The gate of libinjection's SQL tokenizer (github.com/corazawaf/libinjection-go v0.3.6,
 // sqli.go and sqli_parse.go). The library reports SQL injection only when the fingerprint of a
 // value (the types of its first five tokens, after folding) is in its blacklist. A value whose
 // tokens can only be of the types sqlInertTypes cannot have such a fingerprint: no blacklisted
