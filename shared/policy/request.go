@@ -123,11 +123,13 @@ func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) 
 	return r
 }
 
-// InitRequest sets *r to the request NewRequest would build, with the identity loaded by load
-// (may be nil) on first use: the glue's loader is one per plugin, where NewRequest's func would
-// be a closure allocated per request.
+// InitRequest makes *r, which must be the zero Request (new, or zeroed by its owner), the
+// request NewRequest would build, with the identity loaded by load (may be nil) on first use:
+// the glue's loader is one per plugin, where NewRequest's func would be a closure allocated per
+// request. It sets fields one by one: assigning a whole Request literal builds it on the stack
+// and copies it with write barriers, a measurable part of a request in Go on Wasm.
 func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityLoader) {
-	*r = Request{props: props, identity: load, Headers: make(Headers, 0, len(pairs))}
+	r.props, r.identity, r.Headers = props, load, make(Headers, 0, len(pairs))
 	for _, p := range pairs {
 		name := lowerName(p[0])
 		if name != "host" && (name == "" || name[0] != ':') { // most headers: no switch to go through
