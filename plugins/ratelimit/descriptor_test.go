@@ -187,23 +187,61 @@ func FuzzDescriptor(f *testing.F) {
 	})
 }
 
-// FuzzParseIP checks the shortcuts of parseIP and ipText against the plain forms: the address
-// netip reads from the text (bare, then with a port) and its String.
+// FuzzParseIP checks parseIP's shortcuts against the plain forms: the address netip reads from
+// the text (bare, then with a port), and its String for the text.
 func FuzzParseIP(f *testing.F) {
-	for _, s := range []string{"203.0.113.7", "203.0.113.7:4711", "[2001:db8::1]:80", "2001:db8::1", "::ffff:1.2.3.4",
-		"[::ffff:1.2.3.4]:9", "1.2.3.4:80:90", "01.2.3.4", "fe80::1%eth0", "[fe80::1%eth0]:1", "1.2.3.4%x", "", ":", "[1.2.3.4]:5", "2001:DB8::A"} {
-		f.Add(s)
+	for _, tc := range parseIPCases {
+		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		want, wantOK := plainParseIP(s)
-		got, ok := parseIP(s)
+		got, text, ok := parseIP(s)
 		if ok != wantOK || got != want {
 			t.Fatalf("parseIP(%q) = %v, %v; want %v, %v", s, got, ok, want, wantOK)
 		}
-		if ok && ipText(s, got) != got.String() {
-			t.Fatalf("ipText(%q) = %q; want %q", s, ipText(s, got), got.String())
+		if text != "" && text != got.String() {
+			t.Fatalf("parseIP(%q) text %q; want %q", s, text, got.String())
 		}
 	})
+}
+
+// parseIPCases are adversarial texts for parseIP; short says that its IPv4 shortcut reads them
+// (and gives the text without building it).
+var parseIPCases = []struct {
+	in    string
+	short bool
+}{
+	{"203.0.113.7", true}, {"203.0.113.7:4711", true}, {"0.0.0.0:0", true}, {"255.255.255.255:65535", true},
+	{"1.2.3.4:00080", true}, {"10.0.0.1:1", true},
+	{"1.2.3.4:000080", false}, // netip's port: any number of digits
+	{"01.2.3.4", false}, {"1.02.3.4", false}, {"1.2.3.00", false}, {"1.2.3.4.", false}, {".1.2.3.4", false},
+	{"1..2.3", false}, {"1.2.3", false}, {"1.2.3.4.5", false}, {"256.1.1.1", false}, {"1.2.3.1000", false},
+	{"1.2.3.4:", false}, {"1.2.3.4:65536", false}, {"1.2.3.4:99999", false}, {"1.2.3.4:-1", false},
+	{"1.2.3.4:+1", false}, {"1.2.3.4:1_0", false}, {"1.2.3.4:80:90", false}, {"1.2.3.4::80", false},
+	{" 1.2.3.4", false}, {"1.2.3.4 ", false}, {"1.2.3.4: 80", false}, {"1.2.3.4%x", false},
+	{"1.2.3.4%eth0:80", false}, {"[1.2.3.4]:5", false}, {"1.2.3.4/8", false}, {"1.2.3.-4", false},
+	{"::ffff:1.2.3.4", false}, {"[::ffff:1.2.3.4]:9", false}, {"2001:db8::1", false}, {"[2001:db8::1]:80", false},
+	{"2001:DB8::A", false}, {"fe80::1%eth0", false}, {"[fe80::1%eth0]:1", false}, {"::", false},
+	{"", false}, {":", false}, {":80", false}, {".", false}, {"...", false}, {"1.2.3.4\x00", false},
+	{"\uff11.2.3.4", false}, {"/run/envoy.sock", false}, {"localhost:80", false},
+}
+
+// TestParseIP: parseIP answers as netip on adversarial texts, and its shortcut reads the common
+// forms.
+func TestParseIP(t *testing.T) {
+	for _, tc := range parseIPCases {
+		want, wantOK := plainParseIP(tc.in)
+		got, text, ok := parseIP(tc.in)
+		if ok != wantOK || got != want {
+			t.Errorf("parseIP(%q) = %v, %v; want %v, %v", tc.in, got, ok, want, wantOK)
+		}
+		if _, _, short := parseIPv4Port(tc.in); short != tc.short {
+			t.Errorf("parseIPv4Port(%q) ok %v; want %v", tc.in, short, tc.short)
+		}
+		if tc.short && text != want.String() {
+			t.Errorf("parseIP(%q) text %q; want %q", tc.in, text, want.String())
+		}
+	}
 }
 
 // plainParseIP is parseIP without its shortcut: the address, else the address and port.
