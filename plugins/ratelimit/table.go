@@ -74,8 +74,14 @@ type table struct {
 	keys    [keyCacheSize]cachedKey // see key
 }
 
-// keyCacheSize is how many slot keys a table remembers (direct-mapped by slot index).
-const keyCacheSize = 256
+// keyCacheSize is how many slot keys a table remembers (direct-mapped by a hash of the slot
+// index: every key's first candidate is a multiple of probeWindow, so the index modulo the size
+// would leave three places in four to the other candidates, and returning clients would evict
+// each other's keys about three times as often).
+const (
+	keyCacheBits = 8
+	keyCacheSize = 1 << keyCacheBits
+)
 
 // cachedKey is a slot's key string; ok tells an entry from the zero value.
 type cachedKey struct {
@@ -93,7 +99,7 @@ func newTable(store policy.SharedStore, prefix string, slots, retries int, evict
 // them, each needing its key as a string: the keys of recently used slots are remembered
 // (they never change), so that a returning client's request builds none.
 func (t *table) key(i uint64) string {
-	c := &t.keys[i%keyCacheSize]
+	c := &t.keys[i*0x9e3779b97f4a7c15>>(64-keyCacheBits)] // Fibonacci hashing
 	if c.ok && c.idx == i {
 		return c.key
 	}

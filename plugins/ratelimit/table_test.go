@@ -205,6 +205,13 @@ func TestSlotKeys(t *testing.T) {
 			t.Fatalf("key(%d) = %q, want %q", i, got, want)
 		}
 	}
+	for i := range uint64(4 * keyCacheSize) { // more slots than places, twice
+		for _, j := range []uint64{i, i / 2} {
+			if got, want := tb.key(j), "p."+strconv.FormatUint(j, 10); got != want {
+				t.Fatalf("key(%d) = %q, want %q", j, got, want)
+			}
+		}
+	}
 	if n := testing.AllocsPerRun(100, func() { tb.key(7) }); n != 0 {
 		t.Errorf("a remembered key allocates %v times", n)
 	}
