@@ -129,31 +129,36 @@ func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) 
 // request. It sets fields one by one: assigning a whole Request literal builds it on the stack
 // and copies it with write barriers, a measurable part of a request in Go on Wasm.
 func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityLoader) {
-	r.props, r.identity, r.Headers = props, load, make(Headers, 0, len(pairs))
-	for _, p := range pairs {
-		name := lowerName(p[0])
-		if name != "host" && (name == "" || name[0] != ':') { // most headers: no switch to go through
-			r.Headers = append(r.Headers, Header{name, p[1]})
-			continue
-		}
-		switch name {
-		case ":method":
-			r.Method = p[1]
-		case ":scheme":
-			r.Scheme = p[1]
-		case ":authority", "host":
-			if r.Authority == "" {
-				r.Authority = p[1]
+	r.props, r.identity = props, load
+	// Filled by index, not appended: in Go on Wasm a [2]string or Header copied (a range value,
+	// an appended literal) is a memory.copy call.
+	hs, n := make(Headers, len(pairs)), 0
+	for i := range pairs {
+		name, value := lowerName(pairs[i][0]), pairs[i][1]
+		if name != "" && name[0] == ':' {
+			switch name {
+			case ":method":
+				r.Method = value
+				continue
+			case ":scheme":
+				r.Scheme = value
+				continue
+			case ":authority":
+				if r.Authority == "" {
+					r.Authority = value
+				}
+				continue
+			case ":path":
+				r.Path = value
+				continue
 			}
-			if name == "host" {
-				r.Headers = append(r.Headers, Header{name, p[1]})
-			}
-		case ":path":
-			r.Path = p[1]
-		default:
-			r.Headers = append(r.Headers, Header{name, p[1]})
+		} else if name == "host" && r.Authority == "" {
+			r.Authority = value
 		}
+		hs[n].Name, hs[n].Value = name, value
+		n++
 	}
+	r.Headers = hs[:n]
 }
 
 // Header returns the first value of the named header (case-insensitive name).
