@@ -30,3 +30,6 @@ func getResponseStatus() string {
 
 // getRequestHeaders is proxywasm.GetHttpRequestHeaders.
 func getRequestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }
+
+// getResponseHeaders is proxywasm.GetHttpResponseHeaders.
+func getResponseHeaders() ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }

@@ -88,13 +88,24 @@ func getRawProperty(raw []byte) (value []byte, ok bool) {
 	return takeHostData(), true
 }
 
-// getRequestHeaders is proxywasm.GetHttpRequestHeaders. When the host fails, the SDK is asked again
-// for its error: the same error as before, on a path never taken in practice.
+// getRequestHeaders is proxywasm.GetHttpRequestHeaders, and getResponseHeaders
+// proxywasm.GetHttpResponseHeaders, without the SDK's allocation per name and value (decodeMap).
 func getRequestHeaders() ([][2]string, error) {
+	return getHeaderMap(mapRequestHeaders, proxywasm.GetHttpRequestHeaders)
+}
+
+func getResponseHeaders() ([][2]string, error) {
+	return getHeaderMap(mapResponseHeaders, proxywasm.GetHttpResponseHeaders)
+}
+
+// getHeaderMap reads the header map of mapType. When the host fails, the SDK (sdkRead, for the
+// same map) is asked again for its error: the same error as before, on a path never taken in
+// practice.
+func getHeaderMap(mapType uint32, sdkRead func() ([][2]string, error)) ([][2]string, error) {
 	hostData, hostSize = nil, 0
-	if proxyGetHeaderMapPairs(mapRequestHeaders, unsafe.Pointer(&hostData), &hostSize) != statusOK || hostData == nil {
+	if proxyGetHeaderMapPairs(mapType, unsafe.Pointer(&hostData), &hostSize) != statusOK || hostData == nil {
 		hostData = nil
-		return proxywasm.GetHttpRequestHeaders()
+		return sdkRead()
 	}
 	return decodeMap(takeHostData()), nil
 }

@@ -32,8 +32,9 @@ type httpContext struct {
 	// request is req's storage, allocated with the context: one allocation per stream instead
 	// of two (Go on Wasm allocates slowly). Zeroed when the stream ends (OnHttpStreamDone).
 	request policy.Request
-	// statusResp is resp for a StatusOnlyResponse policy: the status alone, no allocation.
-	statusResp policy.Response
+	// response is resp's storage, as request is req's: the status alone for a StatusOnlyResponse
+	// policy, else the response headers. Zeroed when the stream ends.
+	response policy.Response
 
 	replied    bool // a local reply was sent: later callbacks (including our own reply's) pass
 	bufferBody bool // the request body is being buffered for the body phase
@@ -187,15 +188,15 @@ func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (a
 		return types.ActionContinue
 	}
 	if c.p.statusOnly { // one header, not the whole map (a missing :status reads as 0, as below)
-		c.statusResp = policy.Response{Status: policy.StatusOf(getResponseStatus())}
-		c.resp = &c.statusResp
+		c.response.Status, c.response.Headers, c.response.Body = policy.StatusOf(getResponseStatus()), nil, nil
 	} else {
-		pairs, err := proxywasm.GetHttpResponseHeaders()
+		pairs, err := getResponseHeaders()
 		if err != nil {
 			panic(err)
 		}
-		c.resp = policy.NewResponse(pairs)
+		policy.InitResponse(&c.response, pairs)
 	}
+	c.resp = &c.response
 	if c.p.response != nil && c.apply(c.p.response.OnResponse(c.req, c.resp), responseHeaders, false) {
 		return types.ActionPause
 	}
@@ -278,7 +279,7 @@ func (c *httpContext) OnHttpStreamDone() {
 	// outlives the stream even where the delete never comes (proxytest's native host keeps
 	// every context).
 	c.req, c.resp, c.sent = nil, nil, nil
-	c.request = policy.Request{}
+	c.request, c.response = policy.Request{}, policy.Response{}
 	streamEnded()
 }
 

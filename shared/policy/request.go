@@ -344,16 +344,26 @@ type Response struct {
 
 // NewResponse builds a response from header pairs as the host gives them.
 func NewResponse(pairs [][2]string) *Response {
-	resp := &Response{Headers: make(Headers, 0, len(pairs))}
-	for _, p := range pairs {
-		name := lowerName(p[0])
+	r := new(Response)
+	InitResponse(r, pairs)
+	return r
+}
+
+// InitResponse makes *r the response NewResponse would build, in place (the glue keeps a
+// stream's response in its context: no allocation per response). Filled by index, as in
+// InitRequest.
+func InitResponse(r *Response, pairs [][2]string) {
+	hs, n, status := make(Headers, len(pairs)), 0, 0
+	for i := range pairs {
+		name := lowerName(pairs[i][0])
 		if name == ":status" {
-			resp.Status = StatusOf(p[1])
+			status = StatusOf(pairs[i][1])
 			continue
 		}
-		resp.Headers = append(resp.Headers, Header{name, p[1]})
+		hs[n].Name, hs[n].Value = name, pairs[i][1]
+		n++
 	}
-	return resp
+	r.Status, r.Headers, r.Body = status, hs[:n], nil
 }
 
 // StatusOf is the status a :status header's text holds: its three digits, or 0. A response the
