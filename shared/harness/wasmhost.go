@@ -134,20 +134,41 @@ func (g guestMemory) ptr(off, size uint64) *byte {
 	return &buf[0]
 }
 
-// out copies size bytes at hostPtr into memory the guest allocates, and writes their address and
-// size where the guest asked.
-func (g guestMemory) out(ctx context.Context, hostPtr *byte, size int32, ptrAt, sizeAt uint64) {
+// result is where proxytest writes a host call's result (its address, size and, for shared data,
+// cas): the env host's, not the host function's locals, which would each be allocated on every
+// call (their addresses are passed on). Host functions never run nested: out's call into the
+// guest's allocator makes no host call.
+type result struct {
+	data *byte
+	size int32
+	cas  uint32
+}
+
+// result returns the env host's result, cleared.
+func (g guestMemory) result() *result {
+	r := &g.env.res
+	*r = result{}
+	return r
+}
+
+// out copies the result's bytes into memory the guest allocates, writes their address and size
+// where the guest asked, and clears r (which must not keep proxytest's bytes alive).
+func (g guestMemory) out(ctx context.Context, r *result, ptrAt, sizeAt uint64) {
+	hostPtr, size := r.data, r.size
+	r.data = nil
 	if size == 0 {
 		return
 	}
-	res, err := g.env.alloc(g.mod).Call(ctx, uint64(size))
-	if err != nil {
+	stack := g.env.stack[:]
+	stack[0] = uint64(size)
+	if err := g.env.alloc(g.mod).CallWithStack(ctx, stack); err != nil { // Call would allocate its results
 		panic(err)
 	}
-	buf, ok := g.mod.Memory().Read(uint32(res[0]), uint32(size))
+	at := uint32(stack[0])
+	buf, ok := g.mod.Memory().Read(at, uint32(size))
 	mustAccess(ok)
 	copy(buf, unsafe.Slice(hostPtr, size))
-	mustAccess(g.mod.Memory().WriteUint32Le(uint32(ptrAt), uint32(res[0])))
+	mustAccess(g.mod.Memory().WriteUint32Le(uint32(ptrAt), at))
 	mustAccess(g.mod.Memory().WriteUint32Le(uint32(sizeAt), uint32(size)))
 }
 
@@ -165,6 +186,8 @@ func mustAccess(ok bool) {
 type envHost struct {
 	allocFor api.Module
 	allocFn  api.Function
+	res      result    // see result
+	stack    [1]uint64 // the allocator's parameter and result (out)
 	// refused are the property paths (segments joined by "/") whose get and set this host
 	// answers NotFound (HostProfile.RefusedProperties).
 	refused []string
@@ -232,10 +255,9 @@ var envFuncs = []hostFunc{
 		if g.refuses(p[0], p[1]) {
 			return statusNotFound
 		}
-		var v *byte
-		var n int32
-		ret := proxyGetProperty(g.ptr(p[0], p[1]), int32(p[1]), unsafe.Pointer(&v), &n)
-		g.out(ctx, v, n, p[2], p[3])
+		r := g.result()
+		ret := proxyGetProperty(g.ptr(p[0], p[1]), int32(p[1]), unsafe.Pointer(&r.data), &r.size)
+		g.out(ctx, r, p[2], p[3])
 		return ret
 	}},
 	{"proxy_send_local_response", 8, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
@@ -243,12 +265,10 @@ var envFuncs = []hostFunc{
 			g.ptr(p[5], p[6]), int32(p[6]), int32(p[7]))
 	}},
 	{"proxy_get_shared_data", 5, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
-		var v *byte
-		var n int32
-		var cas uint32
-		ret := proxyGetSharedData(g.ptr(p[0], p[1]), int32(p[1]), unsafe.Pointer(&v), &n, &cas)
-		g.out(ctx, v, n, p[2], p[3])
-		g.u32(p[4], cas)
+		r := g.result()
+		ret := proxyGetSharedData(g.ptr(p[0], p[1]), int32(p[1]), unsafe.Pointer(&r.data), &r.size, &r.cas)
+		g.out(ctx, r, p[2], p[3])
+		g.u32(p[4], r.cas)
 		return ret
 	}},
 	{"proxy_set_shared_data", 5, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
@@ -267,20 +287,18 @@ var envFuncs = []hostFunc{
 		return ret
 	}},
 	{"proxy_dequeue_shared_queue", 3, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
-		var v *byte
-		var n int32
-		ret := proxyDequeueSharedQueue(uint32(p[0]), unsafe.Pointer(&v), &n)
-		g.out(ctx, v, n, p[1], p[2])
+		r := g.result()
+		ret := proxyDequeueSharedQueue(uint32(p[0]), unsafe.Pointer(&r.data), &r.size)
+		g.out(ctx, r, p[1], p[2])
 		return ret
 	}},
 	{"proxy_enqueue_shared_queue", 3, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
 		return proxyEnqueueSharedQueue(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]))
 	}},
 	{"proxy_get_header_map_value", 5, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
-		var v *byte
-		var n int32
-		ret := proxyGetHeaderMapValue(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]), unsafe.Pointer(&v), &n)
-		g.out(ctx, v, n, p[3], p[4])
+		r := g.result()
+		ret := proxyGetHeaderMapValue(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]), unsafe.Pointer(&r.data), &r.size)
+		g.out(ctx, r, p[3], p[4])
 		return ret
 	}},
 	{"proxy_add_header_map_value", 5, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
@@ -299,20 +317,18 @@ var envFuncs = []hostFunc{
 		return proxyRemoveHeaderMapValue(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]))
 	}},
 	{"proxy_get_header_map_pairs", 3, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
-		var v *byte
-		var n int32
-		ret := proxyGetHeaderMapPairs(uint32(p[0]), unsafe.Pointer(&v), &n)
-		g.out(ctx, v, n, p[1], p[2])
+		r := g.result()
+		ret := proxyGetHeaderMapPairs(uint32(p[0]), unsafe.Pointer(&r.data), &r.size)
+		g.out(ctx, r, p[1], p[2])
 		return ret
 	}},
 	{"proxy_set_header_map_pairs", 3, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
 		return proxySetHeaderMapPairs(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]))
 	}},
 	{"proxy_get_buffer_bytes", 5, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
-		var v *byte
-		var n int32
-		ret := proxyGetBufferBytes(uint32(p[0]), int32(p[1]), int32(p[2]), unsafe.Pointer(&v), &n)
-		g.out(ctx, v, n, p[3], p[4])
+		r := g.result()
+		ret := proxyGetBufferBytes(uint32(p[0]), int32(p[1]), int32(p[2]), unsafe.Pointer(&r.data), &r.size)
+		g.out(ctx, r, p[3], p[4])
 		return ret
 	}},
 	{"proxy_set_buffer_bytes", 5, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
@@ -335,10 +351,9 @@ var envFuncs = []hostFunc{
 		return ret
 	}},
 	{"proxy_call_foreign_function", 6, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
-		var v *byte
-		var n int32
-		ret := proxyCallForeignFunction(g.ptr(p[0], p[1]), int32(p[1]), g.ptr(p[2], p[3]), int32(p[3]), unsafe.Pointer(&v), &n)
-		g.out(ctx, v, n, p[4], p[5])
+		r := g.result()
+		ret := proxyCallForeignFunction(g.ptr(p[0], p[1]), int32(p[1]), g.ptr(p[2], p[3]), int32(p[3]), unsafe.Pointer(&r.data), &r.size)
+		g.out(ctx, r, p[4], p[5])
 		return ret
 	}},
 	{"proxy_set_tick_period_milliseconds", 1, nil, func(_ context.Context, _ guestMemory, p []uint64) uint32 {
