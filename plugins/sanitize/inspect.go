@@ -159,7 +159,7 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 		s.decodeNested(v, loc, t)
 	}
 	if keep && s.count == count && s.budget == budget {
-		s.clean.add(s.r, loc, raw, part)
+		s.clean.add(s.r, loc, raw, part, 0)
 	}
 }
 

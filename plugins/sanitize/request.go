@@ -104,8 +104,26 @@ func (s *scan) inspectURLQuery(raw, prefix string, t target) {
 // with '.', other than ".well-known": .git, .env, editor and agent settings). SQL injection is
 // also looked for in the whole decoded path of more than one segment (plainPath skips most):
 // a payload whose spaces are '/' ("/*x*/and/**/2=0") is split into harmless segments, which
-// CRS, reading the whole path, does not do.
+// CRS, reading the whole path, does not do. A path found clean before is not walked again
+// (cleancache.go).
 func (s *scan) inspectPath(path string) {
+	// A path found clean before (cleancache.go) costs a look-up and its charge to the budget.
+	keep := s.clean.keeps("path", path, "value")
+	if keep {
+		if charge, ok := s.clean.charged(s.r, "path", path, "value"); ok && !s.exhausted && s.budget >= charge {
+			s.budget -= charge
+			return
+		}
+	}
+	count, budget := s.count, s.budget
+	s.walkPath(path)
+	if keep && s.count == count {
+		s.clean.add(s.r, "path", path, "value", budget-s.budget)
+	}
+}
+
+// walkPath is inspectPath's walk: each segment, then the whole path.
+func (s *scan) walkPath(path string) {
 	seg := 0
 	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
 		part, tail, more := strings.Cut(rest, "/")
