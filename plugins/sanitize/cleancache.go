@@ -57,8 +57,14 @@ func (c *cleanValues) keeps(loc, raw, part string) bool {
 	case loc == "path":
 		return len(raw) <= maxCleanValue
 	default:
-		return len(raw) <= maxCleanValue && strings.HasPrefix(loc, "header.") && !secretNames.in(loc)
+		return strings.HasPrefix(loc, "header.") && c.keepsHeader(raw, secretNames.in(loc))
 	}
+}
+
+// keepsHeader reports whether the table may keep raw, a header's value, at a credential's
+// location (secret: secretNames in it) or another.
+func (c *cleanValues) keepsHeader(raw string, secret bool) bool {
+	return c != nil && len(raw) <= maxCleanValue && !secret
 }
 
 // slot is the table slot of loc, raw and part (FNV-1a: the table only needs a spread, a

@@ -36,21 +36,23 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 			cookies = append(cookies, splitPairs(h, ';', true)...)
 		}
 		for i, c := range cookies {
-			s.value(c.name, encURL, "cookie."+c.name, "name", target{})
-			s.value(c.value, encURL, "cookie."+c.name, "value", target{kind: inCookie, index: i})
+			loc := "cookie." + c.name
+			s.value(c.name, encURL, loc, "name", target{})
+			s.value(c.value, encURL, loc, "value", target{kind: inCookie, index: i})
 		}
 	}
 	for _, h := range req.Headers {
 		t := target{kind: inHeader, name: h.Name}
+		hn := p.headerNames.get(h.Name)
 		if !contains(p.headers, h.Name) {
-			if !p.allHeaders || skipHeader(h.Name) {
+			if !p.allHeaders || hn.skip {
 				continue
 			}
 			t = target{} // removing it would need the proxy to know it (ProxyNeeds): reject
 		}
-		s.value(h.Value, encNone, "header."+h.Name, "value", t)
-		if prefix, ok := urlQueryHeaders[h.Name]; ok {
-			s.inspectURLQuery(h.Value, prefix, t)
+		s.headerValue(h.Value, hn, t)
+		if hn.urlQuery != "" {
+			s.inspectURLQuery(h.Value, hn.urlQuery, t)
 		}
 	}
 	if s.count == 0 {
