@@ -152,6 +152,9 @@ func isSQLKeywordWord(w string) bool {
 	}
 	for i := 0; i < len(w); i++ {
 		if w[i] >= 0x80 {
+			if !upperASCIIOnly(w[i:]) {
+				return false
+			}
 			return sqlKeywordWords[strings.ToUpper(w)]
 		}
 	}
@@ -171,4 +174,22 @@ func isSQLKeywordWord(w string) bool {
 		up[i] = c
 	}
 	return sqlKeywordWords[string(up)]
+}
+
+// upperASCIIOnly reports whether strings.ToUpper may turn every non-ASCII rune of s into ASCII,
+// which a keyword of the table (all ASCII) needs: only U+0131 (dotless i, to 'I') and U+017F
+// (long s, to 'S') upper-case to ASCII (TestUpperToASCII); invalid UTF-8 becomes U+FFFD. Words of
+// accented text hold other letters: they are not upper-cased (an allocation and a call per rune
+// in Go-on-Wasm) to be looked up in vain.
+func upperASCIIOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x80 {
+			continue
+		}
+		if !strings.HasPrefix(s[i:], "\u0131") && !strings.HasPrefix(s[i:], "\u017f") {
+			return false
+		}
+		i++ // both are two bytes
+	}
+	return true
 }

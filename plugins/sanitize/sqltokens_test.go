@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	_ "unsafe" // go:linkname: the library's keyword table is not exported
 
 	"github.com/corazawaf/libinjection-go"
@@ -166,4 +167,19 @@ func FuzzSQLTokensInert(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUpperToASCII pins upperASCIIOnly's premise: the only non-ASCII runes unicode.ToUpper (what
+// strings.ToUpper maps with) turns into ASCII are U+0131 and U+017F.
+func TestUpperToASCII(t *testing.T) {
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if u := unicode.ToUpper(r); u < 0x80 && r != '\u0131' && r != '\u017f' {
+			t.Errorf("unicode.ToUpper(%U) = %q", r, u)
+		}
+	}
+	for s, want := range map[string]bool{"ſelect": true, "unıon": true, "é": false, "ſé": false, "\xff": false, "abc": true, "\xc4": false} {
+		if got := upperASCIIOnly(s); got != want {
+			t.Errorf("upperASCIIOnly(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
