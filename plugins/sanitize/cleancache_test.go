@@ -71,9 +71,12 @@ func TestCleanNamesAndSegments(t *testing.T) {
 		denied           bool
 		memos            []memo
 	}{
-		{"segments", "/api/orders", "", false, []memo{{"path[0]", "api", "value", true}, {"path[1]", "orders", "value", true}}},
+		{"segments", "/api/orders", "", false, []memo{{"path[0]", "api", "value", true}, {"path[1]", "orders", "value", true}, {"path", "/api/orders", "value", true}}},
 		{"attack segment", "/api/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "", true,
-			[]memo{{"path[1]", "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "value", false}}},
+			[]memo{{"path[1]", "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "value", false}, {"path", "/api/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "value", false}}},
+		{"hidden segment", "/app/.env", "", true, []memo{{"path[0]", "app", "value", true}, {"path", "/app/.env", "value", false}}},
+		{"traversal across segments", "/a/%2e%2e/etc/passwd", "", true, []memo{{"path", "/a/%2e%2e/etc/passwd", "value", false}}},
+		{"long path", "/" + strings.Repeat("a/", maxCleanValue/2), "", false, []memo{{"path", "/" + strings.Repeat("a/", maxCleanValue/2), "value", false}}},
 		{"keys, not values", "/x", `{"customer":{"city":"Dublin"}}`, false,
 			[]memo{{"json.customer", "customer", "name", true}, {"json.customer.city", "city", "name", true}, {"json.customer.city", "Dublin", "value", false}}},
 		{"long key", "/x", `{"` + long + `":1}`, false, []memo{{"json." + long, long, "name", false}}},
@@ -108,5 +111,37 @@ func TestCleanNamesAndSegments(t *testing.T) {
 				t.Errorf("decisions %v %q then %v %q, want denied %v both times", first.Verdict, first.Reason, second.Verdict, second.Reason, tc.denied)
 			}
 		})
+	}
+}
+
+// TestCleanPathCharge checks that a remembered path is charged to the inspection budget what its
+// walk charged (a segment decoded inside included), and that a phase whose budget is too small
+// for that walks the path again and records inspection_budget where the walk runs out.
+func TestCleanPathCharge(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := p.(*Policy)
+	path := "/api/" + base64.StdEncoding.EncodeToString([]byte("hello there, a plain sentence")) + "/x"
+	first := newScan(pol.def, pol.norm, pol.clean)
+	first.inspectPath(path)
+	charge, ok := pol.clean.charged(pol.def, "path", path, "value")
+	if spent := pol.def.inspectBudget() - first.budget; !ok || charge != spent || first.count != 0 {
+		t.Fatalf("kept %v with charge %d, the walk charged %d and found %d", ok, charge, spent, first.count)
+	}
+	if charge <= len(path)*2 {
+		t.Errorf("charge %d: the segment decoded inside was not charged", charge)
+	}
+	second := newScan(pol.def, pol.norm, pol.clean)
+	second.inspectPath(path)
+	if second.budget != first.budget || second.count != 0 {
+		t.Errorf("remembered path: budget %d, %d findings; the walk left %d, none", second.budget, second.count, first.budget)
+	}
+	short := newScan(pol.def, pol.norm, pol.clean)
+	short.budget = charge - 1
+	short.inspectPath(path)
+	if !short.exhausted || short.count != 1 || short.sample[0].rule != RuleInspectionBudget {
+		t.Errorf("budget short of the charge: exhausted %v, %d findings", short.exhausted, short.count)
 	}
 }

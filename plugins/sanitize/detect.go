@@ -122,9 +122,8 @@ var detectors = []detector{
 	// The line breaks isCRLF reads as CR and LF are the keywords but " http/".
 	{RuleCRLF, &needs{bytes: "\r\n", keywords: []string{" http/", "\xe5\x98", "\u2028", "\u0085"}},
 		func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
-	// Breakouts hold ')', filters "(attribute=".
-	{RuleLDAP, &needs{bytes: ")", also: func(_ *route, v normalized, _ string) bool { return v.bytes.has('(') && v.bytes.has('=') }},
-		func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
+	// Breakouts hold ")(" and one of "|&!", or '*' and ')'; filters "(attribute=" (mayBeLDAP).
+	{RuleLDAP, &needs{also: mayBeLDAP}, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
 }
 
 // gateMatcher finds every gate's keywords in a value in one pass: the detectors' keyword lists
@@ -230,6 +229,14 @@ func mayCompactToXSS(_ *route, v normalized, _ string) bool {
 		}
 	}
 	return false
+}
+
+// mayBeLDAP is the gate of ldap_injection: what isLDAP's breakouts ("*)(", "*))", ")(|", ")(&",
+// ")(!") and filters ('(' then an attribute and '=', ":=", "~=", ">=" or "<=") cannot match
+// without. A browser's User-Agent holds parentheses, but none of "*|&!=".
+func mayBeLDAP(_ *route, v normalized, _ string) bool {
+	b := &v.bytes
+	return b.has(')') && (b.has('*') || b.has('(') && b.hasAny("|&!")) || b.has('(') && b.has('=')
 }
 
 // braceSpellingsFrom returns what braceSpellings rewrites to "${".

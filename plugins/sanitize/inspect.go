@@ -131,10 +131,19 @@ func (s *scan) limit(rule, loc string) { s.add(finding{rule: rule, loc: loc}) }
 // escape, overlong UTF-8, NUL) is recorded as its own finding and the detectors still run on the
 // leniently decoded value: a malformed escape never hides the rest of the value.
 func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
+	s.inspect(raw, enc, loc, part, t, !s.nested && s.clean.keeps(loc, raw, part))
+}
+
+// headerValue is value for the value of a header named hn.
+func (s *scan) headerValue(raw string, hn *headerName, t target) {
+	s.inspect(raw, encNone, hn.loc, "value", t, !s.nested && s.clean.keepsHeader(raw, hn.secret))
+}
+
+// inspect is value, with whether the clean-value cache may keep raw at loc (cleanValues.keeps).
+func (s *scan) inspect(raw string, enc encoding, loc, part string, t target, keep bool) {
 	if raw == "" || !s.spend(len(raw)+len(loc), loc) {
 		return
 	}
-	keep := !s.nested && s.clean.keeps(loc, raw, part)
 	if keep && s.clean.has(s.r, loc, raw, part) {
 		return
 	}
@@ -159,7 +168,7 @@ func (s *scan) value(raw string, enc encoding, loc, part string, t target) {
 		s.decodeNested(v, loc, t)
 	}
 	if keep && s.count == count && s.budget == budget {
-		s.clean.add(s.r, loc, raw, part)
+		s.clean.add(s.r, loc, raw, part, 0)
 	}
 }
 

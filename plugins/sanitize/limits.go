@@ -11,12 +11,20 @@ import (
 // checkLimits records the protocol findings of the request headers on route r: method and
 // method override headers, protocol, header count and sizes, CR/LF in values, path and query
 // length, declared body size, denied and malformed headers (protocol.go) and content type.
+//
+// One pass over the headers (headerChecks) runs every per-header check and notes the headers the
+// other checks look for by name; only when a header has a finding are the headers walked again,
+// check by check, to record the findings in their order. In Go-on-Wasm each walk and each lookup
+// by name is a loop of string comparisons, on every request.
 func (s *scan) checkLimits(req *policy.Request) {
-	l := s.r.limits
+	l := &s.r.limits
+	hc := checkHeaders(req, l)
 	s.checkMethod(req.Method, "method")
-	for _, h := range req.Headers {
-		if contains(methodOverrideHeaders, h.Name) {
-			s.checkMethod(strings.ToUpper(strings.TrimSpace(h.Value)), "header."+h.Name)
+	if hc.override {
+		for _, h := range req.Headers {
+			if contains(methodOverrideHeaders, h.Name) {
+				s.checkMethod(strings.ToUpper(strings.TrimSpace(h.Value)), "header."+h.Name)
+			}
 		}
 	}
 	if p := req.Protocol(); p != "" && !contains(knownProtocols, p) {
@@ -25,16 +33,18 @@ func (s *scan) checkLimits(req *policy.Request) {
 	if len(req.Headers) > l.MaxHeaders {
 		s.limit(RuleHeaderCount, "headers")
 	}
-	for _, h := range req.Headers {
-		if len(h.Name) > l.MaxHeaderNameBytes || len(h.Value) > l.MaxHeaderValueBytes {
-			s.limit(RuleHeaderSize, "header."+h.Name)
-		}
-		if crlf, nul := breaksAndNUL(h.Value); crlf || nul {
-			if crlf {
-				s.limit(RuleHeaderCRLF, "header."+h.Name)
+	if hc.malformed {
+		for _, h := range req.Headers {
+			if !headerSized(h, l) {
+				s.limit(RuleHeaderSize, "header."+h.Name)
 			}
-			if nul {
-				s.limit(RuleNulByte, "header."+h.Name)
+			if crlf, nul := breaksAndNUL(h.Value); crlf || nul {
+				if crlf {
+					s.limit(RuleHeaderCRLF, "header."+h.Name)
+				}
+				if nul {
+					s.limit(RuleNulByte, "header."+h.Name)
+				}
 			}
 		}
 	}
@@ -44,19 +54,50 @@ func (s *scan) checkLimits(req *policy.Request) {
 	if len(req.Query()) > l.MaxQueryBytes {
 		s.limit(RuleQueryLength, "query")
 	}
-	if cl, ok := req.Headers.Get("content-length"); ok {
-		if n, err := strconv.ParseInt(strings.TrimSpace(cl), 10, 64); err == nil && n > int64(l.MaxBodyBytes) {
+	if hc.body.hasLength {
+		if n, err := strconv.ParseInt(strings.TrimSpace(hc.body.contentLength), 10, 64); err == nil && n > int64(l.MaxBodyBytes) {
 			s.limit(RuleBodySize, "body")
 		}
 	}
-	s.checkHeaderValues(req)
-	if hasBody(req) {
-		if _, typed := req.Headers.Get("content-type"); !typed {
+	if hc.invalid {
+		s.checkHeaderValues(req)
+	}
+	s.checkHost(req)
+	if hc.body.announced() {
+		if !hc.body.hasType {
 			s.limit(RuleContentTypeMissing, "header.content-type")
-		} else if len(s.r.contentTypes) > 0 && !contains(s.r.contentTypes, mediaType(req)) {
+		} else if len(s.r.contentTypes) > 0 && !contains(s.r.contentTypes, mediaType(hc.body.contentType)) {
 			s.limit(RuleContentType, "header.content-type")
 		}
 	}
+}
+
+// headerChecks is what one pass over the request headers found (checkHeaders).
+type headerChecks struct {
+	// override is set when a method override header is present, malformed when a header is too
+	// large or holds CR, LF or NUL, invalid when one is denied or fails validHeaderValue.
+	override, malformed, invalid bool
+	body                         bodyHeaders
+}
+
+// checkHeaders runs the per-header checks of checkLimits on every header of req, in one pass.
+func checkHeaders(req *policy.Request, l *Limits) (hc headerChecks) {
+	for _, h := range req.Headers {
+		hc.body.note(h.Name, h.Value)
+		hc.override = hc.override || contains(methodOverrideHeaders, h.Name)
+		if crlf, nul := breaksAndNUL(h.Value); crlf || nul || !headerSized(h, l) {
+			hc.malformed = true
+		}
+		if contains(l.DeniedHeaders, h.Name) || !validHeaderValue(h.Name, h.Value, req.Method, l.MaxRanges) {
+			hc.invalid = true
+		}
+	}
+	return hc
+}
+
+// headerSized reports a header within limits.maxHeaderNameBytes and maxHeaderValueBytes.
+func headerSized(h policy.Header, l *Limits) bool {
+	return len(h.Name) <= l.MaxHeaderNameBytes && len(h.Value) <= l.MaxHeaderValueBytes
 }
 
 // usualMethods are the methods of web and API traffic. Any other method (TRACE and TRACK echo
@@ -92,25 +133,45 @@ func (s *scan) checkMethod(m, loc string) {
 	}
 }
 
-// hasBody reports whether the request headers announce a body.
-func hasBody(req *policy.Request) bool {
-	if cl, ok := req.Headers.Get("content-length"); ok {
-		return strings.TrimSpace(cl) != "0"
-	}
-	if _, ok := req.Headers.Get("transfer-encoding"); ok {
-		return true
-	}
-	_, ok := req.Headers.Get("content-type")
-	return ok
+// bodyHeaders are the headers that announce a body, as the first of each name says it (what
+// policy.Headers.Get returns).
+type bodyHeaders struct {
+	contentLength, contentType    string
+	hasLength, hasType, hasChunks bool
 }
 
-// mediaType is the request's media type in lower case without parameters, "" if absent or
-// unparsable.
-func mediaType(req *policy.Request) string {
-	ct, ok := req.Headers.Get("content-type")
-	if !ok {
-		return ""
+// note takes in one request header.
+func (b *bodyHeaders) note(name, value string) {
+	switch {
+	case name == "content-length" && !b.hasLength:
+		b.contentLength, b.hasLength = value, true
+	case name == "content-type" && !b.hasType:
+		b.contentType, b.hasType = value, true
+	case name == "transfer-encoding":
+		b.hasChunks = true
 	}
+}
+
+// announced reports whether the headers announce a body.
+func (b *bodyHeaders) announced() bool {
+	if b.hasLength {
+		return strings.TrimSpace(b.contentLength) != "0"
+	}
+	return b.hasChunks || b.hasType
+}
+
+// hasBody reports whether the request headers announce a body.
+func hasBody(req *policy.Request) bool {
+	var b bodyHeaders
+	for _, h := range req.Headers {
+		b.note(h.Name, h.Value)
+	}
+	return b.announced()
+}
+
+// mediaType is the media type of a Content-Type value in lower case without parameters, "" if
+// unparsable.
+func mediaType(ct string) string {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return ""

@@ -36,9 +36,10 @@ import (
 // zstd"); hundreds are a parser stress test.
 const maxAcceptEncoding = 100
 
-// checkHeaderValues records the header_denied and header_invalid findings above.
+// checkHeaderValues records the header_denied and header_invalid findings above of the request
+// headers.
 func (s *scan) checkHeaderValues(req *policy.Request) {
-	l := s.r.limits
+	l := &s.r.limits
 	for _, h := range req.Headers {
 		if contains(l.DeniedHeaders, h.Name) {
 			s.limit(RuleHeaderDenied, "header."+h.Name)
@@ -48,7 +49,12 @@ func (s *scan) checkHeaderValues(req *policy.Request) {
 			s.limit(RuleHeaderInvalid, "header."+h.Name)
 		}
 	}
-	if l.RequireHostName != nil && *l.RequireHostName && isIPHost(req.Authority) {
+}
+
+// checkHost records header_invalid at header.host for an IP address under
+// limits.requireHostName.
+func (s *scan) checkHost(req *policy.Request) {
+	if l := &s.r.limits; l.RequireHostName != nil && *l.RequireHostName && isIPHost(req.Authority) {
 		s.limit(RuleHeaderInvalid, "header.host")
 	}
 }
@@ -115,12 +121,13 @@ func isToken(s string) bool {
 	return true
 }
 
-// mediaParams splits "type/subtype; a=b; c=\"d;e\"" at the semicolons outside quoted strings.
-// It is hand-written rather than mime.ParseMediaType, which refuses values every server accepts
-// (a boundary "----=_Part_1" unquoted) and accepts what no client sends (a parameter without '=').
-func mediaParams(v string) []string {
-	var parts []string
-	quoted, start := false, 0
+// cutMediaParam cuts "type/subtype; a=b; c=\"d;e\"" at its first semicolon outside quoted
+// strings: the text before it, the text after it, and whether there was one. It is hand-written
+// rather than mime.ParseMediaType, which refuses values every server accepts (a boundary
+// "----=_Part_1" unquoted) and accepts what no client sends (a parameter without '='); it walks
+// the value in place, without a slice of its parts (an allocation per request in Go-on-Wasm).
+func cutMediaParam(v string) (before, after string, found bool) {
+	quoted := false
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c == '\\' && quoted:
@@ -128,24 +135,26 @@ func mediaParams(v string) []string {
 		case c == '"':
 			quoted = !quoted
 		case c == ';' && !quoted:
-			parts = append(parts, v[start:i])
-			start = i + 1
+			return v[:i], v[i+1:], true
 		}
 	}
-	return append(parts, v[start:])
+	return v, "", false
 }
 
 // validContentType reports a Content-Type of the form type/subtype followed by parameters, each
 // a token, '=' and a value that is a quoted string or has no white space or control character,
 // no parameter twice and a charset parameter allowedCharset accepts.
 func validContentType(v string) bool {
-	parts := mediaParams(v)
-	typ, sub, ok := strings.Cut(strings.TrimSpace(parts[0]), "/")
+	mt, rest, more := cutMediaParam(v)
+	typ, sub, ok := strings.Cut(strings.TrimSpace(mt), "/")
 	if !ok || !isToken(typ) || !isToken(sub) {
 		return false
 	}
-	var seen []string
-	for _, p := range parts[1:] {
+	var seenNames [4]string // most types have a parameter or two: no allocation
+	seen := seenNames[:0]
+	for more {
+		var p string
+		p, rest, more = cutMediaParam(rest)
 		p = strings.TrimLeft(p, " \t")
 		if strings.TrimSpace(p) == "" {
 			continue // "text/plain;" and "a=b; ;c=d" are sloppy, not hostile

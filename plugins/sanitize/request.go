@@ -36,21 +36,23 @@ func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 			cookies = append(cookies, splitPairs(h, ';', true)...)
 		}
 		for i, c := range cookies {
-			s.value(c.name, encURL, "cookie."+c.name, "name", target{})
-			s.value(c.value, encURL, "cookie."+c.name, "value", target{kind: inCookie, index: i})
+			loc := "cookie." + c.name
+			s.value(c.name, encURL, loc, "name", target{})
+			s.value(c.value, encURL, loc, "value", target{kind: inCookie, index: i})
 		}
 	}
 	for _, h := range req.Headers {
 		t := target{kind: inHeader, name: h.Name}
+		hn := p.headerNames.get(h.Name)
 		if !contains(p.headers, h.Name) {
-			if !p.allHeaders || skipHeader(h.Name) {
+			if !p.allHeaders || hn.skip {
 				continue
 			}
 			t = target{} // removing it would need the proxy to know it (ProxyNeeds): reject
 		}
-		s.value(h.Value, encNone, "header."+h.Name, "value", t)
-		if prefix, ok := urlQueryHeaders[h.Name]; ok {
-			s.inspectURLQuery(h.Value, prefix, t)
+		s.headerValue(h.Value, hn, t)
+		if hn.urlQuery != "" {
+			s.inspectURLQuery(h.Value, hn.urlQuery, t)
 		}
 	}
 	if s.count == 0 {
@@ -104,8 +106,26 @@ func (s *scan) inspectURLQuery(raw, prefix string, t target) {
 // with '.', other than ".well-known": .git, .env, editor and agent settings). SQL injection is
 // also looked for in the whole decoded path of more than one segment (plainPath skips most):
 // a payload whose spaces are '/' ("/*x*/and/**/2=0") is split into harmless segments, which
-// CRS, reading the whole path, does not do.
+// CRS, reading the whole path, does not do. A path found clean before is not walked again
+// (cleancache.go).
 func (s *scan) inspectPath(path string) {
+	// A path found clean before (cleancache.go) costs a look-up and its charge to the budget.
+	keep := s.clean.keeps("path", path, "value")
+	if keep {
+		if charge, ok := s.clean.charged(s.r, "path", path, "value"); ok && !s.exhausted && s.budget >= charge {
+			s.budget -= charge
+			return
+		}
+	}
+	count, budget := s.count, s.budget
+	s.walkPath(path)
+	if keep && s.count == count {
+		s.clean.add(s.r, "path", path, "value", budget-s.budget)
+	}
+}
+
+// walkPath is inspectPath's walk: each segment, then the whole path.
+func (s *scan) walkPath(path string) {
 	seg := 0
 	for rest := strings.TrimPrefix(path, "/"); ; seg++ {
 		part, tail, more := strings.Cut(rest, "/")

@@ -47,6 +47,9 @@ type Policy struct {
 	maxParts int
 	// clean remembers the values found clean (cleancache.go).
 	clean *cleanValues
+	// headerNames remembers what the headers phase needs of the header names seen
+	// (headernames.go).
+	headerNames *headerNames
 }
 
 // Parse strictly decodes and compiles the spec.
@@ -57,7 +60,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	}
 	var es config.Errors
 	p := &Policy{
-		allHeaders: true, cookies: true, path: true, clean: &cleanValues{},
+		allHeaders: true, cookies: true, path: true, clean: &cleanValues{}, headerNames: &headerNames{},
 		maxParts: inherit(spec.Multipart.MaxParts, DefaultMaxParts),
 		norm: normalizer{
 			maxIter:  inherit(spec.Normalize.MaxIterations, DefaultMaxIterations),

@@ -13,9 +13,16 @@ import "strings"
 //     bytes of 0x80 and above make words (parseWord) or numbers and dots (parseNumber),
 //     white space separates tokens (parseWhite), '+', '-', '%' and '/' are one-byte operators
 //     ("--" would be a comment, "/*" needs '*'), '&' is one too unless doubled ("&&" is a
-//     logical operator; "&=", an operator as well, needs '='), ',' and ';' are their own types,
-//     ':' is a colon or the operator "::". Everything that opens a string, a comment, a
-//     parenthesis or a brace, and the other operators, is left out;
+//     logical operator; "&=" is an operator), '=' is one ("=" opens no two-byte operator of the
+//     table; ":=" is an operator too), '?' is a token of its own (parseOther), ',' and ';' are
+//     their own types, ':' is a colon or the operator "::". Everything that opens a string, a
+//     comment, a parenthesis or a brace, and the other operators, is left out;
+//   - a value with a quote (' or ", which open strings, parseString) passes only without any
+//     operator byte, ',', ';', ':' or '?' (sqlInertQuotedBytes): its tokens are barewords,
+//     numbers, dots and strings (sqlInertQuotedTypes), in each of the contexts the library
+//     reads it in (as is, and as if it followed a single or a double quote). The letters that
+//     open the string forms b'…', e'…', n'…', q'…' and x'…' make strings or words too, and the
+//     comments that make the library read the value again as MySQL need '-' or '#';
 //   - '@' opens a variable (parseVar; its name runs to the next punctuation), which only a few
 //     blacklisted fingerprints hold, each after an operator or with ';' ("1ov", "nov;",
 //     "n1v;"): a value with '@' passes only without any operator byte, ';' or ':'
@@ -36,20 +43,24 @@ import "strings"
 // and on arbitrary values.
 
 // sqlInertBytes are the bytes of values whose tokens can only be of sqlInertTypes (as long as no
-// word is a keyword and "--" does not occur).
-var sqlInertBytes, sqlInertVarBytes = func() (byteSet, byteSet) {
-	b, v := bytesOf(wordChars+". \t\n\v\f\r+-%/&,;:"), bytesOf(wordChars+". \t\n\v\f\r,@")
+// word is a keyword and "--" does not occur), sqlInertVarBytes and sqlInertQuotedBytes those of
+// values with '@' and with quotes.
+var sqlInertBytes, sqlInertVarBytes, sqlInertQuotedBytes = func() (byteSet, byteSet, byteSet) {
+	b, v, q := bytesOf(wordChars+". \t\n\v\f\r+-%/&,;:=?"), bytesOf(wordChars+". \t\n\v\f\r,@"), bytesOf(wordChars+". \t\n\v\f\r'\"")
 	b[2], b[3] = ^uint64(0), ^uint64(0) // 0x80 to 0xFF: word bytes, 0xA0 white space
 	v[2], v[3] = b[2], b[3]
-	return b, v
+	q[2], q[3] = b[2], b[3]
+	return b, v, q
 }()
 
 // sqlInertTypes are the token types the values sqlTokensInert accepts can hold: barewords,
-// numbers, dots, operators, commas, semicolons and colons; sqlInertVarTypes those of values
-// with '@': barewords, numbers, dots, commas and variables.
+// numbers, dots, operators, commas, semicolons, colons and '?'; sqlInertVarTypes those of values
+// with '@': barewords, numbers, dots, commas and variables; sqlInertQuotedTypes those of values
+// with quotes: barewords, numbers, dots and strings.
 const (
-	sqlInertTypes    = "n1.o,;:"
-	sqlInertVarTypes = "n1.,v"
+	sqlInertTypes       = "n1.o,;:?"
+	sqlInertVarTypes    = "n1.,v"
+	sqlInertQuotedTypes = "n1.s"
 )
 
 // sqlKeywordWords are the words of sqlKeywordList's entries (phrases split at spaces).
@@ -72,8 +83,11 @@ func sqlTokensInert(v *normalized) bool {
 		return true
 	}
 	allowed := &sqlInertBytes
-	if v.bytes.has('@') {
+	switch {
+	case v.bytes.has('@'):
 		allowed = &sqlInertVarBytes
+	case v.bytes.has('\'') || v.bytes.has('"'):
+		allowed = &sqlInertQuotedBytes
 	}
 	for i := range v.bytes {
 		if v.bytes[i]&^allowed[i] != 0 {
@@ -138,6 +152,9 @@ func isSQLKeywordWord(w string) bool {
 	}
 	for i := 0; i < len(w); i++ {
 		if w[i] >= 0x80 {
+			if !upperASCIIOnly(w[i:]) {
+				return false
+			}
 			return sqlKeywordWords[strings.ToUpper(w)]
 		}
 	}
@@ -157,4 +174,22 @@ func isSQLKeywordWord(w string) bool {
 		up[i] = c
 	}
 	return sqlKeywordWords[string(up)]
+}
+
+// upperASCIIOnly reports whether strings.ToUpper may turn every non-ASCII rune of s into ASCII,
+// which a keyword of the table (all ASCII) needs: only U+0131 (dotless i, to 'I') and U+017F
+// (long s, to 'S') upper-case to ASCII (TestUpperToASCII); invalid UTF-8 becomes U+FFFD. Words of
+// accented text hold other letters: they are not upper-cased (an allocation and a call per rune
+// in Go-on-Wasm) to be looked up in vain.
+func upperASCIIOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x80 {
+			continue
+		}
+		if !strings.HasPrefix(s[i:], "\u0131") && !strings.HasPrefix(s[i:], "\u017f") {
+			return false
+		}
+		i++ // both are two bytes
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	_ "unsafe" // go:linkname: the library's keyword table is not exported
 
 	"github.com/corazawaf/libinjection-go"
@@ -64,7 +65,7 @@ func TestSQLInertFingerprints(t *testing.T) {
 			continue
 		}
 		n++
-		for _, types := range []string{sqlInertTypes, sqlInertVarTypes} {
+		for _, types := range []string{sqlInertTypes, sqlInertVarTypes, sqlInertQuotedTypes} {
 			if fp := k[1:]; strings.Trim(fp, strings.ToUpper(types)) == "" {
 				t.Errorf("blacklisted fingerprint %q is made of inert types %q only", fp, types)
 			}
@@ -76,22 +77,25 @@ func TestSQLInertFingerprints(t *testing.T) {
 }
 
 // TestSQLInertOperators checks the operators sqlTokensInert lets through against the table:
-// the two-byte lookups of ':' and '&' (parseOperator2) find nothing but the operator "::" and
-// the "&&" the gate refuses, and no two inert operators fold into a phrase (merge), which could
-// have another type.
+// the two-byte lookups of ':', '&' and '=' (parseOperator2) find nothing but the operators "::",
+// ":=" and "&=" and the "&&" the gate refuses, and no two inert operators fold into a phrase
+// (merge), which could have another type.
 func TestSQLInertOperators(t *testing.T) {
 	for c := 0; c < 256; c++ {
 		if !sqlInertBytes.has(byte(c)) {
 			continue
 		}
-		if typ, ok := libinjectionKeywords[":"+string(byte(c))]; ok && (c != ':' || typ != 'o') {
+		if typ, ok := libinjectionKeywords[":"+string(byte(c))]; ok && (c != ':' && c != '=' || typ != 'o') {
 			t.Errorf("%q is %q in the table", ":"+string(byte(c)), typ)
 		}
-		if typ, ok := libinjectionKeywords["&"+string(byte(c))]; ok && c != '&' {
+		if typ, ok := libinjectionKeywords["&"+string(byte(c))]; ok && c != '&' && (c != '=' || typ != 'o') {
 			t.Errorf("%q is %q in the table", "&"+string(byte(c)), typ)
 		}
+		if typ, ok := libinjectionKeywords["="+string(byte(c))]; ok {
+			t.Errorf("%q is %q in the table", "="+string(byte(c)), typ)
+		}
 	}
-	ops := []string{"+", "-", "%", "/", "::", "&"}
+	ops := []string{"+", "-", "%", "/", "::", "&", "=", ":=", "&="}
 	for _, a := range ops {
 		for _, b := range ops {
 			if _, ok := libinjectionKeywords[a+" "+b]; ok {
@@ -109,10 +113,14 @@ func TestSQLTokensInert(t *testing.T) {
 	for s, want := range map[string]bool{
 		"Dublin": true, "TSHIRT-RED-M": true, "+353 1 234 5678": true, "12 Main St.": true, "D02 X285": true,
 		"Siobhán Ní Bhriain": true, "10:30, 11:45; 19.99/2": true, "example.ie": true,
-		"1e5": true, "5pm": true, "1 union select": false, "a or b": false, "at 5pm": false, "1e5 x": false, "x--": false, "O'Brien": false, "8--": false,
+		"1e5": true, "5pm": true, "1 union select": false, "a or b": false, "at 5pm": false, "1e5 x": false, "x--": false, "8--": false,
+		"O'Brien": true, "Shari'a's": true, `say "hi"`: true, "q'x'": true, "N'abc'": true, "x'41' b'01' e'a'": true, "it's 5 o'clock": true,
+		"' or '1'='1": false, "1' union select 1": false, "admin'#": false, "admin'--": false, "a'b,c": false, "a'+b": false, "a';": false,
+		"a'(": false, "a' @b": false, "it's-a": false, "`a`'": false, "a'\\'": false,
+		"https://www.example.com/search?q=shoes": true, "a?b": true, "a:=b": true, "a&=b": true, "1=1": true, "a==b": true, "x?q=1' or 1=1": false,
 		"a@b.ie": true, "siobhan.ni-bhriain@example.ie": false, "a@b;": false, "1 1@x": true, "a@b, c": true,
-		"a & b": true, "R&D": true, "a && b": false, "a&&b": false, "a &= b": false, "a & @b": false, "a(b)": false, "select.x": false, ".com": false,
-		"ſelect x": false, "Bé ſelect": false, "a=b": false, "a/*b": false, "x\x01y": false, "2nd x": false,
+		"a & b": true, "R&D": true, "a && b": false, "a&&b": false, "a &= b": true, "a & @b": false, "a(b)": false, "select.x": false, ".com": false,
+		"ſelect x": false, "Bé ſelect": false, "a/*b": false, "x\x01y": false, "2nd x": false, "a=b": true, "a=b or c": false,
 	} {
 		v := normalized{text: s, bytes: bytesOf(s)} // not NFKC: "ſ" is read by strings.ToUpper
 		if got := sqlTokensInert(&v); got != want {
@@ -124,7 +132,8 @@ func TestSQLTokensInert(t *testing.T) {
 	}
 	parts := []string{"union", "select", "or", "and", "1", "0", "0x1", "1e1", "null", "sleep", "is", "not",
 		"Dublin", "Main", "St", "x", "_", "é", "ſ", "1.5", ".", "..", " ", "  ", "+", "-", "%", "/", ",", ";", ":", "::",
-		"\t", "\xa0", "\xc3\xa0", "a.b", "char", "sys", "at time", "zone", "&", "@", "@@", "@version", "x@y.ie"}
+		"\t", "\xa0", "\xc3\xa0", "a.b", "char", "sys", "at time", "zone", "&", "@", "@@", "@version", "x@y.ie",
+		"=", "==", "?", ":=", "&=", "'", "\"", "q'", "Q'", "n'", "N'", "x'", "b'", "e'", "E'", "u'", "'s", "0x", "q'(", "''"}
 	r := rand.New(rand.NewPCG(3, 4))
 	checked := 0
 	for i := 0; i < 300_000; i++ {
@@ -158,4 +167,19 @@ func FuzzSQLTokensInert(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUpperToASCII pins upperASCIIOnly's premise: the only non-ASCII runes unicode.ToUpper (what
+// strings.ToUpper maps with) turns into ASCII are U+0131 and U+017F.
+func TestUpperToASCII(t *testing.T) {
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if u := unicode.ToUpper(r); u < 0x80 && r != '\u0131' && r != '\u017f' {
+			t.Errorf("unicode.ToUpper(%U) = %q", r, u)
+		}
+	}
+	for s, want := range map[string]bool{"ſelect": true, "unıon": true, "é": false, "ſé": false, "\xff": false, "abc": true, "\xc4": false} {
+		if got := upperASCIIOnly(s); got != want {
+			t.Errorf("upperASCIIOnly(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
