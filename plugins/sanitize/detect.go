@@ -203,7 +203,8 @@ const compactable = " \t\n\r\f\v[]&/"
 // "&colon;", a '.' from `["`).
 const xssBytes = "<=(:.!+$`-[&"
 
-// xssWords are the xssMarkers entries without any of xssBytes: letters only.
+// xssWords are the xssMarkers entries without any of xssBytes: lower-case letters only
+// (TestXSSWordsAreLetters).
 var xssWords = func() (words []string) {
 	for _, m := range xssMarkers.list() {
 		if !strings.ContainsAny(m, xssBytes) {
@@ -214,8 +215,8 @@ var xssWords = func() (words []string) {
 }()
 
 // mayCompactToXSS reports a value that compactJS shortens (its prefilter's bytes) and that may
-// then hold a script sink: one of xssBytes, or every letter of one of xssWords, which the
-// shortening may join from pieces ("from charcode").
+// then hold a script sink: one of xssBytes, or every letter of one of xssWords in either case,
+// which the shortening may join from pieces ("from charcode", "FROM CHAR CODE").
 func mayCompactToXSS(_ *route, v normalized, _ string) bool {
 	if !v.bytes.hasAny(compactable) {
 		return false
@@ -224,7 +225,7 @@ func mayCompactToXSS(_ *route, v normalized, _ string) bool {
 		return true
 	}
 	for _, w := range xssWords {
-		if v.bytes.hasAll(w) {
+		if v.bytes.hasAllLetters(w) { // in either case: isXSSHeuristic reads the folded value
 			return true
 		}
 	}

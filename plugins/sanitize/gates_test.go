@@ -91,6 +91,7 @@ func FuzzGates(f *testing.F) {
 			for _, k := range d.needs.keywords {
 				f.Add(k)
 				f.Add("x " + strings.ToUpper(k) + "(1)")
+				f.Add(strings.Join(strings.Split(strings.ToUpper(k), ""), " ")) // "F R O M C H A R C O D E"
 			}
 		}
 	}
@@ -110,6 +111,24 @@ func FuzzGates(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestXSSWordsAreLetters pins what mayCompactToXSS's case-blind letter test (hasAllLetters)
+// assumes of xssWords, and that the letters of a sink spaced out in upper case are gated in as
+// in lower case (isXSSHeuristic reads the folded value).
+func TestXSSWordsAreLetters(t *testing.T) {
+	for _, w := range xssWords {
+		if strings.Trim(w, "abcdefghijklmnopqrstuvwxyz") != "" || w == "" {
+			t.Errorf("xssWords entry %q is not lower-case letters only", w)
+		}
+	}
+	n := normalizer{maxIter: 3, maxBytes: 1 << 16}
+	for _, s := range []string{"from char code", "FROM CHAR CODE", "From Char Code"} {
+		v, _ := n.normalize(s, encNone)
+		if !mayCompactToXSS(nil, v, "query.q") {
+			t.Errorf("%q is gated out of the script-sink heuristic", s)
+		}
+	}
 }
 
 // TestKeywordMatcher checks the automaton against a substring search of each group's patterns

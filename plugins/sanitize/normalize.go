@@ -87,6 +87,18 @@ func (b *byteSet) hasAll(chars string) bool {
 	return true
 }
 
+// hasAllLetters reports whether the set holds every byte of letters, a string of ASCII lower-case
+// letters, in either case: a detector matching the folded value finds "fromcharcode" in
+// "FROM CHAR CODE" too.
+func (b *byteSet) hasAllLetters(letters string) bool {
+	for i := 0; i < len(letters); i++ {
+		if c := letters[i]; !b.has(c) && !b.has(c-'a'+'A') {
+			return false
+		}
+	}
+	return true
+}
+
 // nonASCII reports a byte of 0x80 or more.
 func (b *byteSet) nonASCII() bool { return b[2]|b[3] != 0 }
 
