@@ -77,16 +77,6 @@ func (b *byteSet) intersects(c *byteSet) bool {
 	return b[0]&c[0]|b[1]&c[1]|b[2]&c[2]|b[3]&c[3] != 0
 }
 
-// hasAll reports every byte of chars.
-func (b *byteSet) hasAll(chars string) bool {
-	for i := 0; i < len(chars); i++ {
-		if !b.has(chars[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // hasAllLetters reports whether the set holds every byte of letters, a string of ASCII lower-case
 // letters, in either case: a detector matching the folded value finds "fromcharcode" in
 // "FROM CHAR CODE" too.
