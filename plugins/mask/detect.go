@@ -21,12 +21,60 @@ const (
 	detectIBAN  = "iban"
 )
 
-// builtinDetectors maps each detector name to its implementation.
-var builtinDetectors = map[string]detector{
-	detectEmail: emailDetector{},
-	detectCard:  cardDetector{},
-	detectPhone: phoneDetector{},
-	detectIBAN:  ibanDetector{},
+// builtin is a built-in detector and what a string needs for it to match anything.
+type builtin struct {
+	detector
+	need need
+}
+
+// builtinDetectors maps each detector name to its implementation. Each need is what the
+// detector's find requires of any match (TestBuiltinNeeds, FuzzBuiltinNeeds):
+//   - email: an '@' (matches are found from one);
+//   - card: 13 digits (a card number's least);
+//   - phone: 8 digits (find's own first test; a national number needs 10);
+//   - iban: 15 bytes, 2 upper-case letters and 2 digits (country code, check digits).
+var builtinDetectors = map[string]builtin{
+	detectEmail: {emailDetector{}, need{at: true}},
+	detectCard:  {cardDetector{}, need{digits: 13}},
+	detectPhone: {phoneDetector{}, need{digits: 8}},
+	detectIBAN:  {ibanDetector{}, need{length: 15, upper: 2, digits: 2}},
+}
+
+// need is a lower bound on what a string must contain for a detector to find a match in it. The
+// rewriter counts a value's facts once and skips the detectors whose need the value falls short
+// of: in Go on Wasm each call (an interface call at that) costs more than the one counting pass,
+// and most values of a response (names, ids, flags) match no detector. The zero need (configured
+// patterns) is met by every string.
+type need struct {
+	length, digits, upper int
+	at                    bool
+}
+
+// facts are the counts of a string that needs are checked against.
+type facts struct {
+	length, digits, upper int
+	at                    bool
+}
+
+// factsOf counts s's ASCII digits and upper-case letters and notes an '@'.
+func factsOf(s string) facts {
+	f := facts{length: len(s)}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			f.digits++
+		case isUpper(c):
+			f.upper++
+		case c == '@':
+			f.at = true
+		}
+	}
+	return f
+}
+
+// metBy reports whether f has all n needs.
+func (n *need) metBy(f *facts) bool {
+	return f.length >= n.length && f.digits >= n.digits && f.upper >= n.upper && (f.at || !n.at)
 }
 
 // regexDetector is a configured pattern (rules[].patterns), compiled once at Parse. Go's regexp

@@ -23,6 +23,7 @@ type rule struct {
 	keepLast    int
 	paths       []string
 	detectors   []detector
+	needs       []need // by detector: what a value needs for it to match (need)
 }
 
 // ruleSet is the rules that apply in one direction (request or response bodies), in config order.
@@ -284,10 +285,17 @@ func (w *rewriter) appendMasked(dst []byte, s string, r *rule) []byte {
 // detect runs the detecting rules over s (a string's text, or a number's literal) and writes
 // the value with each match replaced, or raw unchanged when nothing matched. Matches of earlier
 // rules win over overlapping matches of later ones. A match of a drop rule drops the whole value.
+//
+// Loops index rather than range over tagged values: in Go on Wasm copying a struct over 16
+// bytes is a call to the host's memory.copy.
 func (w *rewriter) detect(s, raw string) (drop bool) {
 	w.matches = w.matches[:0]
+	f := factsOf(s)
 	for _, r := range w.set.detecting {
-		for _, d := range r.detectors {
+		for i, d := range r.detectors {
+			if !r.needs[i].metBy(&f) {
+				continue
+			}
 			w.scratch = d.find(s, w.scratch[:0])
 			for _, sp := range w.scratch {
 				if !overlaps(w.matches, sp) {
@@ -300,16 +308,22 @@ func (w *rewriter) detect(s, raw string) (drop bool) {
 		w.out = append(w.out, raw...)
 		return false
 	}
-	for _, m := range w.matches {
+	sorted := true
+	for i := range w.matches {
+		m := &w.matches[i]
 		w.fired[m.r.index] = true
 		if m.r.action == actionDrop {
 			return true
 		}
+		sorted = sorted && (i == 0 || w.matches[i-1].start <= m.start)
 	}
-	slices.SortFunc(w.matches, func(a, b tagged) int { return a.start - b.start })
+	if !sorted { // one match, or one detector's, are in order already
+		slices.SortFunc(w.matches, func(a, b tagged) int { return a.start - b.start })
+	}
 	b := w.buf[:0]
 	prev := 0
-	for _, m := range w.matches {
+	for i := range w.matches {
+		m := &w.matches[i]
 		b = append(b, s[prev:m.start]...)
 		b = w.appendMasked(b, s[m.start:m.end], m.r)
 		prev = m.end
@@ -321,8 +335,8 @@ func (w *rewriter) detect(s, raw string) (drop bool) {
 }
 
 func overlaps(ms []tagged, sp span) bool {
-	for _, m := range ms {
-		if sp.start < m.end && m.start < sp.end {
+	for i := range ms {
+		if sp.start < ms[i].end && ms[i].start < sp.end {
 			return true
 		}
 	}
