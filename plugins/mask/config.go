@@ -241,7 +241,7 @@ func compileRule(es *config.Errors, path string, index int, rs RuleSpec) *rule {
 		if msg := checkPath(gp); msg != "" {
 			es.Add(config.Index(path+".paths", j), "%s", msg)
 		}
-		r.paths = append(r.paths, gp)
+		r.paths = append(r.paths, rulePath{gp, keyOf(gp)})
 	}
 	seen := map[string]bool{}
 	for j, name := range rs.Detectors {

@@ -21,7 +21,7 @@ type rule struct {
 	action      string
 	replacement string
 	keepLast    int
-	paths       []string
+	paths       []rulePath
 	detectors   []detector
 	needs       []need // by detector: what a value needs for it to match (need)
 }
@@ -113,13 +113,22 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 	w.set = set
 	w.fired = slices.Grow(w.fired[:0], nrules)[:nrules]
 	clear(w.fired)
+	// A body without a backslash spells every key as it is: a path's first key is then absent
+	// when its quoted form is.
+	unescaped := strings.IndexByte(src, '\\') < 0
 	for _, r := range set.rules {
-		for _, p := range r.paths {
-			w.selectPath(src, p, r)
+		for i := range r.paths {
+			p := &r.paths[i]
+			if p.quotedKey != "" && unescaped && !strings.Contains(src, p.quotedKey) {
+				continue
+			}
+			w.selectPath(src, p.path, r)
 		}
 	}
 	// Stable: for one offset, the first rule in config order comes first and wins.
-	slices.SortStableFunc(w.selected, func(a, b selection) int { return a.offset - b.offset })
+	if len(w.selected) > 1 {
+		slices.SortStableFunc(w.selected, func(a, b selection) int { return a.offset - b.offset })
+	}
 	if len(w.selected) == 0 && len(set.detecting) == 0 {
 		return nil, nil, false, nil
 	}
@@ -137,6 +146,38 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 func (w *rewriter) reset() {
 	w.selected, w.next, w.out = w.selected[:0], 0, nil
 	w.matches, w.scratch, w.buf = w.matches[:0], w.scratch[:0], w.buf[:0]
+}
+
+// rulePath is one of a rule's gjson paths.
+type rulePath struct {
+	path string
+	// quotedKey is the path's first key in quotes when the path can select values only inside
+	// that member of a top-level object (keyOf), else "". A body that does not contain it (and
+	// has no escapes) is not searched: gjson.Get parses the body up to its end to find the key
+	// missing, which in Go on Wasm cost as much as masking a small response's values.
+	quotedKey string
+}
+
+// keyOf returns `"key"` when path's first component is a plain key: a letter or '_', then
+// letters, digits, '_' or '-', up to a '.' or the path's end. gjson matches such a component
+// only against an object's keys, byte for byte once unescaped (on an array it is no index, it
+// has no wildcard, escape, query or modifier), so everything the path selects lies inside a
+// top-level member so named. Any other path gives "" (FuzzPathKey).
+func keyOf(path string) string {
+	end := strings.IndexByte(path, '.')
+	if end < 0 {
+		end = len(path)
+	}
+	key := path[:end]
+	if key == "" || isDigit(key[0]) || key[0] == '-' {
+		return ""
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; !isAlnum(c) && c != '_' && c != '-' {
+			return ""
+		}
+	}
+	return `"` + key + `"`
 }
 
 // selectPath records the offsets of the values path selects. gjson reports Index 0 for values it
