@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -199,6 +200,55 @@ func FuzzBuiltinNeeds(f *testing.F) {
 					t.Fatalf("%s finds %v in %q, whose facts %+v fall short of its need %+v", name, m, s, fs, b.need)
 				}
 			}
+		}
+	})
+}
+
+// TestPartialPaths: the ASCII fast path of appendPartial gives what the rune path gives, on top
+// of dst, for text that leaves it early or late, and invalid UTF-8.
+func TestPartialPaths(t *testing.T) {
+	for _, s := range []string{"", "4111 1111 1111 1111", "ab", "----", "x@y.io", "1234é", "é1234",
+		"12\xff34", "abc\x80", "🙂 4111"} {
+		for _, keep := range []int{0, 2, 4, 64} {
+			got, want := appendPartial([]byte("pre"), s, keep), appendPartialRunes([]byte("pre"), s, keep)
+			if string(got) != string(want) {
+				t.Errorf("appendPartial(%q, %d) = %q, rune by rune %q", s, keep, got, want)
+			}
+		}
+	}
+}
+
+// FuzzPartial: appendPartial's ASCII fast path and the rune path agree.
+func FuzzPartial(f *testing.F) {
+	f.Add("4111 1111 1111 1111", 4)
+	f.Add("héllo wörld", 2)
+	f.Fuzz(func(t *testing.T, s string, keep int) {
+		keep &= 63
+		if got, want := appendPartial(nil, s, keep), appendPartialRunes(nil, s, keep); string(got) != string(want) {
+			t.Fatalf("appendPartial(%q, %d) = %q, rune by rune %q", s, keep, got, want)
+		}
+	})
+}
+
+// TestLocalChars: the table holds exactly the dot-atom bytes.
+func TestLocalChars(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := isAlnum(byte(c)) || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", byte(c)) >= 0
+		if isLocalChar(byte(c)) != want {
+			t.Errorf("isLocalChar(%q) = %v", byte(c), !want)
+		}
+	}
+}
+
+// FuzzValidDomain: no domain with ".." is valid (the loop that replaced strings.Contains).
+func FuzzValidDomain(f *testing.F) {
+	for _, d := range []string{"example.com", "b..com", "a.b..c.de", "..", "a..", ".a.com", "x.io"} {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, d string) {
+		dot := strings.LastIndexByte(d, '.')
+		if dot > 0 && d[0] != '.' && d[0] != '-' && strings.Contains(d, "..") && validDomain(d) {
+			t.Fatalf("validDomain(%q) with \"..\"", d)
 		}
 	})
 }
