@@ -194,6 +194,9 @@ func wantsBody(h policy.Headers) bool {
 // isJSON reports a JSON media type: application/json or any "+json" suffix type
 // (application/problem+json), parameters ignored.
 func isJSON(contentType string) bool {
+	if contentType == "application/json" || contentType == "application/json; charset=utf-8" {
+		return true // the usual spellings by comparison: the general case is calls in Go on Wasm
+	}
 	mt, _, _ := strings.Cut(contentType, ";")
 	mt = strings.TrimSpace(mt)
 	// Compared in ASCII case without lower-casing a copy (this runs on every response), which

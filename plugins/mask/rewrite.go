@@ -107,7 +107,10 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 	// outlives this call: the output copies what it keeps.
 	src := unsafe.String(unsafe.SliceData(body), len(body))
 	// Offsets from gjson.Get and from walking gjson.Parse agree only when the value starts at 0.
-	src = strings.TrimLeft(src, " \t\r\n")
+	// A loop: strings.TrimLeft builds a set from its cutset on every call.
+	for len(src) > 0 && (src[0] == ' ' || src[0] == '\t' || src[0] == '\r' || src[0] == '\n') {
+		src = src[1:]
+	}
 	w := &set.w
 	defer w.reset()
 	w.set = set
@@ -119,7 +122,7 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 	for _, r := range set.rules {
 		for i := range r.paths {
 			p := &r.paths[i]
-			if p.quotedKey != "" && unescaped && !strings.Contains(src, p.quotedKey) {
+			if p.key != "" && unescaped && !containsQuoted(src, p.key) {
 				continue
 			}
 			w.selectPath(src, p.path, r)
@@ -151,14 +154,31 @@ func (w *rewriter) reset() {
 // rulePath is one of a rule's gjson paths.
 type rulePath struct {
 	path string
-	// quotedKey is the path's first key in quotes when the path can select values only inside
-	// that member of a top-level object (keyOf), else "". A body that does not contain it (and
-	// has no escapes) is not searched: gjson.Get parses the body up to its end to find the key
+	// key is the path's first key when the path can select values only inside that member of
+	// a top-level object (keyOf), else "". A body that does not contain it in quotes (and has
+	// no escapes) is not searched: gjson.Get parses the body up to its end to find the key
 	// missing, which in Go on Wasm cost as much as masking a small response's values.
-	quotedKey string
+	key string
 }
 
-// keyOf returns `"key"` when path's first component is a plain key: a letter or '_', then
+// containsQuoted reports whether s contains key between double quotes. It looks for key's first
+// byte: strings.Contains, finding a quote at every string, soon falls back to Rabin-Karp hashing
+// of every byte, which in Go on Wasm cost half of what the skip saves.
+func containsQuoted(s, key string) bool {
+	for i := 1; i+len(key) < len(s); i++ {
+		j := strings.IndexByte(s[i:len(s)-len(key)], key[0])
+		if j < 0 {
+			return false
+		}
+		i += j
+		if s[i-1] == '"' && s[i:i+len(key)] == key && s[i+len(key)] == '"' {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOf returns the key when path's first component is a plain key: a letter or '_', then
 // letters, digits, '_' or '-', up to a '.' or the path's end. gjson matches such a component
 // only against an object's keys, byte for byte once unescaped (on an array it is no index, it
 // has no wildcard, escape, query or modifier), so everything the path selects lies inside a
@@ -177,7 +197,7 @@ func keyOf(path string) string {
 			return ""
 		}
 	}
-	return `"` + key + `"`
+	return key
 }
 
 // selectPath records the offsets of the values path selects. gjson reports Index 0 for values it
