@@ -10,8 +10,9 @@
 // the plugin refuses to start there, or runs request-side only when told to (unsupportedHost).
 //
 // Field selection uses github.com/tidwall/gjson (paths, and the byte offsets of the selected
-// values); the JSON writer and the detectors are hand-written because they must track those
-// offsets and keep the output valid JSON for any input (FuzzRewrite). See docs/mask.md.
+// values, and validation); the walk, the JSON writer and the detectors are hand-written because
+// they must track those offsets and keep the output valid JSON for any input (FuzzRewrite,
+// FuzzWalk). See docs/mask.md.
 package mask
 
 import (

@@ -136,7 +136,7 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 		return nil, nil, false, nil
 	}
 	w.out = make([]byte, 0, len(body)+len(body)/8)
-	if w.value(gjson.Parse(src), nil) {
+	if _, drop := w.value(src, 0, nil); drop {
 		w.out = append(w.out[:0], "null"...)
 	}
 	if !slices.Contains(w.fired, true) {
@@ -238,93 +238,183 @@ func (w *rewriter) selectedBefore(end int) bool {
 	return w.next < len(w.selected) && w.selected[w.next].offset < end
 }
 
-// value writes v (rewritten) to w.out and returns true when v must be dropped instead. forced is
-// the rule of an enclosing selected container whose action applies to every scalar inside.
-func (w *rewriter) value(v gjson.Result, forced *rule) (drop bool) {
-	if forced == nil && v.Index > 0 {
-		if r := w.seek(v.Index); r != nil {
+// The walk over the body is hand-written rather than gjson's ForEach: in Go on Wasm every
+// gjson.Result (80 bytes) passed by value is a memory.copy call and every ForEach element a
+// closure call, which made the walk a third of a small response's masking. It reads a body
+// gjson.ValidBytes accepted, so it has no errors to handle; offsets are the values' first bytes,
+// as gjson.Get reports them; strings with escapes are decoded by gjson (unescapeString).
+// FuzzWalk compares it with the walk through gjson.Result.
+
+// value writes the value starting at src[i] (rewritten) to w.out and returns its end, and true
+// when it must be dropped instead. forced is the rule of an enclosing selected container whose
+// action applies to every scalar inside.
+func (w *rewriter) value(src string, i int, forced *rule) (end int, drop bool) {
+	if forced == nil && i > 0 {
+		if r := w.seek(i); r != nil {
 			w.fired[r.index] = true
-			return w.whole(v, r)
+			return w.whole(src, i, r)
 		}
-		if len(w.set.detecting) == 0 && !w.selectedBefore(v.Index+len(v.Raw)) {
-			w.out = append(w.out, v.Raw...)
-			return false
+		if len(w.set.detecting) == 0 {
+			if end = valueEnd(src, i); !w.selectedBefore(end) {
+				w.out = append(w.out, src[i:end]...)
+				return end, false
+			}
 		}
 	}
-	switch {
-	case v.IsObject():
-		w.container(v, forced, '{', '}', true)
-	case v.IsArray():
-		w.container(v, forced, '[', ']', false)
-	case forced != nil:
-		w.scalar(v, forced)
-	case v.Type == gjson.String:
-		return w.detect(v.Str, v.Raw)
-	case v.Type == gjson.Number:
-		return w.detect(v.Raw, v.Raw)
+	switch c := src[i]; {
+	case c == '{' || c == '[':
+		return w.container(src, i, forced), false
+	case c == '"':
+		end, escaped := stringEnd(src, i)
+		text := unescapeString(src[i:end], escaped)
+		if forced != nil {
+			w.masked(text, forced)
+			return end, false
+		}
+		return end, w.detect(text, src[i:end])
+	case c == 't' || c == 'f' || c == 'n': // nothing to mask
+		end = literalEnd(src, i)
+		w.out = append(w.out, src[i:end]...)
+		return end, false
 	default:
-		w.out = append(w.out, v.Raw...)
+		end = numberEnd(src, i)
+		if forced != nil {
+			w.masked(src[i:end], forced)
+			return end, false
+		}
+		return end, w.detect(src[i:end], src[i:end])
 	}
-	return false
 }
 
-// container rewrites an object or array member by member; dropped members leave no trace.
-func (w *rewriter) container(v gjson.Result, forced *rule, open, close byte, object bool) {
-	w.out = append(w.out, open)
+// container rewrites the object or array starting at src[i] member by member and returns its
+// end; dropped members leave no trace, nor does whitespace between tokens.
+func (w *rewriter) container(src string, i int, forced *rule) (end int) {
+	object := src[i] == '{'
+	closing := byte(']')
+	if object {
+		closing = '}'
+	}
+	w.out = append(w.out, src[i])
 	first := true
-	v.ForEach(func(k, el gjson.Result) bool {
+	for i = skipSpace(src, i+1); src[i] != closing; {
 		mark := len(w.out)
 		if !first {
 			w.out = append(w.out, ',')
 		}
 		if object {
-			w.out = append(w.out, k.Raw...)
+			kend, _ := stringEnd(src, i)
+			w.out = append(w.out, src[i:kend]...)
 			w.out = append(w.out, ':')
+			i = skipSpace(src, skipSpace(src, kend)+1) // past the colon
 		}
-		if w.value(el, forced) {
+		var drop bool
+		if i, drop = w.value(src, i, forced); drop {
 			w.out = w.out[:mark]
 		} else {
 			first = false
 		}
-		return true
-	})
-	w.out = append(w.out, close)
-}
-
-// whole applies r to a value selected by one of its paths.
-func (w *rewriter) whole(v gjson.Result, r *rule) (drop bool) {
-	switch {
-	case r.action == actionDrop:
-		return true
-	case r.action == actionRedact:
-		w.out = appendString(w.out, r.replacement)
-	case v.IsObject():
-		w.container(v, r, '{', '}', true)
-	case v.IsArray():
-		w.container(v, r, '[', ']', false)
-	default:
-		w.scalar(v, r)
-	}
-	return false
-}
-
-// scalar applies a partial or hmac rule to a string or number; true, false and null have nothing
-// to mask and stay.
-func (w *rewriter) scalar(v gjson.Result, r *rule) {
-	switch v.Type {
-	case gjson.String:
-		w.buf = w.appendMasked(w.buf[:0], v.Str, r)
-		w.out = appendBytes(w.out, w.buf)
-	case gjson.Number:
-		w.buf = w.appendMasked(w.buf[:0], v.Raw, r)
-		w.out = appendBytes(w.out, w.buf)
-	default:
-		if r.action == actionRedact {
-			w.out = appendString(w.out, r.replacement)
-			return
+		if i = skipSpace(src, i); src[i] == ',' {
+			i = skipSpace(src, i+1)
 		}
-		w.out = append(w.out, v.Raw...)
 	}
+	w.out = append(w.out, closing)
+	return i + 1
+}
+
+// whole applies r to the value starting at src[i], selected by one of its paths, and returns
+// its end. Partial and hmac apply to the value, or to every string and number inside it.
+func (w *rewriter) whole(src string, i int, r *rule) (end int, drop bool) {
+	switch r.action {
+	case actionDrop:
+		return valueEnd(src, i), true
+	case actionRedact:
+		w.out = appendString(w.out, r.replacement)
+		return valueEnd(src, i), false
+	}
+	return w.value(src, i, r)
+}
+
+// masked writes a string (text its decoded content) or number (text its literal) as a partial
+// or hmac rule makes it.
+func (w *rewriter) masked(text string, r *rule) {
+	w.buf = w.appendMasked(w.buf[:0], text, r)
+	w.out = appendBytes(w.out, w.buf)
+}
+
+// skipSpace returns the offset of the first byte at or after i that is not JSON whitespace.
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the end of the string starting at s[i] (past its closing quote) and
+// whether it holds escapes.
+func stringEnd(s string, i int) (end int, escaped bool) {
+	for i++; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i + 1, escaped
+		}
+	}
+	return len(s), escaped
+}
+
+// unescapeString returns the content of the JSON string raw: raw without its quotes, or decoded
+// by gjson when it holds escapes.
+func unescapeString(raw string, escaped bool) string {
+	if !escaped {
+		return raw[1 : len(raw)-1]
+	}
+	return gjson.Parse(raw).Str
+}
+
+// literalEnd returns the end of true, false or null starting at s[i].
+func literalEnd(s string, i int) int {
+	if s[i] == 'f' {
+		return i + len("false")
+	}
+	return i + len("true")
+}
+
+// numberEnd returns the end of the number starting at s[i].
+func numberEnd(s string, i int) int {
+	for i < len(s) && s[i] > ' ' && s[i] != ',' && s[i] != ']' && s[i] != '}' {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the end of the value starting at s[i].
+func valueEnd(s string, i int) int {
+	switch c := s[i]; {
+	case c == '"':
+		end, _ := stringEnd(s, i)
+		return end
+	case c == 't' || c == 'f' || c == 'n':
+		return literalEnd(s, i)
+	case c != '{' && c != '[':
+		return numberEnd(s, i)
+	}
+	depth := 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			end, _ := stringEnd(s, i)
+			i = end - 1
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(s)
 }
 
 // appendMasked appends what rule r's action makes of the sensitive text s (never called for
