@@ -100,19 +100,33 @@ type rewriter struct {
 // body is read in place, never modified nor retained: out is a new slice. Like every Policy
 // method, rewrite is called from one thread at a time (it reuses set.w).
 func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, changed bool, err error) {
+	w := &set.w
+	defer w.reset()
+	src, err := w.start(set, body, nrules)
+	if err != nil || len(w.selected) == 0 && len(set.detecting) == 0 {
+		return nil, nil, false, err
+	}
+	w.out = make([]byte, 0, len(body)+len(body)/8)
+	if _, drop := w.value(src, 0, nil); drop {
+		w.out = append(w.out[:0], "null"...)
+	}
+	return w.result()
+}
+
+// start checks that body is valid JSON, returns it as a string from its value's first byte on,
+// and records the values the set's paths select, in order.
+func (w *rewriter) start(set *ruleSet, body []byte, nrules int) (src string, err error) {
 	if !gjson.ValidBytes(body) {
-		return nil, nil, false, errNotJSON
+		return "", errNotJSON
 	}
 	// gjson reads strings; viewing the body as one avoids copying it. Nothing derived from src
-	// outlives this call: the output copies what it keeps.
-	src := unsafe.String(unsafe.SliceData(body), len(body))
-	// Offsets from gjson.Get and from walking gjson.Parse agree only when the value starts at 0.
+	// outlives the rewrite: the output copies what it keeps.
+	src = unsafe.String(unsafe.SliceData(body), len(body))
+	// Offsets from gjson.Get and from the walk agree only when the value starts at 0.
 	// A loop: strings.TrimLeft builds a set from its cutset on every call.
 	for len(src) > 0 && (src[0] == ' ' || src[0] == '\t' || src[0] == '\r' || src[0] == '\n') {
 		src = src[1:]
 	}
-	w := &set.w
-	defer w.reset()
 	w.set = set
 	w.fired = slices.Grow(w.fired[:0], nrules)[:nrules]
 	clear(w.fired)
@@ -132,13 +146,11 @@ func (set *ruleSet) rewrite(body []byte, nrules int) (out []byte, fired []bool, 
 	if len(w.selected) > 1 {
 		slices.SortStableFunc(w.selected, func(a, b selection) int { return a.offset - b.offset })
 	}
-	if len(w.selected) == 0 && len(set.detecting) == 0 {
-		return nil, nil, false, nil
-	}
-	w.out = make([]byte, 0, len(body)+len(body)/8)
-	if _, drop := w.value(src, 0, nil); drop {
-		w.out = append(w.out[:0], "null"...)
-	}
+	return src, nil
+}
+
+// result is rewrite's answer once the walk has written w.out.
+func (w *rewriter) result() (out []byte, fired []bool, changed bool, err error) {
 	if !slices.Contains(w.fired, true) {
 		return nil, nil, false, nil
 	}

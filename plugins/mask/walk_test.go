@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"slices"
 	"testing"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -12,35 +11,16 @@ import (
 // refRewrite is rewrite with the walk through gjson.Result and ForEach that the hand-written
 // walk replaced: FuzzWalk's oracle.
 func (set *ruleSet) refRewrite(body []byte, nrules int) (out []byte, fired []bool, changed bool, err error) {
-	if !gjson.ValidBytes(body) {
-		return nil, nil, false, errNotJSON
-	}
-	src := unsafe.String(unsafe.SliceData(body), len(body))
-	for len(src) > 0 && (src[0] == ' ' || src[0] == '\t' || src[0] == '\r' || src[0] == '\n') {
-		src = src[1:]
-	}
 	w := &set.w
 	defer w.reset()
-	w.set = set
-	w.fired = slices.Grow(w.fired[:0], nrules)[:nrules]
-	clear(w.fired)
-	for _, r := range set.rules {
-		for i := range r.paths {
-			w.selectPath(src, r.paths[i].path, r)
-		}
+	src, err := w.start(set, body, nrules)
+	if err != nil || len(w.selected) == 0 && len(set.detecting) == 0 {
+		return nil, nil, false, err
 	}
-	slices.SortStableFunc(w.selected, func(a, b selection) int { return a.offset - b.offset })
-	if len(w.selected) == 0 && len(set.detecting) == 0 {
-		return nil, nil, false, nil
-	}
-	w.out = make([]byte, 0, len(body))
 	if w.refValue(gjson.Parse(src), nil) {
 		w.out = append(w.out[:0], "null"...)
 	}
-	if !slices.Contains(w.fired, true) {
-		return nil, nil, false, nil
-	}
-	return w.out, w.fired, true, nil
+	return w.result()
 }
 
 // value writes v (rewritten) to w.out and returns true when v must be dropped instead. forced is
