@@ -54,6 +54,31 @@ func (t *tokenizer) appendToken(dst []byte, value string) []byte {
 // appendPartial appends s with every letter and digit masked by '*' except the last keep ones;
 // punctuation and spaces stay, so "4111 1111 1111 1111" becomes "**** **** **** 1111".
 func appendPartial(dst []byte, s string, keep int) []byte {
+	// ASCII text (most values) is copied in one move and its masked bytes overwritten: in Go on
+	// Wasm that is far cheaper than decoding and appending rune by rune, which stays for any
+	// other text (invalid UTF-8 then becomes U+FFFD, as before).
+	alnum := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return appendPartialRunes(dst, s, keep)
+		}
+		if isAlnum(s[i]) {
+			alnum++
+		}
+	}
+	n := len(dst)
+	dst = append(dst, s...)
+	for i := n; alnum > keep; i++ {
+		if isAlnum(dst[i]) {
+			dst[i] = '*'
+			alnum--
+		}
+	}
+	return dst
+}
+
+// appendPartialRunes is appendPartial for any text, rune by rune.
+func appendPartialRunes(dst []byte, s string, keep int) []byte {
 	alnum := 0
 	for _, r := range s {
 		if isAlnumRune(r) {

@@ -241,18 +241,19 @@ func compileRule(es *config.Errors, path string, index int, rs RuleSpec) *rule {
 		if msg := checkPath(gp); msg != "" {
 			es.Add(config.Index(path+".paths", j), "%s", msg)
 		}
-		r.paths = append(r.paths, gp)
+		r.paths = append(r.paths, rulePath{gp, keyOf(gp)})
 	}
 	seen := map[string]bool{}
 	for j, name := range rs.Detectors {
-		d, ok := builtinDetectors[name]
+		b, ok := builtinDetectors[name]
 		switch {
 		case !ok:
 			es.Add(config.Index(path+".detectors", j), "must be one of email, card, phone, iban")
 		case seen[name]:
 			es.Add(config.Index(path+".detectors", j), "duplicate detector %q", name)
 		default:
-			r.detectors = append(r.detectors, d)
+			r.detectors = append(r.detectors, b.detector)
+			r.needs = append(r.needs, b.need)
 		}
 		seen[name] = true
 	}
@@ -265,6 +266,7 @@ func compileRule(es *config.Errors, path string, index int, rs RuleSpec) *rule {
 			es.Add(config.Index(path+".patterns", j), "must not match the empty string")
 		default:
 			r.detectors = append(r.detectors, regexDetector{re})
+			r.needs = append(r.needs, need{})
 		}
 	}
 	switch rs.Action {

@@ -21,12 +21,60 @@ const (
 	detectIBAN  = "iban"
 )
 
-// builtinDetectors maps each detector name to its implementation.
-var builtinDetectors = map[string]detector{
-	detectEmail: emailDetector{},
-	detectCard:  cardDetector{},
-	detectPhone: phoneDetector{},
-	detectIBAN:  ibanDetector{},
+// builtin is a built-in detector and what a string needs for it to match anything.
+type builtin struct {
+	detector
+	need need
+}
+
+// builtinDetectors maps each detector name to its implementation. Each need is what the
+// detector's find requires of any match (TestBuiltinNeeds, FuzzBuiltinNeeds):
+//   - email: an '@' (matches are found from one);
+//   - card: 13 digits (a card number's least);
+//   - phone: 8 digits (find's own first test; a national number needs 10);
+//   - iban: 15 bytes, 2 upper-case letters and 2 digits (country code, check digits).
+var builtinDetectors = map[string]builtin{
+	detectEmail: {emailDetector{}, need{at: true}},
+	detectCard:  {cardDetector{}, need{digits: 13}},
+	detectPhone: {phoneDetector{}, need{digits: 8}},
+	detectIBAN:  {ibanDetector{}, need{length: 15, upper: 2, digits: 2}},
+}
+
+// need is a lower bound on what a string must contain for a detector to find a match in it. The
+// rewriter counts a value's facts once and skips the detectors whose need the value falls short
+// of: in Go on Wasm each call (an interface call at that) costs more than the one counting pass,
+// and most values of a response (names, ids, flags) match no detector. The zero need (configured
+// patterns) is met by every string.
+type need struct {
+	length, digits, upper int
+	at                    bool
+}
+
+// facts are the counts of a string that needs are checked against.
+type facts struct {
+	length, digits, upper int
+	at                    bool
+}
+
+// factsOf counts s's ASCII digits and upper-case letters and notes an '@'.
+func factsOf(s string) facts {
+	f := facts{length: len(s)}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			f.digits++
+		case isUpper(c):
+			f.upper++
+		case c == '@':
+			f.at = true
+		}
+	}
+	return f
+}
+
+// metBy reports whether f has all n needs.
+func (n *need) metBy(f *facts) bool {
+	return f.length >= n.length && f.digits >= n.digits && f.upper >= n.upper && (f.at || !n.at)
 }
 
 // regexDetector is a configured pattern (rules[].patterns), compiled once at Parse. Go's regexp
@@ -47,9 +95,16 @@ func (d regexDetector) find(s string, out []span) []span {
 // Scanning starts at each '@', so strings without one cost a single IndexByte.
 type emailDetector struct{}
 
-func isLocalChar(c byte) bool {
-	return isAlnum(c) || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
-}
+// localChars marks the bytes of a dot-atom local part: a table, where an IndexByte over the
+// specials was a call per byte in Go on Wasm.
+var localChars = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isAlnum(byte(c)) || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", byte(c)) >= 0
+	}
+	return t
+}()
+
+func isLocalChar(c byte) bool { return localChars[c] }
 
 func isDomainChar(c byte) bool { return isAlnum(c) || c == '-' || c == '.' }
 
@@ -87,8 +142,13 @@ func (emailDetector) find(s string, out []span) []span {
 // validDomain requires labels separated by single dots and a top-level label of 2+ letters.
 func validDomain(d string) bool {
 	dot := strings.LastIndexByte(d, '.')
-	if dot <= 0 || strings.Contains(d, "..") || d[0] == '.' || d[0] == '-' {
+	if dot <= 0 || d[0] == '.' || d[0] == '-' {
 		return false
+	}
+	for i := 1; i <= dot; i++ { // no "..": a loop, cheaper than strings.Contains in Go on Wasm
+		if d[i] == '.' && d[i-1] == '.' {
+			return false
+		}
 	}
 	tld := d[dot+1:]
 	if len(tld) < 2 {

@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -133,4 +134,121 @@ func TestPartial(t *testing.T) {
 			t.Errorf("appendPartial(%q, %d) = %q, want %q", c.in, c.keep, got, c.want)
 		}
 	}
+}
+
+// TestBuiltinNeeds: each built-in detector's need is met by the strings it matches, down to the
+// shortest, and the strings that fall short by one (a digit, the '@', an upper-case letter, a
+// byte) are skipped; the rewriter, which skips them, still masks escaped and numeric forms.
+func TestBuiltinNeeds(t *testing.T) {
+	for _, c := range []struct {
+		detector, in string
+		met          bool
+	}{
+		{detectEmail, "a@b.io", true},
+		{detectEmail, "alice＠example.com", false}, // full-width at sign: not an address either
+		{detectEmail, "alice(at)example.com", false},
+		{detectCard, "4222222222222", true}, // 13-digit Visa
+		{detectCard, "422222222222", false},
+		{detectCard, "4111-1111-1111", false},
+		{detectPhone, "+1234567890", true},
+		{detectPhone, "+12345678", true}, // 8 digits: the international minimum
+		{detectPhone, "+1234567", false},
+		{detectPhone, "(415) 555-2", false},
+		{detectIBAN, "DE89370400440532013000", true},
+		{detectIBAN, "NO9386011117947", true}, // 15 characters: the shortest IBAN
+		{detectIBAN, "NO938601111794", false},
+		{detectIBAN, "de89370400440532013000", false},
+		{detectIBAN, "DEXX370400440532013000", true}, // meets the need, fails the check
+	} {
+		b := builtinDetectors[c.detector]
+		f := factsOf(c.in)
+		if got := b.need.metBy(&f); got != c.met {
+			t.Errorf("%s need met by %q = %v, want %v", c.detector, c.in, got, c.met)
+		}
+		if !c.met && len(b.find(c.in, nil)) > 0 {
+			t.Errorf("%s matches %q, whose facts fall short of its need", c.detector, c.in)
+		}
+	}
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"all","detectors":["email","card","phone","iban"],"replacement":"R"}]}`))
+	for in, want := range map[string]string{
+		`{"a":"alice\u0040example.com"}`:           `{"a":"R"}`,
+		`{"a":"\u00341\u00311111111111111"}`:       `{"a":"R"}`,
+		`{"a":4111111111111111}`:                   `{"a":"R"}`,
+		`{"a":"\u0044E89370400440532013000"}`:      `{"a":"R"}`,
+		`{"a":"call \u002b14155552671 now"}`:       `{"a":"call R now"}`,
+		`{"a":"Alice","b":"4111","c":"x@y","d":1}`: ``,
+	} {
+		out, _, changed, err := p.resp.rewrite([]byte(in), p.nrules)
+		if err != nil || string(out) != want || changed != (want != "") {
+			t.Errorf("rewrite(%s) = %s (changed %v, err %v), want %s", in, out, changed, err, want)
+		}
+	}
+}
+
+// FuzzBuiltinNeeds: no built-in detector finds anything in a string whose facts fall short of
+// its need, so skipping it changes nothing.
+func FuzzBuiltinNeeds(f *testing.F) {
+	for _, seed := range []string{"a@b.io", "4111 1111 1111 1111", "+1 415 555 2671", "(415) 555-2671",
+		"GB82 WEST 1234 5698 7654 32", "NO9386011117947", "x@y", "12345678", "é@ü.de"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fs := factsOf(s)
+		for name, b := range builtinDetectors {
+			if !b.need.metBy(&fs) {
+				if m := b.find(s, nil); len(m) > 0 {
+					t.Fatalf("%s finds %v in %q, whose facts %+v fall short of its need %+v", name, m, s, fs, b.need)
+				}
+			}
+		}
+	})
+}
+
+// TestPartialPaths: the ASCII fast path of appendPartial gives what the rune path gives, on top
+// of dst, for text that leaves it early or late, and invalid UTF-8.
+func TestPartialPaths(t *testing.T) {
+	for _, s := range []string{"", "4111 1111 1111 1111", "ab", "----", "x@y.io", "1234é", "é1234",
+		"12\xff34", "abc\x80", "🙂 4111"} {
+		for _, keep := range []int{0, 2, 4, 64} {
+			got, want := appendPartial([]byte("pre"), s, keep), appendPartialRunes([]byte("pre"), s, keep)
+			if string(got) != string(want) {
+				t.Errorf("appendPartial(%q, %d) = %q, rune by rune %q", s, keep, got, want)
+			}
+		}
+	}
+}
+
+// FuzzPartial: appendPartial's ASCII fast path and the rune path agree.
+func FuzzPartial(f *testing.F) {
+	f.Add("4111 1111 1111 1111", 4)
+	f.Add("héllo wörld", 2)
+	f.Fuzz(func(t *testing.T, s string, keep int) {
+		keep &= 63
+		if got, want := appendPartial(nil, s, keep), appendPartialRunes(nil, s, keep); string(got) != string(want) {
+			t.Fatalf("appendPartial(%q, %d) = %q, rune by rune %q", s, keep, got, want)
+		}
+	})
+}
+
+// TestLocalChars: the table holds exactly the dot-atom bytes.
+func TestLocalChars(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := isAlnum(byte(c)) || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", byte(c)) >= 0
+		if isLocalChar(byte(c)) != want {
+			t.Errorf("isLocalChar(%q) = %v", byte(c), !want)
+		}
+	}
+}
+
+// FuzzValidDomain: no domain with ".." is valid (the loop that replaced strings.Contains).
+func FuzzValidDomain(f *testing.F) {
+	for _, d := range []string{"example.com", "b..com", "a.b..c.de", "..", "a..", ".a.com", "x.io"} {
+		f.Add(d)
+	}
+	f.Fuzz(func(t *testing.T, d string) {
+		dot := strings.LastIndexByte(d, '.')
+		if dot > 0 && d[0] != '.' && d[0] != '-' && strings.Contains(d, "..") && validDomain(d) {
+			t.Fatalf("validDomain(%q) with \"..\"", d)
+		}
+	})
 }

@@ -10,8 +10,9 @@
 // the plugin refuses to start there, or runs request-side only when told to (unsupportedHost).
 //
 // Field selection uses github.com/tidwall/gjson (paths, and the byte offsets of the selected
-// values); the JSON writer and the detectors are hand-written because they must track those
-// offsets and keep the output valid JSON for any input (FuzzRewrite). See docs/mask.md.
+// values, and validation); the walk, the JSON writer and the detectors are hand-written because
+// they must track those offsets and keep the output valid JSON for any input (FuzzRewrite,
+// FuzzWalk). See docs/mask.md.
 package mask
 
 import (
@@ -194,6 +195,9 @@ func wantsBody(h policy.Headers) bool {
 // isJSON reports a JSON media type: application/json or any "+json" suffix type
 // (application/problem+json), parameters ignored.
 func isJSON(contentType string) bool {
+	if contentType == "application/json" || contentType == "application/json; charset=utf-8" {
+		return true // the usual spellings by comparison: the general case is calls in Go on Wasm
+	}
 	mt, _, _ := strings.Cut(contentType, ";")
 	mt = strings.TrimSpace(mt)
 	// Compared in ASCII case without lower-casing a copy (this runs on every response), which

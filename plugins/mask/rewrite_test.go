@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tidwall/gjson"
 	"github.com/wasmward/wasmward/shared/policytest"
 )
 
@@ -225,4 +227,68 @@ func TestPathSyntax(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPathKey: keyOf gives the first key only for paths whose first component gjson
+// matches against top-level object keys alone; and the rewriter, which skips such a path when
+// the body has no backslash and no quoted key, still finds the key whatever its spelling.
+func TestPathKey(t *testing.T) {
+	for path, want := range map[string]string{
+		"password": "password", "items.#.password": "items", "user.email": "user",
+		`items.#(type=="card")#.number`: "items", "a-b.c": "a-b", "_x": "_x", "ids.1": "ids",
+		"#.email": "", "0.name": "", "1": "", `pass\.word`: "", "pass*": "", "p?ss": "", "..a": "",
+		".a": "", "-a": "", "#(a==1)": "", "a b": "", "é": "", "[a,b]": "", "{a}": "", "!true": "",
+	} {
+		if got := keyOf(path); got != want {
+			t.Errorf("keyOf(%q) = %q, want %q", path, got, want)
+		}
+	}
+	p := startedPolicy(t, []byte(`{"rules":[{"id":"d","paths":["password","items.#.password"],"action":"drop"}]}`))
+	for in, want := range map[string]string{
+		" \t\r\n{\"password\":\"x\",\"a\":1}":     `{"a":1}`, // leading whitespace trimmed
+		`{"password":"x","a":1}`:                  `{"a":1}`,
+		`{ "password" : "x" , "a":1}`:             `{"a":1}`,
+		`{"pass\u0077ord":"x","a":1}`:             `{"a":1}`,
+		`{"a":"\n","password":"x"}`:               `{"a":"\n"}`,
+		`{"items":[{"password":"x","a":1}]}`:      `{"items":[{"a":1}]}`,
+		`{"it\u0065ms":[{"password":"x","a":1}]}`: `{"it\u0065ms":[{"a":1}]}`,
+		`{"a":"password","b":{"password":"x"}}`:   ``, // a value, a nested key: not the path's
+		`["password",{"password":"x"}]`:           ``,
+		`{"Password":"x","passwords":"y"}`:        ``,
+	} {
+		out, _, changed, err := p.resp.rewrite([]byte(in), p.nrules)
+		if err != nil || string(out) != want || changed != (want != "") {
+			t.Errorf("rewrite(%s) = %s (changed %v, err %v), want %s", in, out, changed, err, want)
+		}
+	}
+}
+
+// FuzzPathKey: a path with a first key selects nothing in a valid body without backslashes
+// that does not contain the key in quotes, so skipping gjson.Get there changes nothing; and
+// containsQuoted answers as strings.Contains with the quotes.
+func FuzzPathKey(f *testing.F) {
+	for _, seed := range []struct{ body, path string }{
+		{`{"password":"x"}`, "password"}, {`{"items":[{"password":1}]}`, "items.#.password"},
+		{`[{"a":1},{"a":2}]`, "0.a"}, {`{"a":{"b":"c"}}`, "a.b"}, {`{"ab":1}`, "a*"},
+		{`{"a":[1,2]}`, "a.#"}, {`{"x":{"a":1}}`, "..a"}, {`{"items":[{"type":"card","n":1}]}`, `items.#(type=="card")#.n`},
+	} {
+		f.Add(seed.body, seed.path)
+	}
+	f.Fuzz(func(t *testing.T, body, path string) {
+		key := keyOf(path)
+		if key == "" {
+			return
+		}
+		quoted := strings.Contains(body, `"`+key+`"`)
+		if containsQuoted(body, key) != quoted {
+			t.Fatalf("containsQuoted(%q, %q) = %v", body, key, !quoted)
+		}
+		if quoted || checkPath(path) != "" || !gjson.Valid(body) || strings.Contains(body, `\`) {
+			return
+		}
+		res := gjson.Get(strings.TrimLeft(body, " \t\r\n"), path)
+		if res.Index > 0 || slices.ContainsFunc(res.Indexes, func(i int) bool { return i > 0 }) {
+			t.Fatalf("Get(%q, %q) selects %+v though the body has no %s", body, path, res, key)
+		}
+	})
 }
