@@ -84,9 +84,11 @@ waf-bench: dist/sanitize.wasm dist/passthrough.wasm ## sanitize vs Coraza+CRS (P
 demo: build ## run each plugin's scripted requests through its .wasm in the embedded host
 	$(GO) run ./tools/demo
 
+# -p 1: one package's benchmarks at a time (by default go test runs one package per core, and two
+# packages benchmarking at once on a small machine move each other's p50s).
 bench: build ## benchmark every plugin against the pass-through baseline; one table
 	@mkdir -p dist
-	$(GO) test -timeout 60m -run '^$$' -bench . -benchtime $(BENCHTIME) ./plugins/... ./shared/... | tee dist/bench.txt | $(GO) run ./tools/benchtable
+	$(GO) test -p 1 -timeout 60m -run '^$$' -bench . -benchtime $(BENCHTIME) ./plugins/... ./shared/... | tee dist/bench.txt | $(GO) run ./tools/benchtable
 
 fuzz: build ## run every fuzz target for FUZZTIME (default 10s) each
 	bash tools/fuzz.sh $(FUZZTIME)
