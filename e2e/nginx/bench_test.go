@@ -222,7 +222,8 @@ type benchResult struct {
 	skipped         string
 }
 
-// TestBenchNginx is `make bench-nginx`: one table, one run, one machine. Every row starts its
+// TestBenchNginx is `make bench-nginx`: one table, one run, one machine, each row measured in
+// every one of BenchRoundsEnv rounds (three by default) and given as its median. Every row starts its
 // own nginx (2 workers, BenchWorkersEnv) on 127.0.0.1 proxying to the same in-process upstream, serves
 // benchWarmup then benchMeasured keep-alive GETs from benchClients clients (a request with a
 // valid identity-provider token that every plugin allows), and stops it before the next row.
@@ -275,31 +276,34 @@ func TestBenchNginx(t *testing.T) {
 
 	headers := allowedHeaders()
 
-	var results []benchResult
+	rounds := benchRounds(t)
+	results := make([]roundResults, len(rows)) // per row, one per round
 	modsecErr := error(nil)
-	for _, row := range rows {
-		var r benchResult
-		req := GetRequest(benchPath, "api.example.com", headers)
-		if row.body != nil {
-			req = PostRequest(benchPath, "api.example.com", headers, "application/json", row.body)
-		}
-		switch row.debian {
-		case "":
-			r = benchWasmRow(t, w, bin, row, req)
-		default:
-			if modsecErr == nil && row.debian == "plain" {
-				modsecErr = EnsureModSecurity()
+	for round := 1; round <= rounds; round++ {
+		for i, row := range rows {
+			var r benchResult
+			req := GetRequest(benchPath, "api.example.com", headers)
+			if row.body != nil {
+				req = PostRequest(benchPath, "api.example.com", headers, "application/json", row.body)
 			}
-			if modsecErr != nil {
-				r = benchResult{row: row, skipped: "skipped: " + modsecErr.Error()}
-			} else {
-				r = benchDebianRow(t, w, row, req)
+			switch row.debian {
+			case "":
+				r = benchWasmRow(t, w, bin, row, req)
+			default:
+				if modsecErr == nil && row.debian == "plain" && round == 1 {
+					modsecErr = EnsureModSecurity()
+				}
+				if modsecErr != nil {
+					r = benchResult{row: row, skipped: "skipped: " + modsecErr.Error()}
+				} else {
+					r = benchDebianRow(t, w, row, req)
+				}
 			}
+			t.Logf("round %d/%d, %s: %.0f req/s, p50 %v, CPU %v/req, RSS %.1f → %.1f MiB (anon %.1f), PSS %.1f MiB (anon/file/shmem %s, total %.1f), start %.2fs (%s) %s %s",
+				round, rounds, row.name, r.rate, r.p50, r.cpu, mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd), mib(r.pssEnd.PSS), pssParts(r), mib(r.pssTotal),
+				r.ready.Seconds(), r.cached, r.statuses, r.skipped)
+			results[i] = append(results[i], r)
 		}
-		t.Logf("%s: %.0f req/s, p50 %v, CPU %v/req, RSS %.1f → %.1f MiB (anon %.1f), PSS %.1f MiB (anon/file/shmem %s, total %.1f), start %.2fs (%s) %s %s",
-			row.name, r.rate, r.p50, r.cpu, mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd), mib(r.pssEnd.PSS), pssParts(r), mib(r.pssTotal),
-			r.ready.Seconds(), r.cached, r.statuses, r.skipped)
-		results = append(results, r)
 	}
 	table := benchTable(t, bin, results, knobs)
 	fmt.Print(table)
@@ -462,23 +466,22 @@ func cacheEntries() int {
 }
 
 // benchTable renders the results as one Markdown table, the .wasm sizes and the versions.
-func benchTable(t *testing.T, bin string, results []benchResult, knobs []string) string {
+func benchTable(t *testing.T, bin string, results []roundResults, knobs []string) string {
 	total := benchWarmup + benchMeasured(t)
-	// The plain and pass-through rows of each request kind (GET, JSON body).
-	base, pass := map[bool]benchResult{}, map[bool]benchResult{}
-	for _, r := range results {
-		switch strings.TrimSuffix(r.row.name, jsonSuffix) {
+	// The plain and pass-through rows of each request kind (GET, JSON body), and Debian's plain
+	// nginx (ModSecurity's reference).
+	base, pass := map[bool]roundResults{}, map[bool]roundResults{}
+	var debianPlain roundResults
+	for _, rs := range results {
+		switch strings.TrimSuffix(rs[0].row.name, jsonSuffix) {
 		case "nginx without wasm":
-			base[r.row.body != nil] = r
+			base[rs[0].row.body != nil] = rs
 		case "passthrough":
-			pass[r.row.body != nil] = r
+			pass[rs[0].row.body != nil] = rs
 		}
-	}
-	ratio := func(a, b float64) string {
-		if a == 0 || b == 0 {
-			return "-"
+		if rs[0].row.debian == "plain" {
+			debianPlain = rs
 		}
-		return fmt.Sprintf("%.2f", a/b)
 	}
 	us := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d.Nanoseconds())/1e3) }
 	var b strings.Builder
@@ -490,25 +493,26 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 	if m := mallocEnv(); len(m) > 0 {
 		malloc = m[0]
 	}
-	fmt.Fprintf(&b, "\nbench-nginx %s — %s; %d workers, loopback, %d keep-alive clients, %d warm-up + %d measured requests per row (GETs; POSTs of a JSON body in the rows so named); plugin environment: %s; wasm nginx started with %s\n\n",
-		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchWorkers(t), benchClients, benchWarmup, total-benchWarmup, env, malloc)
+	rounds := len(results[0])
+	fmt.Fprintf(&b, "\nbench-nginx %s — %s; %d workers, loopback, %d keep-alive clients, %d warm-up + %d measured requests per row (GETs; POSTs of a JSON body in the rows so named), %d rounds (each column a row's median over them; ratios: the median of the rounds' ratios, their range in parentheses); plugin environment: %s; wasm nginx started with %s\n\n",
+		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchWorkers(t), benchClients, benchWarmup, total-benchWarmup, rounds, env, malloc)
 	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | worker CPU µs/req | RSS/worker warm MiB | RSS/worker @" + kilo(total) + " MiB | of which anonymous MiB | PSS/worker @" + kilo(total) + " MiB | PSS anon / file / shmem MiB | PSS master + workers MiB | start s | compile cache | statuses |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
-	for _, r := range results {
+	medians := map[string]benchResult{}
+	for _, rs := range results {
+		r := rs.median()
+		medians[r.row.name] = r
 		if r.skipped != "" {
 			fmt.Fprintf(&b, "| %s | %s |\n", r.row.name, r.skipped)
 			continue
 		}
-		ref, pass := base[r.row.body != nil], pass[r.row.body != nil]
-		if r.row.debian == "modsec" {
-			for _, o := range results {
-				if o.row.debian == "plain" {
-					ref = o
-				}
-			}
+		ref := base[r.row.body != nil]
+		if r.row.debian == "modsec" && debianPlain != nil {
+			ref = debianPlain
 		}
+		refMedian := ref.median()
 		added := func(a, b time.Duration) string {
-			if b == 0 || r.row.name == ref.row.name {
+			if b == 0 || r.row.name == refMedian.row.name {
 				return "-"
 			}
 			return us(a - b)
@@ -518,8 +522,8 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 			pss, pssTotal = fmt.Sprintf("%.1f", mib(r.pssEnd.PSS)), fmt.Sprintf("%.1f", mib(r.pssTotal))
 		}
 		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f | %s | %s | %s | %.2f | %s | %s |\n",
-			r.row.name, r.rate, ratio(r.rate, base[r.row.body != nil].rate), ratio(r.rate, pass.rate), us(r.p50), us(r.p99),
-			added(r.p50, ref.p50), added(r.p99, ref.p99), us(r.cpu), mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd),
+			r.row.name, r.rate, rs.rateRatio(base[r.row.body != nil]), rs.rateRatio(pass[r.row.body != nil]), us(r.p50), us(r.p99),
+			added(r.p50, refMedian.p50), added(r.p99, refMedian.p99), us(r.cpu), mib(r.rssWarm), mib(r.rssEnd), mib(r.anonEnd),
 			pss, pssParts(r), pssTotal, r.ready.Seconds(), r.cached, r.statuses)
 	}
 	b.WriteString("\nadded: against nginx without wasm (ModSecurity: against Debian's nginx without it). RSS: mean over the\n")
@@ -538,7 +542,7 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 	b.WriteString("start: nginx started → first request served; compile cache: Wasmtime's, hit or miss at that start.\n")
 	b.WriteString("JSON body rows: POSTs of plugins/sanitize/testdata/bench/order.json (BenchmarkSanitizeJSON's body);\n")
 	b.WriteString("their ratios and added columns are to the plain and pass-through rows of the same body.\n")
-	if p, s, n := pass[true], findRow(results, "sanitize"+jsonSuffix), base[true]; p.cpu > n.cpu && s.cpu > 0 {
+	if p, s, n := pass[true].median(), medians["sanitize"+jsonSuffix], base[true].median(); p.cpu > n.cpu && s.cpu > 0 {
 		fmt.Fprintf(&b, "JSON body, added worker CPU per request (over nginx without wasm): sanitize %s µs, pass-through %s µs: %.2f × (issue 17: ≤ 3 ×).\n",
 			us(s.cpu-n.cpu), us(p.cpu-n.cpu), float64(s.cpu-n.cpu)/float64(p.cpu-n.cpu))
 	}
@@ -551,16 +555,6 @@ func benchTable(t *testing.T, bin string, results []benchResult, knobs []string)
 		}
 	}
 	return b.String()
-}
-
-// findRow returns the result of the row named name, or a zero result.
-func findRow(results []benchResult, name string) benchResult {
-	for _, r := range results {
-		if r.row.name == name {
-			return r
-		}
-	}
-	return benchResult{}
 }
 
 // kilo renders a request count as a column heading does: 20000 → "20k".
