@@ -106,7 +106,9 @@ func ModSecConf(dir string, main []string, listen, upstream string, modsec bool)
 	return debianConf(main, listen, upstream, rulesPath), nil
 }
 
-// debianConf is the Debian nginx config; rulesPath "" leaves ModSecurity out.
+// debianConf is the Debian nginx config; rulesPath "" leaves ModSecurity out. It keeps upstream
+// connections as the generated ngx_wasm_module configs do (gen.NginxConf), so that both rows of a
+// comparison pay the same proxying cost.
 func debianConf(main []string, listen, upstream, rulesPath string) []byte {
 	var b strings.Builder
 	if rulesPath != "" {
@@ -116,11 +118,12 @@ func debianConf(main []string, listen, upstream, rulesPath string) []byte {
 		b.WriteString(line + "\n")
 	}
 	b.WriteString("events {}\nhttp {\n    access_log off;\n")
-	fmt.Fprintf(&b, "    upstream app {\n        server %s;\n    }\n", upstream)
+	fmt.Fprintf(&b, "    upstream app {\n        server %s;\n        keepalive 32;\n    }\n", upstream)
 	fmt.Fprintf(&b, "    server {\n        listen %s;\n", listen)
 	if rulesPath != "" {
 		fmt.Fprintf(&b, "        modsecurity on;\n        modsecurity_rules_file %s;\n", rulesPath)
 	}
-	b.WriteString("        location / {\n            proxy_set_header Host $http_host;\n            proxy_pass http://app/;\n        }\n    }\n}\n")
+	b.WriteString("        location / {\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n")
+	b.WriteString("            proxy_set_header Host $http_host;\n            proxy_pass http://app/;\n        }\n    }\n}\n")
 	return []byte(b.String())
 }
