@@ -34,8 +34,9 @@ const (
 
 // BenchRequestsEnv sets how many requests each row serves in all (warm-up included; default
 // 60,000: with upstream keepalive a row serves 10,000–30,000 requests a second, and a measured
-// window of a second or less moved a row's req/s by a third from round to round). WASMWARD_BENCH_REQUESTS=100000 is the growth check: every row's RSS after 100,000
-// requests against its reading after the warm-up, which must stay within benchGrowthSlack.
+// window of a second or less moved a row's req/s by a third from round to round).
+// WASMWARD_BENCH_REQUESTS=100000 is the growth check: every row's RSS after 100,000 requests
+// against its reading after the warm-up, which must stay within benchGrowthSlack.
 const BenchRequestsEnv = "WASMWARD_BENCH_REQUESTS"
 
 // BenchWorkersEnv sets nginx's worker_processes in every row (default 2): per-worker PSS falls
@@ -224,8 +225,9 @@ type benchResult struct {
 }
 
 // TestBenchNginx is `make bench-nginx`: one table, one run, one machine, each row measured in
-// every one of BenchRoundsEnv rounds (three by default) and given as its median. Every row starts its
-// own nginx (2 workers, BenchWorkersEnv) on 127.0.0.1 proxying to the same in-process upstream, serves
+// every one of BenchRoundsEnv rounds (three by default) and given as its median. Every row
+// starts its own nginx (2 workers, BenchWorkersEnv) on 127.0.0.1 proxying to the same
+// in-process upstream (upstream keepalive, as every generated config), serves
 // benchWarmup then benchMeasured keep-alive GETs from benchClients clients (a request with a
 // valid identity-provider token that every plugin allows), and stops it before the next row.
 // Rows: nginx without wasm, pass-through, each plugin, the full chain as separate filters and
@@ -277,6 +279,9 @@ func TestBenchNginx(t *testing.T) {
 
 	headers := allowedHeaders()
 
+	if len(rows) == 0 {
+		t.Fatalf("WASMWARD_BENCH_ROWS=%q names no row", os.Getenv("WASMWARD_BENCH_ROWS"))
+	}
 	rounds := benchRounds(t)
 	results := make([]roundResults, len(rows)) // per row, one per round
 	modsecErr := error(nil)
