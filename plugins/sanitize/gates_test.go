@@ -83,7 +83,8 @@ func TestGatesChangeNothing(t *testing.T) {
 
 // FuzzGates checks the detectors' needs on arbitrary values at a few locations.
 func FuzzGates(f *testing.F) {
-	for _, s := range append(fuzzSeeds, "whoami", "ifconfig", "localhost", "sqlmap", "information_schema", "Dublin") {
+	for _, s := range append(fuzzSeeds, "whoami", "ifconfig", "localhost", "sqlmap", "information_schema", "Dublin",
+		"shell.php", "a.jsp", ".htaccess", "web.config", "index.php~", "db.sql.bak", "http://evil.example/x.txt") {
 		f.Add(s)
 	}
 	for _, d := range detectors {
@@ -104,7 +105,8 @@ func FuzzGates(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, enc := range []encoding{encNone, encQuery} {
 			v, _ := n.normalize(s, enc)
-			for _, loc := range []string{"query.q", "query.cmd", "header.user-agent", "header.referer", "path[0]", "json.a"} {
+			for _, loc := range []string{"query.q", "query.cmd", "header.user-agent", "header.referer", "path[0]", "json.a",
+				"form.f.filename", "header.x-file-name", "query.basedir", "form.cfg[root]"} {
 				if rules := gateViolations(detectors, wordDetectors, r, v, loc); len(rules) > 0 {
 					t.Fatalf("%v fire at %s on %q, which their needs skip", rules, loc, v.text)
 				}

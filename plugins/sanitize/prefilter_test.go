@@ -109,3 +109,37 @@ func TestLibinjectionXSSNeedsLtOrEq(t *testing.T) {
 		}
 	}
 }
+
+// wantKind is firstWords' kind of w, from the lists it is built from.
+func wantKind(w string) (k wordKind) {
+	for kind, list := range map[wordKind]map[string]bool{strongCommand: strongCommands, weakCommand: weakCommands, commandWrapper: commandWrappers} {
+		if list[w] {
+			k |= kind
+		}
+	}
+	if w == "if" || w == "for" {
+		k |= batchKeyword
+	}
+	return k
+}
+
+// FuzzWordSet checks firstWords' table against the command lists on every word of them, their
+// prefixes, extensions and neighbours, and arbitrary words.
+func FuzzWordSet(f *testing.F) {
+	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers} {
+		for w := range list {
+			f.Add(w)
+			f.Add(w[:len(w)-1])
+			f.Add(w + "s")
+			f.Add(strings.ToUpper(w))
+		}
+	}
+	for _, w := range []string{"", "if", "for", "fi", "Alyson", "web", "a-100", "id", strings.Repeat("a", 64), strings.Repeat("w", 70)} {
+		f.Add(w)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		if got, want := firstWords.kind(w), wantKind(w); got != want {
+			t.Fatalf("firstWords.kind(%q) = %b, want %b", w, got, want)
+		}
+	})
+}
