@@ -1,7 +1,7 @@
 package sanitize
 
 import (
-	"hash/maphash"
+	"math/rand/v2"
 	"strings"
 	"sync"
 )
@@ -29,13 +29,12 @@ import (
 // hashes agree on the set's bits) all stay remembered, up to cleanWays of them; values seen once
 // (a request's own identifiers) replace each other before they displace values every request
 // repeats. Memory is bounded (cleanSets × cleanWays entries), and there is no eviction work
-// beyond the set's few stamps. The hash is hash/maphash, seeded per table: in Go on Wasm it reads
-// eight bytes at a time where FNV read one, and a seed nobody knows makes the sets of values
-// unpredictable to whoever would make chosen values collide. A mutex guards the table for
-// native hosts that share a policy between goroutines; proxy-wasm runs one request at a time.
+// beyond the set's few stamps. The hash (hashString) is seeded per table. A mutex guards the
+// table for native hosts that share a policy between goroutines; proxy-wasm runs one request at
+// a time.
 type cleanValues struct {
 	mu   sync.Mutex
-	seed maphash.Seed
+	seed uint64
 	// tick numbers the look-ups that hit and the additions, the stamps of the entries.
 	tick uint64
 	sets [cleanSets][cleanWays]cleanEntry
@@ -65,7 +64,7 @@ type cleanEntry struct {
 }
 
 // newCleanValues returns an empty table with a seed of its own.
-func newCleanValues() *cleanValues { return &cleanValues{seed: maphash.MakeSeed()} }
+func newCleanValues() *cleanValues { return &cleanValues{seed: rand.Uint64()} }
 
 // keeps reports whether the table may keep raw, inspected as part ("value" or "name") at loc.
 func (c *cleanValues) keeps(loc, raw, part string) bool {
@@ -89,11 +88,31 @@ func (c *cleanValues) keepsHeader(raw string, secret bool) bool {
 
 // hash is the hash of loc, raw and part (name: part is "name").
 func (c *cleanValues) hash(loc, raw string, name bool) uint64 {
-	h := maphash.String(c.seed, loc)*0x9e3779b97f4a7c15 ^ maphash.String(c.seed, raw)
+	h := hashString(hashString(c.seed, loc), raw)
 	if name {
 		h = ^h
 	}
 	return h
+}
+
+// hashString mixes s into h eight bytes per multiplication, then its tail with the tail's
+// length. Hand-written: the table needs a spread, not a strong hash (a collision costs a way of
+// a set), and in Go on Wasm hash/maphash's wyhash emulates a 64×64→128-bit multiplication per 16
+// bytes, which made a look-up cost more than FNV's multiplication per byte did; eight bytes
+// assembled with shifts compile to one 64-bit load.
+func hashString(h uint64, s string) uint64 {
+	const m = 0x9e3779b97f4a7c15
+	for ; len(s) >= 8; s = s[8:] {
+		h = (h ^ (uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)) * m
+		h ^= h >> 29
+	}
+	t := uint64(len(s)) << 56 // the tail, and the length in the top byte: "a" and "a\x00" differ
+	for i := 0; i < len(s); i++ {
+		t |= uint64(s[i]) << (8 * i)
+	}
+	h = (h ^ t) * m
+	return h ^ h>>32
 }
 
 // lookup returns the entry holding raw, as part at loc on route r, or nil, and the key's hash.
