@@ -25,6 +25,10 @@ type detector struct {
 // every value of the whole wafbench corpus and fails, naming the rule and the value, when one
 // fires where its gate would have skipped it (FuzzGates does the same on arbitrary values).
 //
+// wordless says also never holds on a value of ASCII letters, digits and '_' only (it needs a
+// byte of another kind): such a value holding no gate keyword is not even offered to the
+// detector (wordDetectors); TestWordlessGates checks it.
+//
 // at, when set, is the kinds of location the detector reads at all (a detector of upload file
 // names fires nowhere else): the location must be one of them (kindsOf), and a gate with at
 // only (no bytes, keywords or also) passes on any value there.
@@ -32,6 +36,7 @@ type needs struct {
 	bytes    string
 	keywords []string
 	also     func(r *route, v normalized, loc string) bool
+	wordless bool
 	at       locKind
 	// set is bytes as a set and bit the keywords' bit in a value's words (gateMatcher), both
 	// filled at init; anyValue is set when the gate asks nothing of the value (at only).
@@ -95,7 +100,7 @@ var detectors = []detector{
 	}},
 	// libinjection's SQL tokenizer, skipped on values whose tokens cannot make a blacklisted
 	// fingerprint (sqlTokensInert).
-	{RuleSQLi, &needs{also: func(_ *route, v normalized, _ string) bool { return !sqlTokensInert(&v) }},
+	{RuleSQLi, &needs{also: func(_ *route, v normalized, _ string) bool { return !sqlTokensInert(&v) }, wordless: true},
 		func(_ *route, v normalized, _ string) (bool, string) { return libinjection.IsSQLi(v.text) }},
 	// A call needs '(', the quote and tautology checks a quote or '='; sqlSpaces rewrites
 	// comments and whitespace before the catalog names are looked for; the injection shapes
@@ -114,7 +119,7 @@ var detectors = []detector{
 	}},
 	// Tags need '<', event handlers '='; the script sinks are matched after compactJS, which
 	// leaves values without compactable bytes as they are (mayCompactToXSS).
-	{RuleXSS, &needs{bytes: "<=", keywords: xssMarkers.list(), also: mayCompactToXSS}, func(_ *route, v normalized, _ string) (bool, string) {
+	{RuleXSS, &needs{bytes: "<=", keywords: xssMarkers.list(), also: mayCompactToXSS, wordless: true}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isXSSHeuristic(v.folded), ""
 	}},
 	// ".." segments; the file names, also after the '/' inAfter puts before the value and with
@@ -160,14 +165,15 @@ var detectors = []detector{
 	{RuleCRLF, &needs{bytes: "\r\n", keywords: []string{" http/", "\xe5\x98", "\u2028", "\u0085"}},
 		func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	// Breakouts hold ")(" and one of "|&!", or '*' and ')'; filters "(attribute=" (mayBeLDAP).
-	{RuleLDAP, &needs{also: mayBeLDAP}, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
+	{RuleLDAP, &needs{also: mayBeLDAP, wordless: true}, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
 }
 
 // gateMatcher finds every gate's keywords in a value in one pass: the detectors' keyword lists
 // as needs copy them, one bit each. wordDetectors are the detectors (by index in the table)
 // whose gate may pass on a value of letters, digits and '_' holding none of the gates' keywords
-// (most JSON keys, path segments, identifiers): those without a gate, with a check or asking
-// nothing of the value, and those that need a word byte; the others are not even asked. Both are compiled from the table at
+// (most JSON keys, path segments, identifiers): those without a gate, with a check that may hold
+// on such a value (not wordless) or asking nothing of the value, and those that need a word
+// byte; the others are not even asked. Both are compiled from the table at
 // init; a gate with keywords past the 64th is dropped (its detector runs on every value).
 var gateMatcher, wordDetectors = compileGates()
 
@@ -188,7 +194,7 @@ func compileGates() (*keywordMatcher, detectorSet) {
 			n.set = bytesOf(n.bytes)
 			n.anyValue = n.bytes == "" && len(n.keywords) == 0 && n.also == nil
 		}
-		if i < 64 && (n == nil || n.anyValue || n.also != nil || strings.ContainsAny(n.bytes, wordChars)) {
+		if i < 64 && (n == nil || n.anyValue || n.also != nil && !n.wordless || strings.ContainsAny(n.bytes, wordChars)) {
 			word |= 1 << i
 		}
 	}
@@ -334,7 +340,7 @@ var firstWords = func() *wordSet {
 	return newWordSet(kinds)
 }()
 
-// wordKind is what a word of firstWords is, a set of these.
+// wordKind is what a word of a wordSet is, a set of these.
 type wordKind uint8
 
 const (
@@ -342,6 +348,7 @@ const (
 	weakCommand                         // weakCommands
 	commandWrapper                      // commandWrappers
 	batchKeyword                        // "if", "for"
+	sqlKeyword                          // sqlKeywordWords
 )
 
 // wordSet is a set of words, each with its kinds, looked up without hashing the whole word: a
@@ -349,7 +356,8 @@ const (
 // byte), and an open-addressing table (linear probing, at least four slots per word) indexed by
 // the word's length and first, middle and last bytes finds a word with a string comparison or
 // two. Hand-written: a Go map hashes every byte and, in Go on Wasm, costs a call chain per
-// look-up, on a value's first word for every value the command detector's gate sees.
+// look-up, on a value's first word for every value the command detector's gate sees (and on
+// every word of the values sqlTokensInert reads).
 type wordSet struct {
 	lengths [256]uint64
 	slots   []wordSlot
@@ -374,7 +382,7 @@ func newWordSet(kinds map[string]wordKind) *wordSet {
 		if len(w) < 64 {
 			ws.lengths[w[0]] |= 1 << len(w)
 		}
-		i := ws.slot(w)
+		i := wordSlotOf(ws, w)
 		for ws.slots[i].word != "" {
 			i = (i + 1) & (len(ws.slots) - 1)
 		}
@@ -383,19 +391,23 @@ func newWordSet(kinds map[string]wordKind) *wordSet {
 	return ws
 }
 
-// slot is the first slot w may be in.
-func (ws *wordSet) slot(w string) int {
+// wordSlotOf is the first slot w, not empty, may be in.
+func wordSlotOf[W string | []byte](ws *wordSet, w W) int {
 	h := uint32(len(w)) | uint32(w[0])<<8 | uint32(w[len(w)/2])<<16 | uint32(w[len(w)-1])<<24
 	return int((h * 0x9e3779b1) >> 16 & uint32(len(ws.slots)-1))
 }
 
 // kind returns the kinds of w, 0 when w is not in the set.
-func (ws *wordSet) kind(w string) wordKind {
-	if w == "" || len(w) < 64 && ws.lengths[w[0]]&(1<<len(w)) == 0 {
+func (ws *wordSet) kind(w string) wordKind { return wordKindOf(ws, w) }
+
+// wordKindOf is ws.kind of a string or of bytes (a word upper-cased in a buffer), without
+// converting them.
+func wordKindOf[W string | []byte](ws *wordSet, w W) wordKind {
+	if len(w) == 0 || len(w) < 64 && ws.lengths[w[0]]&(1<<len(w)) == 0 {
 		return 0
 	}
-	for i := ws.slot(w); ws.slots[i].word != ""; i = (i + 1) & (len(ws.slots) - 1) {
-		if ws.slots[i].word == w {
+	for i := wordSlotOf(ws, w); ws.slots[i].word != ""; i = (i + 1) & (len(ws.slots) - 1) {
+		if ws.slots[i].word == string(w) {
 			return ws.slots[i].kind
 		}
 	}

@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -187,4 +188,48 @@ func digitsAs0(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// TestWordlessGates checks the gates marked wordless: their check (also) holds on no value of
+// ASCII letters, digits and '_' only, whether random, a keyword of any gate or a command, SQL
+// or script word, so that detect may leave their detectors out on such values (wordDetectors).
+func TestWordlessGates(t *testing.T) {
+	values := []string{"a", "Z", "_", "0", "1union", "select", "SELECT", "Apuleius", "fromCharCode", "whoami", "id", "OR1", "0x1", "alert", "script", "eval"}
+	for _, d := range detectors {
+		if d.needs != nil {
+			for _, k := range d.needs.keywords {
+				if b := bytesOf(k); b.onlyWord() {
+					values = append(values, k, strings.ToUpper(k))
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20_000; i++ {
+		b := make([]byte, 1+r.IntN(24))
+		for j := range b {
+			b[j] = wordChars[r.IntN(len(wordChars))]
+		}
+		values = append(values, string(b))
+	}
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := p.(*Policy).def
+	n := normalizer{maxIter: 3, maxBytes: 1 << 16}
+	for i, d := range detectors {
+		if d.needs == nil || !d.needs.wordless {
+			continue
+		}
+		if wordDetectors.has(i) {
+			t.Errorf("%s (detector %d) is wordless but in wordDetectors", d.rule, i)
+		}
+		for _, s := range values {
+			v, _ := n.normalize(s, encNone)
+			if d.needs.also(route, v, "json.a") {
+				t.Fatalf("%s's gate check holds on %q, a value of word bytes only: it is not wordless", d.rule, s)
+			}
+		}
+	}
 }

@@ -123,23 +123,39 @@ func wantKind(w string) (k wordKind) {
 	return k
 }
 
-// FuzzWordSet checks firstWords' table against the command lists on every word of them, their
-// prefixes, extensions and neighbours, and arbitrary words.
+// sqlKeywordMap is the words of sqlKeywordList, as a map.
+var sqlKeywordMap = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range sqlKeywordList {
+		for _, w := range strings.Split(k, " ") {
+			m[w] = true
+		}
+	}
+	return m
+}()
+
+// FuzzWordSet checks firstWords' and sqlKeywordWords' tables against the command lists and the
+// library's keywords on every word of them, their prefixes, extensions and neighbours, in either
+// case, and arbitrary words, as strings and as bytes.
 func FuzzWordSet(f *testing.F) {
-	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers} {
+	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers, sqlKeywordMap} {
 		for w := range list {
 			f.Add(w)
 			f.Add(w[:len(w)-1])
 			f.Add(w + "s")
 			f.Add(strings.ToUpper(w))
+			f.Add(strings.ToLower(w))
 		}
 	}
 	for _, w := range []string{"", "if", "for", "fi", "Alyson", "web", "a-100", "id", strings.Repeat("a", 64), strings.Repeat("w", 70)} {
 		f.Add(w)
 	}
 	f.Fuzz(func(t *testing.T, w string) {
-		if got, want := firstWords.kind(w), wantKind(w); got != want {
+		if got, want := firstWords.kind(w), wantKind(w); got != want || wordKindOf(firstWords, []byte(w)) != want {
 			t.Fatalf("firstWords.kind(%q) = %b, want %b", w, got, want)
+		}
+		if got, want := sqlKeywordWords.kind(w) == sqlKeyword, sqlKeywordMap[w]; got != want || (wordKindOf(sqlKeywordWords, []byte(w)) == sqlKeyword) != want {
+			t.Fatalf("sqlKeywordWords.kind(%q) = %v, want %v", w, got, want)
 		}
 	})
 }

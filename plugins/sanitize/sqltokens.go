@@ -63,16 +63,17 @@ const (
 	sqlInertQuotedTypes = "n1.s"
 )
 
-// sqlKeywordWords are the words of sqlKeywordList's entries (phrases split at spaces).
-var sqlKeywordWords, sqlKeywordMaxLen = func() (map[string]bool, int) {
-	words, longest := map[string]bool{}, 0
+// sqlKeywordWords are the words of sqlKeywordList's entries (phrases split at spaces), of kind
+// sqlKeyword.
+var sqlKeywordWords, sqlKeywordMaxLen = func() (*wordSet, int) {
+	words, longest := map[string]wordKind{}, 0
 	for _, k := range sqlKeywordList {
 		for _, w := range strings.Split(k, " ") {
-			words[w] = true
+			words[w] = sqlKeyword
 			longest = max(longest, len(w))
 		}
 	}
-	return words, longest
+	return newWordSet(words), longest
 }()
 
 // sqlTokensInert reports a value libinjection's SQL tokenizer cannot find injection in (see
@@ -155,7 +156,7 @@ func isSQLKeywordWord(w string) bool {
 			if !upperASCIIOnly(w[i:]) {
 				return false
 			}
-			return sqlKeywordWords[strings.ToUpper(w)]
+			return sqlKeywordWords.kind(strings.ToUpper(w)) != 0
 		}
 	}
 	if len(w) > sqlKeywordMaxLen {
@@ -163,7 +164,7 @@ func isSQLKeywordWord(w string) bool {
 	}
 	var buf [64]byte
 	if len(w) > len(buf) {
-		return sqlKeywordWords[strings.ToUpper(w)]
+		return sqlKeywordWords.kind(strings.ToUpper(w)) != 0
 	}
 	up := buf[:len(w)]
 	for i := 0; i < len(w); i++ {
@@ -173,7 +174,7 @@ func isSQLKeywordWord(w string) bool {
 		}
 		up[i] = c
 	}
-	return sqlKeywordWords[string(up)]
+	return wordKindOf(sqlKeywordWords, up) != 0
 }
 
 // upperASCIIOnly reports whether strings.ToUpper may turn every non-ASCII rune of s into ASCII,
