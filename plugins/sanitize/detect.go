@@ -349,6 +349,7 @@ const (
 	commandWrapper                      // commandWrappers
 	batchKeyword                        // "if", "for"
 	sqlKeyword                          // sqlKeywordWords
+	sessionParam                        // sessionParams
 )
 
 // wordSet is a set of words, each with its kinds, looked up without hashing the whole word: a

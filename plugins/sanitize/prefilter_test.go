@@ -134,11 +134,11 @@ var sqlKeywordMap = func() map[string]bool {
 	return m
 }()
 
-// FuzzWordSet checks firstWords' and sqlKeywordWords' tables against the command lists and the
-// library's keywords on every word of them, their prefixes, extensions and neighbours, in either
+// FuzzWordSet checks firstWords', sqlKeywordWords' and sessionParamWords' tables against the
+// command lists, the library's keywords and the session parameter names on every word of them, their prefixes, extensions and neighbours, in either
 // case, and arbitrary words, as strings and as bytes.
 func FuzzWordSet(f *testing.F) {
-	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers, sqlKeywordMap} {
+	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers, sqlKeywordMap, sessionParams} {
 		for w := range list {
 			f.Add(w)
 			f.Add(w[:len(w)-1])
@@ -156,6 +156,9 @@ func FuzzWordSet(f *testing.F) {
 		}
 		if got, want := sqlKeywordWords.kind(w) == sqlKeyword, sqlKeywordMap[w]; got != want || (wordKindOf(sqlKeywordWords, []byte(w)) == sqlKeyword) != want {
 			t.Fatalf("sqlKeywordWords.kind(%q) = %v, want %v", w, got, want)
+		}
+		if got, want := isSessionParam(w), sessionParams[strings.ToLower(w)]; got != want {
+			t.Fatalf("isSessionParam(%q) = %v, want %v", w, got, want)
 		}
 	})
 }
