@@ -74,8 +74,12 @@ const (
 )
 
 // kindsOf returns the kinds of location loc is, computed once per value where each detector
-// reading only some locations would otherwise check its own.
+// reading only some locations would otherwise check its own. The first byte rules most
+// locations out at once (JSON, cookies, most headers).
 func kindsOf(loc string) (k locKind) {
+	if loc == "" || loc[0] != 'p' && loc[0] != 'f' && loc[0] != 'q' && loc[0] != 'h' {
+		return 0
+	}
 	if strings.HasPrefix(loc, "path[") {
 		k |= atPathSegment
 	}
@@ -209,7 +213,9 @@ func (m detectorSet) has(i int) bool { return i >= 64 || m&(1<<i) != 0 }
 // detect runs the injection detectors on a normalized value at loc and returns the first rule
 // that fires and is not allow-listed there, with a detail (the libinjection SQL fingerprint), or
 // "" when the value is clean. A detector runs only when the value passes its needs.
-func (r *route) detect(v normalized, loc string) (rule, detail string) {
+//
+// v is passed by reference (a copy of it is a call to memmove in wasm); detect fills in v.words.
+func (r *route) detect(v *normalized, loc string) (rule, detail string) {
 	if v.text == "" {
 		return "", ""
 	}
@@ -219,10 +225,10 @@ func (r *route) detect(v normalized, loc string) (rule, detail string) {
 	for i := range detectors {
 		d := &detectors[i]
 		if word && !wordDetectors.has(i) || !d.needs.there(kinds) ||
-			!d.needs.found(&v) && (d.needs.also == nil || !d.needs.also(r, v, loc)) || r.allowed(d.rule, loc) {
-			continue // the same as !d.needs.passes(r, &v, loc), without a call on most values
+			!d.needs.found(v) && (d.needs.also == nil || !d.needs.also(r, *v, loc)) || r.allowed(d.rule, loc) {
+			continue // the same as !d.needs.passes(r, v, loc), without a call on most values
 		}
-		if ok, detail := d.match(r, v, loc); ok {
+		if ok, detail := d.match(r, *v, loc); ok {
 			return d.rule, detail
 		}
 	}

@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -231,5 +232,34 @@ func TestWordlessGates(t *testing.T) {
 				t.Fatalf("%s's gate check holds on %q, a value of word bytes only: it is not wordless", d.rule, s)
 			}
 		}
+	}
+}
+
+// TestJSONLocations pins the locations a JSON body's names and values are inspected at, through
+// nesting, sibling members after nested ones, arrays of more than ten elements and nested
+// arrays (jsonWalker.child writes them in place, one buffer for the whole walk).
+func TestJSONLocations(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.(*Policy).clean = nil // every name and value reaches the detectors
+	var got []string
+	restore := withGateCheck(func(_ []detector, _ detectorSet, _ *route, v normalized, loc string) {
+		got = append(got, loc+"="+v.text)
+	})
+	defer restore()
+	body := `{"a":{"bb":[1,"x",{"c":"y"},[["z"]]],"d":"w"},"e":["0","1","2","3","4","5","6","7","8","9","10","11"],"f":"v"}`
+	req := policy.NewRequest([][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}}, nil, nil)
+	req.Body = []byte(body)
+	p.(policy.RequestBodyPolicy).OnRequestBody(req)
+	want := []string{"json.a=a", "json.a.bb=bb", "json.a.bb[1]=x", "json.a.bb[2].c=c", "json.a.bb[2].c=y",
+		"json.a.bb[3][0][0]=z", "json.a.d=d", "json.a.d=w", "json.e=e"}
+	for i := 0; i < 12; i++ {
+		want = append(want, fmt.Sprintf("json.e[%d]=%d", i, i))
+	}
+	want = append(want, "json.f=f", "json.f=v")
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("inspected\n%s\nwant\n%s", strings.Join(got, " "), strings.Join(want, " "))
 	}
 }

@@ -161,7 +161,7 @@ func (s *scan) inspect(raw string, enc encoding, loc, part string, t target, kee
 			s.add(finding{rule: RuleBadEncoding, loc: loc, part: part, excerpt: ex, t: t})
 		}
 	}
-	if rule, detail := s.r.detect(v, loc); rule != "" {
+	if rule, detail := s.r.detect(&v, loc); rule != "" {
 		s.add(finding{rule: rule, loc: loc, part: part, excerpt: excerpt(raw, loc), detail: detail, t: t})
 	}
 	if part == "value" && !s.nested {
