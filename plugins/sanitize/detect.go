@@ -116,9 +116,11 @@ var detectors = []detector{
 	{RuleXXE, &needs{bytes: "%", keywords: []string{"<!entity", "<!doctype", "system", "public"}}, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("<'\"%") && isXXE(v.folded), ""
 	}},
-	// libinjection's XSS tokenizer fires on tags (after '<') and attribute values (after '=');
-	// TestLibinjectionXSSNeedsLtOrEq pins this against the library.
-	{RuleXSS, &needs{bytes: "<="}, func(_ *route, v normalized, _ string) (bool, string) {
+	// libinjection's XSS tokenizer fires on tags (after '<') and on the value of a blacklisted
+	// attribute (a name of xssAttributeNames, then '='); NUL bytes, which it drops from names,
+	// let it run too. TestLibinjectionXSSNeedsLtOrEq and TestXSSAttributeNames pin this against
+	// the library.
+	{RuleXSS, &needs{bytes: "<\x00", also: mayBeXSSAttribute, wordless: true}, func(_ *route, v normalized, _ string) (bool, string) {
 		return libinjection.IsXSS(v.text), ""
 	}},
 	// Tags need '<', event handlers '='; the script sinks are matched after compactJS, which
@@ -282,6 +284,21 @@ func mayCompactToXSS(_ *route, v normalized, _ string) bool {
 		}
 	}
 	return false
+}
+
+// xssAttributeNames are what the attribute names libinjection's XSS check blacklists
+// (isBlackAttr) contain, in lower case: the event handlers ("on…"), xmlns, xlink, and its list
+// of attributes holding URLs, styles or attribute names (the shortest that cover the others:
+// "src" covers "datasrc", "dynsrc" and "lowsrc", "action" "formaction").
+var xssAttributeNames = newKeywordSet("on", "xmlns", "xlink", "action", "attributename", "by", "background",
+	"dataformatas", "filter", "folder", "from", "handler", "href", "poster", "src", "style", "to", "values")
+
+// mayBeXSSAttribute is the gate of libinjection's XSS check for a value without '<': without a
+// tag, the library fires only on the value of an attribute it blacklists, an attribute name
+// (a run of the value, upper-cased in ASCII) followed by '=', so the value holds '=' and one of
+// xssAttributeNames in its folded form.
+func mayBeXSSAttribute(_ *route, v normalized, _ string) bool {
+	return v.bytes.has('=') && xssAttributeNames.in(v.folded)
 }
 
 // mayBeLDAP is the gate of ldap_injection: what isLDAP's breakouts ("*)(", "*))", ")(|", ")(&",

@@ -86,7 +86,8 @@ func TestGatesChangeNothing(t *testing.T) {
 // FuzzGates checks the detectors' needs on arbitrary values at a few locations.
 func FuzzGates(f *testing.F) {
 	for _, s := range append(fuzzSeeds, "whoami", "ifconfig", "localhost", "sqlmap", "information_schema", "Dublin",
-		"shell.php", "a.jsp", ".htaccess", "web.config", "index.php~", "db.sql.bak", "http://evil.example/x.txt") {
+		"shell.php", "a.jsp", ".htaccess", "web.config", "index.php~", "db.sql.bak", "http://evil.example/x.txt",
+		"x onerror=alert(1)", "' onfocus=alert(1) '", "x style=y", "a href=javascript:x", "\" xmlns=x", "https://a.example/?q=b") {
 		f.Add(s)
 	}
 	for _, d := range detectors {

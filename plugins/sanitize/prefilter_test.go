@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	_ "unsafe" // go:linkname: the library's attribute tables are not exported
 
 	"github.com/corazawaf/libinjection-go"
 )
@@ -161,4 +162,72 @@ func FuzzWordSet(f *testing.F) {
 			t.Fatalf("isSessionParam(%q) = %v, want %v", w, got, want)
 		}
 	})
+}
+
+// libinjectionBlackAttrs and libinjectionBlackEvents are the library's blacklisted attribute
+// names (upper case) and event handler names (upper case, without "ON"): isBlackAttr.
+//
+//go:linkname libinjectionBlackAttrs github.com/corazawaf/libinjection-go.blacksMap
+var libinjectionBlackAttrs map[string]int
+
+//go:linkname libinjectionBlackEvents github.com/corazawaf/libinjection-go.blackEventsMap
+var libinjectionBlackEvents map[string]int
+
+// TestXSSAttributeNames checks that every attribute name libinjection's XSS check blacklists
+// (its tables, and XMLNS and XLINK, which it tests by name) contains one of xssAttributeNames in
+// lower case: mayBeXSSAttribute then passes on every value naming one before an '='.
+func TestXSSAttributeNames(t *testing.T) {
+	if len(libinjectionBlackAttrs) < 10 || len(libinjectionBlackEvents) < 100 {
+		t.Fatalf("%d attributes, %d events: the linkname no longer finds the tables", len(libinjectionBlackAttrs), len(libinjectionBlackEvents))
+	}
+	names := []string{"XMLNS", "XLINK"}
+	for name := range libinjectionBlackAttrs {
+		names = append(names, name)
+	}
+	for event := range libinjectionBlackEvents {
+		names = append(names, "ON"+event)
+	}
+	for _, name := range names {
+		if !xssAttributeNames.in(strings.ToLower(name)) {
+			t.Errorf("libinjection blacklists the attribute %s, which holds none of xssAttributeNames", name)
+		}
+	}
+}
+
+// TestLibinjectionXSSNeedsAttribute pins the gate of the libinjection XSS detector for values
+// without '<' against the library: whatever else they hold ('=', quotes, URLs with schemes,
+// white space, '>', '/', entities), values holding none of xssAttributeNames are never XSS to
+// it: without a tag it only judges a blacklisted attribute's value.
+func TestLibinjectionXSSNeedsAttribute(t *testing.T) {
+	pieces := []string{"javascript:", "vbscript:", "data:text/html,", "alert(1)", "=", "==", "x=", "a=b",
+		"`", "'", "\"", " ", "\t", "\n", "\v", "\f", "\r", "/", ">", "!", "--", "?", "&#x3a;", "&colon;", "x",
+		"svg", "script", "expression(", "url(", "import", "entity", "[if", "xml", ":", ";", "(", ")",
+		"\\", "%3c", "&lt;", "·", "é", "view-source:", "https://www.example.com/search?q=", "&", "#", "ASCII",
+		"img", "div", "class", "id", "name", "title", "alt", "width", "height", "type", "value", "data"}
+	r := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	tried := 0
+	for i := 0; i < 300_000; i++ {
+		b.Reset()
+		for n := 1 + r.IntN(10); n > 0; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if xssAttributeNames.in(strings.ToLower(s)) {
+			continue
+		}
+		tried++
+		if libinjection.IsXSS(s) {
+			t.Fatalf("libinjection.IsXSS(%q) = true without '<' or an attribute of xssAttributeNames: the XSS gate would miss it", s)
+		}
+	}
+	if tried < 100_000 {
+		t.Fatalf("only %d values without an attribute name: the pieces no longer exercise the gate", tried)
+	}
+	for _, s := range []string{"x onerror=alert(1)", "' onfocus=alert(1) autofocus '", "x style=x", "a href=javascript:alert(1)", "\" xmlns=x", "ONLOAD=alert(1)"} {
+		v := normalized{text: s, folded: strings.ToLower(s), bytes: bytesOf(s)}
+		if !libinjection.IsXSS(s) || !mayBeXSSAttribute(nil, v, "query.q") {
+			t.Errorf("%q: IsXSS %v, gate %v: both should hold", s, libinjection.IsXSS(s), mayBeXSSAttribute(nil, v, "query.q"))
+		}
+	}
 }
