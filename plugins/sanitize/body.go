@@ -92,6 +92,7 @@ func (p *Policy) RequestBodyLimit(req *policy.Request) int { return p.route(req)
 // deflate) is inspected decompressed, as what it looks like, and cannot be sanitized.
 func (p *Policy) OnRequestBody(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm, p.clean)
+	defer s.release()
 	s.foreignReferer = foreignReferer(req)
 	apply := func(*policy.Decision, []target) {}
 	s.checkBodyType(req)

@@ -2,6 +2,7 @@ package sanitize
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,5 +144,60 @@ func TestCleanPathCharge(t *testing.T) {
 	short.inspectPath(path)
 	if !short.exhausted || short.count != 1 || short.sample[0].rule != RuleInspectionBudget {
 		t.Errorf("budget short of the charge: exhausted %v, %d findings", short.exhausted, short.count)
+	}
+}
+
+// collidingNames returns n JSON keys whose names, at the body's top level ("json.<key>"), fall
+// in the same set of c.
+func collidingNames(c *cleanValues, n int) []string {
+	bySet := map[uint64][]string{}
+	for i := 0; ; i++ {
+		k := fmt.Sprintf("key%d", i)
+		set := c.hash("json."+k, k, true) % cleanSets
+		if bySet[set] = append(bySet[set], k); len(bySet[set]) == n {
+			return bySet[set]
+		}
+	}
+}
+
+// TestCleanCollisions checks that JSON keys whose hashes share a set all stay remembered after
+// a request that holds them all (a direct-mapped table kept one of each colliding pair, and
+// inspected the other on every request), and that a set that is full replaces its least
+// recently used value.
+func TestCleanCollisions(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := p.(*Policy)
+	keys := collidingNames(pol.clean, cleanWays+1)
+	var body strings.Builder
+	for i, k := range keys[:cleanWays] {
+		fmt.Fprintf(&body, `%s"%s":%d`, map[bool]string{true: "{", false: ","}[i == 0], k, i)
+	}
+	body.WriteString("}")
+	req := policy.NewRequest([][2]string{{":method", "POST"}, {":path", "/x"}, {"content-type", "application/json"}}, nil, nil)
+	p.OnRequest(req)
+	req.Body = []byte(body.String())
+	if d := p.(policy.RequestBodyPolicy).OnRequestBody(req); d.Verdict == policy.Deny {
+		t.Fatalf("%s denied: %s", body.String(), d.Reason)
+	}
+	kept := func(k string) bool { return pol.clean.has(pol.def, "json."+k, k, "name") }
+	for _, k := range keys[:cleanWays] {
+		if !kept(k) {
+			t.Errorf("%s (one of %d keys of one set) not kept", k, cleanWays)
+		}
+	}
+	// keys[0] was used least recently once the others are looked up again: the next key of
+	// the set replaces it, and only it.
+	for _, k := range keys[1:cleanWays] {
+		kept(k)
+	}
+	last := keys[cleanWays]
+	pol.clean.add(pol.def, "json."+last, last, "name", 0)
+	for i, k := range keys {
+		if want := i != 0; kept(k) != want {
+			t.Errorf("after adding %s to a full set: %s kept = %v, want %v", last, k, !want, want)
+		}
 	}
 }

@@ -24,26 +24,72 @@ type detector struct {
 // detector changes, its needs must change with it: TestGatesChangeNothing runs every detector on
 // every value of the whole wafbench corpus and fails, naming the rule and the value, when one
 // fires where its gate would have skipped it (FuzzGates does the same on arbitrary values).
+//
+// wordless says also never holds on a value of ASCII letters, digits and '_' only (it needs a
+// byte of another kind): such a value holding no gate keyword is not even offered to the
+// detector (wordDetectors); TestWordlessGates checks it.
+//
+// at, when set, is the kinds of location the detector reads at all (a detector of upload file
+// names fires nowhere else): the location must be one of them (kindsOf), and a gate with at
+// only (no bytes, keywords or also) passes on any value there.
 type needs struct {
 	bytes    string
 	keywords []string
 	also     func(r *route, v normalized, loc string) bool
+	wordless bool
+	at       locKind
 	// set is bytes as a set and bit the keywords' bit in a value's words (gateMatcher), both
-	// filled at init.
-	set byteSet
-	bit uint64
+	// filled at init; anyValue is set when the gate asks nothing of the value (at only).
+	set      byteSet
+	bit      uint64
+	anyValue bool
 }
 
 // passes reports whether v at loc may make the detector fire; a nil gate always passes.
 func (n *needs) passes(r *route, v *normalized, loc string) bool {
-	return n.found(v) || n.also != nil && n.also(r, *v, loc)
+	return n.there(kindsOf(loc)) && (n.found(v) || n.also != nil && n.also(r, *v, loc))
 }
 
-// found is passes without also: a nil gate, or one of the gate's keywords or bytes in v. It is
-// small enough to be inlined, which passes is not (detect spells passes out with it: in wasm a
-// call per detector and value is a large part of a value's cost).
+// there reports whether the gate passes at a location of kinds (kindsOf): a nil gate and a
+// gate without at do everywhere.
+func (n *needs) there(kinds locKind) bool {
+	return n == nil || n.at == 0 || n.at&kinds != 0
+}
+
+// found is passes without at and also: a nil gate, a gate that asks nothing of the value, or
+// one of the gate's keywords or bytes in v. It is small enough to be inlined, which passes is
+// not (detect spells passes out with it: in wasm a call per detector and value is a large part
+// of a value's cost).
 func (n *needs) found(v *normalized) bool {
-	return n == nil || v.words&n.bit != 0 || v.bytes.intersects(&n.set)
+	return n == nil || n.anyValue || v.words&n.bit != 0 || v.bytes.intersects(&n.set)
+}
+
+// locKind is a set of kinds of location, what needs.at asks of a value's location.
+type locKind uint8
+
+const (
+	atPathSegment locKind = 1 << iota // a path segment, "path[<i>]"
+	atFileName                        // a client's file name (isFileNameLocation)
+	atParam                           // a query parameter or form field, "query.<name>", "form.<name>"
+)
+
+// kindsOf returns the kinds of location loc is, computed once per value where each detector
+// reading only some locations would otherwise check its own. The first byte rules most
+// locations out at once (JSON, cookies, most headers).
+func kindsOf(loc string) (k locKind) {
+	if loc == "" || loc[0] != 'p' && loc[0] != 'f' && loc[0] != 'q' && loc[0] != 'h' {
+		return 0
+	}
+	if strings.HasPrefix(loc, "path[") {
+		k |= atPathSegment
+	}
+	if isFileNameLocation(loc) {
+		k |= atFileName
+	}
+	if strings.HasPrefix(loc, "query.") || strings.HasPrefix(loc, "form.") {
+		k |= atParam
+	}
+	return k
 }
 
 // detectors run in this order; the first that fires names the finding. More specific rules come
@@ -58,7 +104,7 @@ var detectors = []detector{
 	}},
 	// libinjection's SQL tokenizer, skipped on values whose tokens cannot make a blacklisted
 	// fingerprint (sqlTokensInert).
-	{RuleSQLi, &needs{also: func(_ *route, v normalized, _ string) bool { return !sqlTokensInert(&v) }},
+	{RuleSQLi, &needs{also: func(_ *route, v normalized, _ string) bool { return !sqlTokensInert(&v) }, wordless: true},
 		func(_ *route, v normalized, _ string) (bool, string) { return libinjection.IsSQLi(v.text) }},
 	// A call needs '(', the quote and tautology checks a quote or '='; sqlSpaces rewrites
 	// comments and whitespace before the catalog names are looked for; the injection shapes
@@ -70,14 +116,16 @@ var detectors = []detector{
 	{RuleXXE, &needs{bytes: "%", keywords: []string{"<!entity", "<!doctype", "system", "public"}}, func(_ *route, v normalized, _ string) (bool, string) {
 		return v.bytes.hasAny("<'\"%") && isXXE(v.folded), ""
 	}},
-	// libinjection's XSS tokenizer fires on tags (after '<') and attribute values (after '=');
-	// TestLibinjectionXSSNeedsLtOrEq pins this against the library.
-	{RuleXSS, &needs{bytes: "<="}, func(_ *route, v normalized, _ string) (bool, string) {
+	// libinjection's XSS tokenizer fires on tags (after '<') and on the value of a blacklisted
+	// attribute (a name of xssAttributeNames, then '='); NUL bytes, which it drops from names,
+	// let it run too. TestLibinjectionXSSNeedsLtOrEq and TestXSSAttributeNames pin this against
+	// the library.
+	{RuleXSS, &needs{bytes: "<\x00", also: mayBeXSSAttribute, wordless: true}, func(_ *route, v normalized, _ string) (bool, string) {
 		return libinjection.IsXSS(v.text), ""
 	}},
 	// Tags need '<', event handlers '='; the script sinks are matched after compactJS, which
 	// leaves values without compactable bytes as they are (mayCompactToXSS).
-	{RuleXSS, &needs{bytes: "<=", keywords: xssMarkers.list(), also: mayCompactToXSS}, func(_ *route, v normalized, _ string) (bool, string) {
+	{RuleXSS, &needs{bytes: "<=", keywords: xssMarkers.list(), also: mayCompactToXSS, wordless: true}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isXSSHeuristic(v.folded), ""
 	}},
 	// ".." segments; the file names, also after the '/' inAfter puts before the value and with
@@ -85,7 +133,7 @@ var detectors = []detector{
 	{RuleTraversal, &needs{bytes: "\\", keywords: append(sensitiveFiles.list(), append(afterSlash(sensitiveFiles.list()), "..")...)},
 		func(_ *route, v normalized, _ string) (bool, string) { return isTraversal(v.folded), "" }},
 	// Backup copies in the path, hidden or server files as upload names: the location decides.
-	{RuleTraversal, nil, func(_ *route, v normalized, loc string) (bool, string) {
+	{RuleTraversal, &needs{at: atPathSegment | atFileName}, func(_ *route, v normalized, loc string) (bool, string) {
 		return strings.HasPrefix(loc, "path[") && isBackupFile(v.folded) || isRestrictedUploadName(loc, v.folded), ""
 	}},
 	{RuleJNDI, &needs{keywords: append(braceSpellingsFrom(), "${")}, func(_ *route, v normalized, _ string) (bool, string) {
@@ -97,7 +145,7 @@ var detectors = []detector{
 	// The serialization stream markers are matched in the text; folded holds them in lower case.
 	{RuleJava, &needs{keywords: append(javaClasses.list(), append(javaPackages.list(), "ro0ab", "cs7qaf", "kztaau", "\xac\xed\x00\x05", "aced0005", "org.apache.commons")...), also: mayBeBase64},
 		func(_ *route, v normalized, _ string) (bool, string) { return isJava(v), "" }},
-	{RuleJava, nil, func(_ *route, v normalized, loc string) (bool, string) { return isJSPUploadName(loc, v.folded), "" }},
+	{RuleJava, &needs{at: atFileName}, func(_ *route, v normalized, loc string) (bool, string) { return isJSPUploadName(loc, v.folded), "" }},
 	// Without a separator, substitution, quote, expansion, assignment or path, only the value's
 	// first word can be a command.
 	{RuleCmdInjection, &needs{bytes: ";|&\n\r{`($'\"\\=/%~@*<>", keywords: cmdMarkers.list(), also: mayBeCommand}, func(r *route, v normalized, loc string) (bool, string) {
@@ -108,7 +156,7 @@ var detectors = []detector{
 	{RulePHP, &needs{bytes: "<[$:(=;", keywords: phpRiskyFunctions.list()}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isPHP(v.folded), ""
 	}},
-	{RulePHP, nil, func(_ *route, v normalized, loc string) (bool, string) { return isPHPUploadName(loc, v.folded), "" }},
+	{RulePHP, &needs{at: atFileName}, func(_ *route, v normalized, loc string) (bool, string) { return isPHPUploadName(loc, v.folded), "" }},
 	// A Referer or Origin names the client's page (http://localhost:3000 in development), not a
 	// URL the server fetches: request headers are no SSRF location.
 	{RuleSSRF, &needs{bytes: "@", keywords: append(ssrfMarkers.list(), "http", "ftp", "localhost", ".internal", ".cluster.local", ".svc", "://", "file", "unix:")},
@@ -116,21 +164,22 @@ var detectors = []detector{
 			return !strings.HasPrefix(loc, "header.") && isSSRF(v.folded), ""
 		}},
 	// A URL in a parameter named for a file or page to include (CRS 931).
-	{RuleSSRF, nil, func(_ *route, v normalized, loc string) (bool, string) {
+	{RuleSSRF, &needs{at: atParam}, func(_ *route, v normalized, loc string) (bool, string) {
 		return !strings.HasPrefix(loc, "header.") && rfiParameter(loc) && remoteURL(v.folded), ""
 	}},
 	// The line breaks isCRLF reads as CR and LF are the keywords but " http/".
 	{RuleCRLF, &needs{bytes: "\r\n", keywords: []string{" http/", "\xe5\x98", "\u2028", "\u0085"}},
 		func(_ *route, v normalized, loc string) (bool, string) { return isCRLFAt(v.folded, loc), "" }},
 	// Breakouts hold ")(" and one of "|&!", or '*' and ')'; filters "(attribute=" (mayBeLDAP).
-	{RuleLDAP, &needs{also: mayBeLDAP}, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
+	{RuleLDAP, &needs{also: mayBeLDAP, wordless: true}, func(_ *route, v normalized, _ string) (bool, string) { return isLDAP(v.folded), "" }},
 }
 
 // gateMatcher finds every gate's keywords in a value in one pass: the detectors' keyword lists
 // as needs copy them, one bit each. wordDetectors are the detectors (by index in the table)
 // whose gate may pass on a value of letters, digits and '_' holding none of the gates' keywords
-// (most JSON keys, path segments, identifiers): those without a gate or with a check, and those
-// that need a word byte; the others are not even asked. Both are compiled from the table at
+// (most JSON keys, path segments, identifiers): those without a gate, with a check that may hold
+// on such a value (not wordless) or asking nothing of the value, and those that need a word
+// byte; the others are not even asked. Both are compiled from the table at
 // init; a gate with keywords past the 64th is dropped (its detector runs on every value).
 var gateMatcher, wordDetectors = compileGates()
 
@@ -149,8 +198,9 @@ func compileGates() (*keywordMatcher, detectorSet) {
 		}
 		if n != nil {
 			n.set = bytesOf(n.bytes)
+			n.anyValue = n.bytes == "" && len(n.keywords) == 0 && n.also == nil
 		}
-		if i < 64 && (n == nil || n.also != nil || strings.ContainsAny(n.bytes, wordChars)) {
+		if i < 64 && (n == nil || n.anyValue || n.also != nil && !n.wordless || strings.ContainsAny(n.bytes, wordChars)) {
 			word |= 1 << i
 		}
 	}
@@ -165,18 +215,22 @@ func (m detectorSet) has(i int) bool { return i >= 64 || m&(1<<i) != 0 }
 // detect runs the injection detectors on a normalized value at loc and returns the first rule
 // that fires and is not allow-listed there, with a detail (the libinjection SQL fingerprint), or
 // "" when the value is clean. A detector runs only when the value passes its needs.
-func (r *route) detect(v normalized, loc string) (rule, detail string) {
+//
+// v is passed by reference (a copy of it is a call to memmove in wasm); detect fills in v.words.
+func (r *route) detect(v *normalized, loc string) (rule, detail string) {
 	if v.text == "" {
 		return "", ""
 	}
 	v.words = gateMatcher.groups(v.folded)
 	word := v.words == 0 && v.bytes.onlyWord()
+	kinds := kindsOf(loc)
 	for i := range detectors {
 		d := &detectors[i]
-		if word && !wordDetectors.has(i) || !d.needs.found(&v) && (d.needs.also == nil || !d.needs.also(r, v, loc)) || r.allowed(d.rule, loc) {
-			continue // the same as !d.needs.passes(r, &v, loc), without a call on most values
+		if word && !wordDetectors.has(i) || !d.needs.there(kinds) ||
+			!d.needs.found(v) && (d.needs.also == nil || !d.needs.also(r, *v, loc)) || r.allowed(d.rule, loc) {
+			continue // the same as !d.needs.passes(r, v, loc), without a call on most values
 		}
-		if ok, detail := d.match(r, v, loc); ok {
+		if ok, detail := d.match(r, *v, loc); ok {
 			return d.rule, detail
 		}
 	}
@@ -232,6 +286,21 @@ func mayCompactToXSS(_ *route, v normalized, _ string) bool {
 	return false
 }
 
+// xssAttributeNames are what the attribute names libinjection's XSS check blacklists
+// (isBlackAttr) contain, in lower case: the event handlers ("on…"), xmlns, xlink, and its list
+// of attributes holding URLs, styles or attribute names (the shortest that cover the others:
+// "src" covers "datasrc", "dynsrc" and "lowsrc", "action" "formaction").
+var xssAttributeNames = newKeywordSet("on", "xmlns", "xlink", "action", "attributename", "by", "background",
+	"dataformatas", "filter", "folder", "from", "handler", "href", "poster", "src", "style", "to", "values")
+
+// mayBeXSSAttribute is the gate of libinjection's XSS check for a value without '<': without a
+// tag, the library fires only on the value of an attribute it blacklists, an attribute name
+// (a run of the value, upper-cased in ASCII) followed by '=', so the value holds '=' and one of
+// xssAttributeNames in its folded form.
+func mayBeXSSAttribute(_ *route, v normalized, _ string) bool {
+	return v.bytes.has('=') && xssAttributeNames.in(v.folded)
+}
+
 // mayBeLDAP is the gate of ldap_injection: what isLDAP's breakouts ("*)(", "*))", ")(|", ")(&",
 // ")(!") and filters ('(' then an attribute and '=', ":=", "~=", ">=" or "<=") cannot match
 // without. A browser's User-Agent holds parentheses, but none of "*|&!=".
@@ -272,43 +341,101 @@ func afterSlash(patterns []string) (out []string) {
 func mayBeCommand(r *route, v normalized, loc string) bool {
 	s := v.folded
 	i := 0
-	for n := 0; n < 8 && i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0; n++ {
+	for n := 0; n < 8 && i < len(s) && commandLead.has(s[i]); n++ {
 		i++
 	}
 	w, _ := shellWord(s, i)
-	return firstWords.has(w) || r.commandField(loc)
+	return firstWords.kind(w) != 0 || r.commandField(loc)
 }
 
+// commandLead are the bytes isCommandAt skips before a command: " \t({!@".
+var commandLead = bytesOf(" \t({!@")
+
 // firstWords are the words isCommandAt may find a command with at the start of a value: the
-// commands, the wrappers, and "if" and "for" for Windows batch.
+// commands, the wrappers, and "if" and "for" for Windows batch, each with what it is.
 var firstWords = func() *wordSet {
-	ws := &wordSet{words: setOf("if", "for")}
-	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers} {
+	kinds := map[string]wordKind{"if": batchKeyword, "for": batchKeyword}
+	for k, list := range map[wordKind]map[string]bool{strongCommand: strongCommands, weakCommand: weakCommands, commandWrapper: commandWrappers} {
 		for w := range list {
-			ws.words[w] = true
+			kinds[w] |= k
 		}
 	}
-	for w := range ws.words {
+	return newWordSet(kinds)
+}()
+
+// wordKind is what a word of a wordSet is, a set of these.
+type wordKind uint8
+
+const (
+	strongCommand  wordKind = 1 << iota // strongCommands
+	weakCommand                         // weakCommands
+	commandWrapper                      // commandWrappers
+	batchKeyword                        // "if", "for"
+	sqlKeyword                          // sqlKeywordWords
+	sessionParam                        // sessionParams
+)
+
+// wordSet is a set of words, each with its kinds, looked up without hashing the whole word: a
+// filter rejects most other words at once (the lengths under 64 of the set's words, by first
+// byte), and an open-addressing table (linear probing, at least four slots per word) indexed by
+// the word's length and first, middle and last bytes finds a word with a string comparison or
+// two. Hand-written: a Go map hashes every byte and, in Go on Wasm, costs a call chain per
+// look-up, on a value's first word for every value the command detector's gate sees (and on
+// every word of the values sqlTokensInert reads).
+type wordSet struct {
+	lengths [256]uint64
+	slots   []wordSlot
+}
+
+type wordSlot struct {
+	word string // "" for an empty slot
+	kind wordKind
+}
+
+// newWordSet builds the set of kinds' words.
+func newWordSet(kinds map[string]wordKind) *wordSet {
+	n := 16
+	for n < 4*len(kinds) {
+		n *= 2
+	}
+	ws := &wordSet{slots: make([]wordSlot, n)}
+	for w, k := range kinds {
+		if w == "" {
+			continue
+		}
 		if len(w) < 64 {
 			ws.lengths[w[0]] |= 1 << len(w)
 		}
+		i := wordSlotOf(ws, w)
+		for ws.slots[i].word != "" {
+			i = (i + 1) & (len(ws.slots) - 1)
+		}
+		ws.slots[i] = wordSlot{word: w, kind: k}
 	}
 	return ws
-}()
-
-// wordSet is a set of words with a filter that rejects most other words without hashing them:
-// the lengths under 64 of the set's words, by first byte.
-type wordSet struct {
-	words   map[string]bool
-	lengths [256]uint64
 }
 
-// has reports w in the set.
-func (ws *wordSet) has(w string) bool {
-	if len(w) >= 64 {
-		return ws.words[w]
+// wordSlotOf is the first slot w, not empty, may be in.
+func wordSlotOf[W string | []byte](ws *wordSet, w W) int {
+	h := uint32(len(w)) | uint32(w[0])<<8 | uint32(w[len(w)/2])<<16 | uint32(w[len(w)-1])<<24
+	return int((h * 0x9e3779b1) >> 16 & uint32(len(ws.slots)-1))
+}
+
+// kind returns the kinds of w, 0 when w is not in the set.
+func (ws *wordSet) kind(w string) wordKind { return wordKindOf(ws, w) }
+
+// wordKindOf is ws.kind of a string or of bytes (a word upper-cased in a buffer), without
+// converting them.
+func wordKindOf[W string | []byte](ws *wordSet, w W) wordKind {
+	if len(w) == 0 || len(w) < 64 && ws.lengths[w[0]]&(1<<len(w)) == 0 {
+		return 0
 	}
-	return w != "" && ws.lengths[w[0]]&(1<<len(w)) != 0 && ws.words[w]
+	for i := wordSlotOf(ws, w); ws.slots[i].word != ""; i = (i + 1) & (len(ws.slots) - 1) {
+		if ws.slots[i].word == string(w) {
+			return ws.slots[i].kind
+		}
+	}
+	return 0
 }
 
 // sensitiveFiles are well-known file paths read through path traversal or file inclusion

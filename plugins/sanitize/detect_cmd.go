@@ -295,7 +295,7 @@ func nextSeparator(s string, i int) (int, int) {
 // isCommandAt reports a command at position i of s reached as kind. depth counts the wrappers
 // before it ("time nohup sudo x"), at most 3, each looking only at the next word.
 func isCommandAt(s string, i, kind, depth int) bool {
-	for n := 0; n < 8 && i < len(s) && strings.IndexByte(" \t({!@", s[i]) >= 0; n++ {
+	for n := 0; n < 8 && i < len(s) && commandLead.has(s[i]); n++ {
 		i++
 	}
 	w, next := shellWord(s, i)
@@ -320,14 +320,15 @@ func isCommandAt(s string, i, kind, depth int) bool {
 	if kind != posStart && strings.ContainsAny(w, "?*[") && globCommand(w) {
 		return true
 	}
-	// firstWords holds every command and wrapper and rejects most other words without hashing.
-	known := firstWords.has(w)
-	strong, weak := known && strongCommands[w], known && weakCommands[w]
-	if !strong && !weak && !(known && commandWrappers[w]) {
+	// firstWords holds every command and wrapper, with what it is, and rejects most other words
+	// without hashing.
+	k := firstWords.kind(w)
+	strong, weak, wrapper := k&strongCommand != 0, k&weakCommand != 0, k&commandWrapper != 0
+	if !strong && !weak && !wrapper {
 		// Any word glued to a separator and followed by an option: ";rmt --version", "|foo -x".
 		return kind == posTight && isWord(w) && strings.HasPrefix(rest, "-") && len(rest) > 1 && (isLetter(rest[1]) || rest[1] == '-')
 	}
-	if commandWrappers[w] && depth < 3 && rest != "" && isCommandAt(s, len(s)-len(rest), max(kind, posLoose), depth+1) {
+	if wrapper && depth < 3 && rest != "" && isCommandAt(s, len(s)-len(rest), max(kind, posLoose), depth+1) {
 		return true
 	}
 	shellArg := shellLikeArgument(w, rest)

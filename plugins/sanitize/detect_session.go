@@ -24,8 +24,18 @@ var sessionParams = map[string]bool{
 	"weblogicsession": true, "jservsession": true, "jwsession": true,
 }
 
+// sessionParamWords are sessionParams as a wordSet: most parameter names are rejected without
+// hashing them (a parameter of every query and form field of a request without a Referer).
+var sessionParamWords = func() *wordSet {
+	kinds := map[string]wordKind{}
+	for w := range sessionParams {
+		kinds[w] = sessionParam
+	}
+	return newWordSet(kinds)
+}()
+
 // isSessionParam reports a parameter named like a session identifier (any case).
-func isSessionParam(name string) bool { return sessionParams[strings.ToLower(name)] }
+func isSessionParam(name string) bool { return sessionParamWords.kind(strings.ToLower(name)) != 0 }
 
 // foreignReferer reports a request whose Referer is absent, unparsable or names a host other
 // than the request's own (Host or :authority, port ignored).

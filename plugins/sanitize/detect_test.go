@@ -638,7 +638,7 @@ func TestDetectors(t *testing.T) {
 			enc = encURL
 		}
 		v, _ := n.normalize(c.value, enc)
-		if got, _ := r.detect(v, c.loc); got != c.want {
+		if got, _ := r.detect(&v, c.loc); got != c.want {
 			t.Errorf("%s %q: got %q, want %q", c.loc, c.value, got, c.want)
 		}
 	}
@@ -659,7 +659,7 @@ func TestDetectorsLinear(t *testing.T) {
 		nv := normalized{text: v, folded: v, bytes: bytesOf(v)} // the prefilters' byte set, as normalize fills it
 		for i := 0; i < runs; i++ {
 			start := time.Now()
-			r.detect(nv, loc)
+			r.detect(&nv, loc)
 			d = min(d, time.Since(start))
 		}
 		return d
@@ -719,7 +719,7 @@ func BenchmarkDetectors(b *testing.B) {
 	b.Run("all", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			r.detect(values[i%len(values)], "query.q")
+			r.detect(&values[i%len(values)], "query.q")
 		}
 	})
 }

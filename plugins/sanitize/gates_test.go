@@ -1,6 +1,8 @@
 package sanitize
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -83,7 +85,9 @@ func TestGatesChangeNothing(t *testing.T) {
 
 // FuzzGates checks the detectors' needs on arbitrary values at a few locations.
 func FuzzGates(f *testing.F) {
-	for _, s := range append(fuzzSeeds, "whoami", "ifconfig", "localhost", "sqlmap", "information_schema", "Dublin") {
+	for _, s := range append(fuzzSeeds, "whoami", "ifconfig", "localhost", "sqlmap", "information_schema", "Dublin",
+		"shell.php", "a.jsp", ".htaccess", "web.config", "index.php~", "db.sql.bak", "http://evil.example/x.txt",
+		"x onerror=alert(1)", "' onfocus=alert(1) '", "x style=y", "a href=javascript:x", "\" xmlns=x", "https://a.example/?q=b") {
 		f.Add(s)
 	}
 	for _, d := range detectors {
@@ -104,7 +108,8 @@ func FuzzGates(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, enc := range []encoding{encNone, encQuery} {
 			v, _ := n.normalize(s, enc)
-			for _, loc := range []string{"query.q", "query.cmd", "header.user-agent", "header.referer", "path[0]", "json.a"} {
+			for _, loc := range []string{"query.q", "query.cmd", "header.user-agent", "header.referer", "path[0]", "json.a",
+				"form.f.filename", "header.x-file-name", "query.basedir", "form.cfg[root]"} {
 				if rules := gateViolations(detectors, wordDetectors, r, v, loc); len(rules) > 0 {
 					t.Fatalf("%v fire at %s on %q, which their needs skip", rules, loc, v.text)
 				}
@@ -185,4 +190,77 @@ func digitsAs0(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// TestWordlessGates checks the gates marked wordless: their check (also) holds on no value of
+// ASCII letters, digits and '_' only, whether random, a keyword of any gate or a command, SQL
+// or script word, so that detect may leave their detectors out on such values (wordDetectors).
+func TestWordlessGates(t *testing.T) {
+	values := []string{"a", "Z", "_", "0", "1union", "select", "SELECT", "Apuleius", "fromCharCode", "whoami", "id", "OR1", "0x1", "alert", "script", "eval"}
+	for _, d := range detectors {
+		if d.needs != nil {
+			for _, k := range d.needs.keywords {
+				if b := bytesOf(k); b.onlyWord() {
+					values = append(values, k, strings.ToUpper(k))
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 20_000; i++ {
+		b := make([]byte, 1+r.IntN(24))
+		for j := range b {
+			b[j] = wordChars[r.IntN(len(wordChars))]
+		}
+		values = append(values, string(b))
+	}
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := p.(*Policy).def
+	n := normalizer{maxIter: 3, maxBytes: 1 << 16}
+	for i, d := range detectors {
+		if d.needs == nil || !d.needs.wordless {
+			continue
+		}
+		if wordDetectors.has(i) {
+			t.Errorf("%s (detector %d) is wordless but in wordDetectors", d.rule, i)
+		}
+		for _, s := range values {
+			v, _ := n.normalize(s, encNone)
+			if d.needs.also(route, v, "json.a") {
+				t.Fatalf("%s's gate check holds on %q, a value of word bytes only: it is not wordless", d.rule, s)
+			}
+		}
+	}
+}
+
+// TestJSONLocations pins the locations a JSON body's names and values are inspected at, through
+// nesting, sibling members after nested ones, arrays of more than ten elements and nested
+// arrays (jsonWalker.child writes them in place, one buffer for the whole walk).
+func TestJSONLocations(t *testing.T) {
+	p, err := Parse([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.(*Policy).clean = nil // every name and value reaches the detectors
+	var got []string
+	restore := withGateCheck(func(_ []detector, _ detectorSet, _ *route, v normalized, loc string) {
+		got = append(got, loc+"="+v.text)
+	})
+	defer restore()
+	body := `{"a":{"bb":[1,"x",{"c":"y"},[["z"]]],"d":"w"},"e":["0","1","2","3","4","5","6","7","8","9","10","11"],"f":"v"}`
+	req := policy.NewRequest([][2]string{{":method", "POST"}, {":path", "/"}, {"content-type", "application/json"}}, nil, nil)
+	req.Body = []byte(body)
+	p.(policy.RequestBodyPolicy).OnRequestBody(req)
+	want := []string{"json.a=a", "json.a.bb=bb", "json.a.bb[1]=x", "json.a.bb[2].c=c", "json.a.bb[2].c=y",
+		"json.a.bb[3][0][0]=z", "json.a.d=d", "json.a.d=w", "json.e=e"}
+	for i := 0; i < 12; i++ {
+		want = append(want, fmt.Sprintf("json.e[%d]=%d", i, i))
+	}
+	want = append(want, "json.f=f", "json.f=v")
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("inspected\n%s\nwant\n%s", strings.Join(got, " "), strings.Join(want, " "))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/wasmward/wasmward/shared/audit"
@@ -80,9 +81,23 @@ type scan struct {
 }
 
 // newScan starts a phase's scan on route r with the route's inspection budget, remembering clean
-// values in clean.
+// values in clean. A phase that is done with it hands it back (release).
 func newScan(r *route, n normalizer, clean *cleanValues) *scan {
-	return &scan{r: r, n: n, clean: clean, budget: r.inspectBudget()}
+	s := scans.Get().(*scan)
+	*s = scan{r: r, n: n, clean: clean, budget: r.inspectBudget()}
+	return s
+}
+
+// scans recycles the scans of finished phases: a scan escapes to the heap (the JSON walker
+// keeps a pointer to it), and in Go on Wasm an allocation per phase, on every request, costs
+// more than the pool.
+var scans = sync.Pool{New: func() any { return new(scan) }}
+
+// release hands s back to newScan, emptied: nothing of the phase is kept. The phase must not
+// use s, or anything it returned pointing into s, afterwards (a decision holds copies).
+func (s *scan) release() {
+	*s = scan{}
+	scans.Put(s)
 }
 
 // add records f under its rule's mode on the route.
@@ -161,7 +176,7 @@ func (s *scan) inspect(raw string, enc encoding, loc, part string, t target, kee
 			s.add(finding{rule: RuleBadEncoding, loc: loc, part: part, excerpt: ex, t: t})
 		}
 	}
-	if rule, detail := s.r.detect(v, loc); rule != "" {
+	if rule, detail := s.r.detect(&v, loc); rule != "" {
 		s.add(finding{rule: rule, loc: loc, part: part, excerpt: excerpt(raw, loc), detail: detail, t: t})
 	}
 	if part == "value" && !s.nested {

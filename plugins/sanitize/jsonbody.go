@@ -184,10 +184,21 @@ func (w *jsonWalker) child(loc, sep, name string, index int) string {
 	if w.locs == nil {
 		w.locs = make([]byte, 0, maxLocBuild)
 	}
-	b := append(append(w.locs[:0], loc...), sep...)
+	var b []byte
+	if loc != "" && unsafe.StringData(loc) == unsafe.SliceData(w.locs[:1]) {
+		b = w.locs[:len(loc)] // loc is the view child returned for the enclosing value: in place
+	} else {
+		b = append(w.locs[:0], loc...)
+	}
+	b = append(b, sep...)
 	if index >= 0 {
 		var digits [24]byte
-		elem := strconv.AppendInt(append(digits[:0], '['), int64(index), 10)
+		elem := append(digits[:0], '[')
+		if index < 10 {
+			elem = append(elem, byte('0'+index)) // most arrays are short: no strconv call
+		} else {
+			elem = strconv.AppendInt(elem, int64(index), 10)
+		}
 		b = append(b, append(elem, ']')[:min(len(elem)+1, room)]...)
 	} else {
 		b = append(b, name[:min(len(name), room)]...)

@@ -74,13 +74,16 @@ func (k *keywordSet) in(s string) bool {
 }
 
 // some reports whether ok holds for some occurrence of a pattern p at index i of s, in one pass.
+// A pattern's second byte is compared before the whole pattern: in Go on Wasm each comparison
+// of strings is a call, and most patterns of a bucket differ from the value there.
 func (k *keywordSet) some(s string, ok func(i int, p string) bool) bool {
 	for i := 0; i < len(s); i++ {
-		if !k.mayStart(s, i) {
+		if k.first[s[i]] == 0 || !k.mayStart(s, i) {
 			continue
 		}
+		rest := s[i:]
 		for _, p := range k.heads[k.first[s[i]]].patterns {
-			if strings.HasPrefix(s[i:], p) && ok(i, p) {
+			if len(p) <= len(rest) && (len(p) == 1 || p[1] == rest[1]) && rest[:len(p)] == p && ok(i, p) {
 				return true
 			}
 		}

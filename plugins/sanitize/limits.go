@@ -181,8 +181,26 @@ func mediaType(ct string) string {
 
 // breaksAndNUL reports a CR or LF, and a NUL byte, in v: one pass over the value where
 // strings.ContainsAny and strings.IndexByte would take two (header values are long: tokens,
-// cookies), with one comparison for most bytes.
+// cookies). Eight bytes at a time are first asked whether any of them is below 0x0e (the
+// "has a byte less than n" bit trick, exact for that question): header values hold none, and
+// only a group that does is looked at byte by byte.
 func breaksAndNUL(v string) (crlf, nul bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		if (x-0x0e*ones)&^x&highs != 0 {
+			c, n := lowBytes(v[i : i+8])
+			crlf, nul = crlf || c, nul || n
+		}
+	}
+	c, n := lowBytes(v[i:])
+	return crlf || c, nul || n
+}
+
+// lowBytes is breaksAndNUL byte by byte, with one comparison for most bytes.
+func lowBytes(v string) (crlf, nul bool) {
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c <= '\r' {
 			crlf = crlf || c == '\r' || c == '\n'

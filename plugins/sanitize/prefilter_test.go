@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	_ "unsafe" // go:linkname: the library's attribute tables are not exported
 
 	"github.com/corazawaf/libinjection-go"
 )
@@ -106,6 +107,127 @@ func TestLibinjectionXSSNeedsLtOrEq(t *testing.T) {
 	for _, s := range []string{"<svg onload=alert(1)>", "x onerror=alert(1)", "' onfocus=alert(1) autofocus '"} {
 		if !libinjection.IsXSS(s) {
 			t.Errorf("libinjection.IsXSS(%q) = false: the pieces above no longer exercise the library", s)
+		}
+	}
+}
+
+// wantKind is firstWords' kind of w, from the lists it is built from.
+func wantKind(w string) (k wordKind) {
+	for kind, list := range map[wordKind]map[string]bool{strongCommand: strongCommands, weakCommand: weakCommands, commandWrapper: commandWrappers} {
+		if list[w] {
+			k |= kind
+		}
+	}
+	if w == "if" || w == "for" {
+		k |= batchKeyword
+	}
+	return k
+}
+
+// sqlKeywordMap is the words of sqlKeywordList, as a map.
+var sqlKeywordMap = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range sqlKeywordList {
+		for _, w := range strings.Split(k, " ") {
+			m[w] = true
+		}
+	}
+	return m
+}()
+
+// FuzzWordSet checks firstWords', sqlKeywordWords' and sessionParamWords' tables against the
+// command lists, the library's keywords and the session parameter names on every word of them, their prefixes, extensions and neighbours, in either
+// case, and arbitrary words, as strings and as bytes.
+func FuzzWordSet(f *testing.F) {
+	for _, list := range []map[string]bool{strongCommands, weakCommands, commandWrappers, sqlKeywordMap, sessionParams} {
+		for w := range list {
+			f.Add(w)
+			f.Add(w[:len(w)-1])
+			f.Add(w + "s")
+			f.Add(strings.ToUpper(w))
+			f.Add(strings.ToLower(w))
+		}
+	}
+	for _, w := range []string{"", "if", "for", "fi", "Alyson", "web", "a-100", "id", strings.Repeat("a", 64), strings.Repeat("w", 70)} {
+		f.Add(w)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		if got, want := firstWords.kind(w), wantKind(w); got != want || wordKindOf(firstWords, []byte(w)) != want {
+			t.Fatalf("firstWords.kind(%q) = %b, want %b", w, got, want)
+		}
+		if got, want := sqlKeywordWords.kind(w) == sqlKeyword, sqlKeywordMap[w]; got != want || (wordKindOf(sqlKeywordWords, []byte(w)) == sqlKeyword) != want {
+			t.Fatalf("sqlKeywordWords.kind(%q) = %v, want %v", w, got, want)
+		}
+		if got, want := isSessionParam(w), sessionParams[strings.ToLower(w)]; got != want {
+			t.Fatalf("isSessionParam(%q) = %v, want %v", w, got, want)
+		}
+	})
+}
+
+// libinjectionBlackAttrs and libinjectionBlackEvents are the library's blacklisted attribute
+// names (upper case) and event handler names (upper case, without "ON"): isBlackAttr.
+//
+//go:linkname libinjectionBlackAttrs github.com/corazawaf/libinjection-go.blacksMap
+var libinjectionBlackAttrs map[string]int
+
+//go:linkname libinjectionBlackEvents github.com/corazawaf/libinjection-go.blackEventsMap
+var libinjectionBlackEvents map[string]int
+
+// TestXSSAttributeNames checks that every attribute name libinjection's XSS check blacklists
+// (its tables, and XMLNS and XLINK, which it tests by name) contains one of xssAttributeNames in
+// lower case: mayBeXSSAttribute then passes on every value naming one before an '='.
+func TestXSSAttributeNames(t *testing.T) {
+	if len(libinjectionBlackAttrs) < 10 || len(libinjectionBlackEvents) < 100 {
+		t.Fatalf("%d attributes, %d events: the linkname no longer finds the tables", len(libinjectionBlackAttrs), len(libinjectionBlackEvents))
+	}
+	names := []string{"XMLNS", "XLINK"}
+	for name := range libinjectionBlackAttrs {
+		names = append(names, name)
+	}
+	for event := range libinjectionBlackEvents {
+		names = append(names, "ON"+event)
+	}
+	for _, name := range names {
+		if !xssAttributeNames.in(strings.ToLower(name)) {
+			t.Errorf("libinjection blacklists the attribute %s, which holds none of xssAttributeNames", name)
+		}
+	}
+}
+
+// TestLibinjectionXSSNeedsAttribute pins the gate of the libinjection XSS detector for values
+// without '<' against the library: whatever else they hold ('=', quotes, URLs with schemes,
+// white space, '>', '/', entities), values holding none of xssAttributeNames are never XSS to
+// it: without a tag it only judges a blacklisted attribute's value.
+func TestLibinjectionXSSNeedsAttribute(t *testing.T) {
+	pieces := []string{"javascript:", "vbscript:", "data:text/html,", "alert(1)", "=", "==", "x=", "a=b",
+		"`", "'", "\"", " ", "\t", "\n", "\v", "\f", "\r", "/", ">", "!", "--", "?", "&#x3a;", "&colon;", "x",
+		"svg", "script", "expression(", "url(", "import", "entity", "[if", "xml", ":", ";", "(", ")",
+		"\\", "%3c", "&lt;", "·", "é", "view-source:", "https://www.example.com/search?q=", "&", "#", "ASCII",
+		"img", "div", "class", "id", "name", "title", "alt", "width", "height", "type", "value", "data"}
+	r := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	tried := 0
+	for i := 0; i < 300_000; i++ {
+		b.Reset()
+		for n := 1 + r.IntN(10); n > 0; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if xssAttributeNames.in(strings.ToLower(s)) {
+			continue
+		}
+		tried++
+		if libinjection.IsXSS(s) {
+			t.Fatalf("libinjection.IsXSS(%q) = true without '<' or an attribute of xssAttributeNames: the XSS gate would miss it", s)
+		}
+	}
+	if tried < 100_000 {
+		t.Fatalf("only %d values without an attribute name: the pieces no longer exercise the gate", tried)
+	}
+	for _, s := range []string{"x onerror=alert(1)", "' onfocus=alert(1) autofocus '", "x style=x", "a href=javascript:alert(1)", "\" xmlns=x", "ONLOAD=alert(1)"} {
+		v := normalized{text: s, folded: strings.ToLower(s), bytes: bytesOf(s)}
+		if !libinjection.IsXSS(s) || !mayBeXSSAttribute(nil, v, "query.q") {
+			t.Errorf("%q: IsXSS %v, gate %v: both should hold", s, libinjection.IsXSS(s), mayBeXSSAttribute(nil, v, "query.q"))
 		}
 	}
 }

@@ -100,7 +100,8 @@ func TestBackupFile(t *testing.T) {
 
 // FuzzBreaksAndNUL checks the one-pass scan against the two library calls it replaces.
 func FuzzBreaksAndNUL(f *testing.F) {
-	for _, s := range []string{"", "plain", "a\rb", "a\nb", "a\x00b", "\x0b\x0c\x01", "x\r\n\x00"} {
+	for _, s := range []string{"", "plain", "a\rb", "a\nb", "a\x00b", "\x0b\x0c\x01", "x\r\n\x00",
+		"0123456\r89abcdef", "01234567\n9abcdef\x00", "\x0d\x0e\x0f\x0c\x0d\x0e\x0f\x0c\xff\xfe\x8d\x8a\x80\x0d", "\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e\x0e"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {

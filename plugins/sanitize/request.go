@@ -21,6 +21,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 // inspectRequest is OnRequest's inspection of the request headers phase.
 func (p *Policy) inspectRequest(req *policy.Request) policy.Decision {
 	s := newScan(p.route(req), p.norm, p.clean)
+	defer s.release()
 	s.foreignReferer = foreignReferer(req)
 	s.checkLimits(req)
 	if p.path {

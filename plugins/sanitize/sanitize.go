@@ -60,7 +60,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	}
 	var es config.Errors
 	p := &Policy{
-		allHeaders: true, cookies: true, path: true, clean: &cleanValues{}, headerNames: &headerNames{},
+		allHeaders: true, cookies: true, path: true, clean: newCleanValues(), headerNames: &headerNames{},
 		maxParts: inherit(spec.Multipart.MaxParts, DefaultMaxParts),
 		norm: normalizer{
 			maxIter:  inherit(spec.Normalize.MaxIterations, DefaultMaxIterations),

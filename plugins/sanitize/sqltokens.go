@@ -63,16 +63,17 @@ const (
 	sqlInertQuotedTypes = "n1.s"
 )
 
-// sqlKeywordWords are the words of sqlKeywordList's entries (phrases split at spaces).
-var sqlKeywordWords, sqlKeywordMaxLen = func() (map[string]bool, int) {
-	words, longest := map[string]bool{}, 0
+// sqlKeywordWords are the words of sqlKeywordList's entries (phrases split at spaces), of kind
+// sqlKeyword.
+var sqlKeywordWords, sqlKeywordMaxLen = func() (*wordSet, int) {
+	words, longest := map[string]wordKind{}, 0
 	for _, k := range sqlKeywordList {
 		for _, w := range strings.Split(k, " ") {
-			words[w] = true
+			words[w] = sqlKeyword
 			longest = max(longest, len(w))
 		}
 	}
-	return words, longest
+	return newWordSet(words), longest
 }()
 
 // sqlTokensInert reports a value libinjection's SQL tokenizer cannot find injection in (see
@@ -94,7 +95,7 @@ func sqlTokensInert(v *normalized) bool {
 			return false
 		}
 	}
-	if v.bytes.has('-') && strings.Contains(v.text, "--") || v.bytes.has('&') && strings.Contains(v.text, "&&") {
+	if v.bytes.has('-') && hasDouble(v.text, '-') || v.bytes.has('&') && hasDouble(v.text, '&') {
 		return false
 	}
 	s := v.text
@@ -113,6 +114,17 @@ func sqlTokensInert(v *normalized) bool {
 		i = j
 	}
 	return true
+}
+
+// hasDouble reports c twice in a row in s: strings.Contains(s, "cc") without the calls it
+// costs in wasm on every value with a '-' ("A-100", dates, UUIDs).
+func hasDouble(s string, c byte) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i] == c && s[i-1] == c {
+			return true
+		}
+	}
+	return false
 }
 
 // isSQLRunByte reports a byte libinjection's parseWord reads as part of a word (of
@@ -155,7 +167,7 @@ func isSQLKeywordWord(w string) bool {
 			if !upperASCIIOnly(w[i:]) {
 				return false
 			}
-			return sqlKeywordWords[strings.ToUpper(w)]
+			return sqlKeywordWords.kind(strings.ToUpper(w)) != 0
 		}
 	}
 	if len(w) > sqlKeywordMaxLen {
@@ -163,7 +175,7 @@ func isSQLKeywordWord(w string) bool {
 	}
 	var buf [64]byte
 	if len(w) > len(buf) {
-		return sqlKeywordWords[strings.ToUpper(w)]
+		return sqlKeywordWords.kind(strings.ToUpper(w)) != 0
 	}
 	up := buf[:len(w)]
 	for i := 0; i < len(w); i++ {
@@ -173,7 +185,7 @@ func isSQLKeywordWord(w string) bool {
 		}
 		up[i] = c
 	}
-	return sqlKeywordWords[string(up)]
+	return wordKindOf(sqlKeywordWords, up) != 0
 }
 
 // upperASCIIOnly reports whether strings.ToUpper may turn every non-ASCII rune of s into ASCII,

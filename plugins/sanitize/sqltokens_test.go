@@ -183,3 +183,17 @@ func TestUpperToASCII(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHasDouble checks hasDouble against strings.Contains.
+func FuzzHasDouble(f *testing.F) {
+	for _, s := range []string{"", "-", "--", "a-b-c", "a--b", "&&", "x&", "&x&&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range []byte("-&") {
+			if got, want := hasDouble(s, c), strings.Contains(s, string([]byte{c, c})); got != want {
+				t.Fatalf("hasDouble(%q, %q) = %v, want %v", s, c, got, want)
+			}
+		}
+	})
+}
