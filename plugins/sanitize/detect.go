@@ -377,7 +377,8 @@ const (
 
 // wordSet is a set of words, each with its kinds, looked up without hashing the whole word: a
 // filter rejects most other words at once (the lengths under 64 of the set's words, by first
-// byte), and an open-addressing table (linear probing, at least four slots per word) indexed by
+// byte), and an open-addressing table (linear probing, at least two slots per word: it is
+// filled at most half, and the filter sends it few words that are absent) indexed by
 // the word's length and first, middle and last bytes finds a word with a string comparison or
 // two. Hand-written: a Go map hashes every byte and, in Go on Wasm, costs a call chain per
 // look-up, on a value's first word for every value the command detector's gate sees (and on
@@ -395,7 +396,7 @@ type wordSlot struct {
 // newWordSet builds the set of kinds' words.
 func newWordSet(kinds map[string]wordKind) *wordSet {
 	n := 16
-	for n < 4*len(kinds) {
+	for n < 2*len(kinds) {
 		n *= 2
 	}
 	ws := &wordSet{slots: make([]wordSlot, n)}
