@@ -44,14 +44,18 @@ const BenchRequestsEnv = "WASMWARD_BENCH_REQUESTS"
 const BenchWorkersEnv = "WASMWARD_BENCH_WORKERS"
 
 // benchWorkers is the number of workers per nginx (BenchWorkersEnv, default 2).
-func benchWorkers(t *testing.T) int {
-	v := os.Getenv(BenchWorkersEnv)
+func benchWorkers(t *testing.T) int { return envCount(t, BenchWorkersEnv, "workers", 2, 64) }
+
+// envCount reads a count of what from the environment variable name: def when unset, else a
+// number from 1 to most (anything else fails the test).
+func envCount(t *testing.T, name, what string, def, most int) int {
+	v := os.Getenv(name)
 	if v == "" {
-		return 2
+		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 64 {
-		t.Fatalf("%s=%q: want a number of workers from 1 to 64", BenchWorkersEnv, v)
+	if err != nil || n < 1 || n > most {
+		t.Fatalf("%s=%q: want a number of %s from 1 to %d", name, v, what, most)
 	}
 	return n
 }

@@ -3,9 +3,7 @@ package nginx
 import (
 	"cmp"
 	"fmt"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,17 +18,7 @@ import (
 const BenchRoundsEnv = "WASMWARD_BENCH_ROUNDS"
 
 // benchRounds is the number of rounds (BenchRoundsEnv, default 3).
-func benchRounds(t *testing.T) int {
-	v := os.Getenv(BenchRoundsEnv)
-	if v == "" {
-		return 3
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 20 {
-		t.Fatalf("%s=%q: want a number of rounds from 1 to 20", BenchRoundsEnv, v)
-	}
-	return n
-}
+func benchRounds(t *testing.T) int { return envCount(t, BenchRoundsEnv, "rounds", 3, 20) }
 
 // roundResults is one row's results, one per round, in round order.
 type roundResults []benchResult
