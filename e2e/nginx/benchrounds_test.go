@@ -138,3 +138,16 @@ func TestBenchRoundsMedian(t *testing.T) {
 		t.Error("a row skipped in one round is not skipped")
 	}
 }
+
+// TestClosing: the settling request is the measured one with Connection: close after its
+// request line, headers and body untouched.
+func TestClosing(t *testing.T) {
+	req := PostRequest("/p", "h", [][2]string{{"a", "1"}}, "application/json", []byte(`{"x":1}`))
+	want := "POST /p HTTP/1.1\r\nConnection: close\r\nHost: h\r\na: 1\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"x\":1}"
+	if got := string(closing(req)); got != want {
+		t.Errorf("closing = %q, want %q", got, want)
+	}
+	if string(req) == want {
+		t.Error("closing changed its argument")
+	}
+}
