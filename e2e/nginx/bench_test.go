@@ -270,17 +270,8 @@ func TestBenchNginx(t *testing.T) {
 
 	rows := benchRows(t)
 	rows = append(rows, benchRow{name: "Debian nginx without wasm", debian: "plain"}, benchRow{name: "Debian nginx + ModSecurity + CRS", debian: "modsec"})
-	if only := os.Getenv("WASMWARD_BENCH_ROWS"); only != "" { // comma-separated name prefixes, for profiling one row
-		var keep []benchRow
-		for _, r := range rows {
-			for _, p := range strings.Split(only, ",") {
-				if strings.HasPrefix(r.name, p) {
-					keep = append(keep, r)
-					break
-				}
-			}
-		}
-		rows = keep
+	if only := os.Getenv("WASMWARD_BENCH_ROWS"); only != "" {
+		rows = selectRows(rows, only)
 	}
 
 	headers := allowedHeaders()
@@ -326,6 +317,27 @@ func TestBenchNginx(t *testing.T) {
 	table := benchTable(t, bin, results, knobs)
 	fmt.Print(table)
 	_ = os.WriteFile(filepath.Join(harness.RepoRoot(), "dist", "bench-nginx.md"), []byte(table), 0o644)
+}
+
+// selectRows keeps the rows WASMWARD_BENCH_ROWS names, for profiling one row: the one row
+// named exactly (names hold commas: "sanitize, JSON body"), else those whose names start with
+// one of its comma-separated prefixes.
+func selectRows(rows []benchRow, only string) []benchRow {
+	for _, r := range rows {
+		if r.name == only {
+			return []benchRow{r}
+		}
+	}
+	var keep []benchRow
+	for _, r := range rows {
+		for _, p := range strings.Split(only, ",") {
+			if strings.HasPrefix(r.name, p) {
+				keep = append(keep, r)
+				break
+			}
+		}
+	}
+	return keep
 }
 
 // benchWasmRow measures one row on the ngx_wasm_module nginx.

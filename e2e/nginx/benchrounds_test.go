@@ -151,3 +151,27 @@ func TestClosing(t *testing.T) {
 		t.Error("closing changed its argument")
 	}
 }
+
+// TestSelectRows: an exact row name selects that row alone, commas and all; otherwise each
+// comma-separated prefix selects the rows starting with it.
+func TestSelectRows(t *testing.T) {
+	rows := []benchRow{{name: "sanitize"}, {name: "sanitize, JSON body"}, {name: "full chain, separate filters"}, {name: "full chain, one VM"}}
+	names := func(rs []benchRow) (out []string) {
+		for _, r := range rs {
+			out = append(out, r.name)
+		}
+		return out
+	}
+	for only, want := range map[string][]string{
+		"sanitize, JSON body": {"sanitize, JSON body"},
+		"full chain, one VM":  {"full chain, one VM"},
+		"sanitize":            {"sanitize"},
+		"sanitiz":             {"sanitize", "sanitize, JSON body"},
+		"full chain,sanitize": {"sanitize", "sanitize, JSON body", "full chain, separate filters", "full chain, one VM"},
+		"nothing":             nil,
+	} {
+		if got := names(selectRows(rows, only)); !slices.Equal(got, want) {
+			t.Errorf("selectRows(%q) = %q, want %q", only, got, want)
+		}
+	}
+}
