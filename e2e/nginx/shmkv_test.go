@@ -2,7 +2,9 @@ package nginx
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,4 +109,40 @@ func ratelimitFilter(t *testing.T, namespace string, keysMax int) gen.NginxFilte
 		t.Fatal(err)
 	}
 	return gen.NginxFilter{Plugin: "ratelimit", Config: gen.Config{Name: "keys-" + strconv.Itoa(keysMax), Path: "(test)", Data: data, Env: env}}
+}
+
+// TestShmKVKeysByCRC32: ngx_wasm_module's shm_kv finds a key by its CRC-32 alone (the emulator's
+// nginx profile, HostProfile.SharedDataKeyedByCRC32): the test probe bumps a shared counter at a
+// key twice, then at a different key with the same CRC-32, which continues the first key's
+// count. Keys differing in a few consecutive bytes never collide (TestSlotKeysCRC32Distinct in
+// plugins/ratelimit checks its keys).
+func TestShmKVKeysByCRC32(t *testing.T) {
+	bin := hostOrSkip(t)
+	a, b := harness.CRC32Twins("probe.twin.")
+	data := []byte(`{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"nginx","sharedData":true},"spec":{}}`)
+	env, err := config.ParseEnvelope(data, "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := gen.NginxFilter{Plugin: "probe", Module: filepath.Join(harness.RepoRoot(), "dist", "test", "probe.wasm"),
+		Config: gen.Config{Name: "probe", Path: "(test)", Data: data, Env: env}}
+	w := newWorld(t)
+	addrs, err := FreeAddrs(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := w.startNginx(t, bin, 1, []site{{addr: addrs[0], filters: []gen.NginxFilter{probe}}})
+	bump := func(key string) string {
+		t.Helper()
+		reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/", Headers: [][2]string{{"x-probe", "shared"}, {"x-probe-key", key}}})
+		if err != nil || reply.Status != 200 || seen == nil {
+			t.Fatalf("bump %q: status %d, reached upstream %v, %v", key, reply.Status, seen != nil, err)
+		}
+		return strings.Join(seen.Header("x-probe-shared"), ",")
+	}
+	got := []string{bump(a), bump(a), bump(b)}
+	if want := []string{"1", "2", "3"}; !slices.Equal(got, want) {
+		t.Errorf("counts at %q, %q, %q = %q, want %q (the second key one entry with the first)", a, a, b, got, want)
+	}
+	ensureNoProblems(t, n)
 }

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"hash/crc32"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,5 +90,30 @@ func TestEvictionReported(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSlotKeysCRC32Distinct: ngx_wasm_module's shm_kv finds a key by its CRC-32 alone (two keys
+// with one CRC-32 are one entry: e2e/nginx TestShmKVKeysByCRC32), so every key the tables
+// create, slots and ban horizon, must have a CRC-32 of its own, also next to other namespaces'
+// keys in the same zone. Keys of one table differ in their last digits only, which CRC-32 always
+// tells apart; this checks the rest, for the default keys.max in the namespaces of the shipped
+// configs and a few more, all in one store as in one zone.
+func TestSlotKeysCRC32Distinct(t *testing.T) {
+	h := policytest.NewHost()
+	for _, ns := range []string{"default", "edge", "api", "internal", "tenant-a", "tenant-b", strings.Repeat("n", 64)} {
+		startInternal(t, strings.Replace(evictionSpec(ns), `"max": 64`, `"max": 10000`, 1), h)
+	}
+	keys := h.Store.Keys()
+	if want := 7 * (2*10000 + 1); len(keys) != want {
+		t.Fatalf("%d keys in the store, want %d", len(keys), want)
+	}
+	seen := make(map[uint32]string, len(keys))
+	for _, k := range keys {
+		sum := crc32.ChecksumIEEE([]byte(k))
+		if other, ok := seen[sum]; ok {
+			t.Errorf("keys %q and %q have the same CRC-32 %08x: one entry in an shm_kv zone", other, k, sum)
+		}
+		seen[sum] = k
 	}
 }

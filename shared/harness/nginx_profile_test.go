@@ -256,3 +256,33 @@ func TestNginxProfile_IdentityPropertyRefused(t *testing.T) {
 		require.Equal(t, "carol", subject(h, harness.Request{Properties: handedOff}), "by property")
 	})
 }
+
+// TestNginxProfile_SharedDataKeyedByCRC32: ngx_wasm_module's shm_kv finds a key by its CRC-32
+// alone, so two keys with the same CRC-32 are one entry (e2e/nginx TestShmKVKeysByCRC32 shows it
+// in the real host). The probe bumps a counter at each key: in the nginx profile the second key
+// continues the first one's count, in Envoy's (a plain map) it starts its own.
+func TestNginxProfile_SharedDataKeyedByCRC32(t *testing.T) {
+	a, b := harness.CRC32Twins("probe.twin.")
+	require.NotEqual(t, a, b)
+	cfg := `{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"nginx","sharedData":true},"spec":{}}`
+	bump := func(h *harness.Host, key string) string {
+		v, _ := h.Do(harness.Request{Headers: [][2]string{{"x-probe", "shared"}, {"x-probe-key", key}}}).Forwarded.Header("x-probe-shared")
+		return v
+	}
+	for _, tc := range []struct {
+		profile harness.HostProfile
+		second  string
+	}{{harness.Nginx, "3"}, {harness.OldEnvoy, "1"}} {
+		t.Run(tc.profile.Name, func(t *testing.T) {
+			opts := harness.Options{Profile: tc.profile, WasmPath: filepath.Join(harness.RepoRoot(), "dist", "test", "probe.wasm"), FreshVM: true}
+			h, err := harness.NewHost(harness.Strict, probe.Definition, []byte(cfg), opts)
+			if err != nil {
+				harness.FailOrSkipMissing(t, err)
+			}
+			defer h.Close()
+			require.Equal(t, "1", bump(h, a))
+			require.Equal(t, "2", bump(h, a))
+			require.Equal(t, tc.second, bump(h, b), "%q after two bumps of %q", b, a)
+		})
+	}
+}

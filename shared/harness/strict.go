@@ -96,6 +96,12 @@ type HostProfile struct {
 	// TickCalloutTraps: an HTTP callout dispatched from on_tick crashes the worker (a TLS one,
 	// on ngx_wasm_module 3bed2783: SIGSEGV); the strict host traps on any.
 	TickCalloutTraps bool
+	// SharedDataKeyedByCRC32: the shared-data store finds a key by its CRC-32 alone
+	// (ngx_wasm_module 3bed2783, src/common/shm/ngx_wa_shm_kv.c: the rbtree is keyed by
+	// ngx_crc32_long of the key and the key's bytes are never compared), so two keys with the
+	// same CRC-32 are one entry: a get of one reads the other's value and CAS, a set of one
+	// replaces the other's. The strict host answers shared data so in wasm mode.
+	SharedDataKeyedByCRC32 bool
 }
 
 // Host profiles the strict host enforces. Each profile's WASI lacks poll_oneoff and sched_yield.
@@ -126,6 +132,7 @@ var (
 		LocalReplyNewline:              true,
 		AddressWithoutPort:             true,
 		TickCalloutTraps:               true,
+		SharedDataKeyedByCRC32:         true,
 	}
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
 	NginxNoSharedMemory = func() HostProfile {
@@ -228,7 +235,7 @@ func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
 	if _, err := wasi.Instantiate(ctx); err != nil {
 		return nil, err
 	}
-	if err := exportEnv(ctx, r, profile.RefusedProperties); err != nil {
+	if err := exportEnv(ctx, r, profile.RefusedProperties, profile.SharedDataKeyedByCRC32); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)

@@ -1,8 +1,10 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"slices"
 	"unsafe"
@@ -191,6 +193,28 @@ type envHost struct {
 	// refused are the property paths (segments joined by "/") whose get and set this host
 	// answers NotFound (HostProfile.RefusedProperties).
 	refused []string
+	// byCRC32, when not nil, makes shared data keyed by the key's CRC-32 alone
+	// (HostProfile.SharedDataKeyedByCRC32): each CRC-32 seen and the key that first had it,
+	// which stands for every key with that CRC-32. Held for the host's life: proxytest keeps
+	// the key it is given without copying it.
+	byCRC32 map[uint32][]byte
+}
+
+// sharedKey is the shared-data key at off as the host stores it: itself, or on a host keyed by
+// CRC-32 the first key seen with the same CRC-32.
+func (g guestMemory) sharedKey(off, size uint64) (*byte, int32) {
+	if g.env.byCRC32 == nil || uint32(size) == 0 {
+		return g.ptr(off, size), int32(size)
+	}
+	key, ok := g.mod.Memory().Read(uint32(off), uint32(size))
+	mustAccess(ok)
+	sum := crc32.ChecksumIEEE(key)
+	first, seen := g.env.byCRC32[sum]
+	if !seen {
+		first = bytes.Clone(key)
+		g.env.byCRC32[sum] = first
+	}
+	return &first[0], int32(len(first))
 }
 
 // refuses reports whether the host answers NotFound for the property path at off.
@@ -219,9 +243,13 @@ type hostFunc struct {
 var i32, i64 = api.ValueTypeI32, api.ValueTypeI64
 
 // exportEnv instantiates the proxy-wasm host ABI (the "env" module) in r; see the file comment.
-// The host answers NotFound to a get or set of the refused property paths.
-func exportEnv(ctx context.Context, r wazero.Runtime, refused []string) error {
+// The host answers NotFound to a get or set of the refused property paths, and with keysByCRC32
+// keys shared data by the key's CRC-32 (HostProfile.SharedDataKeyedByCRC32).
+func exportEnv(ctx context.Context, r wazero.Runtime, refused []string, keysByCRC32 bool) error {
 	env := &envHost{refused: refused}
+	if keysByCRC32 {
+		env.byCRC32 = map[uint32][]byte{}
+	}
 	b := r.NewHostModuleBuilder("env")
 	for _, f := range envFuncs {
 		params := make([]api.ValueType, f.params)
@@ -266,13 +294,15 @@ var envFuncs = []hostFunc{
 	}},
 	{"proxy_get_shared_data", 5, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
 		r := g.result()
-		ret := proxyGetSharedData(g.ptr(p[0], p[1]), int32(p[1]), unsafe.Pointer(&r.data), &r.size, &r.cas)
+		key, size := g.sharedKey(p[0], p[1])
+		ret := proxyGetSharedData(key, size, unsafe.Pointer(&r.data), &r.size, &r.cas)
 		g.out(ctx, r, p[2], p[3])
 		g.u32(p[4], r.cas)
 		return ret
 	}},
 	{"proxy_set_shared_data", 5, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
-		return proxySetSharedData(g.ptr(p[0], p[1]), int32(p[1]), g.ptr(p[2], p[3]), int32(p[3]), uint32(p[4]))
+		key, size := g.sharedKey(p[0], p[1])
+		return proxySetSharedData(key, size, g.ptr(p[2], p[3]), int32(p[3]), uint32(p[4]))
 	}},
 	{"proxy_register_shared_queue", 3, nil, func(_ context.Context, g guestMemory, p []uint64) uint32 {
 		var id uint32
@@ -400,7 +430,7 @@ func newWasmGuest(bin []byte) (*wasmGuest, error) {
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		return nil, err
 	}
-	if err := exportEnv(ctx, r, nil); err != nil {
+	if err := exportEnv(ctx, r, nil, false); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)

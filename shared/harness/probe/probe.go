@@ -4,7 +4,8 @@
 //
 // Spec: {"role": "producer"|"consumer"|"" , "failStart": bool, "bodyLimit": int}.
 // Request header x-probe selects the behaviour: deny, panic, panic-value, shadow, mutate,
-// identity (producer), clock, ticks, shared, fetch (a callout on the next tick), fetch-result,
+// identity (producer), clock, ticks, shared (a counter in shared data: "probe.counter", or the
+// key in x-probe-key), fetch (a callout on the next tick), fetch-result,
 // audit. x-probe-body asks for the
 // request body (denied if it contains "evil", else upper-cased). Upstream header x-probe-resp:
 // deny replaces the response with 502; x-probe-mask asks for the response body, which becomes
@@ -129,7 +130,11 @@ func (p *probe) OnRequest(req *policy.Request) policy.Decision {
 	case "ticks":
 		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-ticks", strconv.Itoa(p.ticks)})
 	case "shared":
-		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-shared", p.bump()})
+		key, ok := req.Header("x-probe-key")
+		if !ok {
+			key = "probe.counter"
+		}
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-shared", p.bump(key)})
 	case "fetch":
 		p.fetchResult = "wanted" // dispatched on the next tick
 	case "fetch-result":
@@ -141,20 +146,21 @@ func (p *probe) OnRequest(req *policy.Request) policy.Decision {
 	return d
 }
 
-// bump increments a shared counter with CAS and returns the new value, or the error's text.
-func (p *probe) bump() string {
+// bump increments the shared counter at key with CAS and returns the new value, or the error's
+// text.
+func (p *probe) bump(key string) string {
 	store, err := p.host.Shared()
 	if err != nil {
 		return "unsupported"
 	}
 	for i := 0; i < 8; i++ {
-		v, cas, err := store.Get("probe.counter")
+		v, cas, err := store.Get(key)
 		if err != nil && !errors.Is(err, policy.ErrNotFound) {
 			return "error"
 		}
 		n, _ := strconv.Atoi(string(v))
 		n++
-		err = store.CompareAndSwap("probe.counter", []byte(strconv.Itoa(n)), cas)
+		err = store.CompareAndSwap(key, []byte(strconv.Itoa(n)), cas)
 		if err == nil {
 			return strconv.Itoa(n)
 		}
