@@ -14,10 +14,11 @@ func gcPercent() int {
 }
 
 // TestGCTargetTightDuringStart: the target is startGCPercent from a start until two collections
-// have completed after it, then the previous one again; an operator's lower target or GOGC=off
-// is never raised or turned on.
+// have completed after it, then steadyGCPercent (the environment sets no GOGC); an operator's
+// lower target or GOGC=off is never raised or turned on.
 func TestGCTargetTightDuringStart(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
 	var g gcTarget
 	g.tighten()
 	g.tighten() // a second plugin start on the same VM
@@ -38,8 +39,8 @@ func TestGCTargetTightDuringStart(t *testing.T) {
 	runtime.GC() // the test drives collections; plugin code never forces one
 	runtime.GC()
 	g.relax()
-	if got := gcPercent(); got != 100 {
-		t.Fatalf("after two collections: GOGC %d, want 100 restored", got)
+	if got := gcPercent(); got != steadyGCPercent {
+		t.Fatalf("after two collections: GOGC %d, want %d", got, steadyGCPercent)
 	}
 
 	for _, operator := range []int{-1, 5, startGCPercent} {
@@ -53,6 +54,26 @@ func TestGCTargetTightDuringStart(t *testing.T) {
 		g.relax()
 		if got := gcPercent(); got != operator {
 			t.Errorf("operator GOGC %d: %d after start, want it left alone", operator, got)
+		}
+	}
+}
+
+// TestGCTargetSteady: after a start the target is steadyGCPercent, unless the environment sets
+// GOGC (the operator's target is kept, higher or lower) or the target was already lower.
+func TestGCTargetSteady(t *testing.T) {
+	for _, tc := range []struct {
+		env        string
+		prev, want int
+	}{
+		{"", 100, steadyGCPercent},
+		{"", 30, 30},
+		{"200", 200, 200},
+		{"100", 100, 100},
+		{"25", 25, 25},
+	} {
+		t.Setenv("GOGC", tc.env)
+		if got := steadyTarget(tc.prev); got != tc.want {
+			t.Errorf("GOGC=%q, target %d before the start: %d after, want %d", tc.env, tc.prev, got, tc.want)
 		}
 	}
 }
