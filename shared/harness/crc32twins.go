@@ -8,8 +8,8 @@ import (
 // CRC32Twins returns two different keys starting with prefix whose CRC-32s (IEEE, nginx's
 // ngx_crc32_long) are equal: one shared-data entry on a host keyed by CRC-32
 // (HostProfile.SharedDataKeyedByCRC32). It searches pseudo-random suffixes (a birthday search:
-// about 80,000 keys, deterministic for a prefix); keys that differ only in a few consecutive
-// bytes never collide, CRC-32 detects every such change.
+// about 80,000 keys, deterministic for a prefix): two keys of one length that differ only within
+// 4 consecutive bytes never collide, CRC-32 detects every such change.
 func CRC32Twins(prefix string) (string, string) {
 	seen := make(map[uint32]string, 1<<17)
 	x := uint64(0x9e3779b97f4a7c15)
