@@ -97,8 +97,9 @@ func TestEvictionReported(t *testing.T) {
 // with one CRC-32 are one entry: e2e/nginx TestShmKVKeysByCRC32), so every key the tables
 // create, slots and ban horizon, must have a CRC-32 of its own, also next to other namespaces'
 // keys in the same zone. CRC-32 tells apart any two keys of one length that differ within 4
-// consecutive bytes (a table's first 10,000 slots); this checks them all, for the default
-// keys.max in the namespaces of the shipped configs and a few more, in one store as in one zone.
+// consecutive bytes (two of a table's first 10,000 slots with as many digits); this checks
+// every pair, for the default keys.max in the namespaces of the shipped configs and a few more,
+// in one store as in one zone.
 func TestSlotKeysCRC32Distinct(t *testing.T) {
 	h := policytest.NewHost()
 	for _, ns := range []string{"default", "edge", "api", "internal", "tenant-a", "tenant-b", strings.Repeat("n", 64)} {
