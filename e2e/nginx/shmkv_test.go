@@ -114,8 +114,8 @@ func ratelimitFilter(t *testing.T, namespace string, keysMax int) gen.NginxFilte
 // TestShmKVKeysByCRC32: ngx_wasm_module's shm_kv finds a key by its CRC-32 alone (the emulator's
 // nginx profile, HostProfile.SharedDataKeyedByCRC32): the test probe bumps a shared counter at a
 // key twice, then at a different key with the same CRC-32, which continues the first key's
-// count. Keys differing in a few consecutive bytes never collide (TestSlotKeysCRC32Distinct in
-// plugins/ratelimit checks its keys).
+// count. Keys of one length differing within 4 consecutive bytes never collide
+// (TestSlotKeysCRC32Distinct in plugins/ratelimit checks its keys).
 func TestShmKVKeysByCRC32(t *testing.T) {
 	bin := hostOrSkip(t)
 	a, b := harness.CRC32Twins("probe.twin.")
