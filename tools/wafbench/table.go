@@ -221,24 +221,31 @@ func goals(items []corpus.Item, live []engineRun, attack []row, benignIdx, jsonI
 		return "MISSED"
 	}
 	var out []string
+	// Each engine is measured against sanitize deployed the same way, so that both see the same
+	// requests: ModSecurity runs in nginx, behind nginx's own request-line and header parser
+	// (which refuses some requests before any module sees them: a request line's "HTTP/2.0" gets
+	// 505), so it is compared with sanitize in nginx; Coraza runs in process on the request as
+	// written, so it is compared with sanitize in process. Without a sanitize (nginx) run,
+	// sanitize in process stands in against ModSecurity too. Meeting both comparisons is meeting
+	// the better engine.
+	nginxSide := s
+	if sn != nil {
+		nginxSide = sn
+	}
 	var missed []string
 	for _, r := range attack[:len(attack)-3] {
-		mine := r.tally(items, s.blocked)
-		if mine.n[1] == 0 {
-			continue
-		}
-		best := 0.0
-		for _, e := range []*engineRun{c1, ms} {
-			if e != nil {
-				t := r.tally(items, e.blocked)
-				best = max(best, pct(t.hit[1], t.n[1]))
+		for _, p := range []struct{ mine, theirs *engineRun }{{s, c1}, {nginxSide, ms}} {
+			mine := r.tally(items, p.mine.blocked)
+			if p.theirs == nil || mine.n[1] == 0 {
+				continue
+			}
+			t := r.tally(items, p.theirs.blocked)
+			if got, best := pct(mine.hit[1], mine.n[1]), pct(t.hit[1], t.n[1]); got < best {
+				missed = append(missed, fmt.Sprintf("%s %.1f<%.1f (%s against %s)", r.label, got, best, p.mine.name, p.theirs.name))
 			}
 		}
-		if got := pct(mine.hit[1], mine.n[1]); got < best {
-			missed = append(missed, fmt.Sprintf("%s %.1f<%.1f", r.label, got, best))
-		}
 	}
-	out = append(out, fmt.Sprintf("%s: every class ≥ the better of ModSecurity and Coraza PL1 (sanitize wasm)%s", mark(len(missed) == 0), list(missed)))
+	out = append(out, fmt.Sprintf("%s: every class ≥ the better of ModSecurity and Coraza PL1 (each against sanitize deployed as it is: ModSecurity against sanitize (nginx), Coraza against sanitize (wasm))%s", mark(len(missed) == 0), list(missed)))
 	var uncovered []string
 	for _, r := range attack[:len(attack)-3] {
 		if t := r.tally(items, s.blocked); pct(t.hit[0]+t.hit[1], t.n[0]+t.n[1]) < uncoveredBelow {

@@ -60,3 +60,42 @@ func TestRender(t *testing.T) {
 		}
 	}
 }
+
+// Each engine is held against sanitize deployed as it is: ModSecurity (behind nginx's parser)
+// against sanitize in nginx, Coraza (in process) against sanitize in process. A request line
+// only nginx refuses is a miss for neither; a class sanitize misses where its peer catches it is
+// a miss named with the pair.
+func TestGoalsCompareEachEngineWithSanitizeDeployedAlike(t *testing.T) {
+	items := []corpus.Item{
+		{ID: "protocol/HTTP/2.0", Set: "payloads", Class: "protocol", HeldOut: true},
+		{ID: "sqli/x@query", Set: "payloads", Class: "sqli", HeldOut: true},
+	}
+	attack, _, _ := rows(items)
+	run := func(name string, blocked ...bool) engineRun { return engineRun{name: name, blocked: blocked} }
+	for _, tc := range []struct {
+		name string
+		live []engineRun
+		want string
+	}{
+		{"nginx refuses the request line for both", []engineRun{
+			run("sanitize (wasm)", false, true), run("sanitize (nginx)", true, true),
+			run("Coraza PL1", false, true), run("ModSecurity PL1", true, true)},
+			"MET: every class"},
+		{"sanitize in nginx misses what ModSecurity catches", []engineRun{
+			run("sanitize (wasm)", true, false), run("sanitize (nginx)", true, false),
+			run("Coraza PL1", true, false), run("ModSecurity PL1", true, true)},
+			"missed sqli 0.0<100.0 (sanitize (nginx) against ModSecurity PL1)"},
+		{"without sanitize in nginx, sanitize in process stands in", []engineRun{
+			run("sanitize (wasm)", false, true), run("Coraza PL1", false, true), run("ModSecurity PL1", true, true)},
+			"missed protocol 0.0<100.0 (sanitize (wasm) against ModSecurity PL1)"},
+		{"sanitize in process misses what Coraza catches", []engineRun{
+			run("sanitize (wasm)", false, true), run("sanitize (nginx)", true, true),
+			run("Coraza PL1", true, true), run("ModSecurity PL1", true, true)},
+			"missed protocol 0.0<100.0 (sanitize (wasm) against Coraza PL1)"},
+	} {
+		got := goals(items, tc.live, attack, nil, nil)[0]
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q lacks %q", tc.name, got, tc.want)
+		}
+	}
+}
