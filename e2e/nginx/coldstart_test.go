@@ -1,6 +1,9 @@
 package nginx
 
 import (
+	"net/http"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,24 +21,8 @@ import (
 func TestJWKSColdStart(t *testing.T) {
 	bin := hostOrSkip(t)
 	w := newWorld(t)
-	f := filterOf(t, "jwtauthn", "plugins/jwtauthn/testdata/valid/full.json", nil)
-	// The same provider inside a one-VM chain: the chain must wait with it, never merge the
-	// wait as an allow.
-	chainData := `{"apiVersion":"wasmward/v1","plugin":"chain","spec":{"policies":[{"plugin":"jwtauthn","spec":` +
-		string(f.Config.Env.Spec) + `},{"plugin":"passthrough","spec":{}}]}}`
-	chainEnv, err := config.ParseEnvelope([]byte(chainData), "chain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := gen.NginxFilterFor("chain", gen.Config{Name: "coldstart", Path: "(test)", Data: []byte(chainData), Env: chainEnv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addrs, err := FreeAddrs(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := w.startNginx(t, bin, 2, []site{{addr: addrs[0], filters: []gen.NginxFilter{f}}, {addr: addrs[1], filters: []gen.NginxFilter{cf}}})
+	addrs, sites := coldSites(t)
+	n := w.startNginx(t, bin, 2, sites)
 	tok := e2ekit.Mint("alice", "orders.read", time.Now(), time.Hour)
 	for _, addr := range addrs {
 		forged := tok[:len(tok)-4] + "AAAA"
@@ -67,5 +54,71 @@ func TestJWKSColdStart(t *testing.T) {
 	if err != nil || reply.Status != 403 || seen != nil {
 		t.Errorf("admin host without scope admin: %v status %d, upstream reached %v; want 403", err, reply.Status, seen != nil)
 	}
+	ensureNoProblems(t, n)
+}
+
+// coldSites are two servers of jwtauthn with testdata/valid/full.json (OIDC discovery on the
+// identity provider): the plugin alone, and the same provider inside a one-VM chain, which must
+// wait with it, never merge the wait as an allow.
+func coldSites(t *testing.T) ([]string, []site) {
+	t.Helper()
+	f := filterOf(t, "jwtauthn", "plugins/jwtauthn/testdata/valid/full.json", nil)
+	chainData := `{"apiVersion":"wasmward/v1","plugin":"chain","spec":{"policies":[{"plugin":"jwtauthn","spec":` +
+		string(f.Config.Env.Spec) + `},{"plugin":"passthrough","spec":{}}]}}`
+	chainEnv, err := config.ParseEnvelope([]byte(chainData), "chain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := gen.NginxFilterFor("chain", gen.Config{Name: "coldstart", Path: "(test)", Data: []byte(chainData), Env: chainEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := FreeAddrs(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addrs, []site{{addr: addrs[0], filters: []gen.NginxFilter{f}}, {addr: addrs[1], filters: []gen.NginxFilter{cf}}}
+}
+
+// TestJWKSColdStartConcurrent: requests that reach a cold worker together are all served. The
+// identity provider answers after a delay, so every request arrives while the first one's
+// discovery and JWKS callouts are in flight. ngx_wasm_module resumes a paused request only after
+// its own callouts, so a request cannot wait on another's fetch: each one that finds the fetch
+// in flight fetches the keys itself (jwtauthn's remoteKeys.join) and is resumed by its own
+// answer. Before, all but the first got 503 (no_keys): 11 of 12 here.
+func TestJWKSColdStartConcurrent(t *testing.T) {
+	bin := hostOrSkip(t)
+	var fetches atomic.Int64
+	idp := e2ekit.IdentityProvider()
+	w := newWorldWithIdP(t, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		time.Sleep(300 * time.Millisecond) // in the test's identity provider, not in a plugin
+		idp.ServeHTTP(rw, r)
+	}))
+	addrs, sites := coldSites(t)
+	n := w.startNginx(t, bin, 1, sites)
+	tok := e2ekit.Mint("alice", "orders.read", time.Now(), time.Hour)
+	const clients = 12 // per server, at once
+	statuses := make([]int, 2*clients)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reply, err := Send(addrs[i%2], harness.Request{Path: "/catalog/42", Authority: "api.example.com",
+				Headers: [][2]string{{"authorization", "Bearer " + tok}}}, 30*time.Second)
+			if err != nil {
+				t.Errorf("client %d: %v", i, err)
+			}
+			statuses[i] = reply.Status
+		}()
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st != 200 {
+			t.Errorf("client %d (%s): status %d, want 200: a request at a cold worker waits for keys", i, []string{"jwtauthn", "chain"}[i%2], st)
+		}
+	}
+	t.Logf("%d clients at once on each of 2 cold servers (jwtauthn, chain): statuses %v; the identity provider served %d requests", clients, statuses, fetches.Load())
 	ensureNoProblems(t, n)
 }

@@ -2,6 +2,7 @@ package nginx
 
 import (
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -50,13 +51,16 @@ type world struct {
 	shmKV    string // the shm_kv zone's size; empty: the shipped examples' (gen.ShmKVSize)
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWithIdP(t, e2ekit.IdentityProvider()) }
+
+// newWorldWithIdP is newWorld with idp serving the identity provider's documents.
+func newWorldWithIdP(t *testing.T, idpHandler http.Handler) *world {
 	t.Helper()
 	w := &world{upstream: &e2ekit.Upstream{}}
 	up := httptest.NewServer(w.upstream)
 	// ngx_wasm_module calls out over TLS when the callout's :scheme is https, as jwtauthn's are
 	// (an identity provider is https); it does not verify the certificate unless told to.
-	idp := httptest.NewTLSServer(e2ekit.IdentityProvider())
+	idp := httptest.NewTLSServer(idpHandler)
 	t.Cleanup(up.Close)
 	t.Cleanup(idp.Close)
 	w.upAddr, w.idpAddr = up.Listener.Addr().String(), idp.Listener.Addr().String()

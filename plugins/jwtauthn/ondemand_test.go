@@ -2,6 +2,7 @@ package jwtauthn
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -65,21 +66,111 @@ func TestOnDemandKeysColdStart(t *testing.T) {
 	}
 }
 
-// TestOnDemandKeysNginx: on a host that resumes a request only after its own callout, a request
-// finding a fetch in flight does not wait: it fails closed at once (no hang).
+// TestOnDemandKeysNginx: on a host that resumes a request only after its own callouts, a
+// request finding a fetch in flight cannot wait on it: it fetches the keys itself (join) and
+// waits for its own answer. Whichever answer comes first installs the keys; the others change
+// nothing (the same set is not parsed again). Beyond maxJoiners, a request fails closed at once
+// (no hang); a joined fetch that fails ends only its own request's wait.
 func TestOnDemandKeysNginx(t *testing.T) {
 	pol, host := start(t, remoteSpecWaiting(false))
 	host.Caps = policy.NginxCapabilities(true)
 	a := request(pol, rotOld, host.Now().Unix())
 	b := request(pol, rotOld, host.Now().Unix())
-	if !a.waits || b.waits {
-		t.Fatalf("nginx: the first request waits (%v), the second does not (%v)", a.waits, b.waits)
+	if !a.waits || !b.waits || len(host.Fetches) != 2 {
+		t.Fatalf("nginx: the first request waits (%v), the second joins (%v) with a callout of its own: %d callouts", a.waits, b.waits, len(host.Fetches))
+	}
+	if got := host.Fetches[1].Request; got.Path != "/keys" || got.Cluster != "idp-cluster" {
+		t.Fatalf("the joined callout: %+v", got)
+	}
+	var joiners []*waiting
+	for range maxJoiners - 1 {
+		joiners = append(joiners, request(pol, rotOld, host.Now().Unix()))
+	}
+	over := request(pol, rotOld, host.Now().Unix())
+	if over.waits || len(host.Fetches) != 1+maxJoiners {
+		t.Fatalf("past maxJoiners a request must not wait: waits %v, %d callouts", over.waits, len(host.Fetches))
+	}
+	wantReason(t, over.final(), reasonNoKeys)
+
+	// The set holds an unusable key, logged when the set is parsed.
+	set := string(mustJSON(map[string]any{"keys": []any{rotOld.jwk, map[string]any{"kty": "XYZ", "kid": "junk"}}}))
+	primary, joined := host.TakeFetch(), host.TakeFetch()
+	joined.Fail(errors.New("connection reset"))
+	if !b.ready || a.ready {
+		t.Fatalf("a failed joined fetch ends its own request's wait only: a %v, b %v", a.ready, b.ready)
 	}
 	wantReason(t, b.final(), reasonNoKeys)
-	host.TakeFetch().Respond(200, jwksOf(rotOld))
-	if d := a.final(); d.Verdict != policy.Allow {
-		t.Errorf("the waiting request: %v %s", d.Verdict, d.Reason)
+	host.TakeFetch().Respond(200, set) // the first of the other joiners
+	if !joiners[0].ready || a.ready {
+		t.Fatalf("a joined answer wakes its own request: a %v, joiner %v", a.ready, joiners[0].ready)
 	}
+	wantReason(t, joiners[0].final(), "")
+	parses := len(host.Lines)
+	if !strings.Contains(strings.Join(host.Lines, "\n"), "JWKS key 1 skipped") {
+		t.Fatalf("the set's unusable key was not logged: %q", host.Lines)
+	}
+	for _, f := range host.Fetches {
+		f.Respond(200, set)
+	}
+	host.Fetches = nil
+	primary.Respond(200, set)
+	if !a.ready {
+		t.Fatal("the fetch's answer must wake the request that started it")
+	}
+	for i, w := range append([]*waiting{a}, joiners...) {
+		if d := w.final(); d.Verdict != policy.Allow {
+			t.Errorf("request %d after the fetch: %v %s", i, d.Verdict, d.Reason)
+		}
+	}
+	if len(host.Lines) != parses {
+		t.Errorf("the same key set again logged: %q", host.Lines[parses:])
+	}
+	// Every joined fetch is over: the next fetch has its joiners' count afresh.
+	if r := pol.providers[0].remote; r.joiners != 0 {
+		t.Errorf("%d joiners left after every answer", r.joiners)
+	}
+}
+
+// TestOnDemandKeysNginxJoinDiscovery: with OIDC discovery, a joining request reads the
+// discovery document and then the JWKS, both with its own callouts; a discovery document that
+// fails the checks (another issuer) ends its wait, failing closed.
+func TestOnDemandKeysNginxJoinDiscovery(t *testing.T) {
+	doc := func(iss string) string {
+		return fmt.Sprintf(`{"issuer": %q, "jwks_uri": "https://idp.example.com/oauth/jwks"}`, iss)
+	}
+	pol, host := start(t, remoteSpecWaiting(true))
+	host.Caps = policy.NginxCapabilities(true)
+	a := request(pol, rotOld, host.Now().Unix())
+	b := request(pol, rotOld, host.Now().Unix())
+	c := request(pol, rotOld, host.Now().Unix())
+	if !a.waits || !b.waits || !c.waits || len(host.Fetches) != 3 {
+		t.Fatalf("waits %v %v %v, %d callouts", a.waits, b.waits, c.waits, len(host.Fetches))
+	}
+	primary, joinedB, joinedC := host.TakeFetch(), host.TakeFetch(), host.TakeFetch()
+	if joinedB.Request.Path != "/.well-known/openid-configuration" {
+		t.Fatalf("the joined callout: %s", joinedB.Request.Path)
+	}
+	joinedC.Respond(200, doc("https://evil.example.com"))
+	if !c.ready || len(host.Fetches) != 0 {
+		t.Fatalf("a bad discovery document ends the joiner's wait: ready %v, %d callouts", c.ready, len(host.Fetches))
+	}
+	wantReason(t, c.final(), reasonNoKeys)
+	joinedB.Respond(200, doc(testIssuer))
+	jwks := host.TakeFetch()
+	if jwks == nil || jwks.Request.Path != "/oauth/jwks" || b.ready {
+		t.Fatalf("after discovery the joiner fetches the JWKS and still waits: %+v, ready %v", jwks, b.ready)
+	}
+	jwks.Respond(200, jwksOf(rotOld))
+	if !b.ready || a.ready {
+		t.Fatalf("ready: a %v, b %v", a.ready, b.ready)
+	}
+	wantReason(t, b.final(), "")
+	primary.Respond(200, doc(testIssuer))
+	host.TakeFetch().Respond(200, jwksOf(rotOld))
+	if !a.ready {
+		t.Fatal("the request that started the fetch must be woken")
+	}
+	wantReason(t, a.final(), "")
 }
 
 // TestOnDemandKeysRotation: a token signed by a key the cached set lacks waits for one refetch

@@ -26,8 +26,10 @@ const maxFetchBody = 256 << 10
 //     abandoned and its late answer ignored;
 //   - a request that finds no keys, or an unknown kid, need not wait for a tick: it starts the
 //     fetch itself and waits for it (wait), bounded by the callout's timeout, as do up to
-//     maxWaiters others on hosts that can resume them (Envoy); elsewhere (nginx) a request that
-//     finds a fetch in flight is decided at once, failing closed.
+//     maxWaiters others on hosts that can resume them (Envoy); where a request is resumed only
+//     by its own callouts (nginx), up to maxJoiners requests that find a fetch in flight each
+//     fetch the keys too and wait for their own answer (join); beyond them a request is decided
+//     at once, failing closed.
 type remoteKeys struct {
 	p                                        *provider
 	cluster                                  string
@@ -48,10 +50,18 @@ type remoteKeys struct {
 	sentAt     time.Time
 	waiters    []func() // requests waiting for the fetch in flight
 	waitOK     bool     // remote.waitForKeys
+	// joiners counts the requests fetching beside the fetch in flight (join); joinRound
+	// numbers the fetches, so that a joiner's end is counted only in its own fetch's round.
+	joiners   int
+	joinRound uint64
 }
 
 // maxWaiters bounds the requests paused for one provider's fetch.
 const maxWaiters = 256
+
+// maxJoiners bounds, per provider and fetch in flight, the requests that fetch the keys beside
+// it (join): the callouts a cold worker sends its identity provider at once.
+const maxJoiners = 32
 
 // mayFetchNow reports whether a request without usable keys may start (or join) a fetch now:
 // not while a failed fetch's back-off runs, and for an unknown kid at most once per minRefetch.
@@ -68,14 +78,15 @@ func (r *remoteKeys) mayFetchNow(now time.Time, unknownKid bool) bool {
 }
 
 // wait registers ready to be called when the fetch in flight ends, starting one if none is. It
-// reports false (ready is never called) when the request cannot wait: too many waiting, a host
-// that cannot resume a request from another request's callout, or a fetch the host refused.
+// reports false (ready is never called) when the request cannot wait: too many waiting, or a
+// fetch the host refused. On a host that cannot resume a request from another request's
+// callout, a request that finds a fetch in flight joins it (join).
 func (r *remoteKeys) wait(now time.Time, ready func()) bool {
 	if len(r.waiters) >= maxWaiters {
 		return false
 	}
 	if r.inFlight && !r.p.host().Capabilities().ResumesOtherRequests {
-		return false
+		return r.join(ready)
 	}
 	if !r.inFlight {
 		if r.keys != nil {
@@ -89,6 +100,73 @@ func (r *remoteKeys) wait(now time.Time, ready func()) bool {
 	}
 	r.waiters = append(r.waiters, ready)
 	return true
+}
+
+// join fetches the keys for one request that finds a fetch in flight on a host that resumes a
+// request only after its own callouts (ngx_wasm_module): the request sends the same callouts
+// (discovery while the JWKS location is unknown, then the JWKS) and is ready when its own
+// answer is in. A usable answer installs the keys as the fetch in flight's would (the same
+// set again changes nothing, and is not parsed again); a failed one only ends this request's
+// wait, which then fails closed: the schedule and its back-off stay the fetch in flight's.
+// Without this every request reaching a cold worker during the fetch got noKeysStatus
+// (e2e TestJWKSColdStartConcurrent). It reports false, as wait, when maxJoiners requests
+// already fetch beside the fetch in flight or the host refuses the callout.
+func (r *remoteKeys) join(ready func()) bool {
+	if r.joiners >= maxJoiners {
+		return false
+	}
+	round := r.joinRound
+	r.joiners++
+	done := func() {
+		if round == r.joinRound {
+			r.joiners--
+		}
+		ready()
+	}
+	installed := func(now time.Time, body []byte) {
+		if err := r.onJWKS(now, body); err != nil {
+			r.p.host().Log(policy.LogDebug, r.p.describe()+": a joined key fetch brought no keys: "+err.Error())
+		}
+		done()
+	}
+	var err error
+	if r.discovery && r.jwksPath == "" {
+		err = r.fetchJoined(r.discoveryAuthority, r.discoveryPath, func(now time.Time, body []byte) {
+			authority, path, err := r.jwksLocation(body)
+			if err == nil {
+				err = r.fetchJoined(authority, path, installed, done)
+			}
+			if err != nil {
+				done()
+			}
+		}, done)
+	} else {
+		err = r.fetchJoined(r.jwksAuthority, r.jwksPath, installed, done)
+	}
+	if err != nil {
+		r.joiners--
+		return false
+	}
+	return true
+}
+
+// fetchJoined sends one of a joining request's callouts (join): handle gets a good answer and
+// ends the request's wait itself; any other answer ends it at once (failed).
+func (r *remoteKeys) fetchJoined(authority, path string, handle func(time.Time, []byte), failed func()) error {
+	host := r.p.host()
+	return host.Fetch(r.request(authority, path), func(resp policy.FetchResponse, err error) {
+		if err != nil || resp.Status != 200 || len(resp.Body) > maxFetchBody {
+			failed()
+			return
+		}
+		handle(host.Now(), resp.Body)
+	})
+}
+
+// request is the callout for authority and path.
+func (r *remoteKeys) request(authority, path string) policy.FetchRequest {
+	return policy.FetchRequest{Cluster: r.cluster, Method: "GET", Authority: authority, Path: path,
+		Headers: [][2]string{{"accept", "application/json"}}, Timeout: r.timeout, MaxBody: maxFetchBody}
 }
 
 // wake calls every waiter once the fetch is over, well or not.
@@ -201,8 +279,9 @@ func (r *remoteKeys) refreshDue(now time.Time) bool {
 }
 
 // fetch starts the due callout: discovery when the JWKS location is unknown or due again,
-// else the JWKS.
+// else the JWKS. Its joiners (join) are counted afresh.
 func (r *remoteKeys) fetch(now time.Time) {
+	r.joiners, r.joinRound = 0, r.joinRound+1
 	if r.discovery && r.jwksPath == "" || r.discovery && r.keys != nil && !now.Before(r.fetchedAt.Add(r.cache)) {
 		r.send(now, r.discoveryAuthority, r.discoveryPath, r.onDiscovery)
 		return
@@ -216,8 +295,7 @@ func (r *remoteKeys) send(now time.Time, authority, path string, handle func(tim
 	seq := r.seq
 	r.inFlight, r.sentAt = true, now
 	host := r.p.host()
-	err := host.Fetch(policy.FetchRequest{Cluster: r.cluster, Method: "GET", Authority: authority, Path: path,
-		Headers: [][2]string{{"accept", "application/json"}}, Timeout: r.timeout, MaxBody: maxFetchBody},
+	err := host.Fetch(r.request(authority, path),
 		func(resp policy.FetchResponse, err error) {
 			if seq != r.seq || !r.inFlight {
 				return // abandoned
@@ -253,44 +331,59 @@ func (r *remoteKeys) send(now time.Time, authority, path string, handle func(tim
 // issuer must be the provider's, and jwks_uri must be https on the configured cluster's host
 // (the issuer's): the callout can reach no other.
 func (r *remoteKeys) onDiscovery(now time.Time, body []byte) error {
-	obj, err := parseObject(body)
+	authority, path, err := r.jwksLocation(body)
 	if err != nil {
-		return errors.New("discovery document is not a JSON object")
-	}
-	iss, _, err := obj.str("issuer")
-	if err != nil || iss != r.p.issuer {
-		return errors.New("discovery document names another issuer")
-	}
-	uri, ok, err := obj.str("jwks_uri")
-	if err != nil || !ok {
-		return errors.New("discovery document has no jwks_uri")
-	}
-	var es config.Errors
-	authority, path := splitURL(&es, "jwks_uri", uri)
-	if es.Err() != nil || authority != r.discoveryAuthority {
-		return errors.New("jwks_uri is not https on the issuer's host")
+		return err
 	}
 	r.jwksAuthority, r.jwksPath = authority, path
 	r.send(now, authority, path, r.onJWKS)
 	return nil
 }
 
-// onJWKS installs a fetched key set. Unusable keys are skipped and logged (by index and kid:
-// never key material); a set with no usable key is a failure.
-func (r *remoteKeys) onJWKS(now time.Time, body []byte) error {
-	ks, skipped, err := parseJWKS(body, false)
+// jwksLocation reads and checks jwks_uri from an OIDC discovery document (onDiscovery).
+func (r *remoteKeys) jwksLocation(body []byte) (authority, path string, err error) {
+	obj, err := parseObject(body)
 	if err != nil {
-		return err
+		return "", "", errors.New("discovery document is not a JSON object")
 	}
-	for _, s := range skipped {
-		r.p.host().Log(policy.LogWarn, fmt.Sprintf("%s: JWKS key %d skipped: %v", r.p.describe(), s.Index, s.Err))
+	iss, _, err := obj.str("issuer")
+	if err != nil || iss != r.p.issuer {
+		return "", "", errors.New("discovery document names another issuer")
 	}
-	if ks.Len() == 0 {
-		return errors.New("JWKS has no usable key")
+	uri, ok, err := obj.str("jwks_uri")
+	if err != nil || !ok {
+		return "", "", errors.New("discovery document has no jwks_uri")
+	}
+	var es config.Errors
+	authority, path = splitURL(&es, "jwks_uri", uri)
+	if es.Err() != nil || authority != r.discoveryAuthority {
+		return "", "", errors.New("jwks_uri is not https on the issuer's host")
+	}
+	return authority, path, nil
+}
+
+// onJWKS installs a fetched key set. Unusable keys are skipped and logged (by index and kid:
+// never key material); a set with no usable key is a failure. The set in use fetched again
+// (a refresh, or a request's joined fetch, join) is not parsed again: only its schedule moves.
+func (r *remoteKeys) onJWKS(now time.Time, body []byte) error {
+	sum := sha256.Sum256(body)
+	ks := r.keys
+	if ks == nil || sum != r.bodySum {
+		var skipped []SkippedKey
+		var err error
+		if ks, skipped, err = parseJWKS(body, false); err != nil {
+			return err
+		}
+		for _, s := range skipped {
+			r.p.host().Log(policy.LogWarn, fmt.Sprintf("%s: JWKS key %d skipped: %v", r.p.describe(), s.Index, s.Err))
+		}
+		if ks.Len() == 0 {
+			return errors.New("JWKS has no usable key")
+		}
 	}
 	r.failures = 0
 	r.nextFetch = now.Add(r.cache)
-	r.setKeys(ks, sha256.Sum256(body), now)
+	r.setKeys(ks, sum, now)
 	return nil
 }
 
