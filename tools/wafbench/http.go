@@ -172,22 +172,40 @@ func (e *httpEngine) stop() {
 	os.RemoveAll(e.n.Dir)
 }
 
-// run sends every item and records, per item, whether it reached the upstream and the time to
-// the reply; statuses counts the replies of blocked requests.
-func (e *httpEngine) run(up *upstream, items []corpus.Item) (blocked []bool, lat []time.Duration, statuses map[int]int) {
-	c := &client{addr: e.addr}
-	defer c.close()
-	blocked, lat, statuses = make([]bool, len(items)), make([]time.Duration, len(items)), map[int]int{}
+// httpRun is what one engine did with the items: whether each reached the upstream, the time
+// to each reply, and the statuses of the blocked ones.
+type httpRun struct {
+	blocked  []bool
+	lat      []time.Duration
+	statuses map[int]int
+}
+
+// runInterleaved sends every item through each engine in turn, one request at a time, and
+// records per engine and item whether it reached the upstream and the time to the reply. The
+// engine that goes first alternates from item to item. Interleaved, a drift of the machine's
+// speed during the run falls on every engine alike: measured one after the other (each for
+// minutes), the same sanitize (nginx) engine's p50 added latency read 72 to 153 µs between runs.
+func runInterleaved(up *upstream, engines []*httpEngine, items []corpus.Item) []httpRun {
+	runs := make([]httpRun, len(engines))
+	clients := make([]*client, len(engines))
+	for k, e := range engines {
+		runs[k] = httpRun{make([]bool, len(items)), make([]time.Duration, len(items)), map[int]int{}}
+		clients[k] = &client{addr: e.addr}
+		defer clients[k].close()
+	}
 	for i, it := range items {
-		before := up.hits.Load()
-		st, d := c.send(it.Req)
-		lat[i] = d
-		if up.hits.Load() == before {
-			blocked[i] = true
-			statuses[st]++
+		for j := range engines {
+			k := (i + j) % len(engines)
+			before := up.hits.Load()
+			st, d := clients[k].send(it.Req)
+			runs[k].lat[i] = d
+			if up.hits.Load() == before {
+				runs[k].blocked[i] = true
+				runs[k].statuses[st]++
+			}
 		}
 	}
-	return blocked, lat, statuses
+	return runs
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -249,9 +249,10 @@ func runModSecurity(items []corpus.Item) engineRun {
 	return runHTTP(r, items, startDebian, false)
 }
 
-// runHTTP measures the nginx that start starts on a fresh upstream: first without the WAF (the
-// latency and memory baseline), then with it. wasmHost: the error log is searched for traps and
-// crashes (ModSecurity's own log lines quote the requests, which trip that search).
+// runHTTP measures the nginx that start starts on a fresh upstream without the WAF (the latency
+// and memory baseline) and with it, both running, each item sent to one and then the other
+// (runInterleaved). wasmHost: the error log is searched for traps and crashes (ModSecurity's own
+// log lines quote the requests, which trip that search).
 func runHTTP(r engineRun, items []corpus.Item, start func(up *upstream, waf bool) (*httpEngine, error), wasmHost bool) engineRun {
 	t0 := time.Now()
 	up, err := startUpstream()
@@ -265,19 +266,17 @@ func runHTTP(r engineRun, items []corpus.Item, start func(up *upstream, waf bool
 		r.skipped = "without the WAF: " + err.Error()
 		return r
 	}
-	_, r.base, _ = plain.run(up, items)
-	plainRSS := plain.workerRSS()
-	plain.stop()
+	defer plain.stop()
 	e, err := start(up, true)
 	if err != nil {
 		r.skipped = err.Error()
 		return r
 	}
 	defer e.stop()
-	var statuses map[int]int
-	r.blocked, r.lat, statuses = e.run(up, items)
-	r.memory = fmt.Sprintf("worker RSS %s (without the WAF %s)", mib(e.workerRSS()), mib(plainRSS))
-	r.notes = append(r.notes, fmt.Sprintf("%s: statuses of the blocked requests (nginx's own 400/405/505 count as blocked too): %v", r.name, statuses))
+	runs := runInterleaved(up, []*httpEngine{plain, e}, items)
+	r.base, r.blocked, r.lat = runs[0].lat, runs[1].blocked, runs[1].lat
+	r.memory = fmt.Sprintf("worker RSS %s (without the WAF %s)", mib(e.workerRSS()), mib(plain.workerRSS()))
+	r.notes = append(r.notes, fmt.Sprintf("%s: statuses of the blocked requests (nginx's own 400/405/505 count as blocked too): %v", r.name, runs[1].statuses))
 	if p := nginx.Problems(e.n.ErrorLog()); wasmHost && len(p) > 0 {
 		r.notes = append(r.notes, fmt.Sprintf("%s: error log: %d problem lines, first: %s", r.name, len(p), p[0]))
 	}

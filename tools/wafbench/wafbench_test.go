@@ -9,7 +9,7 @@ import (
 )
 
 // A request counts as blocked exactly when it did not reach the upstream, and the client sends
-// the request-target as it is (no normalisation of "..", raw bytes).
+// the request-target as it is (no normalisation of "..", raw bytes), to each engine.
 func TestHTTPRunCountsWhatReachesTheUpstream(t *testing.T) {
 	up, err := startUpstream()
 	if err != nil {
@@ -21,13 +21,18 @@ func TestHTTPRunCountsWhatReachesTheUpstream(t *testing.T) {
 		{ID: "b", Req: corpus.Place(corpus.PosJSON, "x", false)},
 		{ID: "c", Req: corpus.Request{Method: "GET", Target: "/a b"}}, // Go's server refuses a raw space: 400, not reached
 	}
-	e := &httpEngine{addr: up.addr()}
-	blocked, lat, statuses := e.run(up, items)
-	if blocked[0] || blocked[1] || !blocked[2] {
-		t.Errorf("blocked %v, statuses %v", blocked, statuses)
+	// Two engines in front of the same upstream, each item sent to both in turn.
+	runs := runInterleaved(up, []*httpEngine{{addr: up.addr()}, {addr: up.addr()}}, items)
+	for k, r := range runs {
+		if r.blocked[0] || r.blocked[1] || !r.blocked[2] {
+			t.Errorf("engine %d: blocked %v, statuses %v", k, r.blocked, r.statuses)
+		}
+		if r.statuses[400] != 1 || r.lat[0] <= 0 || r.lat[1] <= 0 {
+			t.Errorf("engine %d: statuses %v, latencies %v", k, r.statuses, r.lat)
+		}
 	}
-	if statuses[400] != 1 || lat[0] <= 0 {
-		t.Errorf("statuses %v, latencies %v", statuses, lat)
+	if got := up.hits.Load(); got != 4 {
+		t.Errorf("the upstream saw %d requests, want 2 items × 2 engines", got)
 	}
 }
 
