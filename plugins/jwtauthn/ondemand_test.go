@@ -131,6 +131,32 @@ func TestOnDemandKeysNginx(t *testing.T) {
 	}
 }
 
+// TestOnDemandKeysNginxJoinRotation: keys in use, a token signed by a new key (unknown kid)
+// starts the refetch and waits for it; a second such token while it runs joins with a callout
+// of its own, whose answer brings the new key for both.
+func TestOnDemandKeysNginxJoinRotation(t *testing.T) {
+	pol, host := start(t, remoteSpecWaiting(false))
+	host.Caps = policy.NginxCapabilities(true)
+	first := request(pol, rotOld, host.Now().Unix())
+	host.TakeFetch().Respond(200, jwksOf(rotOld))
+	wantReason(t, first.final(), "")
+	host.Advance(20 * time.Second) // past minRefetchSeconds
+	a := request(pol, rotNew, host.Now().Unix())
+	b := request(pol, rotNew, host.Now().Unix())
+	if !a.waits || !b.waits || len(host.Fetches) != 2 {
+		t.Fatalf("unknown kid: waits %v %v, %d callouts", a.waits, b.waits, len(host.Fetches))
+	}
+	primary, joined := host.TakeFetch(), host.TakeFetch()
+	joined.Respond(200, jwksOf(rotOld, rotNew))
+	if !b.ready || a.ready {
+		t.Fatalf("ready: a %v, b %v", a.ready, b.ready)
+	}
+	wantReason(t, b.final(), "")
+	primary.Respond(200, jwksOf(rotOld, rotNew))
+	wantReason(t, a.final(), "")
+	wantReason(t, request(pol, rotOld, host.Now().Unix()).final(), "")
+}
+
 // TestOnDemandKeysNginxJoinDiscovery: with OIDC discovery, a joining request reads the
 // discovery document and then the JWKS, both with its own callouts; a discovery document that
 // fails the checks (another issuer) ends its wait, failing closed.
