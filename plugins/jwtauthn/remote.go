@@ -155,12 +155,27 @@ func (r *remoteKeys) join(ready func()) bool {
 func (r *remoteKeys) fetchJoined(authority, path string, handle func(time.Time, []byte), failed func()) error {
 	host := r.p.host()
 	return host.Fetch(r.request(authority, path), func(resp policy.FetchResponse, err error) {
-		if err != nil || resp.Status != 200 || len(resp.Body) > maxFetchBody {
+		if fetchFailure(resp, err) != "" {
 			failed()
 			return
 		}
 		handle(host.Now(), resp.Body)
 	})
+}
+
+// fetchFailure says why a callout's answer brings no document, "" when it brings one.
+func fetchFailure(resp policy.FetchResponse, err error) string {
+	switch {
+	case errors.Is(err, policy.ErrBodyTooLarge):
+		return "body larger than 256 KiB, not read"
+	case err != nil:
+		return "callout failed"
+	case resp.Status != 200:
+		return "status " + strconv.Itoa(resp.Status)
+	case len(resp.Body) > maxFetchBody: // from a host that ignores MaxBody
+		return "body larger than 256 KiB"
+	}
+	return ""
 }
 
 // request is the callout for authority and path.
@@ -302,19 +317,10 @@ func (r *remoteKeys) send(now time.Time, authority, path string, handle func(tim
 			}
 			r.inFlight = false
 			now := host.Now()
-			switch {
-			case errors.Is(err, policy.ErrBodyTooLarge):
-				r.failed(now, "body larger than 256 KiB, not read")
-			case err != nil:
-				r.failed(now, "callout failed")
-			case resp.Status != 200:
-				r.failed(now, "status "+strconv.Itoa(resp.Status))
-			case len(resp.Body) > maxFetchBody: // from a host that ignores MaxBody
-				r.failed(now, "body larger than 256 KiB")
-			default:
-				if err := handle(now, resp.Body); err != nil {
-					r.failed(now, err.Error())
-				}
+			if why := fetchFailure(resp, err); why != "" {
+				r.failed(now, why)
+			} else if err := handle(now, resp.Body); err != nil {
+				r.failed(now, err.Error())
 			}
 			if !r.inFlight { // over (discovery goes on with the JWKS callout)
 				r.wake()
