@@ -146,3 +146,37 @@ func TestShmKVKeysByCRC32(t *testing.T) {
 	}
 	ensureNoProblems(t, n)
 }
+
+// TestShmKVCASZeroOnExistingKey: a shared-data write with cas 0 creates a key that does not
+// exist; on a key that exists, ngx_wasm_module refuses it (ErrCASMismatch) where Envoy writes
+// unconditionally. Measured with the test probe: a counter bumped to 1, then a cas-0 write.
+func TestShmKVCASZeroOnExistingKey(t *testing.T) {
+	bin := hostOrSkip(t)
+	data := []byte(`{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"nginx","sharedData":true},"spec":{}}`)
+	env, err := config.ParseEnvelope(data, "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := gen.NginxFilter{Plugin: "probe", Module: filepath.Join(harness.RepoRoot(), "dist", "test", "probe.wasm"),
+		Config: gen.Config{Name: "probe", Path: "(test)", Data: data, Env: env}}
+	w := newWorld(t)
+	addrs, err := FreeAddrs(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := w.startNginx(t, bin, 1, []site{{addr: addrs[0], filters: []gen.NginxFilter{probe}}})
+	probeShared := func(mode, key string) string {
+		t.Helper()
+		reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/", Headers: [][2]string{{"x-probe", mode}, {"x-probe-key", key}}})
+		if err != nil || reply.Status != 200 || seen == nil {
+			t.Fatalf("%s %q: status %d, reached upstream %v, %v", mode, key, reply.Status, seen != nil, err)
+		}
+		return strings.Join(seen.Header("x-probe-shared"), ",")
+	}
+	got := []string{probeShared("shared-cas0", "probe.new"), probeShared("shared", "probe.counter"), probeShared("shared-cas0", "probe.counter")}
+	t.Logf("cas 0 on a new key, a bump, cas 0 on the existing key: %q", got)
+	if want := []string{"ok:cas0", "1", "cas_mismatch:1"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	ensureNoProblems(t, n)
+}

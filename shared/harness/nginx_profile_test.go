@@ -286,3 +286,23 @@ func TestNginxProfile_SharedDataKeyedByCRC32(t *testing.T) {
 		})
 	}
 }
+
+// TestNginxProfile_SharedDataCASZeroCreateOnly: on ngx_wasm_module a shared-data write with cas 0
+// creates a missing key and is refused (cas mismatch) on an existing one, which keeps its value
+// (e2e/nginx TestShmKVCASZeroOnExistingKey measures it in the real host). Envoy writes such a
+// write unconditionally (policy.SharedStore); nothing of wasmward writes cas 0 but to create.
+func TestNginxProfile_SharedDataCASZeroCreateOnly(t *testing.T) {
+	cfg := `{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"nginx","sharedData":true},"spec":{}}`
+	opts := harness.Options{Profile: harness.Nginx, WasmPath: filepath.Join(harness.RepoRoot(), "dist", "test", "probe.wasm"), FreshVM: true}
+	h, err := harness.NewHost(harness.Strict, probe.Definition, []byte(cfg), opts)
+	if err != nil {
+		harness.FailOrSkipMissing(t, err)
+	}
+	defer h.Close()
+	shared := func(mode, key string) string {
+		v, _ := h.Do(harness.Request{Headers: [][2]string{{"x-probe", mode}, {"x-probe-key", key}}}).Forwarded.Header("x-probe-shared")
+		return v
+	}
+	require.Equal(t, []string{"ok:cas0", "1", "cas_mismatch:1"},
+		[]string{shared("shared-cas0", "probe.new"), shared("shared", "probe.counter"), shared("shared-cas0", "probe.counter")})
+}

@@ -29,9 +29,11 @@ type Clock interface {
 
 // SharedStore is the proxy's key/value store shared by every VM (worker) of a plugin.
 // Get returns ErrNotFound for a missing key. CompareAndSwap writes value only if the key's
-// version is still cas and returns ErrCASMismatch otherwise; cas 0 writes unconditionally, as
-// Envoy does (proxytest instead fails cas 0 on an existing key: design for Envoy). Values are
-// copied; keys must never contain raw credentials or personal data (hash them).
+// version is still cas and returns ErrCASMismatch otherwise. cas 0 creates a missing key; on an
+// existing one Envoy writes unconditionally, while ngx_wasm_module (and proxytest) return
+// ErrCASMismatch and keep the value (e2e/nginx TestShmKVCASZeroOnExistingKey): write with cas 0
+// only to create, treating ErrCASMismatch as "another worker created it". Values are copied;
+// keys must never contain raw credentials or personal data (hash them).
 type SharedStore interface {
 	Get(key string) (value []byte, cas uint32, err error)
 	CompareAndSwap(key string, value []byte, cas uint32) error

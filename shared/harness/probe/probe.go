@@ -5,7 +5,7 @@
 // Spec: {"role": "producer"|"consumer"|"" , "failStart": bool, "bodyLimit": int}.
 // Request header x-probe selects the behaviour: deny, panic, panic-value, shadow, mutate,
 // identity (producer), clock, ticks, shared (a counter in shared data: "probe.counter", or the
-// key in x-probe-key), fetch (a callout on the next tick), fetch-result,
+// key in x-probe-key), shared-cas0 (a write with cas 0 at x-probe-key), fetch (a callout on the next tick), fetch-result,
 // audit. x-probe-body asks for the
 // request body (denied if it contains "evil", else upper-cased). Upstream header x-probe-resp:
 // deny replaces the response with 502; x-probe-mask asks for the response body, which becomes
@@ -135,6 +135,9 @@ func (p *probe) OnRequest(req *policy.Request) policy.Decision {
 			key = "probe.counter"
 		}
 		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-shared", p.bump(key)})
+	case "shared-cas0":
+		key, _ := req.Header("x-probe-key")
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-shared", p.writeCASZero(key)})
 	case "fetch":
 		p.fetchResult = "wanted" // dispatched on the next tick
 	case "fetch-result":
@@ -144,6 +147,24 @@ func (p *probe) OnRequest(req *policy.Request) policy.Decision {
 		d.Details = map[string]string{"location": "header.x-probe"}
 	}
 	return d
+}
+
+// writeCASZero writes "cas0" at key with cas 0 and returns the outcome ("ok", "cas_mismatch"
+// or "error") and the value then read, joined by ":".
+func (p *probe) writeCASZero(key string) string {
+	store, err := p.host.Shared()
+	if err != nil {
+		return "unsupported"
+	}
+	outcome := "ok"
+	switch err := store.CompareAndSwap(key, []byte("cas0"), 0); {
+	case errors.Is(err, policy.ErrCASMismatch):
+		outcome = "cas_mismatch"
+	case err != nil:
+		outcome = "error"
+	}
+	v, _, _ := store.Get(key)
+	return outcome + ":" + string(v)
 }
 
 // bump increments the shared counter at key with CAS and returns the new value, or the error's
