@@ -111,14 +111,12 @@ func ratelimitFilter(t *testing.T, namespace string, keysMax int) gen.NginxFilte
 	return gen.NginxFilter{Plugin: "ratelimit", Config: gen.Config{Name: "keys-" + strconv.Itoa(keysMax), Path: "(test)", Data: data, Env: env}}
 }
 
-// TestShmKVKeysByCRC32: ngx_wasm_module's shm_kv finds a key by its CRC-32 alone (the emulator's
-// nginx profile, HostProfile.SharedDataKeyedByCRC32): the test probe bumps a shared counter at a
-// key twice, then at a different key with the same CRC-32, which continues the first key's
-// count. Keys of one length differing within 4 consecutive bytes never collide
-// (TestSlotKeysCRC32Distinct in plugins/ratelimit checks its keys).
-func TestShmKVKeysByCRC32(t *testing.T) {
+// probeSite starts nginx with one worker and the test probe (shared data on) in front of w's
+// upstream, and returns a function that sends a request with x-probe mode and x-probe-key key
+// and gives the probe's x-probe-shared answer, and the nginx.
+func probeSite(t *testing.T) (func(mode, key string) string, *Nginx) {
+	t.Helper()
 	bin := hostOrSkip(t)
-	a, b := harness.CRC32Twins("probe.twin.")
 	data := []byte(`{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"nginx","sharedData":true},"spec":{}}`)
 	env, err := config.ParseEnvelope(data, "probe")
 	if err != nil {
@@ -132,15 +130,25 @@ func TestShmKVKeysByCRC32(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := w.startNginx(t, bin, 1, []site{{addr: addrs[0], filters: []gen.NginxFilter{probe}}})
-	bump := func(key string) string {
+	return func(mode, key string) string {
 		t.Helper()
-		reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/", Headers: [][2]string{{"x-probe", "shared"}, {"x-probe-key", key}}})
+		reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/", Headers: [][2]string{{"x-probe", mode}, {"x-probe-key", key}}})
 		if err != nil || reply.Status != 200 || seen == nil {
-			t.Fatalf("bump %q: status %d, reached upstream %v, %v", key, reply.Status, seen != nil, err)
+			t.Fatalf("%s %q: status %d, reached upstream %v, %v", mode, key, reply.Status, seen != nil, err)
 		}
 		return strings.Join(seen.Header("x-probe-shared"), ",")
-	}
-	got := []string{bump(a), bump(a), bump(b)}
+	}, n
+}
+
+// TestShmKVKeysByCRC32: ngx_wasm_module's shm_kv finds a key by its CRC-32 alone (the emulator's
+// nginx profile, HostProfile.SharedDataKeyedByCRC32): the test probe bumps a shared counter at a
+// key twice, then at a different key with the same CRC-32, which continues the first key's
+// count. Keys of one length differing within 4 consecutive bytes never collide
+// (TestSlotKeysCRC32Distinct in plugins/ratelimit checks its keys).
+func TestShmKVKeysByCRC32(t *testing.T) {
+	a, b := harness.CRC32Twins("probe.twin.")
+	probeShared, n := probeSite(t)
+	got := []string{probeShared("shared", a), probeShared("shared", a), probeShared("shared", b)}
 	if want := []string{"1", "2", "3"}; !slices.Equal(got, want) {
 		t.Errorf("counts at %q, %q, %q = %q, want %q (the second key one entry with the first)", a, a, b, got, want)
 	}
@@ -151,28 +159,7 @@ func TestShmKVKeysByCRC32(t *testing.T) {
 // exist; on a key that exists, ngx_wasm_module refuses it (ErrCASMismatch) where Envoy writes
 // unconditionally. Measured with the test probe: a counter bumped to 1, then a cas-0 write.
 func TestShmKVCASZeroOnExistingKey(t *testing.T) {
-	bin := hostOrSkip(t)
-	data := []byte(`{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"nginx","sharedData":true},"spec":{}}`)
-	env, err := config.ParseEnvelope(data, "probe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	probe := gen.NginxFilter{Plugin: "probe", Module: filepath.Join(harness.RepoRoot(), "dist", "test", "probe.wasm"),
-		Config: gen.Config{Name: "probe", Path: "(test)", Data: data, Env: env}}
-	w := newWorld(t)
-	addrs, err := FreeAddrs(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := w.startNginx(t, bin, 1, []site{{addr: addrs[0], filters: []gen.NginxFilter{probe}}})
-	probeShared := func(mode, key string) string {
-		t.Helper()
-		reply, seen, err := w.roundTrip(addrs[0], harness.Request{Path: "/", Headers: [][2]string{{"x-probe", mode}, {"x-probe-key", key}}})
-		if err != nil || reply.Status != 200 || seen == nil {
-			t.Fatalf("%s %q: status %d, reached upstream %v, %v", mode, key, reply.Status, seen != nil, err)
-		}
-		return strings.Join(seen.Header("x-probe-shared"), ",")
-	}
+	probeShared, n := probeSite(t)
 	got := []string{probeShared("shared-cas0", "probe.new"), probeShared("shared", "probe.counter"), probeShared("shared-cas0", "probe.counter")}
 	t.Logf("cas 0 on a new key, a bump, cas 0 on the existing key: %q", got)
 	if want := []string{"ok:cas0", "1", "cas_mismatch:1"}; !slices.Equal(got, want) {
