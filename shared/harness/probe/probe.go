@@ -5,11 +5,10 @@
 // Spec: {"role": "producer"|"consumer"|"" , "failStart": bool, "bodyLimit": int}.
 // Request header x-probe selects the behaviour: deny, panic, panic-value, shadow, mutate,
 // identity (producer), clock, ticks, shared (a counter in shared data: "probe.counter", or the
-// key in x-probe-key), shared-cas0 (a write with cas 0 at x-probe-key), fetch (a callout on the next tick), fetch-result,
-// audit. x-probe-body asks for the
-// request body (denied if it contains "evil", else upper-cased). Upstream header x-probe-resp:
-// deny replaces the response with 502; x-probe-mask asks for the response body, which becomes
-// {"masked":true}.
+// key in x-probe-key), shared-cas0 (a write with cas 0 at x-probe-key), fetch (a callout on the
+// next tick), fetch-result, audit. x-probe-body asks for the request body (denied if it
+// contains "evil", else upper-cased). Upstream header x-probe-resp: deny replaces the response
+// with 502; x-probe-mask asks for the response body, which becomes {"masked":true}.
 package probe
 
 import (
