@@ -35,25 +35,103 @@ func (allowAll) OnRequest(*policy.Request) policy.Decision { return policy.Allow
 const HeapRequests = 100_000
 
 // Bench measures def (started with cfg) on the requests reqs (cycled) against the passthrough
-// baseline, in the same process, with the same requests, in both modes (Baseline: dist/passthrough.wasm in wasm mode). Sub-benchmarks are
-// "<mode>/baseline" and "<mode>/plugin"; each reports ns/op (one request through every phase),
-// p50-ns and p99-ns, allocs/op (native: the whole request path), and in wasm mode heap-B: the
-// guest's Go heap after HeapRequests more requests, in a VM of its own (each stream's context is
-// deleted when it ends, as real hosts do: the heap holds what outlives streams, caches and
-// tables, plus garbage not yet collected). tools/benchtable makes the `make bench` table from
-// the output.
+// baseline, in the same process, with the same requests, in both modes (Baseline:
+// dist/passthrough.wasm in wasm mode). Sub-benchmarks are "<mode>/baseline" and "<mode>/plugin";
+// each reports ns/op (one request through every phase), p50-ns and p99-ns, allocs/op (native: the
+// whole request path), and in wasm mode heap-B: the guest's Go heap after HeapRequests more
+// requests, in a VM of its own (each stream's context is deleted when it ends, as real hosts do:
+// the heap holds what outlives streams, caches and tables, plus garbage not yet collected).
+//
+// "<mode>/plugin" also reports base-p50-ns and base-p99-ns, the baseline's latency measured
+// alongside the plugin's (benchPair): the ratio of its p50 to that one is what tools/benchtable
+// reports, and what `make bench` prints.
 func Bench(b *testing.B, def policy.Definition, cfg []byte, reqs ...Request) {
+	next := func(i int) Request { return reqs[i%len(reqs)] }
 	for _, mode := range Modes {
-		for _, sub := range []struct {
-			name string
-			def  policy.Definition
-			cfg  []byte
-		}{{"baseline", Baseline, BaselineConfig}, {"plugin", def, cfg}} {
-			b.Run(string(mode)+"/"+sub.name, func(b *testing.B) {
-				h := MustStart(b, mode, sub.def, sub.cfg, Options{FreshVM: true})
-				BenchHost(b, h, func(i int) Request { return reqs[i%len(reqs)] })
-			})
+		b.Run(string(mode)+"/baseline", func(b *testing.B) {
+			BenchHost(b, MustStart(b, mode, Baseline, BaselineConfig, Options{FreshVM: true}), next)
+		})
+		b.Run(string(mode)+"/plugin", func(b *testing.B) { benchPair(b, mode, def, cfg, next) })
+	}
+}
+
+// pairBlocks is how many blocks of requests benchPair splits a run into, per role, and
+// pairWarmup how many requests each block's host serves before it is measured (a new plugin
+// context fills its caches).
+const (
+	pairBlocks = 20
+	pairWarmup = 1000
+)
+
+// benchPair measures def against the baseline in alternating blocks of the same requests: the
+// baseline then the plugin, then the plugin then the baseline, and so on, pairBlocks blocks each.
+// The emulator holds one host at a time, so each block starts a host of its own, on the role's VM
+// (wasm mode: one VM per module, shared by its blocks, started and warmed up before the first
+// block, until its Go heap and linear memory have reached their size). A drift of the machine's
+// speed during the run then moves both roles alike, where a baseline measured in a sub-benchmark
+// of its own, before the plugin, differed from it by up to half (passthrough against itself read
+// 0.71 and 1.50; bursts on this machine slow a block of a host by as much). Only the plugin's
+// blocks count in ns/op and allocs/op; the baseline's latency is reported as base-p50-ns and
+// base-p99-ns, and heap-B as BenchHost does, in a VM of its own.
+func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next func(i int) Request) {
+	b.ReportAllocs()
+	b.StopTimer()
+	start := func(isPlugin bool) *Host {
+		if isPlugin {
+			return MustStart(b, mode, def, cfg)
 		}
+		return MustStart(b, mode, Baseline, BaselineConfig)
+	}
+	for _, isPlugin := range []bool{false, true} {
+		h := start(isPlugin)
+		warmUp(h, next)
+		h.Close()
+	}
+	var plugin, base []time.Duration
+	blocks := min(b.N, pairBlocks)
+	b.ResetTimer()
+	b.StopTimer()
+	for k := range blocks {
+		first, last := b.N*k/blocks, b.N*(k+1)/blocks
+		for turn := range 2 {
+			isPlugin := turn == 1 != (k%2 == 1) // the baseline first in even blocks
+			h := start(isPlugin)
+			for i := range pairWarmup {
+				h.Do(next(i))
+			}
+			samples := &base
+			if isPlugin {
+				samples = &plugin
+				b.StartTimer()
+			}
+			for i := first; i < last; i++ {
+				start := time.Now()
+				h.Do(next(i))
+				*samples = append(*samples, time.Since(start))
+			}
+			b.StopTimer()
+			h.Close()
+		}
+	}
+	reportPercentiles(b, plugin, "")
+	reportPercentiles(b, base, "base-")
+	if mode == Wasm && b.N >= HeapRequests/10 {
+		h := MustStart(b, mode, def, cfg, Options{FreshVM: true})
+		for i := range b.N { // as many requests before as BenchHost's host has served
+			h.Do(next(i))
+		}
+		reportHeap(b, h, next, b.N)
+		h.Close()
+	}
+}
+
+// warmUp runs requests through h until its VM has collected garbage twice (the glue samples the
+// count every metrics.HeapSampleEvery streams), and at least pairWarmup of them: a new wasm VM
+// grows its linear memory until then, and the emulator copies the memory at each growth.
+func warmUp(h *Host, next func(i int) Request) {
+	gc := h.GCCycles()
+	for i := 0; i < pairWarmup || h.GCCycles() < gc+2 && i < 100_000; i++ {
+		h.Do(next(i))
 	}
 }
 
@@ -74,18 +152,29 @@ func BenchHost(b *testing.B, h *Host, next func(i int) Request) {
 		h.Do(next(i))
 	}
 	b.StopTimer()
-	slices.Sort(samples)
-	if n := len(samples); n > 0 {
-		b.ReportMetric(float64(samples[n/2].Nanoseconds()), "p50-ns")
-		b.ReportMetric(float64(samples[n*99/100].Nanoseconds()), "p99-ns")
-	}
+	reportPercentiles(b, samples, "")
 	// Only on rounds long enough to matter, so b.N calibration does not repeat it many times.
 	if h.Mode == Wasm && b.N >= HeapRequests/10 {
-		for i := 0; i < HeapRequests; i++ {
-			h.Do(next(b.N + i))
-		}
-		b.ReportMetric(float64(h.HeapBytes()), "heap-B")
+		reportHeap(b, h, next, b.N)
 	}
+}
+
+// reportPercentiles reports the p50 and p99 of samples as <prefix>p50-ns and <prefix>p99-ns.
+func reportPercentiles(b *testing.B, samples []time.Duration, prefix string) {
+	slices.Sort(samples)
+	if n := len(samples); n > 0 {
+		b.ReportMetric(float64(samples[n/2].Nanoseconds()), prefix+"p50-ns")
+		b.ReportMetric(float64(samples[n*99/100].Nanoseconds()), prefix+"p99-ns")
+	}
+}
+
+// reportHeap runs HeapRequests more requests (from next(from) on) through h and reports the VM's
+// Go heap as heap-B.
+func reportHeap(b *testing.B, h *Host, next func(i int) Request, from int) {
+	for i := range HeapRequests {
+		h.Do(next(from + i))
+	}
+	b.ReportMetric(float64(h.HeapBytes()), "heap-B")
 }
 
 // HeapBytes is the plugin VM's Go heap as the glue last sampled it (metrics.HeapMetric): the

@@ -95,14 +95,15 @@ func printTable(w io.Writer, rows map[key]result) {
 		p := rows[k]
 		b := rows[key{k.name, k.mode, "baseline"}]
 		ratio := "-"
-		if b["p50-ns"] > 0 {
-			ratio = fmt.Sprintf("%.2f", p["p50-ns"]/b["p50-ns"])
+		if base := p["base-p50-ns"]; base > 0 {
+			ratio = fmt.Sprintf("%.2f", p["p50-ns"]/base)
 		}
 		fmt.Fprintf(w, "%-44s %-6s %10.0f %10.0f %10.0f %10s %8.0f %12s %12s\n",
 			k.name, k.mode, p["ns/op"], p["p50-ns"], p["p99-ns"], ratio, p["allocs/op"], mib(p["heap-B"]), mib(b["heap-B"]))
 	}
 	fmt.Fprintln(w, "\nns/req: mean time of one request through every phase of the emulated host (GC included);")
-	fmt.Fprintln(w, "×baseline: p50 against plugins/passthrough with the same requests in the same process;")
+	fmt.Fprintln(w, "×baseline: p50 against plugins/passthrough with the same requests in the same process, the two")
+	fmt.Fprintln(w, "sent each request in turn (harness.Bench);")
 	fmt.Fprintln(w, "allocs: host+guest in native mode, host side only in wasm mode; heap@100k: the guest's Go heap")
 	fmt.Fprintln(w, "after 100k more requests in a VM of its own, each stream's context deleted when it ends (as")
 	fmt.Fprintln(w, "Envoy and nginx do): what outlives streams, plus garbage not yet collected.")
