@@ -56,65 +56,42 @@ func Bench(b *testing.B, def policy.Definition, cfg []byte, reqs ...Request) {
 }
 
 // pairBlocks is how many blocks of requests benchPair splits a run into, per role, and
-// pairWarmup how many requests each block's host serves before it is measured (a new plugin
-// context fills its caches).
+// pairWarmup how many requests each block's host serves before it is measured (Alternate).
 const (
 	pairBlocks = 20
 	pairWarmup = 1000
 )
 
-// benchPair measures def against the baseline in alternating blocks of the same requests: the
-// baseline then the plugin, then the plugin then the baseline, and so on, pairBlocks blocks each.
-// The emulator holds one host at a time, so each block starts a host of its own, on the role's VM
-// (wasm mode: one VM per module, shared by its blocks, started and warmed up before the first
-// block, until its Go heap and linear memory have reached their size). A drift of the machine's
-// speed during the run then moves both roles alike, where a baseline measured in a sub-benchmark
-// of its own, before the plugin, differed from it by up to half (passthrough against itself read
-// 0.71 and 1.50; bursts on this machine slow a block of a host by as much). Only the plugin's
-// blocks count in ns/op and allocs/op; the baseline's latency is reported as base-p50-ns and
-// base-p99-ns, and heap-B as BenchHost does, in a VM of its own.
+// benchPair measures def against the baseline in alternating blocks of the same requests
+// (Alternate), pairBlocks blocks each, where a baseline measured in a sub-benchmark of its own,
+// before the plugin, differed from it by up to half (passthrough against itself read 0.71 and
+// 1.50; bursts on this machine slow a block of a host by as much). Only the plugin's blocks count in ns/op and allocs/op; the baseline's latency
+// is reported as base-p50-ns and base-p99-ns, and heap-B as BenchHost does, in a VM of its own.
 func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next func(i int) Request) {
 	b.ReportAllocs()
 	b.StopTimer()
-	start := func(isPlugin bool) *Host {
-		if isPlugin {
-			return MustStart(b, mode, def, cfg)
+	start := func(role int) (*Host, error) {
+		if role == 1 {
+			return MustStart(b, mode, def, cfg), nil
 		}
-		return MustStart(b, mode, Baseline, BaselineConfig)
+		return MustStart(b, mode, Baseline, BaselineConfig), nil
 	}
-	for _, isPlugin := range []bool{false, true} {
-		h := start(isPlugin)
-		warmUp(h, next)
-		h.Close()
-	}
-	var plugin, base []time.Duration
-	blocks := min(b.N, pairBlocks)
+	var samples [2][]time.Duration // the baseline's, the plugin's
 	b.ResetTimer()
 	b.StopTimer()
-	for k := range blocks {
-		first, last := b.N*k/blocks, b.N*(k+1)/blocks
-		for turn := range 2 {
-			isPlugin := turn == 1 != (k%2 == 1) // the baseline first in even blocks
-			h := start(isPlugin)
-			for i := range pairWarmup {
-				h.Do(next(i))
-			}
-			samples := &base
-			if isPlugin {
-				samples = &plugin
-				b.StartTimer()
-			}
-			for i := first; i < last; i++ {
-				start := time.Now()
-				h.Do(next(i))
-				*samples = append(*samples, time.Since(start))
-			}
-			b.StopTimer()
-			h.Close()
+	_ = Alternate(b.N, pairBlocks, start, next, func(role int, h *Host, first, last int) {
+		if role == 1 {
+			b.StartTimer()
 		}
-	}
-	reportPercentiles(b, plugin, "")
-	reportPercentiles(b, base, "base-")
+		for i := first; i < last; i++ {
+			start := time.Now()
+			h.Do(next(i))
+			samples[role] = append(samples[role], time.Since(start))
+		}
+		b.StopTimer()
+	})
+	reportPercentiles(b, samples[1], "")
+	reportPercentiles(b, samples[0], "base-")
 	if mode == Wasm && b.N >= HeapRequests/10 {
 		h := MustStart(b, mode, def, cfg, Options{FreshVM: true})
 		for i := range b.N { // as many requests before as BenchHost's host has served
@@ -125,9 +102,47 @@ func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next 
 	}
 }
 
-// warmUp runs requests through h until its VM has collected garbage twice (the glue samples the
-// count every metrics.HeapSampleEvery streams), and at least pairWarmup of them: a new wasm VM
-// grows its linear memory until then, and the emulator copies the memory at each growth.
+// Alternate runs the indexes 0..n-1 through two roles (0 and 1: a baseline and what is measured
+// against it) in blocks of about n/blocks, each block once per role, the roles' order alternating
+// (0 then 1, then 1 then 0, ...): what is compared then runs side by side, so that a drift of the
+// machine's speed during the run moves both alike. The emulator holds one host at a time, so each
+// block of each role runs on a host of its own from start(role), which serves pairWarmup requests
+// from next (a new plugin context fills its caches) before block(role, h, first, last) serves the
+// indexes first..last-1, and is closed after. Hosts started on a module's shared VM (Options
+// without FreshVM) keep it between blocks: before the first block, each role's VM is warmed up
+// (warmUp). Alternate stops at the first error of start.
+func Alternate(n, blocks int, start func(role int) (*Host, error), next func(i int) Request, block func(role int, h *Host, first, last int)) error {
+	for role := range 2 {
+		h, err := start(role)
+		if err != nil {
+			return err
+		}
+		warmUp(h, next)
+		h.Close()
+	}
+	blocks = max(1, min(n, blocks))
+	for k := range blocks {
+		first, last := n*k/blocks, n*(k+1)/blocks
+		for turn := range 2 {
+			role := turn ^ k%2
+			h, err := start(role)
+			if err != nil {
+				return err
+			}
+			for i := range pairWarmup {
+				h.Do(next(i))
+			}
+			block(role, h, first, last)
+			h.Close()
+		}
+	}
+	return nil
+}
+
+// warmUp runs requests from next through h until its VM has collected garbage twice (the glue
+// samples the count every metrics.HeapSampleEvery streams), and at least pairWarmup of them: a
+// new wasm VM grows its linear memory until then, and the emulator copies the memory at each
+// growth, which a measurement should not see.
 func warmUp(h *Host, next func(i int) Request) {
 	gc := h.GCCycles()
 	for i := 0; i < pairWarmup || h.GCCycles() < gc+2 && i < 100_000; i++ {

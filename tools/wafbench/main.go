@@ -155,50 +155,57 @@ func harnessRequest(r corpus.Request) harness.Request {
 }
 
 // runSanitizeWasm runs dist/sanitize.wasm (default config) and, for the latency baseline,
-// dist/passthrough.wasm, each in a fresh VM of the harness's wazero host.
+// dist/passthrough.wasm, on the harness's wazero host, side by side: harness.Alternate's blocks of
+// items, each block through both modules in turn, each module's VM warmed up before the first.
 func runSanitizeWasm(items []corpus.Item) engineRun {
 	t0 := time.Now()
-	r := engineRun{name: "sanitize (wasm)", latWhat: "in process (wazero, proxy-wasm emulator): per request, minus dist/passthrough.wasm on the same requests"}
+	r := engineRun{name: "sanitize (wasm)", latWhat: "in process (wazero, proxy-wasm emulator): per request, minus dist/passthrough.wasm on the same requests, the two alternating in blocks"}
 	cfg, err := os.ReadFile(sanitizeConfig)
 	if err != nil {
 		r.skipped = err.Error()
 		return r
 	}
-	each := func(def any, cfg []byte) ([]bool, []time.Duration, uint64, error) {
-		d := sanitize.Definition
-		if def != nil {
-			d = harness.Baseline
+	start := func(role int) (*harness.Host, error) {
+		def, cfg := sanitize.Definition, cfg
+		if role == 0 {
+			def, cfg = harness.Baseline, harness.BaselineConfig
 		}
-		h, err := harness.NewHost(harness.Wasm, d, cfg, harness.Options{FreshVM: true})
-		if err != nil {
-			return nil, nil, 0, err
+		h, err := harness.NewHost(harness.Wasm, def, cfg, harness.Options{})
+		if err == nil && !h.Status {
+			h.Close()
+			err = fmt.Errorf("%s refused its config: %s", def.Name, strings.Join(h.CriticalLogs(), "; "))
 		}
-		defer h.Close()
-		if !h.Status {
-			return nil, nil, 0, fmt.Errorf("%s refused its config: %s", d.Name, strings.Join(h.CriticalLogs(), "; "))
-		}
-		blocked, lat := make([]bool, len(items)), make([]time.Duration, len(items))
-		for i, it := range items {
-			hr := harnessRequest(it.Req)
-			t := time.Now()
-			res := h.Do(hr)
-			lat[i] = time.Since(t)
-			blocked[i] = res.LocalReply || res.HostReply
-		}
-		return blocked, lat, h.HeapBytes(), nil
+		return h, err
 	}
-	var heap, baseHeap uint64
-	if r.blocked, r.lat, heap, err = each(nil, cfg); err != nil {
+	next := func(i int) harness.Request { return harnessRequest(items[i%len(items)].Req) }
+	r.blocked, r.lat, r.base = make([]bool, len(items)), make([]time.Duration, len(items)), make([]time.Duration, len(items))
+	var heap [2]uint64 // passthrough.wasm's, sanitize.wasm's
+	err = harness.Alternate(len(items), altBlocks, start, next, func(role int, h *harness.Host, first, last int) {
+		lat := r.base
+		if role == 1 {
+			lat = r.lat
+		}
+		for i := first; i < last; i++ {
+			t := time.Now()
+			res := h.Do(next(i))
+			lat[i] = time.Since(t)
+			if role == 1 {
+				r.blocked[i] = res.LocalReply || res.HostReply
+			}
+		}
+		heap[role] = h.HeapBytes()
+	})
+	if err != nil {
 		r.skipped = err.Error()
 		return r
 	}
-	if _, r.base, baseHeap, err = each(true, harness.BaselineConfig); err != nil {
-		r.notes = append(r.notes, "no latency baseline: "+err.Error())
-	}
-	r.memory = fmt.Sprintf("guest Go heap after the run %s (passthrough.wasm %s)", mib(int64(heap)), mib(int64(baseHeap)))
+	r.memory = fmt.Sprintf("guest Go heap after the run %s (passthrough.wasm %s)", mib(int64(heap[1])), mib(int64(heap[0])))
 	progress(r.name, t0)
 	return r
 }
+
+// altBlocks is how many blocks of the corpus runSanitizeWasm alternates.
+const altBlocks = 20
 
 // runSanitizeNginx sends every item through real nginx + ngx_wasm_module with sanitize, and
 // through the same nginx without a filter for the latency baseline.
