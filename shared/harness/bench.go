@@ -65,11 +65,11 @@ const (
 // benchPair measures def against the baseline in alternating blocks of the same requests
 // (Alternate), pairBlocks blocks each, where a baseline measured in a sub-benchmark of its own,
 // before the plugin, differed from it by up to half (passthrough against itself read 0.71 and
-// 1.50; bursts on this machine slow a block of a host by as much). Only the plugin's blocks count in ns/op and allocs/op; the baseline's latency
-// is reported as base-p50-ns and base-p99-ns, and heap-B as BenchHost does, in a VM of its own.
+// 1.50; bursts on this machine slow a block of a host by as much). Only the plugin's blocks
+// count in ns/op and allocs/op; the baseline's latency is reported as base-p50-ns and
+// base-p99-ns, and heap-B as BenchHost does, in a VM of its own.
 func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next func(i int) Request) {
 	b.ReportAllocs()
-	b.StopTimer()
 	start := func(role int) (*Host, error) {
 		if role == 1 {
 			return MustStart(b, mode, def, cfg), nil
@@ -84,9 +84,9 @@ func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next 
 			b.StartTimer()
 		}
 		for i := first; i < last; i++ {
-			start := time.Now()
+			t0 := time.Now()
 			h.Do(next(i))
-			samples[role] = append(samples[role], time.Since(start))
+			samples[role] = append(samples[role], time.Since(t0))
 		}
 		b.StopTimer()
 	})

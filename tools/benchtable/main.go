@@ -103,7 +103,7 @@ func printTable(w io.Writer, rows map[key]result) {
 	}
 	fmt.Fprintln(w, "\nns/req: mean time of one request through every phase of the emulated host (GC included);")
 	fmt.Fprintln(w, "×baseline: p50 against plugins/passthrough with the same requests in the same process, the two")
-	fmt.Fprintln(w, "sent each request in turn (harness.Bench);")
+	fmt.Fprintln(w, "run side by side in alternating blocks (harness.Alternate);")
 	fmt.Fprintln(w, "allocs: host+guest in native mode, host side only in wasm mode; heap@100k: the guest's Go heap")
 	fmt.Fprintln(w, "after 100k more requests in a VM of its own, each stream's context deleted when it ends (as")
 	fmt.Fprintln(w, "Envoy and nginx do): what outlives streams, plus garbage not yet collected.")
