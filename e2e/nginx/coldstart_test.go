@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wasmward/wasmward/e2e/e2ekit"
-	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
@@ -65,11 +64,7 @@ func coldSites(t *testing.T) ([]string, []site) {
 	f := filterOf(t, "jwtauthn", "plugins/jwtauthn/testdata/valid/full.json", nil)
 	chainData := `{"apiVersion":"wasmward/v1","plugin":"chain","spec":{"policies":[{"plugin":"jwtauthn","spec":` +
 		string(f.Config.Env.Spec) + `},{"plugin":"passthrough","spec":{}}]}}`
-	chainEnv, err := config.ParseEnvelope([]byte(chainData), "chain")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := gen.NginxFilterFor("chain", gen.Config{Name: "coldstart", Path: "(test)", Data: []byte(chainData), Env: chainEnv})
+	cf, err := gen.NginxFilterFor("chain", inlineConfig(t, "chain", "coldstart", []byte(chainData)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmward/wasmward/e2e/e2ekit"
+	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
@@ -135,6 +136,16 @@ func filterOf(t *testing.T, plugin, path string, edit func([]byte) []byte) gen.N
 		t.Fatal(err)
 	}
 	return f
+}
+
+// inlineConfig is a config written in a test (data, for plugin), named name, its envelope parsed.
+func inlineConfig(t *testing.T, plugin, name string, data []byte) gen.Config {
+	t.Helper()
+	env, err := config.ParseEnvelope(data, plugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gen.Config{Name: name, Path: "(test)", Data: data, Env: env}
 }
 
 // pointClusters points every callout cluster of a config at the identity provider.

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
@@ -23,11 +22,7 @@ func TestFailsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := []byte(`{"apiVersion":"wasmward/v1","plugin":"ratelimit","spec":{}}`) // no limit: refused
-	env, err := config.ParseEnvelope(data, "ratelimit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := gen.NginxFilter{Plugin: "ratelimit", Config: gen.Config{Name: "refused", Path: "(test)", Data: data, Env: env}}
+	refused := gen.NginxFilter{Plugin: "ratelimit", Config: inlineConfig(t, "ratelimit", "refused", data)}
 	inspect := filterOf(t, "sanitize", "plugins/sanitize/testdata/valid/full.json", nil)
 	n := w.startNginx(t, bin, 2, []site{
 		{addr: addrs[0], filters: []gen.NginxFilter{refused}},

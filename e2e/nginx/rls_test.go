@@ -9,7 +9,6 @@ import (
 
 	"github.com/wasmward/wasmward/e2e/e2ekit"
 	"github.com/wasmward/wasmward/plugins/ratelimit"
-	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
@@ -158,11 +157,7 @@ func TestRLSClusterWide(t *testing.T) {
 	r.startRedis()
 	r.startService()
 
-	env, err := config.ParseEnvelope([]byte(rlsConfig), "ratelimit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := gen.NginxFilterFor("ratelimit", gen.Config{Name: "rls-e2e", Path: "e2e/nginx/rls_test.go", Data: []byte(rlsConfig), Env: env})
+	f, err := gen.NginxFilterFor("ratelimit", inlineConfig(t, "ratelimit", "rls-e2e", []byte(rlsConfig)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wasmward/wasmward/plugins/ratelimit"
-	"github.com/wasmward/wasmward/shared/config"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/tools/genconfigs/gen"
 )
@@ -104,11 +103,7 @@ func ratelimitFilter(t *testing.T, namespace string, keysMax int) gen.NginxFilte
 	data := []byte(fmt.Sprintf(`{"apiVersion":"wasmward/v1","plugin":"ratelimit","spec":{"limits":[{"id":"per-ip",`+
 		`"descriptor":[{"key":"remote_address","type":"sourceIP"}],"bucket":{"capacity":2,"fillInterval":"1m"}}],`+
 		`"keys":{"max":%d},"shared":{"namespace":%q}}}`, keysMax, namespace))
-	env, err := config.ParseEnvelope(data, "ratelimit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gen.NginxFilter{Plugin: "ratelimit", Config: gen.Config{Name: "keys-" + strconv.Itoa(keysMax), Path: "(test)", Data: data, Env: env}}
+	return gen.NginxFilter{Plugin: "ratelimit", Config: inlineConfig(t, "ratelimit", "keys-"+strconv.Itoa(keysMax), data)}
 }
 
 // probeSite starts nginx with one worker and the test probe (shared data on) in front of w's
@@ -118,12 +113,8 @@ func probeSite(t *testing.T) (func(mode, key string) string, *Nginx) {
 	t.Helper()
 	bin := hostOrSkip(t)
 	data := []byte(`{"apiVersion":"wasmward/v1","plugin":"probe","host":{"kind":"nginx","sharedData":true},"spec":{}}`)
-	env, err := config.ParseEnvelope(data, "probe")
-	if err != nil {
-		t.Fatal(err)
-	}
 	probe := gen.NginxFilter{Plugin: "probe", Module: filepath.Join(harness.RepoRoot(), "dist", "test", "probe.wasm"),
-		Config: gen.Config{Name: "probe", Path: "(test)", Data: data, Env: env}}
+		Config: inlineConfig(t, "probe", "probe", data)}
 	w := newWorld(t)
 	addrs, err := FreeAddrs(1)
 	if err != nil {
