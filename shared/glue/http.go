@@ -423,6 +423,6 @@ func (c *httpContext) fillAudit(line *audit.Line) {
 	line.Method = audit.Excerpt(c.req.Method, 16)
 	line.Path = audit.Path(c.req.Path)
 	if id := c.req.Identity(); id != nil {
-		line.Principal = audit.Principal(id.Issuer, id.Subject)
+		line.Principal = c.p.principal(id.Issuer, id.Subject)
 	}
 }

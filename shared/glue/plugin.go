@@ -47,6 +47,8 @@ type pluginContext struct {
 	signed          signedCache   // see signIdentity
 	idCache         identityCache // see loadIdentity
 	warnedNoHandoff bool
+	auditEncoder    audit.Encoder
+	lastPrincipal   [3]string // issuer, subject, their audit.Principal: see principal
 	heap, gc        proxywasm.MetricGauge
 	heapName        string // kept alive: see count
 	gcName          string
@@ -411,11 +413,20 @@ func (p *pluginContext) sampleHeap() {
 	setGauge(p.gc, uint64(ms.NumGC))
 }
 
+// principal is audit.Principal(issuer, subject), remembered for the last subject: a caller's
+// requests come in runs, and each audited line would hash it again.
+func (p *pluginContext) principal(issuer, subject string) string {
+	if last := &p.lastPrincipal; last[2] == "" || last[0] != issuer || last[1] != subject {
+		*last = [3]string{issuer, subject, audit.Principal(issuer, subject)}
+	}
+	return p.lastPrincipal[2]
+}
+
 // writeAudit logs one audit line.
 func (p *pluginContext) writeAudit(line *audit.Line) {
 	line.Time = p.host.Now()
 	line.Plugin = p.def.Name
-	proxywasm.LogInfo(string(line.Encode()))
+	proxywasm.LogInfo(string(p.auditEncoder.Encode(line)))
 }
 
 // panicText describes a recovered panic without request data: runtime errors (index out of range,
