@@ -18,12 +18,12 @@ import (
 // The cluster-wide rate limit e2e (rls_test.go) runs Envoy's rate limit service and Redis next
 // to two nginx instances. Both are real components, started on 127.0.0.1 and stopped by the test.
 
-// RLSModule and RLSVersion pin the rate limit service: the main branch's commit f2fb15770f7f
-// (2026-07-06; the project tags no release since v1.4.0 of 2020, which has no HTTP JSON
+// RLSModule and RLSVersion pin the rate limit service: the main branch's commit e74a664aadf9
+// (2025-08-15; the project tags no release since v1.4.0 of 2020, which has no HTTP JSON
 // endpoint). RLSBinary installs it with `go install RLSModule/src/service_cmd@RLSVersion`.
 const (
 	RLSModule  = "github.com/envoyproxy/ratelimit"
-	RLSVersion = "v1.4.1-0.20260706065234-f2fb15770f7f"
+	RLSVersion = "v1.4.1-0.20250815163327-e74a664aadf9"
 	// RLSBinaryEnv names a service binary to use instead (built from that commit).
 	RLSBinaryEnv = "WASMWARD_RLS"
 )
