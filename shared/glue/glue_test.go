@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wasmward/wasmward/shared/audit"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/shared/harness/probe"
 	"github.com/wasmward/wasmward/shared/identity"
@@ -134,6 +135,27 @@ func TestAuditAllowsWhenConfigured(t *testing.T) {
 		lines := h.AuditLines()
 		require.Len(t, lines, 2)
 		assert.Contains(t, lines[1], `"details":{"location":"header.x-probe"}`)
+	})
+}
+
+// TestAuditPrincipalPerCaller: the principal of an audited line is its own caller's, whatever
+// the caller before (the glue remembers the last subject's hash).
+func TestAuditPrincipalPerCaller(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := start(t, mode, probeConfig(`"audit":{"allows":true},`, `{"role":"consumer"}`))
+		var want []string
+		for _, subject := range []string{"alice", "alice", "bob", "alice"} {
+			b, err := identity.Marshal(&policy.Identity{Issuer: "https://idp", Subject: subject})
+			require.NoError(t, err)
+			h.Do(harness.Request{Properties: map[string]string{identity.PropertyName: string(b)}})
+			want = append(want, `"principal":"`+audit.Principal("https://idp", subject)+`"`)
+		}
+		lines := h.AuditLines()
+		require.Len(t, lines, len(want))
+		for i, l := range lines {
+			assert.Contains(t, l, want[i])
+		}
+		assert.NotEqual(t, want[1], want[2])
 	})
 }
 

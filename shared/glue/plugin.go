@@ -48,7 +48,7 @@ type pluginContext struct {
 	idCache         identityCache // see loadIdentity
 	warnedNoHandoff bool
 	auditEncoder    audit.Encoder
-	lastPrincipal   [3]string // issuer, subject, their audit.Principal: see principal
+	lastPrincipal   principalMemo // see principal
 	heap, gc        proxywasm.MetricGauge
 	heapName        string // kept alive: see count
 	gcName          string
@@ -413,13 +413,16 @@ func (p *pluginContext) sampleHeap() {
 	setGauge(p.gc, uint64(ms.NumGC))
 }
 
+// principalMemo is the last subject's audit.Principal.
+type principalMemo struct{ issuer, subject, label string }
+
 // principal is audit.Principal(issuer, subject), remembered for the last subject: a caller's
 // requests come in runs, and each audited line would hash it again.
 func (p *pluginContext) principal(issuer, subject string) string {
-	if last := &p.lastPrincipal; last[2] == "" || last[0] != issuer || last[1] != subject {
-		*last = [3]string{issuer, subject, audit.Principal(issuer, subject)}
+	if m := &p.lastPrincipal; m.label == "" || m.issuer != issuer || m.subject != subject {
+		*m = principalMemo{issuer, subject, audit.Principal(issuer, subject)}
 	}
-	return p.lastPrincipal[2]
+	return p.lastPrincipal.label
 }
 
 // writeAudit logs one audit line.
