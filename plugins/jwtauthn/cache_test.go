@@ -165,14 +165,16 @@ func TestPickTokenHeaders(t *testing.T) {
 }
 
 // TestSameToken: equal strings only, whichever byte differs and by which bits (each position
-// of lengths around the eight-byte rounds, base64url text and arbitrary bytes).
+// of lengths around the eight-byte rounds, base64url text and arbitrary bytes, and a string
+// that starts off a word's alignment, as a token cut from its header does).
 func TestSameToken(t *testing.T) {
 	for n := 0; n <= 33; n++ {
 		buf := make([]byte, n)
 		for i := range buf {
 			buf[i] = byte(i*37 + 11)
 		}
-		for _, a := range []string{string(buf), strings.Repeat("x", n), base64.RawURLEncoding.EncodeToString(buf)[:n]} {
+		unaligned := ("Bearer " + string(buf))[7:]
+		for _, a := range []string{string(buf), strings.Repeat("x", n), base64.RawURLEncoding.EncodeToString(buf)[:n], unaligned} {
 			if !sameToken(a, strings.Clone(a)) {
 				t.Fatalf("length %d: equal strings differ", n)
 			}

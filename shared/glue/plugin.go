@@ -50,6 +50,7 @@ type pluginContext struct {
 	auditEncoder    audit.Encoder
 	lastPrincipal   principalMemo // see principal
 	heap, gc        proxywasm.MetricGauge
+	allocs          allocCounters
 	heapName        string // kept alive: see count
 	gcName          string
 	streams         uint32
@@ -118,6 +119,7 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	p.heap = proxywasm.DefineGaugeMetric(p.heapName)
 	p.gcName = metrics.Name(p.def.Name, metrics.GCMetric)
 	p.gc = proxywasm.DefineGaugeMetric(p.gcName)
+	p.allocs.define(p.def.Name)
 	p.sampleHeap()
 	mode := "enforcing"
 	if env.Shadow {
@@ -411,6 +413,30 @@ func (p *pluginContext) sampleHeap() {
 	runtime.ReadMemStats(&ms)
 	setGauge(p.heap, ms.HeapAlloc)
 	setGauge(p.gc, uint64(ms.NumGC))
+	p.allocs.add(&ms)
+}
+
+// allocCounters count the heap objects and bytes the VM's Go code allocated (metrics.AllocsMetric,
+// metrics.AllocBytesMetric). Counters, not gauges: every VM of a plugin adds its own, so the
+// host's sum over workers and its rate per request stay meaningful.
+type allocCounters struct {
+	objects, bytes         proxywasm.MetricCounter
+	objectsName, bytesName string // kept alive: see count
+	lastObjects, lastBytes uint64 // the figures already counted
+}
+
+func (a *allocCounters) define(plugin string) {
+	a.objectsName = metrics.Name(plugin, metrics.AllocsMetric)
+	a.objects = proxywasm.DefineCounterMetric(a.objectsName)
+	a.bytesName = metrics.Name(plugin, metrics.AllocBytesMetric)
+	a.bytes = proxywasm.DefineCounterMetric(a.bytesName)
+}
+
+// add counts what was allocated since the last call.
+func (a *allocCounters) add(ms *runtime.MemStats) {
+	a.objects.Increment(ms.Mallocs - a.lastObjects)
+	a.bytes.Increment(ms.TotalAlloc - a.lastBytes)
+	a.lastObjects, a.lastBytes = ms.Mallocs, ms.TotalAlloc
 }
 
 // principalMemo is the last subject's audit.Principal.

@@ -186,10 +186,61 @@ func reportPercentiles(b *testing.B, samples []time.Duration, prefix string) {
 // reportHeap runs HeapRequests more requests (from next(from) on) through h and reports the VM's
 // Go heap as heap-B.
 func reportHeap(b *testing.B, h *Host, next func(i int) Request, from int) {
+	before := h.allocSample(from)
 	for i := range HeapRequests {
 		h.Do(next(from + i))
 	}
 	b.ReportMetric(float64(h.HeapBytes()), "heap-B")
+	if objects, bytes, ok := before.perRequest(h.allocSample(from + HeapRequests)); ok {
+		b.ReportMetric(objects, "guest-allocs/req")
+		b.ReportMetric(bytes, "guest-B/req")
+	}
+}
+
+// GuestAllocs is what the guest's Go code allocates per request, objects and bytes, over n
+// requests from next (n rounded down to a multiple of metrics.HeapSampleEvery, at least one),
+// in a wasm-mode host of def started with cfg in a VM of its own (as the glue counts them:
+// metrics.AllocsMetric).
+func GuestAllocs(t testing.TB, def policy.Definition, cfg []byte, n int, next func(i int) Request) (objects, bytes float64) {
+	t.Helper()
+	h := MustStart(t, Wasm, def, cfg, Options{FreshVM: true})
+	defer h.Close()
+	warm := metrics.HeapSampleEvery // the VM's first allocations (tables, caches) are not a request's
+	for i := range warm {
+		h.Do(next(i))
+	}
+	n = max(n, metrics.HeapSampleEvery)
+	before := h.allocSample(warm)
+	for i := range n {
+		h.Do(next(warm + i))
+	}
+	objects, bytes, _ = before.perRequest(h.allocSample(warm + n))
+	return objects, bytes
+}
+
+// allocSample is a VM's allocation counters as the glue last counted them, and how many streams
+// it had ended then.
+type allocSample struct {
+	objects, bytes uint64
+	streams        int
+}
+
+// allocSample reads h's counters after it ended streams streams (its VM's only host: FreshVM).
+// The glue counts every metrics.HeapSampleEvery streams, so the counters are those of the last
+// multiple of it.
+func (h *Host) allocSample(streams int) allocSample {
+	objects, bytes := h.HeapAllocs()
+	return allocSample{objects, bytes, streams / metrics.HeapSampleEvery * metrics.HeapSampleEvery}
+}
+
+// perRequest is the allocations per stream between s and later; false when the glue counted
+// none in between.
+func (s allocSample) perRequest(later allocSample) (objects, bytes float64, ok bool) {
+	n := float64(later.streams - s.streams)
+	if n <= 0 {
+		return 0, 0, false
+	}
+	return float64(later.objects-s.objects) / n, float64(later.bytes-s.bytes) / n, true
 }
 
 // HeapBytes is the plugin VM's Go heap as the glue last sampled it (metrics.HeapMetric): the
@@ -198,6 +249,15 @@ func reportHeap(b *testing.B, h *Host, next func(i int) Request, from int) {
 func (h *Host) HeapBytes() uint64 {
 	v, _ := h.emu.GetGaugeMetric(metrics.Name(h.plugin, metrics.HeapMetric))
 	return v
+}
+
+// HeapAllocs is how many heap objects, and bytes, the plugin VM's Go code allocated since it
+// started, as the glue last counted them (metrics.AllocsMetric, metrics.AllocBytesMetric: at
+// start and every metrics.HeapSampleEvery streams).
+func (h *Host) HeapAllocs() (objects, bytes uint64) {
+	objects, _ = h.emu.GetCounterMetric(metrics.Name(h.plugin, metrics.AllocsMetric))
+	bytes, _ = h.emu.GetCounterMetric(metrics.Name(h.plugin, metrics.AllocBytesMetric))
+	return objects, bytes
 }
 
 // GCCycles is the number of garbage collections the plugin VM completed, as the glue last

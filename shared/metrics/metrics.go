@@ -91,5 +91,14 @@ const HeapMetric = "vm_heap_bytes"
 // without WASI poll_oneoff if a Go timer was ever armed, so this shows how often a VM is exposed.
 const GCMetric = "vm_gc_cycles"
 
+// AllocsMetric is the counter (Name(plugin, AllocsMetric)) of heap objects the VM's Go code
+// allocated, and AllocBytesMetric of their bytes, counted with each heap sample. In Go on Wasm
+// an allocation, and the collections allocated bytes bring, is a large part of a request's
+// cost: their rates over the request rate are a plugin's allocations per request.
+const (
+	AllocsMetric     = "vm_heap_allocs"
+	AllocBytesMetric = "vm_heap_alloc_bytes"
+)
+
 // HeapSampleEvery is how many finished streams pass between heap samples.
 const HeapSampleEvery = 1024

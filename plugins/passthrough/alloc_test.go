@@ -1,0 +1,23 @@
+package passthrough_test
+
+import (
+	"testing"
+
+	"github.com/wasmward/wasmward/plugins/passthrough"
+	"github.com/wasmward/wasmward/shared/harness"
+)
+
+// TestGuestAllocationsPerRequest pins what the glue allocates on a plain allowed request in Go
+// on Wasm, where each allocation and the collections its bytes bring are a large part of the
+// glue's cost (docs/performance.md, "Per-request glue work"): the stream's context, the host's
+// copy of the request headers and their decoded list, the policy's header list. A change that
+// allocates more per request fails here, not only in a benchmark nobody reads.
+func TestGuestAllocationsPerRequest(t *testing.T) {
+	req := harness.Request{Path: "/api/orders?id=7", Headers: [][2]string{{"authorization", "Bearer x"}, {"user-agent", "bench"}}}
+	objects, bytes := harness.GuestAllocs(t, passthrough.Definition, harness.BaselineConfig, 4096,
+		func(int) harness.Request { return req })
+	t.Logf("guest allocations per request: %.2f objects, %.0f bytes", objects, bytes)
+	if objects > 4 || bytes > 1400 {
+		t.Errorf("pass-through allocates %.2f objects, %.0f bytes per request in wasm; want at most 4 and 1400", objects, bytes)
+	}
+}
