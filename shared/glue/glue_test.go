@@ -159,6 +159,61 @@ func TestAuditPrincipalPerCaller(t *testing.T) {
 	})
 }
 
+// TestStreamsShareNoState: a stream reuses an ended stream's context (streams.go), and sees
+// nothing of it: not its headers (the policy's list, nor the host's list that decides whether a
+// removal needs a host call), not its decision, whatever the order of longer and shorter requests.
+func TestStreamsShareNoState(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		h := start(t, mode, probeConfig("", ""))
+		many := [][2]string{{"x-a1", "1"}, {"x-a2", "2"}, {"x-a3", "3"}, {"x-a4", "4"}, {"x-a5", "5"}, {"x-a6", "6"}}
+		for i := range 3 {
+			r := h.Do(probeReq("headers", many...))
+			got, _ := r.Forwarded.Header("x-probe-headers")
+			assert.Equal(t, "x-probe,x-a1,x-a2,x-a3,x-a4,x-a5,x-a6", got, "round %d, long request", i)
+			r = h.Do(probeReq("headers"))
+			got, _ = r.Forwarded.Header("x-probe-headers")
+			assert.Equal(t, "x-probe", got, "round %d, short request after a long one", i)
+
+			r = h.Do(probeReq("mutate", [2]string{"x-remove-me", "1"}))
+			_, kept := r.Forwarded.Header("x-remove-me")
+			assert.False(t, kept, "round %d: a header the policy removes reached the upstream", i)
+			r = h.Do(probeReq("mutate"))
+			_, added := r.Forwarded.Header("x-remove-me")
+			assert.False(t, added, "round %d: removing a header the request lacks added it", i)
+
+			assert.Equal(t, 403, h.Do(probeReq("deny")).Reply.Status)
+			r = h.Do(probeReq("headers"))
+			require.NotNil(t, r.Forwarded, "round %d: a request after a denied one was not forwarded", i)
+			got, _ = r.Forwarded.Header("x-probe-headers")
+			assert.Equal(t, "x-probe", got, "round %d: a request after a denied one was not decided", i)
+			assert.Equal(t, 403, h.Do(probeReq("deny")).Reply.Status)
+			r = h.Do(harness.Request{Method: "POST", Body: "hello", Headers: [][2]string{{"x-probe-body", "1"}},
+				Upstream: &harness.Reply{Status: 200, Headers: [][2]string{{"x-probe-resp", "deny"}}}})
+			require.NotNil(t, r.Forwarded, "round %d", i)
+			assert.Equal(t, "HELLO", r.Forwarded.Body, "round %d: the body phase after a denied request", i)
+			assert.Equal(t, 502, r.Reply.Status, "round %d: the response phase after a denied request", i)
+		}
+	})
+}
+
+// TestStreamsShareNoIdentity: a request on a context another caller's request used before it
+// has its own caller's identity. (Alternating callers: the emulator cannot unset a property, so a
+// request without one would still see the last.)
+func TestStreamsShareNoIdentity(t *testing.T) {
+	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+		consumer := start(t, mode, probeConfig("", `{"role":"consumer"}`))
+		for i := range 3 {
+			for _, subject := range []string{"alice", "bob"} {
+				id, err := identity.Marshal(&policy.Identity{Issuer: "https://idp", Subject: subject})
+				require.NoError(t, err)
+				r := consumer.Do(harness.Request{Properties: map[string]string{identity.PropertyName: string(id)}})
+				got, _ := r.Forwarded.Header("x-probe-subject")
+				assert.Equal(t, subject, got, "round %d", i)
+			}
+		}
+	})
+}
+
 func TestPanicValuesNeverLogged(t *testing.T) {
 	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
 		h := start(t, mode, probeConfig("", ""))

@@ -36,13 +36,20 @@ func appendPropertyPath(b []byte, path []string) []byte {
 
 // decodeMap decodes a header map in the proxy-wasm encoding, as the SDK's decoder does: the
 // number of pairs, each pair's key and value sizes (little-endian uint32s), then each key and
-// value followed by a NUL. The strings share bs, the host's copy in guest memory. Malformed
-// input panics (index out of range), as with the SDK: the caller's guard fails the request
-// closed.
-func decodeMap(bs []byte) [][2]string {
+// value followed by a NUL. The pairs go into dst's storage when it has room (a reused stream's:
+// see release). The strings share bs, the host's copy in guest memory. Malformed input panics
+// (index out of range), as with the SDK: the caller's guard fails the request closed.
+func decodeMap(dst [][2]string, bs []byte) [][2]string {
 	n := int(binary.LittleEndian.Uint32(bs))
 	sizes, data := 4, 4+8*n
-	out := make([][2]string, n)
+	if n > len(bs) { // each pair takes at least its two sizes: refused before any allocation
+		panic("header map: more pairs than bytes")
+	}
+	out := dst[:0]
+	if cap(out) < n {
+		out = make([][2]string, n)
+	}
+	out = out[:n]
 	for i := range out {
 		for j := range 2 {
 			size := int(binary.LittleEndian.Uint32(bs[sizes:]))

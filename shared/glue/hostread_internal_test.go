@@ -21,25 +21,30 @@ func encodeMap(pairs [][2]string) []byte {
 }
 
 // TestDecodeMap: pairs come back as the host encoded them, empty keys and values and NUL-free
-// binary included; malformed input panics (the callers' guards fail the request closed).
+// binary included, whatever an ended stream's list left in the storage decodeMap reuses (room
+// for more pairs, for fewer, or none); malformed input panics (the callers' guards fail the
+// request closed), a pair count larger than the input before anything is allocated for it.
 func TestDecodeMap(t *testing.T) {
+	stale := [][2]string{{"old", "1"}, {"old", "2"}, {"old", "3"}, {"old", "4"}}
 	for _, pairs := range [][][2]string{
 		{},
 		{{":method", "GET"}, {":path", "/a?b=c"}, {"Host", "example.com"}, {"x-empty", ""}, {"", "v"}},
 		{{"a", "1"}, {"a", "2"}, {"k", "\xff\x01 é"}},
 	} {
-		if got := decodeMap(encodeMap(pairs)); !slices.Equal(got, pairs) {
-			t.Errorf("decodeMap(encodeMap(%q)) = %q", pairs, got)
+		for _, dst := range [][][2]string{nil, slices.Clone(stale), slices.Clone(stale)[:1], make([][2]string, 0, 16)} {
+			if got := decodeMap(dst, encodeMap(pairs)); !slices.Equal(got, pairs) {
+				t.Errorf("decodeMap(%q, encodeMap(%q)) = %q", dst, pairs, got)
+			}
 		}
 	}
-	for _, bad := range [][]byte{nil, {1, 0, 0, 0}, slices.Clip(encodeMap([][2]string{{"key", "value"}})[:20])} {
+	for _, bad := range [][]byte{nil, {1, 0, 0, 0}, {0xff, 0xff, 0xff, 0x7f}, slices.Clip(encodeMap([][2]string{{"key", "value"}})[:20])} {
 		func() {
 			defer func() {
 				if recover() == nil {
 					t.Errorf("decodeMap(%q): no panic", bad)
 				}
 			}()
-			decodeMap(bad)
+			decodeMap(nil, bad)
 		}()
 	}
 }
@@ -49,8 +54,8 @@ func FuzzDecodeMap(f *testing.F) {
 	f.Add("host", "example.com", "x", "")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
 		pairs := [][2]string{{k1, v1}, {k2, v2}}
-		if got := decodeMap(encodeMap(pairs)); !slices.Equal(got, pairs) {
-			t.Errorf("decodeMap(encodeMap(%q)) = %q", pairs, got)
+		if got := decodeMap(nil, encodeMap(pairs)); !slices.Equal(got, pairs) {
+			t.Errorf("decodeMap(nil, encodeMap(%q)) = %q", pairs, got)
 		}
 	})
 }

@@ -28,8 +28,8 @@ func getResponseStatus() string {
 	return status
 }
 
-// getRequestHeaders is proxywasm.GetHttpRequestHeaders.
-func getRequestHeaders() ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }
+// getRequestHeaders is proxywasm.GetHttpRequestHeaders, which allocates its own pairs.
+func getRequestHeaders([][2]string) ([][2]string, error) { return proxywasm.GetHttpRequestHeaders() }
 
-// getResponseHeaders is proxywasm.GetHttpResponseHeaders.
-func getResponseHeaders() ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }
+// getResponseHeaders is proxywasm.GetHttpResponseHeaders, which allocates its own pairs.
+func getResponseHeaders([][2]string) ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }

@@ -89,25 +89,26 @@ func getRawProperty(raw []byte) (value []byte, ok bool) {
 }
 
 // getRequestHeaders is proxywasm.GetHttpRequestHeaders, and getResponseHeaders
-// proxywasm.GetHttpResponseHeaders, without the SDK's allocation per name and value (decodeMap).
-func getRequestHeaders() ([][2]string, error) {
-	return getHeaderMap(mapRequestHeaders, proxywasm.GetHttpRequestHeaders)
+// proxywasm.GetHttpResponseHeaders, without the SDK's allocation per name and value (decodeMap);
+// the pairs go into dst's storage when it has room.
+func getRequestHeaders(dst [][2]string) ([][2]string, error) {
+	return getHeaderMap(mapRequestHeaders, dst, proxywasm.GetHttpRequestHeaders)
 }
 
-func getResponseHeaders() ([][2]string, error) {
-	return getHeaderMap(mapResponseHeaders, proxywasm.GetHttpResponseHeaders)
+func getResponseHeaders(dst [][2]string) ([][2]string, error) {
+	return getHeaderMap(mapResponseHeaders, dst, proxywasm.GetHttpResponseHeaders)
 }
 
 // getHeaderMap reads the header map of mapType. When the host fails, the SDK (sdkRead, for the
 // same map) is asked again for its error: the same error as before, on a path never taken in
 // practice.
-func getHeaderMap(mapType uint32, sdkRead func() ([][2]string, error)) ([][2]string, error) {
+func getHeaderMap(mapType uint32, dst [][2]string, sdkRead func() ([][2]string, error)) ([][2]string, error) {
 	hostData, hostSize = nil, 0
 	if proxyGetHeaderMapPairs(mapType, unsafe.Pointer(&hostData), &hostSize) != statusOK || hostData == nil {
 		hostData = nil
 		return sdkRead()
 	}
-	return decodeMap(takeHostData()), nil
+	return decodeMap(dst, takeHostData()), nil
 }
 
 // statusHeader is the response's :status header name.

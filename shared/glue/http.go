@@ -46,6 +46,9 @@ type httpContext struct {
 	// sent is the request headers as the host holds them, which policies (a chain) may edit in
 	// their own view (see sentCount); nil until read.
 	sent [][2]string
+	// sentStore is the storage of sent in a reused context's last stream, for this one's (see
+	// release).
+	sentStore [][2]string
 	// waiting: the request is paused for a policy's callout (await.go); bodyEnded records a body
 	// that ended meanwhile. done: the stream is over. setHeaders: this stream set a request
 	// header since sent was read (see removeRequestHeader).
@@ -92,7 +95,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		c.replied = true // an earlier filter answered (see repliedMarker)
 		return types.ActionContinue
 	}
-	pairs, err := getRequestHeaders()
+	pairs, err := getRequestHeaders(c.sentStore)
 	if err != nil {
 		panic(err)
 	}
@@ -190,11 +193,12 @@ func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (a
 	if c.p.statusOnly { // one header, not the whole map (a missing :status reads as 0, as below)
 		c.response.Status, c.response.Headers, c.response.Body = policy.StatusOf(getResponseStatus()), nil, nil
 	} else {
-		pairs, err := getResponseHeaders()
+		pairs, err := getResponseHeaders(c.p.responsePairs)
 		if err != nil {
 			panic(err)
 		}
 		policy.InitResponse(&c.response, pairs)
+		c.p.responsePairs = pairs[:0] // only InitResponse reads them: one callback runs at a time
 	}
 	c.resp = &c.response
 	if c.p.response != nil && c.apply(c.p.response.OnResponse(c.req, c.resp), responseHeaders, false) {

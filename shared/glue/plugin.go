@@ -54,6 +54,8 @@ type pluginContext struct {
 	heapName        string // kept alive: see count
 	gcName          string
 	streams         uint32
+	freeStreams     []*httpContext // ended streams' contexts, for reuse (streams.go)
+	responsePairs   [][2]string    // storage for the response headers InitResponse reads
 }
 
 func newPluginContext(vm *vmContext) *pluginContext {
@@ -330,7 +332,7 @@ func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	if p.policy == nil { // start refused (see refuse), or the host ignored a failed start
 		return &refusedContext{}
 	}
-	return &httpContext{p: p, id: id}
+	return p.newStream(id)
 }
 
 // counterKey is what a decision counter is defined for; looking one up builds no name.

@@ -123,16 +123,22 @@ func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) 
 	return r
 }
 
-// InitRequest makes *r, which must be the zero Request (new, or zeroed by its owner), the
-// request NewRequest would build, with the identity loaded by load (may be nil) on first use:
-// the glue's loader is one per plugin, where NewRequest's func would be a closure allocated per
-// request. It sets fields one by one: assigning a whole Request literal builds it on the stack
-// and copies it with write barriers, a measurable part of a request in Go on Wasm.
+// InitRequest makes *r, which must be the zero Request (new, or zeroed by its owner) but for
+// Headers, the request NewRequest would build, with the identity loaded by load (may be nil) on
+// first use: the glue's loader is one per plugin, where NewRequest's func would be a closure
+// allocated per request. r.Headers may hold an ended request's list, whose storage is reused
+// when it has room (the glue reuses a stream's Request; Go on Wasm allocates slowly). It sets
+// fields one by one: assigning a whole Request literal builds it on the stack and copies it
+// with write barriers, a measurable part of a request in Go on Wasm.
 func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityLoader) {
 	r.props, r.identity = props, load
 	// Filled by index, not appended: in Go on Wasm a [2]string or Header copied (a range value,
 	// an appended literal) is a memory.copy call.
-	hs, n := make(Headers, len(pairs)), 0
+	hs, n := r.Headers[:0], 0
+	if cap(hs) < len(pairs) {
+		hs = make(Headers, len(pairs))
+	}
+	hs = hs[:len(pairs)]
 	for i := range pairs {
 		name, value := lowerName(pairs[i][0]), pairs[i][1]
 		if name != "" && name[0] == ':' {
@@ -350,10 +356,15 @@ func NewResponse(pairs [][2]string) *Response {
 }
 
 // InitResponse makes *r the response NewResponse would build, in place (the glue keeps a
-// stream's response in its context: no allocation per response). Filled by index, as in
+// stream's response in its context: no allocation per response), reusing the storage of the
+// header list r.Headers holds when it has room, as InitRequest does. Filled by index, as in
 // InitRequest.
 func InitResponse(r *Response, pairs [][2]string) {
-	hs, n, status := make(Headers, len(pairs)), 0, 0
+	hs, n, status := r.Headers[:0], 0, 0
+	if cap(hs) < len(pairs) {
+		hs = make(Headers, len(pairs))
+	}
+	hs = hs[:len(pairs)]
 	for i := range pairs {
 		name := lowerName(pairs[i][0])
 		if name == ":status" {

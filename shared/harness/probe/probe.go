@@ -141,6 +141,12 @@ func (p *probe) OnRequest(req *policy.Request) policy.Decision {
 		p.fetchResult = "wanted" // dispatched on the next tick
 	case "fetch-result":
 		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-fetch", p.fetchResult})
+	case "headers": // the request's header names, as the policy sees them
+		names := make([]string, 0, len(req.Headers))
+		for _, h := range req.Headers {
+			names = append(names, h.Name)
+		}
+		d.SetHeaders = append(d.SetHeaders, [2]string{"x-probe-headers", strings.Join(names, ",")})
 	case "audit":
 		d.Audit, d.Rule, d.Reason = true, "probe-rule", "probe_audit"
 		d.Details = map[string]string{"location": "header.x-probe"}
