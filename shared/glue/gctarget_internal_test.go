@@ -77,3 +77,26 @@ func TestGCTargetSteady(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamsCheckGCTargetEveryRelaxEvery: ending streams relaxes a tight target once its
+// collections are done, checked every relaxEvery streams, not on each (each check stops the
+// world while the target is tight).
+func TestStreamsCheckGCTargetEveryRelaxEvery(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
+	startGC.tighten()
+	startGC.mu.Lock()
+	startGC.relaxAt = gcCycles() // the start's collections are done
+	startGC.mu.Unlock()
+	p := &pluginContext{}
+	for range relaxEvery - 1 {
+		p.streamDone()
+	}
+	if got := gcPercent(); got != startGCPercent {
+		t.Fatalf("after %d streams: GOGC %d, want %d until the check", relaxEvery-1, got, startGCPercent)
+	}
+	p.streamDone()
+	if got := gcPercent(); got != steadyGCPercent {
+		t.Fatalf("after %d streams: GOGC %d, want %d", relaxEvery, got, steadyGCPercent)
+	}
+}
