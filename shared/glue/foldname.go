@@ -59,12 +59,15 @@ func firstMayFold(c, d byte) bool {
 }
 
 // count is how many of pairs are named f.want in any case (equal). The names equal rules out
-// by their length or first byte are skipped here, without a call per name.
-func (f foldFilter) count(pairs [][2]string) int {
+// by their length or first byte are skipped here, without a call per name. namesASCII says every
+// name in pairs is ASCII (asciiNames): then only a name as long as an ASCII want can match, and
+// the longer ones are skipped without a scan for multi-byte runes.
+func (f foldFilter) count(pairs [][2]string, namesASCII bool) int {
 	n := 0
 	for i := range pairs { // by index: a [2]string copied is a host call (memory.copy) on Wasm
 		name := pairs[i][0]
-		if f.ascii && (len(name) < len(f.want) || !firstMayFold(name[0], f.want[0])) {
+		if f.ascii && (len(name) < len(f.want) || namesASCII && len(name) != len(f.want) ||
+			!firstMayFold(name[0], f.want[0])) {
 			continue
 		}
 		if f.equal(name) {
@@ -72,6 +75,19 @@ func (f foldFilter) count(pairs [][2]string) int {
 		}
 	}
 	return n
+}
+
+// asciiNames reports whether every name in pairs is ASCII (foldFilter.count).
+func asciiNames(pairs [][2]string) bool {
+	for i := range pairs {
+		name := pairs[i][0]
+		for j := 0; j < len(name); j++ {
+			if name[j] >= utf8.RuneSelf {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

@@ -21,6 +21,24 @@ func TestFoldFilterIsEqualFold(t *testing.T) {
 	for _, name := range names {
 		pairs = append(pairs, [2]string{name, "v"})
 	}
+	var asciiPairs [][2]string // the ASCII names only, which count may rule out by length
+	for _, p := range pairs {
+		if asciiNames([][2]string{p}) {
+			asciiPairs = append(asciiPairs, p)
+		}
+	}
+	if asciiNames(pairs) || len(asciiPairs) == len(pairs) || !asciiNames(asciiPairs) {
+		t.Fatal("asciiNames: the set holds both ASCII and other names")
+	}
+	asciiCount := func(want string) int {
+		n := 0
+		for _, p := range asciiPairs {
+			if strings.EqualFold(p[0], want) {
+				n++
+			}
+		}
+		return n
+	}
 	for _, want := range names {
 		f := newFoldFilter(want)
 		n := 0
@@ -33,8 +51,11 @@ func TestFoldFilterIsEqualFold(t *testing.T) {
 				n++
 			}
 		}
-		if got := f.count(pairs); got != n {
+		if got := f.count(pairs, asciiNames(pairs)); got != n {
 			t.Errorf("newFoldFilter(%q).count = %d, strings.EqualFold finds %d", want, got, n)
+		}
+		if got := f.count(asciiPairs, true); got != asciiCount(want) {
+			t.Errorf("newFoldFilter(%q).count(ASCII names) = %d, strings.EqualFold finds %d", want, got, asciiCount(want))
 		}
 	}
 }

@@ -125,8 +125,25 @@ func (c *httpContext) duplicateEdit(d *policy.Decision) string {
 // the list on each call instead of indexing it per request: only a request-phase edit asks, and
 // most requests are allowed without one.
 func (c *httpContext) sentCount(name string) int {
-	return newFoldFilter(name).count(c.sent)
+	if c.sentNames == namesUnknown {
+		c.sentNames = namesOther
+		if asciiNames(c.sent) {
+			c.sentNames = namesASCII
+		}
+	}
+	return newFoldFilter(name).count(c.sent, c.sentNames == namesASCII)
 }
+
+// sentNames is what sentCount learnt of the names in sent, once per stream: a jwtauthn request
+// compares a dozen names with each of the request's, and most of the request's names are longer
+// than the one asked for, which an ASCII list rules out by length alone.
+type sentNames uint8
+
+const (
+	namesUnknown sentNames = iota // not looked at yet
+	namesASCII                    // every name is ASCII
+	namesOther                    // some name has a byte outside ASCII
+)
 
 // duplicateHeader is the reply to a request whose header must change but came more than once.
 func duplicateHeader(name string) policy.Decision {

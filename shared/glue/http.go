@@ -45,7 +45,8 @@ type httpContext struct {
 	handoffCopies int
 	// sent is the request headers as the host holds them, which policies (a chain) may edit in
 	// their own view (see sentCount); nil until read.
-	sent [][2]string
+	sent      [][2]string
+	sentNames sentNames // what sentCount learnt of sent's names
 	// sentStore is the storage of sent in a reused context's last stream, for this one's (see
 	// release).
 	sentStore [][2]string
