@@ -78,7 +78,7 @@ func detectCapabilities(host config.HostConfig) policy.Capabilities {
 type sharedStore struct{}
 
 func (sharedStore) Get(key string) ([]byte, uint32, error) {
-	v, cas, err := proxywasm.GetSharedData(key)
+	v, cas, err := getSharedData(key)
 	return v, cas, mapStatus(err)
 }
 

@@ -33,3 +33,6 @@ func getRequestHeaders([][2]string) ([][2]string, error) { return proxywasm.GetH
 
 // getResponseHeaders is proxywasm.GetHttpResponseHeaders, which allocates its own pairs.
 func getResponseHeaders([][2]string) ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }
+
+// getSharedData is proxywasm.GetSharedData.
+func getSharedData(key string) ([]byte, uint32, error) { return proxywasm.GetSharedData(key) }

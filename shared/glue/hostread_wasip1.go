@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 )
 
 // The proxy-wasm host calls the SDK's GetProperty and GetHttpRequestHeaders make (its internal
@@ -20,16 +21,20 @@ func proxyGetProperty(pathData *byte, pathSize int32, returnValueData unsafe.Poi
 //go:wasmimport env proxy_set_property
 func proxySetProperty(pathData *byte, pathSize int32, valueData *byte, valueSize int32) uint32
 
+//go:wasmimport env proxy_get_shared_data
+func proxyGetSharedData(keyData *byte, keySize int32, returnValueData unsafe.Pointer, returnValueSize *int32, returnCas *uint32) uint32
+
 //go:wasmimport env proxy_get_header_map_value
 func proxyGetHeaderMapValue(mapType uint32, keyData *byte, keySize int32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
 
 //go:wasmimport env proxy_get_header_map_pairs
 func proxyGetHeaderMapPairs(mapType uint32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
 
-// statusOK is proxy-wasm's status OK; mapRequestHeaders and mapResponseHeaders are header map
-// types.
+// statusOK and statusNotFound are proxy-wasm statuses; mapRequestHeaders and
+// mapResponseHeaders are header map types.
 const (
 	statusOK           = 0
+	statusNotFound     = 1
 	mapRequestHeaders  = 0
 	mapResponseHeaders = 2
 )
@@ -40,6 +45,7 @@ const (
 var (
 	hostData *byte
 	hostSize int32
+	hostCas  uint32
 )
 
 // takeHostData returns the result the host wrote and clears hostData, which must not keep it
@@ -125,4 +131,25 @@ func getResponseStatus() string {
 	}
 	b := takeHostData()
 	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// getSharedData is proxywasm.GetSharedData without its allocations: the SDK's result pointers
+// (value, size, CAS) escape to the heap on every call, three objects per read, and ratelimit
+// reads a slot or two on every request. A key not found answers the SDK's error without a
+// second call (a clean key is the common case); any other failure asks the SDK again for its
+// error, on a path never taken in practice.
+func getSharedData(key string) ([]byte, uint32, error) {
+	if key == "" {
+		return proxywasm.GetSharedData(key)
+	}
+	hostData, hostSize, hostCas = nil, 0, 0
+	switch proxyGetSharedData(unsafe.StringData(key), int32(len(key)), unsafe.Pointer(&hostData), &hostSize, &hostCas) {
+	case statusOK:
+		return takeHostData(), hostCas, nil
+	case statusNotFound:
+		hostData = nil
+		return nil, 0, types.ErrorStatusNotFound
+	}
+	hostData = nil
+	return proxywasm.GetSharedData(key)
 }

@@ -1,0 +1,24 @@
+package ratelimit_test
+
+import (
+	"testing"
+
+	"github.com/wasmward/wasmward/plugins/ratelimit"
+	"github.com/wasmward/wasmward/shared/harness"
+)
+
+// TestGuestAllocationsPerRequest pins what a granted request allocates in Go on Wasm with one
+// limit (the 64 clients of benchRequests): pass-through's two objects (the SDK's stream handle
+// and the host's copy of the headers), the host's copy of each shared-data value read (two per
+// request here) and the odd slot key built again (measured 6.36). The glue reads shared data
+// through its own import (getSharedData): through the SDK's GetSharedData, whose result
+// pointers escape, it was 8.5.
+func TestGuestAllocationsPerRequest(t *testing.T) {
+	reqs := benchRequests()
+	objects, bytes := harness.GuestAllocs(t, ratelimit.Definition, []byte(oneLimit), 4096,
+		func(i int) harness.Request { return reqs[i%len(reqs)] })
+	t.Logf("guest allocations per request: %.2f objects, %.0f bytes", objects, bytes)
+	if objects > 7 {
+		t.Errorf("ratelimit allocates %.2f objects per request in wasm; want at most 7", objects)
+	}
+}
