@@ -280,12 +280,15 @@ func (c *httpContext) OnHttpStreamDone() {
 	}()
 	c.p.streamDone()
 	c.done = true // a callout answering later must not resume it (resume)
-	// The host deletes the context next (proxy_on_delete); drop the request now so nothing
-	// outlives the stream even where the delete never comes (proxytest's native host keeps
-	// every context).
+	streamEnded()
+}
+
+// drop lets go of the ended stream's request and response, so that nothing of them outlives
+// the stream in a context that is not reused (release), even where the host never deletes it
+// (proxytest's native host keeps every context).
+func (c *httpContext) drop() {
 	c.req, c.resp, c.sent = nil, nil, nil
 	c.request, c.response = policy.Request{}, policy.Response{}
-	streamEnded()
 }
 
 // apply records and enforces a decision. It returns true when a local reply was sent and the

@@ -44,7 +44,7 @@ type headerStorage struct {
 	request, response policy.Headers
 }
 
-// storage is c's header lists, which OnHttpStreamDone drops.
+// storage is c's header lists, which release empties or drop lets go of.
 func (c *httpContext) storage() headerStorage {
 	return headerStorage{c.sent, c.request.Headers, c.response.Headers}
 }
@@ -52,9 +52,10 @@ func (c *httpContext) storage() headerStorage {
 // release takes an ended stream's context back for reuse, zeroed, with the storage of its header
 // lists, emptied (their names and values point into the ended stream's host copies). A context
 // that waited for a callout is not reused: the callout's answer may still come (resume), and
-// must find that stream ended, not a new one.
+// must find that stream ended, not a new one; it only drops the stream's request.
 func (p *pluginContext) release(c *httpContext, kept headerStorage) {
 	if c.awaits > 0 || c.waiting || len(p.freeStreams) >= maxFreeStreams {
+		c.drop()
 		return
 	}
 	clear(kept.sent[:cap(kept.sent)])

@@ -8,7 +8,8 @@ import (
 
 // TestEndedStreamReachesNothing: an ended stream's context is reused by the next stream, and a
 // callback the host might still make for the ended stream reaches nothing; a stream that waited
-// for a callout is never reused, so the callout's late answer finds it ended (resume).
+// for a callout is never reused, so the callout's late answer finds it ended (resume), and keeps
+// nothing of its request.
 func TestEndedStreamReachesNothing(t *testing.T) {
 	p := &pluginContext{host: &host{}}
 	first := p.newStream(1)
@@ -36,8 +37,13 @@ func TestEndedStreamReachesNothing(t *testing.T) {
 	}
 
 	c.awaits = 1 // the second stream waited for a callout
+	c.request.Path = "/orders/7"
+	c.req = &c.request
 	second.OnHttpStreamDone()
 	if third := p.newStream(3); third.c == c || !c.done {
 		t.Errorf("a stream that waited for a callout was reused (%v) or not ended (done %v)", third.c == c, c.done)
+	}
+	if c.req != nil || c.request.Path != "" {
+		t.Errorf("the context not reused kept its request (%v, path %q)", c.req, c.request.Path)
 	}
 }
