@@ -2,6 +2,7 @@ package glue
 
 import (
 	"encoding/binary"
+	"slices"
 	"unsafe"
 )
 
@@ -45,11 +46,7 @@ func decodeMap(dst [][2]string, bs []byte) [][2]string {
 	if n > len(bs) { // each pair takes at least its two sizes: refused before any allocation
 		panic("header map: more pairs than bytes")
 	}
-	out := dst[:0]
-	if cap(out) < n {
-		out = make([][2]string, n)
-	}
-	out = out[:n]
+	out := slices.Grow(dst[:0], n)[:n]
 	for i := range out {
 		for j := range 2 {
 			size := int(binary.LittleEndian.Uint32(bs[sizes:]))

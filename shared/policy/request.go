@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/pathnorm"
@@ -134,11 +135,7 @@ func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityL
 	r.props, r.identity = props, load
 	// Filled by index, not appended: in Go on Wasm a [2]string or Header copied (a range value,
 	// an appended literal) is a memory.copy call.
-	hs, n := r.Headers[:0], 0
-	if cap(hs) < len(pairs) {
-		hs = make(Headers, len(pairs))
-	}
-	hs = hs[:len(pairs)]
+	hs, n := slices.Grow(r.Headers[:0], len(pairs))[:len(pairs)], 0
 	for i := range pairs {
 		name, value := lowerName(pairs[i][0]), pairs[i][1]
 		if name != "" && name[0] == ':' {
@@ -360,11 +357,7 @@ func NewResponse(pairs [][2]string) *Response {
 // header list r.Headers holds when it has room, as InitRequest does. Filled by index, as in
 // InitRequest.
 func InitResponse(r *Response, pairs [][2]string) {
-	hs, n, status := r.Headers[:0], 0, 0
-	if cap(hs) < len(pairs) {
-		hs = make(Headers, len(pairs))
-	}
-	hs = hs[:len(pairs)]
+	hs, n, status := slices.Grow(r.Headers[:0], len(pairs))[:len(pairs)], 0, 0
 	for i := range pairs {
 		name := lowerName(pairs[i][0])
 		if name == ":status" {
