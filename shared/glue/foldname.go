@@ -3,6 +3,7 @@ package glue
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // foldFilter compares names with one name in any case, as strings.EqualFold does, without the
@@ -60,7 +61,7 @@ func firstMayFold(c, d byte) bool {
 
 // count is how many of pairs are named f.want in any case (equal). The names equal rules out
 // by their length or first byte are skipped here, without a call per name. namesASCII says every
-// name in pairs is ASCII (asciiNames): then only a name as long as an ASCII want can match, and
+// name in pairs is ASCII (indexNames): then only a name as long as an ASCII want can match, and
 // the longer ones are skipped without a scan for multi-byte runes.
 func (f foldFilter) count(pairs [][2]string, namesASCII bool) int {
 	n := 0
@@ -77,17 +78,57 @@ func (f foldFilter) count(pairs [][2]string, namesASCII bool) int {
 	return n
 }
 
-// asciiNames reports whether every name in pairs is ASCII (foldFilter.count).
-func asciiNames(pairs [][2]string) bool {
-	for i := range pairs {
+// nameIndex is what sentCount learns of a header list's names, once per stream (indexNames).
+type nameIndex struct {
+	known bool   // the names were looked at
+	ascii bool   // every name is ASCII (foldFilter.count)
+	sigs  uint64 // when ascii: the nameSig bits of every name
+}
+
+// indexNames looks at every name in pairs.
+func indexNames(pairs [][2]string) nameIndex {
+	var bytes, sigs uint64
+	for i := range pairs { // by index: a [2]string copied is a host call (memory.copy) on Wasm
 		name := pairs[i][0]
-		for j := 0; j < len(name); j++ {
-			if name[j] >= utf8.RuneSelf {
-				return false
-			}
+		bytes |= orBytes(name)
+		sigs |= nameSig(name)
+	}
+	if bytes&0x8080808080808080 != 0 {
+		return nameIndex{known: true}
+	}
+	return nameIndex{known: true, ascii: true, sigs: sigs}
+}
+
+// orBytes is the bitwise or of s's bytes, eight at a time in the lanes of a word: s is ASCII
+// when no lane has its top bit set. Hand-written (as jwtauthn's sameToken): in Go on Wasm every
+// byte read and test is an instruction of its own, and a request's names were a hundred and more
+// of them (the unaligned loads are plain i64.load on Wasm, and allowed on amd64 and arm64 too).
+func orBytes(s string) uint64 {
+	var or uint64
+	i := 0
+	if n := len(s); n >= 8 {
+		p := unsafe.Pointer(unsafe.StringData(s))
+		for ; i+8 <= n; i += 8 {
+			or |= *(*uint64)(unsafe.Add(p, i))
 		}
 	}
-	return true
+	for ; i < len(s); i++ {
+		or |= uint64(s[i])
+	}
+	return or
+}
+
+// nameSig is one bit of 64 chosen by an ASCII name's length and its first and last bytes, the
+// letters in either case: names that are equal in any case (as strings.EqualFold, between ASCII
+// names, compares them) have the same bit, so a list none of whose names has want's bit holds
+// no name equal to want. Any other byte folded with 0x20 as well costs only a false match, which
+// the full comparison then rules out.
+func nameSig(name string) uint64 {
+	n := uint(len(name))
+	if n == 0 {
+		return 1
+	}
+	return 1 << ((n + 5*uint(name[0]|0x20) + 3*uint(name[n-1]|0x20)) & 63)
 }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

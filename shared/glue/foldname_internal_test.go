@@ -8,6 +8,7 @@ import (
 // TestFoldFilterIsEqualFold: foldFilter.equal (and count) answers as strings.EqualFold on every pair of a
 // set of names: cases, lengths, punctuation next to letters (0x40, 0x5b, 0x60, 0x7b fold with
 // nothing), runes folding to ASCII ("ſ", the Kelvin sign), non-ASCII and invalid UTF-8 names.
+// The index sentCount keeps (indexNames) never rules out a name an ASCII want equals.
 func TestFoldFilterIsEqualFold(t *testing.T) {
 	base := []string{"", "a", "A", "k", "K", "\u212a", "s", "ſ", "x-user", "X-User", "x-uſer", "x-user-email",
 		"authorization", "Authorization", "AUTHORIZATION", "@uthorization", "[", "{", "`", "@", ":path", ":PATH",
@@ -23,12 +24,12 @@ func TestFoldFilterIsEqualFold(t *testing.T) {
 	}
 	var asciiPairs [][2]string // the ASCII names only, which count may rule out by length
 	for _, p := range pairs {
-		if asciiNames([][2]string{p}) {
+		if indexNames([][2]string{p}).ascii {
 			asciiPairs = append(asciiPairs, p)
 		}
 	}
-	if asciiNames(pairs) || len(asciiPairs) == len(pairs) || !asciiNames(asciiPairs) {
-		t.Fatal("asciiNames: the set holds both ASCII and other names")
+	if indexNames(pairs).ascii || len(asciiPairs) == len(pairs) || !indexNames(asciiPairs).ascii {
+		t.Fatal("indexNames: the set holds both ASCII and other names")
 	}
 	asciiCount := func(want string) int {
 		n := 0
@@ -51,11 +52,34 @@ func TestFoldFilterIsEqualFold(t *testing.T) {
 				n++
 			}
 		}
-		if got := f.count(pairs, asciiNames(pairs)); got != n {
+		for _, p := range asciiPairs {
+			if f.ascii && strings.EqualFold(p[0], want) && indexNames([][2]string{p}).sigs&nameSig(want) == 0 {
+				t.Errorf("indexNames rules out %q, which equals %q", p[0], want)
+			}
+		}
+		if got := f.count(pairs, indexNames(pairs).ascii); got != n {
 			t.Errorf("newFoldFilter(%q).count = %d, strings.EqualFold finds %d", want, got, n)
 		}
 		if got := f.count(asciiPairs, true); got != asciiCount(want) {
 			t.Errorf("newFoldFilter(%q).count(ASCII names) = %d, strings.EqualFold finds %d", want, got, asciiCount(want))
+		}
+	}
+}
+
+// TestIndexNamesFindsEveryNonASCIIByte: a byte outside ASCII at any position of a name of any
+// length (in the eight-byte words orBytes reads or in their tail) makes the list non-ASCII.
+func TestIndexNamesFindsEveryNonASCIIByte(t *testing.T) {
+	for n := 1; n <= 24; n++ {
+		name := strings.Repeat("a", n)
+		if !indexNames([][2]string{{"host", "v"}, {name, "v"}}).ascii {
+			t.Fatalf("%q read as non-ASCII", name)
+		}
+		for i := 0; i < n; i++ {
+			b := []byte(name)
+			b[i] = 0x80
+			if indexNames([][2]string{{"host", "v"}, {string(b), "v"}}).ascii {
+				t.Errorf("%q read as ASCII", b)
+			}
 		}
 	}
 }

@@ -123,27 +123,20 @@ func (c *httpContext) duplicateEdit(d *policy.Decision) string {
 
 // sentCount counts the request headers named name (any case) as the host holds them. It scans
 // the list on each call instead of indexing it per request: only a request-phase edit asks, and
-// most requests are allowed without one.
+// most requests are allowed without one. A name none of sent's can match (nameIndex) is answered
+// without the scan: policies edit and strip the same few names on every request (jwtauthn's claim
+// headers, on nginx each twice: duplicateEdit, then the edit), and most requests carry none of
+// them.
 func (c *httpContext) sentCount(name string) int {
-	if c.sentNames == namesUnknown {
-		c.sentNames = namesOther
-		if asciiNames(c.sent) {
-			c.sentNames = namesASCII
-		}
+	if !c.sentNames.known {
+		c.sentNames = indexNames(c.sent)
 	}
-	return newFoldFilter(name).count(c.sent, c.sentNames == namesASCII)
+	f := newFoldFilter(name)
+	if f.ascii && c.sentNames.ascii && c.sentNames.sigs&nameSig(name) == 0 {
+		return 0
+	}
+	return f.count(c.sent, c.sentNames.ascii)
 }
-
-// sentNames is what sentCount learnt of the names in sent, once per stream: a jwtauthn request
-// compares a dozen names with each of the request's, and most of the request's names are longer
-// than the one asked for, which an ASCII list rules out by length alone.
-type sentNames uint8
-
-const (
-	namesUnknown sentNames = iota // not looked at yet
-	namesASCII                    // every name is ASCII
-	namesOther                    // some name has a byte outside ASCII
-)
 
 // duplicateHeader is the reply to a request whose header must change but came more than once.
 func duplicateHeader(name string) policy.Decision {

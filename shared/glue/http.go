@@ -46,7 +46,7 @@ type httpContext struct {
 	// sent is the request headers as the host holds them, which policies (a chain) may edit in
 	// their own view (see sentCount); nil until read.
 	sent      [][2]string
-	sentNames sentNames // what sentCount learnt of sent's names
+	sentNames nameIndex // what sentCount learnt of sent's names
 	// sentStore is the storage of sent in a reused context's last stream, for this one's (see
 	// release).
 	sentStore [][2]string
