@@ -101,8 +101,8 @@ func indexNames(pairs [][2]string) nameIndex {
 
 // orBytes is the bitwise or of s's bytes, eight at a time in the lanes of a word: s is ASCII
 // when no lane has its top bit set. Hand-written (as jwtauthn's sameToken): in Go on Wasm every
-// byte read and test is an instruction of its own, and a request's names were a hundred and more
-// of them (the unaligned loads are plain i64.load on Wasm, and allowed on amd64 and arm64 too).
+// byte read and test is an instruction of its own, and a request's names are a hundred bytes
+// and more (the unaligned loads are plain i64.load on Wasm, and allowed on amd64 and arm64 too).
 func orBytes(s string) uint64 {
 	var or uint64
 	i := 0

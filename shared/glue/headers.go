@@ -121,12 +121,11 @@ func (c *httpContext) duplicateEdit(d *policy.Decision) string {
 	return ""
 }
 
-// sentCount counts the request headers named name (any case) as the host holds them. It scans
-// the list on each call instead of indexing it per request: only a request-phase edit asks, and
-// most requests are allowed without one. A name none of sent's can match (nameIndex) is answered
-// without the scan: policies edit and strip the same few names on every request (jwtauthn's claim
+// sentCount counts the request headers named name (any case) as the host holds them. The first
+// call of a stream indexes the names (nameIndex); a name the index rules out is answered 0
+// without a scan: policies edit and strip the same few names on every request (jwtauthn's claim
 // headers, on nginx each twice: duplicateEdit, then the edit), and most requests carry none of
-// them.
+// them. The others are counted by a scan of the list.
 func (c *httpContext) sentCount(name string) int {
 	if !c.sentNames.known {
 		c.sentNames = indexNames(c.sent)
