@@ -40,7 +40,7 @@ const (
 )
 
 // The host writes a result's address and size here. They are globals, never stack slots: the
-// host calls back into the module (proxy_on_memory_allocate) before it writes them, and a wasip1
+// host calls back into the module (its allocator, hostalloc.go) before it writes them, and a wasip1
 // module runs one host call at a time.
 var (
 	hostData *byte

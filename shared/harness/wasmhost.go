@@ -222,11 +222,16 @@ func (g guestMemory) refuses(off, size uint64) bool {
 	return len(g.env.refused) > 0 && slices.Contains(g.env.refused, readPath(g.mod, off, size))
 }
 
-// alloc is the guest's proxy_on_memory_allocate, looked up once. It never runs nested in itself
-// (the guest's allocator calls no host function that returns bytes), so one call engine serves.
+// alloc is the guest's allocator, looked up once: its `malloc` export when it has one, else
+// proxy_on_memory_allocate, the order in which Envoy (proxy-wasm-cpp-host) and ngx_wasm_module
+// look them up. It never runs nested in itself (the guest's allocator calls no host function
+// that returns bytes), so one call engine serves.
 func (e *envHost) alloc(mod api.Module) api.Function {
 	if e.allocFor != mod {
-		e.allocFor, e.allocFn = mod, mod.ExportedFunction("proxy_on_memory_allocate")
+		e.allocFor, e.allocFn = mod, mod.ExportedFunction("malloc")
+		if e.allocFn == nil {
+			e.allocFn = mod.ExportedFunction("proxy_on_memory_allocate")
+		}
 	}
 	return e.allocFn
 }
