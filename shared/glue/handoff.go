@@ -83,7 +83,7 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 			return req.CopyIdentity(c.id)
 		}
 	}
-	id, err := identity.Verify(v, p.handoffKey, now, string(binding))
+	id, err := p.verifier.Verify(v, now, string(binding))
 	if err != nil {
 		p.count("", "handoff_rejected", "error")
 		return nil
@@ -163,30 +163,37 @@ func (c *httpContext) handOff(id *policy.Identity) {
 // header is the channel there.
 func (p *pluginContext) identityProperty() bool { return p.host.caps.Kind != policy.HostNginx }
 
-// signIdentity signs id for the header channel bound to binding (the connection), reusing the
-// signature made for the same *Identity on the same connection within the same second (the
-// signature's iat resolution). Connections are many and interleave (keep-alive clients of one
-// worker take turns), so signatures are remembered per connection, for the current second only.
+// signIdentity signs id for the header channel bound to binding (the connection). The
+// signatures of one *Identity within one second (the signature's iat resolution) share a
+// Sealer, which encodes the identity and hashes the signed part once; a connection's signature
+// is remembered for the rest of that second. Connections are many and interleave (keep-alive
+// clients of one worker take turns, clients without keep-alive bring a new one per request).
 func (p *pluginContext) signIdentity(id *policy.Identity, binding []byte) (string, error) {
 	now := p.host.Now().Unix()
 	sc := &p.signed
-	if id != sc.id || now != sc.at {
-		sc.id, sc.at = id, now
+	if id != sc.id || now != sc.at || sc.sealer == nil {
+		encoded, err := p.encodeIdentity(id)
+		if err != nil {
+			return "", err
+		}
+		sealer, err := identity.NewSealer(encoded, p.handoffKey, time.Unix(now, 0))
+		if err != nil {
+			return "", err
+		}
+		sc.id, sc.at, sc.sealer = id, now, sealer
 		clear(sc.byBinding)
 	}
 	if v, ok := sc.byBinding[string(binding)]; ok { // string(binding): no allocation
 		return v, nil
 	}
-	v, err := identity.Sign(id, p.handoffKey, time.Unix(now, 0), string(binding))
-	if err != nil {
-		return "", err
-	}
+	v := sc.sealer.Seal(string(binding))
 	if sc.byBinding == nil {
 		sc.byBinding = map[string]string{}
 	}
-	if len(sc.byBinding) < maxSignedBindings {
-		sc.byBinding[string(binding)] = v
+	if len(sc.byBinding) >= maxSignedBindings { // a burst of connections: start again
+		clear(sc.byBinding)
 	}
+	sc.byBinding[string(binding)] = v
 	return v, nil
 }
 
@@ -197,6 +204,7 @@ const maxSignedBindings = 256
 type signedCache struct {
 	id        *policy.Identity
 	at        int64 // Unix seconds
+	sealer    *identity.Sealer
 	byBinding map[string]string
 }
 

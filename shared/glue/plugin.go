@@ -39,6 +39,7 @@ type pluginContext struct {
 	ticker     policy.Ticker
 	producer   bool
 	handoffKey []byte
+	verifier   *identity.Verifier // the handoff header's, when handoffKey is set
 
 	counters        map[counterKey]counter
 	recent          recentCounters   // the counters counted last: see count
@@ -99,6 +100,9 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 			return p.refuse(fmt.Sprintf("environment variable %s: must be at least %d bytes", identity.KeyEnv, identity.MinKeyLen))
 		}
 		p.handoffKey = []byte(key)
+		if p.verifier, err = identity.NewVerifier(p.handoffKey); err != nil {
+			return p.refuse(fmt.Sprintf("environment variable %s: %v", identity.KeyEnv, err))
+		}
 	}
 	p.body, _ = pol.(policy.RequestBodyPolicy)
 	p.response, _ = pol.(policy.ResponsePolicy)
