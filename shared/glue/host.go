@@ -19,6 +19,7 @@ type host struct {
 	plugin string
 	vm     *vmContext // its clock is chosen at VM start, possibly after this host was created
 	caps   policy.Capabilities
+	memo   propertyMemo // the requests' string properties (hostProperties.PropertyString)
 }
 
 func (h *host) Now() time.Time { return h.vm.clock() }
@@ -157,16 +158,63 @@ func (h *host) Fetch(req policy.FetchRequest, done func(policy.FetchResponse, er
 }
 
 func (h *host) Property(path ...string) ([]byte, bool) {
-	return hostProperties{caps: &h.caps}.Property(path...)
+	return hostProperties{h}.Property(path...)
 }
 
 // hostProperties implements policy.Properties with proxy_get_property. Properties the host is
 // known to lack are answered "absent" without a call: ngx_wasm_module logs an error or an alert
 // for each read of them (route_name, the peer-certificate properties).
-type hostProperties struct{ caps *policy.Capabilities }
+// One pointer, so that a request's Properties interface value allocates nothing.
+type hostProperties struct{ h *host }
+
+// PropertyString is Property as a string (policy.StringProperties): the value answered last
+// for the same path when the bytes are the same, so a repeated address or protocol allocates
+// nothing.
+func (hp hostProperties) PropertyString(path ...string) (string, bool) {
+	v, ok := hp.Property(path...)
+	if !ok {
+		return "", false
+	}
+	return hp.h.memo.intern(path, v), true
+}
+
+// propertyMemo is the last string value of each of a few property paths (one or two parts,
+// as Request reads them), per plugin. Entries are replaced oldest first.
+type propertyMemo struct {
+	entries [4]struct {
+		path  [2]string
+		value string
+	}
+	next int
+}
+
+// intern returns v as a string: the remembered one when it has v's bytes, else a new one, then
+// remembered for path.
+func (m *propertyMemo) intern(path []string, v []byte) string {
+	if len(path) == 0 || len(path) > 2 {
+		return string(v)
+	}
+	second := ""
+	if len(path) == 2 {
+		second = path[1]
+	}
+	for i := range m.entries {
+		e := &m.entries[i]
+		if e.path[0] == path[0] && e.path[1] == second {
+			if string(v) != e.value { // the comparison copies nothing
+				e.value = string(v)
+			}
+			return e.value
+		}
+	}
+	e := &m.entries[m.next]
+	m.next = (m.next + 1) % len(m.entries)
+	e.path, e.value = [2]string{path[0], second}, string(v)
+	return e.value
+}
 
 func (hp hostProperties) Property(path ...string) ([]byte, bool) {
-	if hp.caps.Kind == policy.HostNginx {
+	if hp.h.caps.Kind == policy.HostNginx {
 		if nginxLacks(path) {
 			return nil, false
 		}

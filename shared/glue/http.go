@@ -104,7 +104,7 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		pairs = c.stripHandoffHeader(pairs)
 	}
 	c.req, c.sent = &c.request, pairs
-	policy.InitRequest(c.req, pairs, hostProperties{caps: &c.p.host.caps}, c.p)
+	policy.InitRequest(c.req, pairs, hostProperties{c.p.host}, c.p)
 	c.req.SetPathOptions(c.p.env.Paths.Options())
 	c.useRawPath()
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)

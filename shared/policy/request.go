@@ -42,6 +42,25 @@ type Properties interface {
 	Property(path ...string) (value []byte, ok bool)
 }
 
+// StringProperties is implemented by Properties that answer a property as a string without
+// allocating one when the value is the one they answered last for the path (the glue's: an
+// address, a protocol, a route repeat from request to request, and in Go on Wasm a string's
+// allocation and the collection it brings cost more than the read). Request uses it for the
+// properties it keeps as strings.
+type StringProperties interface {
+	PropertyString(path ...string) (value string, ok bool)
+}
+
+// propertyString reads the property at path as a string, through StringProperties when props
+// implements it.
+func propertyString(props Properties, path []string) (string, bool) {
+	if sp, ok := props.(StringProperties); ok {
+		return sp.PropertyString(path...)
+	}
+	v, ok := props.Property(path...)
+	return string(v), ok
+}
+
 // The property paths a Request reads, built once: a variadic argument to an interface method
 // would otherwise be allocated on every read.
 var (
@@ -266,8 +285,8 @@ func (r *Request) Protocol() string {
 	if r.loaded&loadedProtocol == 0 {
 		r.loaded |= loadedProtocol
 		if r.props != nil {
-			if v, ok := r.props.Property(propRequestProtocol...); ok {
-				r.protocol = string(v)
+			if v, ok := propertyString(r.props, propRequestProtocol); ok {
+				r.protocol = v
 			}
 		}
 	}
@@ -283,8 +302,8 @@ func (r *Request) SourceAddress() string {
 	if r.loaded&loadedSource == 0 {
 		r.loaded |= loadedSource
 		if r.props != nil {
-			if v, ok := r.props.Property(propSourceAddress...); ok {
-				r.source = string(v)
+			if v, ok := propertyString(r.props, propSourceAddress); ok {
+				r.source = v
 			}
 		}
 	}
@@ -308,10 +327,10 @@ func (r *Request) Route() string {
 	if r.loaded&loadedRoute == 0 {
 		r.loaded |= loadedRoute
 		if r.props != nil {
-			if v, ok := r.props.Property(propXDSRouteName...); ok {
-				r.route = string(v)
-			} else if v, ok := r.props.Property(propRouteName...); ok {
-				r.route = string(v)
+			if v, ok := propertyString(r.props, propXDSRouteName); ok {
+				r.route = v
+			} else if v, ok := propertyString(r.props, propRouteName); ok {
+				r.route = v
 			}
 		}
 	}
