@@ -91,7 +91,9 @@ func (p *pluginContext) LoadIdentity(req *policy.Request) *policy.Identity {
 	if _, rest, ok := strings.Cut(v, "."); ok { // "v1.<iat>.<payload>.<mac>", verified above
 		if iat, _, ok := strings.Cut(rest, "."); ok {
 			if n, err := strconv.ParseInt(iat, 10, 64); err == nil {
-				ic.rememberHeader(string(binding), verifiedHeader{raw: v, id: id, iat: n})
+				// A copy: v shares the host's header map, whose memory chunk it would keep
+				// alive for as long as it is remembered (hostalloc.go).
+				ic.rememberHeader(string(binding), verifiedHeader{raw: strings.Clone(v), id: id, iat: n})
 			}
 		}
 	}

@@ -243,7 +243,9 @@ func (v *Verifier) Verify(value string, now time.Time, binding string) (*policy.
 	if err != nil {
 		return nil, err
 	}
-	last.signed, last.after, last.id, last.iat = signed, after, id, iat
+	// A copy: value may share a buffer of the caller's (a host's header map) that the Verifier
+	// would otherwise keep alive.
+	last.signed, last.after, last.id, last.iat = strings.Clone(signed), after, id, iat
 	return id, nil
 }
 
