@@ -293,7 +293,7 @@ func (c *evalCtx) peer() *policy.PeerIdentity {
 func (c *evalCtx) directIP() netip.Addr {
 	if c.loaded&loadedDirect == 0 {
 		c.loaded |= loadedDirect
-		c.direct = parseHostPort(c.req.SourceAddress())
+		c.direct = c.p.lastDirect.parse(c.req.SourceAddress())
 	}
 	return c.direct
 }

@@ -44,7 +44,7 @@ func foldedPath(m strMatcher) strMatcher {
 	}
 	if m.re != nil {
 		if re, err := regexp.Compile("(?i)" + m.re.String()); err == nil {
-			m.re = re
+			m.setRegexp(re)
 		}
 	}
 	return m

@@ -88,6 +88,7 @@ type Policy struct {
 	// time (policy.Policy's contract), so the context is reused instead of allocated.
 	scratch    evalCtx
 	lastClaims claimsCheck // see evalCtx.claims
+	lastDirect addrMemo    // see evalCtx.directIP
 
 	clock         policy.Clock
 	defaultDetail map[string]string // shadow deny over a default allow

@@ -25,7 +25,14 @@ type strMatcher struct {
 	s          string
 	ignoreCase bool
 	re         *regexp.Regexp
+	rePrefix   string   // re.LiteralPrefix(): every match starts with it (see match)
 	tmpl       []string // template segments ("*" one segment, "**" the rest)
+}
+
+// setRegexp makes re the matcher's regexp, with its literal prefix.
+func (m *strMatcher) setRegexp(re *regexp.Regexp) {
+	m.re = re
+	m.rePrefix, _ = re.LiteralPrefix()
 }
 
 // maxPattern bounds a configured string or regex.
@@ -75,7 +82,7 @@ func (c *compiler) str(path string, s *StringSpec, allowTemplate bool) strMatche
 			c.add(sub, "invalid regex: %v", err)
 			return strMatcher{op: opExact, s: "\x00never"}
 		}
-		m.re = re
+		m.setRegexp(re)
 	case opTemplate:
 		if !allowTemplate {
 			c.add(sub, "template is only allowed for paths")
@@ -139,7 +146,10 @@ func (m *strMatcher) match(v string) bool {
 		}
 		return false
 	case opRegex:
-		return m.re.MatchString(v)
+		// A value without the literal prefix every match starts with cannot match: answered
+		// without the regexp machine, whose setup alone was about 2 µs per call in Go on Wasm
+		// (nginx, full.json's path regex on every other path).
+		return strings.HasPrefix(v, m.rePrefix) && m.re.MatchString(v)
 	case opTemplate:
 		return matchTemplate(m.tmpl, v, m.ignoreCase)
 	}
