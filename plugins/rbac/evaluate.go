@@ -59,7 +59,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	*c = evalCtx{p: p, req: req, path: path}
 	defer func() { *c = evalCtx{} }() // keep nothing of the request
 	var enfDeny, shDeny, enfAllow, shAllow, logged *rule
-	for _, r := range p.deny.candidates(c.path) {
+	for _, r := range p.deny.candidates(c) {
 		if r.shadow {
 			if shDeny == nil && c.denyMatch(r) {
 				shDeny = r
@@ -73,7 +73,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	}
 	unavailable := enfDeny != nil && c.unavailable
 	if enfDeny == nil {
-		for _, r := range p.allow.candidates(c.path) {
+		for _, r := range p.allow.candidates(c) {
 			if r.shadow {
 				if shAllow == nil && shDeny == nil && c.grants(r) {
 					shAllow = r
@@ -86,7 +86,7 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 			}
 		}
 	}
-	for _, r := range p.log.candidates(c.path) {
+	for _, r := range p.log.candidates(c) {
 		if r.m.match(c) {
 			logged = r
 			break

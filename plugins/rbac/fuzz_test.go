@@ -60,6 +60,8 @@ func FuzzParse(f *testing.F) {
 func FuzzEvaluate(f *testing.F) {
 	spec := `{"trustedProxyHops":2,"trustedProxies":["10.0.0.0/8","::1/128"],` + rolesSpec + `,"device":{"classes":["managed"],"userAgent":[{"class":"mobile","contains":["iPhone"]}]},"rules":[
 	 {"id":"d","action":"DENY","principals":[{"remoteIp":["192.0.2.0/24"]}],"permissions":[{"any":true}]},
+	 {"id":"hd","action":"DENY","principals":[{"header":{"name":"x-k","exact":"deny"}}],"permissions":[{"or":[{"host":{"suffix":".evil.example"}},{"host":{"exact":"kube.example"}}]}]},
+	 {"id":"ha","action":"ALLOW","principals":[{"any":true}],"permissions":[{"host":{"suffix":".ok.example"}}]},
 	 {"id":"staff","action":"ALLOW","roles":["reader","admin"],"conditions":[{"device":["managed","mobile"]}]},
 	 {"id":"p","action":"ALLOW","principals":[{"or":[{"peer":{"uriSan":{"prefix":"spiffe://"}}},{"claim":{"path":"a.b","prefix":"x"}},{"header":{"name":"x-k","regex":"[a-z]+"}}]}],
 	  "permissions":[{"and":[{"host":{"suffix":".example"}},{"port":[443,8443]},{"path":{"template":"/u/*/o/**"}}]}],
@@ -72,6 +74,9 @@ func FuzzEvaluate(f *testing.F) {
 	f.Add("", "", "", "", "", "", `{"realm_access":{"roles":[1,{"x":[]},null]}}`, "")
 	f.Add("GET", "/u/x/o/y", "b.example", "", "192.0.2.1:1", "abc", `{"amr":["mfa"],"auth_time":1767225590}`, "")
 	f.Add("GET", "/U/x/o/..;/%2Fy.", "B.example.:443", "", "10.0.0.1:1", "", "{}", "")
+	f.Add("GET", "/", "\u212aube.example", "", "10.0.0.1:1", "deny", "{}", "")
+	f.Add("GET", "/", "X.Evil.Example.:80", "", "10.0.0.1:1", "deny", "{}", "")
+	f.Add("GET", "/", "a.ok.example", "", "10.0.0.1:1", "", "{}", "")
 	f.Fuzz(func(t *testing.T, method, path, authority, xff, source, sub, claims, device string) {
 		r := rq{method: method, path: path, authority: authority, source: source,
 			headers: [][2]string{{"x-forwarded-for", xff}, {"x-device-class", device}, {"user-agent", device}, {"x-k", sub}},

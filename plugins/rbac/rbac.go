@@ -116,6 +116,7 @@ type rule struct {
 	action string
 	shadow bool
 	m      matcher
+	order  int // the rule's place among its action's rules (ruleList.build)
 	// Audit details, built once: see decide.
 	enforcedDetail, shadowAllowDetail, logDetail map[string]string
 }

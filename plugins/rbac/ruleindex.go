@@ -1,26 +1,46 @@
 package rbac
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmward/wasmward/shared/pathnorm"
 )
 
-// The rule index skips rules that cannot match a request's path. At Parse, each rule gets a
-// necessary condition from its permissions: the set of first path segments it can match
-// ("/orders/7" has first segment "orders"), derived from literal exact / prefix / template
-// paths; a rule whose permissions do not pin the first segment is unconstrained. A request
-// then walks only the rules of its first segment, in config order, so the evaluation order and
-// every decision are exactly those of walking all rules (TestRuleIndexAgreesWithFullScan).
+// The rule index skips rules that cannot match a request. At Parse, each rule gets a necessary
+// condition from its permissions (which every rule evaluates first, before any principal or
+// condition):
+//   - the set of first path segments it can match ("/orders/7" has first segment "orders"),
+//     derived from literal exact / prefix / template paths;
+//   - else the hosts it can match, from exact hosts and suffixes that start at a label
+//     (".tenant-7.example"): a request's normalized host names the rules its host can match;
+//   - else none: the rule is unconstrained.
+//
+// A request then walks only its first segment's rules, the rules its host names and the
+// unconstrained ones, in config order, so the evaluation order and every decision are exactly
+// those of walking all rules (TestRuleIndexAgreesWithFullScan, FuzzEvaluate).
 
 // maxIndexEntries bounds the index's memory; past it, every request walks every rule.
 const maxIndexEntries = 1 << 16
 
-// ruleList is one action's rules in config order, with their first-segment index.
+// ruleList is one action's rules in config order, with their index.
 type ruleList struct {
 	all   []*rule
-	bySeg map[string][]*rule // first segment → candidate rules; nil: no index
-	other []*rule            // unconstrained rules: for segments no rule names
+	bySeg map[string][]*rule // first segment → candidate rules (host-pinned ones aside); nil: no index
+	other []*rule            // rules pinned by neither segment nor host: for segments no rule names
+	// hosts holds the rules pinned by their host, nil when none is. hits and merged are the
+	// host-pinned rules and the candidates of the request being evaluated (withHostRules).
+	hosts        *hostIndex
+	hits, merged []*rule
+}
+
+// hostIndex finds the rules whose permissions pin the host: exact hosts, and suffixes that
+// start with a dot, by their number of labels.
+type hostIndex struct {
+	exact    map[string][]*rule
+	suffix   map[string][]*rule
+	suffixes []int   // the dot counts of the suffixes, each once
+	all      []*rule // every rule pinned by its host, in config order
 }
 
 // build computes the index once all rules are added.
@@ -28,28 +48,35 @@ func (l *ruleList) build() {
 	type constraint struct {
 		segs []string
 		ok   bool
+		host bool // pinned by its host instead
 	}
 	cons := make([]constraint, len(l.all))
 	segSet := map[string]bool{}
+	var hosts hostIndex
+	var other []*rule
 	for i, r := range l.all {
+		r.order = i
 		segs, ok := firstSegments(r.m)
-		cons[i] = constraint{segs, ok}
-		if !ok {
-			l.other = append(l.other, r)
+		cons[i] = constraint{segs: segs, ok: ok, host: !ok && hosts.add(r)}
+		if !ok && !cons[i].host {
+			other = append(other, r)
 		}
 		for _, s := range segs {
 			segSet[s] = true
 		}
 	}
-	if len(segSet)*len(l.other) > maxIndexEntries {
-		l.other = nil
+	if len(segSet)*len(other) > maxIndexEntries {
 		return
 	}
+	if hosts.exact != nil {
+		l.hosts = &hosts
+	}
+	l.other = other
 	l.bySeg = make(map[string][]*rule, len(segSet))
 	for s := range segSet {
 		var list []*rule
 		for i, r := range l.all {
-			if !cons[i].ok || contains(cons[i].segs, s) {
+			if cons[i].ok && contains(cons[i].segs, s) || !cons[i].ok && !cons[i].host {
 				list = append(list, r)
 			}
 		}
@@ -57,22 +84,175 @@ func (l *ruleList) build() {
 	}
 }
 
-// candidates returns the rules that may match a request whose path is path.
-func (l *ruleList) candidates(path string) []*rule {
+// candidates returns the rules that may match the request c evaluates, in config order.
+func (l *ruleList) candidates(c *evalCtx) []*rule {
 	if l.bySeg == nil {
 		return l.all
 	}
-	if len(path) == 0 || path[0] != '/' {
-		return l.other // every constrained rule needs a path starting with /
+	list := l.other // every segment-pinned rule needs a path starting with /
+	if path := c.path; len(path) > 0 && path[0] == '/' {
+		seg := path[1:]
+		if i := strings.IndexByte(seg, '/'); i >= 0 {
+			seg = seg[:i]
+		}
+		if s, ok := l.bySeg[seg]; ok {
+			list = s
+		}
 	}
-	seg := path[1:]
-	if i := strings.IndexByte(seg, '/'); i >= 0 {
-		seg = seg[:i]
-	}
-	if list, ok := l.bySeg[seg]; ok {
+	if l.hosts == nil {
 		return list
 	}
-	return l.other
+	return l.withHostRules(list, c.req.NormalizedHost())
+}
+
+// add pins r by the hosts its permissions can match; false when they do not pin it.
+func (h *hostIndex) add(r *rule) bool {
+	exact, suffix, ok := hostPins(r.m)
+	if !ok {
+		return false
+	}
+	if h.exact == nil {
+		h.exact, h.suffix = map[string][]*rule{}, map[string][]*rule{}
+	}
+	h.all = append(h.all, r)
+	for _, s := range exact {
+		if !containsRule(h.exact[s], r) {
+			h.exact[s] = append(h.exact[s], r)
+		}
+	}
+	for _, s := range suffix {
+		if !containsRule(h.suffix[s], r) {
+			h.suffix[s] = append(h.suffix[s], r)
+		}
+		if n := strings.Count(s, "."); !slices.Contains(h.suffixes, n) {
+			h.suffixes = append(h.suffixes, n)
+		}
+	}
+	return true
+}
+
+// withHostRules returns list with the rules host pins added, in config order: list itself when
+// host pins none, else l.merged, rebuilt (a Policy evaluates one request at a time). A host with
+// a byte outside ASCII pins every host-pinned rule: strings.EqualFold, which host matchers use,
+// folds some multi-byte runes to ASCII letters (the Kelvin sign to k), so "\u212aube.example"
+// matches the exact host "kube.example", and no lookup by bytes finds that.
+func (l *ruleList) withHostRules(list []*rule, host string) []*rule {
+	h := l.hosts
+	hits := l.hits[:0]
+	if isASCII(host) {
+		hits = appendNew(hits, h.exact[host])
+		for _, dots := range h.suffixes {
+			if s, ok := labelSuffix(host, dots); ok {
+				hits = appendNew(hits, h.suffix[s])
+			}
+		}
+	} else {
+		hits = append(hits, h.all...)
+	}
+	l.hits = hits
+	if len(hits) == 0 {
+		return list
+	}
+	slices.SortFunc(hits, func(a, b *rule) int { return a.order - b.order })
+	out := l.merged[:0]
+	for len(list) > 0 || len(hits) > 0 { // two lists in config order, merged
+		if len(hits) == 0 || len(list) > 0 && list[0].order < hits[0].order {
+			out, list = append(out, list[0]), list[1:]
+		} else {
+			out, hits = append(out, hits[0]), hits[1:]
+		}
+	}
+	l.merged = out
+	return out
+}
+
+// appendNew appends the rules of rs that list does not hold yet.
+func appendNew(list, rs []*rule) []*rule {
+	for _, r := range rs {
+		if !containsRule(list, r) {
+			list = append(list, r)
+		}
+	}
+	return list
+}
+
+// labelSuffix is host from its dots-th last dot on (".b.c" for "a.b.c" and 2); false when host
+// has fewer dots. A host ends with a suffix of that many dots that starts with a dot exactly
+// when this is the suffix.
+func labelSuffix(host string, dots int) (string, bool) {
+	i := len(host)
+	for ; dots > 0; dots-- {
+		if i = strings.LastIndexByte(host[:i], '.'); i < 0 {
+			return "", false
+		}
+	}
+	return host[i:], true
+}
+
+// hostPins returns the exact hosts and the label suffixes m can match, ok=false when m does not
+// pin the host.
+func hostPins(m matcher) (exact, suffix []string, ok bool) {
+	switch m := m.(type) {
+	case hostMatcher:
+		return hostPin(&m.m)
+	case roleGrant:
+		return hostPins(m.perms)
+	case andMatcher: // any pinned conjunct is a necessary condition
+		for _, sub := range m {
+			if e, s, ok := hostPins(sub); ok {
+				return e, s, true
+			}
+		}
+		return nil, nil, false
+	case orMatcher: // every alternative must be pinned
+		for _, sub := range m {
+			e, s, ok := hostPins(sub)
+			if !ok {
+				return nil, nil, false
+			}
+			exact, suffix = append(exact, e...), append(suffix, s...)
+		}
+		return exact, suffix, len(m) > 0
+	}
+	return nil, nil, false
+}
+
+// hostPin pins an exact host or a suffix starting with a dot, of ASCII. The host
+// matched is the normalized one (policy.Request.NormalizedHost: ASCII lower-cased), and for an
+// ASCII host (see withHostRules) a case-insensitive comparison (strings.EqualFold) with an ASCII
+// pattern holds only for bytes equal but for case: here, for bytes equal.
+func hostPin(m *strMatcher) (exact, suffix []string, ok bool) {
+	for i := 0; i < len(m.s); i++ {
+		if c := m.s[i]; c >= 0x80 || !m.ignoreCase && c >= 'A' && c <= 'Z' {
+			return nil, nil, false
+		}
+	}
+	s := strings.ToLower(m.s) // ASCII: what a case-insensitive pattern matches, lower-cased
+	switch {
+	case m.op == opExact:
+		return []string{s}, nil, true
+	case m.op == opSuffix && strings.HasPrefix(s, "."):
+		return nil, []string{s}, true
+	}
+	return nil, nil, false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func containsRule(list []*rule, r *rule) bool {
+	for _, x := range list {
+		if x == r {
+			return true
+		}
+	}
+	return false
 }
 
 // firstSegments returns the first path segments m can match, ok=false when m does not pin it.
