@@ -26,12 +26,25 @@ const maxIndexEntries = 1 << 16
 // ruleList is one action's rules in config order, with their index.
 type ruleList struct {
 	all   []*rule
-	bySeg map[string][]*rule // first segment → candidate rules (host-pinned ones aside); nil: no index
-	other []*rule            // rules pinned by neither segment nor host: for segments no rule names
-	// hosts holds the rules pinned by their host, nil when none is. hits and merged are the
-	// host-pinned rules and the candidates of the request being evaluated (withHostRules).
-	hosts        *hostIndex
+	bySeg map[string]*segRules // first segment → candidate rules (host-pinned ones aside); nil: no index
+	other []*rule              // rules pinned by neither segment nor host: for segments no rule names
+	// hosts holds the rules pinned by their host, nil when none is.
+	hosts *hostIndex
+	// What the last requests looked up, for the next (a Policy evaluates one request at a
+	// time): in Go on Wasm a string's hash is a slow loop, and consecutive requests mostly
+	// share their first segment and host. lastSeg is bySeg's entry; hits are the rules the host
+	// hitsHost (a copy: the request's strings may point into the host's buffers) pins; merged is
+	// the last candidate list built with them (withHostRules).
+	lastSeg      *segRules
+	hitsHost     string
+	hitsKnown    bool
 	hits, merged []*rule
+}
+
+// segRules is the candidate rules of a first segment.
+type segRules struct {
+	seg   string
+	rules []*rule
 }
 
 // hostIndex finds the rules whose permissions pin the host: exact hosts, and suffixes that
@@ -72,7 +85,7 @@ func (l *ruleList) build() {
 		l.hosts = &hosts
 	}
 	l.other = other
-	l.bySeg = make(map[string][]*rule, len(segSet))
+	l.bySeg = make(map[string]*segRules, len(segSet))
 	for s := range segSet {
 		var list []*rule
 		for i, r := range l.all {
@@ -80,7 +93,7 @@ func (l *ruleList) build() {
 				list = append(list, r)
 			}
 		}
-		l.bySeg[s] = list
+		l.bySeg[s] = &segRules{s, list}
 	}
 }
 
@@ -95,8 +108,10 @@ func (l *ruleList) candidates(c *evalCtx) []*rule {
 		if i := strings.IndexByte(seg, '/'); i >= 0 {
 			seg = seg[:i]
 		}
-		if s, ok := l.bySeg[seg]; ok {
-			list = s
+		if e := l.lastSeg; e != nil && e.seg == seg {
+			list = e.rules
+		} else if e, ok := l.bySeg[seg]; ok {
+			l.lastSeg, list = e, e.rules
 		}
 	}
 	if l.hosts == nil {
@@ -132,28 +147,15 @@ func (h *hostIndex) add(r *rule) bool {
 }
 
 // withHostRules returns list with the rules host pins added, in config order: list itself when
-// host pins none, else l.merged, rebuilt (a Policy evaluates one request at a time). A host with
-// a byte outside ASCII pins every host-pinned rule: strings.EqualFold, which host matchers use,
-// folds some multi-byte runes to ASCII letters (the Kelvin sign to k), so "\u212aube.example"
-// matches the exact host "kube.example", and no lookup by bytes finds that.
+// host pins none, else l.merged, rebuilt (a Policy evaluates one request at a time).
 func (l *ruleList) withHostRules(list []*rule, host string) []*rule {
-	h := l.hosts
-	hits := l.hits[:0]
-	if isASCII(host) {
-		hits = appendNew(hits, h.exact[host])
-		for _, dots := range h.suffixes {
-			if s, ok := labelSuffix(host, dots); ok {
-				hits = appendNew(hits, h.suffix[s])
-			}
-		}
-	} else {
-		hits = append(hits, h.all...)
+	if !l.hitsKnown || host != l.hitsHost {
+		l.hits, l.hitsHost, l.hitsKnown = l.hosts.pinned(l.hits[:0], host), strings.Clone(host), true
 	}
-	l.hits = hits
+	hits := l.hits
 	if len(hits) == 0 {
 		return list
 	}
-	slices.SortFunc(hits, func(a, b *rule) int { return a.order - b.order })
 	out := l.merged[:0]
 	for len(list) > 0 || len(hits) > 0 { // two lists in config order, merged
 		if len(hits) == 0 || len(list) > 0 && list[0].order < hits[0].order {
@@ -164,6 +166,24 @@ func (l *ruleList) withHostRules(list []*rule, host string) []*rule {
 	}
 	l.merged = out
 	return out
+}
+
+// pinned appends to hits the rules host pins, in config order. A host with a byte outside ASCII
+// pins every host-pinned rule: strings.EqualFold, which host matchers use, folds some multi-byte
+// runes to ASCII letters (the Kelvin sign to k), so "\u212aube.example" matches the exact host
+// "kube.example", and no lookup by bytes finds that.
+func (h *hostIndex) pinned(hits []*rule, host string) []*rule {
+	if !isASCII(host) {
+		return append(hits, h.all...)
+	}
+	hits = appendNew(hits, h.exact[host])
+	for _, dots := range h.suffixes {
+		if s, ok := labelSuffix(host, dots); ok {
+			hits = appendNew(hits, h.suffix[s])
+		}
+	}
+	slices.SortFunc(hits, func(a, b *rule) int { return a.order - b.order })
+	return hits
 }
 
 // appendNew appends the rules of rs that list does not hold yet.
