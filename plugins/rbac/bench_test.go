@@ -10,9 +10,12 @@ import (
 )
 
 // benchPolicy benchmarks an n-rule generated policy (see rbac.PolicySpec) against passthrough,
-// in both modes. The request walks every rule and is allowed by the last one. With
-// authenticated, it carries an identity handed off as the host property, which the glue reads
-// and decodes for the plugin (passthrough never reads it).
+// in both modes. The request is allowed by the last rule and matches none before it; with the
+// rule index (ruleindex.go) it is evaluated only against the rules its first segment ("api") and
+// host (example.com) can match: the last one (the generated tenant rules pin hosts under
+// ".svc-<i>.example"; before the host index, the request walked those 25 rules too). With
+// authenticated, it carries an identity handed off as the host property, which the glue reads and
+// decodes for the plugin (passthrough never reads it).
 func benchPolicy(b *testing.B, n int, authenticated bool) {
 	cfg := []byte(`{"apiVersion":"wasmward/v1","plugin":"rbac","spec":` + rbac.PolicySpec(n, authenticated) + `}`)
 	req := harness.Request{

@@ -32,13 +32,14 @@ type ruleList struct {
 	hosts *hostIndex
 	// What the last requests looked up, for the next (a Policy evaluates one request at a
 	// time): in Go on Wasm a string's hash is a slow loop, and consecutive requests mostly
-	// share their first segment and host. lastSeg is bySeg's entry; hits are the rules the host
-	// hitsHost (a copy: the request's strings may point into the host's buffers) pins; merged is
-	// the last candidate list built with them (withHostRules).
-	lastSeg      *segRules
-	hitsHost     string
-	hitsKnown    bool
-	hits, merged []*rule
+	// share their first segment and host. seg is the last first segment (bySeg's own key, or a
+	// copy: the request's strings may point into the host's buffers) with its rules segList;
+	// hits are the rules the host hitsHost (a copy) pins; merged is the last candidate list
+	// built with them (withHostRules).
+	seg, hitsHost       string
+	segList             []*rule
+	segKnown, hitsKnown bool
+	hits, merged        []*rule
 }
 
 // segRules is the candidate rules of a first segment.
@@ -108,11 +109,15 @@ func (l *ruleList) candidates(c *evalCtx) []*rule {
 		if i := strings.IndexByte(seg, '/'); i >= 0 {
 			seg = seg[:i]
 		}
-		if e := l.lastSeg; e != nil && e.seg == seg {
-			list = e.rules
-		} else if e, ok := l.bySeg[seg]; ok {
-			l.lastSeg, list = e, e.rules
+		if !l.segKnown || seg != l.seg {
+			if e, ok := l.bySeg[seg]; ok {
+				l.seg, l.segList = e.seg, e.rules
+			} else {
+				l.seg, l.segList = strings.Clone(seg), l.other
+			}
+			l.segKnown = true
 		}
+		list = l.segList
 	}
 	if l.hosts == nil {
 		return list
