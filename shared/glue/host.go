@@ -168,8 +168,8 @@ func (h *host) Property(path ...string) ([]byte, bool) {
 type hostProperties struct{ h *host }
 
 // PropertyString is Property as a string (policy.StringProperties): the value answered last
-// for the same path when the bytes are the same, so a repeated address or protocol allocates
-// nothing.
+// for the same path when the bytes are the same, else the host's bytes as they are in Go on Wasm
+// (hostString), so no value allocates there, and natively a repeated one does not.
 func (hp hostProperties) PropertyString(path ...string) (string, bool) {
 	v, ok := hp.Property(path...)
 	if !ok {
@@ -188,11 +188,11 @@ type propertyMemo struct {
 	next int
 }
 
-// intern returns v as a string: the remembered one when it has v's bytes, else a new one, then
-// remembered for path.
+// intern returns v, a host result (hostString), as a string: the remembered one when it has
+// v's bytes, else v's, then remembered for path.
 func (m *propertyMemo) intern(path []string, v []byte) string {
 	if len(path) == 0 || len(path) > 2 {
-		return string(v)
+		return hostString(v)
 	}
 	second := ""
 	if len(path) == 2 {
@@ -202,14 +202,14 @@ func (m *propertyMemo) intern(path []string, v []byte) string {
 		e := &m.entries[i]
 		if e.path[0] == path[0] && e.path[1] == second {
 			if string(v) != e.value { // the comparison copies nothing
-				e.value = string(v)
+				e.value = hostString(v)
 			}
 			return e.value
 		}
 	}
 	e := &m.entries[m.next]
 	m.next = (m.next + 1) % len(m.entries)
-	e.path, e.value = [2]string{path[0], second}, string(v)
+	e.path, e.value = [2]string{path[0], second}, hostString(v)
 	return e.value
 }
 

@@ -16,6 +16,10 @@ func setProperty(p propertyPath, value []byte) bool {
 	return proxywasm.SetProperty(p.parts, value) == nil
 }
 
+// hostString is v as a string: a copy, since the test host may keep and change the bytes it
+// returns (the wasip1 build takes the host's copy as it is, hostread_wasip1.go).
+func hostString(v []byte) string { return string(v) }
+
 // readProperty reads the property at path through the SDK.
 func readProperty(path []string) (value []byte, ok bool) {
 	v, err := proxywasm.GetProperty(path)

@@ -56,6 +56,12 @@ func takeHostData() []byte {
 	return unsafe.Slice(data, size)
 }
 
+// hostString is a host result in guest memory as a string, without a copy: the host wrote it
+// into memory the glue's allocator handed out for it (hostalloc.go), which is never handed out
+// again, so its bytes never change while the string points to them. Only for results the
+// caller does not write to.
+func hostString(v []byte) string { return unsafe.String(unsafe.SliceData(v), len(v)) }
+
 // getProperty reads the property at p, as proxywasm.GetProperty(p.parts) does: ok is false when
 // the host reports any status but OK. The value is the host's copy in guest memory.
 func getProperty(p propertyPath) (value []byte, ok bool) { return getRawProperty(p.raw) }
