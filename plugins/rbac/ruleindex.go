@@ -127,7 +127,7 @@ func (l *ruleList) candidates(c *evalCtx) []*rule {
 
 // add pins r by the hosts its permissions can match; false when they do not pin it.
 func (h *hostIndex) add(r *rule) bool {
-	exact, suffix, ok := hostPins(r.m)
+	pins, ok := hostPins(r.m)
 	if !ok {
 		return false
 	}
@@ -135,12 +135,12 @@ func (h *hostIndex) add(r *rule) bool {
 		h.exact, h.suffix = map[string][]*rule{}, map[string][]*rule{}
 	}
 	h.all = append(h.all, r)
-	for _, s := range exact {
+	for _, s := range pins.exact {
 		if !containsRule(h.exact[s], r) {
 			h.exact[s] = append(h.exact[s], r)
 		}
 	}
-	for _, s := range suffix {
+	for _, s := range pins.suffix {
 		if !containsRule(h.suffix[s], r) {
 			h.suffix[s] = append(h.suffix[s], r)
 		}
@@ -214,52 +214,39 @@ func labelSuffix(host string, dots int) (string, bool) {
 	return host[i:], true
 }
 
-// hostPins returns the exact hosts and the label suffixes m can match, ok=false when m does not
-// pin the host.
-func hostPins(m matcher) (exact, suffix []string, ok bool) {
-	switch m := m.(type) {
-	case hostMatcher:
-		return hostPin(&m.m)
-	case roleGrant:
-		return hostPins(m.perms)
-	case andMatcher: // any pinned conjunct is a necessary condition
-		for _, sub := range m {
-			if e, s, ok := hostPins(sub); ok {
-				return e, s, true
-			}
+// hostPinSet is the exact hosts and the label suffixes a matcher can match.
+type hostPinSet struct{ exact, suffix []string }
+
+// hostPins returns the hosts m can match, ok=false when m does not pin the host.
+func hostPins(m matcher) (hostPinSet, bool) {
+	return necessary(m, func(m matcher) (hostPinSet, bool) {
+		if h, ok := m.(hostMatcher); ok {
+			return hostPin(&h.m)
 		}
-		return nil, nil, false
-	case orMatcher: // every alternative must be pinned
-		for _, sub := range m {
-			e, s, ok := hostPins(sub)
-			if !ok {
-				return nil, nil, false
-			}
-			exact, suffix = append(exact, e...), append(suffix, s...)
-		}
-		return exact, suffix, len(m) > 0
-	}
-	return nil, nil, false
+		return hostPinSet{}, false
+	}, func(a, b hostPinSet) hostPinSet {
+		return hostPinSet{append(a.exact, b.exact...), append(a.suffix, b.suffix...)}
+	})
 }
 
 // hostPin pins an exact host or a suffix starting with a dot, of ASCII. The host
 // matched is the normalized one (policy.Request.NormalizedHost: ASCII lower-cased), and for an
 // ASCII host (see withHostRules) a case-insensitive comparison (strings.EqualFold) with an ASCII
 // pattern holds only for bytes equal but for case: here, for bytes equal.
-func hostPin(m *strMatcher) (exact, suffix []string, ok bool) {
+func hostPin(m *strMatcher) (hostPinSet, bool) {
 	for i := 0; i < len(m.s); i++ {
 		if c := m.s[i]; c >= 0x80 || !m.ignoreCase && c >= 'A' && c <= 'Z' {
-			return nil, nil, false
+			return hostPinSet{}, false
 		}
 	}
 	s := strings.ToLower(m.s) // ASCII: what a case-insensitive pattern matches, lower-cased
 	switch {
 	case m.op == opExact:
-		return []string{s}, nil, true
+		return hostPinSet{exact: []string{s}}, true
 	case m.op == opSuffix && strings.HasPrefix(s, "."):
-		return nil, []string{s}, true
+		return hostPinSet{suffix: []string{s}}, true
 	}
-	return nil, nil, false
+	return hostPinSet{}, false
 }
 
 func isASCII(s string) bool {
@@ -282,29 +269,41 @@ func containsRule(list []*rule, r *rule) bool {
 
 // firstSegments returns the first path segments m can match, ok=false when m does not pin it.
 func firstSegments(m matcher) (segs []string, ok bool) {
-	switch m := m.(type) {
-	case pathMatcher:
-		return pathFirstSegment(&m.m)
-	case roleGrant:
-		return firstSegments(m.perms)
-	case andMatcher: // any pinned conjunct is a necessary condition
-		for _, sub := range m {
-			if segs, ok := firstSegments(sub); ok {
-				return segs, true
-			}
+	return necessary(m, func(m matcher) ([]string, bool) {
+		if p, ok := m.(pathMatcher); ok {
+			return pathFirstSegment(&p.m)
 		}
 		return nil, false
-	case orMatcher: // every alternative must be pinned
+	}, func(a, b []string) []string { return append(a, b...) })
+}
+
+// necessary finds in m a necessary condition that leaf finds in a single matcher: one of an
+// and's conjuncts (the first that has one), every alternative of an or (joined), a role's
+// permissions. Negations and everything else have none.
+func necessary[T any](m matcher, leaf func(matcher) (T, bool), join func(a, b T) T) (T, bool) {
+	var none T
+	switch m := m.(type) {
+	case roleGrant:
+		return necessary(m.perms, leaf, join)
+	case andMatcher:
 		for _, sub := range m {
-			s, ok := firstSegments(sub)
-			if !ok {
-				return nil, false
+			if v, ok := necessary(sub, leaf, join); ok {
+				return v, true
 			}
-			segs = append(segs, s...)
 		}
-		return segs, len(m) > 0
+		return none, false
+	case orMatcher:
+		var all T
+		for _, sub := range m {
+			v, ok := necessary(sub, leaf, join)
+			if !ok {
+				return none, false
+			}
+			all = join(all, v)
+		}
+		return all, len(m) > 0
 	}
-	return nil, false
+	return leaf(m)
 }
 
 // pathFirstSegment pins the first segment of a case-sensitive exact, prefix or template path.

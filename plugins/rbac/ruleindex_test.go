@@ -87,9 +87,9 @@ func TestHostPins(t *testing.T) {
 	} {
 		t.Run(tc.perm, func(t *testing.T) {
 			p := mustParse(t, ruleWith("permission", tc.perm))
-			exact, suffix, ok := hostPins(p.allow.all[0].m)
-			if ok != tc.ok || !reflect.DeepEqual(exact, tc.exact) || !reflect.DeepEqual(suffix, tc.suffix) {
-				t.Errorf("hostPins = %q, %q, %v; want %q, %q, %v", exact, suffix, ok, tc.exact, tc.suffix, tc.ok)
+			pins, ok := hostPins(p.allow.all[0].m)
+			if ok != tc.ok || !reflect.DeepEqual(pins.exact, tc.exact) || !reflect.DeepEqual(pins.suffix, tc.suffix) {
+				t.Errorf("hostPins = %q, %q, %v; want %q, %q, %v", pins.exact, pins.suffix, ok, tc.exact, tc.suffix, tc.ok)
 			}
 		})
 	}
