@@ -231,7 +231,7 @@ func hostPins(m matcher) (hostPinSet, bool) {
 
 // hostPin pins an exact host or a suffix starting with a dot, of ASCII. The host
 // matched is the normalized one (policy.Request.NormalizedHost: ASCII lower-cased), and for an
-// ASCII host (see withHostRules) a case-insensitive comparison (strings.EqualFold) with an ASCII
+// ASCII host (see pinned) a case-insensitive comparison (strings.EqualFold) with an ASCII
 // pattern holds only for bytes equal but for case: here, for bytes equal.
 func hostPin(m *strMatcher) (hostPinSet, bool) {
 	for i := 0; i < len(m.s); i++ {
