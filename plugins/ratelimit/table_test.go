@@ -215,4 +215,27 @@ func TestSlotKeys(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { tb.key(7) }); n != 0 {
 		t.Errorf("a remembered key allocates %v times", n)
 	}
+	// Two slots whose keys share a set are both remembered; a third evicts the one used less
+	// recently.
+	var same []uint64
+	for j := uint64(1); len(same) < 2; j++ {
+		if j != 7 && keySet(j) == keySet(7) {
+			same = append(same, j)
+		}
+	}
+	tb.key(same[0])
+	if n := testing.AllocsPerRun(100, func() { tb.key(7); tb.key(same[0]) }); n != 0 {
+		t.Errorf("two keys of one set allocate %v times", n)
+	}
+	cached := func(i uint64) bool {
+		set := tb.keys[keySet(i):][:2]
+		return set[0].ok && set[0].idx == i || set[1].ok && set[1].idx == i
+	}
+	tb.key(same[0])
+	tb.key(7)
+	tb.key(same[1]) // evicts same[0], used before 7
+	if !cached(7) || !cached(same[1]) || cached(same[0]) {
+		t.Errorf("after keys %d, 7, %d of one set: remembered %v, %v, %v; want false, true, true",
+			same[0], same[1], cached(same[0]), cached(7), cached(same[1]))
+	}
 }
