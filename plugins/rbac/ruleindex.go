@@ -136,12 +136,12 @@ func (h *hostIndex) add(r *rule) bool {
 	}
 	h.all = append(h.all, r)
 	for _, s := range pins.exact {
-		if !containsRule(h.exact[s], r) {
+		if !slices.Contains(h.exact[s], r) {
 			h.exact[s] = append(h.exact[s], r)
 		}
 	}
 	for _, s := range pins.suffix {
-		if !containsRule(h.suffix[s], r) {
+		if !slices.Contains(h.suffix[s], r) {
 			h.suffix[s] = append(h.suffix[s], r)
 		}
 		if n := strings.Count(s, "."); !slices.Contains(h.suffixes, n) {
@@ -194,7 +194,7 @@ func (h *hostIndex) pinned(hits []*rule, host string) []*rule {
 // appendNew appends the rules of rs that list does not hold yet.
 func appendNew(list, rs []*rule) []*rule {
 	for _, r := range rs {
-		if !containsRule(list, r) {
+		if !slices.Contains(list, r) {
 			list = append(list, r)
 		}
 	}
@@ -256,15 +256,6 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-func containsRule(list []*rule, r *rule) bool {
-	for _, x := range list {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // firstSegments returns the first path segments m can match, ok=false when m does not pin it.
