@@ -1,6 +1,7 @@
 package rbac
 
 import (
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // wasip1 has no zoneinfo files: embed the IANA database
@@ -175,13 +176,13 @@ func (m stepUpMatcher) match(c *evalCtx) bool {
 	strong := false
 	if len(m.acr) > 0 {
 		if acr := gjson.Get(claims, "acr"); acr.Type == gjson.String {
-			strong = contains(m.acr, acr.Str)
+			strong = slices.Contains(m.acr, acr.Str)
 		}
 	}
 	if !strong && len(m.amr) > 0 {
 		if amr := gjson.Get(claims, "amr"); amr.IsArray() {
 			amr.ForEach(func(_, el gjson.Result) bool {
-				strong = el.Type == gjson.String && contains(m.amr, el.Str)
+				strong = el.Type == gjson.String && slices.Contains(m.amr, el.Str)
 				return !strong
 			})
 		}
@@ -196,13 +197,4 @@ func (m stepUpMatcher) match(c *evalCtx) bool {
 	}
 	age := now.Unix() - int64(at.Num)
 	return age >= -60 && age <= m.maxAge // up to a minute of clock skew
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,20 +147,11 @@ func (c *evalCtx) untrustedHeaders() []string {
 		default:
 			continue
 		}
-		if !containsName(out, h.Name) {
+		if !slices.Contains(out, h.Name) {
 			out = append(out, h.Name)
 		}
 	}
 	return out
-}
-
-func containsName(list []string, name string) bool {
-	for _, s := range list {
-		if s == name {
-			return true
-		}
-	}
-	return false
 }
 
 // denyMatch matches a DENY rule, failing closed: a rule that needed a fact the host cannot give

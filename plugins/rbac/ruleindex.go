@@ -90,7 +90,7 @@ func (l *ruleList) build() {
 	for s := range segSet {
 		var list []*rule
 		for i, r := range l.all {
-			if cons[i].ok && contains(cons[i].segs, s) || !cons[i].ok && !cons[i].host {
+			if cons[i].ok && slices.Contains(cons[i].segs, s) || !cons[i].ok && !cons[i].host {
 				list = append(list, r)
 			}
 		}
