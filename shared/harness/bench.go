@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -55,15 +56,21 @@ func Bench(b *testing.B, def policy.Definition, cfg []byte, reqs ...Request) {
 	}
 }
 
-// pairBlocks is how many blocks of requests benchPair splits a run into, per role, and
-// pairWarmup how many requests each block's host serves before it is measured (Alternate).
+// pairBlocks is how many blocks of requests benchPair splits a run into, per role, with at least
+// pairBlockMin requests each (fewer blocks for a short run: b.N's calibration rounds would
+// otherwise start a host and warm it up per request), and pairWarmup how many requests each
+// block's host serves before it is measured (Alternate). A hundred pairs make the median of their
+// ratios (blockRatio) steady: pass-through against itself read 0.996-1.003 in six runs, against
+// 0.90-1.20 with twenty.
 const (
-	pairBlocks = 20
-	pairWarmup = 1000
+	pairBlocks   = 100
+	pairBlockMin = 200
+	pairWarmup   = 1000
 )
 
 // benchPair measures def against the baseline in alternating blocks of the same requests
-// (Alternate), pairBlocks blocks each, where a baseline measured in a sub-benchmark of its own,
+// (Alternate), up to pairBlocks blocks each, and reports the median of the pairs' p50 ratios as
+// block-ratio (blockRatio), where a baseline measured in a sub-benchmark of its own,
 // before the plugin, differed from it by up to half (passthrough against itself read 0.71 and
 // 1.50; bursts on this machine slow a block of a host by as much). Only the plugin's blocks
 // count in ns/op and allocs/op; the baseline's latency is reported as base-p50-ns and
@@ -76,22 +83,28 @@ func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next 
 		}
 		return MustStart(b, mode, Baseline, BaselineConfig), nil
 	}
-	var samples [2][]time.Duration // the baseline's, the plugin's
+	var samples [2][]time.Duration  // the baseline's, the plugin's
+	var blockP50 [2][]time.Duration // each block's p50, by role, in block order
 	b.ResetTimer()
 	b.StopTimer()
-	_ = Alternate(b.N, pairBlocks, start, next, func(role int, h *Host, first, last int) {
+	_ = Alternate(b.N, min(pairBlocks, b.N/pairBlockMin), start, next, func(role int, h *Host, first, last int) {
 		if role == 1 {
 			b.StartTimer()
 		}
+		from := len(samples[role])
 		for i := first; i < last; i++ {
 			t0 := time.Now()
 			h.Do(next(i))
 			samples[role] = append(samples[role], time.Since(t0))
 		}
 		b.StopTimer()
+		blockP50[role] = append(blockP50[role], median(samples[role][from:]))
 	})
 	reportPercentiles(b, samples[1], "")
 	reportPercentiles(b, samples[0], "base-")
+	if r, ok := blockRatio(blockP50[1], blockP50[0]); ok {
+		b.ReportMetric(r, "block-ratio")
+	}
 	if mode == Wasm && b.N >= HeapRequests/10 {
 		h := MustStart(b, mode, def, cfg, Options{FreshVM: true})
 		for i := range b.N { // as many requests before as BenchHost's host has served
@@ -108,7 +121,9 @@ func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next 
 // machine's speed during the run moves both alike. The emulator holds one host at a time, so each
 // block of each role runs on a host of its own from start(role), which serves pairWarmup requests
 // from next (a new plugin context fills its caches) before block(role, h, first, last) serves the
-// indexes first..last-1, and is closed after. Hosts started on a module's shared VM (Options
+// indexes first..last-1, and is closed after. Before each block the test process's own garbage
+// is collected (runtime.GC, native code: the guest's heap is its VM's): a collection of the
+// emulator's heap on the other core during a block slowed that block, a cost of neither role. Hosts started on a module's shared VM (Options
 // without FreshVM) keep it between blocks: before the first block, each role's VM is warmed up
 // (warmUp). Alternate stops at the first error of start.
 func Alternate(n, blocks int, start func(role int) (*Host, error), next func(i int) Request, block func(role int, h *Host, first, last int)) error {
@@ -132,6 +147,7 @@ func Alternate(n, blocks int, start func(role int) (*Host, error), next func(i i
 			for i := range pairWarmup {
 				h.Do(next(i))
 			}
+			runtime.GC()
 			block(role, h, first, last)
 			h.Close()
 		}
@@ -172,6 +188,39 @@ func BenchHost(b *testing.B, h *Host, next func(i int) Request) {
 	if h.Mode == Wasm && b.N >= HeapRequests/10 {
 		reportHeap(b, h, next, b.N)
 	}
+}
+
+// blockRatio is the median, over the blocks of a pair of runs (Alternate), of the plugin
+// block's p50 over the baseline block's p50 run next to it. A burst of the machine's other load,
+// or a collection of the test process's own heap on the other core, slows a whole block (1,000
+// requests take a few milliseconds): pooled, a few such blocks of one role moved the ratio of the
+// two roles' p50s by up to a quarter (pass-through against itself read 0.77 to 1.05 in four runs
+// on 2026-12-06); the median of the pairs' ratios drops them. false without a pair.
+func blockRatio(plugin, baseline []time.Duration) (float64, bool) {
+	ratios := make([]float64, 0, len(plugin))
+	for k := range min(len(plugin), len(baseline)) {
+		if baseline[k] > 0 {
+			ratios = append(ratios, float64(plugin[k])/float64(baseline[k]))
+		}
+	}
+	if len(ratios) == 0 {
+		return 0, false
+	}
+	slices.Sort(ratios)
+	n := len(ratios)
+	if n%2 == 1 {
+		return ratios[n/2], true
+	}
+	return (ratios[n/2-1] + ratios[n/2]) / 2, true
+}
+
+// median is the median of samples (sorted in place), 0 for none.
+func median(samples []time.Duration) time.Duration {
+	if len(samples) == 0 {
+		return 0
+	}
+	slices.Sort(samples)
+	return samples[len(samples)/2]
 }
 
 // reportPercentiles reports the p50 and p99 of samples as <prefix>p50-ns and <prefix>p99-ns.
