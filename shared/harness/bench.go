@@ -123,9 +123,10 @@ func benchPair(b *testing.B, mode Mode, def policy.Definition, cfg []byte, next 
 // from next (a new plugin context fills its caches) before block(role, h, first, last) serves the
 // indexes first..last-1, and is closed after. Before each block the test process's own garbage
 // is collected (runtime.GC, native code: the guest's heap is its VM's): a collection of the
-// emulator's heap on the other core during a block slowed that block, a cost of neither role. Hosts started on a module's shared VM (Options
-// without FreshVM) keep it between blocks: before the first block, each role's VM is warmed up
-// (warmUp). Alternate stops at the first error of start.
+// emulator's heap on the other core during a block slowed that block, a cost of neither role.
+// Hosts started on a module's shared VM (Options without FreshVM) keep it between blocks: before
+// the first block, each role's VM is warmed up (warmUp). Alternate stops at the first error of
+// start.
 func Alternate(n, blocks int, start func(role int) (*Host, error), next func(i int) Request, block func(role int, h *Host, first, last int)) error {
 	for role := range 2 {
 		h, err := start(role)
@@ -192,7 +193,7 @@ func BenchHost(b *testing.B, h *Host, next func(i int) Request) {
 
 // blockRatio is the median, over the blocks of a pair of runs (Alternate), of the plugin
 // block's p50 over the baseline block's p50 run next to it. A burst of the machine's other load,
-// or a collection of the test process's own heap on the other core, slows a whole block (1,000
+// or a collection of the test process's own heap on the other core, slows a whole block (its
 // requests take a few milliseconds): pooled, a few such blocks of one role moved the ratio of the
 // two roles' p50s by up to a quarter (pass-through against itself read 0.77 to 1.05 in four runs
 // on 2026-12-06); the median of the pairs' ratios drops them. false without a pair.
