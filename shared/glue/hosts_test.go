@@ -71,6 +71,8 @@ func TestNginxEditsOfRepeatedHeaders(t *testing.T) {
 		{"removed header sent twice", [][2]string{{"x-remove-me", "1"}, {"x-remove-me", "2"}}, 400},
 		{"removed header sent twice, cases differ", [][2]string{{"X-Remove-Me", "1"}, {"x-remove-me", "2"}}, 400},
 		{"set header sent twice", [][2]string{{"x-probe-set", "a"}, {"X-Probe-Set", "b"}}, 400},
+		{"set header sent twice, once with a rune folding to s", [][2]string{{"x-probe-set", "a"}, {"x-probe-ſet", "b"}}, 400},
+		{"set header sent once, other names repeated", [][2]string{{"x-probe-set", "a"}, {"accept", "1"}, {"Accept", "2"}}, 200},
 		{"removed header sent once", [][2]string{{"x-remove-me", "1"}}, 200},
 		{"edited headers absent", nil, 200},
 	} {
