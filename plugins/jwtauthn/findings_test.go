@@ -68,6 +68,8 @@ func TestFinding8_AllTokenSourcesChecked(t *testing.T) {
 			Want: harness.Expect{Status: 200, ForwardedAbsent: []string{"authorization", "x-user"}}},
 
 		// Benign controls.
+		{Name: "control: one bearer token, nothing else that can hold one", Request: harness.Request{Path: "/orders", Headers: [][2]string{bearer(good), {"accept", "application/json"}}},
+			Want: harness.Expect{Status: 200, Forwarded: map[string]string{":path": "/orders", "authorization": "Bearer " + good, "x-user": "alice"}}},
 		{Name: "control: one bearer token", Request: harness.Request{Path: "/orders?page=2", Headers: [][2]string{bearer(good), {"cookie", "theme=dark"}}},
 			Want: harness.Expect{Status: 200, Forwarded: map[string]string{":path": "/orders?page=2", "cookie": "theme=dark", "authorization": "Bearer " + good, "x-user": "alice"}}},
 		{Name: "control: the same token in header, query and cookie", Request: harness.Request{Path: "/orders?access_token=" + good, Headers: [][2]string{bearer(good), {"cookie", "at=" + good}}},

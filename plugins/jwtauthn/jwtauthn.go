@@ -53,6 +53,7 @@ var Definition = policy.Definition{Name: "jwtauthn", Schema: schema, Parse: Pars
 type Policy struct {
 	providers    []*provider
 	rules        []*rule
+	hostRules    bool // a rule matches on hosts: requests' hosts are normalized
 	cache        *tokenCache
 	noKeysStatus int
 	strip        []string     // claim and payload headers of every provider: always removed first
@@ -132,7 +133,9 @@ func Parse(data []byte) (policy.Policy, error) {
 			es.Add(config.JoinPath(path, "id"), "duplicates another rule's id")
 		}
 		ruleIDs[rs.ID] = true
-		pol.rules = append(pol.rules, compileRule(&es, path, rs, byID))
+		r := compileRule(&es, path, rs, byID)
+		pol.rules = append(pol.rules, r)
+		pol.hostRules = pol.hostRules || len(r.hosts) > 0
 	}
 	if err := es.Err(); err != nil {
 		return nil, err
