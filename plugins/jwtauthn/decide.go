@@ -128,9 +128,15 @@ type evalCtx struct {
 // cleared here, or an array an append past buf made, which is dropped (nothing refers to it).
 func (e *evalCtx) reset() {
 	n := len(e.memo)
-	clear(e.buf[:min(n, len(e.buf))])
-	clear(e.results[:min(n, len(e.results))])
-	clear(e.hbuf[:min(len(e.headers), len(e.hbuf))])
+	for i := range min(n, len(e.buf)) {
+		e.buf[i] = memo{}
+	}
+	for i := range min(n, len(e.results)) {
+		e.results[i] = result{}
+	}
+	for i := range min(len(e.headers), len(e.hbuf)) {
+		e.hbuf[i] = policy.Header{}
+	}
 	e.req, e.headers, e.now, e.memo, e.mayWait, e.pending = nil, nil, time.Time{}, nil, false, nil
 }
 

@@ -54,6 +54,14 @@ func compileSources(es *config.Errors, path string, specs []SourceSpec) []source
 // in several places is one token; two different ones are errMultipleTokens. "" when none.
 // headers are the request's headers that any source reads (tokenSources.pick), in order.
 func extract(req *policy.Request, headers []policy.Header, sources []source) (string, error) {
+	if len(sources) == 1 && len(headers) == 1 && sources[0].header != "" && headers[0].Name == sources[0].header {
+		return sources[0].headerToken(headers[0].Value), nil // one source, one header: the usual request
+	}
+	return extractAll(req, headers, sources)
+}
+
+// extractAll is extract without its shortcut.
+func extractAll(req *policy.Request, headers []policy.Header, sources []source) (string, error) {
 	var f tokenFinder
 	for i := range sources {
 		sources[i].find(req, headers, &f)

@@ -9,7 +9,8 @@ import (
 
 // TestStripShortcut compares strip, which skips a request whose one verified token has nowhere
 // else to be (oneHolder), with stripAll on every combination of source sets, token holders and
-// verified tokens a request can have: the edits must be the same.
+// verified tokens a request can have: the edits must be the same. extract's shortcut (one
+// source, one header) is compared with extractAll on the same requests.
 func TestStripShortcut(t *testing.T) {
 	sourceSets := map[string][]source{
 		"default":             defaultSources,
@@ -53,6 +54,14 @@ func TestStripShortcut(t *testing.T) {
 						srcs[s].find(req, headers, &f)
 						if f.err == nil && f.tok != "" {
 							verifiable = append(verifiable, []string{f.tok})
+						}
+					}
+					for s := range srcs { // a provider with one source
+						one := srcs[s : s+1]
+						tok, err := extract(req, headers, one)
+						wantTok, wantErr := extractAll(req, headers, one)
+						if tok != wantTok || err != wantErr {
+							t.Errorf("%s, %s, headers %q, source %v: extract %q %v, extractAll %q %v", name, path, pairs[3:], one[0], tok, err, wantTok, wantErr)
 						}
 					}
 					for _, verified := range verifiable {
