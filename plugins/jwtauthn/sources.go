@@ -292,7 +292,7 @@ func (ts *tokenSources) stripAll(req *policy.Request, headers []policy.Header, v
 // string where query sources are configured, and at most one header a source reads, which one
 // source reads (sharedName false) and which is not a Cookie header holding cookie sources. A
 // token verified then came from that header and is the only one: strip has nothing to remove,
-// and skips parsing the header again (about a twentieth of a warm request in Go on Wasm).
+// and skips parsing the header again (a few percent of a warm request in Go on Wasm).
 func (ts *tokenSources) oneHolder(req *policy.Request, headers []policy.Header) bool {
 	switch {
 	case len(headers) > 1, len(ts.query) > 0 && req.Query() != "":

@@ -23,59 +23,60 @@ func TestStripShortcut(t *testing.T) {
 		"query only":          {{query: "access_token"}},
 		"x-jwt only, no auth": {{header: "x-jwt"}},
 		"nested prefixes":     {{header: "x-jwt", prefix: "t"}, {header: "x-jwt"}},
+		"two cookies":         {{cookie: "session"}, {cookie: "sid"}},
 	}
 	const good, other = "aaa.bbb.ccc", "xxx.yyy.zzz"
 	holders := [][2]string{
 		{"authorization", "Bearer " + good}, {"authorization", "bearer " + other}, {"authorization", "DPoP " + other},
 		{"authorization", "Basic dXNlcjpwYXNz"}, {"x-jwt", good}, {"x-jwt", other}, {"x-jwt", "t" + good},
-		{"cookie", "session=" + other + "; theme=dark"}, {"cookie", "theme=dark"}, {"x-other", other},
+		{"cookie", "session=" + other + "; theme=dark"}, {"cookie", "session=" + good + "; sid=" + other}, {"cookie", "theme=dark"}, {"x-other", other},
 	}
 	paths := []string{"/orders", "/orders?id=7", "/orders?access_token=" + other, "/orders?access_token=" + good}
+	holderSets := [][][2]string{nil} // none, each holder, each pair (a holder with itself: the header twice)
+	for i := range holders {
+		holderSets = append(holderSets, holders[i:i+1])
+		for j := i; j < len(holders); j++ {
+			holderSets = append(holderSets, [][2]string{holders[i], holders[j]})
+		}
+	}
 	checked, shortcut := 0, 0
 	for name, srcs := range sourceSets {
 		var ts tokenSources
 		ts.add(srcs)
 		for _, path := range paths {
-			for i := -1; i < len(holders); i++ {
-				for j := i; j < len(holders); j++ {
-					pairs := [][2]string{{":method", "GET"}, {":path", path}, {":authority", "api.example.com"}}
-					for _, k := range []int{i, j} {
-						if k >= 0 && (k != j || i != j) {
-							pairs = append(pairs, holders[k])
-						}
+			for _, set := range holderSets {
+				pairs := append([][2]string{{":method", "GET"}, {":path", path}, {":authority", "api.example.com"}}, set...)
+				req := policy.NewRequest(pairs, nil, nil)
+				headers := ts.pick(req.Headers, nil)
+				// What a requirement can have verified: nothing, or a token one of the sources
+				// finds in the request.
+				verifiable := [][]string{nil}
+				for s := range srcs {
+					var f tokenFinder
+					srcs[s].find(req, headers, &f)
+					if f.err == nil && f.tok != "" {
+						verifiable = append(verifiable, []string{f.tok})
 					}
-					req := policy.NewRequest(pairs, nil, nil)
-					headers := ts.pick(req.Headers, nil)
-					// What a requirement can have verified: nothing, or a token one of the sources
-					// finds in the request.
-					verifiable := [][]string{nil}
-					for s := range srcs {
-						var f tokenFinder
-						srcs[s].find(req, headers, &f)
-						if f.err == nil && f.tok != "" {
-							verifiable = append(verifiable, []string{f.tok})
-						}
+				}
+				for s := range srcs { // a provider with one source
+					one := srcs[s : s+1]
+					tok, err := extract(req, headers, one)
+					wantTok, wantErr := extractAll(req, headers, one)
+					if tok != wantTok || err != wantErr {
+						t.Errorf("%s, %s, headers %q, source %v: extract %q %v, extractAll %q %v", name, path, pairs[3:], one[0], tok, err, wantTok, wantErr)
 					}
-					for s := range srcs { // a provider with one source
-						one := srcs[s : s+1]
-						tok, err := extract(req, headers, one)
-						wantTok, wantErr := extractAll(req, headers, one)
-						if tok != wantTok || err != wantErr {
-							t.Errorf("%s, %s, headers %q, source %v: extract %q %v, extractAll %q %v", name, path, pairs[3:], one[0], tok, err, wantTok, wantErr)
-						}
+				}
+				for _, verified := range verifiable {
+					var fast, full policy.Decision
+					ts.strip(req, headers, verified, &fast)
+					ts.stripAll(req, headers, verified, &full)
+					if !slices.Equal(fast.RemoveHeaders, full.RemoveHeaders) || !slices.Equal(fast.SetHeaders, full.SetHeaders) {
+						t.Errorf("%s, %s, headers %q, verified %q: strip %v %v, stripAll %v %v", name, path, pairs[3:], verified,
+							fast.RemoveHeaders, fast.SetHeaders, full.RemoveHeaders, full.SetHeaders)
 					}
-					for _, verified := range verifiable {
-						var fast, full policy.Decision
-						ts.strip(req, headers, verified, &fast)
-						ts.stripAll(req, headers, verified, &full)
-						if !slices.Equal(fast.RemoveHeaders, full.RemoveHeaders) || !slices.Equal(fast.SetHeaders, full.SetHeaders) {
-							t.Errorf("%s, %s, headers %q, verified %q: strip %v %v, stripAll %v %v", name, path, pairs[3:], verified,
-								fast.RemoveHeaders, fast.SetHeaders, full.RemoveHeaders, full.SetHeaders)
-						}
-						checked++
-						if len(verified) > 0 && ts.oneHolder(req, headers) {
-							shortcut++
-						}
+					checked++
+					if len(verified) > 0 && ts.oneHolder(req, headers) {
+						shortcut++
 					}
 				}
 			}
