@@ -102,7 +102,8 @@ func (s *scan) release() {
 
 // add records f under its rule's mode on the route.
 func (s *scan) add(f finding) {
-	f.loc = strings.Clone(f.loc) // a JSON location may be a view of the walker's buffer (jsonWalker.child)
+	f.loc = strings.Clone(f.loc)         // a JSON location may be a view of the walker's buffer (jsonWalker.child)
+	f.excerpt = strings.Clone(f.excerpt) // and a JSON value a view of the body (walkJSON)
 	s.count++
 	if len(s.sample) < maxAuditFindings {
 		s.sample = append(s.sample, f)

@@ -29,8 +29,8 @@ const maxJSONNesting = 10000
 // "json" for the root, "json.user.name" for members and "json.items[2]" for elements.
 type jsonWalker struct {
 	data []byte
-	// text is data as a string, converted once: decoded strings without escapes are its
-	// substrings, not copies.
+	// text is data as a string (walkJSON: a view of it, not a copy): decoded strings without
+	// escapes are its substrings, not copies.
 	text string
 	pos  int
 	keys int
@@ -55,7 +55,11 @@ func (w *jsonWalker) at(start, end int) target {
 
 // walkJSON inspects data (valid JSON) on scan s.
 func (s *scan) walkJSON(data []byte) {
-	w := jsonWalker{data: data, text: string(data), lim: s.r.json, s: s}
+	// A view, not a copy (a copy of the body was 5-10 % of a small JSON request's p50 in Go on
+	// Wasm, measured side by side): nothing modifies data while the strings cut from it live
+	// (bodies are read-only here: blankStrings builds a new one), and what outlives the request
+	// is copied first (scan.add, cleanValues).
+	w := jsonWalker{data: data, text: unsafe.String(unsafe.SliceData(data), len(data)), lim: s.r.json, s: s}
 	w.value("json", 1)
 }
 

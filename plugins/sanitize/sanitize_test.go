@@ -1,6 +1,7 @@
 package sanitize_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -133,5 +134,29 @@ func TestAuditLineAndMetric(t *testing.T) {
 	}
 	if n := h.Counter("wasmward.decisions.plugin=sanitize.rule=default.reason=xss.decision=deny"); n != 1 {
 		t.Fatalf("deny counter = %d", n)
+	}
+}
+
+// TestBodyNotAliased: the JSON walk reads the body in place (jsonWalker.text is a view of it),
+// so what a decision keeps must not point into the body's bytes: a body rewritten in place
+// after its request (a buffer reused, as a host might) must not change what the decision reports.
+func TestBodyNotAliased(t *testing.T) {
+	p := mustParse(t, `{}`).(interface {
+		policy.Policy
+		policy.RequestBodyPolicy
+	})
+	req := request("POST", "/api/orders", [2]string{"content-type", "application/json"})
+	p.OnRequest(req)
+	req.Body = []byte(`{"customer":"' OR 1=1--","note":"ring twice"}`)
+	d := p.OnRequestBody(req)
+	if d.Verdict != policy.Deny || d.Details["excerpt"] == "" {
+		t.Fatalf("want a deny with an excerpt, got %v %q %v", d.Verdict, d.Reason, d.Details)
+	}
+	before := fmt.Sprintf("%v %q %q %v", d.Verdict, d.Reason, d.Reply.Body, d.Details)
+	for i := range req.Body {
+		req.Body[i] = 'x'
+	}
+	if after := fmt.Sprintf("%v %q %q %v", d.Verdict, d.Reason, d.Reply.Body, d.Details); after != before {
+		t.Fatalf("decision changed with its body's bytes:\nbefore %s\nafter  %s", before, after)
 	}
 }
