@@ -12,15 +12,10 @@ WASM_OVERLAY := dist/_runtimepatch/overlay.json  # "_": never a package of ./...
 WASM_BUILD = GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -overlay $(WASM_OVERLAY)
 # Every shipped module (and the benchmark's floor, built like them) goes through binaryen's
 # wasm-opt $(WASM_OPT) after the Go build, installing Debian's binaryen when wasm-opt is missing;
-# `make build WASM_OPT=` skips it (a quicker build while developing). Measured in
-# docs/performance.md: about 1 MiB less per nginx worker per module (1.8 for the chain: "Where the
-# memory goes"), and in the emulator ratelimit's p50 13-23 % lower, its OneBan row 1.61-1.70 ->
-# 1.31 × pass-through, while pass-through, rbac, mask and sanitize move by 0-3 % ("Twenty-second
-# session"). It takes 40 s to 3 minutes and up to 1.3 GB per module on a 2-core machine, and
-# drops the wasm name section (Wasmtime's native backtraces show offsets; a Go panic's own
-# traceback, printed by the runtime from its own tables, keeps its function names). Results are
-# cached by content under ~/.cache/wasmward/wasm-opt, so a module whose Go build did not change
-# is not optimized again.
+# `make build WASM_OPT=` skips it (a quicker build while developing). What it saves in memory and
+# time, and what it costs (build minutes, the wasm name section): docs/deploy.md, "Build the
+# modules". Results are cached by content under ~/.cache/wasmward/wasm-opt, so a module whose Go
+# build did not change is not optimized again.
 WASM_OPT ?= -Oz
 WASM_OPT_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wasmward/wasm-opt
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals
