@@ -91,6 +91,11 @@ func (p *routeProps) Property(path ...string) ([]byte, bool) {
 	return []byte("r1"), len(path) == 2 && path[1] == "route_name"
 }
 
+func (p *routeProps) PropertyString(path ...string) (string, bool) {
+	v, ok := p.Property(path...)
+	return string(v), ok
+}
+
 // TestSourceIPRemembersThePeerOnly: one descriptor asked about a run of requests answers each as
 // clientIP does, whether the peer repeats, changes, is missing or is a trusted proxy; with
 // trusted hops the same peer behind different X-Forwarded-For values gives different answers.

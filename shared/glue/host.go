@@ -167,7 +167,7 @@ func (h *host) Property(path ...string) ([]byte, bool) {
 // One pointer, so that a request's Properties interface value allocates nothing.
 type hostProperties struct{ h *host }
 
-// PropertyString is Property as a string (policy.StringProperties): the value answered last
+// PropertyString is Property as a string (policy.Properties): the value answered last
 // for the same path when the bytes are the same, else the host's bytes as they are in Go on Wasm
 // (hostString), so no value allocates there, and natively a repeated one does not.
 func (hp hostProperties) PropertyString(path ...string) (string, bool) {

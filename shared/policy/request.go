@@ -37,28 +37,17 @@ func (h Headers) Values(name string) []string {
 }
 
 // Properties reads host properties (Envoy attributes) lazily. A missing property returns ok=false.
-// Property must not modify nor keep path: the request's reads pass shared slices (below).
+// Neither method may modify nor keep path: the request's reads pass shared slices (below).
+//
+// PropertyString is Property as a string. The glue's answers without allocating when the value
+// is the one it answered last for the path (an address, a protocol, a route repeat from request
+// to request, and in Go on Wasm a string's allocation and the collection it brings cost more than
+// the read); Request reads the properties it keeps as strings through it. It is a method of this
+// interface rather than of an optional one: asserting an optional interface is a runtime itab
+// lookup on every read in Go on Wasm (about 6 % of ratelimit's request in wazero).
 type Properties interface {
 	Property(path ...string) (value []byte, ok bool)
-}
-
-// StringProperties is implemented by Properties that answer a property as a string without
-// allocating one when the value is the one they answered last for the path (the glue's: an
-// address, a protocol, a route repeat from request to request, and in Go on Wasm a string's
-// allocation and the collection it brings cost more than the read). Request uses it for the
-// properties it keeps as strings.
-type StringProperties interface {
 	PropertyString(path ...string) (value string, ok bool)
-}
-
-// propertyString reads the property at path as a string, through StringProperties when props
-// implements it.
-func propertyString(props Properties, path []string) (string, bool) {
-	if sp, ok := props.(StringProperties); ok {
-		return sp.PropertyString(path...)
-	}
-	v, ok := props.Property(path...)
-	return string(v), ok
 }
 
 // The property paths a Request reads, built once: a variadic argument to an interface method
@@ -285,7 +274,7 @@ func (r *Request) Protocol() string {
 	if r.loaded&loadedProtocol == 0 {
 		r.loaded |= loadedProtocol
 		if r.props != nil {
-			if v, ok := propertyString(r.props, propRequestProtocol); ok {
+			if v, ok := r.props.PropertyString(propRequestProtocol...); ok {
 				r.protocol = v
 			}
 		}
@@ -302,7 +291,7 @@ func (r *Request) SourceAddress() string {
 	if r.loaded&loadedSource == 0 {
 		r.loaded |= loadedSource
 		if r.props != nil {
-			if v, ok := propertyString(r.props, propSourceAddress); ok {
+			if v, ok := r.props.PropertyString(propSourceAddress...); ok {
 				r.source = v
 			}
 		}
@@ -327,9 +316,9 @@ func (r *Request) Route() string {
 	if r.loaded&loadedRoute == 0 {
 		r.loaded |= loadedRoute
 		if r.props != nil {
-			if v, ok := propertyString(r.props, propXDSRouteName); ok {
+			if v, ok := r.props.PropertyString(propXDSRouteName...); ok {
 				r.route = v
-			} else if v, ok := propertyString(r.props, propRouteName); ok {
+			} else if v, ok := r.props.PropertyString(propRouteName...); ok {
 				r.route = v
 			}
 		}

@@ -76,6 +76,11 @@ func (h *Host) Property(path ...string) ([]byte, bool) {
 	return v, ok
 }
 
+func (h *Host) PropertyString(path ...string) (string, bool) {
+	v, ok := h.Property(path...)
+	return string(v), ok
+}
+
 func (h *Host) Shared() (policy.SharedStore, error) {
 	if h.NoShared {
 		return nil, policy.ErrUnsupported
