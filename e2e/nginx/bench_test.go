@@ -88,6 +88,14 @@ type benchRow struct {
 	body []byte
 }
 
+// request is the row's request with headers: a GET of benchPath, or a POST of the row's body.
+func (row benchRow) request(headers [][2]string) []byte {
+	if row.body != nil {
+		return PostRequest(benchPath, "api.example.com", headers, "application/json", row.body)
+	}
+	return GetRequest(benchPath, "api.example.com", headers)
+}
+
 // jsonSuffix ends the name of a row whose requests carry the JSON body (jsonBodyRows).
 const jsonSuffix = ", JSON body"
 
@@ -238,7 +246,9 @@ type benchResult struct {
 // valid identity-provider token that every plugin allows), and stops it before the next row.
 // Rows: nginx without wasm, pass-through, each plugin, the full chain as separate filters and
 // in one VM, Debian's nginx plain and with ModSecurity + CRS (installed with apt-get when
-// missing; one line and no row when impossible).
+// missing; one line and no row when impossible). Then issue 20's req/s goals are measured again
+// as paired comparisons (benchPairs: two nginx running at once, served alternating blocks),
+// a second table under the first.
 func TestBenchNginx(t *testing.T) {
 	if os.Getenv(BenchEnv) == "" {
 		t.Skipf("bench-nginx: run `make bench-nginx` (sets %s=1)", BenchEnv)
@@ -285,10 +295,7 @@ func TestBenchNginx(t *testing.T) {
 	for round := 1; round <= rounds; round++ {
 		for i, row := range rows {
 			var r benchResult
-			req := GetRequest(benchPath, "api.example.com", headers)
-			if row.body != nil {
-				req = PostRequest(benchPath, "api.example.com", headers, "application/json", row.body)
-			}
+			req := row.request(headers)
 			switch row.debian {
 			case "":
 				r = benchWasmRow(t, w, bin, row, req)
@@ -308,7 +315,8 @@ func TestBenchNginx(t *testing.T) {
 			results[i] = append(results[i], r)
 		}
 	}
-	table := benchTable(t, bin, results, knobs)
+	paired := runPairs(t, w, bin, rows, headers, benchPairCount(t))
+	table := benchTable(t, bin, results, knobs) + pairsTable(paired)
 	fmt.Print(table)
 	_ = os.WriteFile(filepath.Join(harness.RepoRoot(), "dist", "bench-nginx.md"), []byte(table), 0o644)
 }
@@ -337,31 +345,39 @@ func selectRows(rows []benchRow, only string) []benchRow {
 // benchWasmRow measures one row on the ngx_wasm_module nginx.
 func benchWasmRow(t *testing.T, w *world, bin string, row benchRow, req []byte) benchResult {
 	t.Helper()
-	addr, err := FreeAddrs(1)
+	n, addr, cached := startRow(t, w, bin, row)
+	defer n.Stop()
+	r := benchResult{row: row, ready: n.Ready, cached: cached}
+	measure(t, n, addr, req, &r)
+	return r
+}
+
+// startRow starts the row's nginx on a free address; cached is whether its modules came from
+// Wasmtime's compile cache ("hit", "miss", "-" without modules). A start that compiled them is
+// stopped and started again: its workers would keep the compiler's memory (and the warm-up's
+// CPU ran the compiler), so a row is measured from a start that loads them from the cache.
+func startRow(t *testing.T, w *world, bin string, row benchRow) (n *Nginx, addr, cached string) {
+	t.Helper()
+	addrs, err := FreeAddrs(1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := cacheEntries()
-	n := w.startNginx(t, bin, benchWorkers(t), []site{{addr: addr[0], filters: row.filters}})
+	n = w.startNginx(t, bin, benchWorkers(t), []site{{addr: addrs[0], filters: row.filters}})
 	if len(row.filters) > 0 && cacheEntries() != before {
-		// Its workers compiled the modules at this start and would keep the compiler's memory
-		// (and the warm-up's CPU ran the compiler): measured from a second start, which loads
-		// them from the cache the first one filled.
 		t.Logf("%s: compile cache miss (start %.2fs); started again", row.name, n.Ready.Seconds())
 		n.Stop()
 		before = cacheEntries()
-		n = w.startNginx(t, bin, benchWorkers(t), []site{{addr: addr[0], filters: row.filters}})
+		n = w.startNginx(t, bin, benchWorkers(t), []site{{addr: addrs[0], filters: row.filters}})
 	}
-	defer n.Stop()
-	r := benchResult{row: row, ready: n.Ready, cached: "-"}
+	cached = "-"
 	if len(row.filters) > 0 {
-		r.cached = "hit"
+		cached = "hit"
 		if cacheEntries() != before {
-			r.cached = "miss"
+			cached = "miss"
 		}
 	}
-	measure(t, n, addr[0], req, &r)
-	return r
+	return n, addrs[0], cached
 }
 
 // benchDebianRow measures Debian's nginx, plain or with ModSecurity + CRS.
@@ -389,23 +405,7 @@ func benchDebianRow(t *testing.T, w *world, row benchRow, req []byte) benchResul
 // measure runs the warm-up and the measured load against a started nginx.
 func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 	t.Helper()
-	// Settle: jwtauthn fetches its keys per worker at the first requests, and nginx answers the
-	// requests arriving meanwhile 503 (only the fetching request can wait there); up to 10 s of
-	// 200-request rounds until three in a row are all allowed. Each settling request comes on a
-	// connection of its own (Connection: close), so that every worker accepts some: keep-alive
-	// clients can all land on one worker, and the other then fetched its keys in the measured
-	// load (503s in the table's statuses). They count in the warm-up.
-	settleReq := closing(req)
-	settled, clean := 0, 0
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && clean < 3; {
-		res := Load{Addr: addr, Request: settleReq, Clients: benchClients, Requests: 200}.Run()
-		settled += res.Requests
-		clean++
-		if res.Statuses[503] > 0 {
-			clean = 0
-		}
-	}
-	warm := Load{Addr: addr, Request: req, Clients: benchClients, Requests: max(0, benchWarmup-settled)}.Run()
+	warm := warmUp(addr, req)
 	r.rssWarm = avg(workerRSS(n))
 	cpu0 := workersCPU(n)
 	res := Load{Addr: addr, Request: req, Clients: benchClients, Requests: benchMeasured(t)}.Run()
@@ -437,6 +437,27 @@ func measure(t *testing.T, n *Nginx, addr string, req []byte, r *benchResult) {
 		t.Errorf("%s: %d transport errors", r.row.name, warm.Errors+res.Errors)
 	}
 	ensureNoProblems(t, n)
+}
+
+// warmUp settles a started nginx, then serves the rest of benchWarmup requests of req; it
+// returns the load after settling. Settling: jwtauthn fetches its keys per worker at the first
+// requests, and nginx answers the requests arriving meanwhile 503 (only the fetching request can
+// wait there); up to 10 s of 200-request rounds until three in a row are all allowed. Each
+// settling request comes on a connection of its own (Connection: close), so that every worker
+// accepts some: keep-alive clients can all land on one worker, and the other then fetched its
+// keys in the measured load (503s in the table's statuses). They count in the warm-up.
+func warmUp(addr string, req []byte) LoadResult {
+	settleReq := closing(req)
+	settled, clean := 0, 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && clean < 3; {
+		res := Load{Addr: addr, Request: settleReq, Clients: benchClients, Requests: 200}.Run()
+		settled += res.Requests
+		clean++
+		if res.Statuses[503] > 0 {
+			clean = 0
+		}
+	}
+	return Load{Addr: addr, Request: req, Clients: benchClients, Requests: max(0, benchWarmup-settled)}.Run()
 }
 
 // closing is req asking the server to close the connection after answering (a header after the
