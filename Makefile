@@ -69,7 +69,7 @@ test-deps:
 e2e-nginx: build ## real nginx + ngx_wasm_module: differential and soak (host: WASMWARD_NGINX or ~/.cache/wasmward/nginx)
 	@WASMWARD_E2E_NGINX=1 $(GO) test -count=1 -v -timeout 80m ./e2e/nginx/ 2>&1 | tee dist/e2e-nginx.log | grep -v -E '^=== (RUN|PAUSE|CONT)'; exit $${PIPESTATUS[0]}
 
-bench-nginx: build ## real nginx: plain, pass-through, each plugin, full chain, ModSecurity+CRS; one table (dist/bench-nginx.md)
+bench-nginx: build ## real nginx: plain, pass-through, each plugin, full chain, ModSecurity+CRS; one table, then paired req/s comparisons (dist/bench-nginx.md)
 	@mkdir -p dist
 	@WASMWARD_E2E_NGINX=1 WASMWARD_BENCH_NGINX=1 $(GO) test -count=1 -v -timeout 40m -run '^TestBenchNginx$$' ./e2e/nginx/ 2>&1 | tee dist/bench-nginx.log | grep -v -E '^(=== (RUN|PAUSE|CONT)|--- |PASS$$|ok )'; exit $${PIPESTATUS[0]}
 
