@@ -207,21 +207,21 @@ func blockRatio(plugin, baseline []time.Duration) (float64, bool) {
 	if len(ratios) == 0 {
 		return 0, false
 	}
-	slices.Sort(ratios)
-	n := len(ratios)
-	if n%2 == 1 {
-		return ratios[n/2], true
-	}
-	return (ratios[n/2-1] + ratios[n/2]) / 2, true
+	return median(ratios), true
 }
 
-// median is the median of samples (sorted in place), 0 for none.
-func median(samples []time.Duration) time.Duration {
-	if len(samples) == 0 {
+// median is the median of xs (sorted in place): the middle value, or the mean of the two middle
+// ones; zero for none.
+func median[T time.Duration | float64](xs []T) T {
+	if len(xs) == 0 {
 		return 0
 	}
-	slices.Sort(samples)
-	return samples[len(samples)/2]
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // reportPercentiles reports the p50 and p99 of samples as <prefix>p50-ns and <prefix>p99-ns.
