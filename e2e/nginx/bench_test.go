@@ -316,7 +316,7 @@ func TestBenchNginx(t *testing.T) {
 		}
 	}
 	paired := runPairs(t, w, bin, rows, headers, benchPairCount(t))
-	table := benchTable(t, bin, results, knobs) + pairsTable(paired)
+	table := benchTable(t, bin, results, paired, knobs)
 	fmt.Print(table)
 	_ = os.WriteFile(filepath.Join(harness.RepoRoot(), "dist", "bench-nginx.md"), []byte(table), 0o644)
 }
@@ -529,8 +529,9 @@ func cacheEntries() int {
 	return count
 }
 
-// benchTable renders the results as one Markdown table, the .wasm sizes and the versions.
-func benchTable(t *testing.T, bin string, results []roundResults, knobs []string) string {
+// benchTable renders the results as one Markdown table, the paired comparisons, the .wasm sizes
+// and the versions.
+func benchTable(t *testing.T, bin string, results []roundResults, paired []pairResult, knobs []string) string {
 	total := benchWarmup + benchMeasured(t)
 	// The plain and pass-through rows of each request kind (GET, JSON body), and Debian's plain
 	// nginx (ModSecurity's reference).
@@ -610,6 +611,7 @@ func benchTable(t *testing.T, bin string, results []roundResults, knobs []string
 		fmt.Fprintf(&b, "JSON body, added worker CPU per request (over nginx without wasm): sanitize %s µs, pass-through %s µs: %.2f × (issue 17: ≤ 3 ×).\n",
 			us(s.cpu-n.cpu), us(p.cpu-n.cpu), float64(s.cpu-n.cpu)/float64(p.cpu-n.cpu))
 	}
+	b.WriteString(pairsTable(paired))
 	b.WriteString("\n")
 	b.WriteString("| module | size MiB |\n|---|---:|\n")
 	mods, _ := filepath.Glob(filepath.Join(harness.RepoRoot(), "dist", "*.wasm"))
