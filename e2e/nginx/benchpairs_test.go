@@ -62,6 +62,9 @@ type pairResult struct {
 // pairs of blocks.
 func runPairs(t *testing.T, w *world, bin string, rows []benchRow, headers [][2]string, pairs int) []pairResult {
 	t.Helper()
+	if pairs == 0 {
+		return nil
+	}
 	byName := map[string]benchRow{}
 	for _, r := range rows {
 		byName[r.name] = r
@@ -70,7 +73,7 @@ func runPairs(t *testing.T, w *world, bin string, rows []benchRow, headers [][2]
 	for _, p := range benchPairs {
 		subject, ok1 := byName[p.subject]
 		baseline, ok2 := byName[p.baseline]
-		if !ok1 || !ok2 || pairs == 0 {
+		if !ok1 || !ok2 {
 			continue
 		}
 		r := runPair(t, w, bin, [2]benchRow{baseline, subject}, headers, pairs, pairBlock)
@@ -154,7 +157,7 @@ func pairsTable(results []pairResult) string {
 	b.WriteString("| subject | baseline | req/s ratio | worker CPU per request ratio | goal (req/s) | |\n|---|---|---:|---:|---:|---|\n")
 	for _, r := range results {
 		goal, verdict := "-", r.pair.note
-		if r.pair.goal > 0 {
+		if r.pair.goal > 0 && len(r.rates) > 0 {
 			goal = fmt.Sprintf("≥ %.2f", r.pair.goal)
 			_, med, _ := quartiles(r.rates)
 			verdict = "missed"
