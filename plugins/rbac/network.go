@@ -108,8 +108,9 @@ func parseHostPort(s string) netip.Addr {
 
 // addrMemo remembers the last address text parsed (parseHostPort) and its address: requests
 // come from the same few direct peers (a proxy, keep-alive clients), and the glue answers a
-// repeated source address with the same string (policy.Properties.PropertyString), so a repeat costs one
-// short comparison instead of a parse (about 1 µs of Go on Wasm in nginx, jwtauthn + rbac row).
+// repeated source address with the same string (policy.Properties.PropertyString), so a repeat
+// costs one short comparison instead of a parse (about 1 µs of Go on Wasm in nginx, jwtauthn +
+// rbac row).
 type addrMemo struct {
 	text string
 	addr netip.Addr
