@@ -6,8 +6,9 @@ PLUGINS := $(patsubst plugins/%/wasm/main.go,%,$(wildcard plugins/*/wasm/main.go
 WASM := $(PLUGINS:%=dist/%.wasm)
 # Modules built for tests only (never shipped).
 TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm dist/test/floor.wasm
-# Every module is built with a one-statement Go runtime patch (tools/runtimepatch): without it the
-# runtime's scavenger arms a timer and the module traps on hosts whose WASI lacks poll_oneoff.
+# Every module is built with a small Go runtime patch (tools/runtimepatch): without it the
+# runtime's scavenger arms a timer and the module traps on hosts whose WASI lacks poll_oneoff, and
+# the glue's yields to the scheduler cannot tell when there is nothing to run.
 WASM_OVERLAY := dist/_runtimepatch/overlay.json  # "_": never a package of ./...
 WASM_BUILD = GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -overlay $(WASM_OVERLAY)
 # Every shipped module (and the benchmark's floor, built like them) goes through binaryen's

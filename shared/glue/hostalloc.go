@@ -16,8 +16,13 @@ package glue
 
 // arenaChunk is the size of one chunk; requests above arenaLargest get an allocation of their
 // own (bodies, large configurations), so a chunk serves many requests' headers and properties.
+// A chunk is a span of its own from the Go heap's page allocator, which in Go on Wasm costs some
+// 20-30 µs whatever its size: with 16 KiB chunks (one per ~20 of nginx's requests) that was 16 %
+// of pass-through's Go time in nginx, with 64 KiB 9 % (docs/performance.md, "Yields and the
+// host's chunks"). Larger chunks save less each and keep more memory alive behind a string
+// retained by mistake.
 const (
-	arenaChunk   = 16 << 10
+	arenaChunk   = 64 << 10
 	arenaLargest = 2 << 10
 )
 

@@ -307,12 +307,6 @@ func gcCycles() uint32 {
 	return ms.NumGC
 }
 
-// yieldToRuntime lets the Go runtime's other goroutines run before control returns to the host.
-// In a wasip1 module the host calls in and out on one thread, and the garbage collector's
-// background mark workers are goroutines: without a yield they rarely run and the heap grows far
-// past its target. Gosched only runs what is runnable; it never sleeps or arms a timer.
-func yieldToRuntime() { runtime.Gosched() }
-
 // yieldEvery is how many stream ends pass between yields (streamEnded). A yield runs the
 // scheduler whether or not a collection is under way, and on every stream it was the largest
 // part of the glue's own cost at stream end (in nginx). A mark worker, once scheduled, marks
