@@ -18,11 +18,11 @@ package glue
 // own (bodies, large configurations), so a chunk serves many requests' headers and properties.
 // A chunk is a span of its own from the Go heap's page allocator, which in Go on Wasm costs some
 // 20-30 µs whatever its size: with 16 KiB chunks (one per ~20 of nginx's requests) that was 16 %
-// of pass-through's Go time in nginx, with 64 KiB 9 % (docs/performance.md, "Yields and the
-// host's chunks"). Larger chunks save less each and keep more memory alive behind a string
-// retained by mistake.
+// of pass-through's Go time in nginx. 32 KiB halves it at no cost in memory (the one-VM chain's
+// nginx workers: 43.6 MiB anonymous with either); 64 KiB saved a few percent more of the Go
+// time and cost 0.1-0.4 MiB per worker (docs/performance.md, "Yields and the host's chunks").
 const (
-	arenaChunk   = 64 << 10
+	arenaChunk   = 32 << 10
 	arenaLargest = 2 << 10
 )
 
