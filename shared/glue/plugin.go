@@ -56,6 +56,7 @@ type pluginContext struct {
 	gcName          string
 	streams         uint32
 	freeStreams     []*httpContext // ended streams' contexts, for reuse (streams.go)
+	handles         []streamHandle // the rest of the batch new stream handles are cut from (streams.go)
 	responsePairs   [][2]string    // storage for the response headers InitResponse reads
 }
 

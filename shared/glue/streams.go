@@ -32,9 +32,27 @@ func (p *pluginContext) newStream(id uint32) *streamHandle {
 		p.freeStreams[n-1] = nil
 		p.freeStreams = p.freeStreams[:n-1]
 		c.id = id
-		return &streamHandle{c}
+		return p.newHandle(c)
 	}
-	return &streamHandle{&httpContext{p: p, id: id}}
+	return p.newHandle(&httpContext{p: p, id: id})
+}
+
+// handleBatch is how many stream handles newHandle allocates at once.
+const handleBatch = 64
+
+// newHandle returns a fresh handle of c, cut from a batch of handleBatch allocated together.
+// Each handle is still handed out once and never reused (the SDK holds an ended stream's handle
+// until the host deletes the stream), and a batch is freed when the SDK holds none of its
+// handles; but one allocation serves 64 streams: a small allocation costs about a third of a
+// microsecond in Go on Wasm, and one per stream was 4 % of pass-through's Go time in nginx.
+func (p *pluginContext) newHandle(c *httpContext) *streamHandle {
+	if len(p.handles) == 0 {
+		p.handles = make([]streamHandle, handleBatch)
+	}
+	h := &p.handles[0]
+	p.handles = p.handles[1:]
+	h.c = c
+	return h
 }
 
 // headerStorage is the storage of a stream's header lists: sent, and the policy's
