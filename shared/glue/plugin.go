@@ -56,7 +56,7 @@ type pluginContext struct {
 	gcName          string
 	streams         uint32
 	freeStreams     []*httpContext // ended streams' contexts, for reuse (streams.go)
-	handles         []streamHandle // the rest of the batch new stream handles are cut from (streams.go)
+	handles         []streamHandle // the rest of the batch stream handles are cut from (streams.go)
 	responsePairs   [][2]string    // storage for the response headers InitResponse reads
 }
 
@@ -308,11 +308,12 @@ func gcCycles() uint32 {
 	return ms.NumGC
 }
 
-// yieldEvery is how many stream ends pass between yields (streamEnded). A yield runs the
-// scheduler whether or not a collection is under way, and on every stream it was the largest
-// part of the glue's own cost at stream end (in nginx). A mark worker, once scheduled, marks
-// until the work runs out or it has had its share of the time since the cycle began
-// (GOMAXPROCS is 1 and nothing preempts it), and allocations meanwhile assist the marking:
+// yieldEvery is how many stream ends pass between yields (streamEnded). A yield used to run the
+// scheduler whether or not a collection was under way, and on every stream it was the largest
+// part of the glue's own cost at stream end (in nginx); since it is skipped when there is
+// nothing to run (yield_wasip1.go) that cost is a collection's only. A mark worker, once
+// scheduled, marks until the work runs out or it has had its share of the time since the cycle
+// began (GOMAXPROCS is 1 and nothing preempts it), and allocations meanwhile assist the marking:
 // yielding every few streams delays a collection's end by a few streams. Measured
 // (docs/performance-history.md, "gluecut"): as many collections as before over the strict host's
 // soak, and the nginx workers' RSS over 100,000 requests where yielding on every stream kept it.
