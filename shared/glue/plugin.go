@@ -136,8 +136,15 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	if limits := p.limits(); len(limits) > 0 {
 		p.host.Log(policy.LogWarn, "cannot fully enforce on "+p.host.caps.Kind+": "+strings.Join(limits, "; "))
 	}
+	if !runtimePatched() {
+		p.host.Log(policy.LogWarn, unpatchedRuntime)
+	}
 	return types.OnPluginStartStatusOK
 }
+
+// unpatchedRuntime is the start's warning for a module built without wasmward's runtime patch.
+const unpatchedRuntime = "module built without wasmward's Go runtime patch (tools/runtimepatch, `make build`): " +
+	"on hosts whose WASI lacks poll_oneoff (ngx_wasm_module, Envoy before 1.39) the Go runtime traps after its first collections"
 
 // hostHint reads the host settings of a configuration leniently, before it is parsed, so that a
 // configuration refused later is refused the way its host needs (see refuse).

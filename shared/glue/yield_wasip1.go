@@ -18,14 +18,19 @@ import (
 // and the host's chunks"). So the scheduler is entered only when it has something else to run
 // (schedulerIdle).
 func yieldToRuntime() {
-	if !schedulerIdle() {
+	if schedulerIdle == nil || !schedulerIdle() {
 		runtime.Gosched()
 	}
 }
 
 // schedulerIdle is runtime.wasmwardSchedulerIdle, which the runtime patch every module is built
-// with adds (tools/runtimepatch): whether a Gosched would only resume its caller. A build
-// without the patch fails to link here.
+// with adds (tools/runtimepatch): whether a Gosched would only resume its caller. A variable the
+// patch sets, not a function: built without the patch the module still links, schedulerIdle is
+// nil and every yield runs the scheduler (and runtimePatched says so at start).
 //
 //go:linkname schedulerIdle runtime.wasmwardSchedulerIdle
-func schedulerIdle() bool
+var schedulerIdle func() bool
+
+// runtimePatched reports whether the module was built with wasmward's runtime patch
+// (tools/runtimepatch), whose scheduler probe it carries.
+func runtimePatched() bool { return schedulerIdle != nil }

@@ -14,8 +14,9 @@
 // The patch is one statement in bgscavenge (runtime/mgcscavenge.go). If a Go release changes
 // that code, this command fails and says so: re-check the runtime before adjusting it.
 //
-// The overlay also adds one file to the runtime (schedSource): a function the glue asks before
-// it yields to the scheduler (shared/glue, yieldToRuntime).
+// The overlay also adds one file to the runtime (schedSource): a probe the glue asks before it
+// yields to the scheduler (shared/glue, yieldToRuntime), and by whose presence a module tells at
+// start whether it was built with this patch.
 //
 // Usage: go run ./tools/runtimepatch <output dir>   (prints the overlay file's path). The directory
 // should start with "_" so that "./..." patterns never take the patched file for a package.
@@ -56,13 +57,17 @@ package runtime
 
 import _ "unsafe" // go:linkname
 
-// wasmwardSchedulerIdle reports whether a Gosched now would only resume its caller: the
+// wasmwardSchedulerIdle is the glue's way to wasmwardSchedulerIdleNow: a variable, not a
+// function, so that a module built without this file still links (the glue then finds it nil).
+//
+//go:linkname wasmwardSchedulerIdle
+var wasmwardSchedulerIdle func() bool = wasmwardSchedulerIdleNow
+
+// wasmwardSchedulerIdleNow reports whether a Gosched now would only resume its caller: the
 // scheduler (findRunnable) would find no GC worker to run, nothing pending for a stop-the-world
 // or a safe point, no runnable goroutine, no timer, and no finalizer or cleanup goroutine to
 // wake. Only meaningful with GOMAXPROCS 1 (wasm), where nothing else changes these meanwhile.
-//
-//go:linkname wasmwardSchedulerIdle
-func wasmwardSchedulerIdle() bool {
+func wasmwardSchedulerIdleNow() bool {
 	pp := getg().m.p.ptr()
 	return gcBlackenEnabled == 0 && !sched.gcwaiting.Load() && pp.runSafePointFn == 0 &&
 		sched.runq.empty() && runqempty(pp) && pp.timers.len.Load() == 0 &&

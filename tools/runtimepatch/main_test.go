@@ -24,7 +24,7 @@ func TestWriteOverlay(t *testing.T) {
 	if err := json.Unmarshal(data, &overlay); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"mgcscavenge.go": "scavenger.park()", "wasmward_sched.go": "func wasmwardSchedulerIdle() bool"}
+	want := map[string]string{"mgcscavenge.go": "scavenger.park()", "wasmward_sched.go": "var wasmwardSchedulerIdle func() bool"}
 	if len(overlay.Replace) != len(want) {
 		t.Fatalf("overlay replaces %d files, want %d: %v", len(overlay.Replace), len(want), overlay.Replace)
 	}
