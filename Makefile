@@ -11,6 +11,9 @@ TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm dist/test/floor.was
 # the glue's yields to the scheduler cannot tell when there is nothing to run.
 WASM_OVERLAY := dist/_runtimepatch/overlay.json  # "_": never a package of ./...
 WASM_BUILD = GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -overlay $(WASM_OVERLAY)
+# Every module's forward jumps are then threaded (tools/jumpthread): Go on Wasm sends each jump
+# between a function's basic blocks through the function's dispatch br_table.
+WASM_THREAD = @$(GO) run ./tools/jumpthread
 # Every shipped module (and the benchmark's floor, built like them) goes through binaryen's
 # wasm-opt $(WASM_OPT) after the Go build, installing Debian's binaryen when wasm-opt is missing;
 # `make build WASM_OPT=` skips it (a quicker build while developing). What it saves in memory and
@@ -40,22 +43,26 @@ BENCHTIME ?= 1s
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-build: $(WASM) $(TEST_WASM) ## build every plugin to dist/<plugin>.wasm (standard Go, wasip1, then wasm-opt -Oz; WASM_OPT= skips it)
+build: $(WASM) $(TEST_WASM) ## build every plugin to dist/<plugin>.wasm (standard Go, wasip1, jumps threaded, then wasm-opt -Oz; WASM_OPT= skips it)
 $(WASM_OVERLAY): FORCE
 	@$(GO) run ./tools/runtimepatch $(dir $@) >/dev/null
 dist/%.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./plugins/$*/wasm
+	$(WASM_THREAD) $@
 	$(optimize_wasm)
 dist/test/probe.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./shared/harness/probe/wasm
+	$(WASM_THREAD) $@
 dist/test/misbehaving.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./tools/wasmrules/testdata/misbehaving
+	$(WASM_THREAD) $@
 dist/test/floor.wasm: $(WASM_OVERLAY) FORCE
 	@mkdir -p $(dir $@)
 	$(WASM_BUILD) -o $@ ./e2e/nginx/floor
+	$(WASM_THREAD) $@
 	$(optimize_wasm)
 
 test: build test-deps ## build, then run every test that needs no container, native and wasm mode

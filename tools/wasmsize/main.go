@@ -6,8 +6,8 @@
 //	go run ./tools/wasmsize [-top N] dist/chain.wasm [dist/other.wasm ...]
 //
 // With several modules it prints one column per module, packages ordered by the first one.
-// Hand-written: the format parsing needed is about sixty lines (sections, LEB128 integers, the
-// name section's function names) and no well-kept Go library exposes a wasm decoder
+// Hand-written: the format parsing needed is the sections and the name section's function names
+// (tools/internal/wasmbin reads the integers); no well-kept Go library exposes a wasm decoder
 // (wazero's is internal).
 package main
 
@@ -17,6 +17,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/wasmward/wasmward/tools/internal/wasmbin"
 )
 
 func main() {
@@ -58,52 +60,52 @@ func parse(b []byte) (*module, error) {
 	var imported int
 	var bodies []int64
 	names := map[int]string{}
-	r := &reader{b: b, off: 8}
-	for r.off < len(b) {
-		id := r.byte()
-		size := r.uint()
-		if r.err != nil || size > uint64(len(b)-r.off) {
-			return nil, fmt.Errorf("truncated section at %d", r.off)
+	r := &wasmbin.Reader{B: b, Off: 8}
+	for r.Off < len(b) {
+		id := r.Byte()
+		size := r.Uint()
+		if r.Err != nil || size > uint64(len(b)-r.Off) {
+			return nil, fmt.Errorf("truncated section at %d", r.Off)
 		}
-		sec := &reader{b: b[r.off : r.off+int(size)]}
+		sec := &wasmbin.Reader{B: b[r.Off : r.Off+int(size)]}
 		switch id {
 		case 0: // custom
-			if sec.name() == "name" {
-				m.names = int64(len(sec.b))
+			if sec.Name() == "name" {
+				m.names = int64(len(sec.B))
 				readFunctionNames(sec, names)
 			}
 		case 2: // imports: they take the first function indices
-			for n := sec.uint(); n > 0 && sec.err == nil; n-- {
-				sec.name()
-				sec.name()
-				switch sec.byte() {
+			for n := sec.Uint(); n > 0 && sec.Err == nil; n-- {
+				sec.Name()
+				sec.Name()
+				switch sec.Byte() {
 				case 0:
 					imported++
-					sec.uint()
+					sec.Uint()
 				case 1: // table: element type, limits
-					sec.byte()
-					sec.limits()
+					sec.Byte()
+					sec.Limits()
 				case 2:
-					sec.limits()
+					sec.Limits()
 				case 3: // global: type, mutability
-					sec.byte()
-					sec.byte()
+					sec.Byte()
+					sec.Byte()
 				}
 			}
 		case 10: // code
-			m.code = int64(len(sec.b))
-			for n := sec.uint(); n > 0 && sec.err == nil; n-- {
-				l := sec.uint()
+			m.code = int64(len(sec.B))
+			for n := sec.Uint(); n > 0 && sec.Err == nil; n-- {
+				l := sec.Uint()
 				bodies = append(bodies, int64(l))
-				sec.skip(l)
+				sec.Skip(l)
 			}
 		case 11:
-			m.data = int64(len(sec.b))
+			m.data = int64(len(sec.B))
 		}
-		if sec.err != nil {
-			return nil, fmt.Errorf("section %d: %w", id, sec.err)
+		if sec.Err != nil {
+			return nil, fmt.Errorf("section %d: %w", id, sec.Err)
 		}
-		r.off += len(sec.b)
+		r.Off += len(sec.B)
 	}
 	for i, l := range bodies {
 		m.perPackage[goPackage(names[imported+i])] += l
@@ -112,21 +114,21 @@ func parse(b []byte) (*module, error) {
 }
 
 // readFunctionNames reads the name section's function-name subsection (id 1) into names.
-func readFunctionNames(r *reader, names map[int]string) {
-	for r.off < len(r.b) && r.err == nil {
-		id := r.byte()
-		size := r.uint()
-		if r.err != nil || size > uint64(len(r.b)-r.off) {
+func readFunctionNames(r *wasmbin.Reader, names map[int]string) {
+	for r.Off < len(r.B) && r.Err == nil {
+		id := r.Byte()
+		size := r.Uint()
+		if r.Err != nil || size > uint64(len(r.B)-r.Off) {
 			return
 		}
-		sub := &reader{b: r.b[r.off : r.off+int(size)]}
+		sub := &wasmbin.Reader{B: r.B[r.Off : r.Off+int(size)]}
 		if id == 1 {
-			for n := sub.uint(); n > 0 && sub.err == nil; n-- {
-				idx := int(sub.uint())
-				names[idx] = sub.name()
+			for n := sub.Uint(); n > 0 && sub.Err == nil; n-- {
+				idx := int(sub.Uint())
+				names[idx] = sub.Name()
 			}
 		}
-		r.off += len(sub.b)
+		r.Off += len(sub.B)
 	}
 }
 
@@ -191,62 +193,4 @@ func printTable(w *os.File, files []string, mods []*module, top int) {
 	for _, p := range order {
 		row(p, func(m *module) int64 { return m.perPackage[p] })
 	}
-}
-
-// reader decodes the wasm binary format's integers and names; the first error sticks.
-type reader struct {
-	b   []byte
-	off int
-	err error
-}
-
-func (r *reader) byte() byte {
-	if r.err != nil || r.off >= len(r.b) {
-		r.err = fmt.Errorf("unexpected end at %d", r.off)
-		return 0
-	}
-	r.off++
-	return r.b[r.off-1]
-}
-
-// uint reads an unsigned LEB128 integer.
-func (r *reader) uint() uint64 {
-	var v uint64
-	for shift := 0; shift < 64; shift += 7 {
-		c := r.byte()
-		v |= uint64(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v
-		}
-	}
-	r.err = fmt.Errorf("integer too long at %d", r.off)
-	return 0
-}
-
-func (r *reader) name() string {
-	n := r.uint()
-	start := r.off
-	if !r.skip(n) {
-		return ""
-	}
-	return string(r.b[start:r.off])
-}
-
-// skip moves past n bytes; it fails, and reports false, when fewer remain.
-func (r *reader) skip(n uint64) bool {
-	if r.err == nil && n > uint64(len(r.b)-r.off) {
-		r.err = fmt.Errorf("%d bytes past the end at %d", n, r.off)
-	}
-	if r.err != nil {
-		return false
-	}
-	r.off += int(n)
-	return true
-}
-
-func (r *reader) limits() {
-	if r.byte()&1 == 1 {
-		r.uint()
-	}
-	r.uint()
 }
