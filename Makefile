@@ -11,9 +11,14 @@ TEST_WASM := dist/test/probe.wasm dist/test/misbehaving.wasm dist/test/floor.was
 # the glue's yields to the scheduler cannot tell when there is nothing to run.
 WASM_OVERLAY := dist/_runtimepatch/overlay.json  # "_": never a package of ./...
 WASM_BUILD = GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -overlay $(WASM_OVERLAY)
-# Every module's forward jumps are then threaded (tools/jumpthread): Go on Wasm sends each jump
-# between a function's basic blocks through the function's dispatch br_table.
-WASM_THREAD = @$(GO) run ./tools/jumpthread
+# build_wasm builds the Go package $(1) to $@: Go writes dist/_go/..., which it leaves alone when
+# up to date, and tools/jumpthread threads its jumps into $@ (Go on Wasm sends each jump between
+# a function's basic blocks through the function's dispatch br_table).
+define build_wasm
+@mkdir -p $(dir $@) $(dir $(patsubst dist/%,dist/_go/%,$@))
+$(WASM_BUILD) -o $(patsubst dist/%,dist/_go/%,$@) $(1)
+@$(GO) run ./tools/jumpthread $(patsubst dist/%,dist/_go/%,$@) $@
+endef
 # Every shipped module (and the benchmark's floor, built like them) goes through binaryen's
 # wasm-opt $(WASM_OPT) after the Go build, installing Debian's binaryen when wasm-opt is missing;
 # `make build WASM_OPT=` skips it (a quicker build while developing). What it saves in memory and
@@ -47,22 +52,14 @@ build: $(WASM) $(TEST_WASM) ## build every plugin to dist/<plugin>.wasm (standar
 $(WASM_OVERLAY): FORCE
 	@$(GO) run ./tools/runtimepatch $(dir $@) >/dev/null
 dist/%.wasm: $(WASM_OVERLAY) FORCE
-	@mkdir -p $(dir $@)
-	$(WASM_BUILD) -o $@ ./plugins/$*/wasm
-	$(WASM_THREAD) $@
+	$(call build_wasm,./plugins/$*/wasm)
 	$(optimize_wasm)
 dist/test/probe.wasm: $(WASM_OVERLAY) FORCE
-	@mkdir -p $(dir $@)
-	$(WASM_BUILD) -o $@ ./shared/harness/probe/wasm
-	$(WASM_THREAD) $@
+	$(call build_wasm,./shared/harness/probe/wasm)
 dist/test/misbehaving.wasm: $(WASM_OVERLAY) FORCE
-	@mkdir -p $(dir $@)
-	$(WASM_BUILD) -o $@ ./tools/wasmrules/testdata/misbehaving
-	$(WASM_THREAD) $@
+	$(call build_wasm,./tools/wasmrules/testdata/misbehaving)
 dist/test/floor.wasm: $(WASM_OVERLAY) FORCE
-	@mkdir -p $(dir $@)
-	$(WASM_BUILD) -o $@ ./e2e/nginx/floor
-	$(WASM_THREAD) $@
+	$(call build_wasm,./e2e/nginx/floor)
 	$(optimize_wasm)
 
 test: build test-deps ## build, then run every test that needs no container, native and wasm mode

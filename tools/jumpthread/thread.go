@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/wasmward/wasmward/tools/internal/wasmbin"
 )
@@ -9,35 +10,52 @@ import (
 // Go's WebAssembly code and what threading changes.
 //
 // Go compiles every function to one dispatch loop: the function's basic blocks are the code
-// after the ends of a chain of nested blocks, and a `br_table` on the PC_B local at the top of
-// the loop picks the one to run (a resumed goroutine re-enters a function at a saved PC_B):
+// after the ends of a chain of nested blocks (a segment each), and a `br_table` on the PC_B local
+// at the top of the loop picks the one to run (a resumed goroutine re-enters a function at a
+// saved PC_B):
 //
 //	loop $dispatch
-//	  block $b0 block $b1 ... block $bN
+//	  block $c0 block $c1 ... block $cN
 //	    local.get $PC_B
 //	    br_table ...        ;; PC_B → one of the blocks
-//	  end ;; code of the segment after $bN
+//	  end ;; segment N: the code after $cN
 //	  ...
-//	end ;; code of the segment after $b0
+//	end ;; segment 0: the code after $c0
 //
-// Every jump between basic blocks, forward ones included, is "i32.const K; local.set $PC_B;
-// br $dispatch": back to the top of the loop and through the br_table, an indirect jump. A
-// forward jump's target block encloses the jump, so a plain `br` to that block reaches the same
-// code directly; Thread rewrites those. The PC_B assignment stays (a later jump through the
-// dispatch sets its own), so nothing that reads PC_B sees a difference. Backward jumps (loops)
-// keep going through the dispatch: the target's block has already ended there.
+// Every jump between basic blocks is "i32.const K; local.set $PC_B; br $dispatch": back to the
+// top of the loop and through the br_table, an indirect jump. Thread rewrites them:
+//
+//   - Forward: the target's block encloses the jump, so a plain `br` to it reaches the same
+//     code directly.
+//   - Backward: a loop, the segments hi, hi-1, ..., lo some jump goes back within, moves into a
+//     loop of its own in hi's place, starting at the one segment e the loop is entered at, with
+//     a block of its own before each other segment: e, e-1, ..., lo, hi, ..., e+1. Jumps within
+//     it then go forward to those blocks, or back to e, a `br` to the loop; where the order
+//     changed, the fall-through gets a `br` (out of lo to lo-1, from e+1 back to e). Go lays a
+//     `for` loop out rotated (its condition after its body, entered at the condition), so e is
+//     mostly lo. The loop's old blocks stay in the chain, empty, and the dispatch's entry for e
+//     goes to the loop. A loop qualifies when nothing enters it elsewhere than at e: no jump
+//     from outside to another of its segments, no fall-through into hi unless hi is e, no
+//     resumption after a call in it but at e (the dispatch resumes an unwound goroutine in the
+//     segment after the call); and when every jump back in it goes to e. Innermost loops first,
+//     none overlapping another; other backward jumps keep the dispatch.
+//
+// Every PC_B assignment stays, so the dispatch and a goroutine's resumption see what they saw
+// before. A body whose shape is not Go's, or whose rewrite would branch to a block that does not
+// enclose the branch, is copied as it is.
 
 // Stats counts what Thread did to a module.
 type Stats struct {
 	Functions  int // function bodies with a dispatch loop
-	Threaded   int // forward jumps now a direct br
-	Dispatched int // jumps left to the dispatch (backward ones)
+	Threaded   int // jumps now a direct br: forward, or back to their loop's own entry
+	Loops      int // loops moved into loops of their own
+	Dispatched int // jumps left to the dispatch
 	Skipped    int // bodies left as they were: an instruction this pass does not decode
+	Kept       int // bodies left as they were: the rewrite would branch to a block not enclosing the branch
 }
 
-// Thread returns module with the forward jumps of Go's dispatch loops threaded (see above).
-// Bodies without a dispatch loop, or with an instruction Thread does not know, are copied as
-// they are.
+// Thread returns module with the jumps of Go's dispatch loops threaded (see above). Bodies
+// without a dispatch loop, or with an instruction Thread does not know, are copied as they are.
 func Thread(module []byte) ([]byte, Stats, error) {
 	var st Stats
 	if len(module) < 8 || string(module[:4]) != "\x00asm" {
@@ -101,95 +119,397 @@ type instr struct {
 }
 
 const (
-	opBlock    = 0x02
-	opLoop     = 0x03
-	opIf       = 0x04
-	opEnd      = 0x0b
-	opBr       = 0x0c
-	opBrTable  = 0x0e
-	opLocalGet = 0x20
-	opLocalSet = 0x21
-	opI32Const = 0x41
+	opBlock        = 0x02
+	opLoop         = 0x03
+	opIf           = 0x04
+	opEnd          = 0x0b
+	opBr           = 0x0c
+	opBrIf         = 0x0d
+	opBrTable      = 0x0e
+	opLocalGet     = 0x20
+	opLocalSet     = 0x21
+	opI32Const     = 0x41
+	opCall         = 0x10
+	opCallIndirect = 0x11
+	opUnreachable  = 0x00
+	opReturn       = 0x0f
 )
 
-// threadBody returns body with its dispatch loop's forward jumps threaded, or body itself.
+// bodyFrame is the frame id of the function body itself; a block's id is its opener's index in
+// the body's instructions, and frames the rewrite adds have ids below bodyFrame.
+const bodyFrame = -1
+
+// dispatch is a body's dispatch loop and what the walk over the body learned of it.
+type dispatch struct {
+	loop, chain int      // the loop's instruction index; the chain's length
+	pcb         int64    // PC_B's local
+	table       []uint64 // the br_table's depths, the default last
+	chainEnd    []int    // chainEnd[s]: the end of chain block s (outermost 0)
+	loopEnd     int      // the loop's end
+	seg         []int    // per instruction: the segment it is in, or -1
+	targets     [][]int  // per branch: the frame ids it may branch to
+	jumps       []jump   // the jumps through the dispatch
+}
+
+// jump is a jump through the dispatch: "i32.const pc; local.set $PC_B; br $dispatch".
+type jump struct {
+	k        int   // the br's instruction index
+	pc       int64 // the PC_B it sets
+	from, to int   // its segment and the target's
+}
+
+// segmentOf is the segment the dispatch runs for PC_B = pc.
+func (d *dispatch) segmentOf(pc int64) int {
+	depth := d.table[len(d.table)-1]
+	if pc >= 0 && pc < int64(len(d.table)-1) {
+		depth = d.table[pc]
+	}
+	return d.chain - 1 - int(depth)
+}
+
+// region is a loop of segments hi, hi-1, ..., lo entered at entry, moved into a loop of its own.
+type region struct {
+	lo, hi, entry int
+	order         []int       // its segments in their new order: entry, entry-1, ..., lo, hi, ..., entry+1
+	pos           map[int]int // segment → its place in order
+	loop          int         // the new loop's frame id
+	blocks        map[int]int // segment → the frame id of the block before it (all but entry)
+}
+
+// threadBody returns body with its dispatch loop's jumps threaded, or body itself.
 func threadBody(body []byte, st *Stats) []byte {
 	ins, ok := decodeBody(body)
 	if !ok {
 		st.Skipped++
 		return body
 	}
-	loop, chain, pcb, table := findDispatch(ins)
-	if loop < 0 {
+	d := walk(ins)
+	if d == nil {
 		return body
 	}
 	st.Functions++
-	// Walk the body with its control stack. cur is the chain block whose end the walk last
-	// passed: the code from there on is the segment after it, inside the chain's outer blocks.
-	type frame struct {
-		chain    int  // the block's index in the chain (outermost 0), or -1
-		dispatch bool // the dispatch loop
+	regions := pickRegions(ins, d)
+	inRegion := make([]*region, d.chain) // per segment
+	next := bodyFrame - 1
+	newFrame := func() int { next--; return next + 1 }
+	for _, r := range regions {
+		r.loop, r.blocks = newFrame(), map[int]int{}
+		for _, s := range r.order[1:] {
+			r.blocks[s] = newFrame()
+		}
+		for s := r.lo; s <= r.hi; s++ {
+			inRegion[s] = r
+		}
 	}
-	stack := []frame{{chain: -1}} // the body itself
+	// Each segment's block, as its id: the chain block the dispatch branches to for it.
+	chainBlock := func(s int) int { return d.loop + 1 + s }
+	var local Stats
+	for _, j := range d.jumps {
+		from, to := inRegion[j.from], inRegion[j.to]
+		target := chainBlock(j.to)
+		switch {
+		case j.to >= j.from && (from == nil || to != from): // backward, outside any loop or out of one
+			local.Dispatched++
+			continue
+		case from != nil && to == from && from.pos[j.to] <= from.pos[j.from]:
+			target = from.loop // back to the loop's entry
+		case from != nil && to == from:
+			target = from.blocks[j.to] // forward within the loop
+		case to != nil:
+			target = chainBlock(to.hi) // forward into a loop: its entry, at the loop's place
+		}
+		local.Threaded++
+		d.targets[j.k] = []int{target}
+	}
+	bt := d.loop + d.chain + 2 // the dispatch enters a loop at its place
+	for i, t := range d.targets[bt] {
+		if s := t - d.loop - 1; s >= 0 && s < d.chain && inRegion[s] != nil && inRegion[s].entry == s {
+			d.targets[bt][i] = chainBlock(inRegion[s].hi)
+		}
+	}
+	out, ok := emit(body, ins, d, inRegion)
+	if !ok {
+		st.Kept++
+		st.Dispatched += len(d.jumps)
+		return body
+	}
+	st.Threaded += local.Threaded
+	st.Loops += len(regions)
+	st.Dispatched += local.Dispatched
+	return out
+}
+
+// walk finds the dispatch loop and follows the body's control stack: the segment of each
+// instruction, the frames each branch may go to, the jumps through the dispatch. nil: no
+// dispatch loop, or a body this pass does not follow.
+func walk(ins []instr) *dispatch {
+	loop, chain, pcb, table := findDispatch(ins)
+	if loop < 0 {
+		return nil
+	}
+	d := &dispatch{loop: loop, chain: chain, pcb: pcb, table: table,
+		chainEnd: make([]int, chain), seg: make([]int, len(ins)), targets: make([][]int, len(ins))}
+	stack := []int{bodyFrame}
 	cur := -1
-	depths := map[int]uint64{} // instruction index → the br's new depth
+	frame := func(depth uint64) (int, bool) {
+		if depth >= uint64(len(stack)) {
+			return 0, false
+		}
+		return stack[len(stack)-1-int(depth)], true
+	}
 	for k := range ins {
-		switch in := &ins[k]; in.op {
+		in := &ins[k]
+		d.seg[k] = cur
+		switch in.op {
 		case opBlock, opLoop, opIf:
-			f := frame{chain: -1, dispatch: k == loop}
-			if c := k - loop - 1; c >= 0 && c < chain {
-				f.chain = c
-			}
-			stack = append(stack, f)
+			stack = append(stack, k)
 		case opEnd:
 			if len(stack) == 0 {
-				return body // more ends than blocks: not a valid body
+				return nil // more ends than blocks: not a valid body
 			}
 			top := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if top.chain >= 0 {
-				cur = top.chain
+			if s := top - loop - 1; s >= 0 && s < chain {
+				d.chainEnd[s], cur = k, s
+				d.seg[k] = -1 // the chain's structure, not a segment's code
 			}
-			if top.dispatch {
-				cur = -1
+			if top == loop {
+				d.loopEnd, cur = k, -1
+				d.seg[k] = -1
 			}
-		case opBr:
-			if cur < 0 || k < 2 || ins[k-2].op != opI32Const || ins[k-1].op != opLocalSet || ins[k-1].imm != pcb {
-				continue
+		case opBr, opBrIf:
+			f, ok := frame(uint64(in.imm))
+			if !ok {
+				return nil
 			}
-			if d := int(in.imm); d >= len(stack) || !stack[len(stack)-1-d].dispatch {
-				continue // not a jump through the dispatch
+			d.targets[k] = []int{f}
+			if in.op == opBr && f == loop && cur >= 0 && k >= 2 && ins[k-2].op == opI32Const &&
+				ins[k-1].op == opLocalSet && ins[k-1].imm == pcb {
+				j := jump{k: k, pc: ins[k-2].imm, from: cur}
+				j.to = d.segmentOf(j.pc)
+				d.jumps = append(d.jumps, j)
 			}
-			depth := table[len(table)-1] // br_table's default
-			if pc := ins[k-2].imm; pc >= 0 && pc < int64(len(table)-1) {
-				depth = table[pc]
-			}
-			target := chain - 1 - int(depth) // the chain block whose end starts the target's code
-			if target >= cur {
-				st.Dispatched++ // backward, or to this segment's own start
-				continue
-			}
-			for i := len(stack) - 1; i >= 0; i-- { // open: the walk is inside every block before cur
-				if stack[i].chain == target {
-					depths[k] = uint64(len(stack) - 1 - i)
-					break
+		case opBrTable:
+			for _, depth := range in.table {
+				f, ok := frame(depth)
+				if !ok {
+					return nil
 				}
+				d.targets[k] = append(d.targets[k], f)
 			}
-			st.Threaded++
 		}
 	}
-	if len(depths) == 0 {
-		return body
+	if len(stack) != 0 {
+		return nil
 	}
-	out := append(make([]byte, 0, len(body)), body[:ins[0].start]...) // the locals
-	for k := range ins {
-		if d, ok := depths[k]; ok {
-			out = wasmbin.AppendUint(append(out, opBr), d)
+	return d
+}
+
+// pickRegions chooses the loops that move into loops of their own (see the top of this file):
+// for each segment some jump goes back to, the segments from it down to the last that jumps back
+// to it; the smallest first, none overlapping one chosen, each entered at one segment only.
+func pickRegions(ins []instr, d *dispatch) []*region {
+	var cands []*region
+	byHead := map[int]*region{}
+	for _, j := range d.jumps {
+		if j.to < j.from {
 			continue
 		}
-		out = append(out, body[ins[k].start:ins[k].end]...)
+		r := byHead[j.to]
+		if r == nil {
+			r = &region{lo: j.from, hi: j.to}
+			byHead[j.to] = r
+			cands = append(cands, r)
+		}
+		r.lo = min(r.lo, j.from)
 	}
-	return out
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].hi-cands[a].lo < cands[b].hi-cands[b].lo })
+	calls := make([]bool, d.chain) // per segment: it calls a function
+	for k := range ins {
+		if s := d.seg[k]; s >= 0 && (ins[k].op == opCall || ins[k].op == opCallIndirect) {
+			calls[s] = true
+		}
+	}
+	taken := make([]bool, d.chain)
+	var picked []*region
+	for _, r := range cands {
+		if !r.plan(ins, d, calls) {
+			continue
+		}
+		overlaps := false
+		for s := r.lo; s <= r.hi; s++ {
+			overlaps = overlaps || taken[s]
+		}
+		if overlaps {
+			continue
+		}
+		for s := r.lo; s <= r.hi; s++ {
+			taken[s] = true
+		}
+		picked = append(picked, r)
+	}
+	return picked
+}
+
+// plan finds r's one entry and its segments' new order; false when r does not qualify (see the
+// top of this file).
+func (r *region) plan(ins []instr, d *dispatch, calls []bool) bool {
+	in := func(s int) bool { return s >= r.lo && s <= r.hi }
+	entries := map[int]bool{}
+	if last := ins[d.chainEnd[r.hi]-1].op; r.hi == d.chain-1 || // the first segment: the function's start
+		last != opBr && last != opReturn && last != opUnreachable && last != opBrTable { // may fall into hi
+		entries[r.hi] = true
+	}
+	for _, j := range d.jumps {
+		if in(j.to) && !in(j.from) {
+			entries[j.to] = true
+		}
+	}
+	if def := d.segmentOf(-1); in(def) {
+		entries[def] = true
+	}
+	for s := r.lo + 1; s <= r.hi; s++ { // a call resumes in the next segment
+		if calls[s] {
+			entries[s-1] = true
+		}
+	}
+	if len(entries) > 1 {
+		return false
+	}
+	r.entry = r.hi
+	for s := range entries {
+		r.entry = s
+	}
+	if r.entry != r.hi && r.lo == 0 { // lo's fall-through would need a block after the dispatch loop
+		return false
+	}
+	r.order, r.pos = nil, map[int]int{}
+	for s := r.entry; s >= r.lo; s-- {
+		r.order = append(r.order, s)
+	}
+	for s := r.hi; s > r.entry; s-- {
+		r.order = append(r.order, s)
+	}
+	for i, s := range r.order {
+		r.pos[s] = i
+	}
+	for _, j := range d.jumps { // every jump back within the loop goes to its entry
+		if in(j.from) && in(j.to) && r.pos[j.to] <= r.pos[j.from] && j.to != r.entry {
+			return false
+		}
+	}
+	return true
+}
+
+// emit writes the body again: the regions' segments moved into their loops, every branch's
+// depth recomputed from the frame it goes to. ok is false when a branch's frame does not
+// enclose it.
+func emit(body []byte, ins []instr, d *dispatch, inRegion []*region) (out []byte, ok bool) {
+	out = append(make([]byte, 0, len(body)+len(body)/8), body[:ins[0].start]...) // the locals
+	stack := []int{bodyFrame}
+	open := func(op byte, id int) {
+		out = append(out, op, 0x40)
+		stack = append(stack, id)
+	}
+	end := func() bool {
+		if len(stack) == 0 {
+			return false
+		}
+		stack = stack[:len(stack)-1]
+		out = append(out, opEnd)
+		return true
+	}
+	depth := func(id int) (uint64, bool) {
+		for i := len(stack) - 1; i >= 0; i-- {
+			if stack[i] == id {
+				return uint64(len(stack) - 1 - i), true
+			}
+		}
+		return 0, false
+	}
+	branch := func(op byte, targets []int) bool {
+		out = append(out, op)
+		if op == opBrTable {
+			out = wasmbin.AppendUint(out, uint64(len(targets)-1))
+		}
+		for _, t := range targets {
+			n, ok := depth(t)
+			if !ok {
+				return false
+			}
+			out = wasmbin.AppendUint(out, n)
+		}
+		return true
+	}
+	original := func(k int) bool {
+		in := &ins[k]
+		switch in.op {
+		case opBlock, opLoop, opIf:
+			out = append(out, body[in.start:in.end]...)
+			stack = append(stack, k)
+		case opEnd:
+			return end()
+		case opBr, opBrIf, opBrTable:
+			return branch(in.op, d.targets[k])
+		default:
+			out = append(out, body[in.start:in.end]...)
+		}
+		return true
+	}
+	segment := func(s int) bool { // its code: up to its parent's end, the next chain block's or the loop's
+		last := d.loopEnd
+		if s > 0 {
+			last = d.chainEnd[s-1]
+		}
+		for k := d.chainEnd[s] + 1; k < last; k++ {
+			if !original(k) {
+				return false
+			}
+		}
+		return true
+	}
+	regionAt := map[int]*region{} // the end of the chain block before a region's top → the region
+	for _, r := range inRegion {
+		if r != nil {
+			regionAt[d.chainEnd[r.hi]] = r
+		}
+	}
+	for k := 0; k < len(ins); k++ {
+		if s := d.seg[k]; s >= 0 && inRegion[s] != nil {
+			continue // moved into its region
+		}
+		if !original(k) {
+			return nil, false
+		}
+		r := regionAt[k]
+		if r == nil {
+			continue
+		}
+		// The loop: a block before each of its segments but the entry, the segments in order.
+		open(opLoop, r.loop)
+		for i := len(r.order) - 1; i > 0; i-- {
+			open(opBlock, r.blocks[r.order[i]])
+		}
+		for i, s := range r.order {
+			if i > 0 && !end() || !segment(s) {
+				return nil, false
+			}
+			rotated := r.entry != r.hi
+			if rotated && s == r.lo && !branch(opBr, []int{d.loop + s}) { // lo falls out to lo-1
+				return nil, false
+			}
+			if rotated && i == len(r.order)-1 && !branch(opBr, []int{r.loop}) { // entry+1 falls back into the entry
+				return nil, false
+			}
+		}
+		if !end() { // the loop
+			return nil, false
+		}
+	}
+	if len(stack) != 0 {
+		return nil, false
+	}
+	return out, true
 }
 
 // findDispatch finds Go's dispatch loop: a loop whose body opens chain void blocks, then reads

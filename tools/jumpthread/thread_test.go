@@ -11,10 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/wasmward/wasmward/tools/internal/wasmbin"
 )
 
 // TestThreadedRunsAlike builds testdata/prog with Go for wasip1, threads it, and runs both in
-// wazero: the same output, and most jumps threaded. Threading the result again changes nothing.
+// wazero: the same output, with most jumps threaded and loops of their own.
 func TestThreadedRunsAlike(t *testing.T) {
 	module := filepath.Join(t.TempDir(), "prog.wasm")
 	build := exec.Command("go", "build", "-o", module, "./testdata/prog")
@@ -27,20 +29,17 @@ func TestThreadedRunsAlike(t *testing.T) {
 	threaded, st, err := Thread(original)
 	require.NoError(t, err)
 	require.Zero(t, st.Skipped, "every body Go emits decodes")
+	require.Zero(t, st.Kept, "every rewrite branches to enclosing blocks")
 	require.Greater(t, st.Threaded, 1000)
-	require.Greater(t, st.Threaded, 3*st.Dispatched, "most jumps are forward ones")
-	t.Logf("%d jumps threaded, %d left to the dispatch, in %d functions; %d → %d bytes",
-		st.Threaded, st.Dispatched, st.Functions, len(original), len(threaded))
+	require.Greater(t, st.Loops, 200)
+	require.Greater(t, st.Threaded, 5*st.Dispatched, "few jumps are left to the dispatch")
+	t.Logf("%d jumps threaded, %d loops of their own, %d jumps left to the dispatch, in %d functions; %d → %d bytes",
+		st.Threaded, st.Loops, st.Dispatched, st.Functions, len(original), len(threaded))
 
 	want := run(t, original)
 	require.Contains(t, want, "pipeline 41791750")
 	require.Contains(t, want, "recovered: runtime error: index out of range [5] with length 3")
 	require.Equal(t, want, run(t, threaded))
-
-	again, st2, err := Thread(threaded)
-	require.NoError(t, err)
-	require.Zero(t, st2.Threaded)
-	require.Equal(t, threaded, again)
 }
 
 // run runs a wasip1 command module in wazero and returns its standard output.
@@ -76,35 +75,35 @@ var (
 func TestThreadBody(t *testing.T) {
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	for _, tc := range []struct {
-		name         string
-		in, want     []byte
-		threaded     int
-		dispatched   int
-		skipped      int
-		noDispatcher bool
+		name       string
+		in, want   []byte
+		threaded   int
+		dispatched int
+		skipped    int
+		functions  int
 	}{
 		{
 			name:     "forward jump from segment 0 to segment 1 branches to $b0",
 			in:       body(cat(dispatchHead, jumpTo1, []byte{0x0b, 0x0b, 0x0b})...),
 			want:     body(cat(dispatchHead, []byte{0x41, 0x01, 0x21, 0x00, 0x0c, 0x00}, []byte{0x0b, 0x0b, 0x0b})...),
-			threaded: 1,
+			threaded: 1, functions: 1,
 		},
 		{
 			name:       "backward jump from segment 1 to segment 0 stays",
 			in:         body(cat(dispatchHead, []byte{0x0b}, jumpTo0, []byte{0x0b, 0x0b})...),
 			want:       body(cat(dispatchHead, []byte{0x0b}, jumpTo0, []byte{0x0b, 0x0b})...),
-			dispatched: 1,
+			dispatched: 1, functions: 1,
 		},
 		{
-			name: "a jump that does not set PC_B just before is not a dispatch jump",
-			in:   body(cat(dispatchHead, []byte{0x41, 0x01, 0x21, 0x05, 0x0c, 0x01}, []byte{0x0b, 0x0b, 0x0b})...),
-			want: body(cat(dispatchHead, []byte{0x41, 0x01, 0x21, 0x05, 0x0c, 0x01}, []byte{0x0b, 0x0b, 0x0b})...),
+			name:      "a jump that does not set PC_B just before is not a dispatch jump",
+			in:        body(cat(dispatchHead, []byte{0x41, 0x01, 0x21, 0x05, 0x0c, 0x01}, []byte{0x0b, 0x0b, 0x0b})...),
+			want:      body(cat(dispatchHead, []byte{0x41, 0x01, 0x21, 0x05, 0x0c, 0x01}, []byte{0x0b, 0x0b, 0x0b})...),
+			functions: 1,
 		},
 		{
-			name:         "no dispatch loop",
-			in:           body(0x41, 0x01, 0x1a, 0x0b),
-			want:         body(0x41, 0x01, 0x1a, 0x0b),
-			noDispatcher: true,
+			name: "no dispatch loop",
+			in:   body(0x41, 0x01, 0x1a, 0x0b),
+			want: body(0x41, 0x01, 0x1a, 0x0b),
 		},
 		{
 			name:    "an instruction Go does not emit (table.grow) leaves the body",
@@ -124,8 +123,92 @@ func TestThreadBody(t *testing.T) {
 			require.Equal(t, tc.threaded, st.Threaded)
 			require.Equal(t, tc.dispatched, st.Dispatched)
 			require.Equal(t, tc.skipped, st.Skipped)
-			if !tc.noDispatcher && tc.skipped == 0 {
-				require.Equal(t, 1, st.Functions)
+			require.Equal(t, tc.functions, st.Functions)
+		})
+	}
+}
+
+// sumTo and sumToRotated are functions (pc, n i32) → i32 laid out as Go lays one out: a
+// dispatch loop on PC_B (pc) over four segments, of which two are a loop. Called with pc 0 they
+// return 0+1+...+(n-1). sumTo's loop is entered at its top (the condition, then the body, which
+// jumps back); sumToRotated's, as Go lays out a `for` loop, at its condition after its body.
+var sumTo = body(
+	0x03, 0x40, // loop $dispatch
+	0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, // block $c0 $c1 $c2 $c3
+	0x20, 0x00, 0x0e, 0x04, 0x00, 0x01, 0x02, 0x03, 0x03, // br_table on pc: 0 → $c3 ... 3 → $c0
+	0x0b,                                           // end $c3: segment 3, pc 0
+	0x41, 0x00, 0x21, 0x02, 0x41, 0x00, 0x21, 0x03, // sum = 0; i = 0
+	0x0b,                                     // end $c2: segment 2, pc 1: the loop's condition
+	0x20, 0x03, 0x20, 0x01, 0x4e, 0x04, 0x40, // if i >= n
+	0x41, 0x03, 0x21, 0x00, 0x0c, 0x03, 0x0b, //   jump to pc 3 (forward)
+	0x0b,                                     // end $c1: segment 1, pc 2: the loop's body
+	0x20, 0x02, 0x20, 0x03, 0x6a, 0x21, 0x02, // sum += i
+	0x20, 0x03, 0x41, 0x01, 0x6a, 0x21, 0x03, // i++
+	0x41, 0x01, 0x21, 0x00, 0x0c, 0x01, // jump to pc 1 (backward)
+	0x0b,             // end $c0: segment 0, pc 3
+	0x20, 0x02, 0x0f, // return sum
+	0x0b, 0x00, 0x0b, // end $dispatch; unreachable; end
+)
+
+var sumToRotated = body(
+	0x03, 0x40, // loop $dispatch
+	0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, // block $c0 $c1 $c2 $c3
+	0x20, 0x00, 0x0e, 0x04, 0x00, 0x01, 0x02, 0x03, 0x03, // br_table on pc: 0 → $c3 ... 3 → $c0
+	0x0b,                                           // end $c3: segment 3, pc 0
+	0x41, 0x00, 0x21, 0x02, 0x41, 0x00, 0x21, 0x03, // sum = 0; i = 0
+	0x41, 0x02, 0x21, 0x00, 0x0c, 0x03, // jump to pc 2, the condition (forward)
+	0x0b,                                     // end $c2: segment 2, pc 1: the loop's body
+	0x20, 0x02, 0x20, 0x03, 0x6a, 0x21, 0x02, // sum += i
+	0x20, 0x03, 0x41, 0x01, 0x6a, 0x21, 0x03, // i++, then on into the condition
+	0x0b,                                     // end $c1: segment 1, pc 2: the loop's condition
+	0x20, 0x03, 0x20, 0x01, 0x48, 0x04, 0x40, // if i < n
+	0x41, 0x01, 0x21, 0x00, 0x0c, 0x02, 0x0b, //   jump to pc 1, the body (backward)
+	0x0b,             // end $c0: segment 0, pc 3, after the loop
+	0x20, 0x02, 0x0f, // return sum
+	0x0b, 0x00, 0x0b, // end $dispatch; unreachable; end
+)
+
+// module wraps a body of type (i32, i32) → i32 with two more i32 locals as the exported "f".
+func module(b []byte) []byte {
+	code := append([]byte{0x01, 0x02, 0x7f}, b[1:]...) // the locals: two i32
+	sec := func(id byte, content ...byte) []byte {
+		return append(append([]byte{id}, wasmbin.AppendUint(nil, uint64(len(content)))...), content...)
+	}
+	return bytes.Join([][]byte{[]byte("\x00asm\x01\x00\x00\x00"),
+		sec(1, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f),
+		sec(3, 0x01, 0x00),
+		sec(7, 0x01, 0x01, 'f', 0x00, 0x00),
+		sec(10, append([]byte{0x01}, append(wasmbin.AppendUint(nil, uint64(len(code))), code...)...)...),
+	}, nil)
+}
+
+// TestLoopRunsAlike threads sumTo and sumToRotated (the jumps direct, the loop a loop of its
+// own) and runs each as it was and threaded in wazero.
+func TestLoopRunsAlike(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want Stats
+	}{
+		{"entered at its top", sumTo, Stats{Functions: 1, Threaded: 2, Loops: 1}},
+		{"rotated, entered at its condition", sumToRotated, Stats{Functions: 1, Threaded: 2, Loops: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			original := module(tc.body)
+			threaded, st, err := Thread(original)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, st)
+			for _, m := range [][]byte{original, threaded} {
+				r := wazero.NewRuntime(ctx)
+				inst, err := r.Instantiate(ctx, m)
+				require.NoError(t, err)
+				for n, want := range map[uint64]uint64{0: 0, 1: 0, 2: 1, 10: 45} {
+					got, err := inst.ExportedFunction("f").Call(ctx, 0, n)
+					require.NoError(t, err)
+					require.Equal(t, want, got[0], "n %d", n)
+				}
+				require.NoError(t, r.Close(ctx))
 			}
 		})
 	}
@@ -137,5 +220,7 @@ func FuzzThread(f *testing.F) {
 	section := append([]byte{0x01, byte(len(code))}, code...)
 	f.Add(append([]byte("\x00asm\x01\x00\x00\x00\x0a"), append([]byte{byte(len(section))}, section...)...))
 	f.Add([]byte("\x00asm\x01\x00\x00\x00"))
+	f.Add(module(sumTo))
+	f.Add(module(sumToRotated))
 	f.Fuzz(func(t *testing.T, b []byte) { _, _, _ = Thread(b) })
 }
