@@ -38,7 +38,8 @@ import (
 //     from outside to another of its segments, no fall-through into hi unless hi is e, no
 //     resumption after a call in it but at e (the dispatch resumes an unwound goroutine in the
 //     segment after the call); and when every jump back in it goes to e. Innermost loops first,
-//     none overlapping another; other backward jumps keep the dispatch.
+//     none overlapping another; other backward jumps keep the dispatch. A function with any
+//     other branch to a chain block than the br_table's (Go emits none) keeps all its loops.
 //
 // Every PC_B assignment stays, so the dispatch and a goroutine's resumption see what they saw
 // before. A body whose shape is not Go's, or whose rewrite would branch to a block that does not
@@ -149,6 +150,7 @@ type dispatch struct {
 	seg         []int    // per instruction: the segment it is in, or -1
 	targets     [][]int  // per branch: the frame ids it may branch to
 	jumps       []jump   // the jumps through the dispatch
+	chainBrs    int      // other branches to a chain block than the br_table's (Go emits none)
 }
 
 // jump is a jump through the dispatch: "i32.const pc; local.set $PC_B; br $dispatch".
@@ -283,6 +285,9 @@ func walk(ins []instr) *dispatch {
 				return nil
 			}
 			d.targets[k] = []int{f}
+			if f > loop && f <= loop+chain {
+				d.chainBrs++
+			}
 			if in.op == opBr && f == loop && cur >= 0 && k >= 2 && ins[k-2].op == opI32Const &&
 				ins[k-1].op == opLocalSet && ins[k-1].imm == pcb {
 				j := jump{k: k, pc: ins[k-2].imm, from: cur}
@@ -309,6 +314,9 @@ func walk(ins []instr) *dispatch {
 // for each segment some jump goes back to, the segments from it down to the last that jumps back
 // to it; the smallest first, none overlapping one chosen, each entered at one segment only.
 func pickRegions(ins []instr, d *dispatch) []*region {
+	if d.chainBrs > 0 { // a branch to a segment this pass does not know of could enter a loop
+		return nil
+	}
 	var cands []*region
 	byHead := map[int]*region{}
 	for _, j := range d.jumps {
