@@ -66,13 +66,10 @@ func Thread(module []byte) ([]byte, Stats, error) {
 	r := &wasmbin.Reader{B: module, Off: 8}
 	for r.Off < len(module) {
 		start := r.Off
-		id := r.Byte()
-		size := r.Uint()
-		if r.Err != nil || size > uint64(len(module)-r.Off) {
-			return nil, st, fmt.Errorf("truncated section at %d", start)
+		id, content := r.Section()
+		if r.Err != nil {
+			return nil, st, r.Err
 		}
-		content := module[r.Off : r.Off+int(size)]
-		r.Off += int(size)
 		if id != 10 {
 			out = append(out, module[start:r.Off]...)
 			continue
@@ -561,16 +558,16 @@ func decodeBody(body []byte) (ins []instr, ok bool) {
 		switch op := in.op; {
 		case op == opBlock || op == opLoop || op == opIf:
 			in.void = r.Int() == -0x40 // else a value type or a type index
-		case op == 0x00 || op == 0x01 || op == 0x05 || op == opEnd || op == 0x0f || op == 0x1a || op == 0x1b:
+		case op == opUnreachable || op == 0x01 || op == 0x05 || op == opEnd || op == opReturn || op == 0x1a || op == 0x1b:
 			// unreachable, nop, else, end, return, drop, select
-		case op == opBr || op == 0x0d || op == 0x10 || op >= opLocalGet && op <= 0x24:
+		case op == opBr || op == opBrIf || op == opCall || op >= opLocalGet && op <= 0x24:
 			in.imm = int64(r.Uint()) // br, br_if, call, local.get/set/tee, global.get/set
 		case op == opBrTable:
 			for n := r.Uint(); n > 0 && r.Err == nil; n-- {
 				in.table = append(in.table, r.Uint())
 			}
 			in.table = append(in.table, r.Uint())
-		case op == 0x11: // call_indirect: type, table
+		case op == opCallIndirect: // type, table
 			r.Uint()
 			r.Uint()
 		case op >= 0x28 && op <= 0x3e: // loads and stores: alignment, offset

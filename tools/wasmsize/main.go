@@ -62,12 +62,11 @@ func parse(b []byte) (*module, error) {
 	names := map[int]string{}
 	r := &wasmbin.Reader{B: b, Off: 8}
 	for r.Off < len(b) {
-		id := r.Byte()
-		size := r.Uint()
-		if r.Err != nil || size > uint64(len(b)-r.Off) {
-			return nil, fmt.Errorf("truncated section at %d", r.Off)
+		id, content := r.Section()
+		if r.Err != nil {
+			return nil, r.Err
 		}
-		sec := &wasmbin.Reader{B: b[r.Off : r.Off+int(size)]}
+		sec := &wasmbin.Reader{B: content}
 		switch id {
 		case 0: // custom
 			if sec.Name() == "name" {
@@ -105,7 +104,6 @@ func parse(b []byte) (*module, error) {
 		if sec.Err != nil {
 			return nil, fmt.Errorf("section %d: %w", id, sec.Err)
 		}
-		r.Off += len(sec.B)
 	}
 	for i, l := range bodies {
 		m.perPackage[goPackage(names[imported+i])] += l
@@ -116,19 +114,17 @@ func parse(b []byte) (*module, error) {
 // readFunctionNames reads the name section's function-name subsection (id 1) into names.
 func readFunctionNames(r *wasmbin.Reader, names map[int]string) {
 	for r.Off < len(r.B) && r.Err == nil {
-		id := r.Byte()
-		size := r.Uint()
-		if r.Err != nil || size > uint64(len(r.B)-r.Off) {
+		id, content := r.Section()
+		if r.Err != nil {
 			return
 		}
-		sub := &wasmbin.Reader{B: r.B[r.Off : r.Off+int(size)]}
+		sub := &wasmbin.Reader{B: content}
 		if id == 1 {
 			for n := sub.Uint(); n > 0 && sub.Err == nil; n-- {
 				idx := int(sub.Uint())
 				names[idx] = sub.Name()
 			}
 		}
-		r.Off += len(sub.B)
 	}
 }
 

@@ -76,6 +76,23 @@ func (r *Reader) Skip(n uint64) bool {
 	return true
 }
 
+// Section reads a section (or a name subsection, which is laid out alike): its id and content,
+// and moves past it. A size past the end sets Err.
+func (r *Reader) Section() (id byte, content []byte) {
+	start := r.Off
+	id = r.Byte()
+	size := r.Uint()
+	if r.Err == nil && size > uint64(len(r.B)-r.Off) {
+		r.fail(fmt.Errorf("truncated section at %d", start))
+	}
+	if r.Err != nil {
+		return 0, nil
+	}
+	content = r.B[r.Off : r.Off+int(size)]
+	r.Off += int(size)
+	return id, content
+}
+
 // Limits reads a table's or memory's limits.
 func (r *Reader) Limits() {
 	if r.Byte()&1 == 1 {
