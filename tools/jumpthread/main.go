@@ -45,7 +45,7 @@ func threadFile(in, path string) error {
 	if st.Skipped > 0 {
 		return fmt.Errorf("%d function bodies hold instructions this pass does not decode: is it a Go-built module?", st.Skipped)
 	}
-	fmt.Printf("%s: %d jumps threaded, %d loops of their own, %d jumps left to the dispatch, in %d functions (%d kept as they were)\n",
-		path, st.Threaded, st.Loops, st.Dispatched, st.Functions, st.Kept)
+	fmt.Printf("%s: %d jumps threaded, %d loops of their own (%d resumed inside), %d jumps left to the dispatch, in %d functions (%d kept as they were)\n",
+		path, st.Threaded, st.Loops, st.Reentered, st.Dispatched, st.Functions, st.Kept)
 	return os.WriteFile(path, out, 0o644)
 }

@@ -35,11 +35,17 @@ import (
 //     `for` loop out rotated (its condition after its body, entered at the condition), so e is
 //     mostly lo. The loop's old blocks stay in the chain, empty, and the dispatch's entry for e
 //     goes to the loop. A loop qualifies when nothing enters it elsewhere than at e: no jump
-//     from outside to another of its segments, no fall-through into hi unless hi is e, no
-//     resumption after a call in it but at e (the dispatch resumes an unwound goroutine in the
-//     segment after the call); and when every jump back in it goes to e. Innermost loops first,
-//     none overlapping another; other backward jumps keep the dispatch. A function with any
-//     other branch to a chain block than the br_table's (Go emits none) keeps all its loops.
+//     from outside to another of its segments, no fall-through into hi unless hi is e; and
+//     when every jump back in it goes to e. Innermost loops first, none overlapping another;
+//     other backward jumps keep the dispatch. A function with any other branch to a chain
+//     block than the br_table's (Go emits none) keeps all its loops.
+//   - Resumed inside: the dispatch resumes an unwound goroutine in the segment after the call
+//     that unwound, which in a loop with calls is inside the loop, and Wasm enters a loop only
+//     at its top. So such a loop gets a reenter block, innermost in the chain: the dispatch's
+//     entries for those segments go there, and it sets a mark bit in PC_B (reenterMark) and
+//     branches to the loop's place. At the loop's top, before e, an `if` on the mark takes it
+//     off and a br_table of the loop's own picks the segment's block. The loop's own rounds
+//     pay for the `if` only.
 //
 // Every PC_B assignment stays, so the dispatch and a goroutine's resumption see what they saw
 // before. A body whose shape is not Go's, or whose rewrite would branch to a block that does not
@@ -50,6 +56,7 @@ type Stats struct {
 	Functions  int // function bodies with a dispatch loop
 	Threaded   int // jumps now a direct br: forward, or back to their loop's own entry
 	Loops      int // loops moved into loops of their own
+	Reentered  int // of those, loops a goroutine may resume inside (after a call in them)
 	Dispatched int // jumps left to the dispatch
 	Skipped    int // bodies left as they were: an instruction this pass does not decode
 	Kept       int // bodies left as they were: the rewrite would branch to a block not enclosing the branch
@@ -126,12 +133,21 @@ const (
 	opBrTable      = 0x0e
 	opLocalGet     = 0x20
 	opLocalSet     = 0x21
+	opLocalTee     = 0x22
+	opI32Sub       = 0x6b
+	opI32And       = 0x71
+	opI32Or        = 0x72
 	opI32Const     = 0x41
 	opCall         = 0x10
 	opCallIndirect = 0x11
 	opUnreachable  = 0x00
 	opReturn       = 0x0f
 )
+
+// reenterMark is the bit of PC_B a reenter block sets on the way to its loop's top, where the
+// loop's own br_table takes it off and picks the segment: Go's PC_B is a block index, below
+// 1<<16 (a resumption point packs it into 16 bits), so no PC_B Go sets has it.
+const reenterMark = 1 << 30
 
 // bodyFrame is the frame id of the function body itself; a block's id is its opener's index in
 // the body's instructions, and frames the rewrite adds have ids below bodyFrame.
@@ -169,10 +185,14 @@ func (d *dispatch) segmentOf(pc int64) int {
 // region is a loop of segments hi, hi-1, ..., lo entered at entry, moved into a loop of its own.
 type region struct {
 	lo, hi, entry int
-	order         []int       // its segments in their new order: entry, entry-1, ..., lo, hi, ..., entry+1
-	pos           map[int]int // segment → its place in order
-	loop          int         // the new loop's frame id
-	blocks        map[int]int // segment → the frame id of the block before it (all but entry)
+	order         []int        // its segments in their new order: entry, entry-1, ..., lo, hi, ..., entry+1
+	pos           map[int]int  // segment → its place in order
+	loop          int          // the new loop's frame id
+	blocks        map[int]int  // segment → the frame id of the block before it (all but entry)
+	resumes       map[int]bool // segments but entry a call in the loop resumes in
+	pcs           []int64      // the PC_Bs the dispatch runs those segments for
+	reenter       int          // when pcs: the frame id of the block the dispatch's br_table enters them by
+	cond          int          // when pcs: the frame id of the `if` at the loop's top that dispatches them
 }
 
 // threadBody returns body with its dispatch loop's jumps threaded, or body itself.
@@ -199,6 +219,14 @@ func threadBody(body []byte, st *Stats) []byte {
 		for s := r.lo; s <= r.hi; s++ {
 			inRegion[s] = r
 		}
+		for pc := range int64(len(d.table) - 1) {
+			if r.resumes[d.segmentOf(pc)] {
+				r.pcs = append(r.pcs, pc)
+			}
+		}
+		if len(r.pcs) > 0 {
+			r.reenter, r.cond = newFrame(), newFrame()
+		}
 	}
 	// Each segment's block, as its id: the chain block the dispatch branches to for it.
 	chainBlock := func(s int) int { return d.loop + 1 + s }
@@ -220,13 +248,20 @@ func threadBody(body []byte, st *Stats) []byte {
 		local.Threaded++
 		d.targets[j.k] = []int{target}
 	}
-	bt := d.loop + d.chain + 2 // the dispatch enters a loop at its place
+	bt := d.loop + d.chain + 2 // the dispatch enters a loop at its place, a resumption by its reenter block
 	for i, t := range d.targets[bt] {
-		if s := t - d.loop - 1; s >= 0 && s < d.chain && inRegion[s] != nil && inRegion[s].entry == s {
-			d.targets[bt][i] = chainBlock(inRegion[s].hi)
+		s := t - d.loop - 1
+		if s < 0 || s >= d.chain || inRegion[s] == nil {
+			continue
+		}
+		switch r := inRegion[s]; {
+		case r.entry == s:
+			d.targets[bt][i] = chainBlock(r.hi)
+		case r.resumes[s] && i < len(d.targets[bt])-1:
+			d.targets[bt][i] = r.reenter
 		}
 	}
-	out, ok := emit(body, ins, d, inRegion)
+	out, ok := emit(body, ins, d, regions, inRegion)
 	if !ok {
 		st.Kept++
 		st.Dispatched += len(d.jumps)
@@ -234,6 +269,11 @@ func threadBody(body []byte, st *Stats) []byte {
 	}
 	st.Threaded += local.Threaded
 	st.Loops += len(regions)
+	for _, r := range regions {
+		if len(r.pcs) > 0 {
+			st.Reentered++
+		}
+	}
 	st.Dispatched += local.Dispatched
 	return out
 }
@@ -373,14 +413,10 @@ func (r *region) plan(ins []instr, d *dispatch, calls []bool) bool {
 	if def := d.segmentOf(-1); in(def) {
 		entries[def] = true
 	}
-	for s := r.lo + 1; s <= r.hi; s++ { // a call resumes in the next segment
-		if calls[s] {
-			entries[s-1] = true
-		}
-	}
 	if len(entries) > 1 {
 		return false
 	}
+
 	r.entry = r.hi
 	for s := range entries {
 		r.entry = s
@@ -398,6 +434,12 @@ func (r *region) plan(ins []instr, d *dispatch, calls []bool) bool {
 	for i, s := range r.order {
 		r.pos[s] = i
 	}
+	r.resumes = map[int]bool{}
+	for s := r.lo + 1; s <= r.hi; s++ { // a call resumes in the segment after it
+		if calls[s] && s-1 != r.entry {
+			r.resumes[s-1] = true
+		}
+	}
 	for _, j := range d.jumps { // every jump back within the loop goes to its entry
 		if in(j.from) && in(j.to) && r.pos[j.to] <= r.pos[j.from] && j.to != r.entry {
 			return false
@@ -409,7 +451,7 @@ func (r *region) plan(ins []instr, d *dispatch, calls []bool) bool {
 // emit writes the body again: the regions' segments moved into their loops, every branch's
 // depth recomputed from the frame it goes to. ok is false when a branch's frame does not
 // enclose it.
-func emit(body []byte, ins []instr, d *dispatch, inRegion []*region) (out []byte, ok bool) {
+func emit(body []byte, ins []instr, d *dispatch, regions []*region, inRegion []*region) (out []byte, ok bool) {
 	out = append(make([]byte, 0, len(body)+len(body)/8), body[:ins[0].start]...) // the locals
 	stack := []int{bodyFrame}
 	open := func(op byte, id int) {
@@ -473,6 +515,14 @@ func emit(body []byte, ins []instr, d *dispatch, inRegion []*region) (out []byte
 		}
 		return true
 	}
+	pcb := func(op byte) { out = wasmbin.AppendUint(append(out, op), uint64(d.pcb)) }
+	i32 := func(v int64) { out = wasmbin.AppendInt(append(out, opI32Const), v) }
+	var reentered []*region
+	for _, r := range regions {
+		if len(r.pcs) > 0 {
+			reentered = append(reentered, r)
+		}
+	}
 	regionAt := map[int]*region{} // the end of the chain block before a region's top → the region
 	for _, r := range inRegion {
 		if r != nil {
@@ -483,8 +533,28 @@ func emit(body []byte, ins []instr, d *dispatch, inRegion []*region) (out []byte
 		if s := d.seg[k]; s >= 0 && inRegion[s] != nil {
 			continue // moved into its region
 		}
+		if k == d.loop+d.chain+1 { // the dispatch's local.get: inside the chain, a block per reentered loop
+			for _, r := range reentered {
+				open(opBlock, r.reenter)
+			}
+		}
 		if !original(k) {
 			return nil, false
+		}
+		if k == d.loop+d.chain+2 { // the dispatch's br_table: each reenter block marks PC_B and goes to its loop
+			for i := len(reentered) - 1; i >= 0; i-- {
+				r := reentered[i]
+				if !end() {
+					return nil, false
+				}
+				pcb(opLocalGet)
+				i32(reenterMark)
+				out = append(out, opI32Or)
+				pcb(opLocalSet)
+				if !branch(opBr, []int{d.loop + 1 + r.hi}) {
+					return nil, false
+				}
+			}
 		}
 		r := regionAt[k]
 		if r == nil {
@@ -494,6 +564,29 @@ func emit(body []byte, ins []instr, d *dispatch, inRegion []*region) (out []byte
 		open(opLoop, r.loop)
 		for i := len(r.order) - 1; i > 0; i-- {
 			open(opBlock, r.blocks[r.order[i]])
+		}
+		if len(r.pcs) > 0 { // reentered: PC_B's mark clears, and its br_table picks the segment
+			pcb(opLocalGet)
+			i32(reenterMark)
+			out = append(out, opI32And)
+			open(opIf, r.cond)
+			pcb(opLocalGet)
+			i32(reenterMark - 1)
+			out = append(out, opI32And)
+			pcb(opLocalTee)
+			lo, hi := r.pcs[0], r.pcs[len(r.pcs)-1]
+			i32(lo)
+			out = append(out, opI32Sub)
+			targets := make([]int, hi-lo+2) // each PC_B from lo to hi, then the default: the entry
+			for i := range targets {
+				targets[i] = r.cond
+			}
+			for _, pc := range r.pcs {
+				targets[pc-lo] = r.blocks[d.segmentOf(pc)]
+			}
+			if !branch(opBrTable, targets) || !end() {
+				return nil, false
+			}
 		}
 		for i, s := range r.order {
 			if i > 0 && !end() || !segment(s) {

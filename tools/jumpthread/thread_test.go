@@ -32,9 +32,10 @@ func TestThreadedRunsAlike(t *testing.T) {
 	require.Zero(t, st.Kept, "every rewrite branches to enclosing blocks")
 	require.Greater(t, st.Threaded, 1000)
 	require.Greater(t, st.Loops, 200)
+	require.Greater(t, st.Reentered, 20, "loops with calls move too (pipeline's goroutines resume inside theirs)")
 	require.Greater(t, st.Threaded, 5*st.Dispatched, "few jumps are left to the dispatch")
-	t.Logf("%d jumps threaded, %d loops of their own, %d jumps left to the dispatch, in %d functions; %d → %d bytes",
-		st.Threaded, st.Loops, st.Dispatched, st.Functions, len(original), len(threaded))
+	t.Logf("%d jumps threaded, %d loops of their own (%d resumed inside), %d jumps left to the dispatch, in %d functions; %d → %d bytes",
+		st.Threaded, st.Loops, st.Reentered, st.Dispatched, st.Functions, len(original), len(threaded))
 
 	want := run(t, original)
 	require.Contains(t, want, "pipeline 41791750")
@@ -168,31 +169,62 @@ var sumToRotated = body(
 	0x0b, 0x00, 0x0b, // end $dispatch; unreachable; end
 )
 
-// module wraps a body of type (i32, i32) → i32 with two more i32 locals as the exported "f".
+// sumToResumed is sumToRotated adding i+1, with a call in its loop's body after which Go's code
+// would resume an unwound goroutine: segment 2 (pc 2), inside the loop. Called at pc 0 it returns
+// 1000+1+2+...+n; called at pc 2 (a resumption: its locals zero, i becomes 1 there) 2+...+n,
+// where a resumption that went to the loop's condition instead would add the 1 too.
+var sumToResumed = body(
+	0x03, 0x40, // loop $dispatch
+	0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, // block $c0 ... $c4
+	0x20, 0x00, 0x0e, 0x05, 0x00, 0x01, 0x02, 0x03, 0x04, 0x04, // br_table on pc: 0 → $c4 ... 4 → $c0
+	0x0b,                                                 // end $c4: segment 4, pc 0
+	0x41, 0xe8, 0x07, 0x21, 0x02, 0x41, 0x00, 0x21, 0x03, // sum = 1000; i = 0
+	0x41, 0x03, 0x21, 0x00, 0x0c, 0x04, // jump to pc 3, the condition (forward)
+	0x0b,                                                       // end $c3: segment 3, pc 1: the loop's body
+	0x20, 0x02, 0x20, 0x03, 0x6a, 0x41, 0x01, 0x6a, 0x21, 0x02, // sum += i + 1
+	0x41, 0x00, 0x41, 0x00, 0x10, 0x01, 0x1a, // call 1 (returns 0: no unwinding), on into pc 2
+	0x0b,                                     // end $c2: segment 2, pc 2: where the call resumes
+	0x20, 0x03, 0x41, 0x01, 0x6a, 0x21, 0x03, // i++, then on into the condition
+	0x0b,                                     // end $c1: segment 1, pc 3: the loop's condition
+	0x20, 0x03, 0x20, 0x01, 0x48, 0x04, 0x40, // if i < n
+	0x41, 0x01, 0x21, 0x00, 0x0c, 0x02, 0x0b, //   jump to pc 1, the body (backward)
+	0x0b,             // end $c0: segment 0, pc 4, after the loop
+	0x20, 0x02, 0x0f, // return sum
+	0x0b, 0x00, 0x0b, // end $dispatch; unreachable; end
+)
+
+// module wraps a body of type (i32, i32) → i32 with two more i32 locals as the exported "f",
+// then function 1 of the same type, which returns 0.
 func module(b []byte) []byte {
 	code := append([]byte{0x01, 0x02, 0x7f}, b[1:]...) // the locals: two i32
+	zero := []byte{0x00, 0x41, 0x00, 0x0b}             // no locals; i32.const 0
 	sec := func(id byte, content ...byte) []byte {
 		return append(append([]byte{id}, wasmbin.AppendUint(nil, uint64(len(content)))...), content...)
 	}
 	return bytes.Join([][]byte{[]byte("\x00asm\x01\x00\x00\x00"),
 		sec(1, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f),
-		sec(3, 0x01, 0x00),
+		sec(3, 0x02, 0x00, 0x00),
 		sec(7, 0x01, 0x01, 'f', 0x00, 0x00),
-		sec(10, append([]byte{0x01}, append(wasmbin.AppendUint(nil, uint64(len(code))), code...)...)...),
+		sec(10, bytes.Join([][]byte{{0x02}, wasmbin.AppendUint(nil, uint64(len(code))), code,
+			{byte(len(zero))}, zero}, nil)...),
 	}, nil)
 }
 
-// TestLoopRunsAlike threads sumTo and sumToRotated (the jumps direct, the loop a loop of its
-// own) and runs each as it was and threaded in wazero.
+// TestLoopRunsAlike threads sumTo, sumToRotated and sumToResumed (the jumps direct, the loop a
+// loop of its own) and runs each as it was and threaded in wazero, from its start and, for
+// sumToResumed, resumed inside its loop.
 func TestLoopRunsAlike(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
 		body []byte
 		want Stats
+		runs map[[2]uint64]uint64 // pc, n → the result
 	}{
-		{"entered at its top", sumTo, Stats{Functions: 1, Threaded: 2, Loops: 1}},
-		{"rotated, entered at its condition", sumToRotated, Stats{Functions: 1, Threaded: 2, Loops: 1}},
+		{"entered at its top", sumTo, Stats{Functions: 1, Threaded: 2, Loops: 1}, sums(0)},
+		{"rotated, entered at its condition", sumToRotated, Stats{Functions: 1, Threaded: 2, Loops: 1}, sums(0)},
+		{"resumed after a call inside", sumToResumed, Stats{Functions: 1, Threaded: 2, Loops: 1, Reentered: 1},
+			map[[2]uint64]uint64{{0, 0}: 1000, {0, 10}: 1055, {2, 0}: 0, {2, 1}: 0, {2, 2}: 2, {2, 10}: 54}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			original := module(tc.body)
@@ -203,15 +235,20 @@ func TestLoopRunsAlike(t *testing.T) {
 				r := wazero.NewRuntime(ctx)
 				inst, err := r.Instantiate(ctx, m)
 				require.NoError(t, err)
-				for n, want := range map[uint64]uint64{0: 0, 1: 0, 2: 1, 10: 45} {
-					got, err := inst.ExportedFunction("f").Call(ctx, 0, n)
+				for in, want := range tc.runs {
+					got, err := inst.ExportedFunction("f").Call(ctx, in[0], in[1])
 					require.NoError(t, err)
-					require.Equal(t, want, got[0], "n %d", n)
+					require.Equal(t, want, got[0], "pc %d, n %d", in[0], in[1])
 				}
 				require.NoError(t, r.Close(ctx))
 			}
 		})
 	}
+}
+
+// sums is sumTo's results called at pc: 0+1+...+(n-1).
+func sums(pc uint64) map[[2]uint64]uint64 {
+	return map[[2]uint64]uint64{{pc, 0}: 0, {pc, 1}: 0, {pc, 2}: 1, {pc, 10}: 45}
 }
 
 // FuzzThread: any input is refused or rewritten without a panic.
@@ -222,5 +259,6 @@ func FuzzThread(f *testing.F) {
 	f.Add([]byte("\x00asm\x01\x00\x00\x00"))
 	f.Add(module(sumTo))
 	f.Add(module(sumToRotated))
+	f.Add(module(sumToResumed))
 	f.Fuzz(func(t *testing.T, b []byte) { _, _, _ = Thread(b) })
 }

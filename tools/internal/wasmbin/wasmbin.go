@@ -117,3 +117,15 @@ func AppendUint(b []byte, v uint64) []byte {
 		b = append(b, c|0x80)
 	}
 }
+
+// AppendInt appends v as a signed LEB128 integer.
+func AppendInt(b []byte, v int64) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v == 0 && c&0x40 == 0 || v == -1 && c&0x40 != 0 {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
