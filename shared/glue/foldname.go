@@ -16,11 +16,7 @@ type foldFilter struct {
 }
 
 func newFoldFilter(want string) foldFilter {
-	ascii := want != ""
-	for i := 0; i < len(want); i++ {
-		ascii = ascii && want[i] < utf8.RuneSelf
-	}
-	return foldFilter{want: want, ascii: ascii}
+	return foldFilter{want: want, ascii: want != "" && orBytes(want)&highBits == 0}
 }
 
 // equal is strings.EqualFold(name, f.want). For an ASCII want (header names are):
@@ -38,12 +34,7 @@ func (f foldFilter) equal(name string) bool {
 	case len(name) < len(w):
 		return false
 	case len(name) == len(w):
-		for i := 0; i < len(w); i++ {
-			if c, d := name[i], w[i]; c != d && (!isASCIILetter(c) || c|0x20 != d|0x20) {
-				return false
-			}
-		}
-		return true
+		return sameLengthFold(name, w)
 	}
 	for i := 0; i < len(name); i++ {
 		if name[i] >= utf8.RuneSelf {
@@ -93,30 +84,86 @@ func indexNames(pairs [][2]string) nameIndex {
 		bytes |= orBytes(name)
 		sigs |= nameSig(name)
 	}
-	if bytes&0x8080808080808080 != 0 {
+	if bytes&highBits != 0 {
 		return nameIndex{known: true}
 	}
 	return nameIndex{known: true, ascii: true, sigs: sigs}
 }
 
-// orBytes is the bitwise or of s's bytes, eight at a time in the lanes of a word: s is ASCII
-// when no lane has its top bit set. Hand-written (as jwtauthn's sameToken): in Go on Wasm every
-// byte read and test is an instruction of its own, and a request's names are a hundred bytes
-// and more (the unaligned loads are plain i64.load on Wasm, and allowed on amd64 and arm64 too).
+// orBytes is the bitwise or of s's bytes, in the lanes of a word: s is ASCII when no lane has its
+// top bit set (highBits). Hand-written (as jwtauthn's sameToken): in Go on Wasm every byte read
+// and test is an instruction of its own, and a loop's round costs several times its work, while
+// a request's names are a hundred bytes and more. So it reads eight bytes at a time and the
+// tail as one more word overlapping the last (four bytes twice for a name of four to seven),
+// bytes one by one only below four. The unaligned loads are plain i64.load and i32.load on Wasm,
+// and allowed on amd64 and arm64 too.
 func orBytes(s string) uint64 {
-	var or uint64
-	i := 0
-	if n := len(s); n >= 8 {
-		p := unsafe.Pointer(unsafe.StringData(s))
-		for ; i+8 <= n; i += 8 {
-			or |= *(*uint64)(unsafe.Add(p, i))
+	n := len(s)
+	p := unsafe.Pointer(unsafe.StringData(s))
+	switch {
+	case n >= 8:
+		or := load64(p, n-8)
+		for i := 0; i < n-8; i += 8 {
+			or |= load64(p, i)
 		}
+		return or
+	case n >= 4:
+		return uint64(load32(p, 0) | load32(p, n-4))
 	}
-	for ; i < len(s); i++ {
+	var or uint64
+	for i := 0; i < n; i++ {
 		or |= uint64(s[i])
 	}
 	return or
 }
+
+// sameLengthFold is strings.EqualFold between a name and an ASCII want of the same length (see
+// foldFilter.equal), in words as orBytes reads them: the two are equal when each word of one,
+// its ASCII capitals lowered (lowerWord), is the other's at the same place.
+func sameLengthFold(name, want string) bool {
+	n := len(want)
+	p, q := unsafe.Pointer(unsafe.StringData(name)), unsafe.Pointer(unsafe.StringData(want))
+	switch {
+	case n >= 8:
+		if lowerWord(load64(p, n-8)) != lowerWord(load64(q, n-8)) {
+			return false
+		}
+		for i := 0; i < n-8; i += 8 {
+			if lowerWord(load64(p, i)) != lowerWord(load64(q, i)) {
+				return false
+			}
+		}
+		return true
+	case n >= 4:
+		return lowerWord(uint64(load32(p, 0))) == lowerWord(uint64(load32(q, 0))) &&
+			lowerWord(uint64(load32(p, n-4))) == lowerWord(uint64(load32(q, n-4)))
+	}
+	for i := 0; i < n; i++ {
+		if c, d := name[i], want[i]; c != d && (!isASCIILetter(c) || c|0x20 != d|0x20) {
+			return false
+		}
+	}
+	return true
+}
+
+// highBits is each byte's top bit in a word: set in a byte outside ASCII.
+const highBits = 0x8080808080808080
+
+// lowerWord sets the 0x20 bit of each byte of w that is an ASCII capital (A-Z), leaving every
+// other byte as it is: one byte's test never carries into the next, as each adds to the byte's
+// low seven bits only, and a byte with its top bit set is never a capital.
+func lowerWord(w uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	h := w & low7
+	atLeastA := h + 0x3f3f3f3f3f3f3f3f // top bit set where the byte is 'A' (0x41) or above
+	aboveZ := h + 0x2525252525252525   // top bit set where the byte is above 'Z' (0x5a)
+	capital := atLeastA &^ aboveZ &^ w & highBits
+	return w | capital>>2 // 0x80 >> 2 is 0x20
+}
+
+// load64 and load32 read a little-endian word at p+i, unaligned.
+func load64(p unsafe.Pointer, i int) uint64 { return *(*uint64)(unsafe.Add(p, i)) }
+func load32(p unsafe.Pointer, i int) uint32 { return *(*uint32)(unsafe.Add(p, i)) }
 
 // nameSig is one bit of 64 chosen by an ASCII name's length and its first and last bytes, the
 // letters in either case: names that are equal in any case (as strings.EqualFold, between ASCII

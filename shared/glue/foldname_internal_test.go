@@ -83,3 +83,24 @@ func TestIndexNamesFindsEveryNonASCIIByte(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFoldFilter: foldFilter.equal is strings.EqualFold, and orBytes has a byte's top bit set
+// exactly when the name holds a byte outside ASCII, for any two names.
+func FuzzFoldFilter(f *testing.F) {
+	for _, p := range [][2]string{{"Authorization", "authorization"}, {"x-user", "X-USER"}, {"@[`{", "`{@["},
+		{"x-\u212aey", "x-key"}, {"aaaaaaaaZ", "aaaaaaaaz"}, {"abcdefghijklmnopq", "ABCDEFGHIJKLMNOPQ"}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, name, want string) {
+		if got, exp := newFoldFilter(want).equal(name), strings.EqualFold(name, want); got != exp {
+			t.Fatalf("newFoldFilter(%q).equal(%q) = %v, strings.EqualFold says %v", want, name, got, exp)
+		}
+		ascii := true
+		for i := 0; i < len(name); i++ {
+			ascii = ascii && name[i] < 0x80
+		}
+		if got := orBytes(name)&highBits == 0; got != ascii {
+			t.Fatalf("orBytes(%q) reads ASCII %v", name, got)
+		}
+	})
+}

@@ -13,9 +13,15 @@ import (
 // runs, from the host's request and from the pairs the policy will see. It counts them: on
 // nginx more than one cannot be stripped (see duplicateEdit).
 //
-// Requests seldom carry the header: the pairs are only rewritten from the first copy on (each
-// pair moved is a 32-byte copy, a host call in Go on Wasm).
+// Requests seldom carry the header: the names are indexed first (sentCount's index, which stays
+// true of the pairs left: stripping only takes names away), and a request whose index rules the
+// header out is not scanned. Else the pairs are only rewritten from the first copy on (each pair
+// moved is a 32-byte copy, a host call in Go on Wasm).
 func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
+	c.sentNames = indexNames(pairs)
+	if c.sentNames.ascii && c.sentNames.sigs&handoffSig == 0 {
+		return pairs
+	}
 	first := 0
 	for first < len(pairs) && !isHandoffHeader(pairs[first][0]) {
 		first++
@@ -41,7 +47,10 @@ func (c *httpContext) stripHandoffHeader(pairs [][2]string) [][2]string {
 // without the fold for most names (foldFilter).
 func isHandoffHeader(name string) bool { return handoffHeader.equal(name) }
 
-var handoffHeader = newFoldFilter(identity.HeaderName)
+var (
+	handoffHeader = newFoldFilter(identity.HeaderName)
+	handoffSig    = nameSig(identity.HeaderName)
+)
 
 // identityPropertyPath is the identity property's path, serialized once (getProperty,
 // setProperty).
