@@ -18,7 +18,7 @@ func Main(def policy.Definition) {
 
 // NewVM returns the VM context serving def. Tests pass it to proxytest.
 func NewVM(def policy.Definition) types.VMContext {
-	return &vmContext{def: def, clock: time.Now}
+	return &vmContext{def: def, clock: hostClock}
 }
 
 // Headless test hosts (proxytest) cannot give a wasm module a real clock (wazero's WASI clock is
