@@ -145,8 +145,10 @@ const (
 )
 
 // reenterMark is the bit of PC_B a reenter block sets on the way to its loop's top, where the
-// loop's own br_table takes it off and picks the segment: Go's PC_B is a block index, below
-// 1<<16 (a resumption point packs it into 16 bits), so no PC_B Go sets has it.
+// loop's own br_table takes it off and picks the segment. No value Go puts in PC_B has it: a
+// block index, below 1<<16 (a resumption point packs it into 16 bits; Go refuses a function
+// with more blocks), or, as scratch before an indirect call, the callee's function table index
+// (cmd/internal/obj/wasm), which a loop's top may then see: tens of thousands at most.
 const reenterMark = 1 << 30
 
 // bodyFrame is the frame id of the function body itself; a block's id is its opener's index in
