@@ -41,6 +41,7 @@ type remoteKeys struct {
 	keys       *KeySet
 	bodySum    [32]byte  // of the JWKS the keys came from: unchanged keys keep the token cache
 	fetchedAt  time.Time // of the current keys
+	staleAt    time.Time // fetchedAt + cache + stale: the current keys are dropped from then (current)
 	nextFetch  time.Time // zero: on the next tick
 	lastForced time.Time // of the last unknown-kid refetch
 	wantFetch  bool      // an unknown kid asked for a refetch
@@ -253,7 +254,7 @@ func trimSlash(s string) string {
 
 // current returns the keys usable at now, dropping them once stale past the limit.
 func (r *remoteKeys) current(now time.Time) *KeySet {
-	if r.keys != nil && !now.Before(r.fetchedAt.Add(r.cache+r.stale)) {
+	if r.keys != nil && !now.Before(r.staleAt) {
 		r.p.host().Log(policy.LogWarn, r.p.describe()+": keys dropped, stale past staleSeconds; failing closed until a fetch succeeds")
 		r.setKeys(nil, [32]byte{}, now)
 	}
@@ -410,7 +411,7 @@ func (r *remoteKeys) setKeys(ks *KeySet, sum [32]byte, now time.Time) {
 	changed := sum != r.bodySum || (ks == nil) != (r.keys == nil)
 	r.keys, r.bodySum = ks, sum
 	if ks != nil {
-		r.fetchedAt = now
+		r.fetchedAt, r.staleAt = now, now.Add(r.cache+r.stale)
 	}
 	if changed {
 		r.p.keysChanged()
