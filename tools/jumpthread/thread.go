@@ -418,7 +418,6 @@ func (r *region) plan(ins []instr, d *dispatch, calls []bool) bool {
 	if len(entries) > 1 {
 		return false
 	}
-
 	r.entry = r.hi
 	for s := range entries {
 		r.entry = s
@@ -553,7 +552,7 @@ func emit(body []byte, ins []instr, d *dispatch, regions []*region, inRegion []*
 				i32(reenterMark)
 				out = append(out, opI32Or)
 				pcb(opLocalSet)
-				if !branch(opBr, []int{d.loop + 1 + r.hi}) {
+				if !branch(opBr, []int{d.loop + 1 + r.hi}) { // chain block hi: the loop's place
 					return nil, false
 				}
 			}
