@@ -22,3 +22,8 @@ const clockRealtime = 0
 //go:wasmimport wasi_snapshot_preview1 clock_time_get
 //go:noescape
 func clockTimeGet(id uint32, precision uint64, time *uint64) uint32
+
+// testClock is a test host's clock (see TestClockProperty): the WASI wall clock, as on a real
+// host, so that tests run the clock read production runs. shared/harness gives wazero the clock
+// its tests drive.
+var testClock = hostClock

@@ -1,6 +1,7 @@
 package glue_test
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmward/wasmward/shared/audit"
+	"github.com/wasmward/wasmward/shared/glue"
 	"github.com/wasmward/wasmward/shared/harness"
 	"github.com/wasmward/wasmward/shared/harness/probe"
 	"github.com/wasmward/wasmward/shared/identity"
@@ -270,6 +272,16 @@ func TestClockTicksSharedDataAndCallouts(t *testing.T) {
 		fwd := h.Do(probeReq("clock")).Forwarded
 		got, _ := fwd.Header("x-probe-now")
 		assert.Equal(t, "2030-05-06T07:08:09Z", got)
+		// A Wasm guest reads the time as on a real host, by WASI's wall clock (which the harness
+		// drives), not the test property a native guest reads: a stale property changes nothing.
+		stale := binary.LittleEndian.AppendUint64(nil, uint64(time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC).UnixNano()))
+		require.NoError(t, h.Emulator().SetProperty(glue.TestClockProperty, stale))
+		got, _ = h.Do(probeReq("clock")).Forwarded.Header("x-probe-now")
+		if mode == harness.Native {
+			assert.Equal(t, "2001-02-03T04:05:06Z", got)
+		} else {
+			assert.Equal(t, "2030-05-06T07:08:09Z", got, "the WASI clock")
+		}
 
 		assert.Equal(t, time.Second, h.TickPeriod())
 		h.Tick()

@@ -1,7 +1,6 @@
 package glue
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -21,13 +20,14 @@ func NewVM(def policy.Definition) types.VMContext {
 	return &vmContext{def: def, clock: hostClock}
 }
 
-// Headless test hosts (proxytest) cannot give a wasm module a real clock (wazero's WASI clock is
-// fake) or environment variables. A VM configured with {"testHost": true} therefore reads the
-// time from the property TestClockProperty (Unix nanoseconds, 8 bytes little-endian: read on
-// every request that looks at the clock, it costs about what a host's clock_time_get does) and
-// environment variables from the properties TestEnvProperty+name, before the process
-// environment. Production VM configurations never set testHost; properties are set by the host,
-// never by clients.
+// Headless test hosts (proxytest) cannot give a VM environment variables, nor a native one
+// (proxytest running the glue as Go, not Wasm) a clock tests drive. A VM configured with
+// {"testHost": true} therefore reads environment variables from the properties
+// TestEnvProperty+name, before the process environment, and the time as testClock reads it: in a
+// native build from the property TestClockProperty (Unix nanoseconds, 8 bytes little-endian); in
+// Wasm from the WASI wall clock, as on a real host, which the test host sets (shared/harness gives
+// wazero its clock). Production VM configurations never set testHost; properties are set by the
+// host, never by clients.
 var (
 	TestClockProperty = []string{"wasmward_test_clock"}
 	TestEnvProperty   = "wasmward_test_env"
@@ -60,24 +60,11 @@ func (vm *vmContext) OnVMStart(size int) types.OnVMStartStatus {
 		return types.OnVMStartStatusFailed
 	}
 	if cfg.TestHost {
-		vm.testHost, vm.clock = true, propertyClock
+		vm.testHost, vm.clock = true, testClock
 	}
 	return types.OnVMStartStatusOK
 }
 
 func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
 	return newPluginContext(vm)
-}
-
-// testClockPath is TestClockProperty, serialized once (getProperty).
-var testClockPath = newPropertyPath(TestClockProperty...)
-
-// propertyClock reads TestClockProperty; it returns the zero time when the property is absent
-// or not 8 bytes long.
-func propertyClock() time.Time {
-	v, ok := getProperty(testClockPath)
-	if !ok || len(v) != 8 {
-		return time.Time{}
-	}
-	return time.Unix(0, int64(binary.LittleEndian.Uint64(v)))
 }

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest"
@@ -166,6 +167,7 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 		WithPluginConfiguration(cfg).
 		WithVMConfiguration([]byte(`{"testHost":true}`)).
 		WithProperty(glue.TestClockProperty, clockValue(h.now))
+	guestClock.Store(h.now.UnixNano())
 	if mode != Strict || !profile.Nginx {
 		opt = opt.WithProperty([]string{"plugin_vm_id"}, []byte("harness")) // Envoy's, see glue
 	}
@@ -249,6 +251,7 @@ func (h *Host) Now() time.Time { return h.now }
 // SetTime sets the host clock the plugin reads.
 func (h *Host) SetTime(t time.Time) {
 	h.now = t
+	guestClock.Store(t.UnixNano())
 	if err := h.emu.SetProperty(glue.TestClockProperty, clockValue(t)); err != nil {
 		panic(err)
 	}
@@ -304,6 +307,17 @@ func (h *Host) Callouts() []proxytest.HttpCalloutAttribute {
 // RespondCallout delivers a callout response. headers should include ":status".
 func (h *Host) RespondCallout(id uint32, headers [][2]string, body []byte) {
 	h.emu.CallOnHttpCallResponse(id, headers, nil, body)
+}
+
+// guestClock is the current host's clock (Unix nanoseconds) as a Wasm guest reads it, by WASI's
+// wall clock (guestWalltime): one host at a time runs (hostMu), and the VMs that hosts share read
+// whichever is running. A native guest reads TestClockProperty instead (see glue.TestClockProperty).
+var guestClock atomic.Int64
+
+// guestWalltime is the wall clock wazero gives every Wasm guest: the running host's clock.
+func guestWalltime() (sec int64, nsec int32) {
+	ns := guestClock.Load()
+	return ns / 1e9, int32(ns % 1e9)
 }
 
 func clockValue(t time.Time) []byte {

@@ -246,7 +246,8 @@ func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
 	// non-blocking descriptor makes the guest's os package start its poller, which no real
 	// host's stdio does.
 	cfg := wazero.NewModuleConfig().WithStartFunctions("_initialize").
-		WithStdout(stdioWriter{}).WithStderr(stdioWriter{})
+		WithStdout(stdioWriter{}).WithStderr(stdioWriter{}).
+		WithWalltime(guestWalltime, 1)
 	if vm.mod, err = r.InstantiateModule(ctx, compiled, cfg); err != nil {
 		return nil, err
 	}

@@ -443,7 +443,8 @@ func newWasmGuest(bin []byte) (*wasmGuest, error) {
 		return nil, err
 	}
 	cfg := wazero.NewModuleConfig().WithStartFunctions("_initialize", "_start", "main").
-		WithStdout(os.Stderr).WithStderr(os.Stderr)
+		WithStdout(os.Stderr).WithStderr(os.Stderr).
+		WithWalltime(guestWalltime, 1)
 	mod, err := r.InstantiateModule(ctx, compiled, cfg)
 	if err != nil {
 		return nil, err
