@@ -38,5 +38,12 @@ func getRequestHeaders([][2]string) ([][2]string, error) { return proxywasm.GetH
 // getResponseHeaders is proxywasm.GetHttpResponseHeaders, which allocates its own pairs.
 func getResponseHeaders([][2]string) ([][2]string, error) { return proxywasm.GetHttpResponseHeaders() }
 
+// incrementCounter adds one to the counter c through the SDK, ignoring a host that refuses (the
+// SDK panics then): a request never fails for its metric.
+func incrementCounter(c proxywasm.MetricCounter) {
+	defer func() { _ = recover() }()
+	c.Increment(1)
+}
+
 // getSharedData is proxywasm.GetSharedData.
 func getSharedData(key string) ([]byte, uint32, error) { return proxywasm.GetSharedData(key) }

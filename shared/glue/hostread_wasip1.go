@@ -30,6 +30,14 @@ func proxyGetHeaderMapValue(mapType uint32, keyData *byte, keySize int32, return
 //go:wasmimport env proxy_get_header_map_pairs
 func proxyGetHeaderMapPairs(mapType uint32, returnValueData unsafe.Pointer, returnValueSize *int32) uint32
 
+//go:wasmimport env proxy_increment_metric
+func proxyIncrementMetric(metricID uint32, offset int64) uint32
+
+// incrementCounter adds one to the counter c, ignoring a host that refuses: a request never fails
+// for its metric. The SDK's Increment panics on a refusal, which costs every caller a deferred
+// recover (a large part of a callback that does little, in Go on Wasm).
+func incrementCounter(c proxywasm.MetricCounter) { proxyIncrementMetric(uint32(c), 1) }
+
 // statusOK and statusNotFound are proxy-wasm statuses; mapRequestHeaders and
 // mapResponseHeaders are header map types.
 const (

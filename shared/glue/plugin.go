@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -356,28 +357,41 @@ type counter struct {
 // the metric name is built once per distinct key, not per request. Metric names stay referenced
 // (in the map) for the VM's life: proxytest's wasm host keeps the name's guest memory without
 // copying it, so a name the guest freed would be corrupted there. A host that refuses a metric
-// must not fail the request, so its panic is dropped here.
+// must not fail the request: a refused increment is ignored (incrementCounter), a refused
+// definition's panic dropped (define).
 func (p *pluginContext) count(rule, reason, decision string) {
-	defer func() { _ = recover() }()
 	raw := counterKey{rule, reason, decision}
 	// Most requests count the same few decisions as the ones before (a plain allow; a plugin
 	// with a labelled response-phase decision counts two per request): those counters again,
 	// without building their labels or hashing them.
-	if c, ok := p.recent.find(raw); ok {
-		c.id.Increment(1)
-		return
+	c, ok := p.recent.find(raw)
+	if !ok {
+		if c, ok = p.define(raw); !ok {
+			return
+		}
 	}
+	incrementCounter(c.id)
+}
+
+// define returns the counter for raw, defining its metric on first use, and remembers it among
+// the recent ones. ok is false when the host refused the definition.
+func (p *pluginContext) define(raw counterKey) (c counter, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
 	// The labels as the name carries them: a label that is not one ("invalid") keys as such, so
 	// the map holds no more entries than there are distinct names.
-	k := counterKey{metrics.Label(rule), metrics.Label(reason), metrics.Label(decision)}
-	c, ok := p.counters[k]
+	k := counterKey{metrics.Label(raw.rule), metrics.Label(raw.reason), metrics.Label(raw.decision)}
+	c, ok = p.counters[k]
 	if !ok {
-		c.name = metrics.DecisionName(p.def.Name, rule, reason, decision)
+		c.name = metrics.DecisionName(p.def.Name, raw.rule, raw.reason, raw.decision)
 		c.id = proxywasm.DefineCounterMetric(c.name)
 		p.counters[k] = c
 	}
 	p.recent.add(raw, c)
-	c.id.Increment(1)
+	return c, true
 }
 
 // recentCounters remembers the last few distinct counters counted, keyed as count was given
@@ -391,11 +405,23 @@ type recentCounters struct {
 // find returns the counter remembered for k.
 func (r *recentCounters) find(k counterKey) (counter, bool) {
 	for i := range r.keys {
-		if r.counters[i].name != "" && r.keys[i] == k {
+		if r.counters[i].name != "" && sameCounterKey(&r.keys[i], &k) {
 			return r.counters[i], true
 		}
 	}
 	return counter{}, false
+}
+
+// sameCounterKey is *a == *b. The strings of a counted decision are most often the very strings
+// counted before (a rule's id from the config, a reason constant): equal data pointers and
+// lengths answer without the comparison, which in Go on Wasm is a call per string.
+func sameCounterKey(a, b *counterKey) bool {
+	return sameString(a.rule, b.rule) && sameString(a.reason, b.reason) && sameString(a.decision, b.decision)
+}
+
+// sameString is a == b, answered without comparing bytes when the two share their data.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // add remembers c for k in place of the oldest entry.
