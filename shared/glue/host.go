@@ -78,15 +78,14 @@ func detectCapabilities(host config.HostConfig) policy.Capabilities {
 
 type sharedStore struct{}
 
-func (sharedStore) Get(key string) ([]byte, uint32, error) {
-	v, cas, err := getSharedData(key)
-	return v, cas, mapStatus(err)
-}
+func (sharedStore) Get(key string) ([]byte, uint32, error) { return getSharedData(key) }
 
 func (sharedStore) CompareAndSwap(key string, value []byte, cas uint32) error {
-	return mapStatus(proxywasm.SetSharedData(key, value, cas))
+	return setSharedData(key, value, cas)
 }
 
+// mapStatus turns the SDK's errors for a missing key and a stale compare-and-swap value into
+// the policy's (policy.ErrNotFound, policy.ErrCASMismatch).
 func mapStatus(err error) error {
 	switch {
 	case err == nil:

@@ -45,5 +45,13 @@ func incrementCounter(c proxywasm.MetricCounter) {
 	c.Increment(1)
 }
 
-// getSharedData is proxywasm.GetSharedData.
-func getSharedData(key string) ([]byte, uint32, error) { return proxywasm.GetSharedData(key) }
+// getSharedData is proxywasm.GetSharedData, its errors the policy's (mapStatus).
+func getSharedData(key string) ([]byte, uint32, error) {
+	v, cas, err := proxywasm.GetSharedData(key)
+	return v, cas, mapStatus(err)
+}
+
+// setSharedData is proxywasm.SetSharedData, its errors the policy's (mapStatus).
+func setSharedData(key string, value []byte, cas uint32) error {
+	return mapStatus(proxywasm.SetSharedData(key, value, cas))
+}

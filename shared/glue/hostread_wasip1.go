@@ -3,10 +3,12 @@
 package glue
 
 import (
+	"fmt"
 	"unsafe"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/wasmward/wasmward/shared/policy"
 )
 
 // The proxy-wasm host calls the SDK's GetProperty and GetHttpRequestHeaders make (its internal
@@ -43,6 +45,7 @@ func incrementCounter(c proxywasm.MetricCounter) { proxyIncrementMetric(uint32(c
 const (
 	statusOK           = 0
 	statusNotFound     = 1
+	statusCasMismatch  = 8
 	mapRequestHeaders  = 0
 	mapResponseHeaders = 2
 )
@@ -149,12 +152,13 @@ func getResponseStatus() string {
 
 // getSharedData is proxywasm.GetSharedData without its allocations: the SDK's result pointers
 // (value, size, CAS) escape to the heap on every call, three objects per read, and ratelimit
-// reads a slot or two on every request. A key not found answers the SDK's error without a
-// second call (a clean key is the common case); any other failure asks the SDK again for its
-// error, on a path never taken in practice.
+// reads a slot or two on every request. Its errors are the policy's (sharedStore): a key not
+// found answers policy.ErrNotFound without a second call (a clean key is the common case); any
+// other failure asks the SDK again for its error, on a path never taken in practice.
 func getSharedData(key string) ([]byte, uint32, error) {
 	if key == "" {
-		return proxywasm.GetSharedData(key)
+		v, cas, err := proxywasm.GetSharedData(key)
+		return v, cas, mapStatus(err)
 	}
 	hostData, hostSize, hostCas = nil, 0, 0
 	switch proxyGetSharedData(unsafe.StringData(key), int32(len(key)), unsafe.Pointer(&hostData), &hostSize, &hostCas) {
@@ -162,8 +166,33 @@ func getSharedData(key string) ([]byte, uint32, error) {
 		return takeHostData(), hostCas, nil
 	case statusNotFound:
 		hostData = nil
-		return nil, 0, types.ErrorStatusNotFound
+		return nil, 0, policy.ErrNotFound
 	}
 	hostData = nil
-	return proxywasm.GetSharedData(key)
+	v, cas, err := proxywasm.GetSharedData(key)
+	return v, cas, mapStatus(err)
+}
+
+//go:wasmimport env proxy_set_shared_data
+func proxySetSharedData(keyData *byte, keySize int32, valueData *byte, valueSize int32, cas uint32) uint32
+
+// setSharedData sets key to value if its compare-and-swap value is still cas (0: whatever it
+// is), as proxywasm.SetSharedData, with the statuses a store decides by (sharedStore) answered
+// as the policy's errors directly: the SDK's error values cost errors.Is calls to map (rate
+// limiting swaps a slot or two per request).
+func setSharedData(key string, value []byte, cas uint32) error {
+	var data *byte
+	if len(value) > 0 {
+		data = &value[0]
+	}
+	switch st := proxySetSharedData(unsafe.StringData(key), int32(len(key)), data, int32(len(value)), cas); st {
+	case statusOK:
+		return nil
+	case statusCasMismatch:
+		return policy.ErrCASMismatch
+	case statusNotFound:
+		return policy.ErrNotFound
+	default:
+		return fmt.Errorf("proxy_set_shared_data: host status %d", st)
+	}
 }
