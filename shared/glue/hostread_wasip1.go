@@ -40,8 +40,8 @@ func proxyIncrementMetric(metricID uint32, offset int64) uint32
 // recover (a large part of a callback that does little, in Go on Wasm).
 func incrementCounter(c proxywasm.MetricCounter) { proxyIncrementMetric(uint32(c), 1) }
 
-// statusOK and statusNotFound are proxy-wasm statuses; mapRequestHeaders and
-// mapResponseHeaders are header map types.
+// statusOK, statusNotFound and statusCasMismatch are proxy-wasm statuses; mapRequestHeaders
+// and mapResponseHeaders are header map types.
 const (
 	statusOK           = 0
 	statusNotFound     = 1
