@@ -132,6 +132,9 @@ func allowedHeaders() [][2]string {
 	return headers
 }
 
+// floorRowName is the floor's row (benchRows), the baseline of the host's own bound (benchPairs).
+const floorRowName = "Go proxy-wasm floor (SDK only)"
+
 // benchRows are the table's rows: nginx without wasm, the floor (the smallest Go proxy-wasm
 // filter, e2e/nginx/floor: what ngx_wasm_module and the Go runtime cost before any wasmward
 // code), then every plugin with its preferred config (full.json, as the full chain runs it),
@@ -155,7 +158,7 @@ func benchRows(t *testing.T) []benchRow {
 	}
 	floor := gen.NginxFilter{Plugin: "floor", Module: filepath.Join(root, "dist", "test", "floor.wasm"),
 		Config: gen.Config{Name: "floor", Data: []byte(`{}`), Env: &config.Envelope{}}}
-	rows := []benchRow{{name: "nginx without wasm"}, {name: "Go proxy-wasm floor (SDK only)", filters: []gen.NginxFilter{floor}},
+	rows := []benchRow{{name: "nginx without wasm"}, {name: floorRowName, filters: []gen.NginxFilter{floor}},
 		{name: "passthrough", filters: []gen.NginxFilter{preferred("passthrough")}}}
 	audited := preferred("passthrough")
 	audited.Config.Data = []byte(strings.Replace(string(audited.Config.Data), `"allows":false`, `"allows":true`, 1))

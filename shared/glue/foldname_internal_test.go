@@ -3,12 +3,15 @@ package glue
 import (
 	"strings"
 	"testing"
+
+	"github.com/wasmward/wasmward/shared/policy"
 )
 
 // TestFoldFilterIsEqualFold: foldFilter.equal (and count) answers as strings.EqualFold on every pair of a
 // set of names: cases, lengths, punctuation next to letters (0x40, 0x5b, 0x60, 0x7b fold with
 // nothing), runes folding to ASCII ("ſ", the Kelvin sign), non-ASCII and invalid UTF-8 names.
-// The index sentCount keeps (indexNames) never rules out a name an ASCII want equals.
+// The index sentCount keeps (indexNames) never rules out a name an ASCII want equals, and
+// carries (a response's headers) finds what strings.EqualFold finds.
 func TestFoldFilterIsEqualFold(t *testing.T) {
 	base := []string{"", "a", "A", "k", "K", "\u212a", "s", "ſ", "x-user", "X-User", "x-uſer", "x-user-email",
 		"authorization", "Authorization", "AUTHORIZATION", "@uthorization", "[", "{", "`", "@", ":path", ":PATH",
@@ -62,6 +65,11 @@ func TestFoldFilterIsEqualFold(t *testing.T) {
 		}
 		if got := f.count(asciiPairs, true); got != asciiCount(want) {
 			t.Errorf("newFoldFilter(%q).count(ASCII names) = %d, strings.EqualFold finds %d", want, got, asciiCount(want))
+		}
+		for _, name := range names {
+			if got, exp := carries(policy.Headers{{Name: "other"}, {Name: name}}, want), strings.EqualFold(name, want); got != exp {
+				t.Errorf("carries([other %q], %q) = %v, strings.EqualFold says %v", name, want, got, exp)
+			}
 		}
 	}
 }

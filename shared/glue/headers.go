@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
-
 	"github.com/wasmward/wasmward/shared/identity"
 	"github.com/wasmward/wasmward/shared/policy"
 )
@@ -62,14 +60,14 @@ func (c *httpContext) removeRequestHeader(name string) {
 	absent := c.sent != nil && c.sentCount(name) == 0
 	if !c.p.host.caps.MarksRemovedHeaders {
 		if !absent || c.setHeaders {
-			_ = proxywasm.RemoveHttpRequestHeader(name)
+			removeHeader(requestHeaderMap, name)
 		}
 		return
 	}
 	if absent {
 		return
 	}
-	_ = proxywasm.ReplaceHttpRequestHeader(name, "")
+	replaceHeader(requestHeaderMap, name, "")
 }
 
 // setRequestHeader replaces (or adds) a request header.
@@ -86,17 +84,17 @@ func (c *httpContext) setRequestHeader(name, value string) {
 		value = path + "?" + query
 	}
 	c.setHeaders = true
-	_ = proxywasm.ReplaceHttpRequestHeader(name, value)
+	replaceHeader(requestHeaderMap, name, value)
 }
 
 // setRequestBodyLength follows a request body replace.
 func (c *httpContext) setRequestBodyLength(n int) {
 	c.setHeaders = true
 	if c.p.host.caps.MarksRemovedHeaders {
-		_ = proxywasm.ReplaceHttpRequestHeader("content-length", strconv.Itoa(n))
+		replaceHeader(requestHeaderMap, "content-length", strconv.Itoa(n))
 		return
 	}
-	_ = proxywasm.RemoveHttpRequestHeader("content-length")
+	removeHeader(requestHeaderMap, "content-length")
 }
 
 // duplicateEdit returns a header d would edit in the request phase that came more than once,

@@ -40,14 +40,11 @@ func proxyIncrementMetric(metricID uint32, offset int64) uint32
 // recover (a large part of a callback that does little, in Go on Wasm).
 func incrementCounter(c proxywasm.MetricCounter) { proxyIncrementMetric(uint32(c), 1) }
 
-// statusOK, statusNotFound and statusCasMismatch are proxy-wasm statuses; mapRequestHeaders
-// and mapResponseHeaders are header map types.
+// statusOK, statusNotFound and statusCasMismatch are proxy-wasm statuses.
 const (
-	statusOK           = 0
-	statusNotFound     = 1
-	statusCasMismatch  = 8
-	mapRequestHeaders  = 0
-	mapResponseHeaders = 2
+	statusOK          = 0
+	statusNotFound    = 1
+	statusCasMismatch = 8
 )
 
 // The host writes a result's address and size here. They are globals, never stack slots: the
@@ -115,19 +112,19 @@ func getRawProperty(raw []byte) (value []byte, ok bool) {
 // proxywasm.GetHttpResponseHeaders, without the SDK's allocation per name and value (decodeMap);
 // the pairs go into dst's storage when it has room.
 func getRequestHeaders(dst [][2]string) ([][2]string, error) {
-	return getHeaderMap(mapRequestHeaders, dst, proxywasm.GetHttpRequestHeaders)
+	return getHeaderMap(requestHeaderMap, dst, proxywasm.GetHttpRequestHeaders)
 }
 
 func getResponseHeaders(dst [][2]string) ([][2]string, error) {
-	return getHeaderMap(mapResponseHeaders, dst, proxywasm.GetHttpResponseHeaders)
+	return getHeaderMap(responseHeaderMap, dst, proxywasm.GetHttpResponseHeaders)
 }
 
-// getHeaderMap reads the header map of mapType. When the host fails, the SDK (sdkRead, for the
+// getHeaderMap reads the header map m. When the host fails, the SDK (sdkRead, for the
 // same map) is asked again for its error: the same error as before, on a path never taken in
 // practice.
-func getHeaderMap(mapType uint32, dst [][2]string, sdkRead func() ([][2]string, error)) ([][2]string, error) {
+func getHeaderMap(m headerMap, dst [][2]string, sdkRead func() ([][2]string, error)) ([][2]string, error) {
 	hostData, hostSize = nil, 0
-	if proxyGetHeaderMapPairs(mapType, unsafe.Pointer(&hostData), &hostSize) != statusOK || hostData == nil {
+	if proxyGetHeaderMapPairs(uint32(m), unsafe.Pointer(&hostData), &hostSize) != statusOK || hostData == nil {
 		hostData = nil
 		return sdkRead()
 	}
@@ -142,7 +139,7 @@ var statusHeader = []byte(":status")
 // status (policy.StatusOnlyResponse).
 func getResponseStatus() string {
 	hostData, hostSize = nil, 0
-	if proxyGetHeaderMapValue(mapResponseHeaders, &statusHeader[0], int32(len(statusHeader)), unsafe.Pointer(&hostData), &hostSize) != statusOK {
+	if proxyGetHeaderMapValue(uint32(responseHeaderMap), &statusHeader[0], int32(len(statusHeader)), unsafe.Pointer(&hostData), &hostSize) != statusOK {
 		hostData = nil
 		return ""
 	}

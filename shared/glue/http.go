@@ -2,7 +2,6 @@ package glue
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -169,7 +168,7 @@ func (c *httpContext) OnHttpRequestTrailers(numTrailers int) (action types.Actio
 // uninspected.
 func (c *httpContext) decideRequestBody(bodySize int) types.Action {
 	c.bufferBody = false
-	body, err := proxywasm.GetHttpRequestBody(0, bodySize)
+	body, err := readBody(requestBodyBuffer, bodySize)
 	if err != nil && bodySize > 0 {
 		c.p.host.Log(policy.LogError, "request body of "+strconv.Itoa(bodySize)+" bytes not readable ("+err.Error()+
 			"); on nginx the body must fit client_body_buffer_size")
@@ -210,7 +209,7 @@ func (c *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) (a
 	if c.p.respBody != nil && !endOfStream && c.p.respBody.WantsResponseBody(c.req, c.resp) {
 		c.bufferResp = true
 		// The body will change length: let the host re-frame it.
-		_ = proxywasm.RemoveHttpResponseHeader("content-length")
+		removeHeader(responseHeaderMap, "content-length")
 		if !c.p.host.caps.ResponseReplies {
 			return types.ActionContinue // nginx ignores this pause; its body phase buffers
 		}
@@ -225,7 +224,7 @@ func (c *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) (action
 	}
 	defer c.guard(&action)
 	if c.replacement != nil {
-		_ = proxywasm.ReplaceHttpResponseBody(c.replacement)
+		replaceBody(responseBodyBuffer, c.replacement)
 		c.replacement = []byte{}
 		return types.ActionContinue
 	}
@@ -263,7 +262,7 @@ func (c *httpContext) OnHttpResponseTrailers(numTrailers int) (action types.Acti
 // decideResponseBody runs the response body phase on the complete buffered body.
 func (c *httpContext) decideResponseBody(bodySize int) types.Action {
 	c.bufferResp = false
-	body, err := proxywasm.GetHttpResponseBody(0, bodySize)
+	body, err := readBody(responseBodyBuffer, bodySize)
 	if err != nil && bodySize > 0 {
 		panic(err)
 	}
@@ -355,15 +354,15 @@ func (c *httpContext) replaceResponse(r policy.Reply, ph phase) {
 		body = []byte{}
 	}
 	if ph == responseHeaders {
-		_ = proxywasm.ReplaceHttpResponseHeader(":status", strconv.Itoa(replyStatus(r.Status)))
-		_ = proxywasm.RemoveHttpResponseHeader("content-length")
+		replaceHeader(responseHeaderMap, ":status", strconv.Itoa(replyStatus(r.Status)))
+		removeHeader(responseHeaderMap, "content-length")
 		for _, h := range r.Headers {
-			_ = proxywasm.ReplaceHttpResponseHeader(h[0], h[1])
+			replaceHeader(responseHeaderMap, h[0], h[1])
 		}
 		c.replacement = body
 		return
 	}
-	_ = proxywasm.ReplaceHttpResponseBody(body)
+	replaceBody(responseBodyBuffer, body)
 	c.replacement = []byte{}
 }
 
@@ -383,16 +382,16 @@ func (c *httpContext) mutate(d *policy.Decision, ph phase) {
 		if request {
 			c.setRequestHeader(h[0], h[1])
 		} else {
-			_ = proxywasm.ReplaceHttpResponseHeader(h[0], h[1])
+			replaceHeader(responseHeaderMap, h[0], h[1])
 		}
 	}
 	if d.ReplaceBody != nil {
 		switch ph {
 		case requestBody:
-			_ = proxywasm.ReplaceHttpRequestBody(d.ReplaceBody)
+			replaceBody(requestBodyBuffer, d.ReplaceBody)
 			c.setRequestBodyLength(len(d.ReplaceBody))
 		case responseBody:
-			_ = proxywasm.ReplaceHttpResponseBody(d.ReplaceBody)
+			replaceBody(responseBodyBuffer, d.ReplaceBody)
 		}
 	}
 	if d.Identity != nil && request {
@@ -412,15 +411,18 @@ func (c *httpContext) removeHeaders(names []string, ph phase) {
 			c.removeRequestHeader(name)
 		case ph == responseHeaders && c.resp != nil && c.resp.Headers != nil && !carries(c.resp.Headers, name):
 		default:
-			_ = proxywasm.RemoveHttpResponseHeader(name)
+			removeHeader(responseHeaderMap, name)
 		}
 	}
 }
 
-// carries reports whether hs holds a header named name, in any case.
+// carries reports whether hs holds a header named name, in any case: by foldFilter, which
+// rules most names out by their length alone (strings.EqualFold is a call per name in Go on
+// Wasm, and a policy strips the same few names from every response).
 func carries(hs policy.Headers, name string) bool {
-	for _, h := range hs {
-		if strings.EqualFold(h.Name, name) {
+	f := newFoldFilter(name)
+	for i := range hs { // by index: a Header copied is a host call (memory.copy) on Wasm
+		if f.equal(hs[i].Name) {
 			return true
 		}
 	}
