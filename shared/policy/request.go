@@ -144,8 +144,9 @@ func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityL
 	// Filled by index, not appended: in Go on Wasm a [2]string or Header copied (a range value,
 	// an appended literal) is a memory.copy call.
 	hs, n := slices.Grow(r.Headers[:0], len(pairs))[:len(pairs)], 0
+	var arena []byte // the lowered uncommon names (lowerName)
 	for i := range pairs {
-		name, value := lowerName(pairs[i][0]), pairs[i][1]
+		name, value := lowerName(pairs[i][0], &arena), pairs[i][1]
 		if name != "" && name[0] == ':' {
 			switch name {
 			case ":method":
@@ -366,8 +367,9 @@ func NewResponse(pairs [][2]string) *Response {
 // InitRequest.
 func InitResponse(r *Response, pairs [][2]string) {
 	hs, n, status := slices.Grow(r.Headers[:0], len(pairs))[:len(pairs)], 0, 0
+	var arena []byte // the lowered uncommon names (lowerName)
 	for i := range pairs {
-		name := lowerName(pairs[i][0])
+		name := lowerName(pairs[i][0], &arena)
 		if name == ":status" {
 			status = StatusOf(pairs[i][1])
 			continue
