@@ -11,8 +11,8 @@ import (
 // allocation is a measurable share of a request's cost in Go on Wasm; the common names come
 // from commonNames instead, without allocating. Any other ASCII name with capitals (a browser's
 // Sec-Fetch-Mode and Sec-Fetch-Site, an API's X-Tenant-Id) is lowered into *arena, which the
-// names of one message share: one allocation for all of them where strings.ToLower makes one
-// each. Hand-written: a few lines, no library interns strings without a map lookup that costs
+// names of one message share: an allocation for four or five of them (nameArenaSize) where
+// strings.ToLower makes one each. Hand-written: a few lines, no library interns strings without a map lookup that costs
 // as much.
 func lowerName(name string, arena *[]byte) string {
 	upper := false
@@ -37,17 +37,19 @@ func lowerName(name string, arena *[]byte) string {
 	return lowerInto(arena, name)
 }
 
-// nameArenaSize is the size of a message's first arena (lowerName): room for the uncommon
-// names of most messages.
-const nameArenaSize = 256
+// nameArenaSize is the size of a message's first arena (lowerName): room for four or five
+// uncommon names, small enough that a message with one allocates few more bytes than the name
+// (the collector runs by bytes allocated).
+const nameArenaSize = 64
 
 // lowerInto appends ASCII name, its capitals lowered, to *arena and returns the appended bytes as
 // a string. Bytes a returned string points to are never written again: appends go past them, and
-// an arena without room is replaced by a new one, the old array staying with the names over it.
+// an arena without room is replaced by a new one twice as large, the old array staying with the
+// names over it.
 func lowerInto(arena *[]byte, name string) string {
 	a := *arena
 	if cap(a)-len(a) < len(name) {
-		a = make([]byte, 0, max(nameArenaSize, len(name)))
+		a = make([]byte, 0, max(nameArenaSize, 2*cap(a), len(name)))
 	}
 	start := len(a)
 	for i := 0; i < len(name); i++ {
