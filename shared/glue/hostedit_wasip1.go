@@ -44,11 +44,7 @@ func removeHeader(m headerMap, name string) {
 // replaceBody replaces the whole body b (as much of it as the host holds) with body, as the
 // SDK's replace does: from 0, up to the largest size.
 func replaceBody(b bodyBuffer, body []byte) {
-	var data *byte
-	if len(body) > 0 {
-		data = &body[0]
-	}
-	proxySetBufferBytes(uint32(b), 0, math.MaxInt32, data, int32(len(body)))
+	proxySetBufferBytes(uint32(b), 0, math.MaxInt32, bytesData(body), int32(len(body)))
 }
 
 // readBody reads the first size bytes of the body b: the host's copy in guest memory. When the
@@ -63,12 +59,4 @@ func readBody(b bodyBuffer, size int) ([]byte, error) {
 		return proxywasm.GetHttpResponseBody(0, size)
 	}
 	return takeHostData(), nil
-}
-
-// stringData is s's bytes for a host call, nil for the empty string as the SDK passes it.
-func stringData(s string) *byte {
-	if s == "" {
-		return nil
-	}
-	return unsafe.StringData(s)
 }

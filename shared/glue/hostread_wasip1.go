@@ -64,6 +64,22 @@ func takeHostData() []byte {
 	return unsafe.Slice(data, size)
 }
 
+// stringData and bytesData are the bytes of s and b for a host call, nil when there are none, as
+// the SDK passes them.
+func stringData(s string) *byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.StringData(s)
+}
+
+func bytesData(b []byte) *byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return &b[0]
+}
+
 // hostString is a host result in guest memory as a string, without a copy: the host wrote it
 // into memory the glue's allocator handed out for it (hostalloc.go), which is never handed out
 // again, so its bytes never change while the string points to them. Only for results the
@@ -178,11 +194,7 @@ func proxySetSharedData(keyData *byte, keySize int32, valueData *byte, valueSize
 // as the policy's errors directly: the SDK's error values cost errors.Is calls to map (rate
 // limiting swaps a slot or two per request).
 func setSharedData(key string, value []byte, cas uint32) error {
-	var data *byte
-	if len(value) > 0 {
-		data = &value[0]
-	}
-	switch st := proxySetSharedData(unsafe.StringData(key), int32(len(key)), data, int32(len(value)), cas); st {
+	switch st := proxySetSharedData(stringData(key), int32(len(key)), bytesData(value), int32(len(value)), cas); st {
 	case statusOK:
 		return nil
 	case statusCasMismatch:

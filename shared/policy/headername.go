@@ -11,9 +11,9 @@ import (
 // allocation is a measurable share of a request's cost in Go on Wasm; the common names come
 // from commonNames instead, without allocating. Any other ASCII name with capitals (a browser's
 // Sec-Fetch-Mode and Sec-Fetch-Site, an API's X-Tenant-Id) is lowered into *arena, which the
-// names of one message share: one allocation for most messages' (nameArenaSize) where
-// strings.ToLower makes one each. Hand-written: a few lines, no library interns strings without a map lookup that costs
-// as much.
+// names of one message share: one allocation for most messages (nameArenaSize), where
+// strings.ToLower makes one per name. Hand-written: a few lines, no library interns strings
+// without a map lookup that costs as much.
 func lowerName(name string, arena *[]byte) string {
 	upper := false
 	for i := 0; i < len(name); i++ {
