@@ -222,10 +222,17 @@ func (h *Host) Close() {
 	if h.reset == nil {
 		return
 	}
-	if h.strict != nil && !h.strict.trapped() { // a trapped instance takes no calls
-		if p, ok := h.root.plugin.(*strictPlugin); ok {
+	var plugin types.PluginContext // the guest's, in the Wasm and Strict modes
+	if h.root != nil {
+		plugin = h.root.plugin
+	}
+	switch p := plugin.(type) {
+	case *strictPlugin:
+		if !h.strict.trapped() { // a trapped instance takes no calls
 			p.close()
 		}
+	case *wasmPlugin:
+		p.close()
 	}
 	h.reset()
 	h.reset = nil

@@ -508,6 +508,9 @@ func (p *wasmPlugin) OnQueueReady(queueID uint32) {
 
 func (p *wasmPlugin) OnTick() { p.g.call(p.ctx, "proxy_on_tick", p.id) }
 
+// close deletes the plugin context in the guest, as a host does when its configuration goes.
+func (p *wasmPlugin) close() { p.g.call(p.ctx, "proxy_on_delete", p.id) }
+
 func (p *wasmPlugin) NewTcpContext(uint32) types.TcpContext { return nil }
 
 func (p *wasmPlugin) NewHttpContext(id uint32) types.HttpContext {
