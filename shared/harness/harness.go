@@ -217,22 +217,17 @@ func resetHeaders(def policy.Definition, cfg []byte) []string {
 	return out
 }
 
-// Close releases the host. It is safe to call twice.
+// Close releases the host. In the Wasm and Strict modes it deletes the plugin context in the
+// guest, as a host does when its configuration goes (a trapped instance takes no calls). It is
+// safe to call twice.
 func (h *Host) Close() {
 	if h.reset == nil {
 		return
 	}
-	var plugin types.PluginContext // the guest's, in the Wasm and Strict modes
 	if h.root != nil {
-		plugin = h.root.plugin
-	}
-	switch p := plugin.(type) {
-	case *strictPlugin:
-		if !h.strict.trapped() { // a trapped instance takes no calls
+		if p, ok := h.root.plugin.(interface{ close() }); ok && (h.strict == nil || !h.strict.trapped()) {
 			p.close()
 		}
-	case *wasmPlugin:
-		p.close()
 	}
 	h.reset()
 	h.reset = nil
