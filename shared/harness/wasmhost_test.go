@@ -26,8 +26,8 @@ func TestWasmModeDeletesStreams(t *testing.T) {
 // TestWasmModeDeletesPluginContexts: closing a Wasm-mode host deletes its plugin context in the
 // guest, as a host does when a configuration goes, so hosts started one after another on a
 // module's shared VM (every benchmark block is one) leave the guest heap as they found it. Before
-// they did, each left its plugin context behind: passthrough's guest heap grew by about 4.4 KiB a
-// host (4.6 MiB after 1,000), jwtauthn's by about 46 KiB (9.6 MiB after a benchmark's 200 blocks).
+// they did, each left its plugin context behind: passthrough's guest heap grew by about 4.3 KiB a
+// host (4.4 MiB after 1,000), jwtauthn's by about 45 KiB (9.1 MiB after a benchmark's 200 blocks).
 func TestWasmModeDeletesPluginContexts(t *testing.T) {
 	req := harness.Request{Path: "/a"}
 	var heap uint64
