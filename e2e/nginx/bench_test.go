@@ -272,14 +272,7 @@ func TestBenchNginx(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { extraMain, extraWasmtime = nil, nil })
-	w := newWorld(t)
-	up := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		rw.Header().Set("Content-Type", "application/json")
-		io.WriteString(rw, `{"id":7,"item":"socks"}`)
-	}))
-	t.Cleanup(up.Close)
-	w.upAddr = up.Listener.Addr().String()
+	w := newBenchWorld(t)
 
 	rows := benchRows(t)
 	rows = append(rows, benchRow{name: "Debian nginx without wasm", debian: "plain"}, benchRow{name: "Debian nginx + ModSecurity + CRS", debian: "modsec"})
@@ -322,6 +315,20 @@ func TestBenchNginx(t *testing.T) {
 	table := benchTable(t, bin, results, paired, knobs)
 	fmt.Print(table)
 	_ = os.WriteFile(filepath.Join(harness.RepoRoot(), "dist", "bench-nginx.md"), []byte(table), 0o644)
+}
+
+// newBenchWorld is the benchmark's world: the e2e identity provider, and an upstream that
+// answers every request with the same small JSON body (the e2e upstream echoes the request).
+func newBenchWorld(t *testing.T) *world {
+	w := newWorld(t)
+	up := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		rw.Header().Set("Content-Type", "application/json")
+		io.WriteString(rw, `{"id":7,"item":"socks"}`)
+	}))
+	t.Cleanup(up.Close)
+	w.upAddr = up.Listener.Addr().String()
+	return w
 }
 
 // selectRows keeps the rows WASMWARD_BENCH_ROWS names, for profiling one row: the one row
