@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,7 +16,7 @@ import (
 const BenchABEnv = "WASMWARD_BENCH_AB"
 
 // errABSpec is a BenchABEnv value TestBenchNginxAB cannot read.
-var errABSpec = errors.New(BenchABEnv + ` must be "<row>=<old.wasm>,<new.wasm>[,<new.wasm>...]"`)
+var errABSpec = errors.New(BenchABEnv + ` must be "<row>=<old.wasm>,<new.wasm>[,<new.wasm>...]", absolute paths`)
 
 // parseAB reads a BenchABEnv value: the row's name and the modules, old first.
 func parseAB(spec string) (row string, modules []string, err error) {
@@ -26,7 +27,7 @@ func parseAB(spec string) (row string, modules []string, err error) {
 	}
 	for i, m := range modules {
 		modules[i] = strings.TrimSpace(m)
-		if i > 0 && modules[i] == "" {
+		if (i > 0 || modules[i] != "") && !filepath.IsAbs(modules[i]) { // nginx reads them from its prefix
 			return "", nil, errABSpec
 		}
 	}
@@ -61,22 +62,17 @@ func TestBenchNginxAB(t *testing.T) {
 	if len(rows) != 1 || rows[0].name != name || len(rows[0].filters) == 0 {
 		t.Fatalf("%s: %q is not the name of one wasm row of TestBenchNginx", BenchABEnv, name)
 	}
-	old := withModule(rows[0], modules[0])
+	old, oldName := withModule(rows[0], modules[0]), modules[0]
+	if oldName == "" {
+		oldName = "the row's own module"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| %s: new over old (old %s) | req/s | worker CPU per request |\n|---|---:|---:|\n", name, orOwn(modules[0]))
+	fmt.Fprintf(&b, "| %s: new over old (old %s) | req/s | worker CPU per request |\n|---|---:|---:|\n", name, oldName)
 	for _, m := range modules[1:] {
 		r := runPair(t, w, bin, [2]benchRow{old, withModule(rows[0], m)}, allowedHeaders(), max(1, benchPairCount(t)), pairBlock)
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", m, spread(r.rates), spread(r.cpus))
 	}
 	fmt.Print(b.String())
-}
-
-// orOwn names a module of BenchABEnv: "" is the row's own.
-func orOwn(module string) string {
-	if module == "" {
-		return "the row's own module"
-	}
-	return module
 }
 
 func TestParseAB(t *testing.T) {
@@ -93,7 +89,7 @@ func TestParseAB(t *testing.T) {
 			t.Errorf("parseAB(%q) = %q, %q, %v", c.spec, row, modules, err)
 		}
 	}
-	for _, bad := range []string{"", "passthrough", "passthrough=/a.wasm", "=/a.wasm,/b.wasm", "passthrough=/a.wasm,"} {
+	for _, bad := range []string{"", "passthrough", "passthrough=/a.wasm", "=/a.wasm,/b.wasm", "passthrough=/a.wasm,", "passthrough=,b.wasm", "passthrough=a.wasm,/b.wasm"} {
 		if _, _, err := parseAB(bad); !errors.Is(err, errABSpec) {
 			t.Errorf("parseAB(%q): %v, want errABSpec", bad, err)
 		}
