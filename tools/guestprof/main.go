@@ -69,18 +69,20 @@ func parse(r io.Reader) ([]sample, error) {
 // guestSample is the sample of a stack whose leaf is in a guest, its frames cut at the outermost
 // export; ok is false for other stacks and for a start's.
 func guestSample(syms []string) (s sample, ok bool) {
-	if len(syms) == 0 {
-		return s, false
-	}
-	m := guestFrame.FindStringSubmatch(syms[0])
-	if m == nil {
-		return s, false
-	}
-	s.module = m[1]
-	for _, sym := range syms {
-		if f := guestFrame.FindStringSubmatch(sym); f != nil {
+	for i, sym := range syms {
+		f := guestFrame.FindStringSubmatch(sym)
+		switch {
+		case f != nil:
 			s.frames = append(s.frames, f[2])
+			if i == 0 {
+				s.module = f[1]
+			}
+		case i == 0:
+			return s, false
 		}
+	}
+	if len(s.frames) == 0 {
+		return s, false
 	}
 	for i := len(s.frames) - 1; i >= 0; i-- {
 		if name := s.frames[i]; strings.HasPrefix(name, "proxy_on") || name == "malloc" || starts[name] {
@@ -104,14 +106,16 @@ func (c counts) ranked(top int) []string {
 	return names[:min(top, len(names))]
 }
 
-// report writes, per module (largest first), its samples by export and its functions by self and
+// ofModule is the samples of module (its function count), in place.
+func ofModule(samples []sample, module string) []sample {
+	return slices.DeleteFunc(samples, func(s sample) bool { return s.module != module })
+}
+
+// report writes, per module of samples (largest first), its samples by export and its functions by self and
 // inclusive samples, top of each.
-func report(w io.Writer, samples []sample, module string, top int) {
+func report(w io.Writer, samples []sample, top int) {
 	total, exports, self, incl := counts{}, map[string]counts{}, map[string]counts{}, map[string]counts{}
 	for _, s := range samples {
-		if module != "" && s.module != module {
-			continue
-		}
 		if exports[s.module] == nil {
 			exports[s.module], self[s.module], incl[s.module] = counts{}, counts{}, counts{}
 		}
@@ -143,12 +147,9 @@ func report(w io.Writer, samples []sample, module string, top int) {
 // callees writes the direct callees of the function whose name contains under: each sample that
 // ran under it counted once, by the frame below its outermost occurrence ("(self)" when it is
 // the leaf).
-func callees(w io.Writer, samples []sample, module, under string, top int) {
+func callees(w io.Writer, samples []sample, under string, top int) {
 	c, n := counts{}, 0
 	for _, s := range samples {
-		if module != "" && s.module != module {
-			continue
-		}
 		at := -1
 		for i, f := range s.frames {
 			if strings.Contains(f, under) {
@@ -181,9 +182,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "guestprof:", err)
 		os.Exit(1)
 	}
+	if *module != "" {
+		samples = ofModule(samples, *module)
+	}
 	if *under != "" {
-		callees(os.Stdout, samples, *module, *under, *top)
+		callees(os.Stdout, samples, *under, *top)
 		return
 	}
-	report(os.Stdout, samples, *module, *top)
+	report(os.Stdout, samples, *top)
 }

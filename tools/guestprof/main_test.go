@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,7 +41,7 @@ func TestReport(t *testing.T) {
 		t.Errorf("frames above the export not cut: %q", got)
 	}
 	var b bytes.Buffer
-	report(&b, samples, "", 10)
+	report(&b, samples, 10)
 	for _, want := range []string{
 		"module of 5 functions: 2 samples\n  by export:\n        2  proxy_on_request_headers\n",
 		"  self:\n        1  github.com_x.Policy.OnRequest\n        1  runtime.mapaccess2_fast32\n",
@@ -52,12 +53,12 @@ func TestReport(t *testing.T) {
 		}
 	}
 	b.Reset()
-	report(&b, samples, "3", 10)
+	report(&b, ofModule(slices.Clone(samples), "3"), 10)
 	if strings.Contains(b.String(), "module of 5") {
 		t.Errorf("-module 3 reported another module:\n%s", b.String())
 	}
 	b.Reset()
-	callees(&b, samples, "", "OnHttpRequestHeaders", 10)
+	callees(&b, samples, "OnHttpRequestHeaders", 10)
 	if want := "2 samples under \"OnHttpRequestHeaders\"\n        1  github.com_x.Policy.OnRequest\n        1  runtime.mapaccess2_fast32\n"; b.String() != want {
 		t.Errorf("callees:\n%s\nwant:\n%s", b.String(), want)
 	}
