@@ -67,10 +67,10 @@ func TestBenchNginxAB(t *testing.T) {
 		oldName = "the row's own module"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| %s: new over old (old %s) | req/s | worker CPU per request |\n|---|---:|---:|\n", name, oldName)
+	fmt.Fprintf(&b, "| %s: new over old (old %s) | req/s | its median's 95 %% interval | worker CPU per request |\n|---|---:|---:|---:|\n", name, oldName)
 	for _, m := range modules[1:] {
 		r := runPair(t, w, bin, [2]benchRow{old, withModule(rows[0], m)}, allowedHeaders(), max(1, benchPairCount(t)), pairBlock)
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", m, spread(r.rates), spread(r.cpus))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m, spread(r.rates), interval(r.rates), spread(r.cpus))
 	}
 	fmt.Print(b.String())
 }

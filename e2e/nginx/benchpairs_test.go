@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // BenchPairsEnv sets how many pairs of blocks each of TestBenchNginx's paired comparisons runs
@@ -82,8 +84,8 @@ func runPairs(t *testing.T, w *world, bin string, rows []benchRow, headers [][2]
 		}
 		r := runPair(t, w, bin, [2]benchRow{baseline, subject}, headers, pairs, pairBlock)
 		r.pair = p
-		t.Logf("paired, %s against %s: req/s %s, worker CPU per request %s", p.subject, p.baseline,
-			spread(r.rates), spread(r.cpus))
+		t.Logf("paired, %s against %s: req/s %s (median's 95 %% interval %s), worker CPU per request %s",
+			p.subject, p.baseline, spread(r.rates), interval(r.rates), spread(r.cpus))
 		out = append(out, r)
 	}
 	return out
@@ -150,29 +152,74 @@ func spread(xs []float64) string {
 	return fmt.Sprintf("%.2f (%.2f–%.2f)", med, lo, hi)
 }
 
+// medianInterval is a 95 % confidence interval for the median ratio a run's pairs were drawn
+// from, the sign test's, which assumes nothing of their distribution: the k-th smallest and the
+// k-th largest of xs, k the largest rank with P(Binomial(n, 1/2) ≤ k-1) ≤ 2.5 % (20 pairs: the
+// 6th and the 15th of 20, 40 pairs: the 14th and the 27th). It takes the pairs as independent
+// draws, which blocks a second apart with their order swapped every pair come close to. The
+// interquartile range says how much one pair moves; this says how far the median may be from
+// the ratio the run measures, which is what a goal is held against. ok is false below six
+// values, where no rank qualifies.
+func medianInterval(xs []float64) (lo, hi float64, ok bool) {
+	n := len(xs)
+	binomial := distuv.Binomial{N: float64(n), P: 0.5}
+	k := 0
+	for k < n/2 && binomial.CDF(float64(k)) <= 0.025 {
+		k++
+	}
+	if k == 0 {
+		return 0, 0, false
+	}
+	s := slices.Sorted(slices.Values(xs))
+	return s[k-1], s[n-k], true
+}
+
+// interval renders medianInterval of xs, "0.81–0.90", or "-" when there are too few values.
+func interval(xs []float64) string {
+	lo, hi, ok := medianInterval(xs)
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f–%.2f", lo, hi)
+}
+
+// goalVerdict holds the req/s ratios rates against goal: "met" or "missed" when the median's
+// 95 % interval lies on one side of the goal, "on the line" when the interval holds it (the run
+// cannot tell, however its median reads); with too few pairs for an interval, by the median.
+func goalVerdict(rates []float64, goal float64) string {
+	lo, hi, ok := medianInterval(rates)
+	if !ok {
+		_, med, _ := quartiles(rates)
+		lo, hi = med, med
+	}
+	switch {
+	case lo >= goal:
+		return "met"
+	case hi < goal:
+		return "missed"
+	}
+	return "on the line"
+}
+
 // pairsTable renders the paired comparisons under the main table.
 func pairsTable(results []pairResult) string {
 	if len(results) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nPaired comparisons (issue 20's req/s goals): the subject's nginx and the baseline's run at once and serve alternating blocks of %d requests (%d clients), the order swapped every pair, %d pairs; each ratio is subject over baseline, the median of the pairs' ratios with the interquartile range in parentheses.\n\n",
+	fmt.Fprintf(&b, "\nPaired comparisons (issue 20's req/s goals): the subject's nginx and the baseline's run at once and serve alternating blocks of %d requests (%d clients), the order swapped every pair, %d pairs; each ratio is subject over baseline, the median of the pairs' ratios with the interquartile range in parentheses; the median's 95 %% interval (the sign test's) decides a goal: met or missed when it lies on one side of the goal, on the line when it holds it.\n\n",
 		results[0].block, benchClients, results[0].pairs)
-	b.WriteString("| subject | baseline | req/s ratio | worker CPU per request ratio | goal (req/s) | |\n|---|---|---:|---:|---:|---|\n")
+	b.WriteString("| subject | baseline | req/s ratio | its median's 95 % interval | worker CPU per request ratio | goal (req/s) | |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, r := range results {
 		goal, verdict := "-", r.pair.note
 		if r.pair.goal > 0 && len(r.rates) > 0 {
 			goal = fmt.Sprintf("≥ %.2f", r.pair.goal)
-			_, med, _ := quartiles(r.rates)
-			verdict = "missed"
-			if med >= r.pair.goal {
-				verdict = "met"
-			}
+			verdict = goalVerdict(r.rates, r.pair.goal)
 			if r.pair.note != "" {
 				verdict = r.pair.note + ": " + verdict
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.pair.subject, r.pair.baseline, spread(r.rates), spread(r.cpus), goal, verdict)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.pair.subject, r.pair.baseline, spread(r.rates), interval(r.rates), spread(r.cpus), goal, verdict)
 	}
 	return b.String()
 }
@@ -217,5 +264,63 @@ func TestQuartiles(t *testing.T) {
 	}
 	if got := spread([]float64{0.9, 0.8, 1.0, 0.86}); got != "0.88 (0.83–0.95)" {
 		t.Errorf("spread = %q", got)
+	}
+}
+
+func TestMedianInterval(t *testing.T) {
+	ranks := func(n int) []float64 { // 1..n, shuffled by a fixed stride: the interval sorts them
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64((i*7)%n + 1)
+		}
+		return xs
+	}
+	for _, c := range []struct {
+		n      int
+		lo, hi float64 // the ranks of the interval's ends
+		ok     bool
+	}{
+		{4, 0, 0, false},
+		{5, 0, 0, false}, // P(no value under the median) = 1/32 > 2.5 %
+		{6, 1, 6, true},  // 1/64
+		{20, 6, 15, true},
+		{40, 14, 27, true},
+		{100, 40, 61, true},
+	} {
+		lo, hi, ok := medianInterval(ranks(c.n))
+		if lo != c.lo || hi != c.hi || ok != c.ok {
+			t.Errorf("medianInterval of %d values = %v–%v, %v; want %v–%v, %v", c.n, lo, hi, ok, c.lo, c.hi, c.ok)
+		}
+	}
+	if got := interval([]float64{1, 2, 3}); got != "-" {
+		t.Errorf("interval of 3 values = %q", got)
+	}
+}
+
+func TestGoalVerdict(t *testing.T) {
+	twenty := func(from, step float64) []float64 { // 20 ratios, the interval the 6th and the 15th
+		xs := make([]float64, 20)
+		for i := range xs {
+			xs[i] = from + step*float64(i)
+		}
+		return xs
+	}
+	for _, c := range []struct {
+		name  string
+		rates []float64
+		want  string
+	}{
+		{"interval above the goal", twenty(0.81, 0.01), "met"}, // 0.86–0.95
+		{"interval's low end on the goal", append(slices.Repeat([]float64{0.85}, 6), slices.Repeat([]float64{0.95}, 14)...), "met"},
+		{"interval below the goal", twenty(0.70, 0.01), "missed"}, // 0.75–0.84
+		{"interval holding the goal, median above", twenty(0.78, 0.01), "on the line"},
+		{"interval holding the goal, median below", twenty(0.74, 0.01), "on the line"},
+		{"too few pairs: by the median", []float64{0.84, 0.86, 0.88}, "met"},
+		{"too few pairs, median under", []float64{0.80, 0.84, 0.90}, "missed"},
+	} {
+		if got := goalVerdict(c.rates, 0.85); got != c.want {
+			lo, hi, _ := medianInterval(c.rates)
+			t.Errorf("%s (%.2f–%.2f): %q, want %q", c.name, lo, hi, got, c.want)
+		}
 	}
 }
