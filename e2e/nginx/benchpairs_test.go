@@ -201,6 +201,19 @@ func goalVerdict(rates []float64, goal float64) string {
 	return "on the line"
 }
 
+// calibrationVerdict says whether a row against a second nginx of itself reads as it must: its
+// median's 95 % interval holds 1.00, or the run's ratios are off by more than they say.
+func calibrationVerdict(rates []float64) string {
+	lo, hi, ok := medianInterval(rates)
+	switch {
+	case !ok:
+		return "too few pairs for an interval"
+	case lo > 1 || hi < 1:
+		return "off: its interval misses 1.00, the run's error is larger than it says"
+	}
+	return "its interval holds 1.00"
+}
+
 // pairsTable renders the paired comparisons under the main table.
 func pairsTable(results []pairResult) string {
 	if len(results) == 0 {
@@ -212,6 +225,9 @@ func pairsTable(results []pairResult) string {
 	b.WriteString("| subject | baseline | req/s ratio | its median's 95 % interval | worker CPU per request ratio | goal (req/s) | |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, r := range results {
 		goal, verdict := "-", r.pair.note
+		if r.pair.subject == r.pair.baseline && len(r.rates) > 0 {
+			verdict += "; " + calibrationVerdict(r.rates)
+		}
 		if r.pair.goal > 0 && len(r.rates) > 0 {
 			goal = fmt.Sprintf("≥ %.2f", r.pair.goal)
 			verdict = goalVerdict(r.rates, r.pair.goal)
@@ -321,6 +337,29 @@ func TestGoalVerdict(t *testing.T) {
 		if got := goalVerdict(c.rates, 0.85); got != c.want {
 			lo, hi, _ := medianInterval(c.rates)
 			t.Errorf("%s (%.2f–%.2f): %q, want %q", c.name, lo, hi, got, c.want)
+		}
+	}
+}
+
+func TestCalibrationVerdict(t *testing.T) {
+	around := func(mid float64) []float64 { // 20 ratios from mid-0.095 to mid+0.095
+		xs := make([]float64, 20)
+		for i := range xs {
+			xs[i] = mid - 0.095 + 0.01*float64(i)
+		}
+		return xs
+	}
+	for _, c := range []struct {
+		rates []float64
+		want  string
+	}{
+		{around(1.00), "its interval holds 1.00"},
+		{around(1.10), "off: its interval misses 1.00, the run's error is larger than it says"}, // 1.06–1.15
+		{around(0.90), "off: its interval misses 1.00, the run's error is larger than it says"}, // 0.86–0.95
+		{[]float64{0.8, 0.9}, "too few pairs for an interval"},
+	} {
+		if got := calibrationVerdict(c.rates); got != c.want {
+			t.Errorf("calibrationVerdict(%v) = %q, want %q", c.rates, got, c.want)
 		}
 	}
 }
