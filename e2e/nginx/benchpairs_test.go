@@ -183,9 +183,10 @@ func interval(xs []float64) string {
 	return fmt.Sprintf("%.2f–%.2f", lo, hi)
 }
 
-// goalVerdict holds the req/s ratios rates against goal: "met" or "missed" when the median's
-// 95 % interval lies on one side of the goal, "on the line" when the interval holds it (the run
-// cannot tell, however its median reads); with too few pairs for an interval, by the median.
+// goalVerdict holds the req/s ratios rates (not empty) against goal: "met" or "missed" when the
+// median's 95 % interval lies on one side of the goal, "on the line" when the interval holds it
+// (the run cannot tell, however its median reads); with too few pairs for an interval, by the
+// median.
 func goalVerdict(rates []float64, goal float64) string {
 	lo, hi, ok := medianInterval(rates)
 	if !ok {
