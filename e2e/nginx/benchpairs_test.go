@@ -314,24 +314,27 @@ func TestMedianInterval(t *testing.T) {
 	}
 }
 
-func TestGoalVerdict(t *testing.T) {
-	twenty := func(from, step float64) []float64 { // 20 ratios, the interval the 6th and the 15th
-		xs := make([]float64, 20)
-		for i := range xs {
-			xs[i] = from + step*float64(i)
-		}
-		return xs
+// twentyRatios are 20 ratios from from in steps of step: their median's 95 % interval is the 6th
+// and the 15th, from+5*step to from+14*step.
+func twentyRatios(from, step float64) []float64 {
+	xs := make([]float64, 20)
+	for i := range xs {
+		xs[i] = from + step*float64(i)
 	}
+	return xs
+}
+
+func TestGoalVerdict(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		rates []float64
 		want  string
 	}{
-		{"interval above the goal", twenty(0.81, 0.01), "met"}, // 0.86–0.95
+		{"interval above the goal", twentyRatios(0.81, 0.01), "met"}, // 0.86–0.95
 		{"interval's low end on the goal", append(slices.Repeat([]float64{0.85}, 6), slices.Repeat([]float64{0.95}, 14)...), "met"},
-		{"interval below the goal", twenty(0.70, 0.01), "missed"}, // 0.75–0.84
-		{"interval holding the goal, median above", twenty(0.78, 0.01), "on the line"},
-		{"interval holding the goal, median below", twenty(0.74, 0.01), "on the line"},
+		{"interval below the goal", twentyRatios(0.70, 0.01), "missed"}, // 0.75–0.84
+		{"interval holding the goal, median above", twentyRatios(0.78, 0.01), "on the line"},
+		{"interval holding the goal, median below", twentyRatios(0.74, 0.01), "on the line"},
 		{"too few pairs: by the median", []float64{0.84, 0.86, 0.88}, "met"},
 		{"too few pairs, median under", []float64{0.80, 0.84, 0.90}, "missed"},
 	} {
@@ -343,13 +346,7 @@ func TestGoalVerdict(t *testing.T) {
 }
 
 func TestCalibrationVerdict(t *testing.T) {
-	around := func(mid float64) []float64 { // 20 ratios from mid-0.095 to mid+0.095
-		xs := make([]float64, 20)
-		for i := range xs {
-			xs[i] = mid - 0.095 + 0.01*float64(i)
-		}
-		return xs
-	}
+	around := func(mid float64) []float64 { return twentyRatios(mid-0.095, 0.01) } // mid ± 0.095
 	for _, c := range []struct {
 		rates []float64
 		want  string
