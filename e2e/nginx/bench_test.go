@@ -132,12 +132,18 @@ func allowedHeaders() [][2]string {
 	return headers
 }
 
-// floorRowName is the floor's row (benchRows), the baseline of the host's own bound (benchPairs).
-const floorRowName = "Go proxy-wasm floor (SDK only)"
+// floorRowName is the floor's row (benchRows), the baseline of the host's own bound (benchPairs);
+// floorHeadersRowName the floor reading the request's header list, the bound of a filter that
+// decides on the request's headers.
+const (
+	floorRowName        = "Go proxy-wasm floor (SDK only)"
+	floorHeadersRowName = "Go proxy-wasm floor reading the request headers (SDK only)"
+)
 
 // benchRows are the table's rows: nginx without wasm, the floor (the smallest Go proxy-wasm
 // filter, e2e/nginx/floor: what ngx_wasm_module and the Go runtime cost before any wasmward
-// code), then every plugin with its preferred config (full.json, as the full chain runs it),
+// code), the same module reading the request's header list through the SDK (what any filter
+// that decides on the headers pays at least), then every plugin with its preferred config (full.json, as the full chain runs it),
 // rate limits raised out of reach (the table measures allowed requests: denies skip the
 // upstream), then the full chain as separate filters and in one VM. rbac authorizes the
 // identity jwtauthn hands off, bound to the connection (a client-signed header is refused), so
@@ -158,7 +164,10 @@ func benchRows(t *testing.T) []benchRow {
 	}
 	floor := gen.NginxFilter{Plugin: "floor", Module: filepath.Join(root, "dist", "test", "floor.wasm"),
 		Config: gen.Config{Name: "floor", Data: []byte(`{}`), Env: &config.Envelope{}}}
+	floorHeaders := floor
+	floorHeaders.Config.Data = []byte(`{"readRequestHeaders":true}`)
 	rows := []benchRow{{name: "nginx without wasm"}, {name: floorRowName, filters: []gen.NginxFilter{floor}},
+		{name: floorHeadersRowName, filters: []gen.NginxFilter{floorHeaders}},
 		{name: "passthrough", filters: []gen.NginxFilter{preferred("passthrough")}}}
 	audited := preferred("passthrough")
 	audited.Config.Data = []byte(strings.Replace(string(audited.Config.Data), `"allows":false`, `"allows":true`, 1))

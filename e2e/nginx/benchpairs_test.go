@@ -41,12 +41,16 @@ type benchPair struct {
 
 // benchPairs are issue 20's req/s goals as comparisons, pass-through against a second nginx of
 // itself: the method's own error (its ratios should read 1.00; 0.99–1.06 in five runs on a busy
-// two-core machine), and the floor against nginx: what ngx_wasm_module and a Go module with the
-// SDK's empty contexts leave of nginx's req/s before wasmward's glue runs at all, the bound of
-// pass-through's goal.
+// two-core machine), and the floors against nginx: what ngx_wasm_module and a Go module with the
+// SDK's empty contexts leave of nginx's req/s before wasmward's glue runs at all, and what is
+// left once that module reads the request's header list, the bound of pass-through's goal
+// (every policy decides on the headers); pass-through over the second floor is what wasmward's
+// glue adds to that read.
 var benchPairs = []benchPair{
 	{subject: "passthrough", baseline: "passthrough", note: "calibration: a second nginx of the same row"},
 	{subject: floorRowName, baseline: "nginx without wasm", note: "the host's floor: no wasmward code"},
+	{subject: floorHeadersRowName, baseline: "nginx without wasm", note: "the host's floor with the request's headers read"},
+	{subject: "passthrough", baseline: floorHeadersRowName, note: "wasmward's glue over that floor"},
 	{subject: "passthrough", baseline: "nginx without wasm", goal: 0.80},
 	{subject: "jwtauthn", baseline: "passthrough", goal: 0.85},
 	{subject: "ratelimit", baseline: "passthrough", goal: 0.85},
@@ -261,6 +265,26 @@ func TestPairedComparison(t *testing.T) {
 	for _, x := range append(r.rates, r.cpus...) {
 		if !(x > 0) {
 			t.Errorf("ratio %v", x)
+		}
+	}
+}
+
+// TestFloors starts the two floor rows on the real host: each serves every request, and the
+// second reads the request's headers (its start line says so; a floor that read nothing would
+// make the bound it stands for look higher than it is).
+func TestFloors(t *testing.T) {
+	bin := hostOrSkip(t)
+	w := newBenchWorld(t)
+	for _, row := range selectRows(benchRows(t), "Go proxy-wasm floor") {
+		n, addr, _ := startRow(t, w, bin, row)
+		res := Load{Addr: addr, Request: row.request(allowedHeaders()), Clients: 2, Requests: 200}.Run()
+		n.Stop()
+		if res.Errors > 0 || res.Statuses[200] != res.Requests || res.Requests != 200 {
+			t.Errorf("%s: %d requests, %d transport errors, statuses %s", row.name, res.Requests, res.Errors, res.StatusLine())
+		}
+		want := fmt.Sprintf("floor: reads the request headers: %t", row.name == floorHeadersRowName)
+		if log := n.ErrorLog(); !strings.Contains(log, want) {
+			t.Errorf("%s: no %q in the error log:\n%s", row.name, want, n.ErrorLogTail(20))
 		}
 	}
 }
