@@ -143,9 +143,10 @@ const (
 // benchRows are the table's rows: nginx without wasm, the floor (the smallest Go proxy-wasm
 // filter, e2e/nginx/floor: what ngx_wasm_module and the Go runtime cost before any wasmward
 // code), the same module reading the request's header list through the SDK (what any filter
-// that decides on the headers pays at least), then every plugin with its preferred config (full.json, as the full chain runs it),
-// rate limits raised out of reach (the table measures allowed requests: denies skip the
-// upstream), then the full chain as separate filters and in one VM. rbac authorizes the
+// that decides on the headers pays at least), then every plugin with its preferred config
+// (full.json, as the full chain runs it), rate limits raised out of reach (the table measures
+// allowed requests: denies skip the upstream), then the full chain as separate filters and in
+// one VM. rbac authorizes the
 // identity jwtauthn hands off, bound to the connection (a client-signed header is refused), so
 // it runs behind jwtauthn, next to jwtauthn + passthrough: rbac's cost is the difference.
 func benchRows(t *testing.T) []benchRow {
