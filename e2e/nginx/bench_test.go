@@ -581,6 +581,7 @@ func benchTable(t *testing.T, bin string, results []roundResults, paired []pairR
 	rounds := len(results[0])
 	fmt.Fprintf(&b, "\nbench-nginx %s — %s; %d workers, loopback, %d keep-alive clients, %d warm-up + %d measured requests per row (GETs; POSTs of a JSON body in the rows so named), %d rounds (each column a row's median over them; ratios: the median of the rounds' ratios, their range in parentheses); plugin environment: %s; wasm nginx started with %s\n\n",
 		time.Now().UTC().Format("2006-01-02"), Version(bin, 1), benchWorkers(t), benchClients, benchWarmup, total-benchWarmup, rounds, env, malloc)
+	fmt.Fprintf(&b, "nginx %s\n\n", ConfigureArguments(bin))
 	b.WriteString("| target | req/s | × nginx | × pass-through | p50 µs | p99 µs | added p50 µs | added p99 µs | worker CPU µs/req | RSS/worker warm MiB | RSS/worker @" + kilo(total) + " MiB | of which anonymous MiB | PSS/worker @" + kilo(total) + " MiB | PSS anon / file / shmem MiB | PSS master + workers MiB | start s | compile cache | statuses |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
 	medians := map[string]benchResult{}

@@ -62,6 +62,18 @@ func Version(binary string, lines int) string {
 	return strings.Join(all[:min(len(all), lines)], "; ")
 }
 
+// ConfigureArguments is the "configure arguments:" line of `nginx -V`: how the binary was built
+// (`--with-debug` or not, its modules), which the host's cost per request depends on; "configure
+// arguments: unknown" when there is none.
+func ConfigureArguments(binary string) string {
+	for _, line := range strings.Split(Version(binary, 10), "; ") {
+		if strings.HasPrefix(line, "configure arguments:") {
+			return line
+		}
+	}
+	return "configure arguments: unknown"
+}
+
 // Nginx is one running nginx: a master and its workers, under a prefix directory of its own.
 type Nginx struct {
 	Dir     string // prefix: conf/nginx.conf, logs/error.log, temp paths
