@@ -35,7 +35,7 @@ func hostOrSkip(t *testing.T) string {
 	if err != nil {
 		t.Skipf("e2e-nginx: skipped: %v", err)
 	}
-	realIP = strings.Contains(Version(bin, 10), "http_realip_module")
+	realIP = strings.Contains(ConfigureArguments(bin), "http_realip_module")
 	for _, def := range gen.Definitions() {
 		if _, err := os.Stat(harness.WasmPath(def.Name)); err != nil {
 			harness.FailOrSkipMissing(t, harness.ErrNoWasm)
