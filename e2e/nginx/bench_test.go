@@ -146,9 +146,9 @@ const (
 // that decides on the headers pays at least), then every plugin with its preferred config
 // (full.json, as the full chain runs it), rate limits raised out of reach (the table measures
 // allowed requests: denies skip the upstream), then the full chain as separate filters and in
-// one VM. rbac authorizes the
-// identity jwtauthn hands off, bound to the connection (a client-signed header is refused), so
-// it runs behind jwtauthn, next to jwtauthn + passthrough: rbac's cost is the difference.
+// one VM. rbac authorizes the identity jwtauthn hands off, bound to the connection (a
+// client-signed header is refused), so it runs behind jwtauthn, next to jwtauthn + passthrough:
+// rbac's cost is the difference.
 func benchRows(t *testing.T) []benchRow {
 	t.Helper()
 	root := harness.RepoRoot()
