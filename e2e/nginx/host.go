@@ -35,7 +35,8 @@ func DefaultBinary() string {
 var ErrNoHost = errors.New("no nginx with ngx_wasm_module")
 
 // Binary returns the nginx binary to test: BinaryEnv, else DefaultBinary. It must be built with
-// ngx_wasm_module (`nginx -V` names it).
+// ngx_wasm_module: `nginx -V` names its source directory when that is called ngx_wasm_module,
+// and the binary holds its module names (ngx_wasmx_module) whatever the directory is called.
 func Binary() (string, error) {
 	path := os.Getenv(BinaryEnv)
 	if path == "" {
@@ -49,11 +50,17 @@ func Binary() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %s -V: %v", ErrNoHost, path, err)
 	}
-	if !bytes.Contains(out, []byte("ngx_wasm_module")) && !bytes.Contains(out, []byte("wasmx")) {
-		return "", fmt.Errorf("%w: %s is not built with ngx_wasm_module", ErrNoHost, path)
+	if bytes.Contains(out, []byte("ngx_wasm_module")) || bytes.Contains(out, []byte("wasmx")) {
+		return path, nil
 	}
-	return path, nil
+	if bin, err := os.ReadFile(path); err == nil && bytes.Contains(bin, []byte(wasmModuleName)) {
+		return path, nil
+	}
+	return "", fmt.Errorf("%w: %s is not built with ngx_wasm_module", ErrNoHost, path)
 }
+
+// wasmModuleName is the name of ngx_wasm_module's core nginx module, in every binary built with it.
+const wasmModuleName = "ngx_wasmx_module"
 
 // Version is the first lines of `nginx -V`: nginx's version, compiler, configure arguments.
 func Version(binary string, lines int) string {
