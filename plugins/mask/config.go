@@ -17,9 +17,11 @@ type Spec struct {
 	Request  RequestSpec  `json:"request,omitzero"`
 	Headers  HeadersSpec  `json:"headers,omitzero"`
 	HMAC     HMACSpec     `json:"hmac,omitzero"`
-	// UnsupportedHost is what to do on a host that cannot pause the response phase
-	// (ngx_wasm_module) when response rules exist: "refuse" to start (default) or run
-	// "requestOnly" (request rules and header hygiene; responses counted as unprotected_host).
+	// UnsupportedHost is what to do on ngx_wasm_module, which cannot pause response headers,
+	// when response rules exist: "refuse" (default) masks response bodies there as on Envoy,
+	// buffered in the body phase (both supported hosts can buffer them, so nothing is refused);
+	// "requestOnly" applies request rules and header hygiene only and counts JSON responses as
+	// unprotected_host (docs/mask.md, "Hosts").
 	UnsupportedHost string `json:"unsupportedHost,omitempty"`
 	// AuditMasking writes an audit line for every body rewritten (decision allow, reason
 	// masked or masked_request, details.rules); default false: masking is only counted.

@@ -6,8 +6,9 @@
 //
 // Bodies that cannot be rewritten safely pass untouched and are counted: compressed
 // (Content-Encoding), non-JSON, invalid JSON, and bodies over the size cap (or are blocked, per
-// config). Hosts that cannot pause the response phase (ngx_wasm_module) are detected at start:
-// the plugin refuses to start there, or runs request-side only when told to (unsupportedHost).
+// config). On ngx_wasm_module, whose response headers cannot be paused, the response body is
+// buffered by pausing its body phase (Start); "unsupportedHost": "requestOnly" turns response
+// masking off there on purpose, counting JSON responses as unprotected_host.
 //
 // Field selection uses github.com/tidwall/gjson (paths, and the byte offsets of the selected
 // values, and validation); the walk, the JSON writer and the detectors are hand-written because
