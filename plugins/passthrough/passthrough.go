@@ -37,3 +37,7 @@ type Policy struct{}
 
 // OnRequest allows the request.
 func (Policy) OnRequest(*policy.Request) policy.Decision { return policy.Allowed() }
+
+// Outcomes implements policy.OutcomeLister: pass-through returns only the plain allow, whose
+// counter the glue defines itself.
+func (Policy) Outcomes() []policy.Outcome { return nil }

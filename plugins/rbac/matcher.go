@@ -85,10 +85,11 @@ const maxDepth = 16
 
 // compiler compiles matchers of one rule (or role), recording errors that name the rule.
 type compiler struct {
-	es    *config.Errors
-	owner string // `rule "id"` or `role "name"`, prefixed to messages
-	p     *Policy
-	roles map[string]int
+	es        *config.Errors
+	owner     string // `rule "id"` or `role "name"`, prefixed to messages
+	p         *Policy
+	roles     map[string]int
+	readsPeer bool // a matcher compiled so far reads the mTLS peer certificate
 }
 
 func (c *compiler) add(path, format string, args ...any) {

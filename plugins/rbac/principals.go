@@ -318,7 +318,7 @@ func (c *compiler) peer(path string, s *PeerSpec) matcher {
 		c.add(path, "set exactly one of uriSan, dnsSan, subject")
 		return never
 	}
-	c.p.usesPeer = true
+	c.p.usesPeer, c.readsPeer = true, true
 	return m
 }
 

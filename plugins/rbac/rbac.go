@@ -108,6 +108,7 @@ type role struct {
 	name      string
 	grantedBy matcher
 	perms     matcher
+	peer      bool // grantedBy reads the mTLS peer certificate
 }
 
 // rule is a compiled RuleSpec.
@@ -115,6 +116,7 @@ type rule struct {
 	id     string
 	action string
 	shadow bool
+	peer   bool // m reads the mTLS peer certificate (itself or through a role)
 	m      matcher
 	order  int // the rule's place among its action's rules (ruleList.build)
 	// Audit details, built once: see decide.
@@ -264,6 +266,7 @@ func (p *Policy) compileRoles(es *config.Errors, specs map[string]RoleSpec) {
 			grantedBy: c.list(config.JoinPath(path, "grantedBy"), s.GrantedBy, grantSlot, false),
 			perms:     c.list(config.JoinPath(path, "permissions"), s.Permissions, permissionSlot, false),
 		})
+		p.roles[len(p.roles)-1].peer = c.readsPeer
 	}
 }
 

@@ -84,7 +84,7 @@ func (p *Policy) compileRule(c *compiler, path string, s *RuleSpec) *rule {
 	if s.Conditions != nil {
 		base = andMatcher{base, c.list(config.JoinPath(path, "conditions"), s.Conditions, conditionSlot, true)}
 	}
-	r.m = base
+	r.m, r.peer = base, c.readsPeer
 	r.enforcedDetail = map[string]string{"enforced_rule": s.ID}
 	r.shadowAllowDetail = map[string]string{"shadow_rule": s.ID, "shadow_verdict": "allow"}
 	r.logDetail = map[string]string{"log_rule": s.ID}
@@ -104,6 +104,7 @@ func (c *compiler) roleGrants(path string, names []string) matcher {
 			continue
 		}
 		out = append(out, roleGrant{idx: idx, perms: c.p.roles[idx].perms})
+		c.readsPeer = c.readsPeer || c.p.roles[idx].peer
 	}
 	return out
 }

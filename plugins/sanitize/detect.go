@@ -97,7 +97,7 @@ func kindsOf(loc string) (k locKind) {
 // a template expression, a DTD like markup).
 var detectors = []detector{
 	{RuleScanner, &needs{keywords: scannerAgents.list()}, func(_ *route, v normalized, loc string) (bool, string) {
-		return loc == "header.user-agent" && isScanner(v.folded), ""
+		return loc == scannerLocation && isScanner(v.folded), ""
 	}},
 	{RuleNoSQL, &needs{keywords: append(mongoJS.list(), mongoOperators...)}, func(_ *route, v normalized, _ string) (bool, string) {
 		return isNoSQL(v.folded), ""

@@ -14,6 +14,12 @@ var scannerAgents = newKeywordSet(
 	"detectify", "zmap", "fuzz faster u fool",
 )
 
+// scannerHeader is the one header the scanner rule reads, at scannerLocation.
+const (
+	scannerHeader   = "user-agent"
+	scannerLocation = "header." + scannerHeader
+)
+
 // isScanner reports a scanner's name in a folded User-Agent, as a whole word ("dirb" is not
 // found in "dirbx").
 func isScanner(folded string) bool {

@@ -101,6 +101,48 @@ func TestShadowModeNeverBlocks(t *testing.T) {
 	})
 }
 
+// TestOutcomesDefinedAtStart: the glue defines the counters of its own decisions and of every
+// outcome the policy lists before the first request, each under the label apply counts it with
+// in the plugin's mode; a decision the policy does not list is defined when first counted.
+func TestOutcomesDefinedAtStart(t *testing.T) {
+	name := func(rule, reason, decision string) string {
+		return metrics.DecisionName("probe", rule, reason, decision)
+	}
+	for _, c := range []struct {
+		mode, extra  string
+		unlisted     string // the unlisted deny's label
+		defined, not []string
+	}{
+		{"enforcing", "", metrics.Deny, []string{
+			name("", "", metrics.Allow), name("", "internal_error", metrics.Error),
+			name("probe-rule", "probe_deny", metrics.Deny), name("probe-rule", "probe_shadow", metrics.ShadowDeny),
+			name("probe-rule", "probe_audit", metrics.Allow), name("probe-body", "probe_body", metrics.Deny),
+			name("", "body_too_large", metrics.Deny), name("probe-resp", "probe_response", metrics.Deny),
+		}, []string{
+			name("probe-rule", "probe_deny", metrics.ShadowDeny), name("probe-rule", "probe_unlisted", metrics.Deny),
+			name("", "handoff_rejected", metrics.Error), // no handoff key
+		}},
+		{"shadow", `"shadow":true,`, metrics.ShadowDeny, []string{
+			name("probe-rule", "probe_deny", metrics.ShadowDeny), name("", "body_too_large", metrics.ShadowDeny),
+		}, []string{name("probe-rule", "probe_deny", metrics.Deny)}},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
+				h := start(t, mode, probeConfig(c.extra, ""))
+				defined := func(n string) bool { _, err := h.Emulator().GetCounterMetric(n); return err == nil }
+				for _, n := range c.defined {
+					assert.True(t, defined(n), "not defined at start: %s", n)
+				}
+				for _, n := range c.not {
+					assert.False(t, defined(n), "defined at start: %s", n)
+				}
+				h.Do(probeReq("unlisted"))
+				assert.EqualValues(t, 1, h.Counter(name("probe-rule", "probe_unlisted", c.unlisted)))
+			})
+		})
+	}
+}
+
 func TestMetricsAndAuditLines(t *testing.T) {
 	harness.EachMode(t, func(t *testing.T, mode harness.Mode) {
 		h := start(t, mode, probeConfig("", ""))

@@ -128,6 +128,7 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	p.gcName = metrics.Name(p.def.Name, metrics.GCMetric)
 	p.gc = proxywasm.DefineGaugeMetric(p.gcName)
 	p.allocs.define(p.def.Name)
+	p.defineOutcomes()
 	p.sampleHeap()
 	mode := "enforcing"
 	if env.Shadow {
@@ -392,6 +393,48 @@ func (p *pluginContext) define(raw counterKey) (c counter, ok bool) {
 	}
 	p.recent.add(raw, c)
 	return c, true
+}
+
+// defineOutcomes defines, while the plugin starts, the decision counter of every decision the
+// glue and the policy (policy.OutcomeLister) can count, each under the decision label apply
+// gives it in this plugin's mode (see policy.OutcomeLister for why they are defined before the
+// worker serves).
+func (p *pluginContext) defineOutcomes() {
+	deny := func(shadow bool) string {
+		if shadow || p.env.Shadow {
+			return metrics.ShadowDeny
+		}
+		return metrics.Deny
+	}
+	keys := []counterKey{{"", "", metrics.Allow}, {"", "internal_error", metrics.Error}}
+	if p.ticker != nil {
+		keys = append(keys, counterKey{"", "tick_panic", metrics.Error})
+	}
+	if p.handoffKey != nil && !p.producer {
+		keys = append(keys, counterKey{"", "handoff_rejected", metrics.Error})
+	}
+	if p.host.caps.MarksRemovedHeaders {
+		keys = append(keys, counterKey{"", "duplicate_header", metrics.Deny}) // never shadowed: see apply
+	}
+	if p.body != nil {
+		keys = append(keys, counterKey{"", "body_too_large", deny(false)}, counterKey{"", "body_unreadable", deny(false)})
+	}
+	if l, ok := p.policy.(policy.OutcomeLister); ok {
+		for _, o := range l.Outcomes() {
+			switch o.Verdict {
+			case policy.Allow:
+				keys = append(keys, counterKey{o.Rule, o.Reason, metrics.Allow})
+			case policy.Deny:
+				keys = append(keys, counterKey{o.Rule, o.Reason, deny(o.Shadow)})
+			case policy.Defer:
+				keys = append(keys, counterKey{o.Rule, "awaiting_callout", metrics.Allow},
+					counterKey{o.Rule, "callout_unavailable", deny(false)})
+			}
+		}
+	}
+	for _, k := range keys {
+		p.define(k)
+	}
 }
 
 // recentCounters remembers the last few distinct counters counted, keyed as count was given

@@ -62,6 +62,22 @@ func TestNginxProfile_GaugeIncrementTraps(t *testing.T) {
 	})
 }
 
+// TestNginxProfile_MetricDefinedWhileServing: ngx_wasm_module increments a metric without its
+// zone's lock while a definition inserts under it, so a metric first defined while serving can
+// trap another worker's request (seen once in a clean clone's e2e soak: one 500). The glue
+// defines its own counters and every outcome a policy lists at start; a decision the policy
+// does not list is defined on its first use, which the profile reports.
+func TestNginxProfile_MetricDefinedWhileServing(t *testing.T) {
+	withMisbehaving(t, nginxConfig, harness.Options{Profile: harness.Nginx}, func(h *harness.Host) {
+		require.Equal(t, 200, h.Do(harness.Request{}).Reply.Status)
+		require.Equal(t, 500, h.Do(misbehave("panic")).Reply.Status)
+		require.Empty(t, h.StrictStats().Violations, "the plain allow and the glue's internal error are defined at start")
+		require.Equal(t, 403, h.Do(misbehave("deny")).Reply.Status)
+		require.Contains(t, strings.Join(h.StrictStats().Violations, "\n"),
+			"proxy_on_request_headers: defines metric wasmward.decisions.plugin=misbehaving.rule=.reason=misbehaved.decision=deny while serving")
+	})
+}
+
 // TestNginxProfile_NoisyProperties: route_name (and Envoy's other xDS and peer-certificate
 // properties) get an error or alert line in nginx's log per read; the glue does not read them
 // on nginx, and does when it believes it runs in Envoy.

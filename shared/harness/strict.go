@@ -102,6 +102,14 @@ type HostProfile struct {
 	// same CRC-32 are one entry: a get of one reads the other's value and CAS, a set of one
 	// replaces the other's. The strict host answers shared data so in wasm mode.
 	SharedDataKeyedByCRC32 bool
+	// MetricDefinedWhileServing: a metric defined outside the plugin's start whose name that start
+	// did not define is a violation. ngx_wasm_module (3bed2783, src/common/metrics/ngx_wa_metrics.c)
+	// inserts a new metric into its zone's tree under the zone's lock but increments without it,
+	// so a worker incrementing while another inserts can miss its metric and trap its request
+	// ("could not increment metric id ...: metric not found", one 500): a module must define
+	// every metric it can use before its worker serves (policy.OutcomeLister). The names a start
+	// defined count for that plugin context only, as if its configuration ran alone.
+	MetricDefinedWhileServing bool
 }
 
 // Host profiles the strict host enforces. Each profile's WASI lacks poll_oneoff and sched_yield.
@@ -133,6 +141,7 @@ var (
 		AddressWithoutPort:             true,
 		TickCalloutTraps:               true,
 		SharedDataKeyedByCRC32:         true,
+		MetricDefinedWhileServing:      true,
 	}
 	// NginxNoSharedMemory is Nginx without an shm_kv zone: shared data traps too.
 	NginxNoSharedMemory = func() HostProfile {
@@ -208,6 +217,9 @@ type strictVM struct {
 	gaugeIDAt uint32          // where the gauge being defined gets its id
 	stream    stream
 	exports   map[string]api.Function // the guest's exports called so far, looked up once
+	// started are the metric names the last plugin start defined, and those reported since
+	// (MetricDefinedWhileServing).
+	started map[string]bool
 }
 
 //go:linkname withPluginContextID github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/proxytest.withPluginContextID
@@ -216,7 +228,8 @@ func withPluginContextID(ctx context.Context, id uint32) context.Context
 // newStrictVM compiles and instantiates bin in a strict host with profile.
 func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
 	vm := &strictVM{profile: profile, trapping: map[string]bool{}, gauges: map[uint32]bool{}, exports: map[string]api.Function{},
-		stats: StrictStats{Calls: map[string]map[string]int{}}}
+		started: map[string]bool{},
+		stats:   StrictStats{Calls: map[string]map[string]int{}}}
 	for _, name := range profile.Trapping {
 		vm.trapping[name] = true
 	}
@@ -343,6 +356,9 @@ func (l hostCall) Before(ctx context.Context, mod api.Module, def api.FunctionDe
 		if uint32(params[0]) == metricGauge {
 			vm.gaugeIDAt = uint32(params[3])
 		}
+		if vm.profile.MetricDefinedWhileServing {
+			vm.noteDefinition(readString(mod, params[1], params[2]))
+		}
 	}
 }
 
@@ -366,6 +382,20 @@ const (
 	metricGauge       = 1
 	statusNotFound    = 1 // a host call's result "not found" (ngx_wasm_module's NGX_PROXY_WASM_RESULT_NOT_FOUND)
 )
+
+// noteDefinition enforces MetricDefinedWhileServing for a metric definition.
+func (vm *strictVM) noteDefinition(name string) {
+	vm.note(func(s *StrictStats) {
+		if vm.started[name] {
+			return
+		}
+		vm.started[name] = true
+		if vm.callback != "proxy_on_configure" && vm.callback != "proxy_on_vm_start" {
+			s.Violations = append(s.Violations, vm.callback+": defines metric "+name+" while serving: "+
+				"another worker's increment can then miss its metric and trap")
+		}
+	})
+}
 
 // checkProperty enforces NoisyProperties and StartCrashProperties for a property read.
 func (vm *strictVM) checkProperty(path string) {
@@ -465,6 +495,7 @@ type strictPlugin struct {
 }
 
 func (p *strictPlugin) OnPluginStart(size int) types.OnPluginStartStatus {
+	p.vm.note(func(*StrictStats) { p.vm.started = map[string]bool{} })
 	ok := p.vm.callIn(p.ctx, "proxy_on_configure", p.id, uint64(size)) == 1
 	if !ok && p.vm.profile.RefusedStartIsFatal {
 		p.vm.note(func(s *StrictStats) {

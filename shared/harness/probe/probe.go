@@ -6,7 +6,7 @@
 // Request header x-probe selects the behaviour: deny, panic, panic-value, shadow, mutate,
 // identity (producer), clock, ticks, shared (a counter in shared data: "probe.counter", or the
 // key in x-probe-key), shared-cas0 (a write with cas 0 at x-probe-key), fetch (a callout on the
-// next tick), fetch-result, audit. x-probe-body asks for the request body (denied if it
+// next tick), fetch-result, audit, unlisted (a deny its Outcomes leave out). x-probe-body asks for the request body (denied if it
 // contains "evil", else upper-cased). Upstream header x-probe-resp: deny replaces the response
 // with 502; x-probe-mask asks for the response body, which becomes {"masked":true}.
 package probe
@@ -110,6 +110,8 @@ func (p *probe) OnRequest(req *policy.Request) policy.Decision {
 	switch mode {
 	case "deny":
 		return policy.Denied(403, "probe-rule", "probe_deny", []byte("denied by probe\n"), [2]string{"x-probe-reply", "1"})
+	case "unlisted":
+		return policy.Denied(403, "probe-rule", "probe_unlisted", []byte("denied by probe\n"))
 	case "panic":
 		var s []int
 		_ = s[len(req.Path)] // index out of range: a runtime error
@@ -195,6 +197,21 @@ func (p *probe) bump(key string) string {
 		}
 	}
 	return "contended"
+}
+
+// Outcomes implements policy.OutcomeLister: every labelled decision but mode unlisted's.
+func (p *probe) Outcomes() []policy.Outcome {
+	deny := func(rule, reason string) policy.Outcome {
+		return policy.Outcome{Rule: rule, Reason: reason, Verdict: policy.Deny}
+	}
+	return []policy.Outcome{
+		deny("probe-rule", "probe_deny"),
+		{Rule: "probe-rule", Reason: "probe_shadow", Verdict: policy.Deny, Shadow: true},
+		{Rule: "probe-rule", Reason: "probe_audit"},
+		deny("probe-body", "probe_body"),
+		deny("probe-resp", "probe_response"),
+		deny("probe-resp", "body_too_large"),
+	}
 }
 
 func (p *probe) WantsRequestBody(req *policy.Request) bool {

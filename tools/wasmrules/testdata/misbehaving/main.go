@@ -3,7 +3,9 @@
 // x-misbehave: "crypto-rand" reads crypto/rand once (which arms a runtime timer), "sleep" sleeps
 // a millisecond, "panic" panics (the glue must recover), "gauge-increment" increments a gauge
 // (ngx_wasm_module traps), "route-name" reads the route_name property (ngx_wasm_module logs an
-// error for it), "body" asks for the request body, "remove-x-user" removes the x-user header.
+// error for it), "body" asks for the request body, "remove-x-user" removes the x-user header,
+// "deny" denies with a reason the policy does not list (it is no policy.OutcomeLister), so its
+// counter is first defined while serving.
 // The spec's "startProperty" is read while starting (ngx_wasm_module crashes on plugin_name
 // there) and "refuse" refuses the start. Every request then allocates, so garbage collections
 // keep coming. It lives under testdata so that `./...` (vet, the Go-on-Wasm rules) never sees
@@ -72,6 +74,8 @@ func (*misbehaving) OnRequest(req *policy.Request) policy.Decision {
 		req.Route()
 	case "remove-x-user":
 		d.RemoveHeaders = []string{"x-user"}
+	case "deny":
+		d = policy.Denied(403, "", "misbehaved", nil)
 	}
 	sink = append(sink, make([]byte, 64<<10))
 	if len(sink) > 64 {
