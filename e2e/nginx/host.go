@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wasmward/wasmward/shared/glue"
 )
 
 // BinaryEnv names the variable holding the path of the nginx binary to test.
@@ -284,7 +286,8 @@ func CPUTime(pid int) time.Duration {
 }
 
 // Problems lists the error-log lines that mean a broken host or plugin: traps, panics, crashed
-// or exited workers, emergencies and alerts.
+// or exited workers, emergencies and alerts, and a decision counter defined while serving
+// (glue.LateCounterWarning: another worker's increment could trap).
 func Problems(errorLog string) []string {
 	var out []string
 	for _, line := range strings.Split(errorLog, "\n") {
@@ -293,7 +296,8 @@ func Problems(errorLog string) []string {
 		case strings.Contains(l, "[emerg]"), strings.Contains(l, "[alert]"), strings.Contains(l, "[crit]") && !strings.Contains(l, "refusing to start"),
 			strings.Contains(l, "trap"), strings.Contains(l, "panic"), strings.Contains(l, "exited on signal"),
 			strings.Contains(l, "exited with fatal code"), strings.Contains(l, "wasm error"),
-			strings.Contains(l, "property not supported"), strings.Contains(l, "nyi"):
+			strings.Contains(l, "property not supported"), strings.Contains(l, "nyi"),
+			strings.Contains(line, glue.LateCounterWarning):
 			out = append(out, line)
 		}
 	}

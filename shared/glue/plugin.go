@@ -43,6 +43,7 @@ type pluginContext struct {
 	verifier   *identity.Verifier // the handoff header's, when handoffKey is set
 
 	counters        map[counterKey]counter
+	serving         bool             // the start's counters are defined (defineOutcomes)
 	recent          recentCounters   // the counters counted last: see count
 	lastIdentity    *policy.Identity // see encodeIdentity
 	lastEncoded     []byte
@@ -354,12 +355,13 @@ type counter struct {
 	name string
 }
 
-// count increments the decision counter for (rule, reason, decision), defining it on first use:
-// the metric name is built once per distinct key, not per request. Metric names stay referenced
-// (in the map) for the VM's life: proxytest's wasm host keeps the name's guest memory without
-// copying it, so a name the guest freed would be corrupted there. A host that refuses a metric
-// must not fail the request: a refused increment is ignored (incrementCounter), a refused
-// definition's panic dropped (define).
+// count increments the decision counter for (rule, reason, decision), defining it on first use
+// when the start did not (defineOutcomes; a warning then says so): the metric name is built once
+// per distinct key, not per request. Metric names stay referenced (in the map) for the VM's
+// life: proxytest's wasm host keeps the name's guest memory without copying it, so a name the
+// guest freed would be corrupted there. A host that refuses a metric must not fail the request:
+// a refused increment is ignored (incrementCounter), a refused definition's panic dropped
+// (define).
 func (p *pluginContext) count(rule, reason, decision string) {
 	raw := counterKey{rule, reason, decision}
 	// Most requests count the same few decisions as the ones before (a plain allow; a plugin
@@ -387,6 +389,9 @@ func (p *pluginContext) define(raw counterKey) (c counter, ok bool) {
 	k := counterKey{metrics.Label(raw.rule), metrics.Label(raw.reason), metrics.Label(raw.decision)}
 	c, ok = p.counters[k]
 	if !ok {
+		if p.serving {
+			p.host.Log(policy.LogWarn, LateCounterWarning+" (the policy's Outcomes leave it out): rule="+k.rule+" reason="+k.reason+" decision="+k.decision)
+		}
 		c.name = metrics.DecisionName(p.def.Name, raw.rule, raw.reason, raw.decision)
 		c.id = proxywasm.DefineCounterMetric(c.name)
 		p.counters[k] = c
@@ -435,7 +440,14 @@ func (p *pluginContext) defineOutcomes() {
 	for _, k := range keys {
 		p.define(k)
 	}
+	p.serving = true
 }
+
+// LateCounterWarning starts the warning logged, once per counter, when a decision counter is
+// defined while the plugin serves: on ngx_wasm_module that definition can trap another worker's
+// increment (policy.OutcomeLister). Its labels are config ids and vocabulary words, never
+// request data. Tests on every host look for it (harness.RunCases, e2e/nginx's Problems).
+const LateCounterWarning = "decision counter defined while serving"
 
 // recentCounters remembers the last few distinct counters counted, keyed as count was given
 // them (before labelling). A handful of entries, scanned in order: no hashing, no allocation.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasmward/wasmward/shared/glue"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -58,7 +59,9 @@ func EachMode(t *testing.T, fn func(t *testing.T, mode Mode)) {
 }
 
 // RunCases runs a case table against def started with cfg, in every test mode, one subtest per case.
-// The same host serves every case of a mode, as one proxy worker serves many requests.
+// The same host serves every case of a mode, as one proxy worker serves many requests. A decision
+// counter the cases make the glue define while serving (glue.LateCounterWarning: the policy's
+// Outcomes leave it out) fails the mode.
 func RunCases(t *testing.T, def policy.Definition, cfg []byte, cases []Case, opts ...Options) {
 	EachMode(t, func(t *testing.T, mode Mode) {
 		h := MustStart(t, mode, def, cfg, opts...)
@@ -68,6 +71,11 @@ func RunCases(t *testing.T, def policy.Definition, cfg []byte, cases []Case, opt
 					t.Error(d)
 				}
 			})
+		}
+		for _, l := range h.Logs() {
+			if strings.Contains(l, glue.LateCounterWarning) {
+				t.Error(l)
+			}
 		}
 	})
 }
