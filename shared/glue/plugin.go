@@ -390,7 +390,8 @@ func (p *pluginContext) define(raw counterKey) (c counter, ok bool) {
 	c, ok = p.counters[k]
 	if !ok {
 		if p.serving {
-			p.host.Log(policy.LogWarn, LateCounterWarning+" (the policy's Outcomes leave it out): rule="+k.rule+" reason="+k.reason+" decision="+k.decision)
+			p.host.Log(policy.LogWarn, LateCounterWarning+" (the policy's Outcomes leave it out): rule="+k.rule+
+				" reason="+k.reason+" decision="+k.decision)
 		}
 		c.name = metrics.DecisionName(p.def.Name, raw.rule, raw.reason, raw.decision)
 		c.id = proxywasm.DefineCounterMetric(c.name)

@@ -18,7 +18,9 @@ type Outcome struct {
 // serves can make that worker's increment miss and trap its request (docs/hosts.md, "Races in
 // the hosts that the emulator does not model"); a name some worker already defined is found,
 // not inserted. Outcomes is called once, after Start. A decision it leaves out is still
-// counted, its counter defined on first use; the strict host's nginx profile reports that.
+// counted, its counter defined on first use with a warning line (glue.LateCounterWarning),
+// which the tests on every host look for. A list may hold a decision the config makes
+// unreachable: its counter stays at zero.
 type OutcomeLister interface {
 	Outcomes() []Outcome
 }
