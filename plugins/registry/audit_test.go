@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmward/wasmward/plugins/registry"
 	"github.com/wasmward/wasmward/shared/audit"
+	"github.com/wasmward/wasmward/shared/glue"
 	"github.com/wasmward/wasmward/shared/harness"
 )
 
@@ -43,7 +44,8 @@ func genericRequests() []harness.Request {
 // TestAuditLinesMatchSchema starts every registered plugin natively with each of its
 // testdata/valid configs (plus "audit": {"allows": true}, so allowed requests are audited too),
 // sends its testdata/cases requests and genericRequests, and checks that every audit line
-// validates against docs/audit.schema.json and quotes no credential or body that was sent.
+// validates against docs/audit.schema.json and quotes no credential or body that was sent, and
+// that no decision's counter was left to be defined while serving (policy.OutcomeLister).
 // Every config field named "env" or "...Env" names a host environment variable (a key): the test sets
 // each to a test secret, which no audit line may contain either. A config the plugin still
 // refuses to start (a default variable name, a reachable JWKS) is skipped with the refusal logged.
@@ -85,6 +87,11 @@ func TestAuditLinesMatchSchema(t *testing.T) {
 					}
 					for _, line := range lines {
 						checkLine(t, sch, line, def.Name, secrets)
+					}
+					for _, l := range h.Logs() { // every decision's counter was defined at start
+						if strings.Contains(l, glue.LateCounterWarning) {
+							t.Error(l)
+						}
 					}
 				})
 			}
