@@ -54,7 +54,10 @@ func (r *requirement) eachProvider(f func(*provider)) {
 	if r.provider != nil {
 		f(r.provider)
 	}
-	for _, sub := range append(r.anyOf[:len(r.anyOf):len(r.anyOf)], r.allOf...) {
+	for _, sub := range r.anyOf {
+		sub.eachProvider(f)
+	}
+	for _, sub := range r.allOf {
 		sub.eachProvider(f)
 	}
 }

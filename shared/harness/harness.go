@@ -286,6 +286,18 @@ func (h *Host) Logs() []string {
 	return all
 }
 
+// LateCounters returns the warnings of decision counters the glue defined while serving
+// (glue.LateCounterWarning: a decision the policy's Outcomes leave out), one per counter.
+func (h *Host) LateCounters() []string {
+	var out []string
+	for _, l := range h.emu.GetWarnLogs() {
+		if strings.Contains(l, glue.LateCounterWarning) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // CriticalLogs returns critical log lines (start refusals).
 func (h *Host) CriticalLogs() []string { return h.emu.GetCriticalLogs() }
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmward/wasmward/shared/glue"
 	"github.com/wasmward/wasmward/shared/policy"
 )
 
@@ -72,10 +71,8 @@ func RunCases(t *testing.T, def policy.Definition, cfg []byte, cases []Case, opt
 				}
 			})
 		}
-		for _, l := range h.Logs() {
-			if strings.Contains(l, glue.LateCounterWarning) {
-				t.Error(l)
-			}
+		for _, l := range h.LateCounters() {
+			t.Error(l)
 		}
 	})
 }
