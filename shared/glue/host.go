@@ -19,7 +19,7 @@ type host struct {
 	plugin string
 	vm     *vmContext // its clock is chosen at VM start, possibly after this host was created
 	caps   policy.Capabilities
-	memo   propertyMemo // the requests' string properties (hostProperties.PropertyString)
+	strs   propertyStrings // the requests' string properties (hostProperties.PropertyString)
 }
 
 func (h *host) Now() time.Time { return h.vm.clock() }
@@ -166,50 +166,15 @@ func (h *host) Property(path ...string) ([]byte, bool) {
 // One pointer, so that a request's Properties interface value allocates nothing.
 type hostProperties struct{ h *host }
 
-// PropertyString is Property as a string (policy.Properties): the value answered last
-// for the same path when the bytes are the same, else the host's bytes as they are in Go on Wasm
-// (hostString), so no value allocates there, and natively a repeated one does not.
+// PropertyString is Property as a string (policy.Properties): in Go on Wasm the host's bytes as
+// they are (hostString), which allocates nothing; natively the value answered last for the same
+// path when the bytes are the same (propertyStrings), so a repeated one does not allocate.
 func (hp hostProperties) PropertyString(path ...string) (string, bool) {
 	v, ok := hp.Property(path...)
 	if !ok {
 		return "", false
 	}
-	return hp.h.memo.intern(path, v), true
-}
-
-// propertyMemo is the last string value of each of a few property paths (one or two parts,
-// as Request reads them), per plugin. Entries are replaced oldest first.
-type propertyMemo struct {
-	entries [4]struct {
-		path  [2]string
-		value string
-	}
-	next int
-}
-
-// intern returns v, a host result (hostString), as a string: the remembered one when it has
-// v's bytes, else v's, then remembered for path.
-func (m *propertyMemo) intern(path []string, v []byte) string {
-	if len(path) == 0 || len(path) > 2 {
-		return hostString(v)
-	}
-	second := ""
-	if len(path) == 2 {
-		second = path[1]
-	}
-	for i := range m.entries {
-		e := &m.entries[i]
-		if e.path[0] == path[0] && e.path[1] == second {
-			if string(v) != e.value { // the comparison copies nothing
-				e.value = hostString(v)
-			}
-			return e.value
-		}
-	}
-	e := &m.entries[m.next]
-	m.next = (m.next + 1) % len(m.entries)
-	e.path, e.value = [2]string{path[0], second}, hostString(v)
-	return e.value
+	return hp.h.strs.str(path, v), true
 }
 
 func (hp hostProperties) Property(path ...string) ([]byte, bool) {

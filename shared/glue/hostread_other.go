@@ -55,3 +55,45 @@ func getSharedData(key string) ([]byte, uint32, error) {
 func setSharedData(key string, value []byte, cas uint32) error {
 	return mapStatus(proxywasm.SetSharedData(key, value, cas))
 }
+
+// propertyStrings turns the requests' string properties into strings (hostProperties.
+// PropertyString). Natively each is a copy (hostString), so the last value of each of a few
+// paths is remembered and a repeated one answered without a copy (propertyMemo).
+type propertyStrings struct{ memo propertyMemo }
+
+func (s *propertyStrings) str(path []string, v []byte) string { return s.memo.intern(path, v) }
+
+// propertyMemo is the last string value of each of a few property paths (one or two parts,
+// as Request reads them), per plugin. Entries are replaced oldest first.
+type propertyMemo struct {
+	entries [4]struct {
+		path  [2]string
+		value string
+	}
+	next int
+}
+
+// intern returns v, a host result (hostString), as a string: the remembered one when it has
+// v's bytes, else v's, then remembered for path.
+func (m *propertyMemo) intern(path []string, v []byte) string {
+	if len(path) == 0 || len(path) > 2 {
+		return hostString(v)
+	}
+	second := ""
+	if len(path) == 2 {
+		second = path[1]
+	}
+	for i := range m.entries {
+		e := &m.entries[i]
+		if e.path[0] == path[0] && e.path[1] == second {
+			if string(v) != e.value { // the comparison copies nothing
+				e.value = hostString(v)
+			}
+			return e.value
+		}
+	}
+	e := &m.entries[m.next]
+	m.next = (m.next + 1) % len(m.entries)
+	e.path, e.value = [2]string{path[0], second}, hostString(v)
+	return e.value
+}

@@ -86,6 +86,16 @@ func bytesData(b []byte) *byte {
 // caller does not write to.
 func hostString(v []byte) string { return unsafe.String(unsafe.SliceData(v), len(v)) }
 
+// propertyStrings turns the requests' string properties into strings (hostProperties.
+// PropertyString): the host's bytes as they are (hostString), which costs no allocation. A memo
+// of the last values (the native build's propertyMemo) saves nothing here, and comparing against
+// it was about a third of reading the source address (policy.Request.SourceAddress) in a wazero
+// profile of ratelimit's BenchmarkOneLimit, whose clients change from request to request
+// (docs/performance.md, thirty-fourth session).
+type propertyStrings struct{}
+
+func (propertyStrings) str(_ []string, v []byte) string { return hostString(v) }
+
 // getProperty reads the property at p, as proxywasm.GetProperty(p.parts) does: ok is false when
 // the host reports any status but OK. The value is the host's copy in guest memory.
 func getProperty(p propertyPath) (value []byte, ok bool) { return getRawProperty(p.raw) }
