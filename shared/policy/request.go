@@ -39,10 +39,11 @@ func (h Headers) Values(name string) []string {
 // Properties reads host properties (Envoy attributes) lazily. A missing property returns ok=false.
 // Neither method may modify nor keep path: the request's reads pass shared slices (below).
 //
-// PropertyString is Property as a string. The glue's answers without allocating when the value
-// is the one it answered last for the path (an address, a protocol, a route repeat from request
-// to request, and in Go on Wasm a string's allocation and the collection it brings cost more than
-// the read); Request reads the properties it keeps as strings through it. It is a method of this
+// PropertyString is Property as a string. The glue's answers without allocating: in Go on Wasm
+// the string is over the host's bytes, natively the value answered last for the path when it
+// repeats (an address, a protocol, a route repeat from request to request; a string's
+// allocation and the collection it brings would cost more than the read). Request reads the
+// properties it keeps as strings through it. It is a method of this
 // interface rather than of an optional one: asserting an optional interface is a runtime itab
 // lookup on every read in Go on Wasm (about 6 % of ratelimit's request in wazero).
 type Properties interface {
