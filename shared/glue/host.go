@@ -168,7 +168,7 @@ type hostProperties struct{ h *host }
 
 // PropertyString is Property as a string (policy.Properties): in Go on Wasm the host's bytes as
 // they are (hostString), which allocates nothing; natively the value answered last for the same
-// path when the bytes are the same (propertyStrings), so a repeated one does not allocate.
+// path when the bytes are the same, so a repeated one does not allocate (propertyStrings).
 func (hp hostProperties) PropertyString(path ...string) (string, bool) {
 	v, ok := hp.Property(path...)
 	if !ok {

@@ -70,32 +70,32 @@ func TestNginxLacksTable(t *testing.T) {
 // nothing; a changed value replaces it; paths beyond the memo's room evict the oldest, and every
 // answer has the value's bytes, whatever was remembered.
 func TestPropertyMemoInterns(t *testing.T) {
-	var m propertyMemo
+	var m propertyStrings
 	src, proto := []string{"source", "address"}, []string{"request", "protocol"}
-	a := m.intern(src, []byte("10.0.0.1"))
-	if allocs := testing.AllocsPerRun(100, func() { a = m.intern(src, []byte("10.0.0.1")) }); allocs != 0 {
+	a := m.str(src, []byte("10.0.0.1"))
+	if allocs := testing.AllocsPerRun(100, func() { a = m.str(src, []byte("10.0.0.1")) }); allocs != 0 {
 		t.Errorf("a repeated value allocates %.0f times", allocs)
 	}
 	if a != "10.0.0.1" {
-		t.Fatalf("intern = %q", a)
+		t.Fatalf("str = %q", a)
 	}
-	if got := m.intern(proto, []byte("HTTP/1.1")); got != "HTTP/1.1" {
-		t.Fatalf("intern = %q", got)
+	if got := m.str(proto, []byte("HTTP/1.1")); got != "HTTP/1.1" {
+		t.Fatalf("str = %q", got)
 	}
-	if got := m.intern(src, []byte("10.0.0.2")); got != "10.0.0.2" {
-		t.Fatalf("a changed value: intern = %q", got)
+	if got := m.str(src, []byte("10.0.0.2")); got != "10.0.0.2" {
+		t.Fatalf("a changed value: str = %q", got)
 	}
 	for i, p := range [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e", "f"}, {"x", "y", "z"}, {}} {
 		v := []byte{'v', byte('0' + i)}
-		if got := m.intern(p, v); got != string(v) {
-			t.Fatalf("path %v: intern = %q, want %q", p, got, v)
+		if got := m.str(p, v); got != string(v) {
+			t.Fatalf("path %v: str = %q, want %q", p, got, v)
 		}
 	}
-	if got := m.intern(src, []byte("10.0.0.1")); got != "10.0.0.1" {
-		t.Fatalf("after eviction: intern = %q", got)
+	if got := m.str(src, []byte("10.0.0.1")); got != "10.0.0.1" {
+		t.Fatalf("after eviction: str = %q", got)
 	}
 	b := []byte("HTTP/2")
-	got := m.intern(proto, b)
+	got := m.str(proto, b)
 	b[0] = 'X' // the caller's bytes change: the string must not
 	if got != "HTTP/2" {
 		t.Fatalf("the string shares the caller's bytes: %q", got)

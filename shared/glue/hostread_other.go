@@ -57,15 +57,10 @@ func setSharedData(key string, value []byte, cas uint32) error {
 }
 
 // propertyStrings turns the requests' string properties into strings (hostProperties.
-// PropertyString). Natively each is a copy (hostString), so the last value of each of a few
-// paths is remembered and a repeated one answered without a copy (propertyMemo).
-type propertyStrings struct{ memo propertyMemo }
-
-func (s *propertyStrings) str(path []string, v []byte) string { return s.memo.intern(path, v) }
-
-// propertyMemo is the last string value of each of a few property paths (one or two parts,
-// as Request reads them), per plugin. Entries are replaced oldest first.
-type propertyMemo struct {
+// PropertyString). Natively each is a copy (hostString), so it remembers the last value of each
+// of a few property paths (one or two parts, as Request reads them), per plugin, and answers a
+// repeated one without a copy. Entries are replaced oldest first.
+type propertyStrings struct {
 	entries [4]struct {
 		path  [2]string
 		value string
@@ -73,9 +68,9 @@ type propertyMemo struct {
 	next int
 }
 
-// intern returns v, a host result (hostString), as a string: the remembered one when it has
-// v's bytes, else v's, then remembered for path.
-func (m *propertyMemo) intern(path []string, v []byte) string {
+// str returns v, a host result, as a string: the remembered one when it has v's bytes, else a
+// copy (hostString), then remembered for path.
+func (m *propertyStrings) str(path []string, v []byte) string {
 	if len(path) == 0 || len(path) > 2 {
 		return hostString(v)
 	}

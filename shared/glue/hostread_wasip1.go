@@ -88,7 +88,7 @@ func hostString(v []byte) string { return unsafe.String(unsafe.SliceData(v), len
 
 // propertyStrings turns the requests' string properties into strings (hostProperties.
 // PropertyString): the host's bytes as they are (hostString), which costs no allocation. A memo
-// of the last values (the native build's propertyMemo) saves nothing here, and comparing against
+// of the last values (the native build's propertyStrings) saves nothing here, and comparing against
 // it was about a third of reading the source address (policy.Request.SourceAddress) in a wazero
 // profile of ratelimit's BenchmarkOneLimit, whose clients change from request to request
 // (docs/performance.md, thirty-fourth session).
