@@ -43,9 +43,9 @@ func (h Headers) Values(name string) []string {
 // the string is over the host's bytes, natively the value answered last for the path when it
 // repeats (an address, a protocol, a route repeat from request to request; a string's
 // allocation and the collection it brings would cost more than the read). Request reads the
-// properties it keeps as strings through it. It is a method of this
-// interface rather than of an optional one: asserting an optional interface is a runtime itab
-// lookup on every read in Go on Wasm (about 6 % of ratelimit's request in wazero).
+// properties it keeps as strings through it. It is a method of this interface rather than of an
+// optional one: asserting an optional interface is a runtime itab lookup on every read in Go on
+// Wasm (about 6 % of ratelimit's request in wazero).
 type Properties interface {
 	Property(path ...string) (value []byte, ok bool)
 	PropertyString(path ...string) (value string, ok bool)
