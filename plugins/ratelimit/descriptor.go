@@ -203,6 +203,26 @@ func (d *descriptor) addressOnly() bool {
 	return true
 }
 
+// headerFree reports a descriptor whose every part is read without the request's headers: the
+// client's address as the host gives it (sourceIP without trustedHops, which reads
+// x-forwarded-for), the route (a host property) or a literal. The other types read a header,
+// the path, the method or the identity (handed off in a header on nginx); a type this switch
+// does not name reads as needing them.
+func (d *descriptor) headerFree() bool {
+	for i := range d.entries {
+		switch e := &d.entries[i]; e.typ {
+		case typeLiteral, typeRoute:
+		case typeSourceIP:
+			if e.hops != 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // hasHeaders reports whether the request has a value for every header entry.
 func (d *descriptor) hasHeaders(req *policy.Request) bool {
 	for i := range d.entries {

@@ -264,3 +264,25 @@ func plainParseIP(s string) (netip.Addr, bool) {
 	}
 	return a.Unmap(), true
 }
+
+// Every entry type is classified by headerFree: a type added to entryTypes must be named here,
+// where whether it reads the request's headers is decided (a header-free config's requests are
+// decided before the glue reads them, policy.HeaderFreeDecider).
+func TestHeaderFreeByEntryType(t *testing.T) {
+	want := map[string]bool{typeSourceIP: true, typeRoute: true, typeLiteral: true,
+		typeHeader: false, typeClaim: false, typePath: false, typeMethod: false}
+	for _, typ := range entryTypes {
+		w, ok := want[typ]
+		if !ok {
+			t.Fatalf("entry type %q: say whether it reads the request's headers (headerFree)", typ)
+		}
+		d := descriptor{entries: []entry{{typ: typ}, {typ: typeLiteral}}}
+		if got := d.headerFree(); got != w {
+			t.Errorf("%s: headerFree %v, want %v", typ, got, w)
+		}
+	}
+	hops := descriptor{entries: []entry{{typ: typeSourceIP, hops: 1}}}
+	if hops.headerFree() {
+		t.Error("sourceIP with trustedHops reads x-forwarded-for: not header-free")
+	}
+}

@@ -228,6 +228,26 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 	return out.result()
 }
 
+// DecidesWithoutHeaders implements policy.HeaderFreeDecider: true when every limit and ban keys
+// on the client's address, the route and literals alone (descriptor.headerFree) and none asks a
+// rate limit service. Then a request's decision reads no header, and the glue does not read them for it:
+// a limit per client address, the commonest limit (testdata/valid/minimal.json), costs no read of
+// the request's headers. (A config with bans also reads responses; the glue reads the headers
+// for those: policy.HeaderFreeDecider.)
+func (p *Policy) DecidesWithoutHeaders() bool {
+	for _, l := range p.limits {
+		if l.rls != nil || !l.desc.headerFree() {
+			return false
+		}
+	}
+	for _, b := range p.bans {
+		if b.rls != nil || !b.desc.headerFree() {
+			return false
+		}
+	}
+	return true
+}
+
 // lazyNow reads the host clock at most once per request, and only when a rule applies: on
 // some hosts reading the clock is a host call.
 type lazyNow struct {

@@ -289,3 +289,41 @@ func TestResponsePhaseOnlyWithBans(t *testing.T) {
 		t.Error("a config with bans does not implement ResponsePolicy")
 	}
 }
+
+// A config whose limits and bans key on the client's address (no trusted hops), the route and
+// literals decides without the request's headers, and says so (policy.HeaderFreeDecider): the
+// glue then does not read them before its decision. Any part that reads a header, the path, the
+// method or the identity, a trusted hop (x-forwarded-for) or the rate limit service reads them.
+func TestDecidesWithoutHeaders(t *testing.T) {
+	limit := func(descriptor string) string {
+		return `{"limits": [{"id": "l", "descriptor": [` + descriptor + `], "bucket": {"capacity": 5, "fillInterval": "1s"}}]}`
+	}
+	ip := `{"key": "remote_address", "type": "sourceIP"}`
+	for _, tc := range []struct {
+		name, spec string
+		want       bool
+	}{
+		{"per address", perIP, true},
+		{"address, route and a literal", limit(ip + `, {"key": "route", "type": "route"}, {"key": "k", "type": "literal", "value": "v"}`), true},
+		{"address ban", banSpec, true},
+		{"a header", limit(ip + `, {"key": "t", "type": "header", "header": "x-tenant"}`), false},
+		{"the path", limit(`{"key": "p", "type": "path", "patterns": ["/a/*"]}`), false},
+		{"the method", limit(`{"key": "m", "type": "method"}`), false},
+		{"a claim", limit(`{"key": "c", "type": "claim", "claim": "sub"}`), false},
+		{"a trusted hop", `{"trustedProxies": ["10.0.0.0/8"], "limits": [{"id": "l",
+			"descriptor": [{"key": "ip", "type": "sourceIP", "trustedHops": 1}], "bucket": {"capacity": 5, "fillInterval": "1s"}}]}`, false},
+		{"the rate limit service", strings.Replace(strings.Replace(rlsSpec, "%s", "deny", 1), "%s", "", 1), false},
+	} {
+		p, err := ratelimit.Parse([]byte(tc.spec))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		hf, ok := p.(policy.HeaderFreeDecider)
+		if !ok {
+			t.Fatalf("%s: %T does not implement policy.HeaderFreeDecider", tc.name, p)
+		}
+		if got := hf.DecidesWithoutHeaders(); got != tc.want {
+			t.Errorf("%s: DecidesWithoutHeaders %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -46,6 +46,9 @@ type httpContext struct {
 	// their own view (see sentCount); nil until read.
 	sent      [][2]string
 	sentNames nameIndex // what sentCount learnt of sent's names
+	// headersRead: sent and the request's header-derived fields hold the host's request headers,
+	// read before the decision or, for a header-free policy, after it (readRequestHeaders).
+	headersRead bool
 	// sentStore is the storage of sent in a reused context's last stream, for this one's (see
 	// release).
 	sentStore [][2]string
@@ -95,17 +98,24 @@ func (c *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		c.replied = true // an earlier filter answered (see repliedMarker)
 		return types.ActionContinue
 	}
-	pairs, err := getRequestHeaders(c.sentStore)
-	if err != nil {
-		panic(err)
+	c.req = &c.request
+	if c.p.headerFree {
+		policy.InitRequest(c.req, nil, hostProperties{c.p.host}, c.p)
+	} else {
+		pairs, err := getRequestHeaders(c.sentStore)
+		if err != nil {
+			panic(err)
+		}
+		if c.p.producer {
+			pairs = c.stripHandoffHeader(pairs)
+		}
+		c.sent, c.headersRead = pairs, true
+		policy.InitRequest(c.req, pairs, hostProperties{c.p.host}, c.p)
 	}
-	if c.p.producer {
-		pairs = c.stripHandoffHeader(pairs)
-	}
-	c.req, c.sent = &c.request, pairs
-	policy.InitRequest(c.req, pairs, hostProperties{c.p.host}, c.p)
 	c.req.SetPathOptions(c.p.env.Paths.Options())
-	c.useRawPath()
+	if c.headersRead {
+		c.useRawPath()
+	}
 	c.bufferBody = c.p.body != nil && !endOfStream && c.p.body.WantsRequestBody(c.req)
 	d, waiting := c.settle(c.p.policy.OnRequest(c.req))
 	if waiting {
@@ -284,6 +294,26 @@ func (c *httpContext) OnHttpStreamDone() {
 	streamEnded()
 }
 
+// readRequestHeaders gives a header-free policy's request (policy.HeaderFreeDecider), decided
+// without them, the request's headers once something after the decision needs them: an audit
+// line (method, path, request id, the principal), or request header edits (on nginx the
+// duplicate check and the removals look at the headers as the host holds them). Every other
+// stream read them before its policy ran, and the call returns at once. A host that does not
+// answer leaves the fields empty: it runs in guard too, where it must not panic.
+func (c *httpContext) readRequestHeaders() {
+	if c.headersRead || c.req == nil {
+		return
+	}
+	c.headersRead = true
+	pairs, err := getRequestHeaders(c.sentStore)
+	if err != nil {
+		return
+	}
+	c.sent = pairs
+	c.req.SetHeaderPairs(pairs)
+	c.useRawPath()
+}
+
 // drop lets go of the ended stream's request and response, so that nothing of them outlives
 // the stream in a context that is not reused (release), even where the host never deletes it
 // (proxytest's native host keeps every context).
@@ -297,6 +327,9 @@ func (c *httpContext) drop() {
 // asking for it always audited; a plain allow is counted (and audited when the config asks for
 // allows) only when it is final: the request's last request-phase decision, so once per request.
 func (c *httpContext) apply(d policy.Decision, ph phase, final bool) bool {
+	if ph <= requestBody && (len(d.RemoveHeaders) > 0 || len(d.SetHeaders) > 0) {
+		c.readRequestHeaders() // the edits' duplicate check and removals look at them
+	}
 	shadow := c.p.env.Shadow || d.Shadow
 	if ph <= requestBody && (d.Verdict == policy.Allow || shadow) {
 		if name := c.duplicateEdit(&d); name != "" {
@@ -430,6 +463,7 @@ func carries(hs policy.Headers, name string) bool {
 }
 
 func (c *httpContext) fillAudit(line *audit.Line) {
+	c.readRequestHeaders()
 	line.RequestID = audit.Excerpt(c.req.ID(), 128)
 	line.Route = audit.Excerpt(c.req.Route(), 128)
 	line.Method = audit.Excerpt(c.req.Method, 16)

@@ -39,6 +39,9 @@ type pluginContext struct {
 	statusOnly bool // response reads only the status (policy.StatusOnlyResponse), respBody nil
 	ticker     policy.Ticker
 	producer   bool
+	// headerFree: the policy decides without the request's headers (policy.HeaderFreeDecider),
+	// and nothing else of the plugin needs them before its decision: see readRequestHeaders.
+	headerFree bool
 	handoffKey []byte
 	verifier   *identity.Verifier // the handoff header's, when handoffKey is set
 
@@ -113,6 +116,8 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	_, statusOnly := pol.(policy.StatusOnlyResponse)
 	p.statusOnly = statusOnly && p.response != nil && p.respBody == nil
 	_, p.producer = pol.(policy.IdentityProducer)
+	hf, ok := pol.(policy.HeaderFreeDecider)
+	p.headerFree = ok && hf.DecidesWithoutHeaders() && !p.producer && p.body == nil && p.response == nil && p.respBody == nil
 	if s, ok := pol.(policy.Starter); ok {
 		if err := s.Start(p.host); err != nil {
 			return p.refuse(err.Error())

@@ -64,7 +64,11 @@ type headerStorage struct {
 
 // storage is c's header lists, which release empties or drop lets go of.
 func (c *httpContext) storage() headerStorage {
-	return headerStorage{c.sent, c.request.Headers, c.response.Headers}
+	sent := c.sent
+	if sent == nil { // a header-free stream that never read them: keep the last one's storage
+		sent = c.sentStore
+	}
+	return headerStorage{sent, c.request.Headers, c.response.Headers}
 }
 
 // release takes an ended stream's context back for reuse, zeroed, with the storage of its header

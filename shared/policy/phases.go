@@ -68,6 +68,19 @@ type ResponseBodyPolicy interface {
 	OverLimit(req *Request, resp *Response) Decision
 }
 
+// HeaderFreeDecider is implemented by a policy that can tell, for its config, that OnRequest
+// (and OnResponse, when it has one) reads nothing the request's header list carries: not Method,
+// Scheme, Authority, Path, Headers, ID nor Identity, only what the host answers as properties
+// (the source address, the peer, the route), the clock and shared data. When DecidesWithoutHeaders
+// is true the glue does not read the request's headers before OnRequest: those fields are empty
+// then. It reads them only when the request needs them afterwards: an audit line, or a decision
+// that edits request headers. Reading the header list is the largest part of a filter's cost on
+// nginx (docs/performance.md, "Header-free decisions"). Policies with a body phase or producing an
+// identity read the headers in any case.
+type HeaderFreeDecider interface {
+	DecidesWithoutHeaders() bool
+}
+
 // IdentityProducer is implemented by authentication policies. The glue strips any incoming
 // handoff header before calling them, so a client can never inject an identity.
 type IdentityProducer interface {

@@ -142,6 +142,14 @@ func NewRequest(pairs [][2]string, props Properties, identity func() *Identity) 
 // with write barriers, a measurable part of a request in Go on Wasm.
 func InitRequest(r *Request, pairs [][2]string, props Properties, load IdentityLoader) {
 	r.props, r.identity = props, load
+	r.SetHeaderPairs(pairs)
+}
+
+// SetHeaderPairs sets Method, Scheme, Authority, Path and Headers from header pairs as the host
+// gives them (pseudo-headers included), reusing Headers' storage; r's other fields are kept. It
+// is InitRequest's reading of the pairs, and the glue's late one for a HeaderFreeDecider's
+// request (whose header-derived fields are empty until then: it sets Authority only when empty).
+func (r *Request) SetHeaderPairs(pairs [][2]string) {
 	// Filled by index, not appended: in Go on Wasm a [2]string or Header copied (a range value,
 	// an appended literal) is a memory.copy call.
 	hs, n := slices.Grow(r.Headers[:0], len(pairs))[:len(pairs)], 0

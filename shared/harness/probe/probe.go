@@ -2,7 +2,9 @@
 // headers, so that the glue itself is tested in native and wasm mode (dist/test/probe.wasm). It
 // is never shipped.
 //
-// Spec: {"role": "producer"|"consumer"|"" , "failStart": bool, "bodyLimit": int}.
+// Spec: {"role": "producer"|"consumer"|"headerfree"|"" , "failStart": bool, "bodyLimit": int}.
+// The role headerfree is a request-only policy deciding on the source address alone
+// (policy.HeaderFreeDecider; see headerFree).
 // Request header x-probe selects the behaviour: deny, panic, panic-value, shadow, mutate,
 // identity (producer), clock, ticks, shared (a counter in shared data: "probe.counter", or the
 // key in x-probe-key), shared-cas0 (a write with cas 0 at x-probe-key), fetch (a callout on the
@@ -39,7 +41,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	}
 	var es config.Errors
 	switch s.Role {
-	case "", "producer", "consumer":
+	case "", "producer", "consumer", "headerfree":
 	default:
 		es.Add("role", "must be producer, consumer or empty")
 	}
@@ -49,8 +51,11 @@ func Parse(data []byte) (policy.Policy, error) {
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
-	if s.Role == "producer" {
+	switch s.Role {
+	case "producer":
 		return &producer{probe{spec: s}}, nil
+	case "headerfree":
+		return headerFree{}, nil
 	}
 	return &probe{spec: s}, nil
 }
@@ -252,3 +257,32 @@ func (p *probe) OverLimit(req *policy.Request, resp *policy.Response) policy.Dec
 
 // cachedIdentity is the identity mode "identity-cached" hands off on every request.
 var cachedIdentity = &policy.Identity{Subject: "alice", Issuer: "https://issuer.example", Scopes: []string{"read"}}
+
+// headerFree is the probe in the role headerfree: it decides on the source address alone, so it
+// says it needs no request header (policy.HeaderFreeDecider), and it has no other phase. From
+// 192.0.2.1 it denies; from 192.0.2.2 it sets x-probe-set and removes x-remove-me; from
+// 192.0.2.3 it allows with no edit; from any other address it allows, setting x-probe-saw to
+// what it saw of the request: the number of headers, the method and the path ("0  " when the
+// glue read nothing before it).
+type headerFree struct{}
+
+func (headerFree) DecidesWithoutHeaders() bool { return true }
+
+func (headerFree) OnRequest(req *policy.Request) policy.Decision {
+	addr, _, _ := strings.Cut(req.SourceAddress(), ":")
+	switch addr {
+	case "192.0.2.1":
+		return policy.Denied(403, "probe-rule", "probe_deny", []byte("denied by probe\n"))
+	case "192.0.2.2":
+		return policy.Decision{SetHeaders: [][2]string{{"x-probe-set", "yes"}}, RemoveHeaders: []string{"x-remove-me"}}
+	case "192.0.2.3":
+		return policy.Decision{}
+	}
+	saw := strconv.Itoa(len(req.Headers)) + " " + req.Method + " " + req.Path
+	return policy.Decision{SetHeaders: [][2]string{{"x-probe-saw", saw}}}
+}
+
+// Outcomes implements policy.OutcomeLister.
+func (headerFree) Outcomes() []policy.Outcome {
+	return []policy.Outcome{{Rule: "probe-rule", Reason: "probe_deny", Verdict: policy.Deny}}
+}
