@@ -230,10 +230,10 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 
 // DecidesWithoutHeaders implements policy.HeaderFreeDecider: true when every limit and ban keys
 // on the client's address, the route and literals alone (descriptor.headerFree) and none asks a
-// rate limit service. Then a request's decision reads no header, and the glue does not read them for it:
-// a limit per client address, the commonest limit (testdata/valid/minimal.json), costs no read of
-// the request's headers. (A config with bans also reads responses; the glue reads the headers
-// for those: policy.HeaderFreeDecider.)
+// rate limit service. Then a request's decision reads no header, and the glue does not read
+// them for it: a limit per client address, the commonest limit (testdata/valid/minimal.json),
+// costs no read of the request's headers. (A config with bans has a response phase, for which
+// the glue reads the headers all the same: policy.HeaderFreeDecider.)
 func (p *Policy) DecidesWithoutHeaders() bool {
 	for _, l := range p.limits {
 		if l.rls != nil || !l.desc.headerFree() {

@@ -43,7 +43,7 @@ func Parse(data []byte) (policy.Policy, error) {
 	switch s.Role {
 	case "", "producer", "consumer", "headerfree":
 	default:
-		es.Add("role", "must be producer, consumer or empty")
+		es.Add("role", "must be producer, consumer, headerfree or empty")
 	}
 	if s.BodyLimit == 0 {
 		s.BodyLimit = 64
