@@ -115,3 +115,56 @@ func TestHarnessShadowMode(t *testing.T) {
 		}
 	})
 }
+
+// A limit and a ban on the client's address alone read no request header (the glue skips the
+// read: policy.HeaderFreeDecider), in the request phase nor in the ban's response phase, on
+// each host profile; the audit lines of the ban's start and of the banned request still carry
+// the method, the path and the request id, read after the decision.
+func TestHarnessHeaderFreeBan(t *testing.T) {
+	cfg := `{"apiVersion": "wasmward/v1", "plugin": "ratelimit", "spec": {
+		"limits": [{"id": "per-ip", "descriptor": [{"key": "ip", "type": "sourceIP"}], "bucket": {"capacity": 100, "fillInterval": "1m"}}],
+		"bans": [{"id": "auth", "descriptor": [{"key": "ip", "type": "sourceIP"}], "statuses": [401],
+		          "threshold": 2, "window": "1m", "duration": "1m"}]}}`
+	for _, profile := range []harness.HostProfile{harness.OldEnvoy, harness.Nginx} {
+		t.Run(profile.Name, func(t *testing.T) {
+			cfg := cfg
+			if profile.Name == harness.Nginx.Name {
+				cfg = strings.Replace(cfg, `"spec"`, `"host": {"kind": "nginx", "sharedData": true}, "spec"`, 1)
+			}
+			h := harness.MustStart(t, harness.Strict, ratelimit.Definition, []byte(cfg), harness.Options{Profile: profile})
+			reads := func() (n int) { // the VM's stats are shared: count the difference
+				for _, calls := range h.StrictStats().Calls {
+					n += calls["proxy_get_header_map_pairs"]
+				}
+				return n
+			}
+			req := func(id string, status int) harness.Request {
+				return harness.Request{Source: "192.0.2.45:1", Path: "/orders/7?q=1", Method: "POST",
+					Headers: [][2]string{{"x-request-id", id}}, Upstream: &harness.Reply{Status: status}}
+			}
+			before := reads()
+			if st := h.Do(req("ok", 200)).Reply.Status; st != 200 {
+				t.Fatalf("first request: %d", st)
+			}
+			h.Do(req("fail-1", 401)) // counted, no audit line
+			if n := reads() - before; n != 0 {
+				t.Errorf("%d header list reads for two requests neither audited nor edited, want 0", n)
+			}
+			h.Do(req("fail-2", 401)) // starts the ban
+			if st := h.Do(req("banned", 200)).Reply.Status; st != 429 {
+				t.Fatalf("banned client got %d, want 429", st)
+			}
+			lines := h.AuditLines()
+			if len(lines) != 2 {
+				t.Fatalf("audit lines %q, want the ban's start and the banned request", lines)
+			}
+			for i, want := range [][]string{{`"reason":"ban_started"`, `"requestId":"fail-2"`}, {`"reason":"banned"`, `"requestId":"banned"`}} {
+				for _, w := range append(want, `"method":"POST"`, `"path":"/orders/7"`) {
+					if !strings.Contains(lines[i], w) {
+						t.Errorf("audit line %d lacks %s: %s", i, w, lines[i])
+					}
+				}
+			}
+		})
+	}
+}

@@ -117,7 +117,8 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	p.statusOnly = statusOnly && p.response != nil && p.respBody == nil
 	_, p.producer = pol.(policy.IdentityProducer)
 	hf, ok := pol.(policy.HeaderFreeDecider)
-	p.headerFree = ok && hf.DecidesWithoutHeaders() && !p.producer && p.body == nil && p.response == nil && p.respBody == nil
+	p.headerFree = ok && hf.DecidesWithoutHeaders() && !p.producer && p.body == nil && p.respBody == nil &&
+		(p.response == nil || p.statusOnly)
 	if s, ok := pol.(policy.Starter); ok {
 		if err := s.Start(p.host); err != nil {
 			return p.refuse(err.Error())

@@ -68,15 +68,16 @@ type ResponseBodyPolicy interface {
 	OverLimit(req *Request, resp *Response) Decision
 }
 
-// HeaderFreeDecider is implemented by a policy that can tell, for its config, that OnRequest
-// reads nothing the request's header list carries: not Method, Scheme, Authority, Path, Headers,
-// ID nor Identity, only what the host answers as properties (the source address, the peer, the
-// route), the clock and shared data. When DecidesWithoutHeaders is true the glue does not read
-// the request's headers before OnRequest: those fields are empty then. It reads them only when
-// the request needs them afterwards: an audit line, or a decision that edits request headers.
+// HeaderFreeDecider is implemented by a policy that can tell, for its config, that OnRequest,
+// and OnResponse when it is a StatusOnlyResponse, read nothing the request's header list
+// carries: not Method, Scheme, Authority, Path, Headers, ID nor Identity, only what the host
+// answers as properties (the source address, the peer, the route), the clock and shared data.
+// When DecidesWithoutHeaders is true the glue does not read the request's headers before
+// OnRequest: those fields are empty then. It reads them only when the request needs them
+// afterwards: an audit line (of either phase), or a decision that edits request headers.
 // Reading the header list is the largest part of a filter's cost on nginx (docs/performance.md,
-// "Header-free decisions"). For policies with a body or response phase, and for identity
-// producers, the glue reads the headers first in any case.
+// "Header-free decisions"). For policies with a body phase or a response phase that reads more
+// than the status, and for identity producers, the glue reads the headers first in any case.
 type HeaderFreeDecider interface {
 	DecidesWithoutHeaders() bool
 }
