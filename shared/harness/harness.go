@@ -93,7 +93,7 @@ func (o Options) wasmPath(plugin string) string {
 }
 
 var (
-	hostMu   sync.Mutex // one proxytest host per process at a time
+	hostMu   sync.Mutex // one proxytest host per process at a time: see lockHost
 	vmMu     sync.Mutex
 	vmCache         = map[string]types.VMContext{} // compiled wasm VMs by path, compiled once per process
 	nextRoot uint32 = 1 << 24
@@ -159,7 +159,7 @@ func NewHost(mode Mode, def policy.Definition, cfg []byte, opts Options) (*Host,
 	default:
 		return nil, fmt.Errorf("harness: unknown mode %q", mode)
 	}
-	hostMu.Lock()
+	lockHost(openedBy(def.Name, mode), hostWaitWarning, os.Stderr)
 	if os.Getenv("WASMWARD_HOST_LOG") == "" {
 		log.SetOutput(io.Discard) // proxytest logs every hostcall
 	}
