@@ -232,8 +232,8 @@ func (p *Policy) OnRequest(req *policy.Request) policy.Decision {
 // on the client's address, the route and literals alone (descriptor.headerFree) and none asks a
 // rate limit service. Then a request's decision reads no header, and the glue does not read
 // them for it: a limit per client address, the commonest limit (testdata/valid/minimal.json),
-// costs no read of the request's headers, and neither does a ban on the client's address
-// (testdata/valid/burst.json): the ban's response phase reads the status alone
+// costs no read of the request's headers, and on nginx neither does a ban on the client's
+// address (testdata/valid/burst.json): the ban's response phase reads the status alone
 // (BanningPolicy.ResponseStatusOnly) and keys on the same properties.
 func (p *Policy) DecidesWithoutHeaders() bool {
 	for _, l := range p.limits {

@@ -117,8 +117,10 @@ func (p *pluginContext) OnPluginStart(size int) (status types.OnPluginStartStatu
 	p.statusOnly = statusOnly && p.response != nil && p.respBody == nil
 	_, p.producer = pol.(policy.IdentityProducer)
 	hf, ok := pol.(policy.HeaderFreeDecider)
+	// A status-only response phase keeps the policy header-free where the request's headers can
+	// still be read then, for its audit lines (Capabilities.RequestHeadersInResponse).
 	p.headerFree = ok && hf.DecidesWithoutHeaders() && !p.producer && p.body == nil && p.respBody == nil &&
-		(p.response == nil || p.statusOnly)
+		(p.response == nil || p.statusOnly && p.host.caps.RequestHeadersInResponse)
 	if s, ok := pol.(policy.Starter); ok {
 		if err := s.Start(p.host); err != nil {
 			return p.refuse(err.Error())

@@ -322,3 +322,26 @@ func TestNginxProfile_SharedDataCASZeroCreateOnly(t *testing.T) {
 	require.Equal(t, []string{"ok:cas0", "1", "cas_mismatch:1"},
 		[]string{shared("shared-cas0", "probe.new"), shared("shared", "probe.counter"), shared("shared-cas0", "probe.counter")})
 }
+
+// TestRequestHeadersInResponse: Envoy lets go of the request's headers once on_request_headers
+// lets the request go on, so a read of them in a response callback finds none there
+// (HostProfile.RequestHeadersGoneInResponse); ngx_wasm_module still answers them
+// (TestHeaderFreeBanOnNginx, on the real host). The glue keeps a status-only response phase
+// header-free only where they can be read then (policy.Capabilities.RequestHeadersInResponse).
+func TestRequestHeadersInResponse(t *testing.T) {
+	for _, c := range []struct {
+		config  string
+		profile harness.HostProfile
+		want    string
+	}{
+		{envoyBelief, harness.OldEnvoy, "misbehaving: 0 request headers in the response phase"},
+		{nginxConfig, harness.Nginx, "misbehaving: 6 request headers in the response phase"},
+	} {
+		t.Run(c.profile.Name, func(t *testing.T) {
+			withMisbehaving(t, c.config, harness.Options{Profile: c.profile}, func(h *harness.Host) {
+				require.Equal(t, 200, h.Do(misbehave("request-headers-in-response")).Reply.Status)
+				require.Contains(t, strings.Join(h.Logs(), "\n"), c.want)
+			})
+		})
+	}
+}

@@ -110,12 +110,19 @@ type HostProfile struct {
 	// every metric it can use before its worker serves (policy.OutcomeLister). The names a start
 	// defined count for that plugin context only, as if its configuration ran alone.
 	MetricDefinedWhileServing bool
+	// RequestHeadersGoneInResponse: in a response callback the request's headers are an empty
+	// list (proxy_get_header_map_pairs) and none is found by name. Envoy lets go of them once
+	// on_request_headers lets the request go on (Context::decodeHeaders sets request_headers_ to
+	// nullptr, and getHeaderMapPairs answers an empty list for it), as the proxy-wasm spec
+	// allows: request headers are readable in on_request_headers (and while it holds the
+	// request) and in on_log. ngx_wasm_module still answers them (TestHeaderFreeBanOnNginx).
+	RequestHeadersGoneInResponse bool
 }
 
 // Host profiles the strict host enforces. Each profile's WASI lacks poll_oneoff and sched_yield.
 var (
 	// OldEnvoy is Envoy before 1.39: all of proxy-wasm, a WASI without poll_oneoff.
-	OldEnvoy = HostProfile{Name: "envoy-1.33"}
+	OldEnvoy = HostProfile{Name: "envoy-1.33", RequestHeadersGoneInResponse: true}
 	// Nginx is stock ngx_wasm_module with an shm_kv zone: the gaps measured on nginx 1.27.4 with
 	// Wasmtime 25 (see nginx/README.md).
 	// Each field is a behaviour measured in the real host (shared/harness/nginx_profile_test.go
@@ -248,7 +255,15 @@ func newStrictVM(bin []byte, profile HostProfile) (*strictVM, error) {
 	if _, err := wasi.Instantiate(ctx); err != nil {
 		return nil, err
 	}
-	if err := exportEnv(ctx, r, profile.RefusedProperties, profile.SharedDataKeyedByCRC32); err != nil {
+	var requestHeadersGone func() bool
+	if profile.RequestHeadersGoneInResponse {
+		requestHeadersGone = func() bool {
+			vm.mu.Lock()
+			defer vm.mu.Unlock()
+			return strings.HasPrefix(vm.callback, "proxy_on_response")
+		}
+	}
+	if err := exportEnv(ctx, r, profile.RefusedProperties, profile.SharedDataKeyedByCRC32, requestHeadersGone); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)

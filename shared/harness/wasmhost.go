@@ -198,7 +198,18 @@ type envHost struct {
 	// which stands for every key with that CRC-32. Held for the host's life: proxytest keeps
 	// the key it is given without copying it.
 	byCRC32 map[uint32][]byte
+	// requestHeadersGone, when not nil, says whether the request's headers are gone for the
+	// callback running now (HostProfile.RequestHeadersGoneInResponse).
+	requestHeadersGone func() bool
 }
+
+// headersGone reports whether a read of header map mapType finds the map gone.
+func (g guestMemory) headersGone(mapType uint64) bool {
+	return uint32(mapType) == mapRequestHeaders && g.env.requestHeadersGone != nil && g.env.requestHeadersGone()
+}
+
+// emptyMap is a serialized header map without pairs: its count, 0.
+var emptyMap [4]byte
 
 // sharedKey is the shared-data key at off as the host stores it: itself, or on a host keyed by
 // CRC-32 the first key seen with the same CRC-32.
@@ -250,8 +261,8 @@ var i32, i64 = api.ValueTypeI32, api.ValueTypeI64
 // exportEnv instantiates the proxy-wasm host ABI (the "env" module) in r; see the file comment.
 // The host answers NotFound to a get or set of the refused property paths, and with keysByCRC32
 // keys shared data by the key's CRC-32 (HostProfile.SharedDataKeyedByCRC32).
-func exportEnv(ctx context.Context, r wazero.Runtime, refused []string, keysByCRC32 bool) error {
-	env := &envHost{refused: refused}
+func exportEnv(ctx context.Context, r wazero.Runtime, refused []string, keysByCRC32 bool, requestHeadersGone func() bool) error {
+	env := &envHost{refused: refused, requestHeadersGone: requestHeadersGone}
 	if keysByCRC32 {
 		env.byCRC32 = map[uint32][]byte{}
 	}
@@ -331,6 +342,9 @@ var envFuncs = []hostFunc{
 		return proxyEnqueueSharedQueue(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]))
 	}},
 	{"proxy_get_header_map_value", 5, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
+		if g.headersGone(p[0]) {
+			return statusNotFound
+		}
 		r := g.result()
 		ret := proxyGetHeaderMapValue(uint32(p[0]), g.ptr(p[1], p[2]), int32(p[2]), unsafe.Pointer(&r.data), &r.size)
 		g.out(ctx, r, p[3], p[4])
@@ -353,6 +367,11 @@ var envFuncs = []hostFunc{
 	}},
 	{"proxy_get_header_map_pairs", 3, nil, func(ctx context.Context, g guestMemory, p []uint64) uint32 {
 		r := g.result()
+		if g.headersGone(p[0]) {
+			r.data, r.size = &emptyMap[0], int32(len(emptyMap))
+			g.out(ctx, r, p[1], p[2])
+			return 0 // OK
+		}
 		ret := proxyGetHeaderMapPairs(uint32(p[0]), unsafe.Pointer(&r.data), &r.size)
 		g.out(ctx, r, p[1], p[2])
 		return ret
@@ -435,7 +454,7 @@ func newWasmGuest(bin []byte) (*wasmGuest, error) {
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r); err != nil {
 		return nil, err
 	}
-	if err := exportEnv(ctx, r, nil, false); err != nil {
+	if err := exportEnv(ctx, r, nil, false, nil); err != nil {
 		return nil, err
 	}
 	compiled, err := r.CompileModule(ctx, bin)

@@ -146,6 +146,11 @@ type Capabilities struct {
 	// with what it has, eof or not, and ignores a second pause: a body not complete then is
 	// over the limit.
 	ResponseBodyPausesOnce bool
+	// RequestHeadersInResponse: the request's headers can still be read in the response phase
+	// (ngx_wasm_module). Envoy lets go of them once on_request_headers lets the request go on
+	// (Context::decodeHeaders), as the proxy-wasm spec allows: a read of them in a response
+	// callback is an empty list there.
+	RequestHeadersInResponse bool
 }
 
 // FullCapabilities is Envoy's set.
@@ -154,7 +159,8 @@ var FullCapabilities = Capabilities{Kind: HostEnvoy, SharedData: true, PeerCerti
 
 // NginxCapabilities is ngx_wasm_module's set; sharedData says whether an shm_kv zone was declared.
 func NginxCapabilities(sharedData bool) Capabilities {
-	return Capabilities{Kind: HostNginx, SharedData: sharedData, MarksRemovedHeaders: true, DecodesPath: true, ResponseBodyPausesOnce: true}
+	return Capabilities{Kind: HostNginx, SharedData: sharedData, MarksRemovedHeaders: true, DecodesPath: true, ResponseBodyPausesOnce: true,
+		RequestHeadersInResponse: true}
 }
 
 // Limited is implemented by a policy that cannot enforce everything on some hosts. Limits

@@ -74,10 +74,12 @@ type ResponseBodyPolicy interface {
 // answers as properties (the source address, the peer, the route), the clock and shared data.
 // When DecidesWithoutHeaders is true the glue does not read the request's headers before
 // OnRequest: those fields are empty then. It reads them only when the request needs them
-// afterwards: an audit line (of either phase), or a decision that edits request headers.
-// Reading the header list is the largest part of a filter's cost on nginx (docs/performance.md,
-// "Header-free decisions"). For policies with a body phase or a response phase that reads more
-// than the status, and for identity producers, the glue reads the headers first in any case.
+// afterwards: an audit line, or a decision that edits request headers. Reading the header list
+// is the largest part of a filter's cost on nginx (docs/performance.md, "Header-free
+// decisions"). The glue reads the headers first in any case for identity producers, policies
+// with a body phase or a response phase that reads more than the status, and policies with a
+// status-only response phase on a host where the request's headers are gone by then
+// (Capabilities.RequestHeadersInResponse: Envoy), where that phase's audit lines need them.
 type HeaderFreeDecider interface {
 	DecidesWithoutHeaders() bool
 }

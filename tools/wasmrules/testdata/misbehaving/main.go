@@ -5,7 +5,8 @@
 // (ngx_wasm_module traps), "route-name" reads the route_name property (ngx_wasm_module logs an
 // error for it), "body" asks for the request body, "remove-x-user" removes the x-user header,
 // "deny" denies with a reason the policy does not list (it is no policy.OutcomeLister), so its
-// counter is first defined while serving.
+// counter is first defined while serving, "request-headers-in-response" reads the request's
+// header list in the response phase and logs how many it got.
 // The spec's "startProperty" is read while starting (ngx_wasm_module crashes on plugin_name
 // there) and "refuse" refuses the start. Every request then allocates, so garbage collections
 // keep coming. It lives under testdata so that `./...` (vet, the Go-on-Wasm rules) never sees
@@ -92,6 +93,19 @@ func (*misbehaving) WantsRequestBody(req *policy.Request) bool {
 func (*misbehaving) RequestBodyLimit(*policy.Request) int { return 1 << 20 }
 
 func (*misbehaving) OnRequestBody(*policy.Request) policy.Decision { return policy.Allowed() }
+
+// ResponseStatusOnly: the response phase reads the status alone (policy.StatusOnlyResponse).
+func (*misbehaving) ResponseStatusOnly() {}
+
+// OnResponse reads the request's header list from the host when the request asks for it, as a
+// response-phase audit line of a header-free policy would, and logs how many headers it got.
+func (*misbehaving) OnResponse(req *policy.Request, _ *policy.Response) policy.Decision {
+	if v, _ := req.Header("x-misbehave"); v == "request-headers-in-response" {
+		pairs, err := proxywasm.GetHttpRequestHeaders()
+		proxywasm.LogInfof("misbehaving: %d request headers in the response phase (error: %v)", len(pairs), err)
+	}
+	return policy.Decision{}
+}
 
 // ProxyNeeds: the location re-sets x-user, as generated configs do for the headers a policy edits.
 func (*misbehaving) ProxyNeeds() policy.ProxyNeeds {
