@@ -130,13 +130,12 @@ func TestHarnessHeaderFreeBan(t *testing.T) {
 		profile harness.HostProfile
 		reads   int // header list reads for two requests neither audited nor edited
 	}{{harness.OldEnvoy, 2}, {harness.Nginx, 0}} {
-		profile := c.profile
-		t.Run(profile.Name, func(t *testing.T) {
+		t.Run(c.profile.Name, func(t *testing.T) {
 			cfg := cfg
-			if profile.Name == harness.Nginx.Name {
+			if c.profile.Nginx {
 				cfg = strings.Replace(cfg, `"spec"`, `"host": {"kind": "nginx", "sharedData": true}, "spec"`, 1)
 			}
-			h := harness.MustStart(t, harness.Strict, ratelimit.Definition, []byte(cfg), harness.Options{Profile: profile})
+			h := harness.MustStart(t, harness.Strict, ratelimit.Definition, []byte(cfg), harness.Options{Profile: c.profile})
 			reads := func() (n int) { // the VM's stats are shared: count the difference
 				for _, calls := range h.StrictStats().Calls {
 					n += calls["proxy_get_header_map_pairs"]
